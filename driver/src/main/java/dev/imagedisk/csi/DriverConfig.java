@@ -1,0 +1,21 @@
+package dev.imagedisk.csi;
+
+import dev.imagedisk.csi.controller.ControllerOptions;
+import dev.imagedisk.csi.node.NodeOptions;
+import dev.imagedisk.csi.server.Endpoint;
+import java.time.Duration;
+
+/** Everything a plugin process is started with. */
+public record DriverConfig(
+        Mode mode,
+        Endpoint endpoint,
+        String driverName,
+        Duration shutdownGrace,
+        CloudOptions cloud,
+        ControllerOptions controller,
+        NodeOptions node,
+        String metricsAddress) {
+
+    public static final String DEFAULT_DRIVER_NAME = "imagedisk.csi.dev";
+    public static final String TOPOLOGY_ZONE_KEY = "topology.imagedisk.csi.dev/zone";
+}

@@ -1,0 +1,59 @@
+package dev.imagedisk.csi;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import org.slf4j.LoggerFactory;
+
+/** Sets the log format (text or one JSON object per line) and level, logging to standard error. */
+public final class LoggingSetup {
+    public enum Format { text, json }
+
+    private LoggingSetup() {}
+
+    public static void configure(Format format, String level) {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Level parsed = Level.toLevel(level, null);
+        if (parsed == null) {
+            throw new IllegalArgumentException("unknown log level '" + level
+                    + "'; use trace, debug, info, warn or error");
+        }
+        context.reset();
+        Encoder<ILoggingEvent> encoder;
+        if (format == Format.json) {
+            JsonEncoder json = new JsonEncoder();
+            json.setWithSequenceNumber(false);
+            json.setWithNanoseconds(false);
+            json.setWithContext(false);
+            json.setWithArguments(false);
+            json.setWithFormattedMessage(true);
+            json.setWithMessage(false);
+            encoder = json;
+        } else {
+            PatternLayoutEncoder text = new PatternLayoutEncoder();
+            text.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{24} %msg %kvp{NONE}%n");
+            encoder = text;
+        }
+        encoder.setContext(context);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(context);
+        appender.setName("stderr");
+        appender.setTarget("System.err");
+        appender.setEncoder(encoder);
+        appender.start();
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(parsed);
+        root.addAppender(appender);
+        if (Level.DEBUG.isGreaterOrEqual(parsed)) {
+            // the transport's own debug output drowns the driver's
+            context.getLogger("io.netty").setLevel(Level.INFO);
+            context.getLogger("io.grpc").setLevel(Level.INFO);
+        }
+    }
+}

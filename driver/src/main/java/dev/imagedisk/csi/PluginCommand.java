@@ -1,0 +1,117 @@
+package dev.imagedisk.csi;
+
+import dev.imagedisk.csi.controller.ControllerOptions;
+import dev.imagedisk.csi.node.NodeOptions;
+import dev.imagedisk.csi.server.CsiServer;
+import dev.imagedisk.csi.server.Endpoint;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code imagedisk plugin}: runs the CSI plugin exactly as its container does. */
+@Command(name = "plugin", mixinStandardHelpOptions = true, versionProvider = PluginCommand.VersionProvider.class,
+        description = "Serve the CSI plugin (Identity, and Controller and/or Node by --mode) on a Unix socket.")
+public final class PluginCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(PluginCommand.class);
+
+    /** Exit code when the plugin could not start (socket in use, bad configuration found at start). */
+    public static final int EXIT_START_FAILED = 1;
+
+    @Option(names = "--mode", paramLabel = "controller|node|all", defaultValue = "all",
+            description = "Which services to serve (default: ${DEFAULT-VALUE}).")
+    Mode mode;
+
+    @Option(names = "--endpoint", paramLabel = "unix:///PATH", defaultValue = "unix:///csi/csi.sock",
+            converter = EndpointConverter.class,
+            description = "CSI socket, unix:///abs/path or unix:/abs/path (default: ${DEFAULT-VALUE}).")
+    Endpoint endpoint;
+
+    @Option(names = "--driver-name", paramLabel = "NAME", defaultValue = DriverConfig.DEFAULT_DRIVER_NAME,
+            description = "CSI driver name (default: ${DEFAULT-VALUE}).")
+    String driverName;
+
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "On SIGTERM/SIGINT, how long calls in flight may take to finish (default: ${DEFAULT-VALUE}).")
+    Duration shutdownGrace;
+
+    @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
+            description = "Log line format (default: ${DEFAULT-VALUE}).")
+    LoggingSetup.Format logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics over HTTP at this address (default: off).")
+    String metricsAddress;
+
+    @Mixin
+    CloudOptions cloud = new CloudOptions();
+
+    @Mixin
+    ControllerOptions controller = new ControllerOptions();
+
+    @Mixin
+    NodeOptions node = new NodeOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        LoggingSetup.configure(logFormat, logLevel);
+        DriverConfig config = config();
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        PluginRuntime runtime;
+        try {
+            runtime = PluginRuntime.start(config);
+        } catch (CsiServer.SocketInUseException e) {
+            System.err.println("imagedisk plugin: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        LOG.info("imagedisk-csi {} started: mode={} driver={} endpoint={}", Version.get(), mode, driverName,
+                endpoint);
+        stop.await();
+        LOG.info("signal received; draining calls for up to {}", shutdownGrace);
+        runtime.close();
+        return 0;
+    }
+
+    public DriverConfig config() {
+        return new DriverConfig(mode, endpoint, driverName, shutdownGrace, cloud, controller, node,
+                metricsAddress);
+    }
+
+    /** Converts --endpoint, so a bad value is a usage error (exit 2) with the reason. */
+    public static final class EndpointConverter implements CommandLine.ITypeConverter<Endpoint> {
+        @Override
+        public Endpoint convert(String value) {
+            try {
+                return Endpoint.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Prints the project version. */
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"imagedisk-csi " + Version.get()};
+        }
+    }
+
+    /** Runs just this command, as the container image does. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new PluginCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    }
+}

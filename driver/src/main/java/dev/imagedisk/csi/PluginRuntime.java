@@ -1,0 +1,81 @@
+package dev.imagedisk.csi;
+
+import dev.imagedisk.csi.controller.ControllerModule;
+import dev.imagedisk.csi.identity.IdentityService;
+import dev.imagedisk.csi.identity.ReadinessCheck;
+import dev.imagedisk.csi.node.NodeModule;
+import dev.imagedisk.csi.server.CallInterceptor;
+import dev.imagedisk.csi.server.CsiServer;
+import io.grpc.BindableService;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running plugin: the services its mode asks for, served on its endpoint. Used by the {@code plugin}
+ * command and, in-process, by {@code serve}, the demo and the tests.
+ */
+public final class PluginRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PluginRuntime.class);
+
+    private final DriverConfig config;
+    private final CsiServer server;
+    private final List<AutoCloseable> resources;
+
+    private PluginRuntime(DriverConfig config, CsiServer server, List<AutoCloseable> resources) {
+        this.config = config;
+        this.server = server;
+        this.resources = resources;
+    }
+
+    public static PluginRuntime start(DriverConfig config) throws IOException {
+        List<BindableService> services = new ArrayList<>();
+        List<ReadinessCheck> readiness = new ArrayList<>();
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            if (config.mode().controllerService()) {
+                add(ControllerModule.create(config), services, readiness, resources);
+            }
+            if (config.mode().nodeService()) {
+                add(NodeModule.create(config), services, readiness, resources);
+            }
+            services.add(new IdentityService(config.driverName(), Version.get(),
+                    config.mode().controllerService(), readiness));
+            CsiServer server = CsiServer.start(config.endpoint(), services, new CallInterceptor());
+            return new PluginRuntime(config, server, resources);
+        } catch (IOException | RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    private static void add(ServicePart part, List<BindableService> services, List<ReadinessCheck> readiness,
+            List<AutoCloseable> resources) {
+        services.add(part.service());
+        readiness.addAll(part.readiness());
+        resources.add(part.resources());
+    }
+
+    public DriverConfig config() {
+        return config;
+    }
+
+    /** Drains calls in flight for up to the configured grace period, then releases everything. */
+    @Override
+    public void close() {
+        server.shutdown(config.shutdownGrace());
+        closeAll(resources);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("error while closing {}: {}", resources.get(i), e.toString());
+            }
+        }
+    }
+}

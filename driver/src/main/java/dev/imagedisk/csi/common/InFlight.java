@@ -1,0 +1,45 @@
+package dev.imagedisk.csi.common;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tracks which volumes have a call in flight. A second call on the same key is refused with ABORTED,
+ * as the CSI spec asks, instead of racing the first; different keys never wait for each other.
+ */
+public final class InFlight {
+    private final ConcurrentHashMap<String, String> running = new ConcurrentHashMap<>();
+
+    /** A held key; closing it lets the next call on that key in. */
+    public final class Lease implements AutoCloseable {
+        private final String key;
+        private boolean open = true;
+
+        private Lease(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public void close() {
+            if (open) {
+                open = false;
+                running.remove(key);
+            }
+        }
+    }
+
+    /**
+     * Takes the key for {@code operation}, or throws ABORTED naming the operation already running on it.
+     */
+    public Lease acquire(String key, String operation) {
+        String previous = running.putIfAbsent(key, operation);
+        if (previous != null) {
+            throw CsiErrors.aborted("an operation (%s) is already in progress for volume %s; retry later",
+                    previous, key);
+        }
+        return new Lease(key);
+    }
+
+    public int size() {
+        return running.size();
+    }
+}

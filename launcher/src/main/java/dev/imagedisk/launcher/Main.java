@@ -1,0 +1,28 @@
+package dev.imagedisk.launcher;
+
+import dev.imagedisk.csi.PluginCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code imagedisk}: the one entry point for the plugin and the local tools around it. */
+@Command(name = "imagedisk", mixinStandardHelpOptions = true,
+        versionProvider = PluginCommand.VersionProvider.class,
+        description = "imagedisk-csi: per-pod disks created from a Compute Engine disk image.",
+        subcommands = {PluginCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand");
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
