@@ -3,6 +3,8 @@ package dev.imagedisk.csi;
 import dev.imagedisk.csi.controller.ControllerModule;
 import dev.imagedisk.csi.identity.IdentityService;
 import dev.imagedisk.csi.identity.ReadinessCheck;
+import dev.imagedisk.csi.metrics.DriverMetrics;
+import dev.imagedisk.csi.metrics.MetricsServer;
 import dev.imagedisk.csi.node.NodeModule;
 import dev.imagedisk.csi.server.CallInterceptor;
 import dev.imagedisk.csi.server.CsiServer;
@@ -21,16 +23,22 @@ public final class PluginRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PluginRuntime.class);
 
     private final DriverConfig config;
+    private final DriverMetrics metrics;
+    private final MetricsServer metricsServer;
     private final CsiServer server;
     private final List<AutoCloseable> resources;
 
-    private PluginRuntime(DriverConfig config, CsiServer server, List<AutoCloseable> resources) {
+    private PluginRuntime(DriverConfig config, DriverMetrics metrics, MetricsServer metricsServer,
+            CsiServer server, List<AutoCloseable> resources) {
         this.config = config;
+        this.metrics = metrics;
+        this.metricsServer = metricsServer;
         this.server = server;
         this.resources = resources;
     }
 
     public static PluginRuntime start(DriverConfig config) throws IOException {
+        DriverMetrics metrics = new DriverMetrics();
         List<BindableService> services = new ArrayList<>();
         List<ReadinessCheck> readiness = new ArrayList<>();
         List<AutoCloseable> resources = new ArrayList<>();
@@ -43,8 +51,24 @@ public final class PluginRuntime implements AutoCloseable {
             }
             services.add(new IdentityService(config.driverName(), Version.get(),
                     config.mode().controllerService(), readiness));
-            CsiServer server = CsiServer.start(config.endpoint(), services, new CallInterceptor());
-            return new PluginRuntime(config, server, resources);
+            MetricsServer metricsServer = null;
+            if (config.metricsAddress() != null) {
+                metricsServer = MetricsServer.start(config.metricsAddress(), metrics);
+                resources.add(metricsServer);
+            }
+            CsiServer server = CsiServer.start(config.endpoint(), services, new CallInterceptor(
+                    new CallInterceptor.CallObserver() {
+                        @Override
+                        public void started(String method) {
+                            metrics.csiCallStarted(method);
+                        }
+
+                        @Override
+                        public void finished(String method, io.grpc.Status.Code code, long nanos) {
+                            metrics.csiCallFinished(method, code, nanos);
+                        }
+                    }));
+            return new PluginRuntime(config, metrics, metricsServer, server, resources);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -60,6 +84,15 @@ public final class PluginRuntime implements AutoCloseable {
 
     public DriverConfig config() {
         return config;
+    }
+
+    public DriverMetrics metrics() {
+        return metrics;
+    }
+
+    /** The port metrics are served on, or -1 when --metrics-address is not set. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
     }
 
     /** Drains calls in flight for up to the configured grace period, then releases everything. */

@@ -23,6 +23,8 @@ public final class CallInterceptor implements ServerInterceptor {
 
     /** Observes finished calls, e.g. for metrics. */
     public interface CallObserver {
+        default void started(String method) {}
+
         void finished(String method, Status.Code code, long nanos);
     }
 
@@ -78,6 +80,7 @@ public final class CallInterceptor implements ServerInterceptor {
         LoggedCall(ServerCall<Q, R> delegate) {
             super(delegate);
             this.method = delegate.getMethodDescriptor().getFullMethodName();
+            observer.started(method);
         }
 
         void failInternal(RuntimeException e) {
