@@ -1,16 +1,57 @@
 package dev.imagedisk.csi.node;
 
-import csi.v1.NodeGrpc;
+import dev.imagedisk.csi.CloudOptions;
 import dev.imagedisk.csi.DriverConfig;
 import dev.imagedisk.csi.ServicePart;
+import dev.imagedisk.csi.common.InFlight;
+import dev.imagedisk.csi.device.BlkidInspector;
+import dev.imagedisk.csi.device.ByIdDeviceFinder;
+import dev.imagedisk.csi.device.E2fsckChecker;
+import dev.imagedisk.csi.device.MkfsFormatter;
+import dev.imagedisk.csi.device.SysfsBlockDevices;
+import dev.imagedisk.csi.exec.CommandRunner;
+import dev.imagedisk.csi.exec.Executables;
+import dev.imagedisk.csi.metadata.MetadataClient;
+import dev.imagedisk.csi.mount.StatFilesystemStats;
+import dev.imagedisk.csi.mount.ToolFilesystemResizer;
+import dev.imagedisk.csi.mount.UtilLinuxMounter;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /** Builds the node service and what it stands on. */
 public final class NodeModule {
+    static final Set<String> FORMATTABLE = Set.of("ext3", "ext4", "xfs");
+
     private NodeModule() {}
 
     public static ServicePart create(DriverConfig config) {
-        // Not built yet: every Node RPC answers UNIMPLEMENTED.
-        return new ServicePart(new NodeGrpc.NodeImplBase() {}, List.of(), () -> {});
+        NodeOptions options = config.node();
+        CloudOptions cloud = config.cloud();
+        if (!FORMATTABLE.contains(options.defaultFsType)) {
+            throw new IllegalArgumentException("--default-fs-type must be one of " + FORMATTABLE + ", not "
+                    + options.defaultFsType);
+        }
+        Executables executables = Executables.fromEnvironment();
+        CommandRunner runner = new CommandRunner(options.commandTimeout);
+        SysfsBlockDevices devices = new SysfsBlockDevices();
+        UtilLinuxMounter mounter = new UtilLinuxMounter(runner);
+        MkfsFormatter formatter = new MkfsFormatter(runner, executables);
+        ToolFilesystemResizer resizer = new ToolFilesystemResizer(runner, executables);
+        Directories directories = new Directories();
+        DeviceLocator locator = new DeviceLocator(new ByIdDeviceFinder(options.deviceDir), options.deviceWait);
+        FilesystemPlanner planner = new FilesystemPlanner(new BlkidInspector(runner, devices), devices, formatter,
+                options.defaultFsType);
+        Stager stager = new Stager(locator, planner, devices, formatter, new E2fsckChecker(runner), mounter, resizer,
+                directories);
+        Publisher publisher = new Publisher(locator, mounter, directories);
+        VolumeStatsReader stats = new VolumeStatsReader(mounter, new StatFilesystemStats(runner), devices,
+                directories);
+        Expander expander = new Expander(mounter, devices, resizer, directories);
+        NodeIdentity identity = new NodeIdentity(options.nodeId, cloud.zone, options.maxVolumesPerNode,
+                new MetadataClient(cloud.metadataEndpoint, Duration.ofSeconds(2)));
+        NodeService service = new NodeService(new PathPolicy(options.kubeletDir), stager, publisher, stats, expander,
+                identity, new InFlight());
+        return new ServicePart(service, List.of(new NodeToolsCheck(executables)), () -> {});
     }
 }

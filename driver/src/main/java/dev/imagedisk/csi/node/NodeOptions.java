@@ -27,4 +27,15 @@ public final class NodeOptions {
     @Option(names = "--max-volumes-per-node", paramLabel = "N", defaultValue = "0",
             description = "Volumes this node can attach; 0 means by machine type (default: ${DEFAULT-VALUE}).")
     public int maxVolumesPerNode = 0;
+
+    @Option(names = "--command-timeout", paramLabel = "DURATION", defaultValue = "5m",
+            converter = DurationConverter.class,
+            description = "Longest an external program (mount, mkfs, e2fsck, resize2fs, ...) may run when the call "
+                    + "has no earlier deadline (default: ${DEFAULT-VALUE}).")
+    public Duration commandTimeout = Duration.ofMinutes(5);
+
+    @Option(names = "--default-fs-type", paramLabel = "ext4|ext3|xfs", defaultValue = "ext4",
+            description = "Filesystem made on a blank disk when the volume capability names none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    public String defaultFsType = "ext4";
 }

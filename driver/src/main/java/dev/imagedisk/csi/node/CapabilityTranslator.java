@@ -1,0 +1,61 @@
+package dev.imagedisk.csi.node;
+
+import csi.v1.VolumeCapability;
+import csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.imagedisk.csi.common.CsiErrors;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Validates a CSI volume capability and turns it into a {@link VolumeSpec}. */
+public final class CapabilityTranslator {
+    /** A mount flag: one token of safe characters, never starting with '-'. */
+    private static final Pattern FLAG = Pattern.compile("[A-Za-z0-9_=,.:/-]+");
+    private static final Pattern FS_TYPE = Pattern.compile("[a-z0-9]{1,32}");
+    /** Options that would change what kind of mount is made. */
+    private static final Set<String> REFUSED = Set.of("bind", "rbind", "remount", "move", "loop");
+
+    private CapabilityTranslator() {}
+
+    public static VolumeSpec translate(VolumeCapability cap, String field) {
+        Mode mode = cap.getAccessMode().getMode();
+        if (mode == Mode.UNKNOWN || mode == Mode.UNRECOGNIZED) {
+            throw CsiErrors.invalidArgument("%s.access_mode is required", field);
+        }
+        boolean readOnly = mode == Mode.SINGLE_NODE_READER_ONLY || mode == Mode.MULTI_NODE_READER_ONLY;
+        switch (cap.getAccessTypeCase()) {
+            case BLOCK:
+                return new VolumeSpec(true, "", List.of(), readOnly);
+            case MOUNT:
+                break;
+            default:
+                throw CsiErrors.invalidArgument("%s.access_type is required: block or mount", field);
+        }
+        if (mode == Mode.MULTI_NODE_MULTI_WRITER) {
+            throw CsiErrors.invalidArgument("%s: access mode %s is not supported for a mounted filesystem", field, mode);
+        }
+        VolumeCapability.MountVolume mount = cap.getMount();
+        if (!mount.getVolumeMountGroup().isEmpty()) {
+            throw CsiErrors.invalidArgument("%s.mount.volume_mount_group is not supported by this driver", field);
+        }
+        String fsType = mount.getFsType();
+        if (!fsType.isEmpty() && !FS_TYPE.matcher(fsType).matches()) {
+            throw CsiErrors.invalidArgument("%s.mount.fs_type %s is not a filesystem type name", field, fsType);
+        }
+        for (String flag : mount.getMountFlagsList()) {
+            if (!FLAG.matcher(flag).matches() || flag.startsWith("-")) {
+                throw CsiErrors.invalidArgument("%s.mount.mount_flags: %s is not allowed (one token of "
+                        + "[A-Za-z0-9_=,.:/-], not starting with '-')", field, flag);
+            }
+            for (String option : flag.split(",")) {
+                if (REFUSED.contains(option)) {
+                    throw CsiErrors.invalidArgument("%s.mount.mount_flags: option %s is not allowed", field, option);
+                }
+                if (readOnly && option.equals("rw")) {
+                    throw CsiErrors.invalidArgument("%s.mount.mount_flags: rw contradicts access mode %s", field, mode);
+                }
+            }
+        }
+        return new VolumeSpec(false, fsType, mount.getMountFlagsList(), readOnly);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.imagedisk.csi.node;
+
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.device.BlockDevice;
+import dev.imagedisk.csi.device.BlockDevices;
+import dev.imagedisk.csi.device.DeviceNodes;
+import dev.imagedisk.csi.mount.FilesystemResizer;
+import dev.imagedisk.csi.mount.MountInfo;
+import dev.imagedisk.csi.mount.Mounter;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** NodeExpandVolume: picks up the disk's new size and grows the mounted filesystem into it. */
+public final class Expander {
+    private static final Logger LOG = LoggerFactory.getLogger(Expander.class);
+
+    private final Mounter mounter;
+    private final BlockDevices devices;
+    private final FilesystemResizer resizer;
+    private final Directories directories;
+
+    public Expander(Mounter mounter, BlockDevices devices, FilesystemResizer resizer, Directories directories) {
+        this.mounter = mounter;
+        this.devices = devices;
+        this.resizer = resizer;
+        this.directories = directories;
+    }
+
+    /** Returns the volume's capacity in bytes after growing; at least {@code requiredBytes} when that is set. */
+    public long expand(String volumeId, Path volumePath, long requiredBytes) {
+        if (!directories.exists(volumePath)) {
+            throw CsiErrors.notFound("volume %s: volume_path %s does not exist", volumeId, volumePath);
+        }
+        MountInfo m = Failures.call("reading the mount table", () -> mounter.mountAt(volumePath))
+                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: nothing is mounted at volume_path %s",
+                        volumeId, volumePath));
+        Optional<BlockDevice> bound = DeviceNodes.blockDevice(volumePath);
+        if (bound.isPresent()) {
+            // A raw block volume: the consumer sees the new size once the kernel has it.
+            BlockDevice device = bound.get();
+            Failures.run("re-reading the size of " + device, () -> devices.refreshSize(device));
+            return atLeast(volumeId, device, Failures.call("reading the size of " + device,
+                    () -> devices.sizeBytes(device)), requiredBytes);
+        }
+        BlockDevice device = devices.byNumber(m.major(), m.minor())
+                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: the device %s under %s is gone", volumeId,
+                        m.device(), volumePath));
+        Failures.run("re-reading the size of " + device, () -> devices.refreshSize(device));
+        long size = atLeast(volumeId, device, Failures.call("reading the size of " + device,
+                () -> devices.sizeBytes(device)), requiredBytes);
+        if (m.readOnly()) {
+            throw CsiErrors.failedPrecondition("volume %s: %s is mounted read-only at %s; a read-only filesystem "
+                    + "cannot be grown", volumeId, device, volumePath);
+        }
+        if (!resizer.supports(m.fsType())) {
+            throw CsiErrors.failedPrecondition("volume %s: cannot grow the %s filesystem on %s (unsupported type, or "
+                    + "its tool is not installed)", volumeId, m.fsType(), device);
+        }
+        Failures.run("growing the " + m.fsType() + " filesystem on " + device + " to " + size + " bytes",
+                () -> resizer.grow(m.fsType(), device.path(), volumePath));
+        LOG.info("volume {}: grew the {} filesystem on {} to {} bytes", volumeId, m.fsType(), device, size);
+        return size;
+    }
+
+    private static long atLeast(String volumeId, BlockDevice device, long size, long requiredBytes) {
+        if (requiredBytes > 0 && size < requiredBytes) {
+            throw CsiErrors.failedPrecondition("volume %s: device %s is %d bytes, less than the required %d; the "
+                    + "disk has not grown (yet)", volumeId, device, size, requiredBytes);
+        }
+        return size;
+    }
+}

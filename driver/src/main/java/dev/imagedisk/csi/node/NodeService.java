@@ -1,0 +1,205 @@
+package dev.imagedisk.csi.node;
+
+import csi.v1.NodeExpandVolumeRequest;
+import csi.v1.NodeExpandVolumeResponse;
+import csi.v1.NodeGetCapabilitiesRequest;
+import csi.v1.NodeGetCapabilitiesResponse;
+import csi.v1.NodeGetInfoRequest;
+import csi.v1.NodeGetInfoResponse;
+import csi.v1.NodeGetVolumeStatsRequest;
+import csi.v1.NodeGetVolumeStatsResponse;
+import csi.v1.NodeGrpc;
+import csi.v1.NodePublishVolumeRequest;
+import csi.v1.NodePublishVolumeResponse;
+import csi.v1.NodeServiceCapability;
+import csi.v1.NodeStageVolumeRequest;
+import csi.v1.NodeStageVolumeResponse;
+import csi.v1.NodeUnpublishVolumeRequest;
+import csi.v1.NodeUnpublishVolumeResponse;
+import csi.v1.NodeUnstageVolumeRequest;
+import csi.v1.NodeUnstageVolumeResponse;
+import csi.v1.Topology;
+import csi.v1.VolumeCondition;
+import csi.v1.VolumeUsage;
+import dev.imagedisk.csi.DriverConfig;
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.common.InFlight;
+import dev.imagedisk.csi.common.Rpc;
+import dev.imagedisk.csi.mount.FilesystemUsage;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The CSI Node service: validates requests, holds the per-volume in-flight guard, and translates between
+ * CSI messages and {@link Stager}, {@link Publisher}, {@link VolumeStatsReader}, {@link Expander} and
+ * {@link NodeIdentity}, which do the work.
+ */
+public final class NodeService extends NodeGrpc.NodeImplBase {
+    private static final List<NodeServiceCapability.RPC.Type> CAPABILITIES = List.of(
+            NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
+            NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
+            NodeServiceCapability.RPC.Type.EXPAND_VOLUME,
+            NodeServiceCapability.RPC.Type.VOLUME_CONDITION);
+
+    private final PathPolicy paths;
+    private final Stager stager;
+    private final Publisher publisher;
+    private final VolumeStatsReader stats;
+    private final Expander expander;
+    private final NodeIdentity identity;
+    private final InFlight inFlight;
+
+    public NodeService(PathPolicy paths, Stager stager, Publisher publisher, VolumeStatsReader stats,
+            Expander expander, NodeIdentity identity, InFlight inFlight) {
+        this.paths = paths;
+        this.stager = stager;
+        this.publisher = publisher;
+        this.stats = stats;
+        this.expander = expander;
+        this.identity = identity;
+        this.inFlight = inFlight;
+    }
+
+    @Override
+    public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> observer) {
+        Rpc.unary(observer, () -> {
+            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
+            Path staging = paths.check("staging_target_path", request.getStagingTargetPath());
+            VolumeSpec spec = capability(request.hasVolumeCapability(), request.getVolumeCapability());
+            String deviceName = DeviceLocator.deviceName(request.getPublishContextMap());
+            try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodeStageVolume")) {
+                stager.stage(volumeId, deviceName, staging, spec);
+            }
+            return NodeStageVolumeResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void nodeUnstageVolume(NodeUnstageVolumeRequest request,
+            StreamObserver<NodeUnstageVolumeResponse> observer) {
+        Rpc.unary(observer, () -> {
+            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
+            Path staging = paths.check("staging_target_path", request.getStagingTargetPath());
+            try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodeUnstageVolume")) {
+                stager.unstage(volumeId, staging);
+            }
+            return NodeUnstageVolumeResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void nodePublishVolume(NodePublishVolumeRequest request,
+            StreamObserver<NodePublishVolumeResponse> observer) {
+        Rpc.unary(observer, () -> {
+            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
+            Path target = paths.check("target_path", request.getTargetPath());
+            VolumeSpec spec = capability(request.hasVolumeCapability(), request.getVolumeCapability());
+            Path staging = spec.block() && request.getStagingTargetPath().isEmpty() ? null
+                    : paths.check("staging_target_path", request.getStagingTargetPath());
+            String deviceName = spec.block() ? DeviceLocator.deviceName(request.getPublishContextMap()) : null;
+            boolean readOnly = request.getReadonly() || spec.readOnly();
+            try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodePublishVolume")) {
+                publisher.publish(volumeId, deviceName, staging, target, spec, readOnly);
+            }
+            return NodePublishVolumeResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
+            StreamObserver<NodeUnpublishVolumeResponse> observer) {
+        Rpc.unary(observer, () -> {
+            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
+            Path target = paths.check("target_path", request.getTargetPath());
+            try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodeUnpublishVolume")) {
+                publisher.unpublish(volumeId, target);
+            }
+            return NodeUnpublishVolumeResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request,
+            StreamObserver<NodeGetVolumeStatsResponse> observer) {
+        Rpc.unary(observer, () -> {
+            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
+            Path volumePath = paths.check("volume_path", request.getVolumePath());
+            if (!request.getStagingTargetPath().isEmpty()) {
+                paths.check("staging_target_path", request.getStagingTargetPath());
+            }
+            VolumeStatsReader.Stats s = stats.read(volumeId, volumePath);
+            NodeGetVolumeStatsResponse.Builder out = NodeGetVolumeStatsResponse.newBuilder()
+                    .setVolumeCondition(VolumeCondition.newBuilder()
+                            .setAbnormal(s.health().abnormal()).setMessage(s.health().message()));
+            if (s.block() && s.blockBytes() >= 0) {
+                out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(s.blockBytes()));
+            }
+            FilesystemUsage u = s.usage();
+            if (u != null) {
+                out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(u.totalBytes())
+                        .setUsed(u.usedBytes()).setAvailable(u.availableBytes()));
+                out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.INODES).setTotal(u.totalInodes())
+                        .setUsed(u.usedInodes()).setAvailable(u.freeInodes()));
+            }
+            return out.build();
+        });
+    }
+
+    @Override
+    public void nodeExpandVolume(NodeExpandVolumeRequest request, StreamObserver<NodeExpandVolumeResponse> observer) {
+        Rpc.unary(observer, () -> {
+            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
+            Path volumePath = paths.check("volume_path", request.getVolumePath());
+            if (!request.getStagingTargetPath().isEmpty()) {
+                paths.check("staging_target_path", request.getStagingTargetPath());
+            }
+            if (request.hasVolumeCapability()) {
+                capability(true, request.getVolumeCapability());
+            }
+            long required = request.getCapacityRange().getRequiredBytes();
+            long limit = request.getCapacityRange().getLimitBytes();
+            if (required < 0 || limit < 0 || (limit > 0 && required > limit)) {
+                throw CsiErrors.invalidArgument("capacity_range: required_bytes %d and limit_bytes %d are not a "
+                        + "valid range", required, limit);
+            }
+            long capacity;
+            try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodeExpandVolume")) {
+                capacity = expander.expand(volumeId, volumePath, required);
+            }
+            return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(capacity).build();
+        });
+    }
+
+    @Override
+    public void nodeGetCapabilities(NodeGetCapabilitiesRequest request,
+            StreamObserver<NodeGetCapabilitiesResponse> observer) {
+        Rpc.unary(observer, () -> {
+            NodeGetCapabilitiesResponse.Builder out = NodeGetCapabilitiesResponse.newBuilder();
+            for (NodeServiceCapability.RPC.Type type : CAPABILITIES) {
+                out.addCapabilities(NodeServiceCapability.newBuilder()
+                        .setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)));
+            }
+            return out.build();
+        });
+    }
+
+    @Override
+    public void nodeGetInfo(NodeGetInfoRequest request, StreamObserver<NodeGetInfoResponse> observer) {
+        Rpc.unary(observer, () -> {
+            NodeIdentity.Info info = identity.info();
+            return NodeGetInfoResponse.newBuilder()
+                    .setNodeId(info.nodeId())
+                    .setMaxVolumesPerNode(info.maxVolumesPerNode())
+                    .setAccessibleTopology(Topology.newBuilder().putSegments(DriverConfig.TOPOLOGY_ZONE_KEY, info.zone()))
+                    .build();
+        });
+    }
+
+    private static VolumeSpec capability(boolean present, csi.v1.VolumeCapability capability) {
+        if (!present) {
+            throw CsiErrors.invalidArgument("volume_capability is required");
+        }
+        return CapabilityTranslator.translate(capability, "volume_capability");
+    }
+}

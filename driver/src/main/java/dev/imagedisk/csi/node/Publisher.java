@@ -1,0 +1,101 @@
+package dev.imagedisk.csi.node;
+
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.device.BlockDevice;
+import dev.imagedisk.csi.device.DeviceNodes;
+import dev.imagedisk.csi.mount.MountInfo;
+import dev.imagedisk.csi.mount.Mounter;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * NodePublishVolume and NodeUnpublishVolume: binds the staged filesystem (or, for a block volume, the
+ * device itself) onto the target path, read-only when asked, and takes it away again.
+ */
+public final class Publisher {
+    private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+
+    private final DeviceLocator locator;
+    private final Mounter mounter;
+    private final Directories directories;
+
+    public Publisher(DeviceLocator locator, Mounter mounter, Directories directories) {
+        this.locator = locator;
+        this.mounter = mounter;
+        this.directories = directories;
+    }
+
+    public void publish(String volumeId, String deviceName, Path staging, Path target, VolumeSpec spec,
+            boolean readOnly) {
+        if (spec.block()) {
+            publishBlock(volumeId, deviceName, target, readOnly);
+        } else {
+            publishMount(volumeId, staging, target, readOnly);
+        }
+    }
+
+    private void publishMount(String volumeId, Path staging, Path target, boolean readOnly) {
+        MountInfo staged = Failures.call("reading the mount table", () -> mounter.mountAt(staging))
+                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s is not staged: nothing is mounted at "
+                        + "staging_target_path %s", volumeId, staging));
+        Optional<MountInfo> current = Failures.call("reading the mount table", () -> mounter.mountAt(target));
+        if (current.isPresent()) {
+            MountInfo m = current.get();
+            boolean same = m.major() == staged.major() && m.minor() == staged.minor() && m.root().equals(staged.root());
+            if (!same) {
+                throw CsiErrors.alreadyExists("volume %s: target_path %s already has %s (device %s, %s) mounted, not "
+                        + "the volume staged at %s", volumeId, target, m.source(), m.device(), m.root(), staging);
+            }
+            requireSameReadOnly(volumeId, target, m, readOnly);
+            return;
+        }
+        boolean created = directories.ensureDirectory("target_path", target);
+        bind(volumeId, staging, target, readOnly, created);
+    }
+
+    private void publishBlock(String volumeId, String deviceName, Path target, boolean readOnly) {
+        BlockDevice device = locator.locate(deviceName);
+        Optional<MountInfo> current = Failures.call("reading the mount table", () -> mounter.mountAt(target));
+        if (current.isPresent()) {
+            Optional<BlockDevice> there = DeviceNodes.blockDevice(target);
+            if (there.isEmpty() || !there.get().sameDevice(device.major(), device.minor())) {
+                throw CsiErrors.alreadyExists("volume %s: target_path %s already has %s mounted, not device %s",
+                        volumeId, target, there.map(Object::toString).orElse(current.get().source()), device);
+            }
+            requireSameReadOnly(volumeId, target, current.get(), readOnly);
+            return;
+        }
+        boolean created = directories.ensureFile("target_path", target);
+        bind(volumeId, device.path(), target, readOnly, created);
+    }
+
+    private void bind(String volumeId, Path source, Path target, boolean readOnly, boolean created) {
+        try {
+            Failures.run("bind-mounting " + source + " at " + target,
+                    () -> mounter.bindMount(source, target, readOnly));
+        } catch (RuntimeException e) {
+            if (created) {
+                directories.removeIfEmpty("target_path", target);
+            }
+            throw e;
+        }
+        LOG.info("volume {}: published {} at {}{}", volumeId, source, target, readOnly ? " read-only" : "");
+    }
+
+    private static void requireSameReadOnly(String volumeId, Path target, MountInfo m, boolean readOnly) {
+        if (m.readOnly() != readOnly) {
+            throw CsiErrors.alreadyExists("volume %s is already published at %s %s; the request asks for %s",
+                    volumeId, target, m.readOnly() ? "read-only" : "read-write", readOnly ? "read-only" : "read-write");
+        }
+    }
+
+    public void unpublish(String volumeId, Path target) {
+        if (!directories.exists(target)) {
+            return;
+        }
+        Stager.unmountAll(volumeId, "target_path", target, mounter);
+        directories.removeIfEmpty("target_path", target);
+    }
+}

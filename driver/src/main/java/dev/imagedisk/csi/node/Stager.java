@@ -1,0 +1,151 @@
+package dev.imagedisk.csi.node;
+
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.device.BlockDevice;
+import dev.imagedisk.csi.device.BlockDevices;
+import dev.imagedisk.csi.device.FilesystemChecker;
+import dev.imagedisk.csi.device.Formatter;
+import dev.imagedisk.csi.mount.FilesystemResizer;
+import dev.imagedisk.csi.mount.MountInfo;
+import dev.imagedisk.csi.mount.Mounter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * NodeStageVolume and NodeUnstageVolume: mounts the disk's filesystem (formatting a blank disk, checking
+ * and growing an existing one) at the staging path, and takes it away again.
+ */
+public final class Stager {
+    private static final Logger LOG = LoggerFactory.getLogger(Stager.class);
+
+    private final DeviceLocator locator;
+    private final FilesystemPlanner planner;
+    private final BlockDevices devices;
+    private final Formatter formatter;
+    private final FilesystemChecker checker;
+    private final Mounter mounter;
+    private final FilesystemResizer resizer;
+    private final Directories directories;
+
+    public Stager(DeviceLocator locator, FilesystemPlanner planner, BlockDevices devices, Formatter formatter,
+            FilesystemChecker checker, Mounter mounter, FilesystemResizer resizer, Directories directories) {
+        this.locator = locator;
+        this.planner = planner;
+        this.devices = devices;
+        this.formatter = formatter;
+        this.checker = checker;
+        this.mounter = mounter;
+        this.resizer = resizer;
+        this.directories = directories;
+    }
+
+    public void stage(String volumeId, String deviceName, Path staging, VolumeSpec spec) {
+        BlockDevice disk = locator.locate(deviceName);
+        if (spec.block()) {
+            return; // a raw block volume is bound straight from the device at publish
+        }
+        Optional<MountInfo> current = Failures.call("reading the mount table", () -> mounter.mountAt(staging));
+        if (current.isPresent()) {
+            alreadyStaged(volumeId, disk, staging, spec, current.get());
+            return;
+        }
+        FilesystemPlanner.Plan plan = planner.plan(volumeId, disk, spec);
+        if (plan.format()) {
+            LOG.info("volume {}: device {} is blank; formatting it as {}", volumeId, plan.device(), plan.fsType());
+            Failures.run("formatting " + plan.device() + " as " + plan.fsType(),
+                    () -> formatter.format(plan.device(), plan.fsType()));
+        }
+        boolean grow = !spec.readOnly() && !plan.format();
+        if (grow && !resizer.supports(plan.fsType()) && plan.fsType().equals("xfs")) {
+            throw CsiErrors.failedPrecondition("volume %s: device %s holds xfs, but xfs_growfs is not installed on "
+                    + "this node", volumeId, plan.device());
+        }
+        if (!spec.readOnly() && !plan.format() && checker.handles(plan.fsType())) {
+            check(volumeId, plan);
+        }
+        directories.ensureDirectory("staging_target_path", staging);
+        List<String> options = new ArrayList<>(spec.mountFlags());
+        if (spec.readOnly()) {
+            options.add("ro");
+        }
+        Failures.run("mounting " + plan.device() + " (" + plan.fsType() + ") at " + staging,
+                () -> mounter.mount(plan.device().path(), staging, plan.fsType(), options));
+        if (grow && resizer.supports(plan.fsType())) {
+            try {
+                Failures.run("growing the " + plan.fsType() + " filesystem on " + plan.device() + " to "
+                        + devices.sizeBytes(plan.device()) + " bytes",
+                        () -> resizer.grow(plan.fsType(), plan.device().path(), staging));
+            } catch (RuntimeException e) {
+                Failures.run("unmounting " + staging + " after a failed resize", () -> mounter.unmount(staging));
+                throw e;
+            }
+        }
+        LOG.info("volume {}: staged {} ({}{}) at {}", volumeId, plan.device(), plan.fsType(),
+                spec.readOnly() ? ", read-only" : "", staging);
+    }
+
+    private void check(String volumeId, FilesystemPlanner.Plan plan) {
+        FilesystemChecker.Result result = Failures.call("checking the filesystem on " + plan.device(),
+                () -> checker.check(plan.device(), plan.fsType()));
+        switch (result.outcome()) {
+            case OK -> { }
+            case DAMAGED -> throw CsiErrors.failedPrecondition("volume %s: the %s filesystem on %s has errors that a "
+                    + "preen check cannot repair; it needs a manual fsck (it is never reformatted): %s", volumeId,
+                    plan.fsType(), plan.device(), result.detail());
+            case FAILED -> throw CsiErrors.internal("volume %s: checking the %s filesystem on %s failed: %s",
+                    volumeId, plan.fsType(), plan.device(), result.detail());
+            default -> throw new IllegalStateException(result.outcome().toString());
+        }
+    }
+
+    private void alreadyStaged(String volumeId, BlockDevice disk, Path staging, VolumeSpec spec, MountInfo m) {
+        boolean ours = disk.sameDevice(m.major(), m.minor());
+        if (!ours && m.major() != 0) {
+            ours = Failures.call("listing the partitions of " + disk, () -> devices.partitions(disk)).stream()
+                    .anyMatch(p -> p.sameDevice(m.major(), m.minor()));
+        }
+        if (!ours) {
+            throw CsiErrors.alreadyExists("volume %s: staging_target_path %s already has %s (%s, device %s) mounted, "
+                    + "not device %s", volumeId, staging, m.source(), m.fsType(), m.device(), disk);
+        }
+        if (m.readOnly() != spec.readOnly()) {
+            throw CsiErrors.alreadyExists("volume %s is already staged at %s %s; the request asks for %s", volumeId,
+                    staging, m.readOnly() ? "read-only" : "read-write", spec.readOnly() ? "read-only" : "read-write");
+        }
+        if (!spec.fsType().isEmpty() && !spec.fsType().equals(m.fsType())) {
+            throw CsiErrors.alreadyExists("volume %s is already staged at %s as %s; the request asks for fs_type %s",
+                    volumeId, staging, m.fsType(), spec.fsType());
+        }
+    }
+
+    public void unstage(String volumeId, Path staging) {
+        if (!directories.exists(staging)) {
+            return;
+        }
+        unmountAll(volumeId, "staging_target_path", staging, mounter);
+        directories.removeIfEmpty("staging_target_path", staging);
+    }
+
+    /**
+     * Unmounts every mount stacked at {@code path}, refusing mounts not backed by a block device (which the
+     * driver never makes there).
+     */
+    static void unmountAll(String volumeId, String field, Path path, Mounter mounter) {
+        for (int i = 0; i < 16; i++) {
+            Optional<MountInfo> m = Failures.call("reading the mount table", () -> mounter.mountAt(path));
+            if (m.isEmpty()) {
+                return;
+            }
+            if (m.get().major() == 0 && !field.equals("target_path")) {
+                throw CsiErrors.failedPrecondition("volume %s: %s %s has a %s mount (%s) that this driver did not "
+                        + "make; not unmounting it", volumeId, field, path, m.get().fsType(), m.get().source());
+            }
+            Failures.run("unmounting " + path, () -> mounter.unmount(path));
+        }
+        throw CsiErrors.internal("volume %s: %s %s still has mounts after 16 unmounts", volumeId, field, path);
+    }
+}

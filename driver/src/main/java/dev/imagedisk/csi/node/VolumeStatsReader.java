@@ -1,0 +1,69 @@
+package dev.imagedisk.csi.node;
+
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.device.BlockDevice;
+import dev.imagedisk.csi.device.BlockDevices;
+import dev.imagedisk.csi.device.DeviceNodes;
+import dev.imagedisk.csi.mount.FilesystemStats;
+import dev.imagedisk.csi.mount.FilesystemUsage;
+import dev.imagedisk.csi.mount.MountInfo;
+import dev.imagedisk.csi.mount.Mounter;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * NodeGetVolumeStats: bytes and inodes of a mounted volume (statvfs), the size of a block volume, and
+ * the volume's condition: abnormal when the path is not mounted or its device is gone.
+ */
+public final class VolumeStatsReader {
+    /** Usage (null when it could not be read) and condition. */
+    public record Stats(FilesystemUsage usage, long blockBytes, boolean block, VolumeHealth health) {}
+
+    private final Mounter mounter;
+    private final FilesystemStats filesystemStats;
+    private final BlockDevices devices;
+    private final Directories directories;
+
+    public VolumeStatsReader(Mounter mounter, FilesystemStats filesystemStats, BlockDevices devices,
+            Directories directories) {
+        this.mounter = mounter;
+        this.filesystemStats = filesystemStats;
+        this.devices = devices;
+        this.directories = directories;
+    }
+
+    public Stats read(String volumeId, Path volumePath) {
+        if (!directories.exists(volumePath)) {
+            throw CsiErrors.notFound("volume %s: volume_path %s does not exist", volumeId, volumePath);
+        }
+        Optional<MountInfo> mount = Failures.call("reading the mount table", () -> mounter.mountAt(volumePath));
+        if (mount.isEmpty()) {
+            return new Stats(null, -1, false, VolumeHealth.abnormal("volume_path " + volumePath + " is not mounted"));
+        }
+        Optional<BlockDevice> bound = DeviceNodes.blockDevice(volumePath);
+        if (bound.isPresent()) {
+            BlockDevice device = bound.get();
+            long size = devices.sizeBytes(device.major(), device.minor());
+            return new Stats(null, size, true, health(device.major(), device.minor(), volumePath));
+        }
+        MountInfo m = mount.get();
+        VolumeHealth health = health(m.major(), m.minor(), volumePath);
+        try {
+            FilesystemUsage usage = Failures.call("reading filesystem usage of " + volumePath,
+                    () -> filesystemStats.usage(volumePath));
+            return new Stats(usage, -1, false, health);
+        } catch (RuntimeException e) {
+            String why = e.getMessage();
+            return new Stats(null, -1, false, VolumeHealth.abnormal(health.abnormal() ? health.message()
+                    : "filesystem at " + volumePath + " cannot be read: " + why));
+        }
+    }
+
+    private VolumeHealth health(int major, int minor, Path path) {
+        String absent = devices.absenceReason(major, minor);
+        if (absent != null) {
+            return VolumeHealth.abnormal("the device under " + path + " is unusable: " + absent);
+        }
+        return VolumeHealth.normal();
+    }
+}
