@@ -154,6 +154,14 @@ final class ComputeService {
       if (images.putIfAbsent(img.key(), img) != null) {
         throw GceException.alreadyExists(Links.imagePath(project, name));
       }
+      // a DONE global operation, as images.insert leaves behind
+      Model.Operation op = newOperation(project, null, "insert", links.image(project, name),
+          img.id, null);
+      op.status = "DONE";
+      op.progress = 100;
+      op.startTime = op.insertTime;
+      op.endTime = Json.now();
+      op.done.complete(null);
     }
     changed();
     return img;

@@ -78,6 +78,10 @@ final class HttpFrontend implements HttpHandler {
     try {
       byte[] bodyBytes = ex.getRequestBody().readAllBytes();
       String rawPath = ex.getRequestURI().getRawPath();
+      if (log.isDebugEnabled()) {
+        log.debug("{} {} {}", ex.getRequestMethod(), ex.getRequestURI(),
+            new String(bodyBytes, StandardCharsets.UTF_8));
+      }
       List<String> segs = new ArrayList<>();
       for (String s : rawPath.split("/")) {
         if (!s.isEmpty()) {
