@@ -16,5 +16,6 @@ public interface FilesystemChecker {
     /** Whether this checker handles {@code fsType}; others are mounted unchecked. */
     boolean handles(String fsType);
 
-    Result check(BlockDevice device, String fsType);
+    /** Checks; {@code full} forces a complete check even of a filesystem marked clean (needed before a resize). */
+    Result check(BlockDevice device, String fsType, boolean full);
 }

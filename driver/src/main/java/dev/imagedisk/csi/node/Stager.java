@@ -16,11 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * NodeStageVolume and NodeUnstageVolume: mounts the disk's filesystem (formatting a blank disk, checking
- * and growing an existing one) at the staging path, and takes it away again.
+ * NodeStageVolume and NodeUnstageVolume: mounts the disk's filesystem at the staging path, and takes it
+ * away again. A blank disk is formatted; an existing ext filesystem is checked (preen) before a writable
+ * mount and, when the disk is larger, fully checked and grown before it is mounted; xfs grows once mounted.
  */
 public final class Stager {
     private static final Logger LOG = LoggerFactory.getLogger(Stager.class);
+    /** resize2fs may leave a tail too small for a block group's metadata; smaller differences are not growth. */
+    static final long GROWTH_SLACK_BYTES = 4L << 20;
 
     private final DeviceLocator locator;
     private final FilesystemPlanner planner;
@@ -59,26 +62,33 @@ public final class Stager {
             Failures.run("formatting " + plan.device() + " as " + plan.fsType(),
                     () -> formatter.format(plan.device(), plan.fsType()));
         }
-        boolean grow = !spec.readOnly() && !plan.format();
-        if (grow && !resizer.supports(plan.fsType()) && plan.fsType().equals("xfs")) {
+        boolean writable = !spec.readOnly();
+        String fs = plan.fsType();
+        if (writable && !plan.format() && fs.equals("xfs") && !resizer.supports(fs)) {
             throw CsiErrors.failedPrecondition("volume %s: device %s holds xfs, but xfs_growfs is not installed on "
                     + "this node", volumeId, plan.device());
         }
-        if (!spec.readOnly() && !plan.format() && checker.handles(plan.fsType())) {
-            check(volumeId, plan);
+        if (writable && !plan.format() && checker.handles(fs)) {
+            boolean growFirst = resizer.growsOffline(fs) && resizer.supports(fs) && needsGrowth(plan);
+            check(volumeId, plan, growFirst);
+            if (growFirst) {
+                Failures.run("growing the " + fs + " filesystem on " + plan.device() + " to "
+                        + devices.sizeBytes(plan.device()) + " bytes",
+                        () -> resizer.growOffline(fs, plan.device().path()));
+            }
         }
         directories.ensureDirectory("staging_target_path", staging);
         List<String> options = new ArrayList<>(spec.mountFlags());
         if (spec.readOnly()) {
             options.add("ro");
         }
-        Failures.run("mounting " + plan.device() + " (" + plan.fsType() + ") at " + staging,
-                () -> mounter.mount(plan.device().path(), staging, plan.fsType(), options));
-        if (grow && resizer.supports(plan.fsType())) {
+        Failures.run("mounting " + plan.device() + " (" + fs + ") at " + staging,
+                () -> mounter.mount(plan.device().path(), staging, fs, options));
+        if (writable && !plan.format() && !resizer.growsOffline(fs) && resizer.supports(fs)) {
             try {
-                Failures.run("growing the " + plan.fsType() + " filesystem on " + plan.device() + " to "
+                Failures.run("growing the " + fs + " filesystem on " + plan.device() + " to "
                         + devices.sizeBytes(plan.device()) + " bytes",
-                        () -> resizer.grow(plan.fsType(), plan.device().path(), staging));
+                        () -> resizer.grow(fs, plan.device().path(), staging));
             } catch (RuntimeException e) {
                 Failures.run("unmounting " + staging + " after a failed resize", () -> mounter.unmount(staging));
                 throw e;
@@ -88,9 +98,17 @@ public final class Stager {
                 spec.readOnly() ? ", read-only" : "", staging);
     }
 
-    private void check(String volumeId, FilesystemPlanner.Plan plan) {
+    /** True when the device is larger than the filesystem by more than a trailing partial group. */
+    private boolean needsGrowth(FilesystemPlanner.Plan plan) {
+        long device = Failures.call("reading the size of " + plan.device(), () -> devices.sizeBytes(plan.device()));
+        long fs = Failures.call("reading the size of the filesystem on " + plan.device(),
+                () -> resizer.filesystemBytes(plan.fsType(), plan.device().path()));
+        return device - fs > GROWTH_SLACK_BYTES;
+    }
+
+    private void check(String volumeId, FilesystemPlanner.Plan plan, boolean full) {
         FilesystemChecker.Result result = Failures.call("checking the filesystem on " + plan.device(),
-                () -> checker.check(plan.device(), plan.fsType()));
+                () -> checker.check(plan.device(), plan.fsType(), full));
         switch (result.outcome()) {
             case OK -> { }
             case DAMAGED -> throw CsiErrors.failedPrecondition("volume %s: the %s filesystem on %s has errors that a "

@@ -1,0 +1,222 @@
+package dev.imagedisk.csi.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.imagedisk.csi.mount.MountInfo;
+import dev.imagedisk.csi.mount.MountInfoParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real loop devices over sparse files for node tests. Records what it creates and, on close, unmounts
+ * every mount under its root (read from /proc/self/mountinfo) and detaches only the loop devices it
+ * attached. Tests skip unless running as root with /dev/loop-control and losetup.
+ */
+final class DeviceLab implements AutoCloseable {
+    final Path root;
+    final Path kubeletDir;
+    final Path deviceDir;
+    final Path files;
+    private final java.util.Map<Path, Path> loops = new java.util.LinkedHashMap<>();
+
+    DeviceLab(Path root) throws IOException {
+        this.root = root.toRealPath();
+        this.kubeletDir = Files.createDirectories(this.root.resolve("kubelet"));
+        this.deviceDir = Files.createDirectories(this.root.resolve("by-id"));
+        this.files = Files.createDirectories(this.root.resolve("files"));
+    }
+
+    static void assumeLoopDevices() {
+        assumeTrue("root".equals(System.getProperty("user.name")),
+                "node device tests need root (they attach loop devices and mount); skipped as "
+                        + System.getProperty("user.name"));
+        assumeTrue(Files.exists(Path.of("/dev/loop-control")), "node device tests need /dev/loop-control; skipped");
+        assumeTrue(has("losetup") && has("mkfs.ext4") && has("blkid"),
+                "node device tests need losetup, mkfs.ext4 and blkid; skipped");
+    }
+
+    static boolean has(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A sparse file of {@code size} bytes. */
+    Path sparse(String name, long size) throws IOException {
+        Path file = files.resolve(name);
+        sh("truncate", "-s", Long.toString(size), file.toString());
+        return file;
+    }
+
+    /** Attaches {@code file} to a free loop device and links it as {@code google-<disk>} in the device dir. */
+    Path attach(Path file, String disk) throws IOException {
+        String dev = sh("losetup", "--find", "--show", "--partscan", file.toString()).trim();
+        Path device = Path.of(dev);
+        loops.put(device, file.toRealPath());
+        link(disk, device);
+        return device;
+    }
+
+    /**
+     * Makes the kernel know the partitions of {@code device}: this test kernel may lack the partition-table
+     * parsers, so partx adds them from user space when --partscan found none.
+     */
+    void addPartitions(Path device) throws IOException {
+        Path sys = Path.of("/sys/class/block", device.getFileName().toString());
+        boolean any;
+        try (var s = Files.list(sys)) {
+            any = s.anyMatch(p -> Files.exists(p.resolve("partition")));
+        }
+        if (!any) {
+            sh("partx", "--add", device.toString());
+        }
+    }
+
+    void link(String disk, Path device) throws IOException {
+        Path link = deviceDir.resolve("google-" + disk);
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, device);
+    }
+
+    void unlink(String disk) throws IOException {
+        Files.deleteIfExists(deviceDir.resolve("google-" + disk));
+    }
+
+    /** Detaches a loop device this lab attached; with a mount on it the kernel detaches it lazily. */
+    void detach(Path device) throws IOException {
+        sh("losetup", "--detach", device.toString());
+    }
+
+    static String sh(String... command) throws IOException {
+        Result r = run(command);
+        if (r.code != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + r.code + ": " + r.out);
+        }
+        return r.out;
+    }
+
+    record Result(int code, String out) {}
+
+    static Result run(String... command) throws IOException {
+        return runWithInput("", command);
+    }
+
+    /** Runs {@code command} with {@code input} on its standard input; fails unless it exits 0. */
+    static String shIn(String input, String... command) throws IOException {
+        Result r = runWithInput(input, command);
+        if (r.code != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + r.code + ": " + r.out);
+        }
+        return r.out;
+    }
+
+    static Result runWithInput(String input, String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    static String sha256(Path device) throws IOException {
+        try (InputStream in = Files.newInputStream(device)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<MountInfo> mounts() throws IOException {
+        return MountInfoParser.parse(new String(Files.readAllBytes(Path.of("/proc/self/mountinfo")),
+                StandardCharsets.UTF_8));
+    }
+
+    static boolean isMountPoint(Path path) throws IOException {
+        return mounts().stream().anyMatch(m -> m.mountPoint().equals(path));
+    }
+
+    static MountInfo mountAt(Path path) throws IOException {
+        MountInfo found = null;
+        for (MountInfo m : mounts()) {
+            if (m.mountPoint().equals(path)) {
+                found = m;
+            }
+        }
+        return found;
+    }
+
+    static void assertUnchanged(String before, Path device) throws IOException {
+        assertEquals(before, sha256(device), "the device's bytes must be unchanged by a refusal");
+    }
+
+    @Override
+    public void close() throws IOException {
+        List<Throwable> errors = new ArrayList<>();
+        for (int round = 0; round < 8; round++) {
+            List<MountInfo> ours = mounts().stream().filter(m -> m.mountPoint().startsWith(root))
+                    .sorted(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount())
+                            .thenComparingInt(MountInfo::id).reversed())
+                    .toList();
+            if (ours.isEmpty()) {
+                break;
+            }
+            for (MountInfo m : ours) {
+                Result r = run("umount", m.mountPoint().toString());
+                if (r.code != 0) {
+                    run("umount", "--lazy", m.mountPoint().toString());
+                }
+            }
+        }
+        for (var e : loops.entrySet()) {
+            Path loop = e.getKey();
+            // detach only while the loop device is still bound to this lab's file (its number may be reused)
+            Path backing = Path.of("/sys/class/block", loop.getFileName().toString(), "loop/backing_file");
+            String bound = Files.exists(backing) ? Files.readString(backing).trim() : "";
+            if (!bound.equals(e.getValue().toString())) {
+                continue;
+            }
+            Result r = run("losetup", "--detach", loop.toString());
+            if (r.code != 0) {
+                errors.add(new IOException("detaching " + loop + ": " + r.out));
+            }
+        }
+        loops.clear();
+        if (!errors.isEmpty()) {
+            IOException e = new IOException("cleanup left something behind");
+            errors.forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+}

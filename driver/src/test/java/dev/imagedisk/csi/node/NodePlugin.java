@@ -1,0 +1,74 @@
+package dev.imagedisk.csi.node;
+
+import csi.v1.NodeGrpc;
+import csi.v1.NodePublishVolumeRequest;
+import csi.v1.NodeStageVolumeRequest;
+import csi.v1.VolumeCapability;
+import csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.imagedisk.csi.PluginCommand;
+import dev.imagedisk.csi.PluginRuntime;
+import dev.imagedisk.csi.server.CsiChannels;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+
+/** A node-mode plugin on a real Unix socket, and a client to it. */
+final class NodePlugin implements AutoCloseable {
+    final PluginRuntime runtime;
+    final CsiChannels.Client client;
+
+    NodePlugin(DeviceLab lab, String... extraArgs) throws Exception {
+        Path socket = lab.root.resolve("csi.sock");
+        List<String> args = new ArrayList<>(List.of("--mode", "node", "--endpoint", "unix://" + socket,
+                "--node-id", "projects/p/zones/us-central1-a/instances/node-1", "--zone", "us-central1-a",
+                "--kubelet-dir", lab.kubeletDir.toString(), "--device-dir", lab.deviceDir.toString(),
+                "--device-wait", "1s", "--metadata-endpoint", "http://127.0.0.1:9", "--max-volumes-per-node", "0"));
+        args.addAll(List.of(extraArgs));
+        PluginCommand command = new PluginCommand();
+        new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args.toArray(String[]::new));
+        this.runtime = PluginRuntime.start(command.config());
+        this.client = CsiChannels.connect(socket);
+    }
+
+    NodeGrpc.NodeBlockingStub node() {
+        return NodeGrpc.newBlockingStub(client.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    static VolumeCapability mount(Mode mode, String fsType, String... flags) {
+        return VolumeCapability.newBuilder()
+                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fsType).addAllMountFlags(List.of(flags)))
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
+                .build();
+    }
+
+    static VolumeCapability mount() {
+        return mount(Mode.SINGLE_NODE_WRITER, "");
+    }
+
+    static VolumeCapability block(Mode mode) {
+        return VolumeCapability.newBuilder()
+                .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
+                .build();
+    }
+
+    static NodeStageVolumeRequest stage(String volumeId, String disk, Path staging, VolumeCapability cap) {
+        return NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId).putPublishContext("deviceName", disk)
+                .setStagingTargetPath(staging.toString()).setVolumeCapability(cap).build();
+    }
+
+    static NodePublishVolumeRequest publish(String volumeId, String disk, Path staging, Path target,
+            VolumeCapability cap, boolean readOnly) {
+        return NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId).putPublishContext("deviceName", disk)
+                .setStagingTargetPath(staging.toString()).setTargetPath(target.toString()).setVolumeCapability(cap)
+                .setReadonly(readOnly).build();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        runtime.close();
+    }
+}
