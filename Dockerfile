@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# imagedisk-csi: one image for the controller and the node plugin.
+#   docker build -t REGISTRY/imagedisk-csi:0.1.0 --build-arg VERSION=0.1.0 .
+# The manifests pass the plugin's flags as container args; the entrypoint below supplies
+# `java -jar /opt/imagedisk/imagedisk.jar plugin`.
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+# The Maven cache survives between builds (BuildKit); tests run in CI, not here.
+RUN --mount=type=cache,target=/root/.m2 \
+    mvn -B -ntp -DskipTests package -pl launcher -am
+
+FROM eclipse-temurin:17-jre
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="imagedisk-csi" \
+      org.opencontainers.image.description="CSI driver: one ReadWriteOnce disk per pod, created from a Compute Engine disk image" \
+      org.opencontainers.image.version="${VERSION}"
+
+# The node plugin formats, checks, grows and mounts filesystems and waits for devices:
+# e2fsprogs (mkfs.ext4, e2fsck, resize2fs), xfsprogs (mkfs.xfs, xfs_growfs), util-linux (blkid, lsblk,
+# findmnt), mount (mount, umount), udev (udevadm).
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       e2fsprogs xfsprogs util-linux mount udev \
+    && rm -rf /var/lib/apt/lists/*
+
+# The launcher jar finds its dependencies through its manifest's Class-Path (lib/...).
+COPY --from=build /src/launcher/target/imagedisk.jar /opt/imagedisk/imagedisk.jar
+COPY --from=build /src/launcher/target/lib/ /opt/imagedisk/lib/
+
+# Small-footprint defaults; the manifests set their own per container (JAVA_TOOL_OPTIONS).
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xss256k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=96m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
+
+# Non-root by default (the controller); the node DaemonSet runs this image privileged as root.
+USER 65532:65532
+ENTRYPOINT ["java", "-jar", "/opt/imagedisk/imagedisk.jar", "plugin"]
