@@ -19,4 +19,27 @@ public final class ControllerOptions {
             converter = DurationConverter.class,
             description = "How long to wait for one Compute Engine operation (default: ${DEFAULT-VALUE}).")
     public Duration operationTimeout = Duration.ofMinutes(5);
+
+    @Option(names = "--api-call-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = DurationConverter.class,
+            description = "Timeout of one Compute Engine API request other than the operation long poll"
+                    + " (default: ${DEFAULT-VALUE}).")
+    public Duration apiCallTimeout = Duration.ofSeconds(60);
+
+    @Option(names = "--api-retries", paramLabel = "N", defaultValue = "6",
+            description = "Retries of a request or operation refused for rate or quota (rateLimitExceeded,"
+                    + " quotaExceeded, RESOURCE_OPERATION_RATE_EXCEEDED, HTTP 429) before RESOURCE_EXHAUSTED"
+                    + " (default: ${DEFAULT-VALUE}).")
+    public int apiRetries = 6;
+
+    @Option(names = "--api-retry-backoff", paramLabel = "DURATION", defaultValue = "500ms",
+            converter = DurationConverter.class,
+            description = "First backoff before such a retry; it doubles each time, with jitter"
+                    + " (default: ${DEFAULT-VALUE}).")
+    public Duration apiRetryBackoff = Duration.ofMillis(500);
+
+    @Option(names = "--api-retry-max-backoff", paramLabel = "DURATION", defaultValue = "16s",
+            converter = DurationConverter.class,
+            description = "Longest backoff between such retries (default: ${DEFAULT-VALUE}).")
+    public Duration apiRetryMaxBackoff = Duration.ofSeconds(16);
 }

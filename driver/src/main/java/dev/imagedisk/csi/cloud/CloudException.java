@@ -1,0 +1,94 @@
+package dev.imagedisk.csi.cloud;
+
+/**
+ * A failed Compute Engine call or operation, sorted into the category that decides what the caller
+ * does with it. Carries the HTTP status and Compute Engine's reason (or operation error code) as read.
+ */
+public final class CloudException extends RuntimeException {
+    /** What went wrong, as far as a caller needs to know. */
+    public enum Kind {
+        /** notFound, HTTP 404, RESOURCE_NOT_FOUND. */
+        NOT_FOUND,
+        /** alreadyExists, HTTP 409, RESOURCE_ALREADY_EXISTS. */
+        ALREADY_EXISTS,
+        /** resourceInUseByAnotherResource: e.g. a disk attached elsewhere. */
+        IN_USE,
+        /** resourceNotReady: the resource is busy with another operation. */
+        NOT_READY,
+        /** rateLimitExceeded, quotaExceeded, RESOURCE_OPERATION_RATE_EXCEEDED, HTTP 429: retried, then given up. */
+        RATE_LIMITED,
+        /** HTTP 5xx, ZONE_RESOURCE_POOL_EXHAUSTED, connection failures. */
+        UNAVAILABLE,
+        /** A request or an operation ran out of time. */
+        DEADLINE,
+        /** A per-resource limit, e.g. the most disks an instance can have (limitExceeded): not retried. */
+        LIMIT_EXCEEDED,
+        /** The request is wrong: invalid, required, badRequest. */
+        INVALID,
+        /** HTTP 403 other than rate limits. */
+        PERMISSION_DENIED,
+        /** HTTP 401. */
+        UNAUTHENTICATED,
+        /** The calling thread was interrupted. */
+        CANCELLED,
+        /** Anything else. */
+        OTHER
+    }
+
+    private final Kind kind;
+    private final int httpStatus;
+    private final String reason;
+    private final boolean retriesExhausted;
+
+    public CloudException(Kind kind, int httpStatus, String reason, String message, Throwable cause) {
+        this(kind, httpStatus, reason, message, cause, false);
+    }
+
+    private CloudException(Kind kind, int httpStatus, String reason, String message, Throwable cause,
+            boolean retriesExhausted) {
+        super(message, cause);
+        this.kind = kind;
+        this.httpStatus = httpStatus;
+        this.reason = reason == null ? "" : reason;
+        this.retriesExhausted = retriesExhausted;
+    }
+
+    /** The same failure after the retry policy gave up on it: not to be retried again by an outer loop. */
+    public CloudException afterRetries(int retries) {
+        return new CloudException(kind, httpStatus, reason,
+                getMessage() + " (still failing after " + retries + " retries)", this, true);
+    }
+
+    /** Whether a retry policy already spent its retries on this failure. */
+    public boolean retriesExhausted() {
+        return retriesExhausted;
+    }
+
+    public CloudException(Kind kind, String message) {
+        this(kind, 0, null, message, null);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** HTTP status of the failed call, or of the failed operation; 0 when none was given. */
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** Compute Engine's reason ({@code notFound}) or operation error code ({@code RESOURCE_NOT_FOUND}); may be empty. */
+    public String reason() {
+        return reason;
+    }
+
+    public boolean is(Kind k) {
+        return kind == k;
+    }
+
+    @Override
+    public String toString() {
+        return "CloudException[" + kind + (httpStatus > 0 ? " HTTP " + httpStatus : "")
+                + (reason.isEmpty() ? "" : " " + reason) + "]: " + getMessage();
+    }
+}

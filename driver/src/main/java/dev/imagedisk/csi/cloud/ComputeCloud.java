@@ -1,0 +1,42 @@
+package dev.imagedisk.csi.cloud;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Compute Engine calls the driver makes. Mutations return when their operation is DONE and throw
+ * {@link CloudException} when it failed; reads answer empty for a resource that does not exist.
+ */
+public interface ComputeCloud {
+    Optional<Disk> getDisk(DiskRef disk);
+
+    /**
+     * Creates a disk and waits until it is READY. {@code idempotencyKey} names the request across retries
+     * and restarts: the same key sends the same Compute Engine {@code requestId}, so a repeated insert is
+     * answered with the first one's operation instead of a second disk.
+     */
+    void insertDisk(DiskSpec spec, String idempotencyKey);
+
+    void deleteDisk(DiskRef disk);
+
+    /** Grows the disk to {@code sizeGb}. */
+    void resizeDisk(DiskRef disk, long sizeGb);
+
+    Optional<Image> getImage(ImageRef image);
+
+    /** The family's current image: the newest one that is not deprecated. */
+    Optional<Image> getImageFromFamily(ImageRef family);
+
+    Optional<Instance> getInstance(InstanceRef instance);
+
+    void attachDisk(InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly);
+
+    void detachDisk(InstanceRef instance, String deviceName);
+
+    /** Every disk of the project, in any zone, that carries all of {@code labels}. */
+    List<Disk> listDisks(Map<String, String> labels);
+
+    /** A cheap call that succeeds when the API is reachable with our credentials. */
+    void checkAccess();
+}

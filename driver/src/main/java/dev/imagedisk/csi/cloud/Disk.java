@@ -1,0 +1,49 @@
+package dev.imagedisk.csi.cloud;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A disk as Compute Engine reports it.
+ *
+ * @param type disk type name, e.g. {@code pd-balanced}
+ * @param sourceImage self link of the image it was created from, or null
+ * @param status {@code CREATING}, {@code RESTORING}, {@code FAILED}, {@code READY} or {@code DELETING}
+ * @param users the instances it is attached to
+ */
+public record Disk(
+        DiskRef ref,
+        long sizeGb,
+        String type,
+        String sourceImage,
+        String status,
+        List<InstanceRef> users,
+        Map<String, String> labels,
+        String description,
+        String selfLink) {
+
+    public static final String READY = "READY";
+    public static final String CREATING = "CREATING";
+    public static final String RESTORING = "RESTORING";
+    public static final String FAILED = "FAILED";
+
+    public Disk {
+        users = List.copyOf(users);
+        labels = Map.copyOf(labels);
+        description = description == null ? "" : description;
+    }
+
+    public boolean ready() {
+        return READY.equals(status);
+    }
+
+    /** Still being made: a caller that wants it READY may wait. */
+    public boolean inProgress() {
+        return CREATING.equals(status) || RESTORING.equals(status);
+    }
+
+    /** The concrete image it was created from, or null. */
+    public ImageRef sourceImageRef() {
+        return sourceImage == null ? null : ImageRef.parse(sourceImage);
+    }
+}

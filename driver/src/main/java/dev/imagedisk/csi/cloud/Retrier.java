@@ -1,0 +1,81 @@
+package dev.imagedisk.csi.cloud;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a Compute Engine step again after a rate-limit failure ({@link CloudException.Kind#RATE_LIMITED})
+ * with jittered backoff, a bounded number of times; then the last failure stands. Nothing else is
+ * retried here: the client library's own retries are off, so this is the one policy in force.
+ */
+public final class Retrier {
+    private static final Logger LOG = LoggerFactory.getLogger(Retrier.class);
+
+    /** Sleeps between attempts; replaceable in tests. */
+    public interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    private final Backoff backoff;
+    private final Sleeper sleeper;
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong exhausted = new AtomicLong();
+
+    public Retrier(Backoff backoff, Sleeper sleeper) {
+        this.backoff = backoff;
+        this.sleeper = sleeper;
+    }
+
+    public Retrier(Backoff backoff) {
+        this(backoff, d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000)));
+    }
+
+    /** Runs {@code step}, retrying rate-limit failures; {@code what} names it in logs. */
+    public <T> T call(String what, Supplier<T> step) {
+        for (int retry = 1; ; retry++) {
+            try {
+                return step.get();
+            } catch (CloudException e) {
+                backOff(what, e, retry);
+            }
+        }
+    }
+
+    /**
+     * For a caller with its own loop: rethrows {@code failure} unless it is a rate-limit failure with
+     * retries left, in which case it sleeps the backoff before retry number {@code retry} (1-based).
+     */
+    public void backOff(String what, CloudException failure, int retry) {
+        if (!failure.is(CloudException.Kind.RATE_LIMITED) || failure.retriesExhausted()) {
+            throw failure;
+        }
+        if (retry > backoff.maxRetries()) {
+            exhausted.incrementAndGet();
+            throw failure.afterRetries(backoff.maxRetries());
+        }
+        Duration delay = backoff.delay(retry);
+        retries.incrementAndGet();
+        LOG.debug("{}: {} ({}); retry {}/{} in {} ms", what, failure.reason(), failure.getMessage(), retry,
+                backoff.maxRetries(), delay.toMillis());
+        try {
+            sleeper.sleep(delay);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new CloudException(CloudException.Kind.CANCELLED, 0, null,
+                    what + " interrupted while backing off", ie);
+        }
+    }
+
+    /** Retries made since start. */
+    public long retries() {
+        return retries.get();
+    }
+
+    /** Steps that were still rate-limited after the last retry. */
+    public long exhausted() {
+        return exhausted.get();
+    }
+}

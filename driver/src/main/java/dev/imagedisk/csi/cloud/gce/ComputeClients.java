@@ -1,0 +1,169 @@
+package dev.imagedisk.csi.cloud.gce;
+
+import com.google.api.gax.core.CredentialsProvider;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.retrying.RetrySettings;
+import com.google.api.gax.rpc.ClientSettings;
+import com.google.api.gax.rpc.FixedHeaderProvider;
+import com.google.api.gax.rpc.UnaryCallSettings;
+import com.google.cloud.compute.v1.DisksClient;
+import com.google.cloud.compute.v1.DisksSettings;
+import com.google.cloud.compute.v1.ImagesClient;
+import com.google.cloud.compute.v1.ImagesSettings;
+import com.google.cloud.compute.v1.InstancesClient;
+import com.google.cloud.compute.v1.InstancesSettings;
+import com.google.cloud.compute.v1.ZoneOperationsClient;
+import com.google.cloud.compute.v1.ZoneOperationsSettings;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * The four google-cloud-compute clients the driver uses, all on the HTTP/JSON transport, pointed at one
+ * endpoint, with the library's own retries turned off so that the driver's retry policy is the only one
+ * in force.
+ *
+ * <p>An {@code http://} endpoint is the emulator: no credentials are sent ({@link NoCredentialsProvider}).
+ * The HTTP/JSON transport takes an endpoint that has a scheme ({@code http://host:port}) as the URL
+ * prefix as it is, and prepends {@code https://} only to a bare {@code host:port}. Any other endpoint
+ * uses Application Default Credentials.
+ */
+public final class ComputeClients implements AutoCloseable {
+    /** Compute Engine's production endpoint; left to the library's default when asked for. */
+    public static final String DEFAULT_ENDPOINT = "https://compute.googleapis.com";
+
+    private final DisksClient disks;
+    private final InstancesClient instances;
+    private final ImagesClient images;
+    private final ZoneOperationsClient zoneOperations;
+    private final String endpoint;
+
+    private ComputeClients(String endpoint, DisksClient disks, InstancesClient instances, ImagesClient images,
+            ZoneOperationsClient zoneOperations) {
+        this.endpoint = endpoint;
+        this.disks = disks;
+        this.instances = instances;
+        this.images = images;
+        this.zoneOperations = zoneOperations;
+    }
+
+    /**
+     * @param callTimeout timeout of one HTTP request
+     * @param waitTimeout timeout of one {@code zoneOperations.wait} long poll (Compute Engine answers
+     *     within about two minutes)
+     */
+    public static ComputeClients create(String endpoint, String userAgent, Duration callTimeout, Duration waitTimeout)
+            throws IOException {
+        String ep = normalize(endpoint);
+        boolean emulator = ep.startsWith("http://");
+        CredentialsProvider credentials = emulator ? NoCredentialsProvider.create()
+                : DisksSettings.defaultCredentialsProviderBuilder().build();
+
+        DisksSettings.Builder disks = DisksSettings.newBuilder();
+        configure(disks, ep, credentials, userAgent);
+        disks.applyToAllUnaryMethods(noRetries(callTimeout));
+
+        InstancesSettings.Builder instances = InstancesSettings.newBuilder();
+        configure(instances, ep, credentials, userAgent);
+        instances.applyToAllUnaryMethods(noRetries(callTimeout));
+
+        ImagesSettings.Builder images = ImagesSettings.newBuilder();
+        configure(images, ep, credentials, userAgent);
+        images.applyToAllUnaryMethods(noRetries(callTimeout));
+
+        ZoneOperationsSettings.Builder operations = ZoneOperationsSettings.newBuilder();
+        configure(operations, ep, credentials, userAgent);
+        operations.applyToAllUnaryMethods(noRetries(callTimeout));
+        operations.waitSettings().setRetryableCodes(Set.of()).setRetrySettings(single(waitTimeout));
+
+        DisksClient d = null;
+        InstancesClient i = null;
+        ImagesClient im = null;
+        try {
+            d = DisksClient.create(disks.build());
+            i = InstancesClient.create(instances.build());
+            im = ImagesClient.create(images.build());
+            ZoneOperationsClient z = ZoneOperationsClient.create(operations.build());
+            return new ComputeClients(ep == null ? DEFAULT_ENDPOINT : ep, d, i, im, z);
+        } catch (IOException | RuntimeException e) {
+            for (AutoCloseable c : new AutoCloseable[] {d, i, im}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception ignored) {
+                        // already failing
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Null for Google's default endpoint (the library knows it, with its mTLS variant); else without a trailing slash. */
+    static String normalize(String endpoint) {
+        if (endpoint == null || endpoint.isBlank()) {
+            return null;
+        }
+        String ep = endpoint.trim();
+        while (ep.endsWith("/")) {
+            ep = ep.substring(0, ep.length() - 1);
+        }
+        return ep.equals(DEFAULT_ENDPOINT) ? null : ep;
+    }
+
+    private static void configure(ClientSettings.Builder<?, ?> b, String endpoint, CredentialsProvider credentials,
+            String userAgent) {
+        if (endpoint != null) {
+            b.setEndpoint(endpoint);
+        }
+        b.setCredentialsProvider(credentials);
+        b.setHeaderProvider(FixedHeaderProvider.create("user-agent", userAgent));
+    }
+
+    private static com.google.api.core.ApiFunction<UnaryCallSettings.Builder<?, ?>, Void> noRetries(Duration timeout) {
+        return m -> {
+            m.setRetryableCodes(Set.of());
+            m.setRetrySettings(single(timeout));
+            return null;
+        };
+    }
+
+    /** One attempt with this timeout. */
+    static RetrySettings single(Duration timeout) {
+        return RetrySettings.newBuilder()
+                .setMaxAttempts(1)
+                .setInitialRpcTimeoutDuration(timeout)
+                .setMaxRpcTimeoutDuration(timeout)
+                .setRpcTimeoutMultiplier(1.0)
+                .setTotalTimeoutDuration(timeout)
+                .build();
+    }
+
+    public DisksClient disks() {
+        return disks;
+    }
+
+    public InstancesClient instances() {
+        return instances;
+    }
+
+    public ImagesClient images() {
+        return images;
+    }
+
+    public ZoneOperationsClient zoneOperations() {
+        return zoneOperations;
+    }
+
+    public String endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public void close() {
+        disks.close();
+        instances.close();
+        images.close();
+        zoneOperations.close();
+    }
+}

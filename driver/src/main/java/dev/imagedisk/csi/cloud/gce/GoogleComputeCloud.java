@@ -1,0 +1,362 @@
+package dev.imagedisk.csi.cloud.gce;
+
+import com.google.cloud.compute.v1.AggregatedListDisksRequest;
+import com.google.cloud.compute.v1.AttachDiskInstanceRequest;
+import com.google.cloud.compute.v1.AttachedDisk;
+import com.google.cloud.compute.v1.CustomerEncryptionKey;
+import com.google.cloud.compute.v1.DeleteDiskRequest;
+import com.google.cloud.compute.v1.DetachDiskInstanceRequest;
+import com.google.cloud.compute.v1.DiskAggregatedList;
+import com.google.cloud.compute.v1.DiskList;
+import com.google.cloud.compute.v1.DisksResizeRequest;
+import com.google.cloud.compute.v1.DisksScopedList;
+import com.google.cloud.compute.v1.GetDiskRequest;
+import com.google.cloud.compute.v1.GetFromFamilyImageRequest;
+import com.google.cloud.compute.v1.GetImageRequest;
+import com.google.cloud.compute.v1.GetInstanceRequest;
+import com.google.cloud.compute.v1.InsertDiskRequest;
+import com.google.cloud.compute.v1.ListDisksRequest;
+import com.google.cloud.compute.v1.Operation;
+import com.google.cloud.compute.v1.ResizeDiskRequest;
+import dev.imagedisk.csi.cloud.CloudException;
+import dev.imagedisk.csi.cloud.CloudException.Kind;
+import dev.imagedisk.csi.cloud.ComputeCloud;
+import dev.imagedisk.csi.cloud.Disk;
+import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.DiskSpec;
+import dev.imagedisk.csi.cloud.Image;
+import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.cloud.Instance;
+import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.cloud.RateLimiter;
+import dev.imagedisk.csi.cloud.RequestIds;
+import dev.imagedisk.csi.cloud.Retrier;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ComputeCloud} on google-cloud-compute. Every request waits for the {@link RateLimiter} and goes
+ * through the {@link Retrier}; mutations are sent as plain unary calls and their operations awaited with
+ * {@link OperationWaiter}.
+ */
+public final class GoogleComputeCloud implements ComputeCloud {
+    private static final Logger LOG = LoggerFactory.getLogger(GoogleComputeCloud.class);
+
+    /** An insert whose operation was already DONE this long before we sent it answered an earlier attempt. */
+    private static final Duration STALE_OPERATION = Duration.ofSeconds(30);
+    /** Insert attempts whose request id turned out to be spent by an earlier call, skipped at most. */
+    private static final int MAX_SPENT_REQUEST_IDS = 16;
+    private static final int LIST_PAGE_SIZE = 500;
+
+    private final ComputeClients clients;
+    private final String project;
+    private final String zone;
+    private final RateLimiter limiter;
+    private final Retrier retrier;
+    private final OperationWaiter waiter;
+    private volatile boolean aggregatedListMissing;
+
+    /**
+     * @param project the project listed by {@link #listDisks} and probed by {@link #checkAccess}
+     * @param zone the zone probed by {@link #checkAccess}
+     */
+    public GoogleComputeCloud(ComputeClients clients, String project, String zone, RateLimiter limiter,
+            Retrier retrier, Duration operationTimeout) {
+        this.clients = clients;
+        this.project = project;
+        this.zone = zone;
+        this.limiter = limiter;
+        this.retrier = retrier;
+        this.waiter = new OperationWaiter(clients, this::request, operationTimeout);
+    }
+
+    // ------------------------------------------------------------------------------------------- reads
+
+    @Override
+    public Optional<Disk> getDisk(DiskRef disk) {
+        GetDiskRequest request = GetDiskRequest.newBuilder()
+                .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name()).build();
+        return absentIfNotFound(() -> GceModel.disk(disk,
+                request("disks.get", () -> clients.disks().getCallable().call(request))));
+    }
+
+    @Override
+    public Optional<Image> getImage(ImageRef image) {
+        GetImageRequest request = GetImageRequest.newBuilder()
+                .setProject(image.project()).setImage(image.name()).build();
+        return absentIfNotFound(() -> GceModel.image(image,
+                request("images.get", () -> clients.images().getCallable().call(request))));
+    }
+
+    @Override
+    public Optional<Image> getImageFromFamily(ImageRef family) {
+        GetFromFamilyImageRequest request = GetFromFamilyImageRequest.newBuilder()
+                .setProject(family.project()).setFamily(family.name()).build();
+        return absentIfNotFound(() -> GceModel.image(family,
+                request("images.getFromFamily", () -> clients.images().getFromFamilyCallable().call(request))));
+    }
+
+    @Override
+    public Optional<Instance> getInstance(InstanceRef instance) {
+        GetInstanceRequest request = GetInstanceRequest.newBuilder()
+                .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name()).build();
+        return absentIfNotFound(() -> GceModel.instance(instance,
+                request("instances.get", () -> clients.instances().getCallable().call(request))));
+    }
+
+    @Override
+    public List<Disk> listDisks(Map<String, String> labels) {
+        if (!aggregatedListMissing) {
+            try {
+                return listAllZones(labels);
+            } catch (CloudException e) {
+                if (!e.is(Kind.NOT_FOUND)) {
+                    throw e;
+                }
+                // an endpoint without disks.aggregatedList (the emulator): this zone is all we can see
+                aggregatedListMissing = true;
+                LOG.warn("disks.aggregatedList is not served by {} ({}); listing zone {} only",
+                        clients.endpoint(), e.getMessage(), zone);
+            }
+        }
+        return listZone(labels);
+    }
+
+    private List<Disk> listAllZones(Map<String, String> labels) {
+        String filter = filter(labels);
+        List<Disk> out = new ArrayList<>();
+        String token = "";
+        do {
+            AggregatedListDisksRequest.Builder b = AggregatedListDisksRequest.newBuilder()
+                    .setProject(project).setMaxResults(LIST_PAGE_SIZE).setPageToken(token);
+            if (!filter.isEmpty()) {
+                b.setFilter(filter);
+            }
+            AggregatedListDisksRequest request = b.build();
+            DiskAggregatedList page = request("disks.aggregatedList",
+                    () -> clients.disks().aggregatedListCallable().call(request));
+            for (DisksScopedList scoped : page.getItemsMap().values()) {
+                addMatching(scoped.getDisksList(), labels, out);
+            }
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        return out;
+    }
+
+    private List<Disk> listZone(Map<String, String> labels) {
+        String filter = filter(labels);
+        List<Disk> out = new ArrayList<>();
+        String token = "";
+        do {
+            ListDisksRequest.Builder b = ListDisksRequest.newBuilder()
+                    .setProject(project).setZone(zone).setMaxResults(LIST_PAGE_SIZE).setPageToken(token);
+            if (!filter.isEmpty()) {
+                b.setFilter(filter);
+            }
+            ListDisksRequest request = b.build();
+            DiskList page = request("disks.list", () -> clients.disks().listCallable().call(request));
+            addMatching(page.getItemsList(), labels, out);
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        return out;
+    }
+
+    private static void addMatching(List<com.google.cloud.compute.v1.Disk> disks, Map<String, String> labels,
+            List<Disk> out) {
+        for (com.google.cloud.compute.v1.Disk d : disks) {
+            Disk disk = GceModel.disk(null, d);
+            // the filter is applied by the server; checked again in case it was not understood
+            if (disk.labels().entrySet().containsAll(labels.entrySet())) {
+                out.add(disk);
+            }
+        }
+    }
+
+    /** {@code (labels.k1 = "v1") AND (labels.k2 = "v2")}. */
+    static String filter(Map<String, String> labels) {
+        List<String> terms = new ArrayList<>();
+        new TreeMap<>(labels).forEach((k, v) -> terms.add("(labels." + k + " = \"" + v + "\")"));
+        return String.join(" AND ", terms);
+    }
+
+    @Override
+    public void checkAccess() {
+        ListDisksRequest request = ListDisksRequest.newBuilder()
+                .setProject(project).setZone(zone).setMaxResults(1).build();
+        request("disks.list", () -> clients.disks().listCallable().call(request));
+    }
+
+    // --------------------------------------------------------------------------------------- mutations
+
+    @Override
+    public void insertDisk(DiskSpec spec, String idempotencyKey) {
+        DiskRef ref = spec.ref();
+        com.google.cloud.compute.v1.Disk.Builder disk = com.google.cloud.compute.v1.Disk.newBuilder()
+                .setName(ref.name())
+                .setSizeGb(spec.sizeGb())
+                .setType("projects/" + ref.project() + "/zones/" + ref.zone() + "/diskTypes/" + spec.type())
+                .setSourceImage(spec.sourceImage())
+                .putAllLabels(spec.labels());
+        if (spec.description() != null && !spec.description().isEmpty()) {
+            disk.setDescription(spec.description());
+        }
+        if (spec.kmsKey() != null) {
+            disk.setDiskEncryptionKey(CustomerEncryptionKey.newBuilder().setKmsKeyName(spec.kmsKey()));
+        }
+        if (spec.provisionedIops() != null) {
+            disk.setProvisionedIops(spec.provisionedIops());
+        }
+        if (spec.provisionedThroughput() != null) {
+            disk.setProvisionedThroughput(spec.provisionedThroughput());
+        }
+        com.google.cloud.compute.v1.Disk resource = disk.build();
+        int spent = 0;
+        int attempt = 0;
+        for (int retry = 1; ; retry++) {
+            String requestId = RequestIds.of(idempotencyKey, attempt);
+            InsertDiskRequest request = InsertDiskRequest.newBuilder()
+                    .setProject(ref.project()).setZone(ref.zone()).setRequestId(requestId)
+                    .setDiskResource(resource).build();
+            Instant sent = Instant.now();
+            Operation op = request("disks.insert", () -> clients.disks().insertCallable().call(request));
+            if (answersEarlierAttempt(op, sent) && spent < MAX_SPENT_REQUEST_IDS
+                    && (GceErrors.fromOperation("", op) != null || getDisk(ref).isEmpty())) {
+                // Compute Engine answered this request id with an operation that ended long ago: the id
+                // was used by an earlier attempt that failed, or whose disk is gone since. Use the next.
+                LOG.debug("disks.insert {}: request id {} answered by an earlier operation {}; next id", ref,
+                        requestId, op.getName());
+                spent++;
+                attempt++;
+                retry--;
+                continue;
+            }
+            try {
+                waiter.await("disks.insert " + ref, ref.project(), ref.zone(), op);
+                return;
+            } catch (CloudException e) {
+                retrier.backOff("disks.insert " + ref, e, retry);
+                // the operation was refused for its rate: again, under a fresh request id
+                attempt++;
+            }
+        }
+    }
+
+    private static boolean answersEarlierAttempt(Operation op, Instant sent) {
+        if (op.getStatus() != Operation.Status.DONE || !op.hasInsertTime()) {
+            return false;
+        }
+        try {
+            Instant inserted = OffsetDateTime.parse(op.getInsertTime()).toInstant();
+            return inserted.isBefore(sent.minus(STALE_OPERATION));
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void deleteDisk(DiskRef disk) {
+        mutate("disks.delete " + disk, disk.project(), disk.zone(), attempt -> {
+            DeleteDiskRequest request = DeleteDiskRequest.newBuilder()
+                    .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name()).build();
+            return request("disks.delete", () -> clients.disks().deleteCallable().call(request));
+        });
+    }
+
+    @Override
+    public void resizeDisk(DiskRef disk, long sizeGb) {
+        mutate("disks.resize " + disk, disk.project(), disk.zone(), attempt -> {
+            ResizeDiskRequest request = ResizeDiskRequest.newBuilder()
+                    .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name())
+                    .setDisksResizeRequestResource(DisksResizeRequest.newBuilder().setSizeGb(sizeGb)).build();
+            return request("disks.resize", () -> clients.disks().resizeCallable().call(request));
+        });
+    }
+
+    @Override
+    public void attachDisk(InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
+        AttachedDisk attached = AttachedDisk.newBuilder()
+                .setSource(disk.path())
+                .setDeviceName(deviceName)
+                .setMode(readOnly ? "READ_ONLY" : "READ_WRITE")
+                .setType("PERSISTENT")
+                .setAutoDelete(false)
+                .setBoot(false)
+                .build();
+        mutate("instances.attachDisk " + disk + " to " + instance, instance.project(), instance.zone(), attempt -> {
+            AttachDiskInstanceRequest request = AttachDiskInstanceRequest.newBuilder()
+                    .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name())
+                    .setAttachedDiskResource(attached).build();
+            return request("instances.attachDisk", () -> clients.instances().attachDiskCallable().call(request));
+        });
+    }
+
+    @Override
+    public void detachDisk(InstanceRef instance, String deviceName) {
+        mutate("instances.detachDisk " + deviceName + " from " + instance, instance.project(), instance.zone(),
+                attempt -> {
+                    DetachDiskInstanceRequest request = DetachDiskInstanceRequest.newBuilder()
+                            .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name())
+                            .setDeviceName(deviceName).build();
+                    return request("instances.detachDisk",
+                            () -> clients.instances().detachDiskCallable().call(request));
+                });
+    }
+
+    /** Sends a mutation and waits for its operation; an operation refused for its rate is sent again. */
+    private void mutate(String what, String project, String zone, IntFunction<Operation> send) {
+        for (int retry = 1; ; retry++) {
+            Operation op = send.apply(retry - 1);
+            try {
+                waiter.await(what, project, zone, op);
+                return;
+            } catch (CloudException e) {
+                retrier.backOff(what, e, retry);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- plumbing
+
+    /** One API request: waits for the rate limiter, maps failures, retries rate-limit answers. */
+    private <T> T request(String method, Supplier<T> call) {
+        return retrier.call(method, () -> {
+            try {
+                limiter.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CloudException(Kind.CANCELLED, 0, null, method + ": interrupted", e);
+            }
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                throw GceErrors.fromCall(method, e);
+            }
+        });
+    }
+
+    private static <T> Optional<T> absentIfNotFound(Supplier<T> read) {
+        try {
+            return Optional.of(read.get());
+        } catch (CloudException e) {
+            if (e.is(Kind.NOT_FOUND)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    public Retrier retrier() {
+        return retrier;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.imagedisk.csi.controller;
+
+import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
+import static dev.imagedisk.csi.common.CsiErrors.failedPrecondition;
+import static dev.imagedisk.csi.common.CsiErrors.notFound;
+
+import dev.imagedisk.csi.cloud.CloudException;
+import dev.imagedisk.csi.cloud.ComputeCloud;
+import dev.imagedisk.csi.cloud.Disk;
+import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.Instance;
+import dev.imagedisk.csi.cloud.InstanceRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Attaches disks to nodes' VMs and detaches them, idempotently. The device name is the disk name, so the
+ * node finds the disk at {@code /dev/disk/by-id/google-<deviceName>}; ControllerPublishVolume hands it
+ * over in the publish context under {@link #DEVICE_NAME}.
+ */
+public final class Attacher {
+    /** publish_context key: the device name the disk is attached under. */
+    public static final String DEVICE_NAME = "deviceName";
+
+    private final ComputeCloud cloud;
+
+    public Attacher(ComputeCloud cloud) {
+        this.cloud = cloud;
+    }
+
+    /** Attaches {@code diskRef} to {@code node} in the given mode; returns the publish context. */
+    public Map<String, String> publish(DiskRef diskRef, InstanceRef node, boolean readOnly) {
+        Disk disk = cloud.getDisk(diskRef).orElseThrow(() -> notFound("volume %s does not exist", diskRef));
+        Instance instance = cloud.getInstance(node).orElseThrow(() -> notFound("node %s does not exist", node));
+        Optional<Instance.AttachedDisk> here = instance.attachment(diskRef);
+        if (here.isPresent()) {
+            return alreadyAttached(here.get(), diskRef, node, readOnly);
+        }
+        if (!diskRef.zone().equals(node.zone()) || !diskRef.project().equals(node.project())) {
+            throw failedPrecondition("volume %s is in zone %s; node %s is in zone %s: a zonal disk can only be"
+                    + " attached in its own zone", diskRef, diskRef.zone(), node, node.zone());
+        }
+        List<InstanceRef> others = new ArrayList<>(disk.users());
+        others.remove(node);
+        if (!others.isEmpty() && !readOnly) {
+            throw failedPrecondition("volume %s is attached to %s; it can be attached read-write to one node only",
+                    diskRef, paths(others));
+        }
+        String deviceName = diskRef.name();
+        try {
+            cloud.attachDisk(node, diskRef, deviceName, readOnly);
+        } catch (CloudException e) {
+            if (e.is(CloudException.Kind.IN_USE)) {
+                // maybe a concurrent attach to this very node won; else it is attached elsewhere
+                Optional<Instance.AttachedDisk> now = cloud.getInstance(node).flatMap(i -> i.attachment(diskRef));
+                if (now.isPresent()) {
+                    return alreadyAttached(now.get(), diskRef, node, readOnly);
+                }
+                throw failedPrecondition("volume %s is in use elsewhere: %s", diskRef, e.getMessage());
+            }
+            throw e;
+        }
+        return Map.of(DEVICE_NAME, deviceName);
+    }
+
+    private static Map<String, String> alreadyAttached(Instance.AttachedDisk attached, DiskRef disk, InstanceRef node,
+            boolean readOnly) {
+        if (attached.readOnly() != readOnly) {
+            throw alreadyExists("volume %s is already attached to node %s %s; asked for %s", disk, node,
+                    attached.readOnly() ? "read-only" : "read-write", readOnly ? "read-only" : "read-write");
+        }
+        return Map.of(DEVICE_NAME, attached.deviceName());
+    }
+
+    /**
+     * Detaches {@code diskRef} from {@code node}, or from every node when {@code node} is null. A missing
+     * disk, node or attachment is already detached.
+     */
+    public void unpublish(DiskRef diskRef, InstanceRef node) {
+        List<InstanceRef> nodes;
+        if (node != null) {
+            nodes = List.of(node);
+        } else {
+            Optional<Disk> disk = cloud.getDisk(diskRef);
+            if (disk.isEmpty()) {
+                return;
+            }
+            nodes = disk.get().users();
+        }
+        for (InstanceRef n : nodes) {
+            detach(diskRef, n);
+        }
+    }
+
+    private void detach(DiskRef diskRef, InstanceRef node) {
+        Optional<Instance.AttachedDisk> attached = cloud.getInstance(node).flatMap(i -> i.attachment(diskRef));
+        if (attached.isEmpty()) {
+            return;
+        }
+        try {
+            cloud.detachDisk(node, attached.get().deviceName());
+        } catch (CloudException e) {
+            if (e.is(CloudException.Kind.NOT_FOUND)) {
+                return;
+            }
+            if (e.is(CloudException.Kind.INVALID)
+                    && cloud.getInstance(node).flatMap(i -> i.attachment(diskRef)).isEmpty()) {
+                return; // detached meanwhile: "No attached disk found with device name"
+            }
+            throw e;
+        }
+    }
+
+    private static String paths(List<InstanceRef> refs) {
+        return refs.stream().map(InstanceRef::path).collect(Collectors.joining(", "));
+    }
+}

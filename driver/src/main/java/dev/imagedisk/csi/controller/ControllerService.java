@@ -1,0 +1,245 @@
+package dev.imagedisk.csi.controller;
+
+import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.common.CsiErrors.notFound;
+import static dev.imagedisk.csi.common.CsiErrors.require;
+
+import csi.v1.ControllerExpandVolumeRequest;
+import csi.v1.ControllerExpandVolumeResponse;
+import csi.v1.ControllerGetCapabilitiesRequest;
+import csi.v1.ControllerGetCapabilitiesResponse;
+import csi.v1.ControllerGetVolumeRequest;
+import csi.v1.ControllerGetVolumeResponse;
+import csi.v1.ControllerGrpc;
+import csi.v1.ControllerPublishVolumeRequest;
+import csi.v1.ControllerPublishVolumeResponse;
+import csi.v1.ControllerServiceCapability;
+import csi.v1.ControllerServiceCapability.RPC.Type;
+import csi.v1.ControllerUnpublishVolumeRequest;
+import csi.v1.ControllerUnpublishVolumeResponse;
+import csi.v1.CreateVolumeRequest;
+import csi.v1.CreateVolumeResponse;
+import csi.v1.DeleteVolumeRequest;
+import csi.v1.DeleteVolumeResponse;
+import csi.v1.ListVolumesRequest;
+import csi.v1.ListVolumesResponse;
+import csi.v1.ValidateVolumeCapabilitiesRequest;
+import csi.v1.ValidateVolumeCapabilitiesResponse;
+import csi.v1.VolumeCapability;
+import dev.imagedisk.csi.cloud.CloudException;
+import dev.imagedisk.csi.cloud.Disk;
+import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.common.InFlight;
+import dev.imagedisk.csi.common.Rpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The CSI Controller service: checks and translates requests, serialises calls per volume
+ * ({@link InFlight}: a second call on a busy volume is ABORTED), and leaves the decisions to
+ * {@link VolumeProvisioner}, {@link Attacher} and {@link VolumeCatalog}. RPCs not advertised in
+ * ControllerGetCapabilities (GetCapacity, snapshots, ModifyVolume) answer UNIMPLEMENTED.
+ */
+public final class ControllerService extends ControllerGrpc.ControllerImplBase {
+    static final List<Type> CAPABILITIES = List.of(Type.CREATE_DELETE_VOLUME, Type.PUBLISH_UNPUBLISH_VOLUME,
+            Type.LIST_VOLUMES, Type.LIST_VOLUMES_PUBLISHED_NODES, Type.EXPAND_VOLUME, Type.GET_VOLUME,
+            Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY);
+
+    private final String project;
+    private final VolumeProvisioner provisioner;
+    private final Attacher attacher;
+    private final VolumeCatalog catalog;
+    private final InFlight inFlight;
+
+    public ControllerService(String project, VolumeProvisioner provisioner, Attacher attacher, VolumeCatalog catalog,
+            InFlight inFlight) {
+        this.project = project;
+        this.provisioner = provisioner;
+        this.attacher = attacher;
+        this.catalog = catalog;
+        this.inFlight = inFlight;
+    }
+
+    @Override
+    public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
+        Rpc.unary(observer, cloud(() -> {
+            String name = require(request.getName(), "name");
+            AccessModes.require(request.getVolumeCapabilitiesList(), "volume_capabilities");
+            if (request.hasVolumeContentSource()) {
+                throw invalidArgument("volume_content_source is not supported: volumes are created from the"
+                        + " StorageClass image only (no snapshots, no clones)");
+            }
+            if (!request.getMutableParamsMap().isEmpty()) {
+                throw invalidArgument("mutable_parameters are not supported (no MODIFY_VOLUME)");
+            }
+            StorageClassParameters params = StorageClassParameters.parse(request.getParametersMap(), project);
+            try (InFlight.Lease lease = inFlight.acquire(name, "CreateVolume")) {
+                Disk disk = provisioner.create(new VolumeProvisioner.CreateRequest(name, params,
+                        request.hasCapacityRange() ? request.getCapacityRange() : null,
+                        request.getAccessibilityRequirements()));
+                return CreateVolumeResponse.newBuilder().setVolume(Volumes.volume(disk)).build();
+            }
+        }));
+    }
+
+    @Override
+    public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
+        Rpc.unary(observer, cloud(() -> {
+            String id = require(request.getVolumeId(), "volume_id");
+            Optional<DiskRef> disk = VolumeId.parse(id);
+            if (disk.isPresent()) { // any other id names no disk of ours: deleted already
+                try (InFlight.Lease lease = inFlight.acquire(id, "DeleteVolume")) {
+                    provisioner.delete(disk.get());
+                }
+            }
+            return DeleteVolumeResponse.getDefaultInstance();
+        }));
+    }
+
+    @Override
+    public void controllerPublishVolume(ControllerPublishVolumeRequest request,
+            StreamObserver<ControllerPublishVolumeResponse> observer) {
+        Rpc.unary(observer, cloud(() -> {
+            String id = require(request.getVolumeId(), "volume_id");
+            String nodeId = require(request.getNodeId(), "node_id");
+            AccessModes.require(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
+            DiskRef disk = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            InstanceRef node = NodeId.parse(nodeId).orElseThrow(() -> notFound("node %s does not exist", nodeId));
+            boolean readOnly = request.getReadonly() || AccessModes.readOnly(request.getVolumeCapability());
+            try (InFlight.Lease lease = inFlight.acquire(id, "ControllerPublishVolume")) {
+                Map<String, String> context = attacher.publish(disk, node, readOnly);
+                return ControllerPublishVolumeResponse.newBuilder().putAllPublishContext(context).build();
+            }
+        }));
+    }
+
+    @Override
+    public void controllerUnpublishVolume(ControllerUnpublishVolumeRequest request,
+            StreamObserver<ControllerUnpublishVolumeResponse> observer) {
+        Rpc.unary(observer, cloud(() -> {
+            String id = require(request.getVolumeId(), "volume_id");
+            Optional<DiskRef> disk = VolumeId.parse(id);
+            String nodeId = request.getNodeId();
+            Optional<InstanceRef> node = NodeId.parse(nodeId);
+            // an id that is not ours names nothing that could be attached: detached already
+            if (disk.isPresent() && (nodeId.isEmpty() || node.isPresent())) {
+                try (InFlight.Lease lease = inFlight.acquire(id, "ControllerUnpublishVolume")) {
+                    attacher.unpublish(disk.get(), node.orElse(null));
+                }
+            }
+            return ControllerUnpublishVolumeResponse.getDefaultInstance();
+        }));
+    }
+
+    @Override
+    public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
+            StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
+        Rpc.unary(observer, cloud(() -> {
+            String id = require(request.getVolumeId(), "volume_id");
+            if (request.getVolumeCapabilitiesCount() == 0) {
+                throw invalidArgument("volume_capabilities is required");
+            }
+            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
+            String reason = AccessModes.unsupported(request.getVolumeCapabilitiesList());
+            if (reason == null && !request.getMutableParamsMap().isEmpty()) {
+                reason = "mutable_parameters are not supported";
+            }
+            if (reason == null && !request.getParametersMap().isEmpty()) {
+                try {
+                    reason = provisioner.mismatch(disk,
+                            StorageClassParameters.parse(request.getParametersMap(), project));
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+                        throw e;
+                    }
+                    reason = e.getStatus().getDescription();
+                }
+            }
+            if (reason != null) {
+                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(reason).build();
+            }
+            return ValidateVolumeCapabilitiesResponse.newBuilder()
+                    .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
+                            .putAllVolumeContext(request.getVolumeContextMap())
+                            .addAllVolumeCapabilities(request.getVolumeCapabilitiesList())
+                            .putAllParameters(request.getParametersMap()))
+                    .build();
+        }));
+    }
+
+    @Override
+    public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> observer) {
+        Rpc.unary(observer, cloud(() -> catalog.list(request.getMaxEntries(), request.getStartingToken())));
+    }
+
+    @Override
+    public void controllerGetVolume(ControllerGetVolumeRequest request,
+            StreamObserver<ControllerGetVolumeResponse> observer) {
+        Rpc.unary(observer, cloud(() -> {
+            String id = require(request.getVolumeId(), "volume_id");
+            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
+            return ControllerGetVolumeResponse.newBuilder()
+                    .setVolume(Volumes.volume(disk))
+                    .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder()
+                            .addAllPublishedNodeIds(Volumes.publishedNodeIds(disk))
+                            .setVolumeCondition(Volumes.condition(disk)))
+                    .build();
+        }));
+    }
+
+    @Override
+    public void controllerExpandVolume(ControllerExpandVolumeRequest request,
+            StreamObserver<ControllerExpandVolumeResponse> observer) {
+        Rpc.unary(observer, cloud(() -> {
+            String id = require(request.getVolumeId(), "volume_id");
+            if (!request.hasCapacityRange()) {
+                throw invalidArgument("capacity_range is required");
+            }
+            if (request.hasVolumeCapability()) {
+                AccessModes.require(request.getVolumeCapability(), true, "volume_capability");
+            }
+            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            boolean block = request.hasVolumeCapability()
+                    && request.getVolumeCapability().getAccessTypeCase() == VolumeCapability.AccessTypeCase.BLOCK;
+            try (InFlight.Lease lease = inFlight.acquire(id, "ControllerExpandVolume")) {
+                VolumeProvisioner.Expansion result = provisioner.expand(ref, request.getCapacityRange());
+                return ControllerExpandVolumeResponse.newBuilder()
+                        .setCapacityBytes(result.sizeGb() * VolumeSize.GIB)
+                        .setNodeExpansionRequired(!block)
+                        .build();
+            }
+        }));
+    }
+
+    @Override
+    public void controllerGetCapabilities(ControllerGetCapabilitiesRequest request,
+            StreamObserver<ControllerGetCapabilitiesResponse> observer) {
+        Rpc.unary(observer, () -> {
+            ControllerGetCapabilitiesResponse.Builder response = ControllerGetCapabilitiesResponse.newBuilder();
+            for (Type t : CAPABILITIES) {
+                response.addCapabilities(ControllerServiceCapability.newBuilder()
+                        .setRpc(ControllerServiceCapability.RPC.newBuilder().setType(t)));
+            }
+            return response.build();
+        });
+    }
+
+    /** Answers a Compute Engine failure with its gRPC status. */
+    private static <T> Supplier<T> cloud(Supplier<T> body) {
+        return () -> {
+            try {
+                return body.get();
+            } catch (CloudException e) {
+                throw CloudErrors.toStatus(e);
+            }
+        };
+    }
+}

@@ -1,0 +1,227 @@
+package dev.imagedisk.csi.controller;
+
+import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
+
+import dev.imagedisk.csi.cloud.ImageRef;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The StorageClass parameters of a CreateVolume (and ValidateVolumeCapabilities) request, checked. Keys
+ * are case-insensitive; an unknown key is refused, naming it.
+ *
+ * @param image the image or image family to create the disk from
+ * @param type the disk type, {@code pd-balanced} unless given
+ * @param labels user labels for the disk, checked against Compute Engine's label rules
+ * @param kmsKey Cloud KMS key for customer-managed encryption, or null
+ * @param provisionedIops IOPS to provision at creation, or null
+ * @param provisionedThroughput throughput (MB/s) to provision at creation, or null
+ * @param pvcName the PVC's name when the provisioner passes it (--extra-create-metadata), else null
+ */
+public record StorageClassParameters(
+        ImageRef image,
+        String type,
+        Map<String, String> labels,
+        String kmsKey,
+        Long provisionedIops,
+        Long provisionedThroughput,
+        String pvcName,
+        String pvcNamespace,
+        String pvName) {
+
+    public static final String IMAGE = "image";
+    public static final String TYPE = "type";
+    public static final String LABELS = "labels";
+    public static final String KMS_KEY = "disk-encryption-kms-key";
+    public static final String PROVISIONED_IOPS = "provisioned-iops-on-create";
+    public static final String PROVISIONED_THROUGHPUT = "provisioned-throughput-on-create";
+    public static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
+    public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
+    public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
+    public static final String DEFAULT_TYPE = "pd-balanced";
+
+    /** The label every disk of this driver carries; ListVolumes selects by it. */
+    public static final String MANAGED_LABEL_KEY = "imagedisk-csi";
+    public static final String MANAGED_LABEL_VALUE = "managed";
+    /** Compute Engine allows this many labels per resource; ours takes one. */
+    static final int MAX_LABELS = 64;
+
+    private static final java.util.Set<String> KNOWN = java.util.Set.of(IMAGE, TYPE, LABELS, KMS_KEY,
+            PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME);
+    private static final String NAME = "[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?";
+    private static final Pattern PROJECT = Pattern.compile("[a-z][-a-z0-9.:]{0,62}");
+    private static final Pattern IMAGE_IN_PROJECT =
+            Pattern.compile("projects/([^/]+)/global/images/(family/)?(" + NAME + ")");
+    private static final Pattern IMAGE_IN_OWN_PROJECT = Pattern.compile("global/images/(family/)?(" + NAME + ")");
+    private static final Pattern DISK_TYPE = Pattern.compile(NAME);
+    private static final Pattern KMS = Pattern.compile(
+            "projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+(/cryptoKeyVersions/[^/]+)?");
+    private static final Pattern THROUGHPUT = Pattern.compile("([0-9]+)(Mi|M|MiB|MB)?(/s)?");
+
+    public StorageClassParameters {
+        labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    }
+
+    /**
+     * Parses and checks the parameters; {@code defaultProject} completes {@code global/images/...}.
+     * Throws INVALID_ARGUMENT naming the key at fault.
+     */
+    public static StorageClassParameters parse(Map<String, String> parameters, String defaultProject) {
+        Map<String, String> p = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : parameters.entrySet()) {
+            String key = e.getKey().toLowerCase(Locale.ROOT);
+            if (!KNOWN.contains(key)) {
+                throw invalidArgument("unknown StorageClass parameter \"%s\"; known parameters: %s", e.getKey(),
+                        String.join(", ", new java.util.TreeSet<>(KNOWN)));
+            }
+            if (p.put(key, e.getValue()) != null) {
+                throw invalidArgument("StorageClass parameter \"%s\" is given twice (keys are case-insensitive)",
+                        e.getKey());
+            }
+        }
+        String image = p.get(IMAGE);
+        if (image == null || image.isBlank()) {
+            throw invalidArgument("StorageClass parameter \"%s\" is required: projects/P/global/images/NAME,"
+                    + " projects/P/global/images/family/FAMILY or global/images/NAME", IMAGE);
+        }
+        String type = p.getOrDefault(TYPE, DEFAULT_TYPE).trim();
+        if (!DISK_TYPE.matcher(type).matches()) {
+            throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not a disk type name", TYPE, type);
+        }
+        String kms = blankToNull(p.get(KMS_KEY));
+        if (kms != null && !KMS.matcher(kms).matches()) {
+            throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not a Cloud KMS key name"
+                    + " (projects/P/locations/L/keyRings/R/cryptoKeys/K)", KMS_KEY, kms);
+        }
+        return new StorageClassParameters(
+                parseImage(image.trim(), defaultProject),
+                type,
+                parseLabels(p.getOrDefault(LABELS, "")),
+                kms,
+                parsePositive(PROVISIONED_IOPS, blankToNull(p.get(PROVISIONED_IOPS)), false),
+                parsePositive(PROVISIONED_THROUGHPUT, blankToNull(p.get(PROVISIONED_THROUGHPUT)), true),
+                blankToNull(p.get(PVC_NAME)),
+                blankToNull(p.get(PVC_NAMESPACE)),
+                blankToNull(p.get(PV_NAME)));
+    }
+
+    static ImageRef parseImage(String image, String defaultProject) {
+        String s = image;
+        int projects = s.indexOf("://") >= 0 ? s.indexOf("/projects/") : -1;
+        if (projects >= 0) {
+            s = s.substring(projects + 1);
+        }
+        Matcher m = IMAGE_IN_PROJECT.matcher(s);
+        if (m.matches() && PROJECT.matcher(m.group(1)).matches()) {
+            return new ImageRef(m.group(1), m.group(3), m.group(2) != null);
+        }
+        m = IMAGE_IN_OWN_PROJECT.matcher(s);
+        if (m.matches()) {
+            return new ImageRef(defaultProject, m.group(2), m.group(1) != null);
+        }
+        throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not an image; use"
+                + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME",
+                IMAGE, image);
+    }
+
+    /** {@code k=v,k2=v2} with Compute Engine's rules; the driver's own label key is reserved. */
+    static Map<String, String> parseLabels(String value) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (value.isBlank()) {
+            return labels;
+        }
+        for (String pair : value.split(",")) {
+            String item = pair.trim();
+            if (item.isEmpty()) {
+                continue;
+            }
+            int eq = item.indexOf('=');
+            if (eq < 0) {
+                throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not key=value", LABELS, item);
+            }
+            String k = item.substring(0, eq).trim();
+            String v = item.substring(eq + 1).trim();
+            checkLabelKey(k);
+            checkLabelValue(k, v);
+            if (k.equals(MANAGED_LABEL_KEY)) {
+                throw invalidArgument("StorageClass parameter \"%s\": the label key \"%s\" is reserved for the driver",
+                        LABELS, k);
+            }
+            if (labels.put(k, v) != null) {
+                throw invalidArgument("StorageClass parameter \"%s\": label \"%s\" is given twice", LABELS, k);
+            }
+        }
+        if (labels.size() > MAX_LABELS - 1) {
+            throw invalidArgument("StorageClass parameter \"%s\": %d labels; at most %d (Compute Engine allows %d,"
+                    + " one is the driver's)", LABELS, labels.size(), MAX_LABELS - 1, MAX_LABELS);
+        }
+        return labels;
+    }
+
+    private static void checkLabelKey(String k) {
+        int n = k.codePointCount(0, k.length());
+        if (n < 1 || n > 63) {
+            throw invalidArgument("StorageClass parameter \"%s\": label key \"%s\" must be 1 to 63 characters",
+                    LABELS, k);
+        }
+        if (!Character.isLowerCase(k.codePointAt(0)) || !labelChars(k)) {
+            throw invalidArgument("StorageClass parameter \"%s\": label key \"%s\" must start with a lowercase letter"
+                    + " and contain only lowercase letters, digits, '_' and '-'", LABELS, k);
+        }
+    }
+
+    private static void checkLabelValue(String k, String v) {
+        if (v.codePointCount(0, v.length()) > 63) {
+            throw invalidArgument("StorageClass parameter \"%s\": the value of label \"%s\" is longer than 63"
+                    + " characters", LABELS, k);
+        }
+        if (!labelChars(v)) {
+            throw invalidArgument("StorageClass parameter \"%s\": the value \"%s\" of label \"%s\" may contain only"
+                    + " lowercase letters, digits, '_' and '-'", LABELS, v, k);
+        }
+    }
+
+    /** Lowercase letters (international ones too), ASCII digits, '_' and '-'. */
+    private static boolean labelChars(String s) {
+        return s.codePoints().allMatch(c -> Character.isLowerCase(c) || (c >= '0' && c <= '9') || c == '_'
+                || c == '-');
+    }
+
+    private static Long parsePositive(String key, String value, boolean throughput) {
+        if (value == null) {
+            return null;
+        }
+        String digits = value.trim();
+        if (throughput) {
+            Matcher m = THROUGHPUT.matcher(digits);
+            if (!m.matches()) {
+                throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not a throughput in MB/s", key, value);
+            }
+            digits = m.group(1);
+        }
+        try {
+            long n = Long.parseLong(digits);
+            if (n <= 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not a positive integer", key, value);
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    /** The labels the disk gets: the user's plus the driver's own. */
+    public Map<String, String> diskLabels() {
+        Map<String, String> all = new LinkedHashMap<>(labels);
+        all.put(MANAGED_LABEL_KEY, MANAGED_LABEL_VALUE);
+        return all;
+    }
+}

@@ -1,0 +1,229 @@
+package dev.imagedisk.csi.controller;
+
+import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
+import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
+import static dev.imagedisk.csi.common.CsiErrors.failedPrecondition;
+import static dev.imagedisk.csi.common.CsiErrors.internal;
+import static dev.imagedisk.csi.common.CsiErrors.notFound;
+import static dev.imagedisk.csi.common.CsiErrors.unavailable;
+
+import csi.v1.CapacityRange;
+import csi.v1.TopologyRequirement;
+import dev.imagedisk.csi.cloud.CloudException;
+import dev.imagedisk.csi.cloud.ComputeCloud;
+import dev.imagedisk.csi.cloud.Disk;
+import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.DiskSpec;
+import dev.imagedisk.csi.cloud.Image;
+import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.cloud.InstanceRef;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates, deletes and grows disks for volumes. Creation is idempotent by the request name: the disk
+ * name and the insert's request id derive from it, and a disk that already exists (from an earlier
+ * attempt, maybe still CREATING) is waited for and accepted when it matches the request.
+ */
+public final class VolumeProvisioner {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeProvisioner.class);
+
+    /** A CreateVolume, checked. */
+    public record CreateRequest(String name, StorageClassParameters parameters, CapacityRange capacity,
+            TopologyRequirement topology) {}
+
+    /** Result of an expansion. */
+    public record Expansion(long sizeGb, boolean resized) {}
+
+    private final ComputeCloud cloud;
+    private final String project;
+    private final ZonePicker zones;
+    private final Duration readyTimeout;
+
+    public VolumeProvisioner(ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout) {
+        this.cloud = cloud;
+        this.project = project;
+        this.zones = zones;
+        this.readyTimeout = readyTimeout;
+    }
+
+    /** The disk for this request: created now, or the matching one made by an earlier attempt. */
+    public Disk create(CreateRequest request) {
+        StorageClassParameters params = request.parameters();
+        String zone = zones.pick(request.topology(), request.name());
+        Image image = resolve(params.image());
+        long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb());
+        DiskRef ref = new DiskRef(project, zone, DiskNames.diskName(request.name()));
+        DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), image.selfLink(), params.diskLabels(),
+                DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
+                params.provisionedThroughput());
+        try {
+            cloud.insertDisk(spec, ref.path());
+        } catch (CloudException e) {
+            if (!e.is(CloudException.Kind.ALREADY_EXISTS)) {
+                throw e;
+            }
+            LOG.info("disk {} exists already; checking it matches volume {}", ref, request.name());
+        }
+        Disk disk = awaitReady(ref);
+        checkMatches(disk, request, image);
+        return disk;
+    }
+
+    /** Resolves a family to its current image; NOT_FOUND naming the image when it does not exist. */
+    Image resolve(ImageRef ref) {
+        Optional<Image> found = ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
+        Image image = found.orElseThrow(() -> notFound(ref.family()
+                ? "image family %s has no usable image (StorageClass parameter \"image\")"
+                : "image %s does not exist (StorageClass parameter \"image\")", ref));
+        if (!image.ready()) {
+            throw unavailable("image %s is %s, not READY", image.ref(), image.status());
+        }
+        if (!image.usable()) {
+            throw failedPrecondition("image %s is %s: no new disks can be created from it", image.ref(),
+                    image.deprecationState());
+        }
+        return image;
+    }
+
+    /** Reads the disk, waiting while it is still CREATING. */
+    private Disk awaitReady(DiskRef ref) {
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        long sleepMillis = 100;
+        while (true) {
+            Disk disk = cloud.getDisk(ref).orElseThrow(() -> unavailable(
+                    "disk %s disappeared while it was being created; retry", ref));
+            if (!disk.inProgress()) {
+                if (!disk.ready()) {
+                    throw internal("disk %s is %s; it cannot be used (delete it to create the volume anew)", ref,
+                            disk.status());
+                }
+                return disk;
+            }
+            if (System.nanoTime() > deadline) {
+                throw deadlineExceeded("disk %s still %s after %d s", ref, disk.status(), readyTimeout.toSeconds());
+            }
+            try {
+                Thread.sleep(sleepMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw unavailable("interrupted while waiting for disk %s", ref);
+            }
+            sleepMillis = Math.min(2000, sleepMillis * 2);
+        }
+    }
+
+    /** ALREADY_EXISTS unless the existing disk is what this request would have created. */
+    private void checkMatches(Disk disk, CreateRequest request, Image image) {
+        String recorded = DiskDescription.requestName(disk.description());
+        if (recorded != null && !recorded.equals(request.name())) {
+            throw alreadyExists("disk %s was created for volume \"%s\", not \"%s\"", disk.ref(), recorded,
+                    request.name());
+        }
+        if (!Objects.equals(disk.type(), request.parameters().type())) {
+            throw alreadyExists("volume \"%s\" exists as disk %s of type %s, not %s", request.name(), disk.ref(),
+                    disk.type(), request.parameters().type());
+        }
+        if (!VolumeSize.fits(request.capacity(), disk.sizeGb(), image.diskSizeGb())) {
+            throw alreadyExists("volume \"%s\" exists as disk %s of %d GiB, outside the requested capacity range",
+                    request.name(), disk.ref(), disk.sizeGb());
+        }
+        if (!sameImage(disk, request.parameters().image(), image)) {
+            throw alreadyExists("volume \"%s\" exists as disk %s made from image %s, not from %s", request.name(),
+                    disk.ref(), disk.sourceImage(), request.parameters().image());
+        }
+    }
+
+    /**
+     * Whether the disk was made from the requested image; for a family, from any image of that family
+     * (the family may have moved on since the first attempt).
+     */
+    boolean sameImage(Disk disk, ImageRef requested, Image resolved) {
+        ImageRef source = disk.sourceImageRef();
+        if (source == null) {
+            return false;
+        }
+        if (source.equals(resolved.ref())) {
+            return true;
+        }
+        if (!requested.family() || !source.project().equals(requested.project())) {
+            return false;
+        }
+        return cloud.getImage(source).map(i -> requested.name().equals(i.family())).orElse(false);
+    }
+
+    /**
+     * Why the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
+     * null when it does.
+     */
+    public String mismatch(Disk disk, StorageClassParameters parameters) {
+        if (!Objects.equals(disk.type(), parameters.type())) {
+            return "volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type();
+        }
+        Image image;
+        try {
+            image = resolve(parameters.image());
+        } catch (io.grpc.StatusRuntimeException e) {
+            return e.getStatus().getDescription();
+        }
+        if (!sameImage(disk, parameters.image(), image)) {
+            return "volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
+                    + parameters.image();
+        }
+        return null;
+    }
+
+    /**
+     * Deletes the disk; a missing one is already deleted. FAILED_PRECONDITION while it is attached, naming
+     * the instances, or when it is not a disk of this driver.
+     */
+    public void delete(DiskRef ref) {
+        Optional<Disk> found = cloud.getDisk(ref);
+        if (found.isEmpty()) {
+            return;
+        }
+        Disk disk = found.get();
+        if (!StorageClassParameters.MANAGED_LABEL_VALUE.equals(
+                disk.labels().get(StorageClassParameters.MANAGED_LABEL_KEY))) {
+            throw failedPrecondition("disk %s was not created by this driver (no label %s=%s); not deleting it",
+                    ref, StorageClassParameters.MANAGED_LABEL_KEY, StorageClassParameters.MANAGED_LABEL_VALUE);
+        }
+        if (!disk.users().isEmpty()) {
+            throw stillAttached(disk);
+        }
+        try {
+            cloud.deleteDisk(ref);
+        } catch (CloudException e) {
+            if (e.is(CloudException.Kind.NOT_FOUND)) {
+                return;
+            }
+            if (e.is(CloudException.Kind.IN_USE)) {
+                Optional<Disk> now = cloud.getDisk(ref);
+                if (now.isPresent() && !now.get().users().isEmpty()) {
+                    throw stillAttached(now.get());
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static RuntimeException stillAttached(Disk disk) {
+        return failedPrecondition("volume %s is still attached to %s; unpublish it first", disk.ref(),
+                disk.users().stream().map(InstanceRef::path).collect(Collectors.joining(", ")));
+    }
+
+    /** Grows the disk to the range; a disk already that large or larger stays as it is. */
+    public Expansion expand(DiskRef ref, CapacityRange range) {
+        long sizeGb = VolumeSize.forExpand(range);
+        Disk disk = cloud.getDisk(ref).orElseThrow(() -> notFound("volume %s does not exist", ref));
+        if (sizeGb <= disk.sizeGb()) {
+            return new Expansion(disk.sizeGb(), false);
+        }
+        cloud.resizeDisk(ref, sizeGb);
+        return new Expansion(sizeGb, true);
+    }
+}

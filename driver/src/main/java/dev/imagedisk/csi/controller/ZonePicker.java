@@ -1,0 +1,53 @@
+package dev.imagedisk.csi.controller;
+
+import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
+
+import csi.v1.Topology;
+import csi.v1.TopologyRequirement;
+import dev.imagedisk.csi.DriverConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+
+/**
+ * Chooses the zone of a new disk from CreateVolume's accessibility requirements: the first preferred
+ * zone; else one of the requisite zones, spread by a hash of the volume name (stable across retries);
+ * else the controller's default zone.
+ */
+public final class ZonePicker {
+    private final String defaultZone;
+
+    public ZonePicker(String defaultZone) {
+        this.defaultZone = defaultZone;
+    }
+
+    public String pick(TopologyRequirement requirement, String volumeName) {
+        List<String> preferred = zones(requirement.getPreferredList());
+        if (!preferred.isEmpty()) {
+            return preferred.get(0);
+        }
+        List<String> requisite = zones(requirement.getRequisiteList());
+        if (!requisite.isEmpty()) {
+            CRC32 crc = new CRC32();
+            crc.update(volumeName.getBytes(StandardCharsets.UTF_8));
+            return requisite.get((int) (crc.getValue() % requisite.size()));
+        }
+        if (requirement.getRequisiteCount() > 0) {
+            throw invalidArgument("accessibility_requirements.requisite names no %s segment",
+                    DriverConfig.TOPOLOGY_ZONE_KEY);
+        }
+        return defaultZone;
+    }
+
+    private static List<String> zones(List<Topology> topologies) {
+        List<String> zones = new ArrayList<>();
+        for (Topology t : topologies) {
+            String z = t.getSegmentsMap().get(DriverConfig.TOPOLOGY_ZONE_KEY);
+            if (z != null && !z.isBlank() && !zones.contains(z)) {
+                zones.add(z);
+            }
+        }
+        return zones;
+    }
+}
