@@ -146,6 +146,11 @@ public final class GceEmulator implements AutoCloseable {
     }
     this.frontend = new HttpFrontend(compute, faults, GceEmulator::projectNumber);
     this.httpExecutor = Executors.newCachedThreadPool(daemon("gce-emulator-http"));
+    // The JDK server writes headers and body separately; without TCP_NODELAY every response
+    // waits ~40 ms for the client's delayed ACK (Nagle). Read once, before the first server.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     HttpServer s;
     try {
       s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 1024);
