@@ -21,15 +21,26 @@ final class NodePlugin implements AutoCloseable {
 
     NodePlugin(DeviceLab lab, String... extraArgs) throws Exception {
         Path socket = lab.root.resolve("csi.sock");
+        List<String> extra = List.of(extraArgs);
         List<String> args = new ArrayList<>(List.of("--mode", "node", "--endpoint", "unix://" + socket,
-                "--node-id", "projects/p/zones/us-central1-a/instances/node-1", "--zone", "us-central1-a",
-                "--kubelet-dir", lab.kubeletDir.toString(), "--device-dir", lab.deviceDir.toString(),
-                "--device-wait", "1s", "--metadata-endpoint", "http://127.0.0.1:9", "--max-volumes-per-node", "0"));
-        args.addAll(List.of(extraArgs));
+                "--kubelet-dir", lab.kubeletDir.toString(), "--device-dir", lab.deviceDir.toString()));
+        defaults(args, extra, "--node-id", "projects/p/zones/us-central1-a/instances/node-1");
+        defaults(args, extra, "--zone", "us-central1-a");
+        defaults(args, extra, "--device-wait", "1s");
+        defaults(args, extra, "--metadata-endpoint", "http://127.0.0.1:9");
+        args.addAll(extra);
         PluginCommand command = new PluginCommand();
         new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args.toArray(String[]::new));
         this.runtime = PluginRuntime.start(command.config());
         this.client = CsiChannels.connect(socket);
+    }
+
+    /** Adds {@code option value} unless the test passes that option itself ("--x" "" leaves it out). */
+    private static void defaults(List<String> args, List<String> extra, String option, String value) {
+        if (!extra.contains(option)) {
+            args.add(option);
+            args.add(value);
+        }
     }
 
     NodeGrpc.NodeBlockingStub node() {
