@@ -47,7 +47,11 @@ public final class CapabilityTranslator {
                 throw CsiErrors.invalidArgument("%s.mount.mount_flags: %s is not allowed (one token of "
                         + "[A-Za-z0-9_=,.:/-], not starting with '-')", field, flag);
             }
-            for (String option : flag.split(",")) {
+            for (String option : flag.split(",", -1)) {
+                if (option.isEmpty() || option.startsWith("-")) {
+                    throw CsiErrors.invalidArgument("%s.mount.mount_flags: %s has an empty option or one starting "
+                            + "with '-'", field, flag);
+                }
                 if (REFUSED.contains(option)) {
                     throw CsiErrors.invalidArgument("%s.mount.mount_flags: option %s is not allowed", field, option);
                 }
