@@ -314,7 +314,7 @@ final class ComputeService {
       disk.provisionedThroughput = Json.int64(body, "provisionedThroughput");
       JsonNode labels = body.get("labels");
       if (labels != null && labels.isObject()) {
-        labels.fields().forEachRemaining(e -> disk.labels.put(e.getKey(), e.getValue().asText()));
+        labels.properties().forEach(e -> disk.labels.put(e.getKey(), e.getValue().asText()));
       }
       disk.status = "CREATING";
       disks.put(disk.key(), disk);

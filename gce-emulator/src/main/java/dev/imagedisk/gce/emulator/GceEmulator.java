@@ -140,6 +140,8 @@ public final class GceEmulator implements AutoCloseable {
     this.faults = new Faults(b.operationDuration);
     this.scheduler = new ScheduledThreadPoolExecutor(4, daemon("gce-emulator-ops"));
     scheduler.setRemoveOnCancelPolicy(true);
+    // at close, operations still waiting for their time are dropped; running ones finish
+    scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.compute = new ComputeService(storage, faults, scheduler, deviceDir, b.waitTimeout);
     if (persistent) {
       StateFile.read(dataDir, compute, b.storage);

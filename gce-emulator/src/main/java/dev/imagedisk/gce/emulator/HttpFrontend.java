@@ -285,6 +285,11 @@ final class HttpFrontend implements HttpHandler {
   private void metadata(HttpExchange ex, List<String> segs) throws IOException {
     countRequest("metadata");
     ex.getResponseHeaders().set("Metadata-Flavor", "Google");
+    GceException injected = faults.takeInjectedError("metadata");
+    if (injected != null) {
+      sendText(ex, injected.httpStatus(), injected.getMessage() + "\n");
+      return;
+    }
     MetadataTarget target = metadataTarget;
     List<String> s = segs;
     if (s.get(0).equals("_metadata")) {

@@ -137,7 +137,7 @@ final class StateFile {
       d.kmsKeyName = Json.text(o, "kmsKeyName");
       d.provisionedIops = Json.int64(o, "provisionedIops");
       d.provisionedThroughput = Json.int64(o, "provisionedThroughput");
-      o.path("labels").fields().forEachRemaining(e -> d.labels.put(e.getKey(),
+      o.path("labels").properties().forEach(e -> d.labels.put(e.getKey(),
           e.getValue().asText()));
       d.lastAttachTimestamp = Json.text(o, "lastAttachTimestamp");
       d.lastDetachTimestamp = Json.text(o, "lastDetachTimestamp");

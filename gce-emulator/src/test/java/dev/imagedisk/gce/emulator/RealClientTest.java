@@ -454,5 +454,10 @@ class RealClientTest {
     assertTrue(emu.requestCounts().containsKey("zoneOperations.wait"));
     emu.resetRequestCounts();
     assertEquals(0, emu.requestCount("disks.insert"));
+
+    // the client retries idempotent reads on 503 by itself
+    emu.faults().injectError("disks.get", 503, "backendError", 1);
+    assertEquals("inj", c.disks.get(P, Z, "inj").getName());
+    assertEquals(2, emu.requestCount("disks.get"));
   }
 }

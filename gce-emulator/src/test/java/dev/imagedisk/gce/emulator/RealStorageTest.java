@@ -230,6 +230,49 @@ class RealStorageTest {
   }
 
   @Test
+  void concurrentAttachesAndDetachesGetDistinctLoopDevices() throws Exception {
+    start(null);
+    emu.addInstance(P, Z, "node-1", "e2-standard-4");
+    int n = 6;
+    for (int i = 0; i < n; i++) {
+      insert("c" + i, 10, null);
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors
+        .newFixedThreadPool(n);
+    try {
+      List<java.util.concurrent.Future<Operation>> fs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String name = "c" + i;
+        fs.add(pool.submit(() -> attach("node-1", name, name, "READ_WRITE")));
+      }
+      for (var f : fs) {
+        assertFalse(f.get().hasError());
+      }
+      java.util.Set<String> loops = new java.util.HashSet<>();
+      for (int i = 0; i < n; i++) {
+        String loop = Files.readSymbolicLink(tmp.resolve("by-id/google-c" + i)).toString();
+        loops.add(loop);
+        assertEquals(List.of(loop), loopsOf(emu.diskFile(P, Z, "c" + i).orElseThrow()));
+      }
+      assertEquals(n, loops.size());
+      fs.clear();
+      for (int i = 0; i < n; i++) {
+        String name = "c" + i;
+        fs.add(pool.submit(() -> detach("node-1", name)));
+      }
+      for (var f : fs) {
+        assertFalse(f.get().hasError());
+      }
+      assertTrue(emu.boundLoopDevices().isEmpty());
+      for (int i = 0; i < n; i++) {
+        assertEquals(List.of(), loopsOf(emu.diskFile(P, Z, "c" + i).orElseThrow()));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void restartOnTheSameDataDirKeepsImagesDisksAndInstances() throws Exception {
     Path data = tmp.resolve("data");
     start(data);
