@@ -24,8 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerModule {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerModule.class);
-    /** Compute Engine answers zoneOperations.wait within about two minutes; allow a little more. */
-    private static final Duration WAIT_CALL_TIMEOUT = Duration.ofSeconds(150);
 
     private ControllerModule() {}
 
@@ -52,7 +50,7 @@ public final class ControllerModule {
         ComputeClients clients;
         try {
             clients = ComputeClients.create(o.computeEndpoint, "imagedisk-csi/" + Version.get(), o.apiCallTimeout,
-                    WAIT_CALL_TIMEOUT);
+                    ComputeClients.WAIT_CALL_TIMEOUT);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up the Compute Engine client: " + e.getMessage(), e);
         }

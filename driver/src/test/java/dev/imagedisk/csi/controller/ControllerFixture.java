@@ -30,6 +30,12 @@ final class ControllerFixture implements AutoCloseable {
     static final String NODE_1 = "node-1";
     static final String NODE_2 = "node-2";
 
+    static {
+        // The emulator's com.sun.net.httpserver leaves Nagle on: each request then waits ~40 ms for a delayed
+        // ACK. Read once per JVM, so this helps only when no HttpServer started before (reported as a gap).
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     final GceEmulator emulator;
     final Path socket;
     private final List<String> extraArgs;
@@ -64,15 +70,16 @@ final class ControllerFixture implements AutoCloseable {
         return new ControllerFixture(emulator, dir.resolve("csi.sock"), List.of(args));
     }
 
-    void startPlugin() throws Exception {
+    void startPlugin(String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of("--mode", "controller", "--endpoint", "unix://" + socket,
                 "--project", PROJECT, "--zone", ZONE,
                 "--compute-endpoint", emulator.baseUrl(), "--metadata-endpoint", emulator.baseUrl(),
                 "--api-rate-limit", "1000", "--api-retry-backoff", "10ms", "--api-retry-max-backoff", "100ms",
                 "--shutdown-grace", "0s"));
         args.addAll(extraArgs);
+        args.addAll(List.of(more));
         PluginCommand command = new PluginCommand();
-        new CommandLine(command).parseArgs(args.toArray(String[]::new));
+        new CommandLine(command).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(String[]::new));
         plugin = PluginRuntime.start(command.config());
         client = CsiChannels.connect(socket);
         stub = ControllerGrpc.newBlockingStub(client.channel());

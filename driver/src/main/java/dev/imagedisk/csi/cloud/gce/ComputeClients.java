@@ -31,6 +31,8 @@ import java.util.Set;
 public final class ComputeClients implements AutoCloseable {
     /** Compute Engine's production endpoint; left to the library's default when asked for. */
     public static final String DEFAULT_ENDPOINT = "https://compute.googleapis.com";
+    /** Compute Engine answers zoneOperations.wait within about two minutes; allow a little more. */
+    public static final Duration WAIT_CALL_TIMEOUT = Duration.ofSeconds(150);
 
     private final DisksClient disks;
     private final InstancesClient instances;

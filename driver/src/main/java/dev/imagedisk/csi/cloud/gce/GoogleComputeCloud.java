@@ -53,8 +53,11 @@ import org.slf4j.LoggerFactory;
 public final class GoogleComputeCloud implements ComputeCloud {
     private static final Logger LOG = LoggerFactory.getLogger(GoogleComputeCloud.class);
 
-    /** An insert whose operation was already DONE this long before we sent it answered an earlier attempt. */
-    private static final Duration STALE_OPERATION = Duration.ofSeconds(30);
+    /**
+     * An insert answered with an operation that is already DONE and was inserted this long before we sent the
+     * request answers an earlier request with the same id (Compute Engine never answers a new insert DONE).
+     */
+    private static final Duration STALE_OPERATION = Duration.ofSeconds(2);
     /** Insert attempts whose request id turned out to be spent by an earlier call, skipped at most. */
     private static final int MAX_SPENT_REQUEST_IDS = 16;
     private static final int LIST_PAGE_SIZE = 500;
@@ -73,12 +76,18 @@ public final class GoogleComputeCloud implements ComputeCloud {
      */
     public GoogleComputeCloud(ComputeClients clients, String project, String zone, RateLimiter limiter,
             Retrier retrier, Duration operationTimeout) {
+        this(clients, project, zone, limiter, retrier, operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT);
+    }
+
+    /** @param pollLimit the longest one {@code zoneOperations.wait} long poll may block */
+    public GoogleComputeCloud(ComputeClients clients, String project, String zone, RateLimiter limiter,
+            Retrier retrier, Duration operationTimeout, Duration pollLimit) {
         this.clients = clients;
         this.project = project;
         this.zone = zone;
         this.limiter = limiter;
         this.retrier = retrier;
-        this.waiter = new OperationWaiter(clients, this::request, operationTimeout);
+        this.waiter = new OperationWaiter(clients, this::request, operationTimeout, pollLimit);
     }
 
     // ------------------------------------------------------------------------------------------- reads

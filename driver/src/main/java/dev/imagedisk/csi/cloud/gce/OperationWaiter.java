@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.cloud.gce;
 
+import com.google.api.gax.httpjson.HttpJsonCallContext;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.WaitZoneOperationRequest;
 import dev.imagedisk.csi.cloud.CloudException;
@@ -20,11 +21,17 @@ final class OperationWaiter {
     private final ComputeClients clients;
     private final Requests requests;
     private final Duration timeout;
+    private final Duration pollLimit;
 
-    OperationWaiter(ComputeClients clients, Requests requests, Duration timeout) {
+    /**
+     * @param timeout how long an operation may take in all
+     * @param pollLimit the longest one {@code wait} call may block on our side
+     */
+    OperationWaiter(ComputeClients clients, Requests requests, Duration timeout, Duration pollLimit) {
         this.clients = clients;
         this.requests = requests;
         this.timeout = timeout;
+        this.pollLimit = pollLimit;
     }
 
     /**
@@ -42,9 +49,12 @@ final class OperationWaiter {
             }
             WaitZoneOperationRequest request = WaitZoneOperationRequest.newBuilder()
                     .setProject(project).setZone(zone).setOperation(op.getName()).build();
+            // bounded by what is left of the operation timeout, so a slow operation ends on time
+            HttpJsonCallContext context = HttpJsonCallContext.createDefault()
+                    .withTimeoutDuration(Duration.ofNanos(Math.min(left, pollLimit.toNanos())));
             try {
                 op = requests.call("zoneOperations.wait",
-                        () -> clients.zoneOperations().waitCallable().call(request));
+                        () -> clients.zoneOperations().waitCallable().call(request, context));
             } catch (CloudException e) {
                 if (!e.is(Kind.DEADLINE)) {
                     throw e;

@@ -1,0 +1,122 @@
+package dev.imagedisk.csi.controller;
+
+import static dev.imagedisk.csi.controller.ControllerFixture.NODE_1;
+import static dev.imagedisk.csi.controller.ControllerFixture.create;
+import static dev.imagedisk.csi.controller.ControllerFixture.mountWriter;
+import static dev.imagedisk.csi.controller.ControllerFixture.nodeId;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import csi.v1.ControllerGrpc;
+import csi.v1.ControllerPublishVolumeRequest;
+import csi.v1.CreateVolumeResponse;
+import csi.v1.ListVolumesRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Calls in parallel, with operations that take long enough (400 ms) to overlap: one volume admits one call
+ * at a time (the second is ABORTED), different volumes proceed together, and a plugin that stops between an
+ * insert and its reply is followed by one that returns the same volume without a second disk.
+ */
+class ConcurrencyTest {
+    @TempDir
+    static Path dir;
+    static ControllerFixture f;
+
+    @BeforeAll
+    static void start() throws Exception {
+        f = ControllerFixture.start(dir, Duration.ofMillis(400));
+    }
+
+    @AfterAll
+    static void stop() {
+        f.close();
+    }
+
+    private static ControllerGrpc.ControllerFutureStub async() {
+        return ControllerGrpc.newFutureStub(f.client.channel());
+    }
+
+    private static void awaitCount(String method, long atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (f.emulator.requestCount(method) < atLeast) {
+            assertTrue(System.nanoTime() < deadline, method + " never sent");
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void secondCallOnABusyVolumeIsAborted() throws Exception {
+        long inserts = f.emulator.requestCount("disks.insert");
+        ListenableFuture<CreateVolumeResponse> first = async().createVolume(create("busy-1").build());
+        awaitCount("disks.insert", inserts + 1);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> f.stub().createVolume(create("busy-1").build()));
+        assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
+        String v = first.get(10, TimeUnit.SECONDS).getVolume().getVolumeId();
+
+        long attaches = f.emulator.requestCount("instances.attachDisk");
+        ControllerPublishVolumeRequest publish = ControllerPublishVolumeRequest.newBuilder().setVolumeId(v)
+                .setNodeId(nodeId(NODE_1)).setVolumeCapability(mountWriter()).build();
+        var attach = async().controllerPublishVolume(publish);
+        awaitCount("instances.attachDisk", attaches + 1);
+        e = assertThrows(StatusRuntimeException.class, () -> f.stub().controllerPublishVolume(publish));
+        assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
+        // a different volume is not held up meanwhile
+        long t0 = System.nanoTime();
+        f.stub().createVolume(create("busy-2").build());
+        assertTrue(attach.isDone() || System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
+        assertEquals("busy-1", attach.get(10, TimeUnit.SECONDS).getPublishContextOrThrow("deviceName"));
+    }
+
+    @Test
+    void fiftyParallelCreatesAllSucceed() throws Exception {
+        int before = f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesCount();
+        List<ListenableFuture<CreateVolumeResponse>> calls = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 50; i++) {
+            calls.add(async().createVolume(create(String.format("pvc-par-%02d", i)).build()));
+        }
+        Set<String> ids = new HashSet<>();
+        for (ListenableFuture<CreateVolumeResponse> c : calls) {
+            ids.add(c.get(60, TimeUnit.SECONDS).getVolume().getVolumeId());
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(50, ids.size());
+        assertEquals(before + 50, f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesCount());
+        // in parallel, not one after another (50 x 400 ms = 20 s)
+        assertTrue(millis < 10_000, millis + " ms");
+    }
+
+    @Test
+    void restartBetweenInsertAndReplyGivesTheSameVolumeAndOneDisk() throws Exception {
+        long inserts = f.emulator.requestCount("disks.insert");
+        ListenableFuture<CreateVolumeResponse> lost = async().createVolume(create("pvc-crash").build());
+        awaitCount("disks.insert", inserts + 1);
+        f.stopPlugin(); // the reply is never sent
+        assertThrows(ExecutionException.class, () -> lost.get(10, TimeUnit.SECONDS));
+        f.startPlugin();
+        CreateVolumeResponse again = f.stub().createVolume(create("pvc-crash").build());
+        assertTrue(again.getVolume().getVolumeId().endsWith("/disks/pvc-crash"));
+        long disks = f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+                .filter(e -> e.getVolume().getVolumeId().endsWith("/disks/pvc-crash")).count();
+        assertEquals(1, disks);
+        assertEquals(inserts + 2, f.emulator.requestCount("disks.insert"),
+                "the second insert carried the first one's request id and was answered with its operation");
+    }
+}
