@@ -172,7 +172,7 @@ public final class GceErrors {
         return Kind.OTHER;
     }
 
-    private record Body(int code, String reason, String message) {}
+    record Body(int code, String reason, String message) {}
 
     /** Reads Google's JSON error body; tolerates anything else. */
     static Body parse(String content) {

@@ -1,0 +1,170 @@
+package dev.imagedisk.csi.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import csi.v1.CapacityRange;
+import csi.v1.Topology;
+import csi.v1.TopologyRequirement;
+import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.cloud.InstanceRef;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The controller's pure parts: names, ids, parameters, sizes, zones. */
+class ParsersTest {
+    private static final long GIB = 1L << 30;
+    private static final String VALID = "[a-z]([-a-z0-9]{0,61}[a-z0-9])?";
+
+    private static Status.Code code(Runnable r) {
+        return assertThrows(StatusRuntimeException.class, r::run).getStatus().getCode();
+    }
+
+    @Test
+    void pvcNamesPassThrough() {
+        assertEquals("pvc-0b5c1a9e-1111-4222-8333-944445555666",
+                DiskNames.diskName("pvc-0b5c1a9e-1111-4222-8333-944445555666"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Upper", "with.dots", "9starts-with-digit", "-dash", "ends-with-dash-", "___",
+            "sanity-controller-create-maxlen-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    + "aaaaaaaaaaaaaaaaaaaaaa", "ünïcode", ""})
+    void otherNamesBecomeValidNames(String name) {
+        String d = DiskNames.diskName(name);
+        assertTrue(d.matches(VALID) && d.length() <= 63, d);
+        assertEquals(d, DiskNames.diskName(name), "deterministic");
+    }
+
+    @Test
+    void differentNamesNeverShareADisk() {
+        Set<String> seen = new HashSet<>();
+        String base = "x".repeat(120);
+        for (int i = 0; i < 2000; i++) {
+            assertTrue(seen.add(DiskNames.diskName(base + i)));
+            assertTrue(seen.add(DiskNames.diskName("Name." + i)));
+        }
+        assertNotEquals(DiskNames.diskName("A"), DiskNames.diskName("a-"));
+    }
+
+    @Test
+    void volumeAndNodeIds() {
+        DiskRef d = new DiskRef("my-project", "europe-west1-b", "pvc-1");
+        assertEquals("projects/my-project/zones/europe-west1-b/disks/pvc-1", VolumeId.of(d));
+        assertEquals(Optional.of(d), VolumeId.parse(VolumeId.of(d)));
+        for (String bad : new String[] {"", "fake-vol-id", "projects/p/zones/z/disks/", "projects/p/zones/z/disks/A",
+                "projects/p/zones/z/instances/i", "projects/p/zones/z/disks/d/extra", "projects//zones/z/disks/d"}) {
+            assertEquals(Optional.empty(), VolumeId.parse(bad), bad);
+        }
+        InstanceRef i = new InstanceRef("domain.com:p", "us-east1-c", "node-1");
+        assertEquals(Optional.of(i), NodeId.parse(NodeId.of(i)));
+        assertEquals(Optional.empty(), NodeId.parse("node-1"));
+        assertEquals(d, DiskRef.parse("https://www.googleapis.com/compute/v1/" + VolumeId.of(d)));
+    }
+
+    @Test
+    void imageParameterForms() {
+        assertEquals(ImageRef.image("p1", "img"), StorageClassParameters.parseImage("projects/p1/global/images/img", "own"));
+        assertEquals(ImageRef.family("p1", "fam"),
+                StorageClassParameters.parseImage("projects/p1/global/images/family/fam", "own"));
+        assertEquals(ImageRef.image("own", "img"), StorageClassParameters.parseImage("global/images/img", "own"));
+        assertEquals(ImageRef.image("p1", "img"), StorageClassParameters.parseImage(
+                "https://www.googleapis.com/compute/v1/projects/p1/global/images/img", "own"));
+        for (String bad : new String[] {"img", "projects/p1/images/img", "projects/p1/global/images/Img",
+                "projects/p1/global/snapshots/s", "global/images/family/"}) {
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> StorageClassParameters.parseImage(bad, "own")), bad);
+        }
+    }
+
+    @Test
+    void parametersAreCaseInsensitiveAndChecked() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("Image", "global/images/img");
+        p.put("TYPE", "pd-ssd");
+        p.put("labels", "a=1,b-c=x_y, ü=ß");
+        p.put("disk-encryption-kms-key", "projects/p/locations/global/keyRings/r/cryptoKeys/k");
+        p.put("provisioned-iops-on-create", "3000");
+        p.put("provisioned-throughput-on-create", "250Mi");
+        p.put("csi.storage.k8s.io/pvc/name", "data");
+        StorageClassParameters s = StorageClassParameters.parse(p, "own");
+        assertEquals("pd-ssd", s.type());
+        assertEquals(Map.of("a", "1", "b-c", "x_y", "ü", "ß"), s.labels());
+        assertEquals(3000L, s.provisionedIops());
+        assertEquals(250L, s.provisionedThroughput());
+        assertEquals("data", s.pvcName());
+        assertNull(s.pvName());
+        assertEquals("managed", s.diskLabels().get("imagedisk-csi"));
+
+        assertEquals("pd-balanced", StorageClassParameters.parse(Map.of("image", "global/images/i"), "o").type());
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> StorageClassParameters.parse(Map.of(), "o")));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> StorageClassParameters.parse(
+                Map.of("image", "global/images/i", "IMAGE", "global/images/j"), "o")));
+        for (Map.Entry<String, String> bad : Map.of("labels", "imagedisk-csi=x", "provisioned-iops-on-create", "-1",
+                "provisioned-throughput-on-create", "fast", "disk-encryption-kms-key", "my-key",
+                "type", "PD_SSD", "replication-type", "none").entrySet()) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> StorageClassParameters.parse(
+                    Map.of("image", "global/images/i", bad.getKey(), bad.getValue()), "o"));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains(bad.getKey()), e.getMessage());
+        }
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            many.append("k").append(i).append("=v,");
+        }
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> StorageClassParameters.parseLabels(many.toString())));
+        assertEquals(63, StorageClassParameters.parseLabels(many.substring(0, many.lastIndexOf("k63"))).size());
+    }
+
+    @Test
+    void sizes() {
+        assertEquals(10, VolumeSize.forCreate(null, 10));
+        assertEquals(10, VolumeSize.forCreate(CapacityRange.newBuilder().setRequiredBytes(10 * GIB).build(), 10));
+        assertEquals(11, VolumeSize.forCreate(CapacityRange.newBuilder().setRequiredBytes(10 * GIB + 1).build(), 10));
+        assertEquals(10, VolumeSize.forCreate(CapacityRange.newBuilder().setLimitBytes(10 * GIB).build(), 10));
+        assertEquals(Status.Code.OUT_OF_RANGE, code(() -> VolumeSize.forCreate(
+                CapacityRange.newBuilder().setLimitBytes(9 * GIB).build(), 10)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> VolumeSize.forCreate(
+                CapacityRange.newBuilder().setRequiredBytes(-1).build(), 10)));
+        assertTrue(VolumeSize.fits(null, 12, 10));
+        assertTrue(!VolumeSize.fits(CapacityRange.newBuilder().setRequiredBytes(20 * GIB).build(), 12, 10));
+        assertTrue(!VolumeSize.fits(CapacityRange.newBuilder().setLimitBytes(11 * GIB).build(), 12, 10));
+        assertEquals(3, VolumeSize.forExpand(CapacityRange.newBuilder().setRequiredBytes(2 * GIB + 1).build()));
+        assertEquals(5, VolumeSize.forExpand(CapacityRange.newBuilder().setLimitBytes(5 * GIB + 7).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> VolumeSize.forExpand(CapacityRange.getDefaultInstance())));
+    }
+
+    @Test
+    void zones() {
+        String key = "topology.imagedisk.csi.dev/zone";
+        ZonePicker picker = new ZonePicker("zone-default");
+        assertEquals("zone-default", picker.pick(TopologyRequirement.getDefaultInstance(), "v"));
+        TopologyRequirement req = TopologyRequirement.newBuilder()
+                .addRequisite(Topology.newBuilder().putSegments(key, "a"))
+                .addRequisite(Topology.newBuilder().putSegments(key, "b"))
+                .addRequisite(Topology.newBuilder().putSegments(key, "c")).build();
+        Set<String> chosen = new HashSet<>();
+        for (int i = 0; i < 60; i++) {
+            String z = picker.pick(req, "pvc-" + i);
+            assertEquals(z, picker.pick(req, "pvc-" + i), "stable per name");
+            chosen.add(z);
+        }
+        assertEquals(Set.of("a", "b", "c"), chosen, "spread over the requisite zones");
+        assertEquals("b", picker.pick(req.toBuilder().addPreferred(Topology.newBuilder().putSegments(key, "b"))
+                .addPreferred(Topology.newBuilder().putSegments(key, "a")).build(), "v"));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> picker.pick(TopologyRequirement.newBuilder()
+                .addRequisite(Topology.newBuilder().putSegments("kubernetes.io/hostname", "n"))
+                .build(), "v")));
+    }
+}
