@@ -5,6 +5,7 @@ import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.DeviceFinder;
 import dev.imagedisk.csi.exec.Deadlines;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -32,7 +33,7 @@ public final class DeviceLocator {
     }
 
     /** Validates the device name from the publish context; INVALID_ARGUMENT when missing or malformed. */
-    public static String deviceName(java.util.Map<String, String> publishContext) {
+    public static String deviceName(Map<String, String> publishContext) {
         String name = publishContext.get(DEVICE_NAME_KEY);
         if (name == null || name.isEmpty()) {
             throw CsiErrors.invalidArgument("publish_context.%s is required (the disk's device name, set by "

@@ -95,7 +95,7 @@ public final class Publisher {
         if (!directories.exists(target)) {
             return;
         }
-        Stager.unmountAll(volumeId, "target_path", target, mounter);
+        MountPoints.unmountAll(volumeId, "target_path", target, mounter);
         directories.removeIfEmpty("target_path", target);
     }
 }

@@ -144,26 +144,7 @@ public final class Stager {
         if (!directories.exists(staging)) {
             return;
         }
-        unmountAll(volumeId, "staging_target_path", staging, mounter);
+        MountPoints.unmountAll(volumeId, "staging_target_path", staging, mounter);
         directories.removeIfEmpty("staging_target_path", staging);
-    }
-
-    /**
-     * Unmounts every mount stacked at {@code path}, refusing mounts not backed by a block device (which the
-     * driver never makes there).
-     */
-    static void unmountAll(String volumeId, String field, Path path, Mounter mounter) {
-        for (int i = 0; i < 16; i++) {
-            Optional<MountInfo> m = Failures.call("reading the mount table", () -> mounter.mountAt(path));
-            if (m.isEmpty()) {
-                return;
-            }
-            if (m.get().major() == 0 && !field.equals("target_path")) {
-                throw CsiErrors.failedPrecondition("volume %s: %s %s has a %s mount (%s) that this driver did not "
-                        + "make; not unmounting it", volumeId, field, path, m.get().fsType(), m.get().source());
-            }
-            Failures.run("unmounting " + path, () -> mounter.unmount(path));
-        }
-        throw CsiErrors.internal("volume %s: %s %s still has mounts after 16 unmounts", volumeId, field, path);
     }
 }

@@ -141,6 +141,16 @@ class NodeLifecycleTest {
     }
 
     @Test
+    void unstageLeavesAMountTheDriverDidNotMake() throws Exception {
+        Path staging = Files.createDirectories(staging("pv-foreign"));
+        sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", staging.toString());
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unstage("vol-f", staging));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("did not make"), e.getStatus().getDescription());
+        assertTrue(DeviceLab.isMountPoint(staging), "the tmpfs is still mounted");
+    }
+
+    @Test
     void publishBeforeStageIsFailedPrecondition() throws Exception {
         lab.attach(lab.sparse("ns", 64 * MIB), "disk-ns");
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodePublishVolume(

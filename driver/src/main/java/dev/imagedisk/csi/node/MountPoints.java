@@ -1,0 +1,31 @@
+package dev.imagedisk.csi.node;
+
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.mount.MountInfo;
+import dev.imagedisk.csi.mount.Mounter;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Takes the driver's mounts off a staging or target path. */
+final class MountPoints {
+    private MountPoints() {}
+
+    /**
+     * Unmounts every mount stacked at {@code path}, refusing mounts not backed by a block device (which the
+     * driver never makes there).
+     */
+    static void unmountAll(String volumeId, String field, Path path, Mounter mounter) {
+        for (int i = 0; i < 16; i++) {
+            Optional<MountInfo> m = Failures.call("reading the mount table", () -> mounter.mountAt(path));
+            if (m.isEmpty()) {
+                return;
+            }
+            if (m.get().major() == 0 && !field.equals("target_path")) {
+                throw CsiErrors.failedPrecondition("volume %s: %s %s has a %s mount (%s) that this driver did not "
+                        + "make; not unmounting it", volumeId, field, path, m.get().fsType(), m.get().source());
+            }
+            Failures.run("unmounting " + path, () -> mounter.unmount(path));
+        }
+        throw CsiErrors.internal("volume %s: %s %s still has mounts after 16 unmounts", volumeId, field, path);
+    }
+}
