@@ -50,6 +50,8 @@ public final class LoggingSetup {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(parsed);
         root.addAppender(appender);
+        // gRPC asks every channel for SO_KEEPALIVE, which Unix domain sockets do not have; Netty warns per connection
+        context.getLogger("io.netty.bootstrap").setLevel(Level.ERROR);
         if (Level.DEBUG.isGreaterOrEqual(parsed)) {
             // the transport's own debug output drowns the driver's
             context.getLogger("io.netty").setLevel(Level.INFO);

@@ -1,6 +1,7 @@
 package dev.imagedisk.launcher;
 
 import dev.imagedisk.csi.PluginCommand;
+import dev.imagedisk.gce.emulator.EmulatorCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "imagedisk", mixinStandardHelpOptions = true,
         versionProvider = PluginCommand.VersionProvider.class,
         description = "imagedisk-csi: per-pod disks created from a Compute Engine disk image.",
-        subcommands = {PluginCommand.class})
+        subcommands = {PluginCommand.class, EmulatorCommand.class, ServeCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,56 @@
+package dev.imagedisk.launcher;
+
+import dev.imagedisk.csi.LoggingSetup;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code imagedisk serve}: the emulator plus the plugin (Controller and Node) on one socket, until SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the all-in-one local stack: a Compute Engine emulator with real storage and the CSI"
+                + " plugin (Controller + Node) on one socket, until SIGTERM/SIGINT.")
+public final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".imagedisk/serve",
+            description = "Emulator state, images and disk files (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--log-level", defaultValue = "info", description = "Log level (default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Mixin
+    StackOptions stack = new StackOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        LoggingSetup.configure(LoggingSetup.Format.text, logLevel);
+        String why = RootCheck.whyNot();
+        if (why != null) {
+            System.err.println("imagedisk serve: " + why);
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try (LocalStack local = LocalStack.start(stack.toOptions(dataDir, true))) {
+            System.out.println("imagedisk serve: ready");
+            System.out.println("  CSI endpoint:      unix://" + local.socket());
+            System.out.println("  node id:           " + local.nodeId());
+            System.out.println("  compute endpoint:  " + local.emulator().baseUrl());
+            if (local.plugin().metricsPort() > 0) {
+                System.out.println("  metrics:           http://127.0.0.1:" + local.plugin().metricsPort() + "/metrics");
+            }
+            System.out.println("  StorageClass parameters:");
+            System.out.println("    image: " + local.imageParameter());
+            System.out.println("    type: pd-balanced");
+            System.out.println("  (stop with Ctrl-C or SIGTERM; mounts, loop devices and links are removed)");
+            System.out.flush();
+            stop.await();
+            System.out.println("imagedisk serve: stopping");
+        }
+        return 0;
+    }
+}
