@@ -39,6 +39,7 @@ final class ControllerFixture implements AutoCloseable {
     final GceEmulator emulator;
     final Path socket;
     private final List<String> extraArgs;
+    private boolean ownsEmulator;
     PluginRuntime plugin;
     CsiChannels.Client client;
     ControllerGrpc.ControllerBlockingStub stub;
@@ -59,7 +60,9 @@ final class ControllerFixture implements AutoCloseable {
         GceEmulator emulator = GceEmulator.builder().storage(false).operationDuration(operationDuration)
                 .waitTimeout(Duration.ofSeconds(5)).start();
         try {
-            return new ControllerFixture(emulator, dir.resolve("csi.sock"), List.of(args));
+            ControllerFixture f = new ControllerFixture(emulator, dir.resolve("csi.sock"), List.of(args));
+            f.ownsEmulator = true;
+            return f;
         } catch (Exception | Error e) {
             emulator.close();
             throw e;
@@ -136,9 +139,12 @@ final class ControllerFixture implements AutoCloseable {
         return "projects/" + PROJECT + "/zones/" + ZONE + "/instances/" + instance;
     }
 
+    /** Stops the plugin, and the emulator when the fixture started it. */
     @Override
     public void close() {
         stopPlugin();
-        emulator.close();
+        if (ownsEmulator) {
+            emulator.close();
+        }
     }
 }

@@ -1,0 +1,124 @@
+package dev.imagedisk.csi.cloud.gce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.imagedisk.csi.cloud.Backoff;
+import dev.imagedisk.csi.cloud.CloudException;
+import dev.imagedisk.csi.cloud.CloudException.Kind;
+import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.DiskSpec;
+import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.cloud.RateLimiter;
+import dev.imagedisk.csi.cloud.Retrier;
+import dev.imagedisk.gce.emulator.GceEmulator;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The adapter on the real client over plain HTTP against the emulator. */
+class GoogleComputeCloudTest {
+    static {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    private static final String P = "proj";
+    private static final String Z = "us-central1-a";
+
+    private GceEmulator emulator;
+    private ComputeClients clients;
+
+    @BeforeEach
+    void start() throws Exception {
+        emulator = GceEmulator.builder().storage(false).operationDuration(Duration.ofMillis(300))
+                .waitTimeout(Duration.ofSeconds(10)).start();
+        emulator.registerImage(P, "img", "fam", 10);
+        emulator.addInstance(P, Z, "vm", "e2-small");
+        clients = ComputeClients.create(emulator.baseUrl(), "test", Duration.ofSeconds(10), Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void stop() {
+        clients.close();
+        emulator.close();
+    }
+
+    private GoogleComputeCloud cloud(Duration operationTimeout) {
+        return new GoogleComputeCloud(clients, P, Z, RateLimiter.perSecond(1000),
+                new Retrier(new Backoff(2, Duration.ofMillis(5), Duration.ofMillis(20))), operationTimeout);
+    }
+
+    private static DiskSpec spec(String name) {
+        return new DiskSpec(new DiskRef(P, Z, name), 10, "pd-balanced", "projects/" + P + "/global/images/img",
+                Map.of("imagedisk-csi", "managed"), "", null, null, null);
+    }
+
+    @Test
+    void plainHttpEndpointWithoutCredentials() {
+        assertEquals(emulator.baseUrl(), clients.endpoint());
+        GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
+        cloud.checkAccess();
+        assertEquals(10, cloud.getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().diskSizeGb());
+        assertTrue(cloud.getImage(ImageRef.image(P, "nope")).isEmpty());
+    }
+
+    @Test
+    void operationsAreAwaitedByLongPollNotByPolling() {
+        GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
+        long t0 = System.nanoTime();
+        cloud.insertDisk(spec("d1"), "key-d1");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 300 && ms < 1_000, ms + " ms for a 300 ms operation");
+        assertEquals(1, emulator.requestCount("zoneOperations.wait"));
+        assertEquals(0, emulator.requestCount("zoneOperations.get"));
+        assertTrue(cloud.getDisk(new DiskRef(P, Z, "d1")).orElseThrow().ready());
+        cloud.attachDisk(new InstanceRef(P, Z, "vm"), new DiskRef(P, Z, "d1"), "d1", true);
+        assertTrue(cloud.getInstance(new InstanceRef(P, Z, "vm")).orElseThrow()
+                .attachment(new DiskRef(P, Z, "d1")).orElseThrow().readOnly());
+    }
+
+    @Test
+    void sameIdempotencyKeyIsTheSameOperation() {
+        GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
+        cloud.insertDisk(spec("d2"), "key-d2");
+        cloud.insertDisk(spec("d2"), "key-d2"); // answered with the first operation, not alreadyExists
+        assertEquals(2, emulator.requestCount("disks.insert"));
+        CloudException e = assertThrows(CloudException.class, () -> cloud.insertDisk(spec("d2"), "another-key"));
+        assertEquals(Kind.ALREADY_EXISTS, e.kind());
+    }
+
+    @Test
+    void clientLibraryDoesNotRetryOnItsOwn() {
+        GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
+        emulator.faults().injectError("disks.get", 503, "backendError", 1);
+        CloudException e = assertThrows(CloudException.class, () -> cloud.getDisk(new DiskRef(P, Z, "x")));
+        assertEquals(Kind.UNAVAILABLE, e.kind());
+        assertEquals(503, e.httpStatus());
+        assertEquals("backendError", e.reason());
+        assertEquals(1, emulator.requestCount("disks.get"), "one request: the library's retries are off");
+    }
+
+    @Test
+    void operationTimeoutEndsTheWaitOnTime() {
+        emulator.faults().setOperationDuration(Duration.ofSeconds(5));
+        GoogleComputeCloud cloud = cloud(Duration.ofMillis(500));
+        long t0 = System.nanoTime();
+        CloudException e = assertThrows(CloudException.class, () -> cloud.insertDisk(spec("slow"), "key-slow"));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(Kind.DEADLINE, e.kind(), e.toString());
+        assertTrue(ms < 2_000, ms + " ms");
+    }
+
+    @Test
+    void listFallsBackToTheZoneWithoutAggregatedList() {
+        GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
+        emulator.faults().setOperationDuration(Duration.ZERO);
+        cloud.insertDisk(spec("l1"), "key-l1");
+        assertEquals(1, cloud.listDisks(Map.of("imagedisk-csi", "managed")).size());
+        assertEquals(0, cloud.listDisks(Map.of("imagedisk-csi", "other")).size());
+    }
+}
