@@ -47,7 +47,7 @@ public final class PluginRuntime implements AutoCloseable {
                 add(ControllerModule.create(config), services, readiness, resources);
             }
             if (config.mode().nodeService()) {
-                add(NodeModule.create(config), services, readiness, resources);
+                add(NodeModule.create(config, metrics), services, readiness, resources);
             }
             services.add(new IdentityService(config.driverName(), Version.get(),
                     config.mode().controllerService(), readiness));

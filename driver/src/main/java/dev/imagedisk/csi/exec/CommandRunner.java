@@ -24,9 +24,20 @@ public final class CommandRunner {
     private static final int MAX_CAPTURE = 1 << 20;
     private static final File DEV_NULL = new File("/dev/null");
 
+    /** Told about every program run: its arguments, whether it exited 0, and how long it took. */
+    public interface Observer {
+        void ran(List<String> command, boolean ok, Duration took);
+    }
+
     private final Duration maxTime;
+    private final Observer observer;
 
     public CommandRunner(Duration maxTime) {
+        this(maxTime, (c, ok, t) -> {});
+    }
+
+    public CommandRunner(Duration maxTime, Observer observer) {
+        this.observer = observer;
         if (maxTime.isNegative() || maxTime.isZero()) {
             throw new IllegalArgumentException("command time limit must be positive: " + maxTime);
         }
@@ -65,10 +76,12 @@ public final class CommandRunner {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
+                observer.ran(command, false, Duration.ofNanos(System.nanoTime() - start));
                 throw new CommandException(shown + " did not finish within " + limit.toMillis() + " ms and was killed",
                         true, null);
             }
             CommandResult result = new CommandResult(command, process.exitValue(), get(out), get(err));
+            observer.ran(command, result.ok(), Duration.ofNanos(System.nanoTime() - start));
             LOG.debug("{} -> {} in {} ms", shown, result.exitCode(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             return result;

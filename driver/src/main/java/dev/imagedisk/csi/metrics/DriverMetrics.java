@@ -1,6 +1,11 @@
 package dev.imagedisk.csi.metrics;
 
 import io.grpc.Status;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -92,6 +97,17 @@ public final class DriverMetrics {
     public void nodeOperation(String operation, boolean ok, Duration took) {
         nodeOps.labelValues(operation, ok ? "ok" : "error").inc();
         nodeOpDuration.labelValues(operation).observe(took.toNanos() / 1e9);
+    }
+
+    /** The metrics in Prometheus text format, as the endpoint serves them. */
+    public String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** Total Compute Engine API requests sent for a method, for benchmarks and tests. */

@@ -12,6 +12,7 @@ import dev.imagedisk.csi.device.SysfsBlockDevices;
 import dev.imagedisk.csi.exec.CommandRunner;
 import dev.imagedisk.csi.exec.Executables;
 import dev.imagedisk.csi.metadata.MetadataClient;
+import dev.imagedisk.csi.metrics.DriverMetrics;
 import dev.imagedisk.csi.mount.StatFilesystemStats;
 import dev.imagedisk.csi.mount.ToolFilesystemResizer;
 import dev.imagedisk.csi.mount.UtilLinuxMounter;
@@ -25,7 +26,7 @@ public final class NodeModule {
 
     private NodeModule() {}
 
-    public static ServicePart create(DriverConfig config) {
+    public static ServicePart create(DriverConfig config, DriverMetrics metrics) {
         NodeOptions options = config.node();
         CloudOptions cloud = config.cloud();
         if (!FORMATTABLE.contains(options.defaultFsType)) {
@@ -33,7 +34,7 @@ public final class NodeModule {
                     + options.defaultFsType);
         }
         Executables executables = Executables.fromEnvironment();
-        CommandRunner runner = new CommandRunner(options.commandTimeout);
+        CommandRunner runner = new CommandRunner(options.commandTimeout, new NodeOperationMetrics(metrics));
         SysfsBlockDevices devices = new SysfsBlockDevices();
         UtilLinuxMounter mounter = new UtilLinuxMounter(runner);
         MkfsFormatter formatter = new MkfsFormatter(runner, executables);
