@@ -134,6 +134,18 @@ class FaultMappingTest {
     }
 
     @Test
+    void operationOutlastingTheTimeoutIsDeadlineExceeded(@TempDir Path own) throws Exception {
+        try (ControllerFixture slow = ControllerFixture.start(own, Duration.ofSeconds(3),
+                "--operation-timeout", "300ms")) {
+            long t0 = System.nanoTime();
+            StatusRuntimeException e = fails(() -> slow.stub().createVolume(create("slow").build()));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.getMessage());
+            assertTrue(ms < 2_000, ms + " ms");
+        }
+    }
+
+    @Test
     void resourceInUseOnDeleteIsFailedPrecondition() {
         String v = f.stub().createVolume(create("in-use").build()).getVolume().getVolumeId();
         f.emulator.faults().injectError("disks.delete", 400, "resourceInUseByAnotherResource",

@@ -40,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -230,9 +229,10 @@ public final class GoogleComputeCloud implements ComputeCloud {
             disk.setProvisionedThroughput(spec.provisionedThroughput());
         }
         com.google.cloud.compute.v1.Disk resource = disk.build();
+        int attempt = 0; // which request id: the next one after each spent or rate-refused attempt
         int spent = 0;
-        int attempt = 0;
-        for (int retry = 1; ; retry++) {
+        int retries = 0;
+        while (true) {
             String requestId = RequestIds.of(idempotencyKey, attempt);
             InsertDiskRequest request = InsertDiskRequest.newBuilder()
                     .setProject(ref.project()).setZone(ref.zone()).setRequestId(requestId)
@@ -241,22 +241,20 @@ public final class GoogleComputeCloud implements ComputeCloud {
             Operation op = request("disks.insert", () -> clients.disks().insertCallable().call(request));
             if (answersEarlierAttempt(op, sent) && spent < MAX_SPENT_REQUEST_IDS
                     && (GceErrors.fromOperation("", op) != null || getDisk(ref).isEmpty())) {
-                // Compute Engine answered this request id with an operation that ended long ago: the id
-                // was used by an earlier attempt that failed, or whose disk is gone since. Use the next.
+                // Compute Engine answered this request id with an operation that ended a while ago: the id was
+                // used by an earlier attempt that failed, or whose disk has been deleted since. Use the next.
                 LOG.debug("disks.insert {}: request id {} answered by an earlier operation {}; next id", ref,
                         requestId, op.getName());
                 spent++;
                 attempt++;
-                retry--;
                 continue;
             }
             try {
                 waiter.await("disks.insert " + ref, ref.project(), ref.zone(), op);
                 return;
             } catch (CloudException e) {
-                retrier.backOff("disks.insert " + ref, e, retry);
-                // the operation was refused for its rate: again, under a fresh request id
-                attempt++;
+                retrier.backOff("disks.insert " + ref, e, ++retries); // rethrows all but a rate refusal
+                attempt++; // refused for its rate: again, under a fresh request id
             }
         }
     }
@@ -275,7 +273,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public void deleteDisk(DiskRef disk) {
-        mutate("disks.delete " + disk, disk.project(), disk.zone(), attempt -> {
+        mutate("disks.delete " + disk, disk.project(), disk.zone(), () -> {
             DeleteDiskRequest request = DeleteDiskRequest.newBuilder()
                     .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name()).build();
             return request("disks.delete", () -> clients.disks().deleteCallable().call(request));
@@ -284,7 +282,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public void resizeDisk(DiskRef disk, long sizeGb) {
-        mutate("disks.resize " + disk, disk.project(), disk.zone(), attempt -> {
+        mutate("disks.resize " + disk, disk.project(), disk.zone(), () -> {
             ResizeDiskRequest request = ResizeDiskRequest.newBuilder()
                     .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name())
                     .setDisksResizeRequestResource(DisksResizeRequest.newBuilder().setSizeGb(sizeGb)).build();
@@ -302,7 +300,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
                 .setAutoDelete(false)
                 .setBoot(false)
                 .build();
-        mutate("instances.attachDisk " + disk + " to " + instance, instance.project(), instance.zone(), attempt -> {
+        mutate("instances.attachDisk " + disk + " to " + instance, instance.project(), instance.zone(), () -> {
             AttachDiskInstanceRequest request = AttachDiskInstanceRequest.newBuilder()
                     .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name())
                     .setAttachedDiskResource(attached).build();
@@ -313,7 +311,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
     @Override
     public void detachDisk(InstanceRef instance, String deviceName) {
         mutate("instances.detachDisk " + deviceName + " from " + instance, instance.project(), instance.zone(),
-                attempt -> {
+                () -> {
                     DetachDiskInstanceRequest request = DetachDiskInstanceRequest.newBuilder()
                             .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name())
                             .setDeviceName(deviceName).build();
@@ -323,9 +321,9 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     /** Sends a mutation and waits for its operation; an operation refused for its rate is sent again. */
-    private void mutate(String what, String project, String zone, IntFunction<Operation> send) {
+    private void mutate(String what, String project, String zone, Supplier<Operation> send) {
         for (int retry = 1; ; retry++) {
-            Operation op = send.apply(retry - 1);
+            Operation op = send.get();
             try {
                 waiter.await(what, project, zone, op);
                 return;
