@@ -44,7 +44,7 @@ public final class PluginRuntime implements AutoCloseable {
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             if (config.mode().controllerService()) {
-                add(ControllerModule.create(config), services, readiness, resources);
+                add(ControllerModule.create(config, metrics), services, readiness, resources);
             }
             if (config.mode().nodeService()) {
                 add(NodeModule.create(config, metrics), services, readiness, resources);

@@ -24,6 +24,14 @@ public final class Retrier {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong exhausted = new AtomicLong();
 
+    private CloudCallObserver observer = CloudCallObserver.NONE;
+
+    /** Reports each retry to {@code observer} (by the method, the first word of {@code what}). */
+    public Retrier observedBy(CloudCallObserver observer) {
+        this.observer = observer;
+        return this;
+    }
+
     public Retrier(Backoff backoff, Sleeper sleeper) {
         this.backoff = backoff;
         this.sleeper = sleeper;
@@ -58,6 +66,8 @@ public final class Retrier {
         }
         Duration delay = backoff.delay(retry);
         retries.incrementAndGet();
+        int space = what.indexOf(' ');
+        observer.retry(space < 0 ? what : what.substring(0, space));
         LOG.debug("{}: {} ({}); retry {}/{} in {} ms", what, failure.reason(), failure.getMessage(), retry,
                 backoff.maxRetries(), delay.toMillis());
         try {

@@ -2,6 +2,8 @@ package dev.imagedisk.csi.controller;
 
 import dev.imagedisk.csi.DriverConfig;
 import dev.imagedisk.csi.ServicePart;
+import dev.imagedisk.csi.metrics.CloudApiMetrics;
+import dev.imagedisk.csi.metrics.DriverMetrics;
 import dev.imagedisk.csi.Version;
 import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudReadiness;
@@ -27,7 +29,7 @@ public final class ControllerModule {
 
     private ControllerModule() {}
 
-    public static ServicePart create(DriverConfig config) {
+    public static ServicePart create(DriverConfig config, DriverMetrics metrics) {
         ControllerOptions o = config.controller();
         if (!(o.apiRateLimit > 0) || Double.isInfinite(o.apiRateLimit)) {
             throw new IllegalArgumentException("--api-rate-limit must be a positive number: " + o.apiRateLimit);
@@ -58,7 +60,7 @@ public final class ControllerModule {
         Retrier retrier = new Retrier(new Backoff(o.apiRetries, o.apiRetryBackoff,
                 o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff));
         GoogleComputeCloud cloud = new GoogleComputeCloud(clients, project, zone, limiter, retrier,
-                o.operationTimeout);
+                o.operationTimeout).observedBy(new CloudApiMetrics(metrics));
         ControllerService service = new ControllerService(project,
                 new VolumeProvisioner(cloud, project, new ZonePicker(zone), o.operationTimeout),
                 new Attacher(cloud), new VolumeCatalog(cloud), new InFlight());

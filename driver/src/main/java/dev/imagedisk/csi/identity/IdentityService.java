@@ -48,6 +48,11 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
                 b.addCapabilities(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
             }
             b.addCapabilities(service(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS));
+            if (controller) {
+                // Compute Engine grows a disk while it is attached, and the node grows the filesystem mounted
+                b.addCapabilities(PluginCapability.newBuilder().setVolumeExpansion(
+                        PluginCapability.VolumeExpansion.newBuilder().setType(PluginCapability.VolumeExpansion.Type.ONLINE)));
+            }
             return b.build();
         });
     }

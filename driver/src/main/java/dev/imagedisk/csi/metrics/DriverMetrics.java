@@ -51,7 +51,7 @@ public final class DriverMetrics {
         rateLimitWaitSeconds = Counter.builder().name("imagedisk_compute_rate_limit_wait_seconds_total")
                 .help("Time callers spent waiting for the client-side API rate limit").register(registry);
         operationWait = Histogram.builder().name("imagedisk_compute_operation_wait_seconds").unit(Unit.SECONDS)
-                .help("Time from a Compute Engine operation's start until the driver saw it DONE, by type")
+                .help("Time the driver waited for a Compute Engine operation to be DONE, by operation type")
                 .classicUpperBounds(RPC_BUCKETS).labelNames("operation").register(registry);
         nodeOps = Counter.builder().name("imagedisk_node_operations_total")
                 .help("Node-side filesystem and mount operations (mount, bind, unmount, format, fsck, resize),"

@@ -15,6 +15,10 @@ public final class MetricsServer implements AutoCloseable {
     /** Starts on {@code host:port} ({@code :port} or a bare port listens on all addresses; port 0 picks one). */
     public static MetricsServer start(String address, DriverMetrics metrics) throws IOException {
         InetSocketAddress bind = parse(address);
+        // read once by the JDK HTTP server: replies would otherwise wait for a delayed ACK
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         HTTPServer server = HTTPServer.builder()
                 .inetAddress(bind.getAddress())
                 .port(bind.getPort())

@@ -88,9 +88,14 @@ class IdentityServiceTest {
             IdentityGrpc.IdentityBlockingStub stub = IdentityGrpc.newBlockingStub(client.channel());
             Set<PluginCapability.Service.Type> types = stub
                     .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
-                    .getCapabilitiesList().stream().map(c -> c.getService().getType()).collect(Collectors.toSet());
+                    .getCapabilitiesList().stream().filter(PluginCapability::hasService)
+                    .map(c -> c.getService().getType()).collect(Collectors.toSet());
             assertEquals(Set.of(PluginCapability.Service.Type.CONTROLLER_SERVICE,
                     PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS), types);
+            assertTrue(stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                    .getCapabilitiesList().stream().anyMatch(c -> c.hasVolumeExpansion()
+                            && c.getVolumeExpansion().getType() == PluginCapability.VolumeExpansion.Type.ONLINE),
+                    "a controller advertises online expansion");
             assertTrue(stub.probe(ProbeRequest.getDefaultInstance()).hasReady());
             assertFalse(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
             reason.set(null);

@@ -18,6 +18,7 @@ import com.google.cloud.compute.v1.InsertDiskRequest;
 import com.google.cloud.compute.v1.ListDisksRequest;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.ResizeDiskRequest;
+import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.CloudException.Kind;
 import dev.imagedisk.csi.cloud.ComputeCloud;
@@ -37,6 +38,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -66,6 +68,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
     private final String zone;
     private final RateLimiter limiter;
     private final Retrier retrier;
+    private CloudCallObserver observer = CloudCallObserver.NONE;
     private final OperationWaiter waiter;
     private volatile boolean aggregatedListMissing;
 
@@ -338,18 +341,37 @@ public final class GoogleComputeCloud implements ComputeCloud {
     /** One API request: waits for the rate limiter, maps failures, retries rate-limit answers. */
     private <T> T request(String method, Supplier<T> call) {
         return retrier.call(method, () -> {
+            long queued = System.nanoTime();
             try {
                 limiter.acquire();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CloudException(Kind.CANCELLED, 0, null, method + ": interrupted", e);
             }
+            observer.rateLimitWait(Duration.ofNanos(System.nanoTime() - queued));
+            T result;
             try {
-                return call.get();
+                result = call.get();
             } catch (RuntimeException e) {
-                throw GceErrors.fromCall(method, e);
+                CloudException mapped = GceErrors.fromCall(method, e);
+                observer.request(method, outcome(mapped));
+                throw mapped;
             }
+            observer.request(method, "ok");
+            return result;
         });
+    }
+
+    private static String outcome(CloudException e) {
+        return e.reason() != null && !e.reason().isEmpty() ? e.reason() : e.kind().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Reports API traffic to {@code observer} (metrics); also hands it to the retrier. */
+    public GoogleComputeCloud observedBy(CloudCallObserver observer) {
+        this.observer = observer;
+        this.retrier.observedBy(observer);
+        this.waiter.observedBy(observer);
+        return this;
     }
 
     private static <T> Optional<T> absentIfNotFound(Supplier<T> read) {

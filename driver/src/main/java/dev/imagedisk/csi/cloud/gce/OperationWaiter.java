@@ -3,6 +3,7 @@ package dev.imagedisk.csi.cloud.gce;
 import com.google.api.gax.httpjson.HttpJsonCallContext;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.WaitZoneOperationRequest;
+import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.CloudException.Kind;
 import java.time.Duration;
@@ -22,6 +23,7 @@ final class OperationWaiter {
     private final Requests requests;
     private final Duration timeout;
     private final Duration pollLimit;
+    private CloudCallObserver observer = CloudCallObserver.NONE;
 
     /**
      * @param timeout how long an operation may take in all
@@ -38,7 +40,12 @@ final class OperationWaiter {
      * Returns the operation once DONE and successful; throws the mapped {@link CloudException} when it failed
      * and {@link Kind#DEADLINE} when it is not DONE within the operation timeout.
      */
+    void observedBy(CloudCallObserver observer) {
+        this.observer = observer;
+    }
+
     Operation await(String what, String project, String zone, Operation started) {
+        long begun = System.nanoTime();
         long deadline = System.nanoTime() + timeout.toNanos();
         Operation op = started;
         while (op.getStatus() != Operation.Status.DONE) {
@@ -62,6 +69,7 @@ final class OperationWaiter {
                 // the long poll itself timed out on our side; the operation goes on: poll again
             }
         }
+        observer.operationDone(op.getOperationType(), Duration.ofNanos(System.nanoTime() - begun));
         CloudException failure = GceErrors.fromOperation(what, op);
         if (failure != null) {
             throw failure;
