@@ -367,6 +367,19 @@ final class ComputeService {
     }
   }
 
+  ObjectNode aggregatedListDisks(String project, Map<String, String> query) {
+    synchronized (lock) {
+      Map<String, List<ObjectNode>> byZone = new java.util.TreeMap<>();
+      for (Model.Disk d : disks.values()) {
+        if (d.project.equals(project)) {
+          byZone.computeIfAbsent("zones/" + d.zone, z -> new ArrayList<>()).add(render(d));
+        }
+      }
+      return Lists.aggregatedPage("compute#diskAggregatedList", "projects/" + project + "/aggregated/disks",
+          links.project(project) + "/aggregated/disks", "disks", byZone, query);
+    }
+  }
+
   ObjectNode deleteDisk(String project, String zone, String name, Map<String, String> query) {
     String requestId = query.get("requestId");
     Model.Disk disk;

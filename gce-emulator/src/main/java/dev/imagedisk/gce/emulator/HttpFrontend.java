@@ -151,6 +151,9 @@ final class HttpFrontend implements HttpHandler {
     List<String> r = s.subList(4, s.size());
     int n = r.size();
     Supplier<JsonNode> body = () -> parseBody(bodyBytes);
+    if (r.get(0).equals("aggregated") && n == 2 && r.get(1).equals("disks") && method.equals("GET")) {
+      return new Route("disks.aggregatedList", () -> compute.aggregatedListDisks(p, q));
+    }
     if (r.get(0).equals("zones") && n >= 3) {
       String z = r.get(1);
       String coll = r.get(2);

@@ -85,6 +85,45 @@ final class Lists {
     return n;
   }
 
+  /**
+   * One page of an aggregated list: {@code items} maps each scope (e.g. {@code zones/Z}) to
+   * {@code {"<collection>": [...]}}; resources are ordered by scope, then name, and paged across
+   * scopes with the same {@code maxResults}/{@code pageToken} rules as {@link #page}.
+   */
+  static ObjectNode aggregatedPage(String kind, String id, String selfLink, String collection,
+      Map<String, List<ObjectNode>> itemsByScope, Map<String, String> query) {
+    List<ObjectNode> keyed = new ArrayList<>();
+    for (Map.Entry<String, List<ObjectNode>> scope : itemsByScope.entrySet()) {
+      for (ObjectNode item : filter(scope.getValue(), query.get("filter"))) {
+        ObjectNode k = Json.object();
+        k.put("name", scope.getKey() + "/" + item.path("name").asText());
+        k.put("scope", scope.getKey());
+        k.set("item", item);
+        keyed.add(k);
+      }
+    }
+    Map<String, String> unfiltered = new java.util.HashMap<>(query);
+    unfiltered.remove("filter");
+    ObjectNode flat = page(kind, id, selfLink, keyed, unfiltered);
+    ObjectNode n = Json.object();
+    n.put("kind", kind);
+    n.put("id", id);
+    ObjectNode items = n.putObject("items");
+    for (JsonNode k : flat.path("items")) {
+      ObjectNode scope = (ObjectNode) items.get(k.path("scope").asText());
+      if (scope == null) {
+        scope = items.putObject(k.path("scope").asText());
+        scope.putArray(collection);
+      }
+      ((ArrayNode) scope.get(collection)).add(k.get("item"));
+    }
+    if (flat.has("nextPageToken")) {
+      n.put("nextPageToken", flat.get("nextPageToken").asText());
+    }
+    n.put("selfLink", selfLink);
+    return n;
+  }
+
   private record Term(String field, String op, String value) {}
 
   static List<ObjectNode> filter(List<ObjectNode> items, String filter) {

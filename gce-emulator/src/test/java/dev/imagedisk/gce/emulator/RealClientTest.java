@@ -31,6 +31,7 @@ import com.google.cloud.compute.v1.ResizeDiskRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -143,6 +144,31 @@ class RealClientTest {
     assertEquals(Operation.Status.DONE, op.getStatus());
     assertEquals("READY", c.disks.get(P, Z, "pvc-async").getStatus());
     assertTrue(emu.requestCount("zoneOperations.get") >= 1, emu.requestCounts().toString());
+  }
+
+  @Test
+  void aggregatedListSpansZonesWithPagesAndFilters() {
+    for (String z : List.of(Z, "us-central1-b")) {
+      for (int i = 0; i < 3; i++) {
+        c.disks.insertCallable().call(InsertDiskRequest.newBuilder().setProject(P).setZone(z)
+            .setDiskResource(Disk.newBuilder().setName("agg-" + i).setSizeGb(10)
+                .putLabels("owner", i == 0 ? "other" : "csi"))
+            .build());
+      }
+    }
+    Map<String, List<String>> byZone = new java.util.TreeMap<>();
+    int pages = 0;
+    for (DisksClient.AggregatedListPage page : c.disks.aggregatedList(
+        com.google.cloud.compute.v1.AggregatedListDisksRequest.newBuilder().setProject(P)
+            .setMaxResults(2).setFilter("labels.owner = csi").build()).iteratePages()) {
+      pages++;
+      page.getValues().forEach(e -> e.getValue().getDisksList()
+          .forEach(d -> byZone.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(d.getName())));
+    }
+    assertEquals(Map.of("zones/" + Z, List.of("agg-1", "agg-2"),
+        "zones/us-central1-b", List.of("agg-1", "agg-2")), byZone);
+    assertEquals(2, pages);
+    assertEquals(2, emu.requestCount("disks.aggregatedList"));
   }
 
   @Test
