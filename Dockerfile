@@ -30,7 +30,7 @@ COPY --from=build /src/launcher/target/imagedisk.jar /opt/imagedisk/imagedisk.ja
 COPY --from=build /src/launcher/target/lib/ /opt/imagedisk/lib/
 
 # Small-footprint defaults; the manifests set their own per container (JAVA_TOOL_OPTIONS).
-ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xss256k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=96m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=35 -Xss256k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=96m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
 
 # Non-root by default (the controller); the node DaemonSet runs this image privileged as root.
 USER 65532:65532
