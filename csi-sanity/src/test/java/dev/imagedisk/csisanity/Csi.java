@@ -154,6 +154,20 @@ final class Csi implements AutoCloseable {
         return null;
     }
 
+    /** Whether this process has CAP_SYS_RESOURCE (resize2fs needs it to grow a mounted ext filesystem). */
+    static boolean hasCapSysResource() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(l.substring(7).trim(), 16) & (1L << 24)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+
     /** Thrown when the suite cannot run in this environment; tests skip on it. */
     static final class NotRunnable extends RuntimeException {
         NotRunnable(String message) {
