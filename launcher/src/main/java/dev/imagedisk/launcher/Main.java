@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "imagedisk", mixinStandardHelpOptions = true,
         versionProvider = PluginCommand.VersionProvider.class,
         description = "imagedisk-csi: per-pod disks created from a Compute Engine disk image.",
-        subcommands = {PluginCommand.class, EmulatorCommand.class, ServeCommand.class, DemoCommand.class})
+        subcommands = {PluginCommand.class, EmulatorCommand.class, ServeCommand.class, DemoCommand.class,
+            dev.imagedisk.launcher.bench.BenchCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,164 @@
+package dev.imagedisk.launcher.bench;
+
+import csi.v1.NodeGetInfoRequest;
+import csi.v1.NodeGrpc;
+import csi.v1.NodeStageVolumeRequest;
+import csi.v1.NodeUnstageVolumeRequest;
+import dev.imagedisk.csi.server.CsiChannels;
+import dev.imagedisk.launcher.bench.Report.Verdict;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * B4, footprint: the node plugin in a child JVM with the JVM options of the node DaemonSet (read from
+ * manifests/node.yaml, plus -XX:MaxRAM for its memory limit): time from exec to the first ready Probe over the
+ * socket (median of 5), resident memory after start and after 100 NodeStage/NodeUnstage cycles. The same for
+ * a few JVM option sets, to show what each buys: the manifest's, the manifest's plus an AppCDS archive
+ * (created here by a first run with -XX:ArchiveClassesAtExit), and the JVM's defaults.
+ */
+final class FootprintBench {
+    private final Report report;
+    private final PrintStream out;
+    private final Path dir;
+    private final boolean root;
+
+    FootprintBench(Report report, PrintStream out, Path dir, boolean root) {
+        this.report = report;
+        this.out = out;
+        this.dir = dir;
+        this.root = root;
+    }
+
+    /** A JVM option set: what goes into JAVA_TOOL_OPTIONS and what goes on the command line. */
+    record Variant(String name, List<String> toolOptions, List<String> jvmArgs) {}
+
+    void run() throws Exception {
+        boolean quick = report.quick();
+        int starts = quick ? 2 : 5;
+        int cycles = quick ? 10 : 100;
+        ManifestJvm jvm = ManifestJvm.node();
+        Path work = Files.createDirectories(dir.resolve("b4"));
+        out.printf("  B4: node plugin, %s; %d starts per option set, %d stage/unstage cycles%n", jvm.describe(),
+                starts, cycles);
+        Path archive = work.resolve("node-plugin.jsa");
+        long archiveNanos = createArchive(jvm, archive, work);
+        List<Variant> variants = new ArrayList<>();
+        variants.add(new Variant("manifest options", jvm.options(), List.of()));
+        if (archive != null && Files.exists(archive)) {
+            variants.add(new Variant("manifest options + AppCDS archive", jvm.options(),
+                    List.of("-XX:SharedArchiveFile=" + archive)));
+        }
+        variants.add(new Variant("JVM defaults (only -XX:MaxRAM)", List.of("-XX:MaxRAM=" + jvm.memoryLimitBytes()),
+                List.of()));
+        for (Variant v : variants) {
+            List<Double> probe = new ArrayList<>();
+            List<Double> rss = new ArrayList<>();
+            for (int i = 0; i < starts; i++) {
+                Path sock = work.resolve("probe.sock");
+                Files.deleteIfExists(sock);
+                try (ChildJvm child = ChildJvm.start(v.toolOptions(), v.jvmArgs(), nodeArgs(sock, work, work),
+                        work.resolve("node-" + i + ".log"))) {
+                    probe.add(child.awaitProbe(sock, 30_000) / 1e6);
+                    Thread.sleep(quick ? 300 : 1000);
+                    rss.add(child.status("VmRSS") / 1024.0);
+                }
+            }
+            boolean main = v.name().equals("manifest options");
+            double probeMedian = Stats.median(probe);
+            double rssMedian = Stats.median(rss);
+            report.add(new Report.Row("B4", "exec to first ready Probe: " + v.name(), "ms", probeMedian,
+                    Stats.of(probe), null, main ? "≤ 600 ms" : "", main ? report.atMost(probeMedian, 600)
+                    : Verdict.INFO, "median of " + starts));
+            report.add(new Report.Row("B4", "resident memory after start: " + v.name(), "MiB", rssMedian,
+                    Stats.of(rss), null, main ? "≤ 64 MiB" : "", main ? report.atMost(rssMedian, 64)
+                    : Verdict.INFO, "VmRSS 1 s after the first ready Probe, median of " + starts));
+        }
+        if (archiveNanos > 0) {
+            report.value("B4", "AppCDS archive creation (one run with -XX:ArchiveClassesAtExit)", "ms",
+                    archiveNanos / 1e6, null, "", Verdict.INFO, "size " + Report.fmt(Files.size(archive) / 1048576.0)
+                            + " MiB");
+        }
+        if (!root) {
+            report.skipped("B4", "resident memory after " + cycles + " stage/unstage cycles",
+                    "needs root (loop devices, mounts)");
+        } else {
+            cycles(jvm, cycles, work);
+        }
+    }
+
+    /** Runs the plugin once with -XX:ArchiveClassesAtExit, serving a few calls; returns how long it took. */
+    private long createArchive(ManifestJvm jvm, Path archive, Path work) throws Exception {
+        Files.deleteIfExists(archive);
+        Path sock = work.resolve("cds.sock");
+        Files.deleteIfExists(sock);
+        long t0 = System.nanoTime();
+        ChildJvm child = ChildJvm.start(jvm.options(), List.of("-XX:ArchiveClassesAtExit=" + archive),
+                nodeArgs(sock, work, work), work.resolve("cds.log"));
+        try {
+            child.awaitProbe(sock, 60_000);
+            try (CsiChannels.Client c = CsiChannels.connect(sock)) {
+                NodeGrpc.newBlockingStub(c.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
+            }
+            int code = child.stop(60);
+            if (code != 0 || !Files.exists(archive)) {
+                report.note("B4: the AppCDS archive was not written (exit " + code + "); see " + child.log);
+                return 0;
+            }
+            return System.nanoTime() - t0;
+        } finally {
+            child.close();
+        }
+    }
+
+    private void cycles(ManifestJvm jvm, int cycles, Path work) throws Exception {
+        try (LoopLab lab = new LoopLab(work.resolve("lab"))) {
+            Path image = lab.image("small", 256);
+            Path loop = lab.disk(image, "cycle", 1);
+            Path sock = work.resolve("cycle.sock");
+            Files.deleteIfExists(sock);
+            try (ChildJvm child = ChildJvm.start(jvm.options(), List.of(), nodeArgs(sock, lab.kubeletDir,
+                    lab.deviceDir), work.resolve("cycles.log"))) {
+                child.awaitProbe(sock, 30_000);
+                Thread.sleep(1000);
+                double before = child.status("VmRSS") / 1024.0;
+                Path staging = lab.kubeletDir.resolve("plugins/kubernetes.io/csi/imagedisk.csi.dev/cycle/globalmount");
+                long t0 = System.nanoTime();
+                try (CsiChannels.Client c = CsiChannels.connect(sock)) {
+                    NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(c.channel());
+                    for (int i = 0; i < cycles; i++) {
+                        node.withDeadlineAfter(60, TimeUnit.SECONDS).nodeStageVolume(NodeStageVolumeRequest
+                                .newBuilder().setVolumeId(NodeBench.volumeId("cycle")).putPublishContext("deviceName",
+                                        "cycle").setStagingTargetPath(staging.toString())
+                                .setVolumeCapability(Csi.MOUNT_RWO).build());
+                        node.withDeadlineAfter(60, TimeUnit.SECONDS).nodeUnstageVolume(NodeUnstageVolumeRequest
+                                .newBuilder().setVolumeId(NodeBench.volumeId("cycle"))
+                                .setStagingTargetPath(staging.toString()).build());
+                    }
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Thread.sleep(1000);
+                double after = child.status("VmRSS") / 1024.0;
+                report.value("B4", "resident memory after " + cycles + " stage/unstage cycles: manifest options",
+                        "MiB", after, null, "≤ 64 MiB", report.atMost(after, 64), "before the cycles "
+                                + Report.fmt(before) + " MiB; peak (VmHWM) " + Report.fmt(child.status("VmHWM") / 1024.0)
+                                + " MiB; threads " + child.status("Threads") + "; cycles took " + Report.fmt(seconds)
+                                + " s");
+            }
+            lab.remove(loop, "cycle");
+        }
+    }
+
+    static List<String> nodeArgs(Path socket, Path kubeletDir, Path deviceDir) throws IOException {
+        return List.of("--mode", "node", "--endpoint", "unix://" + socket, "--driver-name", "imagedisk.csi.dev",
+                "--node-id", "projects/bench/zones/us-central1-a/instances/node-1", "--zone", "us-central1-a",
+                "--kubelet-dir", kubeletDir.toString(), "--device-dir", deviceDir.toString(),
+                "--metadata-endpoint", "http://127.0.0.1:9", "--log-format", "json",
+                "--metrics-address", "127.0.0.1:" + BurstBench.freePort());
+    }
+}
