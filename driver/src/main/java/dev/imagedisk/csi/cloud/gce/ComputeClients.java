@@ -17,6 +17,12 @@ import com.google.cloud.compute.v1.ZoneOperationsSettings;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The four google-cloud-compute clients the driver uses, all on the HTTP/JSON transport, pointed at one
@@ -33,6 +39,24 @@ public final class ComputeClients implements AutoCloseable {
     public static final String DEFAULT_ENDPOINT = "https://compute.googleapis.com";
     /** Compute Engine answers zoneOperations.wait within about two minutes; allow a little more. */
     public static final Duration WAIT_CALL_TIMEOUT = Duration.ofSeconds(150);
+
+    /**
+     * Where the HTTP requests run. The library's default executor starts a thread per call that then stays
+     * forever (hundreds after a burst of PVCs); this pool lets a thread go after a few idle seconds. It is not
+     * the caller's own thread (a direct executor), because a call's timeout must be able to abandon a request
+     * the server is slow to answer.
+     */
+    private static final ExecutorService HTTP_THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5,
+            TimeUnit.SECONDS, new SynchronousQueue<>(), daemonThreads());
+
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "compute-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
 
     private final DisksClient disks;
     private final InstancesClient instances;
@@ -63,18 +87,26 @@ public final class ComputeClients implements AutoCloseable {
 
         DisksSettings.Builder disks = DisksSettings.newBuilder();
         configure(disks, ep, credentials, userAgent);
+        disks.setTransportChannelProvider(DisksSettings.defaultHttpJsonTransportProviderBuilder()
+                .setExecutor(HTTP_THREADS).build());
         disks.applyToAllUnaryMethods(noRetries(callTimeout));
 
         InstancesSettings.Builder instances = InstancesSettings.newBuilder();
         configure(instances, ep, credentials, userAgent);
+        instances.setTransportChannelProvider(InstancesSettings.defaultHttpJsonTransportProviderBuilder()
+                .setExecutor(HTTP_THREADS).build());
         instances.applyToAllUnaryMethods(noRetries(callTimeout));
 
         ImagesSettings.Builder images = ImagesSettings.newBuilder();
         configure(images, ep, credentials, userAgent);
+        images.setTransportChannelProvider(ImagesSettings.defaultHttpJsonTransportProviderBuilder()
+                .setExecutor(HTTP_THREADS).build());
         images.applyToAllUnaryMethods(noRetries(callTimeout));
 
         ZoneOperationsSettings.Builder operations = ZoneOperationsSettings.newBuilder();
         configure(operations, ep, credentials, userAgent);
+        operations.setTransportChannelProvider(ZoneOperationsSettings.defaultHttpJsonTransportProviderBuilder()
+                .setExecutor(HTTP_THREADS).build());
         operations.applyToAllUnaryMethods(noRetries(callTimeout));
         operations.waitSettings().setRetryableCodes(Set.of()).setRetrySettings(single(waitTimeout));
 
