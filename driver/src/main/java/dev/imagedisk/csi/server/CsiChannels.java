@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.server;
 
+import dev.imagedisk.csi.common.DaemonThreads;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -29,11 +30,8 @@ public final class CsiChannels {
     }
 
     public static Client connect(Path socket) {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, r -> {
-            Thread t = new Thread(r, "csi-client");
-            t.setDaemon(true);
-            return t;
-        }, EpollIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, DaemonThreads.named("csi-client"),
+                EpollIoHandler.newFactory());
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollDomainSocketChannel.class)
                 .eventLoopGroup(group)

@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.server;
 
+import dev.imagedisk.csi.common.DaemonThreads;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -22,9 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,11 +70,11 @@ public final class CsiServer implements AutoCloseable {
         Files.createDirectories(socket.getParent());
         clearStaleSocket(socket);
 
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, daemonThreads("csi-accept"),
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, DaemonThreads.named("csi-accept"),
                 EpollIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, daemonThreads("csi-io"),
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("csi-io"),
                 EpollIoHandler.newFactory());
-        ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("csi-call"));
+        ExecutorService executor = Executors.newCachedThreadPool(DaemonThreads.named("csi-call"));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
@@ -157,14 +156,5 @@ public final class CsiServer implements AutoCloseable {
     @Override
     public void close() {
         shutdown(Duration.ZERO);
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

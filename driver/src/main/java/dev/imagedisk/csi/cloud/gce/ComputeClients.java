@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.cloud.gce;
 
+import dev.imagedisk.csi.common.DaemonThreads;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.retrying.RetrySettings;
@@ -19,10 +20,8 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The four google-cloud-compute clients the driver uses, all on the HTTP/JSON transport, pointed at one
@@ -47,16 +46,7 @@ public final class ComputeClients implements AutoCloseable {
      * the server is slow to answer.
      */
     private static final ExecutorService HTTP_THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5,
-            TimeUnit.SECONDS, new SynchronousQueue<>(), daemonThreads());
-
-    private static ThreadFactory daemonThreads() {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "compute-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
+            TimeUnit.SECONDS, new SynchronousQueue<>(), DaemonThreads.named("compute-http"));
 
     private final DisksClient disks;
     private final InstancesClient instances;
