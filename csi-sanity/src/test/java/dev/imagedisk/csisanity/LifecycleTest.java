@@ -170,6 +170,28 @@ class LifecycleTest extends SanityTest {
     }
 
     @Test
+    @DisplayName("SINGLE_NODE_SINGLE_WRITER and SINGLE_NODE_MULTI_WRITER (controller SINGLE_NODE_MULTI_WRITER): usable "
+            + "end to end; a single-writer volume at a second target: FAILED_PRECONDITION when the node advertises "
+            + "SINGLE_NODE_MULTI_WRITER (upstream)")
+    void singleNodeModes() throws IOException {
+        assumeTrue(csi.has(Type.SINGLE_NODE_MULTI_WRITER), "controller SINGLE_NODE_MULTI_WRITER not advertised");
+        Resources.Mounted single = res.mountNew("snsw", Req.mount(Mode.SINGLE_NODE_SINGLE_WRITER));
+        Files2.assertWritable(single.target(), "single.txt", "one writer\n");
+        Resources.Mounted multi = res.mountNew("snmw", Req.mount(Mode.SINGLE_NODE_MULTI_WRITER));
+        Path second = res.newTargetPath();
+        res.publish(multi.volume(), multi.publishContext(), multi.staging(), second, multi.capability(), false);
+        Files2.assertWritable(second, "multi.txt", "two writers on one node\n");
+        assertEquals("two writers on one node\n", Files.readString(multi.target().resolve("multi.txt")));
+        if (csi.has(NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER)) {
+            assertCode(Status.Code.FAILED_PRECONDITION, () -> {
+                res.publish(single.volume(), single.publishContext(), single.staging(), res.newTargetPath(),
+                        single.capability(), false);
+                return null;
+            }, "NodePublishVolume of a SINGLE_NODE_SINGLE_WRITER volume at a second target");
+        }
+    }
+
+    @Test
     @DisplayName("block volume: the whole way; the target is the disk (the image's ext4 superblock, 10 GiB), "
             + "writable at any offset")
     void blockLifecycle() throws IOException {
