@@ -18,6 +18,16 @@ public interface ComputeCloud {
      */
     void insertDisk(DiskSpec spec, String idempotencyKey);
 
+    /**
+     * {@link #insertDisk}, telling whether this call's own request made the disk: true when its operation
+     * was new and ended DONE without error (the disk is READY exactly as {@code spec} says, so the caller
+     * need not read it back); false when the answer may be an earlier request's (same idempotency key).
+     */
+    default boolean createDisk(DiskSpec spec, String idempotencyKey) {
+        insertDisk(spec, idempotencyKey);
+        return false;
+    }
+
     void deleteDisk(DiskRef disk);
 
     /** Grows the disk to {@code sizeGb}. */

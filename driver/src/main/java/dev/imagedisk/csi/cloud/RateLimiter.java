@@ -9,7 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * then sleeps until it, outside the lock: callers are served in arrival order, none starves, and the
  * lock is held only for a few arithmetic steps whatever the number of callers.
  */
-public final class RateLimiter {
+public final class RateLimiter implements ApiLimiter {
     /** Time source and sleep, replaceable in tests. */
     public interface Clock {
         long nanoTime();
@@ -60,6 +60,7 @@ public final class RateLimiter {
     }
 
     /** Takes a slot, sleeping until it comes; returns how long it waited. */
+    @Override
     public Duration acquire() throws InterruptedException {
         long wait = reserve();
         if (wait > 0) {

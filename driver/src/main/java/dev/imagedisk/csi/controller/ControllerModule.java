@@ -7,7 +7,7 @@ import dev.imagedisk.csi.metrics.DriverMetrics;
 import dev.imagedisk.csi.Version;
 import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudReadiness;
-import dev.imagedisk.csi.cloud.RateLimiter;
+import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
@@ -31,8 +31,13 @@ public final class ControllerModule {
 
     public static ServicePart create(DriverConfig config, DriverMetrics metrics) {
         ControllerOptions o = config.controller();
-        if (!(o.apiRateLimit > 0) || Double.isInfinite(o.apiRateLimit)) {
-            throw new IllegalArgumentException("--api-rate-limit must be a positive number: " + o.apiRateLimit);
+        positive("--api-write-rate-limit", o.apiWriteRateLimit);
+        positive("--api-read-rate-limit", o.apiReadRateLimit);
+        if (o.apiRateLimit != null) {
+            positive("--api-rate-limit", o.apiRateLimit);
+        }
+        if (o.imageCacheTtl.isNegative()) {
+            throw new IllegalArgumentException("--image-cache-ttl must not be negative: " + o.imageCacheTtl);
         }
         if (o.apiRetries < 0) {
             throw new IllegalArgumentException("--api-retries must not be negative: " + o.apiRetries);
@@ -56,17 +61,26 @@ public final class ControllerModule {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up the Compute Engine client: " + e.getMessage(), e);
         }
-        RateLimiter limiter = RateLimiter.perSecond(o.apiRateLimit);
+        ApiBudgets budgets = ApiBudgets.of(o.apiWriteRateLimit, o.apiReadRateLimit, o.apiRateLimit);
         Retrier retrier = new Retrier(new Backoff(o.apiRetries, o.apiRetryBackoff,
                 o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff));
-        GoogleComputeCloud cloud = new GoogleComputeCloud(clients, project, zone, limiter, retrier,
-                o.operationTimeout).observedBy(new CloudApiMetrics(metrics));
+        GoogleComputeCloud cloud = new GoogleComputeCloud(clients, project, zone, budgets, retrier,
+                o.operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT).observedBy(new CloudApiMetrics(metrics));
         ControllerService service = new ControllerService(project,
-                new VolumeProvisioner(cloud, project, new ZonePicker(zone), o.operationTimeout),
+                new VolumeProvisioner(cloud, project, new ZonePicker(zone), o.operationTimeout,
+                        new ImageCache(o.imageCacheTtl)),
                 new Attacher(cloud), new VolumeCatalog(cloud), new InFlight());
-        LOG.info("controller: project={} zone={} compute endpoint={} api rate limit={}/s", project, zone,
-                clients.endpoint(), o.apiRateLimit);
+        LOG.info("controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"
+                + " operation reads {}/s{}; image cache {}", project, zone, clients.endpoint(), o.apiWriteRateLimit,
+                o.apiReadRateLimit, o.apiReadRateLimit, o.apiRateLimit == null ? "" : ", all " + o.apiRateLimit + "/s",
+                o.imageCacheTtl);
         return new ServicePart(service, List.of(new CloudReadiness(cloud)), clients);
+    }
+
+    private static void positive(String flag, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(flag + " must be a positive number: " + value);
+        }
     }
 
     private static boolean isBlank(String s) {

@@ -11,9 +11,29 @@ public final class ControllerOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     public String computeEndpoint = "https://compute.googleapis.com";
 
-    @Option(names = "--api-rate-limit", paramLabel = "QPS", defaultValue = "20",
-            description = "Compute Engine API requests per second this controller sends at most (default: ${DEFAULT-VALUE}).")
-    public double apiRateLimit = 20;
+    @Option(names = "--api-write-rate-limit", paramLabel = "QPS", defaultValue = "20",
+            description = "Compute Engine mutations (disks.insert/delete/resize, instances.attachDisk/detachDisk) this"
+                    + " controller sends at most in any second (default: ${DEFAULT-VALUE}, i.e. 1,200 a minute: Compute"
+                    + " Engine's default quota for mutations is 1,500 a minute per project, the rest is left to other"
+                    + " clients).")
+    public double apiWriteRateLimit = 20;
+
+    @Option(names = "--api-read-rate-limit", paramLabel = "QPS", defaultValue = "25",
+            description = "Compute Engine reads (get, list) per second, and, budgeted apart, operation reads"
+                    + " (zoneOperations.wait), as Compute Engine counts them in their own quota groups (default:"
+                    + " ${DEFAULT-VALUE}, i.e. 1,500 a minute, Compute Engine's default quota of each group).")
+    public double apiReadRateLimit = 25;
+
+    @Option(names = "--api-rate-limit", paramLabel = "QPS",
+            description = "Optional cap on all Compute Engine requests together, per second, on top of the write"
+                    + " and read budgets (default: none).")
+    public Double apiRateLimit;
+
+    @Option(names = "--image-cache-ttl", paramLabel = "DURATION", defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "How long a resolved image (or image family) is reused for CreateVolume before it is read"
+                    + " again; 0 reads it for every call (default: ${DEFAULT-VALUE}).")
+    public Duration imageCacheTtl = Duration.ofSeconds(30);
 
     @Option(names = "--operation-timeout", paramLabel = "DURATION", defaultValue = "5m",
             converter = DurationConverter.class,

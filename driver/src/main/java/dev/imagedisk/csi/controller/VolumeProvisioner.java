@@ -18,6 +18,7 @@ import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -43,12 +44,19 @@ public final class VolumeProvisioner {
     private final String project;
     private final ZonePicker zones;
     private final Duration readyTimeout;
+    private final ImageCache images;
 
     public VolumeProvisioner(ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout) {
+        this(cloud, project, zones, readyTimeout, ImageCache.none());
+    }
+
+    public VolumeProvisioner(ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout,
+            ImageCache images) {
         this.cloud = cloud;
         this.project = project;
         this.zones = zones;
         this.readyTimeout = readyTimeout;
+        this.images = images;
     }
 
     /** The disk for this request: created now, or the matching one made by an earlier attempt. */
@@ -62,7 +70,12 @@ public final class VolumeProvisioner {
                 DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
                 params.provisionedThroughput());
         try {
-            cloud.insertDisk(spec, ref.path());
+            if (cloud.createDisk(spec, ref.path())) {
+                // This call's own insert ended DONE without error: Compute Engine made the disk READY exactly as
+                // specified, so it is not read back (one API call less per volume).
+                return new Disk(ref, spec.sizeGb(), spec.type(), spec.sourceImage(), Disk.READY, List.of(),
+                        spec.labels(), spec.description(), null);
+            }
         } catch (CloudException e) {
             if (!e.is(CloudException.Kind.ALREADY_EXISTS)) {
                 throw e;
@@ -74,8 +87,15 @@ public final class VolumeProvisioner {
         return disk;
     }
 
-    /** Resolves a family to its current image; NOT_FOUND naming the image when it does not exist. */
+    /**
+     * Resolves a family to its current image; NOT_FOUND naming the image when it does not exist. A resolution
+     * is reused for the image cache's TTL.
+     */
     Image resolve(ImageRef ref) {
+        return images.get(ref, () -> read(ref));
+    }
+
+    private Image read(ImageRef ref) {
         Optional<Image> found = ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
         Image image = found.orElseThrow(() -> notFound(ref.family()
                 ? "image family %s has no usable image (StorageClass parameter \"image\")"

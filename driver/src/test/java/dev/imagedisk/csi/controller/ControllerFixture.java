@@ -78,6 +78,7 @@ final class ControllerFixture implements AutoCloseable {
                 "--project", PROJECT, "--zone", ZONE,
                 "--compute-endpoint", emulator.baseUrl(), "--metadata-endpoint", emulator.baseUrl(),
                 "--api-rate-limit", "1000", "--api-retry-backoff", "10ms", "--api-retry-max-backoff", "100ms",
+                "--image-cache-ttl", "0s",
                 "--shutdown-grace", "0s"));
         args.addAll(extraArgs);
         args.addAll(List.of(more));

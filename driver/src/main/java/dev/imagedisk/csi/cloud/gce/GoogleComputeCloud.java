@@ -29,6 +29,7 @@ import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.RateLimiter;
 import dev.imagedisk.csi.cloud.RequestIds;
 import dev.imagedisk.csi.cloud.Retrier;
@@ -47,7 +48,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ComputeCloud} on google-cloud-compute. Every request waits for the {@link RateLimiter} and goes
+ * {@link ComputeCloud} on google-cloud-compute. Every request waits for its quota group's budget
+ * ({@link ApiBudgets}: writes, reads, operation reads) and goes
  * through the {@link Retrier}; mutations are sent as plain unary calls and their operations awaited with
  * {@link OperationWaiter}.
  */
@@ -66,7 +68,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
     private final ComputeClients clients;
     private final String project;
     private final String zone;
-    private final RateLimiter limiter;
+    private final ApiBudgets budgets;
     private final Retrier retrier;
     private CloudCallObserver observer = CloudCallObserver.NONE;
     private final OperationWaiter waiter;
@@ -78,16 +80,26 @@ public final class GoogleComputeCloud implements ComputeCloud {
      */
     public GoogleComputeCloud(ComputeClients clients, String project, String zone, RateLimiter limiter,
             Retrier retrier, Duration operationTimeout) {
-        this(clients, project, zone, limiter, retrier, operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT);
+        this(clients, project, zone, ApiBudgets.single(limiter), retrier, operationTimeout,
+                ComputeClients.WAIT_CALL_TIMEOUT);
     }
 
     /** @param pollLimit the longest one {@code zoneOperations.wait} long poll may block */
     public GoogleComputeCloud(ComputeClients clients, String project, String zone, RateLimiter limiter,
             Retrier retrier, Duration operationTimeout, Duration pollLimit) {
+        this(clients, project, zone, ApiBudgets.single(limiter), retrier, operationTimeout, pollLimit);
+    }
+
+    /**
+     * @param budgets the rate budgets requests wait for, by quota group
+     * @param pollLimit the longest one {@code zoneOperations.wait} long poll may block
+     */
+    public GoogleComputeCloud(ComputeClients clients, String project, String zone, ApiBudgets budgets,
+            Retrier retrier, Duration operationTimeout, Duration pollLimit) {
         this.clients = clients;
         this.project = project;
         this.zone = zone;
-        this.limiter = limiter;
+        this.budgets = budgets;
         this.retrier = retrier;
         this.waiter = new OperationWaiter(clients, this::request, operationTimeout, pollLimit);
     }
@@ -212,6 +224,11 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public void insertDisk(DiskSpec spec, String idempotencyKey) {
+        createDisk(spec, idempotencyKey);
+    }
+
+    @Override
+    public boolean createDisk(DiskSpec spec, String idempotencyKey) {
         DiskRef ref = spec.ref();
         com.google.cloud.compute.v1.Disk.Builder disk = com.google.cloud.compute.v1.Disk.newBuilder()
                 .setName(ref.name())
@@ -252,9 +269,12 @@ public final class GoogleComputeCloud implements ComputeCloud {
                 attempt++;
                 continue;
             }
+            // Compute Engine answers a new insert PENDING or RUNNING, never DONE; an older operation is an earlier
+            // request's (same request id), whose disk may differ from this spec.
+            boolean fresh = op.getStatus() != Operation.Status.DONE && op.hasInsertTime() && !startedBefore(op, sent);
             try {
                 waiter.await("disks.insert " + ref, ref.project(), ref.zone(), op);
-                return;
+                return fresh;
             } catch (CloudException e) {
                 retrier.backOff("disks.insert " + ref, e, ++retries); // rethrows all but a rate refusal
                 attempt++; // refused for its rate: again, under a fresh request id
@@ -263,7 +283,15 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     private static boolean answersEarlierAttempt(Operation op, Instant sent) {
-        if (op.getStatus() != Operation.Status.DONE || !op.hasInsertTime()) {
+        if (op.getStatus() != Operation.Status.DONE) {
+            return false;
+        }
+        return startedBefore(op, sent);
+    }
+
+    /** Whether the operation was inserted well before {@code sent} (an unreadable time counts as not). */
+    private static boolean startedBefore(Operation op, Instant sent) {
+        if (!op.hasInsertTime()) {
             return false;
         }
         try {
@@ -343,7 +371,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
         return retrier.call(method, () -> {
             long queued = System.nanoTime();
             try {
-                limiter.acquire();
+                budgets.acquire(method);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CloudException(Kind.CANCELLED, 0, null, method + ": interrupted", e);

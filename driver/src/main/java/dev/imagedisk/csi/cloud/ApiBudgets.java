@@ -1,0 +1,54 @@
+package dev.imagedisk.csi.cloud;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * The client-side rate budgets of the Compute Engine API, one per quota group, as Compute Engine counts
+ * them apart: mutations (insert, delete, resize, attachDisk, detachDisk), reads (get, list), and operation
+ * reads ({@code zoneOperations.wait}/{@code get}). Each request waits for its group's limiter, and then for
+ * {@code overall} when one is set (the old single limit on every call).
+ */
+public record ApiBudgets(ApiLimiter writes, ApiLimiter reads, ApiLimiter operations, ApiLimiter overall) {
+    /** Methods that count against the write budget. */
+    public static final Set<String> WRITE_METHODS = Set.of("disks.insert", "disks.delete", "disks.resize",
+            "instances.attachDisk", "instances.detachDisk");
+    /**
+     * How much wider than its nominal second the write window is, so that requests whose transit times
+     * differ by up to this much still reach Compute Engine at most N to any second.
+     */
+    public static final Duration WRITE_WINDOW_MARGIN = Duration.ofMillis(50);
+
+    /** Every request of every group through one limiter (as before the budgets were split). */
+    public static ApiBudgets single(ApiLimiter limiter) {
+        return new ApiBudgets(ApiLimiter.NONE, ApiLimiter.NONE, ApiLimiter.NONE, limiter);
+    }
+
+    /**
+     * Writes paced as "at most {@code writesPerSecond} in any second" ({@link WindowLimiter}); reads and
+     * operation reads by token buckets of {@code readsPerSecond} each; {@code overallPerSecond} (null for
+     * none) caps all requests together.
+     */
+    public static ApiBudgets of(double writesPerSecond, double readsPerSecond, Double overallPerSecond) {
+        return new ApiBudgets(WindowLimiter.perSecond(writesPerSecond, WRITE_WINDOW_MARGIN),
+                RateLimiter.perSecond(readsPerSecond), RateLimiter.perSecond(readsPerSecond),
+                overallPerSecond == null ? ApiLimiter.NONE : RateLimiter.perSecond(overallPerSecond));
+    }
+
+    /** The group's limiter for an API method such as {@code disks.insert}. */
+    public ApiLimiter forMethod(String method) {
+        if (WRITE_METHODS.contains(method)) {
+            return writes;
+        }
+        if (method.startsWith("zoneOperations.") || method.startsWith("globalOperations.")) {
+            return operations;
+        }
+        return reads;
+    }
+
+    /** Waits for the method's group, then for the overall limit; returns the total wait. */
+    public Duration acquire(String method) throws InterruptedException {
+        Duration waited = forMethod(method).acquire();
+        return waited.plus(overall.acquire());
+    }
+}
