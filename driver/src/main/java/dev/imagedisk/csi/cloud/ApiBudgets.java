@@ -13,12 +13,6 @@ public record ApiBudgets(ApiLimiter writes, ApiLimiter reads, ApiLimiter operati
     /** Methods that count against the write budget. */
     public static final Set<String> WRITE_METHODS = Set.of("disks.insert", "disks.delete", "disks.resize",
             "instances.attachDisk", "instances.detachDisk");
-    /**
-     * How much wider than its nominal second the write window is, so that requests whose transit times
-     * differ by up to this much still reach Compute Engine at most N to any second.
-     */
-    public static final Duration WRITE_WINDOW_MARGIN = Duration.ofMillis(50);
-
     /** Every request of every group through one limiter (as before the budgets were split). */
     public static ApiBudgets single(ApiLimiter limiter) {
         return new ApiBudgets(ApiLimiter.NONE, ApiLimiter.NONE, ApiLimiter.NONE, limiter);
@@ -30,7 +24,7 @@ public record ApiBudgets(ApiLimiter writes, ApiLimiter reads, ApiLimiter operati
      * none) caps all requests together.
      */
     public static ApiBudgets of(double writesPerSecond, double readsPerSecond, Double overallPerSecond) {
-        return new ApiBudgets(WindowLimiter.perSecond(writesPerSecond, WRITE_WINDOW_MARGIN),
+        return new ApiBudgets(WindowLimiter.perSecond(writesPerSecond),
                 RateLimiter.perSecond(readsPerSecond), RateLimiter.perSecond(readsPerSecond),
                 overallPerSecond == null ? ApiLimiter.NONE : RateLimiter.perSecond(overallPerSecond));
     }
@@ -48,7 +42,19 @@ public record ApiBudgets(ApiLimiter writes, ApiLimiter reads, ApiLimiter operati
 
     /** Waits for the method's group, then for the overall limit; returns the total wait. */
     public Duration acquire(String method) throws InterruptedException {
-        Duration waited = forMethod(method).acquire();
-        return waited.plus(overall.acquire());
+        ApiLimiter group = forMethod(method);
+        Duration waited = group.acquire();
+        try {
+            return waited.plus(overall.acquire());
+        } catch (InterruptedException e) {
+            group.answered(false);
+            throw e;
+        }
+    }
+
+    /** The request of {@code method} was answered; {@code counted} false when it was refused for its rate. */
+    public void answered(String method, boolean counted) {
+        forMethod(method).answered(counted);
+        overall.answered(counted);
     }
 }

@@ -11,49 +11,87 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class WindowLimiterTest {
-    private static final long SECOND = 1_000_000_000L;
-
     @Test
-    void fullBurstThenNothingUntilTheWindowHasPassed() {
-        RateLimiterTest.FakeClock clock = new RateLimiterTest.FakeClock();
-        WindowLimiter limiter = new WindowLimiter(3, Duration.ofSeconds(1), clock);
-        assertEquals(0, limiter.reserve());
-        assertEquals(0, limiter.reserve());
-        assertEquals(0, limiter.reserve());
-        // the fourth goes one window after the first, the fifth one window after the second
-        assertEquals(SECOND, limiter.reserve());
-        assertEquals(SECOND, limiter.reserve());
-    }
-
-    /** Whatever the arrival pattern, no window of its length ever holds more than n reservations. */
-    @Test
-    void neverMoreThanNInAnyWindowUnderSustainedLoad() throws Exception {
-        RateLimiterTest.FakeClock clock = new RateLimiterTest.FakeClock();
-        WindowLimiter limiter = new WindowLimiter(20, Duration.ofSeconds(1), clock);
-        List<Long> slots = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            if (i % 7 == 0) {
-                clock.now.addAndGet(13_000_000L); // callers arrive unevenly
-            }
-            slots.add(clock.nanoTime() + limiter.reserve());
+    void fullBurstThenNothingUntilAWindowAfterTheAnswers() throws Exception {
+        WindowLimiter limiter = new WindowLimiter(3, Duration.ofMillis(300), RateLimiter.Clock.SYSTEM);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            limiter.acquire();
         }
-        for (int i = 0; i + 20 < slots.size(); i++) {
-            assertTrue(slots.get(i + 20) - slots.get(i) >= SECOND, "21 requests within one second at " + i);
+        assertTrue(System.nanoTime() - t0 < 100_000_000L, "a full burst goes at once");
+        for (int i = 0; i < 3; i++) {
+            limiter.answered(true);
         }
-        // and the budget is used: 500 requests take about 500 / 20 = 25 windows, not more
-        long span = slots.get(slots.size() - 1) - slots.get(0);
-        assertTrue(span <= 25 * SECOND, span + " ns for 500 requests at 20 per second");
+        long answered = System.nanoTime();
+        limiter.acquire();
+        long waited = System.nanoTime() - answered;
+        assertTrue(waited >= 290_000_000L && waited < 600_000_000L, "the fourth waits a window after the answers: "
+                + waited / 1_000_000 + " ms");
     }
 
     @Test
-    void perSecondWidensTheWindowByTheMargin() {
-        WindowLimiter limiter = WindowLimiter.perSecond(20, Duration.ofMillis(50));
+    void aRefusedRequestGivesItsPermitBackAtOnce() throws Exception {
+        WindowLimiter limiter = new WindowLimiter(1, Duration.ofSeconds(10), RateLimiter.Clock.SYSTEM);
+        limiter.acquire();
+        limiter.answered(false); // refused for its rate: not counted by the server
+        long t0 = System.nanoTime();
+        limiter.acquire();
+        assertTrue(System.nanoTime() - t0 < 100_000_000L, "no window wait after a refusal");
+        limiter.answered(true);
+        assertEquals(1, limiter.busy());
+    }
+
+    /**
+     * Many threads, random transit delays: the server-side arrival times never put more than n requests into
+     * one window, and the budget is used (the run takes about requests / n windows).
+     */
+    @Test
+    void neverMoreThanNArrivalsInAnyWindowUnderLoad() throws Exception {
+        int n = 5;
+        long window = 100_000_000L;
+        WindowLimiter limiter = new WindowLimiter(n, Duration.ofNanos(window), RateLimiter.Clock.SYSTEM);
+        List<Long> arrivals = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+        java.util.Random random = new java.util.Random(1);
+        int requests = 60;
+        long t0 = System.nanoTime();
+        List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            long before = random.nextInt(20) * 1_000_000L;
+            long after = random.nextInt(20) * 1_000_000L;
+            fs.add(pool.submit(() -> {
+                limiter.acquire();
+                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(before); // on its way
+                arrivals.add(System.nanoTime());
+                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(after); // the answer on its way back
+                limiter.answered(true);
+                return null;
+            }));
+        }
+        for (java.util.concurrent.Future<?> f : fs) {
+            f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        long span = System.nanoTime() - t0;
+        List<Long> sorted = new ArrayList<>(arrivals);
+        java.util.Collections.sort(sorted);
+        for (int i = 0; i + n < sorted.size(); i++) {
+            assertTrue(sorted.get(i + n) - sorted.get(i) > window, (n + 1) + " arrivals within one window at " + i);
+        }
+        // 60 requests at 5 per 100 ms window (+ up to 40 ms round trip): well under 2 s
+        assertTrue(span < 2_000_000_000L, span / 1_000_000 + " ms");
+    }
+
+    @Test
+    void perSecondMeansAtMostNInAnySecond() throws Exception {
+        WindowLimiter limiter = WindowLimiter.perSecond(20);
+        long t0 = System.nanoTime();
         for (int i = 0; i < 20; i++) {
-            assertTrue(limiter.reserve() <= 0, "the first 20 go at once");
+            limiter.acquire();
         }
-        long wait = limiter.reserve();
-        assertTrue(wait > 1_000_000_000L && wait <= 1_050_000_000L, wait + " ns");
-        assertThrows(IllegalArgumentException.class, () -> WindowLimiter.perSecond(0, Duration.ZERO));
+        assertTrue(System.nanoTime() - t0 < 100_000_000L, "the first 20 go at once");
+        assertEquals(20, limiter.busy());
+        assertThrows(IllegalArgumentException.class, () -> WindowLimiter.perSecond(0));
         assertThrows(IllegalArgumentException.class, () -> new WindowLimiter(0, Duration.ofSeconds(1),
                 RateLimiter.Clock.SYSTEM));
     }

@@ -378,12 +378,17 @@ public final class GoogleComputeCloud implements ComputeCloud {
             }
             observer.rateLimitWait(Duration.ofNanos(System.nanoTime() - queued));
             T result;
+            boolean counted = true;
             try {
                 result = call.get();
             } catch (RuntimeException e) {
                 CloudException mapped = GceErrors.fromCall(method, e);
+                // a request refused for its rate was not counted by Compute Engine: it gives its budget back
+                counted = !mapped.is(Kind.RATE_LIMITED);
                 observer.request(method, outcome(mapped));
                 throw mapped;
+            } finally {
+                budgets.answered(method, counted);
             }
             observer.request(method, "ok");
             return result;
