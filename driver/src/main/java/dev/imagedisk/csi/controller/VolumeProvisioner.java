@@ -64,7 +64,7 @@ public final class VolumeProvisioner {
         StorageClassParameters params = request.parameters();
         String zone = zones.pick(request.topology(), request.name());
         Image image = resolve(params.image());
-        long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb());
+        long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
         DiskRef ref = new DiskRef(project, zone, DiskNames.diskName(request.name()));
         DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), image.selfLink(), params.diskLabels(),
                 DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),

@@ -4,18 +4,30 @@ import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
 import static dev.imagedisk.csi.common.CsiErrors.outOfRange;
 
 import csi.v1.CapacityRange;
+import java.util.Map;
 
 /** Disk sizes from CSI capacity ranges: whole GiB, rounded up, checked against the limit and the image. */
 public final class VolumeSize {
     public static final long GIB = 1L << 30;
 
+    /** Compute Engine's smallest disk of each type, in GB (it refuses smaller ones). */
+    private static final Map<String, Long> TYPE_MINIMUM_GB = Map.of(
+            "pd-standard", 10L, "pd-balanced", 10L, "pd-ssd", 10L, "pd-extreme", 500L,
+            "hyperdisk-balanced", 4L, "hyperdisk-extreme", 64L, "hyperdisk-throughput", 2048L, "hyperdisk-ml", 4L);
+
     private VolumeSize() {}
+
+    /** The smallest disk Compute Engine makes of this type (1 for a type this driver does not know). */
+    public static long minimumGb(String diskType) {
+        return TYPE_MINIMUM_GB.getOrDefault(diskType, 1L);
+    }
 
     /**
      * The size of a new disk: {@code required_bytes} rounded up to whole GiB, or the image's size when no
-     * size is asked for. OUT_OF_RANGE when that is below the image's size or above {@code limit_bytes}.
+     * size is asked for, raised to the disk type's minimum. OUT_OF_RANGE when the request is below the image's
+     * size, or the result above {@code limit_bytes}.
      */
-    public static long forCreate(CapacityRange range, long imageGb) {
+    public static long forCreate(CapacityRange range, long imageGb, String diskType) {
         long required = range == null ? 0 : range.getRequiredBytes();
         long limit = range == null ? 0 : range.getLimitBytes();
         check(required, limit);
@@ -23,6 +35,14 @@ public final class VolumeSize {
         if (sizeGb < imageGb) {
             throw outOfRange("capacity_range.required_bytes %d (%d GiB) is smaller than the image's disk size of"
                     + " %d GiB", required, sizeGb, imageGb);
+        }
+        long minimum = minimumGb(diskType);
+        if (sizeGb < minimum) {
+            if (limit > 0 && minimum * GIB > limit) {
+                throw outOfRange("capacity_range.limit_bytes %d is below %d GB, the smallest %s disk", limit, minimum,
+                        diskType);
+            }
+            sizeGb = minimum;
         }
         if (limit > 0 && sizeGb * GIB > limit) {
             throw outOfRange(required == 0
