@@ -8,8 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code resize2fs DEVICE} for ext2/3/4 (offline before mounting, or online) with {@code dumpe2fs -h} for
- * the current size, and {@code xfs_growfs -d MOUNTPOINT} for xfs.
+ * {@code resize2fs DEVICE} for ext2/3/4 (offline before mounting, or online) with the superblock (read
+ * directly, {@code dumpe2fs -h} when it cannot be) for the current size, and {@code xfs_growfs -d MOUNTPOINT} for xfs.
  */
 public final class ToolFilesystemResizer implements FilesystemResizer {
     private static final Pattern BLOCK_COUNT = Pattern.compile("(?m)^Block count:\\s+(\\d+)\\s*$");
@@ -44,6 +44,10 @@ public final class ToolFilesystemResizer implements FilesystemResizer {
     public long filesystemBytes(String fsType, Path device) {
         if (!ext(fsType)) {
             throw new IllegalArgumentException("no offline size for a " + fsType + " filesystem");
+        }
+        long fromSuperblock = ExtSuperblock.sizeBytes(device);
+        if (fromSuperblock > 0) {
+            return fromSuperblock;
         }
         CommandResult r = runner.run("dumpe2fs", "-h", device.toString());
         Matcher count = BLOCK_COUNT.matcher(r.stdout());

@@ -15,6 +15,7 @@ import dev.imagedisk.csi.metadata.MetadataClient;
 import dev.imagedisk.csi.metrics.DriverMetrics;
 import dev.imagedisk.csi.mount.StatFilesystemStats;
 import dev.imagedisk.csi.mount.ToolFilesystemResizer;
+import dev.imagedisk.csi.mount.SyscallMounter;
 import dev.imagedisk.csi.mount.UtilLinuxMounter;
 import java.time.Duration;
 import java.util.List;
@@ -34,9 +35,10 @@ public final class NodeModule {
                     + options.defaultFsType);
         }
         Executables executables = Executables.fromEnvironment();
-        CommandRunner runner = new CommandRunner(options.commandTimeout, new NodeOperationMetrics(metrics));
+        NodeOperationMetrics operations = new NodeOperationMetrics(metrics);
+        CommandRunner runner = new CommandRunner(options.commandTimeout, operations);
         SysfsBlockDevices devices = new SysfsBlockDevices();
-        UtilLinuxMounter mounter = new UtilLinuxMounter(runner);
+        SyscallMounter mounter = new SyscallMounter(new UtilLinuxMounter(runner), operations);
         MkfsFormatter formatter = new MkfsFormatter(runner, executables);
         ToolFilesystemResizer resizer = new ToolFilesystemResizer(runner, executables);
         Directories directories = new Directories();
