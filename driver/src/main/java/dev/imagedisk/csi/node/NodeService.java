@@ -40,7 +40,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
             NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
             NodeServiceCapability.RPC.Type.EXPAND_VOLUME,
-            NodeServiceCapability.RPC.Type.VOLUME_CONDITION);
+            NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
+            // SINGLE_NODE_SINGLE_WRITER and SINGLE_NODE_MULTI_WRITER access modes, as the controller advertises
+            NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
 
     private final PathPolicy paths;
     private final Stager stager;
@@ -95,6 +97,10 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path target = paths.check("target_path", request.getTargetPath());
             VolumeSpec spec = capability(request.hasVolumeCapability(), request.getVolumeCapability());
+            if (!spec.block() && request.getStagingTargetPath().isEmpty()) {
+                throw CsiErrors.failedPrecondition("staging_target_path is not set: this plugin stages volumes"
+                        + " (STAGE_UNSTAGE_VOLUME), so NodeStageVolume must come before NodePublishVolume");
+            }
             Path staging = spec.block() && request.getStagingTargetPath().isEmpty() ? null
                     : paths.check("staging_target_path", request.getStagingTargetPath());
             String deviceName = spec.block() ? DeviceLocator.deviceName(request.getPublishContextMap()) : null;
@@ -124,7 +130,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             StreamObserver<NodeGetVolumeStatsResponse> observer) {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
-            Path volumePath = paths.check("volume_path", request.getVolumePath());
+            Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
             if (!request.getStagingTargetPath().isEmpty()) {
                 paths.check("staging_target_path", request.getStagingTargetPath());
             }
@@ -150,7 +156,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     public void nodeExpandVolume(NodeExpandVolumeRequest request, StreamObserver<NodeExpandVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
-            Path volumePath = paths.check("volume_path", request.getVolumePath());
+            Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
             if (!request.getStagingTargetPath().isEmpty()) {
                 paths.check("staging_target_path", request.getStagingTargetPath());
             }

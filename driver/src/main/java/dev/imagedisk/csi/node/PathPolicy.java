@@ -1,6 +1,8 @@
 package dev.imagedisk.csi.node;
 
 import dev.imagedisk.csi.common.CsiErrors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -65,6 +67,23 @@ public final class PathPolicy {
                     resolved, kubeletDir);
         }
         return resolved;
+    }
+
+    /**
+     * Like {@link #check}, for a path that must already hold a volume (NodeGetVolumeStats, NodeExpandVolume): a
+     * path that cannot be one of ours (relative, outside the kubelet directory) is NOT_FOUND, as the CSI spec
+     * answers for a volume that is not at the given path. An empty value stays INVALID_ARGUMENT.
+     */
+    public Path checkExisting(String field, String value) {
+        CsiErrors.require(value, field);
+        try {
+            return check(field, value);
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+                throw e;
+            }
+            throw CsiErrors.notFound("no volume at %s: %s", field, e.getStatus().getDescription());
+        }
     }
 
     private static Path realOrSelf(Path dir) {

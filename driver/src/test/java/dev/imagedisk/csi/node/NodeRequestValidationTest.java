@@ -61,8 +61,12 @@ class NodeRequestValidationTest {
     }
 
     static void invalid(Supplier<?> call, String mentioned) {
+        fails(Status.Code.INVALID_ARGUMENT, call, mentioned);
+    }
+
+    static void fails(Status.Code code, Supplier<?> call, String mentioned) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::get);
-        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
         assertTrue(e.getStatus().getDescription().contains(mentioned),
                 "'" + e.getStatus().getDescription() + "' should mention " + mentioned);
     }
@@ -104,8 +108,12 @@ class NodeRequestValidationTest {
         NodePublishVolumeRequest ok = publish("vol-1", "disk-1", staging, target, mount(), false);
         invalid(() -> node().nodePublishVolume(ok.toBuilder().clearVolumeId().build()), "volume_id");
         invalid(() -> node().nodePublishVolume(ok.toBuilder().clearTargetPath().build()), "target_path");
-        invalid(() -> node().nodePublishVolume(ok.toBuilder().clearStagingTargetPath().build()),
-                "staging_target_path");
+        // the spec's answer when a plugin that stages gets no staging path
+        fails(Status.Code.FAILED_PRECONDITION, () -> node().nodePublishVolume(
+                ok.toBuilder().clearStagingTargetPath().build()), "staging_target_path");
+        // ... but a missing capability is reported first
+        invalid(() -> node().nodePublishVolume(ok.toBuilder().clearStagingTargetPath().clearVolumeCapability()
+                .build()), "volume_capability");
         invalid(() -> node().nodePublishVolume(ok.toBuilder().clearVolumeCapability().build()), "volume_capability");
         invalid(() -> node().nodePublishVolume(ok.toBuilder().setVolumeCapability(block(Mode.SINGLE_NODE_WRITER))
                 .clearPublishContext().build()), "publish_context.deviceName");
@@ -121,8 +129,13 @@ class NodeRequestValidationTest {
                 .setVolumePath(target.toString()).build()), "volume_id");
         invalid(() -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v").build()),
                 "volume_path");
-        invalid(() -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v")
-                .setVolumePath("/etc").build()), "kubelet directory");
+        // a path that cannot hold a volume of ours: no volume there
+        fails(Status.Code.NOT_FOUND, () -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId("v").setVolumePath("/etc").build()), "kubelet directory");
+        fails(Status.Code.NOT_FOUND, () -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId("v").setVolumePath("some/path").build()), "absolute");
+        fails(Status.Code.NOT_FOUND, () -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                .setVolumeId("v").setVolumePath("some/path").build()), "absolute");
         invalid(() -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v").build()),
                 "volume_path");
         invalid(() -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v")
@@ -137,7 +150,8 @@ class NodeRequestValidationTest {
                 .collect(Collectors.toSet());
         assertEquals(Set.of(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
                 NodeServiceCapability.RPC.Type.GET_VOLUME_STATS, NodeServiceCapability.RPC.Type.EXPAND_VOLUME,
-                NodeServiceCapability.RPC.Type.VOLUME_CONDITION), types);
+                NodeServiceCapability.RPC.Type.VOLUME_CONDITION, NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER),
+                types);
         boolean toolsPresent = NodeToolsCheck.REQUIRED.stream().allMatch(DeviceLab::has);
         assertEquals(toolsPresent, IdentityGrpc.newBlockingStub(plugin.client.channel())
                 .probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
