@@ -31,9 +31,13 @@ public final class Attacher {
         this.cloud = cloud;
     }
 
-    /** Attaches {@code diskRef} to {@code node} in the given mode; returns the publish context. */
+    /**
+     * Attaches {@code diskRef} to {@code node} in the given mode; returns the publish context. The disk is not
+     * read first: Compute Engine refuses to attach a missing disk (notFound) or one in use elsewhere
+     * (resourceInUseByAnotherResource), and only then is the disk read, to say where it is attached. A
+     * publish costs instances.get, instances.attachDisk and the operation wait.
+     */
     public Map<String, String> publish(DiskRef diskRef, InstanceRef node, boolean readOnly) {
-        Disk disk = cloud.getDisk(diskRef).orElseThrow(() -> notFound("volume %s does not exist", diskRef));
         Instance instance = cloud.getInstance(node).orElseThrow(() -> notFound("node %s does not exist", node));
         Optional<Instance.AttachedDisk> here = instance.attachment(diskRef);
         if (here.isPresent()) {
@@ -43,21 +47,28 @@ public final class Attacher {
             throw failedPrecondition("volume %s is in zone %s; node %s is in zone %s: a zonal disk can only be"
                     + " attached in its own zone", diskRef, diskRef.zone(), node, node.zone());
         }
-        List<InstanceRef> others = new ArrayList<>(disk.users());
-        others.remove(node);
-        if (!others.isEmpty() && !readOnly) {
-            throw failedPrecondition("volume %s is attached to %s; it can be attached read-write to one node only",
-                    diskRef, paths(others));
-        }
         String deviceName = diskRef.name();
         try {
             cloud.attachDisk(node, diskRef, deviceName, readOnly);
         } catch (CloudException e) {
+            if (e.is(CloudException.Kind.NOT_FOUND) && cloud.getDisk(diskRef).isEmpty()) {
+                throw notFound("volume %s does not exist", diskRef);
+            }
             if (e.is(CloudException.Kind.IN_USE)) {
                 // maybe a concurrent attach to this very node won; else it is attached elsewhere
                 Optional<Instance.AttachedDisk> now = cloud.getInstance(node).flatMap(i -> i.attachment(diskRef));
                 if (now.isPresent()) {
                     return alreadyAttached(now.get(), diskRef, node, readOnly);
+                }
+                Optional<Disk> disk = cloud.getDisk(diskRef);
+                if (disk.isEmpty()) {
+                    throw notFound("volume %s does not exist", diskRef);
+                }
+                List<InstanceRef> others = new ArrayList<>(disk.get().users());
+                others.remove(node);
+                if (!others.isEmpty()) {
+                    throw failedPrecondition("volume %s is attached to %s; it can be attached read-write to one"
+                            + " node only", diskRef, paths(others));
                 }
                 throw failedPrecondition("volume %s is in use elsewhere: %s", diskRef, e.getMessage());
             }
