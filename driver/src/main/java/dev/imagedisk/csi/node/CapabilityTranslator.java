@@ -23,9 +23,10 @@ public final class CapabilityTranslator {
             throw CsiErrors.invalidArgument("%s.access_mode is required", field);
         }
         boolean readOnly = mode == Mode.SINGLE_NODE_READER_ONLY || mode == Mode.MULTI_NODE_READER_ONLY;
+        boolean singleTarget = mode == Mode.SINGLE_NODE_SINGLE_WRITER;
         switch (cap.getAccessTypeCase()) {
             case BLOCK:
-                return new VolumeSpec(true, "", List.of(), readOnly);
+                return new VolumeSpec(true, "", List.of(), readOnly, singleTarget);
             case MOUNT:
                 break;
             default:
@@ -60,6 +61,6 @@ public final class CapabilityTranslator {
                 }
             }
         }
-        return new VolumeSpec(false, fsType, mount.getMountFlagsList(), readOnly);
+        return new VolumeSpec(false, fsType, mount.getMountFlagsList(), readOnly, singleTarget);
     }
 }

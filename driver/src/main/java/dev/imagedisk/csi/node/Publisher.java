@@ -30,13 +30,27 @@ public final class Publisher {
     public void publish(String volumeId, String deviceName, Path staging, Path target, VolumeSpec spec,
             boolean readOnly) {
         if (spec.block()) {
-            publishBlock(volumeId, deviceName, target, readOnly);
+            publishBlock(volumeId, deviceName, target, readOnly, spec.singleTarget());
         } else {
-            publishMount(volumeId, staging, target, readOnly);
+            publishMount(volumeId, staging, target, readOnly, spec.singleTarget());
         }
     }
 
-    private void publishMount(String volumeId, Path staging, Path target, boolean readOnly) {
+    /**
+     * SINGLE_NODE_SINGLE_WRITER: a filesystem volume already bound at another target may not be published again
+     * (the staging mount and this target are not counted).
+     */
+    private void requireNoOtherTarget(String volumeId, int major, int minor, String root, Path staging, Path target) {
+        for (MountInfo m : Failures.call("reading the mount table", mounter::mounts)) {
+            boolean sameVolume = m.major() == major && m.minor() == minor && m.root().equals(root);
+            if (sameVolume && !m.mountPoint().equals(target) && !m.mountPoint().equals(staging)) {
+                throw CsiErrors.failedPrecondition("volume %s has access mode SINGLE_NODE_SINGLE_WRITER and is already "
+                        + "published at %s; it cannot be published at %s too", volumeId, m.mountPoint(), target);
+            }
+        }
+    }
+
+    private void publishMount(String volumeId, Path staging, Path target, boolean readOnly, boolean singleTarget) {
         MountInfo staged = Failures.call("reading the mount table", () -> mounter.mountAt(staging))
                 .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s is not staged: nothing is mounted at "
                         + "staging_target_path %s", volumeId, staging));
@@ -51,11 +65,16 @@ public final class Publisher {
             requireSameReadOnly(volumeId, target, m, readOnly);
             return;
         }
+        if (singleTarget) {
+            requireNoOtherTarget(volumeId, staged.major(), staged.minor(), staged.root(), staging, target);
+        }
         boolean created = directories.ensureDirectory("target_path", target);
         bind(volumeId, staging, target, readOnly, created);
     }
 
-    private void publishBlock(String volumeId, String deviceName, Path target, boolean readOnly) {
+    private void publishBlock(String volumeId, String deviceName, Path target, boolean readOnly,
+            boolean singleTarget) {
+        // singleTarget is not enforced for raw block: a device node's bind shows /dev's numbers in mountinfo
         BlockDevice device = locator.locate(deviceName);
         Optional<MountInfo> current = Failures.call("reading the mount table", () -> mounter.mountAt(target));
         if (current.isPresent()) {
