@@ -60,7 +60,9 @@ class CapabilitiesTest extends SanityTest {
             Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY);
     static final Set<NodeServiceCapability.RPC.Type> EXERCISED_NODE = EnumSet.of(
             NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME, NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
-            NodeServiceCapability.RPC.Type.EXPAND_VOLUME, NodeServiceCapability.RPC.Type.VOLUME_CONDITION);
+            NodeServiceCapability.RPC.Type.EXPAND_VOLUME, NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
+            // LifecycleTest.singleNodeModes: both single-node writer modes, and the single-writer target rule
+            NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
     static final Set<PluginCapability.Service.Type> EXERCISED_SERVICES = EnumSet.of(
             PluginCapability.Service.Type.CONTROLLER_SERVICE,
             PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS);

@@ -23,7 +23,6 @@ import csi.v1.ControllerServiceCapability.RPC.Type;
 import dev.imagedisk.launcher.SampleImage;
 import io.grpc.Status;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -128,9 +127,6 @@ class CreateVolumeTest extends SanityTest {
     }
 
     @Test
-    @Disabled("driver bug: CreateVolume without capacity_range sizes the disk from the image (1 GiB for the"
-            + " sample) below pd-balanced's 10 GB minimum; disks.insert refuses it and the call answers INVALID_ARGUMENT"
-            + " instead of creating a volume of a size the plugin chooses")
     @DisplayName("no capacity_range: OK with a capacity the plugin chooses (capacity_range is OPTIONAL)")
     void noCapacityRange() {
         // upstream creates volumes without capacity_range in "volume lifecycle", "ControllerPublishVolume
@@ -142,8 +138,6 @@ class CreateVolumeTest extends SanityTest {
     }
 
     @Test
-    @Disabled("driver bug: a capacity range below the disk type's minimum reaches disks.insert and answers"
-            + " INVALID_ARGUMENT (HTTP 400 from Compute Engine) instead of the spec's OUT_OF_RANGE")
     @DisplayName("a capacity range the disk type cannot meet (limit 1 GiB for pd-balanced): OUT_OF_RANGE")
     void capacityBelowTypeMinimum() {
         assertCode(Status.Code.OUT_OF_RANGE, () -> res.createVolume(res.createRequest("tiny").setCapacityRange(

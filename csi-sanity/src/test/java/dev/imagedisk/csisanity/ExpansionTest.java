@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -86,8 +85,6 @@ class ExpansionTest extends SanityTest {
     }
 
     @Test
-    @Disabled("driver bug: NodeExpandVolume with volume_path \"some/path\" answers INVALID_ARGUMENT (\"must be an"
-            + " absolute path\"); upstream csi-sanity expects NOT_FOUND")
     @DisplayName("NodeExpandVolume of a volume that is not there, path \"some/path\": NOT_FOUND (upstream: should "
             + "fail when volume is not found)")
     void nodeNotFoundUpstreamPath() {

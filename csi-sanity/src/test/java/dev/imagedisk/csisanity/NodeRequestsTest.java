@@ -21,7 +21,6 @@ import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -101,9 +100,6 @@ class NodeRequestsTest extends SanityTest {
     }
 
     @Test
-    @Disabled("driver bug: NodePublishVolume of a mount volume without staging_target_path answers INVALID_ARGUMENT"
-            + " (\"staging_target_path is required\"); the spec's code for \"Staging target path not set\" is"
-            + " FAILED_PRECONDITION")
     @DisplayName("NodePublishVolume of a filesystem volume without staging_target_path (STAGE_UNSTAGE_VOLUME): "
             + "FAILED_PRECONDITION (spec: \"Staging target path not set\")")
     void publishWithoutStagingPath() {
@@ -150,8 +146,6 @@ class NodeRequestsTest extends SanityTest {
     }
 
     @Test
-    @Disabled("driver bug: NodeGetVolumeStats with volume_path \"some/path\" answers INVALID_ARGUMENT (\"must be an"
-            + " absolute path\"); upstream csi-sanity expects NOT_FOUND")
     @DisplayName("NodeGetVolumeStats of a volume that is not there, path \"some/path\": NOT_FOUND (upstream: should "
             + "fail when volume is not found)")
     void statsNotFoundUpstreamPath() {

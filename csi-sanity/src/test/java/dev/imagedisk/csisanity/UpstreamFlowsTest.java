@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -113,8 +112,6 @@ class UpstreamFlowsTest extends SanityTest {
     }
 
     @Test
-    @Disabled("driver bug: CreateVolume without capacity_range answers INVALID_ARGUMENT (see CreateVolumeTest"
-            + ".noCapacityRange); upstream creates this volume without one")
     @DisplayName("Controller Service volume lifecycle should be idempotent (no capacity_range, ControllerPublish ×10)")
     void volumeLifecycleShouldBeIdempotent() throws IOException {
         setUpDirs();
