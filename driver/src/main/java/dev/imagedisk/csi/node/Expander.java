@@ -21,7 +21,11 @@ public final class Expander {
     private final FilesystemResizer resizer;
     private final Directories directories;
 
-    public Expander(Mounter mounter, BlockDevices devices, FilesystemResizer resizer, Directories directories) {
+    private final VolumeAtPath volumeAtPath;
+
+    Expander(Mounter mounter, BlockDevices devices, FilesystemResizer resizer, Directories directories,
+            VolumeAtPath volumeAtPath) {
+        this.volumeAtPath = volumeAtPath;
         this.mounter = mounter;
         this.devices = devices;
         this.resizer = resizer;
@@ -40,10 +44,12 @@ public final class Expander {
         if (bound.isPresent()) {
             // A raw block volume: the consumer sees the new size once the kernel has it.
             BlockDevice device = bound.get();
+            volumeAtPath.require(volumeId, device.major(), device.minor(), volumePath);
             Failures.run("re-reading the size of " + device, () -> devices.refreshSize(device));
             return atLeast(volumeId, device, Failures.call("reading the size of " + device,
                     () -> devices.sizeBytes(device)), requiredBytes);
         }
+        volumeAtPath.require(volumeId, m.major(), m.minor(), volumePath);
         BlockDevice device = devices.byNumber(m.major(), m.minor())
                 .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: the device %s under %s is gone", volumeId,
                         m.device(), volumePath));

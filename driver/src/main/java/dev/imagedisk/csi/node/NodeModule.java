@@ -42,15 +42,17 @@ public final class NodeModule {
         MkfsFormatter formatter = new MkfsFormatter(runner, executables);
         ToolFilesystemResizer resizer = new ToolFilesystemResizer(runner, executables);
         Directories directories = new Directories();
-        DeviceLocator locator = new DeviceLocator(new ByIdDeviceFinder(options.deviceDir), options.deviceWait);
+        ByIdDeviceFinder finder = new ByIdDeviceFinder(options.deviceDir);
+        DeviceLocator locator = new DeviceLocator(finder, options.deviceWait);
+        VolumeAtPath volumeAtPath = new VolumeAtPath(finder, devices);
         FilesystemPlanner planner = new FilesystemPlanner(new BlkidInspector(runner, devices), devices, formatter,
                 options.defaultFsType);
         Stager stager = new Stager(locator, planner, devices, formatter, new E2fsckChecker(runner), mounter, resizer,
                 directories);
         Publisher publisher = new Publisher(locator, mounter, directories);
         VolumeStatsReader stats = new VolumeStatsReader(mounter, new StatFilesystemStats(runner), devices,
-                directories);
-        Expander expander = new Expander(mounter, devices, resizer, directories);
+                directories, volumeAtPath);
+        Expander expander = new Expander(mounter, devices, resizer, directories, volumeAtPath);
         NodeIdentity identity = new NodeIdentity(options.nodeId, cloud.zone, options.maxVolumesPerNode,
                 new MetadataClient(cloud.metadataEndpoint, Duration.ofSeconds(2)));
         NodeService service = new NodeService(new PathPolicy(options.kubeletDir), stager, publisher, stats, expander,

@@ -23,9 +23,11 @@ public final class VolumeStatsReader {
     private final FilesystemStats filesystemStats;
     private final BlockDevices devices;
     private final Directories directories;
+    private final VolumeAtPath volumeAtPath;
 
-    public VolumeStatsReader(Mounter mounter, FilesystemStats filesystemStats, BlockDevices devices,
-            Directories directories) {
+    VolumeStatsReader(Mounter mounter, FilesystemStats filesystemStats, BlockDevices devices,
+            Directories directories, VolumeAtPath volumeAtPath) {
+        this.volumeAtPath = volumeAtPath;
         this.mounter = mounter;
         this.filesystemStats = filesystemStats;
         this.devices = devices;
@@ -43,10 +45,12 @@ public final class VolumeStatsReader {
         Optional<BlockDevice> bound = DeviceNodes.blockDevice(volumePath);
         if (bound.isPresent()) {
             BlockDevice device = bound.get();
+            volumeAtPath.require(volumeId, device.major(), device.minor(), volumePath);
             long size = devices.sizeBytes(device.major(), device.minor());
             return new Stats(null, size, true, health(device.major(), device.minor(), volumePath));
         }
         MountInfo m = mount.get();
+        volumeAtPath.require(volumeId, m.major(), m.minor(), volumePath);
         VolumeHealth health = health(m.major(), m.minor(), volumePath);
         try {
             FilesystemUsage usage = Failures.call("reading filesystem usage of " + volumePath,

@@ -1,0 +1,48 @@
+package dev.imagedisk.csi.node;
+
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.device.BlockDevice;
+import dev.imagedisk.csi.device.BlockDevices;
+import dev.imagedisk.csi.device.DeviceFinder;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks that the volume a request names is the one at the path it gives: when the volume's disk is attached
+ * here ({@code google-<disk name>}) and the device under the path is a different one, the volume is not at that
+ * path (NOT_FOUND). When the disk is not attached, the caller's condition check reports the device gone.
+ */
+final class VolumeAtPath {
+    private static final Pattern DISK_ID = Pattern.compile("projects/[^/]+/zones/[^/]+/disks/([^/]+)");
+
+    private final DeviceFinder finder;
+    private final BlockDevices devices;
+
+    VolumeAtPath(DeviceFinder finder, BlockDevices devices) {
+        this.finder = finder;
+        this.devices = devices;
+    }
+
+    /** Throws NOT_FOUND when {@code volumeId}'s disk is attached and is not device {@code major:minor}. */
+    void require(String volumeId, int major, int minor, Path path) {
+        Matcher m = DISK_ID.matcher(volumeId);
+        if (!m.matches()) {
+            return; // not a volume id this driver made: nothing to compare against
+        }
+        Optional<BlockDevice> disk = Failures.call("looking up the device of " + volumeId,
+                () -> finder.find(m.group(1)));
+        if (disk.isEmpty() || disk.get().sameDevice(major, minor)) {
+            return;
+        }
+        for (BlockDevice partition : Failures.call("reading the partitions of " + disk.get(),
+                () -> devices.partitions(disk.get()))) {
+            if (partition.sameDevice(major, minor)) {
+                return;
+            }
+        }
+        throw CsiErrors.notFound("volume %s is not at %s: its disk is %s, but %s holds device %d:%d", volumeId, path,
+                disk.get(), path, major, minor);
+    }
+}
