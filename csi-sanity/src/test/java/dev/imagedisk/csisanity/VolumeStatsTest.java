@@ -13,7 +13,6 @@ import io.grpc.Status;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -57,8 +56,6 @@ class VolumeStatsTest extends SanityTest {
     }
 
     @Test
-    @Disabled("driver bug: NodeGetVolumeStats ignores volume_id: asked for volume a at volume b's target it answers"
-            + " OK with b's usage instead of NOT_FOUND; at \"some/path\" it answers INVALID_ARGUMENT")
     @DisplayName("a volume asked for at a path where it is not: NOT_FOUND (upstream: should fail when volume does "
             + "not exist on the specified path, and the same with absolute paths)")
     void wrongPath() {
