@@ -54,8 +54,8 @@ final class AddedLatencyBench {
 
     void run() throws Exception {
         boolean quick = report.quick();
-        int calls = quick ? 20 : 200;
-        int warmup = quick ? 5 : 20;
+        int calls = quick ? 10 : 200;
+        int warmup = quick ? 3 : 20;
         List<Duration> durations = List.of(Duration.ofMillis(200), Duration.ofSeconds(2));
         try (GceEmulator emulator = GceEmulator.builder().storage(false).operationDuration(Duration.ZERO)
                 .port(0).start()) {
