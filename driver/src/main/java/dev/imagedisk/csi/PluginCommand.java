@@ -54,6 +54,11 @@ public final class PluginCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics over HTTP at this address (default: off).")
     String metricsAddress;
 
+    @Option(names = "--self-test", hidden = true,
+            description = "Start, answer Identity and capability calls once over the socket, then exit 0: the"
+                    + " training run that records the classes for the image's class-data-sharing archive.")
+    boolean selfTest;
+
     @Mixin
     CloudOptions cloud = new CloudOptions();
 
@@ -79,6 +84,12 @@ public final class PluginCommand implements Callable<Integer> {
         }
         LOG.info("imagedisk-csi {} started: mode={} driver={} endpoint={}", Version.get(), mode, driverName,
                 endpoint);
+        if (selfTest) {
+            try (runtime) {
+                SelfTest.run(config);
+            }
+            return 0;
+        }
         stop.await();
         LOG.info("signal received; draining calls for up to {}", shutdownGrace);
         runtime.close();

@@ -48,6 +48,17 @@ class PluginCommandTest {
         assertFalse(err.toString().isBlank());
     }
 
+    /** The image build's class-data-sharing training run: starts, calls itself over its socket, exits 0. */
+    @Test
+    void selfTestServesItsFirstCallsAndExits() {
+        Path socket = dir.resolve("cds/csi.sock");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, "--self-test", "--mode", "node", "--endpoint", "unix://" + socket,
+                "--node-id", "projects/p/zones/z/instances/i", "--zone", "z", "--kubelet-dir", dir.toString(),
+                "--device-dir", dir.toString(), "--log-level", "warn"), err.toString());
+        assertFalse(Files.exists(socket), "the socket is removed when the self-test ends");
+    }
+
     /** The real process: serves, answers Probe, and on SIGTERM exits 0 and removes its socket. */
     @Test
     void processServesAndExitsZeroOnSigterm() throws Exception {

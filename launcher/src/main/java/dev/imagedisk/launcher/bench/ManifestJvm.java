@@ -34,13 +34,23 @@ record ManifestJvm(String source, String javaToolOptions, long memoryLimitBytes)
         return read("controller.yaml", DEFAULT_CONTROLLER_OPTIONS, 320L << 20);
     }
 
-    /** The options as a list, plus {@code -XX:MaxRAM} standing in for the container's memory limit. */
+    /**
+     * The options as a list, plus {@code -XX:MaxRAM} standing in for the container's memory limit, less the
+     * image's class-data-sharing archive ({@code -XX:SharedArchiveFile}), which exists only in the image: the
+     * benchmark makes its own the way the image build does (see {@link #usesSharedArchive()}).
+     */
     List<String> options() {
         List<String> o = new ArrayList<>(Arrays.asList(javaToolOptions.trim().split("\\s+")));
+        o.removeIf(opt -> opt.startsWith("-XX:SharedArchiveFile="));
         if (memoryLimitBytes > 0) {
             o.add("-XX:MaxRAM=" + memoryLimitBytes);
         }
         return o;
+    }
+
+    /** Whether the manifest's JVM maps the image's class-data-sharing archive. */
+    boolean usesSharedArchive() {
+        return javaToolOptions.contains("-XX:SharedArchiveFile=");
     }
 
     String describe() {
