@@ -65,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
         boolean ok = false;
         out.printf("imagedisk demo: StatefulSet sd-webui, %d replicas, %d GiB claims from image runtime-lib%n",
                 replicas, sizeGib);
-        try (LocalStack local = LocalStack.start(stack.toOptions(dir, !ownDir));
+        try (LocalStack local = LocalStack.start(stack.toOptions(dir, !ownDir, false));
                 CsiChannels.Client client = CsiChannels.connect(local.socket())) {
             out.println("stack up: CSI on unix://" + local.socket() + ", Compute Engine emulator on "
                     + local.emulator().baseUrl());

@@ -33,29 +33,31 @@ public final class LocalStack implements AutoCloseable {
 
     /** How the stack is laid out. */
     public record Options(Path dataDir, Path socket, String project, String zone, String instance,
-            String machineType, Duration operationDuration, String metricsAddress, boolean keepData) {
+            String machineType, Duration operationDuration, String metricsAddress, boolean keepData,
+            boolean sampleIsDefaultImage) {
         public static Options defaults(Path dataDir) {
             return new Options(dataDir, dataDir.resolve("csi.sock"), "imagedisk-local", "us-central1-a", "node-1",
-                    "e2-standard-4", Duration.ofMillis(200), null, true);
+                    "e2-standard-4", Duration.ofMillis(200), null, true, false);
         }
 
         public Options withSocket(Path s) {
             return new Options(dataDir, s, project, zone, instance, machineType, operationDuration, metricsAddress,
-                    keepData);
+                    keepData, sampleIsDefaultImage);
         }
 
         public Options withOperationDuration(Duration d) {
-            return new Options(dataDir, socket, project, zone, instance, machineType, d, metricsAddress, keepData);
+            return new Options(dataDir, socket, project, zone, instance, machineType, d, metricsAddress, keepData,
+                    sampleIsDefaultImage);
         }
 
         public Options withMetricsAddress(String a) {
             return new Options(dataDir, socket, project, zone, instance, machineType, operationDuration, a,
-                    keepData);
+                    keepData, sampleIsDefaultImage);
         }
 
         public Options withKeepData(boolean k) {
             return new Options(dataDir, socket, project, zone, instance, machineType, operationDuration,
-                    metricsAddress, k);
+                    metricsAddress, k, sampleIsDefaultImage);
         }
     }
 
@@ -105,6 +107,10 @@ public final class LocalStack implements AutoCloseable {
         cloud.metadataEndpoint = emulator.metadataEndpoint(o.project(), o.zone(), o.instance());
         ControllerOptions controller = new ControllerOptions();
         controller.computeEndpoint = emulator.baseUrl();
+        if (o.sampleIsDefaultImage()) {
+            // a StorageClass (or csi-sanity's parameterless volume) that names no image gets the sample
+            controller.defaultImage = "projects/" + o.project() + "/global/images/" + SampleImage.NAME;
+        }
         NodeOptions node = new NodeOptions();
         node.kubeletDir = kubeletDir;
         node.deviceDir = deviceDir;

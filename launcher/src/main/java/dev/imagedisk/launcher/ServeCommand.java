@@ -35,7 +35,7 @@ public final class ServeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        try (LocalStack local = LocalStack.start(stack.toOptions(dataDir, true))) {
+        try (LocalStack local = LocalStack.start(stack.toOptions(dataDir, true, true))) {
             System.out.println("imagedisk serve: ready");
             System.out.println("  CSI endpoint:      unix://" + local.socket());
             System.out.println("  node id:           " + local.nodeId());
@@ -46,6 +46,7 @@ public final class ServeCommand implements Callable<Integer> {
             System.out.println("  StorageClass parameters:");
             System.out.println("    image: " + local.imageParameter());
             System.out.println("    type: pd-balanced");
+            System.out.println("  (a volume whose parameters name no image gets " + local.imageParameter() + ")");
             System.out.println("  (stop with Ctrl-C or SIGTERM; mounts, loop devices and links are removed)");
             System.out.flush();
             stop.await();

@@ -30,9 +30,9 @@ public final class StackOptions {
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT", description = "Serve the plugin's Prometheus metrics here.")
     String metricsAddress;
 
-    LocalStack.Options toOptions(Path dataDir, boolean keepData) {
+    LocalStack.Options toOptions(Path dataDir, boolean keepData, boolean sampleIsDefaultImage) {
         Path socket = endpoint != null ? endpoint.socketPath() : dataDir.toAbsolutePath().resolve("csi.sock");
         return new LocalStack.Options(dataDir.toAbsolutePath(), socket, project, zone, instance, "e2-standard-4",
-                operationDuration, metricsAddress, keepData);
+                operationDuration, metricsAddress, keepData, sampleIsDefaultImage);
     }
 }

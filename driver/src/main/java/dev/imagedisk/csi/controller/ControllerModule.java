@@ -13,10 +13,12 @@ import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.metadata.MetadataClient;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +68,14 @@ public final class ControllerModule {
                 o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff));
         GoogleComputeCloud cloud = new GoogleComputeCloud(clients, project, zone, budgets, retrier,
                 o.operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT).observedBy(new CloudApiMetrics(metrics));
-        ControllerService service = new ControllerService(project,
+        if (o.defaultImage != null) {
+            try {
+                StorageClassParameters.parse(Map.of(), project, o.defaultImage);
+            } catch (StatusRuntimeException e) {
+                throw new IllegalArgumentException("--default-image: " + e.getStatus().getDescription(), e);
+            }
+        }
+        ControllerService service = new ControllerService(project, o.defaultImage,
                 new VolumeProvisioner(cloud, project, new ZonePicker(zone), o.operationTimeout,
                         new ImageCache(o.imageCacheTtl)),
                 new Attacher(cloud), new VolumeCatalog(cloud), new InFlight());

@@ -62,4 +62,9 @@ public final class ControllerOptions {
             converter = DurationConverter.class,
             description = "Longest backoff between such retries (default: ${DEFAULT-VALUE}).")
     public Duration apiRetryMaxBackoff = Duration.ofSeconds(16);
+
+    @Option(names = "--default-image", paramLabel = "IMAGE",
+            description = "Image for a volume whose StorageClass names none (projects/P/global/images/NAME,"
+                    + " .../family/FAMILY or global/images/NAME). Default: none, the image parameter is required.")
+    public String defaultImage;
 }

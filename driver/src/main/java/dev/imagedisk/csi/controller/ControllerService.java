@@ -52,14 +52,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY);
 
     private final String project;
+    private final String defaultImage;
     private final VolumeProvisioner provisioner;
     private final Attacher attacher;
     private final VolumeCatalog catalog;
     private final InFlight inFlight;
 
-    public ControllerService(String project, VolumeProvisioner provisioner, Attacher attacher, VolumeCatalog catalog,
-            InFlight inFlight) {
+    /** @param defaultImage the image for a CreateVolume that names none ({@code --default-image}), or null */
+    public ControllerService(String project, String defaultImage, VolumeProvisioner provisioner, Attacher attacher,
+            VolumeCatalog catalog, InFlight inFlight) {
         this.project = project;
+        this.defaultImage = defaultImage;
         this.provisioner = provisioner;
         this.attacher = attacher;
         this.catalog = catalog;
@@ -78,7 +81,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (!request.getMutableParamsMap().isEmpty()) {
                 throw invalidArgument("mutable_parameters are not supported (no MODIFY_VOLUME)");
             }
-            StorageClassParameters params = StorageClassParameters.parse(request.getParametersMap(), project);
+            StorageClassParameters params = StorageClassParameters.parse(request.getParametersMap(), project, defaultImage);
             try (InFlight.Lease lease = inFlight.acquire(name, "CreateVolume")) {
                 Disk disk = provisioner.create(new VolumeProvisioner.CreateRequest(name, params,
                         request.hasCapacityRange() ? request.getCapacityRange() : null,
@@ -154,7 +157,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (reason == null && !request.getParametersMap().isEmpty()) {
                 try {
                     reason = provisioner.mismatch(disk,
-                            StorageClassParameters.parse(request.getParametersMap(), project));
+                            StorageClassParameters.parse(request.getParametersMap(), project, defaultImage));
                 } catch (StatusRuntimeException e) {
                     if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
                         throw e;

@@ -71,6 +71,15 @@ public record StorageClassParameters(
      * Throws INVALID_ARGUMENT naming the key at fault.
      */
     public static StorageClassParameters parse(Map<String, String> parameters, String defaultProject) {
+        return parse(parameters, defaultProject, null);
+    }
+
+    /**
+     * As {@link #parse(Map, String)}, with {@code defaultImage} (the controller's {@code --default-image}, or
+     * null) standing in for a missing {@code image} parameter.
+     */
+    public static StorageClassParameters parse(Map<String, String> parameters, String defaultProject,
+            String defaultImage) {
         Map<String, String> p = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : parameters.entrySet()) {
             String key = e.getKey().toLowerCase(Locale.ROOT);
@@ -84,6 +93,9 @@ public record StorageClassParameters(
             }
         }
         String image = p.get(IMAGE);
+        if ((image == null || image.isBlank()) && defaultImage != null && !defaultImage.isBlank()) {
+            image = defaultImage;
+        }
         if (image == null || image.isBlank()) {
             throw invalidArgument("StorageClass parameter \"%s\" is required: projects/P/global/images/NAME,"
                     + " projects/P/global/images/family/FAMILY or global/images/NAME", IMAGE);

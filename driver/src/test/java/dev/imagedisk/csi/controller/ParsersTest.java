@@ -109,6 +109,11 @@ class ParsersTest {
 
         assertEquals("pd-balanced", StorageClassParameters.parse(Map.of("image", "global/images/i"), "o").type());
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> StorageClassParameters.parse(Map.of(), "o")));
+        // --default-image stands in for a missing image parameter, never for a given one
+        assertEquals("projects/o/global/images/base", StorageClassParameters.parse(Map.of(), "o", "global/images/base")
+                .image().path());
+        assertEquals("projects/x/global/images/mine", StorageClassParameters.parse(
+                Map.of("image", "projects/x/global/images/mine"), "o", "global/images/base").image().path());
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> StorageClassParameters.parse(
                 Map.of("image", "global/images/i", "IMAGE", "global/images/j"), "o")));
         for (Map.Entry<String, String> bad : Map.of("labels", "imagedisk-csi=x", "provisioned-iops-on-create", "-1",
