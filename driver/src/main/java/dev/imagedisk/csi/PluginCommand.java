@@ -6,14 +6,12 @@ import dev.imagedisk.csi.server.CsiServer;
 import dev.imagedisk.csi.server.Endpoint;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** {@code imagedisk plugin}: runs the CSI plugin exactly as its container does. */
 @Command(name = "plugin", mixinStandardHelpOptions = true, versionProvider = PluginCommand.VersionProvider.class,
@@ -72,9 +70,7 @@ public final class PluginCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LoggingSetup.configure(logFormat, logLevel);
         DriverConfig config = config();
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        StopSignal stop = StopSignal.install();
         PluginRuntime runtime;
         try {
             runtime = PluginRuntime.start(config);

@@ -1,6 +1,7 @@
 package dev.imagedisk.launcher;
 
 import dev.imagedisk.csi.LoggingSetup;
+import dev.imagedisk.csi.StopSignal;
 import dev.imagedisk.csi.mount.MountInfo;
 import dev.imagedisk.csi.server.CsiChannels;
 import java.io.IOException;
@@ -9,12 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /**
  * {@code imagedisk demo}: starts the local stack and scales a Stable Diffusion StatefulSet to N replicas, each
@@ -106,9 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
     private static void waitForStop(PrintStream out, ScaleOut scale) throws InterruptedException {
         out.println("--keep: volumes stay mounted; for example " + scale.replicas().get(0).targetPath);
         out.println("press Ctrl-C (or send SIGTERM) to scale down and stop");
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        StopSignal stop = StopSignal.install();
         stop.await();
     }
 

@@ -1,13 +1,12 @@
 package dev.imagedisk.launcher;
 
 import dev.imagedisk.csi.LoggingSetup;
+import dev.imagedisk.csi.StopSignal;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** {@code imagedisk serve}: the emulator plus the plugin (Controller and Node) on one socket, until SIGTERM. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -32,9 +31,7 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("imagedisk serve: " + why);
             return 1;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        StopSignal stop = StopSignal.install();
         try (LocalStack local = LocalStack.start(stack.toOptions(dataDir, true, true))) {
             System.out.println("imagedisk serve: ready");
             System.out.println("  CSI endpoint:      unix://" + local.socket());
