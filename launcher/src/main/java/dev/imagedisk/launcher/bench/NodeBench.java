@@ -194,15 +194,18 @@ final class NodeBench {
             paths.add(new Path[] {Files.createDirectories(lab.root.resolve("hand/" + prefix + i + "/globalmount")),
                 Files.createDirectories(lab.root.resolve("hand/" + prefix + i + "/mount"))});
         }
-        // one script starts them all, as an operator's "for ...; do ... & done; wait" would
-        StringBuilder all = new StringBuilder("set -e; pids=();");
+        // one script starts them all, as an operator's "for ...; do ... & done; wait" would; the paths go in as
+        // arguments (three per volume), never into the script's text
+        String all = "set -e; pids=(); while [ $# -gt 0 ]; do ( set -- \"$1\" \"$2\" \"$3\"; " + script
+                + " ) & pids+=($!); shift 3; done; for p in \"${pids[@]}\"; do wait $p; done";
+        List<String> command = new ArrayList<>(List.of("bash", "-c", all, "byhand"));
         for (int i = 0; i < n; i++) {
-            all.append(" ( set -- '").append(loops.get(i)).append("' '").append(paths.get(i)[0]).append("' '")
-                    .append(paths.get(i)[1]).append("'; ").append(script).append(" ) & pids+=($!);");
+            command.add(loops.get(i).toString());
+            command.add(paths.get(i)[0].toString());
+            command.add(paths.get(i)[1].toString());
         }
-        all.append(" for p in \"${pids[@]}\"; do wait $p; done");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder("bash", "-c", all.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());
         p.waitFor(5, TimeUnit.MINUTES);
         long took = System.nanoTime() - t0;
