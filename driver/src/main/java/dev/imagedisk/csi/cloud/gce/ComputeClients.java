@@ -3,6 +3,7 @@ package dev.imagedisk.csi.cloud.gce;
 import dev.imagedisk.csi.common.DaemonThreads;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.httpjson.InstantiatingHttpJsonChannelProvider;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ClientSettings;
 import com.google.api.gax.rpc.FixedHeaderProvider;
@@ -76,27 +77,19 @@ public final class ComputeClients implements AutoCloseable {
                 : DisksSettings.defaultCredentialsProviderBuilder().build();
 
         DisksSettings.Builder disks = DisksSettings.newBuilder();
-        configure(disks, ep, credentials, userAgent);
-        disks.setTransportChannelProvider(DisksSettings.defaultHttpJsonTransportProviderBuilder()
-                .setExecutor(HTTP_THREADS).build());
+        configure(disks, DisksSettings.defaultHttpJsonTransportProviderBuilder(), ep, credentials, userAgent);
         disks.applyToAllUnaryMethods(noRetries(callTimeout));
 
         InstancesSettings.Builder instances = InstancesSettings.newBuilder();
-        configure(instances, ep, credentials, userAgent);
-        instances.setTransportChannelProvider(InstancesSettings.defaultHttpJsonTransportProviderBuilder()
-                .setExecutor(HTTP_THREADS).build());
+        configure(instances, InstancesSettings.defaultHttpJsonTransportProviderBuilder(), ep, credentials, userAgent);
         instances.applyToAllUnaryMethods(noRetries(callTimeout));
 
         ImagesSettings.Builder images = ImagesSettings.newBuilder();
-        configure(images, ep, credentials, userAgent);
-        images.setTransportChannelProvider(ImagesSettings.defaultHttpJsonTransportProviderBuilder()
-                .setExecutor(HTTP_THREADS).build());
+        configure(images, ImagesSettings.defaultHttpJsonTransportProviderBuilder(), ep, credentials, userAgent);
         images.applyToAllUnaryMethods(noRetries(callTimeout));
 
         ZoneOperationsSettings.Builder operations = ZoneOperationsSettings.newBuilder();
-        configure(operations, ep, credentials, userAgent);
-        operations.setTransportChannelProvider(ZoneOperationsSettings.defaultHttpJsonTransportProviderBuilder()
-                .setExecutor(HTTP_THREADS).build());
+        configure(operations, ZoneOperationsSettings.defaultHttpJsonTransportProviderBuilder(), ep, credentials, userAgent);
         operations.applyToAllUnaryMethods(noRetries(callTimeout));
         operations.waitSettings().setRetryableCodes(Set.of()).setRetrySettings(single(waitTimeout));
 
@@ -135,8 +128,9 @@ public final class ComputeClients implements AutoCloseable {
         return ep.equals(DEFAULT_ENDPOINT) ? null : ep;
     }
 
-    private static void configure(ClientSettings.Builder<?, ?> b, String endpoint, CredentialsProvider credentials,
-            String userAgent) {
+    private static void configure(ClientSettings.Builder<?, ?> b, InstantiatingHttpJsonChannelProvider.Builder transport,
+            String endpoint, CredentialsProvider credentials, String userAgent) {
+        b.setTransportChannelProvider(transport.setExecutor(HTTP_THREADS).build());
         if (endpoint != null) {
             b.setEndpoint(endpoint);
         }
