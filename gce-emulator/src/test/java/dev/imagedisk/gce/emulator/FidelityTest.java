@@ -59,10 +59,10 @@ class FidelityTest {
   @Test
   void diskLimitFollowsTheMachineType() throws Exception {
     for (String type : List.of("e2-micro", "e2-small", "e2-medium", "f1-micro", "g1-small")) {
-      assertEquals(16, ComputeService.maxAttachedDisks(type), type);
+      assertEquals(16, InstanceService.maxAttachedDisks(type), type);
     }
-    assertEquals(128, ComputeService.maxAttachedDisks("e2-standard-2"));
-    assertEquals(128, ComputeService.maxAttachedDisks("n2-highmem-8"));
+    assertEquals(128, InstanceService.maxAttachedDisks("e2-standard-2"));
+    assertEquals(128, InstanceService.maxAttachedDisks("n2-highmem-8"));
 
     emu.addInstance(P, Z, "tiny", "e2-micro");
     emu.addInstance(P, Z, "big", "n2-standard-8");
