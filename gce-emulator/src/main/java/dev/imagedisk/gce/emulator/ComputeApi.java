@@ -1,7 +1,5 @@
 package dev.imagedisk.gce.emulator;
 
-import static dev.imagedisk.gce.emulator.Checks.*;
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
