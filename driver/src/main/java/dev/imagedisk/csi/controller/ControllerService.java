@@ -32,6 +32,9 @@ import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
 import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.contract.NodeId;
+import dev.imagedisk.csi.contract.VolumeId;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +73,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
             String name = require(request.getName(), "name");
-            AccessModes.require(request.getVolumeCapabilitiesList(), "volume_capabilities");
+            requireCapabilities(request.getVolumeCapabilitiesList(), "volume_capabilities");
             if (request.hasVolumeContentSource()) {
                 throw invalidArgument("volume_content_source is not supported: volumes are created from the"
                         + " StorageClass image only (no snapshots, no clones)");
@@ -92,7 +95,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            Optional<DiskRef> disk = VolumeId.parse(id);
+            Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             if (disk.isPresent()) { // any other id names no disk of ours: deleted already
                 try (InFlight.Lease lease = inFlight.acquire(id, "DeleteVolume")) {
                     provisioner.delete(disk.get());
@@ -108,10 +111,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             String nodeId = require(request.getNodeId(), "node_id");
-            AccessModes.require(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
-            DiskRef disk = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
-            InstanceRef node = NodeId.parse(nodeId).orElseThrow(() -> notFound("node %s does not exist", nodeId));
-            boolean readOnly = request.getReadonly() || AccessModes.readOnly(request.getVolumeCapability());
+            requireCapability(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
+            DiskRef disk = volume(id);
+            InstanceRef node = NodeId.parse(nodeId).map(InstanceRef::of)
+                    .orElseThrow(() -> notFound("node %s does not exist", nodeId));
+            boolean readOnly = request.getReadonly() || AccessPolicy.readOnly(request.getVolumeCapability());
             try (InFlight.Lease lease = inFlight.acquire(id, "ControllerPublishVolume")) {
                 Map<String, String> context = attacher.publish(disk, node, readOnly);
                 return ControllerPublishVolumeResponse.newBuilder().putAllPublishContext(context).build();
@@ -124,9 +128,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             StreamObserver<ControllerUnpublishVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            Optional<DiskRef> disk = VolumeId.parse(id);
+            Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             String nodeId = request.getNodeId();
-            Optional<InstanceRef> node = NodeId.parse(nodeId);
+            Optional<InstanceRef> node = NodeId.parse(nodeId).map(InstanceRef::of);
             // an id that is not ours names nothing that could be attached: detached already
             if (disk.isPresent() && (nodeId.isEmpty() || node.isPresent())) {
                 try (InFlight.Lease lease = inFlight.acquire(id, "ControllerUnpublishVolume")) {
@@ -145,9 +149,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalidArgument("volume_capabilities is required");
             }
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
-            String reason = AccessModes.unsupported(request.getVolumeCapabilitiesList());
+            String reason = AccessPolicy.unsupported(request.getVolumeCapabilitiesList()).orElse(null);
             if (reason == null && !request.getMutableParamsMap().isEmpty()) {
                 reason = "mutable_parameters are not supported";
             }
@@ -184,7 +188,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             StreamObserver<ControllerGetVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
             return ControllerGetVolumeResponse.newBuilder()
                     .setVolume(Volumes.volume(disk))
@@ -204,9 +208,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 throw invalidArgument("capacity_range is required");
             }
             if (request.hasVolumeCapability()) {
-                AccessModes.require(request.getVolumeCapability(), true, "volume_capability");
+                requireCapability(request.getVolumeCapability(), true, "volume_capability");
             }
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             boolean block = request.hasVolumeCapability()
                     && request.getVolumeCapability().getAccessTypeCase() == VolumeCapability.AccessTypeCase.BLOCK;
             try (InFlight.Lease lease = inFlight.acquire(id, "ControllerExpandVolume")) {
@@ -230,5 +234,30 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             return response.build();
         });
+    }
+
+    /** INVALID_ARGUMENT unless {@code caps} is non-empty and a zonal disk can meet every entry. */
+    private static void requireCapabilities(List<VolumeCapability> caps, String field) {
+        if (caps.isEmpty()) {
+            throw invalidArgument("%s is required", field);
+        }
+        AccessPolicy.unsupported(caps).ifPresent(reason -> {
+            throw invalidArgument("%s: %s", field, reason);
+        });
+    }
+
+    /** INVALID_ARGUMENT unless {@code cap} is set and a zonal disk can meet it. */
+    private static void requireCapability(VolumeCapability cap, boolean present, String field) {
+        if (!present) {
+            throw invalidArgument("%s is required", field);
+        }
+        AccessPolicy.unsupported(cap).ifPresent(reason -> {
+            throw invalidArgument("%s: %s", field, reason);
+        });
+    }
+
+    /** The disk a volume id names; NOT_FOUND for an id that names no disk of this driver. */
+    private static DiskRef volume(String id) {
+        return VolumeId.parse(id).map(DiskRef::of).orElseThrow(() -> notFound("volume %s does not exist", id));
     }
 }

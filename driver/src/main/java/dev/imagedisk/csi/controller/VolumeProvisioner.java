@@ -18,6 +18,8 @@ import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.contract.GceNames;
+import dev.imagedisk.csi.contract.Keys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -66,7 +68,7 @@ public final class VolumeProvisioner {
         String zone = zones.pick(request.topology(), request.name());
         Image image = resolve(params.image());
         long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
-        DiskRef ref = new DiskRef(project, zone, DiskNames.diskName(request.name()));
+        DiskRef ref = new DiskRef(project, zone, GceNames.derive(request.name()));
         DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), image.selfLink(), params.diskLabels(),
                 DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
                 params.provisionedThroughput());
@@ -208,10 +210,10 @@ public final class VolumeProvisioner {
             return;
         }
         Disk disk = found.get();
-        if (!StorageClassParameters.MANAGED_LABEL_VALUE.equals(
-                disk.labels().get(StorageClassParameters.MANAGED_LABEL_KEY))) {
+        if (!Keys.MANAGED_LABEL_VALUE.equals(
+                disk.labels().get(Keys.MANAGED_LABEL_KEY))) {
             throw failedPrecondition("disk %s was not created by this driver (no label %s=%s); not deleting it",
-                    ref, StorageClassParameters.MANAGED_LABEL_KEY, StorageClassParameters.MANAGED_LABEL_VALUE);
+                    ref, Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
         }
         if (!disk.users().isEmpty()) {
             throw stillAttached(disk);
