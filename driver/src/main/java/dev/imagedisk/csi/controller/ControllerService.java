@@ -31,7 +31,6 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
-import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.AccessPolicy;
 import dev.imagedisk.csi.contract.NodeId;
 import dev.imagedisk.csi.contract.VolumeId;
@@ -151,23 +150,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
-            String reason = AccessPolicy.unsupported(request.getVolumeCapabilitiesList()).orElse(null);
-            if (reason == null && !request.getMutableParamsMap().isEmpty()) {
-                reason = "mutable_parameters are not supported";
+            Optional<String> reason = AccessPolicy.unsupported(request.getVolumeCapabilitiesList());
+            if (reason.isEmpty() && !request.getMutableParamsMap().isEmpty()) {
+                reason = Optional.of("mutable_parameters are not supported");
             }
-            if (reason == null && !request.getParametersMap().isEmpty()) {
-                try {
-                    reason = provisioner.mismatch(disk,
-                            StorageClassParameters.parse(request.getParametersMap(), project, defaultImage));
-                } catch (CsiFailure e) {
-                    if (e.code() != CsiFailure.Code.INVALID_ARGUMENT) {
-                        throw e;
-                    }
-                    reason = e.getMessage();
-                }
+            if (reason.isEmpty() && !request.getParametersMap().isEmpty()) {
+                StorageClassParameters.Checked params = StorageClassParameters.check(request.getParametersMap(),
+                        project, defaultImage);
+                reason = params.problem().or(() -> provisioner.mismatch(disk, params.parameters()));
             }
-            if (reason != null) {
-                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(reason).build();
+            if (reason.isPresent()) {
+                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(reason.get()).build();
             }
             return ValidateVolumeCapabilitiesResponse.newBuilder()
                     .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()

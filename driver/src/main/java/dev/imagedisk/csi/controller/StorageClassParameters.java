@@ -3,6 +3,7 @@ package dev.imagedisk.csi.controller;
 import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
 
 import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
@@ -72,6 +73,22 @@ public record StorageClassParameters(
         return parse(parameters, defaultProject, null);
     }
 
+    /** Parameters that were read, or why they are not valid (what {@link #parse} would refuse them with). */
+    public record Checked(StorageClassParameters parameters, Optional<String> problem) {}
+
+    /**
+     * {@link #parse(Map, String, String)} for a caller that wants the problem as a value
+     * (ValidateVolumeCapabilities answers it unconfirmed, not as an error). Every failure of {@code parse} is an
+     * INVALID_ARGUMENT naming the key.
+     */
+    public static Checked check(Map<String, String> parameters, String defaultProject, String defaultImage) {
+        try {
+            return new Checked(parse(parameters, defaultProject, defaultImage), Optional.empty());
+        } catch (CsiFailure invalid) {
+            return new Checked(null, Optional.of(invalid.getMessage()));
+        }
+    }
+
     /**
      * As {@link #parse(Map, String)}, with {@code defaultImage} (the controller's {@code --default-image}, or
      * null) standing in for a missing {@code image} parameter.
@@ -119,14 +136,22 @@ public record StorageClassParameters(
                 blankToNull(p.get(PV_NAME)));
     }
 
-    static ImageRef parseImage(String image, String defaultProject) {
+    /**
+     * The image an {@code image} parameter (or {@code --default-image}) names: {@code projects/P/global/images/...},
+     * its self link, or {@code global/images/...} in {@code defaultProject}; empty when it names none.
+     */
+    public static Optional<ImageRef> readImage(String image, String defaultProject) {
         String s = ZonalPath.relative(image);
         if (s.startsWith(OWN_PROJECT_IMAGE)) {
             s = "projects/" + defaultProject + "/" + s;
         }
-        Optional<ImageId> id = ImageId.parse(s);
-        if (id.isPresent()) {
-            return ImageRef.of(id.get());
+        return ImageId.parse(s).map(ImageRef::of);
+    }
+
+    static ImageRef parseImage(String image, String defaultProject) {
+        Optional<ImageRef> ref = readImage(image, defaultProject);
+        if (ref.isPresent()) {
+            return ref.get();
         }
         throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not an image; use"
                 + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME",

@@ -99,18 +99,34 @@ public final class VolumeProvisioner {
     }
 
     private Image read(ImageRef ref) {
-        Optional<Image> found = ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
-        Image image = found.orElseThrow(() -> notFound(ref.family()
-                ? "image family %s has no usable image (StorageClass parameter \"image\")"
-                : "image %s does not exist (StorageClass parameter \"image\")", ref));
-        if (!image.ready()) {
-            throw unavailable("image %s is %s, not READY", image.ref(), image.status());
-        }
-        if (!image.usable()) {
-            throw failedPrecondition("image %s is %s: no new disks can be created from it", image.ref(),
-                    image.deprecationState());
+        Image image = find(ref).orElseThrow(() -> missing(ref));
+        Optional<CsiFailure> unusable = unusable(image);
+        if (unusable.isPresent()) {
+            throw unusable.get();
         }
         return image;
+    }
+
+    private Optional<Image> find(ImageRef ref) {
+        return ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
+    }
+
+    private static CsiFailure missing(ImageRef ref) {
+        return notFound(ref.family()
+                ? "image family %s has no usable image (StorageClass parameter \"image\")"
+                : "image %s does not exist (StorageClass parameter \"image\")", ref);
+    }
+
+    /** Why no new disk can be made from {@code image} now, or empty when one can. */
+    private static Optional<CsiFailure> unusable(Image image) {
+        if (!image.ready()) {
+            return Optional.of(unavailable("image %s is %s, not READY", image.ref(), image.status()));
+        }
+        if (!image.usable()) {
+            return Optional.of(failedPrecondition("image %s is %s: no new disks can be created from it",
+                    image.ref(), image.deprecationState()));
+        }
+        return Optional.empty();
     }
 
     /** Reads the disk, waiting while it is still CREATING. */
@@ -180,24 +196,27 @@ public final class VolumeProvisioner {
     }
 
     /**
-     * Why the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
-     * null when it does.
+     * What of the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
+     * empty when it matches. The image is read afresh (not from the cache); an image that does not exist or
+     * cannot make disks now is a mismatch too.
      */
-    public String mismatch(Disk disk, StorageClassParameters parameters) {
+    public Optional<String> mismatch(Disk disk, StorageClassParameters parameters) {
         if (!Objects.equals(disk.type(), parameters.type())) {
-            return "volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type();
+            return Optional.of("volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type());
         }
-        Image image;
-        try {
-            image = resolve(parameters.image());
-        } catch (CsiFailure e) {
-            return e.getMessage();
+        Optional<Image> image = find(parameters.image());
+        if (image.isEmpty()) {
+            return Optional.of(missing(parameters.image()).getMessage());
         }
-        if (!sameImage(disk, parameters.image(), image)) {
-            return "volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
-                    + parameters.image();
+        Optional<CsiFailure> unusable = unusable(image.get());
+        if (unusable.isPresent()) {
+            return Optional.of(unusable.get().getMessage());
         }
-        return null;
+        if (!sameImage(disk, parameters.image(), image.get())) {
+            return Optional.of("volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
+                    + parameters.image());
+        }
+        return Optional.empty();
     }
 
     /**
