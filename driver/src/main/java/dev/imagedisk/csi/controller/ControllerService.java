@@ -42,7 +42,9 @@ import java.util.Optional;
 /**
  * The CSI Controller service: checks and translates requests, serialises calls per volume
  * ({@link InFlight}: a second call on a busy volume is ABORTED), and leaves the decisions to
- * {@link VolumeProvisioner}, {@link Attacher} and {@link VolumeCatalog}. RPCs not advertised in
+ * {@link VolumeProvisioner}, {@link Attacher} and {@link VolumeCatalog}. Each call runs bounded by its gRPC
+ * deadline and cancellation ({@link Rpc#bounded}): its Compute Engine requests, retries and waits stop when the
+ * caller gives up. RPCs not advertised in
  * ControllerGetCapabilities (GetCapacity, snapshots, ModifyVolume) answer UNIMPLEMENTED.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
@@ -70,7 +72,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String name = require(request.getName(), "name");
             requireCapabilities(request.getVolumeCapabilitiesList(), "volume_capabilities");
             if (request.hasVolumeContentSource()) {
@@ -92,7 +94,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             if (disk.isPresent()) { // any other id names no disk of ours: deleted already
@@ -107,7 +109,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerPublishVolume(ControllerPublishVolumeRequest request,
             StreamObserver<ControllerPublishVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             String nodeId = require(request.getNodeId(), "node_id");
             requireCapability(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
@@ -125,7 +127,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerUnpublishVolume(ControllerUnpublishVolumeRequest request,
             StreamObserver<ControllerUnpublishVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             String nodeId = request.getNodeId();
@@ -143,7 +145,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
             StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalidArgument("volume_capabilities is required");
@@ -173,13 +175,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> observer) {
-        Rpc.unary(observer, () -> catalog.list(request.getMaxEntries(), request.getStartingToken()));
+        Rpc.bounded(observer, () -> catalog.list(request.getMaxEntries(), request.getStartingToken()));
     }
 
     @Override
     public void controllerGetVolume(ControllerGetVolumeRequest request,
             StreamObserver<ControllerGetVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
@@ -195,7 +197,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerExpandVolume(ControllerExpandVolumeRequest request,
             StreamObserver<ControllerExpandVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (!request.hasCapacityRange()) {
                 throw invalidArgument("capacity_range is required");
@@ -219,7 +221,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerGetCapabilities(ControllerGetCapabilitiesRequest request,
             StreamObserver<ControllerGetCapabilitiesResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             ControllerGetCapabilitiesResponse.Builder response = ControllerGetCapabilitiesResponse.newBuilder();
             for (Type t : CAPABILITIES) {
                 response.addCapabilities(ControllerServiceCapability.newBuilder()

@@ -1,5 +1,7 @@
 package dev.imagedisk.csi.controller;
 
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.CsiFailure;
 import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
 import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
@@ -129,11 +131,15 @@ public final class VolumeProvisioner {
         return Optional.empty();
     }
 
-    /** Reads the disk, waiting while it is still CREATING. */
+    /** Reads the disk, waiting while it is still CREATING (never past the call's deadline or cancellation). */
     private Disk awaitReady(DiskRef ref) {
+        CallDeadline call = CallDeadline.current();
         long deadline = System.nanoTime() + readyTimeout.toNanos();
         long sleepMillis = 100;
         while (true) {
+            if (call.stopped() != CallDeadline.Stop.NONE) {
+                throw stopped(call, ref);
+            }
             Disk disk = cloud.getDisk(ref).orElseThrow(() -> unavailable(
                     "disk %s disappeared while it was being created; retry", ref));
             if (!disk.inProgress()) {
@@ -147,13 +153,23 @@ public final class VolumeProvisioner {
                 throw deadlineExceeded("disk %s still %s after %d s", ref, disk.status(), readyTimeout.toSeconds());
             }
             try {
-                Thread.sleep(sleepMillis);
+                Thread.sleep(Math.max(1, call.remaining(Duration.ofMillis(sleepMillis)).toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                if (call.stopped() != CallDeadline.Stop.NONE) {
+                    throw stopped(call, ref);
+                }
                 throw unavailable("interrupted while waiting for disk %s", ref);
             }
             sleepMillis = Math.min(2000, sleepMillis * 2);
         }
+    }
+
+    private static CsiFailure stopped(CallDeadline call, DiskRef ref) {
+        boolean deadline = call.stopped() == CallDeadline.Stop.DEADLINE;
+        return CsiErrors.error(deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
+                "%s while disk %s was being created; a retry finds it by name",
+                deadline ? "the call's deadline passed" : "the call was cancelled", ref);
     }
 
     /** ALREADY_EXISTS unless the existing disk is what this request would have created. */
