@@ -19,10 +19,12 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** CreateVolume against the emulator, through the real client and a real socket. */
+@Tag("integration")
 class CreateVolumeTest {
     private static final long GIB = 1L << 30;
 

@@ -15,9 +15,11 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The adapter on the real client over plain HTTP against the emulator. */
+@Tag("integration")
 class GoogleComputeCloudTest {
     static {
         System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -65,11 +67,8 @@ class GoogleComputeCloudTest {
     @Test
     void operationsAreAwaitedByLongPollNotByPolling() {
         GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
-        long t0 = System.nanoTime();
         cloud.createDisk(spec("d1"), "key-d1");
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(ms >= 300 && ms < 1_000, ms + " ms for a 300 ms operation");
-        assertEquals(1, emulator.requestCount("zoneOperations.wait"));
+        assertEquals(1, emulator.requestCount("zoneOperations.wait"), "one long poll for a 300 ms operation");
         assertEquals(0, emulator.requestCount("zoneOperations.get"));
         assertTrue(cloud.getDisk(new DiskRef(P, Z, "d1")).orElseThrow().ready());
         cloud.attachDisk(new InstanceRef(P, Z, "vm"), new DiskRef(P, Z, "d1"), "d1", true);
