@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * operation itself goes on), and a retry finds the disk by name.
  */
 @Tag("integration")
-class CallDeadlineTest {
+class CreateVolumeDeadlineTest {
     private static final String P = "proj";
     private static final String Z = "us-central1-a";
     /** How soon after the deadline or cancellation the wait must have stopped. */
