@@ -3,6 +3,8 @@ package dev.imagedisk.csi.controller;
 import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
 
 import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.contract.PartitionChoice;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -21,6 +23,8 @@ import java.util.regex.Pattern;
  * @param provisionedIops IOPS to provision at creation, or null
  * @param provisionedThroughput throughput (MB/s) to provision at creation, or null
  * @param pvcName the PVC's name when the provisioner passes it (--extra-create-metadata), else null
+ * @param partition which partition of the disk holds the filesystem ({@code auto} unless given); passed to the
+ *     node in the volume context
  */
 public record StorageClassParameters(
         ImageRef image,
@@ -31,7 +35,8 @@ public record StorageClassParameters(
         Long provisionedThroughput,
         String pvcName,
         String pvcNamespace,
-        String pvName) {
+        String pvName,
+        PartitionChoice partition) {
 
     public static final String IMAGE = "image";
     public static final String TYPE = "type";
@@ -42,6 +47,7 @@ public record StorageClassParameters(
     public static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
     public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
     public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
+    public static final String PARTITION = Keys.CONTEXT_PARTITION;
     public static final String DEFAULT_TYPE = "pd-balanced";
 
     /** The label every disk of this driver carries; ListVolumes selects by it. */
@@ -51,7 +57,7 @@ public record StorageClassParameters(
     static final int MAX_LABELS = 64;
 
     private static final java.util.Set<String> KNOWN = java.util.Set.of(IMAGE, TYPE, LABELS, KMS_KEY,
-            PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME);
+            PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME, PARTITION);
     private static final String NAME = "[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?";
     private static final Pattern PROJECT = Pattern.compile("[a-z][-a-z0-9.:]{0,62}");
     private static final Pattern IMAGE_IN_PROJECT =
@@ -118,7 +124,15 @@ public record StorageClassParameters(
                 parsePositive(PROVISIONED_THROUGHPUT, blankToNull(p.get(PROVISIONED_THROUGHPUT)), true),
                 blankToNull(p.get(PVC_NAME)),
                 blankToNull(p.get(PVC_NAMESPACE)),
-                blankToNull(p.get(PV_NAME)));
+                blankToNull(p.get(PV_NAME)),
+                parsePartition(p.get(PARTITION)));
+    }
+
+    static PartitionChoice parsePartition(String value) {
+        String v = value == null ? "" : value.trim();
+        return PartitionChoice.parse(v).orElseThrow(() -> invalidArgument("StorageClass parameter \"%s\": \"%s\" is "
+                + "neither \"%s\" nor a partition number (1 to %d)", PARTITION, v, PartitionChoice.AUTO_VALUE,
+                PartitionChoice.MAX_NUMBER));
     }
 
     static ImageRef parseImage(String image, String defaultProject) {
