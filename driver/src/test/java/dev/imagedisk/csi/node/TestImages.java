@@ -34,7 +34,7 @@ final class TestImages {
                 + n + "15 : start=4096, size=" + EFI_SECTORS + ", type=" + EFI + ", name=\"EFI System\"\n"
                 + n + "1 : start=" + (4096 + EFI_SECTORS) + ", type=" + LINUX + ", name=\"root\"\n",
                 "sfdisk", "-q", image.toString());
-        sh("mkfs.vfat", "-n", "EFI", "--offset", "4096", image.toString(), Long.toString(EFI_SECTORS / 2));
+        sh("mkfs.vfat", "-F", "16", "-n", "EFI", "--offset", "4096", image.toString(), Long.toString(EFI_SECTORS / 2));
         ext4At(image, 1, tree);
     }
 
