@@ -229,8 +229,10 @@ class PartitionedImagesTest {
         String p2After = DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
                 .filter(l -> l.startsWith(device + "p2")).findFirst().orElseThrow();
         assertEquals(p2Before, p2After, "the other partition is never changed");
-        assertFalse(plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(V + "notlast")
-                .setVolumePath(target.toString()).build()).getVolumeCondition().getAbnormal());
+        csi.v1.VolumeCondition condition = plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(V + "notlast").setVolumePath(target.toString()).build()).getVolumeCondition();
+        assertFalse(condition.getAbnormal());
+        assertTrue(condition.getMessage().contains("not the last"), condition.getMessage());
         unpublishAndUnstage("notlast", staging, target);
     }
 
