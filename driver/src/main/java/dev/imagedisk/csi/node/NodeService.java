@@ -85,7 +85,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     public void nodeUnstageVolume(NodeUnstageVolumeRequest request,
             StreamObserver<NodeUnstageVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
-            String volumeId = volumeId(request.getVolumeId());
+            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path staging = paths.check("staging_target_path", request.getStagingTargetPath());
             try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodeUnstageVolume")) {
                 stager.unstage(volumeId, staging);
@@ -120,7 +120,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
             StreamObserver<NodeUnpublishVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
-            String volumeId = volumeId(request.getVolumeId());
+            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path target = paths.check("target_path", request.getTargetPath());
             try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodeUnpublishVolume")) {
                 publisher.unpublish(volumeId, target);
@@ -215,8 +215,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     /**
-     * The volume id, required in the driver's {@value VolumeId#FORM} form: anything else is INVALID_ARGUMENT before
-     * any device or path is touched.
+     * The volume id of a call that touches the volume's device (stage, publish), required in the driver's
+     * {@value VolumeId#FORM} form: anything else is INVALID_ARGUMENT before any device or path is touched.
+     * Unstage and unpublish only take mounts off a checked path, so they accept any id (idempotent clean-up).
      */
     static String volumeId(String id) {
         String value = CsiErrors.require(id, "volume_id");

@@ -112,10 +112,11 @@ class NodeRequestValidationTest {
             invalid(() -> node().nodeStageVolume(okStage().toBuilder().setVolumeId(id).build()), "volume_id");
             invalid(() -> node().nodePublishVolume(publish(id, "disk-1", staging, target, mount(), false)),
                     "volume_id");
-            invalid(() -> node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
-                    .setStagingTargetPath(staging.toString()).build()), "volume_id");
-            invalid(() -> node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                    .setTargetPath(target.toString()).build()), "volume_id");
+            // unstage and unpublish only take mounts off a checked path: any id is accepted there (idempotent)
+            node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
+                    .setStagingTargetPath(staging.toString()).build());
+            node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
+                    .setTargetPath(target.toString()).build());
         }
         for (String partition : new String[] {"0", "-1", "x", "1.5", "129", "AUTO"}) {
             invalid(() -> node().nodeStageVolume(okStage().toBuilder().putVolumeContext("partition", partition)
