@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * An in-memory device layer for node logic tests, behaving like the Linux adapters (sysfs, blkid, sfdisk/partx,
  * mkfs, e2fsck, resize2fs/xfs_growfs), errors included: a partition table lives "on the disk" and the kernel
  * knows only the partitions it was told of (as on a kernel without partition parsing); resize2fs refuses an
- * offline grow that was not preceded by a full check, and an online ext grow without CAP_SYS_RESOURCE; a
+ * offline grow of a filesystem mounted read-write since its last full check, and an online ext grow without
+ * CAP_SYS_RESOURCE; a
  * device that is not there cannot be probed. Every mutation is counted so tests can assert what was (not) done.
  */
 public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceInspector, PartitionTables, Formatter,
@@ -37,7 +38,11 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
         public final String type;
         public long bytes;
         public boolean damaged;
-        boolean checkedFull;
+        /**
+         * Mounted read-write since its last full check: resize2fs then asks for {@code e2fsck -f} first (the real one
+         * only once a second has passed between check and mount; the fake always, the stricter case).
+         */
+        public boolean mountedSinceCheck;
         public final Map<String, String> files = new LinkedHashMap<>();
 
         public Fs(String type, long bytes) {
@@ -402,7 +407,9 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
         if (fs.damaged) {
             return new Result(Outcome.DAMAGED, "e2fsck -p " + device.path() + " exited 4: UNEXPECTED INCONSISTENCY");
         }
-        fs.checkedFull = full;
+        if (full) {
+            fs.mountedSinceCheck = false;
+        }
         return new Result(Outcome.OK, "clean");
     }
 
@@ -425,7 +432,7 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
         if (mounter != null && mounter.uses(dev.major(), dev.minor())) {
             throw new IllegalStateException("resize2fs: " + device + " is mounted; on-line resizing required");
         }
-        if (!fs.checkedFull) {
+        if (fs.mountedSinceCheck) {
             throw new IllegalStateException("resize2fs: Please run 'e2fsck -f " + device + "' first.");
         }
         count("growFs");

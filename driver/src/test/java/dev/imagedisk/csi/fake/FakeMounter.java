@@ -51,6 +51,9 @@ public final class FakeMounter implements Mounter {
                     + "superblock", false);
         }
         boolean ro = options.contains("ro");
+        if (!ro) {
+            fs.mountedSinceCheck = true;
+        }
         table.add(new MountInfo(nextId++, 1, dev.major(), dev.minor(), "/", target, List.of(ro ? "ro" : "rw"),
                 fs.type, device.toString(), List.of(ro ? "ro" : "rw")));
     }
