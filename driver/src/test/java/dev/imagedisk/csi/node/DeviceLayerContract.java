@@ -30,6 +30,9 @@ abstract class DeviceLayerContract {
     /** A boot-disk-like GPT image of {@code imageBytes} (p14 BIOS boot, p15 vfat, p1 ext4) on a larger disk. */
     abstract BlockDevice bootDisk(String name, long imageBytes, long diskBytes) throws Exception;
 
+    /** An MBR disk of {@code diskBytes} whose one Linux partition (from 1 MiB, ext4) ends where a 64 MiB image did. */
+    abstract BlockDevice mbrDisk(String name, long diskBytes) throws Exception;
+
     /** A disk holding an ext4 filesystem on the whole disk. */
     abstract BlockDevice wholeDisk(String name, long bytes) throws Exception;
 
@@ -86,6 +89,18 @@ abstract class DeviceLayerContract {
         assertEquals(p1Bytes, devices().sizeBytes(parts.get(1)), "the kernel keeps the old size until told");
         Map<Integer, BlockDevice> synced = tables().syncKernel(disk, after);
         assertEquals(after.partition(1).orElseThrow().sectors() * 512, devices().sizeBytes(synced.get(1)));
+        assertEquals(after, tables().growToEnd(disk, 1), "growing again changes nothing");
+    }
+
+    @Test
+    void anMbrPartitionGrowsNoFurtherThanTwoTebibytes() throws Exception {
+        BlockDevice disk = mbrDisk("ct-mbr", 3L << 40);
+        PartitionTable before = tables().read(disk).orElseThrow();
+        assertEquals("dos", before.label());
+        assertEquals(2048, before.partition(1).orElseThrow().start());
+        PartitionTable after = tables().growToEnd(disk, 1);
+        assertEquals(PartitionTable.MBR_LIMIT_SECTORS - 1, after.partition(1).orElseThrow().end());
+        assertEquals(2048, after.partition(1).orElseThrow().start());
         assertEquals(after, tables().growToEnd(disk, 1), "growing again changes nothing");
     }
 

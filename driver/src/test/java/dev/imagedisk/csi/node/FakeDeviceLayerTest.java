@@ -39,6 +39,14 @@ class FakeDeviceLayerTest extends DeviceLayerContract {
     }
 
     @Override
+    BlockDevice mbrDisk(String name, long diskBytes) {
+        FakeDisks.Disk d = disks.mbr(name, 64 * MIB);
+        d.part(1, 2048, 64 * MIB / 512 - 2048, "83", new FakeDisks.Fs("ext4", 63 * MIB));
+        d.grow(diskBytes);
+        return d.device;
+    }
+
+    @Override
     BlockDevice wholeDisk(String name, long bytes) {
         FakeDisks.Disk d = disks.disk(name, bytes);
         d.fs = new FakeDisks.Fs("ext4", bytes);

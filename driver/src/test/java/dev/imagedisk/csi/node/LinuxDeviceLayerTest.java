@@ -79,6 +79,16 @@ class LinuxDeviceLayerTest extends DeviceLayerContract {
     }
 
     @Override
+    BlockDevice mbrDisk(String name, long diskBytes) throws Exception {
+        Path tree = Files.createDirectories(lab.files.resolve("tree-" + name));
+        Files.writeString(tree.resolve("VERSION"), "runtime 1\n");
+        Path file = lab.files.resolve(name + ".img");
+        TestImages.mbr(file, 64 * MIB, tree);
+        sh("truncate", "-s", Long.toString(diskBytes), file.toString());
+        return attach(file, name);
+    }
+
+    @Override
     BlockDevice wholeDisk(String name, long bytes) throws Exception {
         Path file = lab.sparse(name + ".img", bytes);
         sh("mkfs.ext4", "-F", "-q", file.toString());
