@@ -196,6 +196,28 @@ class PartitionedImagesTest {
     }
 
     @Test
+    void aStageAfterACrashMidwayCompletesTheGrowth() throws Exception {
+        Path image = lab.files.resolve("crash.img");
+        TestImages.bootDisk(image, GIB, runtime());
+        sh("truncate", "-s", Long.toString(4 * GIB), image.toString());
+        Path device = lab.attach(image, "crash");
+        // a first stage died after telling the kernel of the partitions, moving the GPT backup header and growing
+        // partition 1 in the table, but before telling the kernel the new size or growing the filesystem
+        lab.addPartitions(device);
+        sh("sfdisk", "--no-reread", "--no-tell-kernel", "--relocate", "gpt-bak-std", device.toString());
+        DeviceLab.shIn(",+\n", "sfdisk", "--no-reread", "--no-tell-kernel", "--force", "-N", "1", device.toString());
+        Path staging = staging("pv-crash");
+        Path target = target("pod-crash");
+        stageAndPublish("crash", staging, target);
+        long p1 = Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p1", "size"))
+                .trim()) * 512;
+        assertTrue(p1 >= 4 * GIB - 200 * MIB, "the kernel knows the grown partition: " + p1);
+        assertTrue(Files.getFileStore(target).getTotalSpace() >= 0.9 * 4 * GIB, "the filesystem grew");
+        assertEquals("runtime 1.0\n", Files.readString(target.resolve("VERSION")));
+        unpublishAndUnstage("crash", staging, target);
+    }
+
+    @Test
     void aWholeDiskXfsImageStagesAndGrows() throws Exception {
         assumeTrue(DeviceLab.has("mkfs.xfs") && DeviceLab.has("xfs_growfs"), "xfsprogs is not installed");
         Path image = lab.files.resolve("xfs.img");
