@@ -32,6 +32,7 @@ import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
 import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.NodeId;
 import dev.imagedisk.csi.contract.VolumeId;
 import io.grpc.stub.StreamObserver;
@@ -87,7 +88,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 Disk disk = provisioner.create(new VolumeProvisioner.CreateRequest(name, params,
                         request.hasCapacityRange() ? request.getCapacityRange() : null,
                         request.getAccessibilityRequirements()));
-                return CreateVolumeResponse.newBuilder().setVolume(Volumes.volume(disk)).build();
+                return CreateVolumeResponse.newBuilder().setVolume(Volumes.volume(disk).toBuilder()
+                        .putVolumeContext(Keys.CONTEXT_PARTITION, params.partition().value())).build();
             }
         });
     }

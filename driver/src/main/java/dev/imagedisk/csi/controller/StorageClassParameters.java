@@ -7,6 +7,7 @@ import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.contract.PartitionChoice;
 import dev.imagedisk.csi.contract.ZonalPath;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,6 +28,8 @@ import java.util.regex.Pattern;
  * @param provisionedIops IOPS to provision at creation, or null
  * @param provisionedThroughput throughput (MB/s) to provision at creation, or null
  * @param pvcName the PVC's name when the provisioner passes it (--extra-create-metadata), else null
+ * @param partition which partition of the disk holds the filesystem ({@code auto} unless given); passed to the
+ *     node in the volume context
  */
 public record StorageClassParameters(
         ImageRef image,
@@ -37,7 +40,8 @@ public record StorageClassParameters(
         Long provisionedThroughput,
         String pvcName,
         String pvcNamespace,
-        String pvName) {
+        String pvName,
+        PartitionChoice partition) {
 
     public static final String IMAGE = "image";
     public static final String TYPE = "type";
@@ -48,13 +52,14 @@ public record StorageClassParameters(
     public static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
     public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
     public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
+    public static final String PARTITION = Keys.CONTEXT_PARTITION;
     public static final String DEFAULT_TYPE = "pd-balanced";
 
     /** Compute Engine allows this many labels per resource; ours takes one. */
     static final int MAX_LABELS = 64;
 
     private static final java.util.Set<String> KNOWN = java.util.Set.of(IMAGE, TYPE, LABELS, KMS_KEY,
-            PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME);
+            PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME, PARTITION);
     /** The short form of an image in the controller's own project. */
     private static final String OWN_PROJECT_IMAGE = "global/images/";
     private static final Pattern KMS = Pattern.compile(
@@ -133,7 +138,15 @@ public record StorageClassParameters(
                 parsePositive(PROVISIONED_THROUGHPUT, blankToNull(p.get(PROVISIONED_THROUGHPUT)), true),
                 blankToNull(p.get(PVC_NAME)),
                 blankToNull(p.get(PVC_NAMESPACE)),
-                blankToNull(p.get(PV_NAME)));
+                blankToNull(p.get(PV_NAME)),
+                parsePartition(p.get(PARTITION)));
+    }
+
+    static PartitionChoice parsePartition(String value) {
+        String v = value == null ? "" : value.trim();
+        return PartitionChoice.parse(v).orElseThrow(() -> invalidArgument("StorageClass parameter \"%s\": \"%s\" is "
+                + "neither \"%s\" nor a partition number (1 to %d)", PARTITION, v, PartitionChoice.AUTO_VALUE,
+                PartitionChoice.MAX_NUMBER));
     }
 
     /**

@@ -54,6 +54,13 @@ class CreateVolumeTest {
         assertTrue(v.getVolumeContextOrThrow("image").endsWith("projects/" + PROJECT + "/global/images/base-v1"),
                 v.getVolumeContextMap().toString());
         assertEquals("pd-balanced", v.getVolumeContextOrThrow("type"));
+        assertEquals("auto", v.getVolumeContextOrThrow("partition"), "the node chooses the partition by default");
+    }
+
+    @Test
+    void thePartitionParameterIsPassedToTheNodeInTheVolumeContext() {
+        Volume v = f.stub().createVolume(create("partition-one").putParameters("partition", "1").build()).getVolume();
+        assertEquals("1", v.getVolumeContextOrThrow("partition"));
     }
 
     @Test
