@@ -38,6 +38,11 @@ class CloudReadinessTest {
         }
         @Override public void detachDisk(InstanceRef i, String n) { throw new UnsupportedOperationException(); }
         @Override public List<Disk> listDisks(Map<String, String> labels) { throw new UnsupportedOperationException(); }
+        @Override public void createImage(ImageSpec spec, String key) { throw new UnsupportedOperationException(); }
+        @Override public void deleteImage(ImageRef image) { throw new UnsupportedOperationException(); }
+        @Override public List<Image> listImages(String project, Map<String, String> labels) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     @Test

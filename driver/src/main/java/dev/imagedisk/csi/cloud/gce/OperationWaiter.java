@@ -2,6 +2,7 @@ package dev.imagedisk.csi.cloud.gce;
 
 import com.google.api.gax.httpjson.HttpJsonCallContext;
 import com.google.cloud.compute.v1.Operation;
+import com.google.cloud.compute.v1.WaitGlobalOperationRequest;
 import com.google.cloud.compute.v1.WaitZoneOperationRequest;
 import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
@@ -9,7 +10,8 @@ import dev.imagedisk.csi.cloud.CloudException.Kind;
 import java.time.Duration;
 
 /**
- * Waits for a zonal operation with {@code zoneOperations.wait}: each call is a long poll that returns
+ * Waits for a zonal operation with {@code zoneOperations.wait} (a global one, such as an image's, with
+ * {@code globalOperations.wait}): each call is a long poll that returns
  * when the operation is DONE (or after about two minutes), so the driver learns of completion as soon
  * as Compute Engine knows it, instead of the client library's sleep-and-poll (0.5 s growing to 20 s).
  */
@@ -44,6 +46,7 @@ final class OperationWaiter {
         this.observer = observer;
     }
 
+    /** @param zone the operation's zone, or null for a global operation */
     Operation await(String what, String project, String zone, Operation started) {
         long begun = System.nanoTime();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -54,14 +57,22 @@ final class OperationWaiter {
                 throw new CloudException(Kind.DEADLINE, 0, null, what + ": operation " + op.getName()
                         + " not DONE after " + timeout.toSeconds() + " s (status " + op.getStatus() + ")", null);
             }
-            WaitZoneOperationRequest request = WaitZoneOperationRequest.newBuilder()
-                    .setProject(project).setZone(zone).setOperation(op.getName()).build();
             // bounded by what is left of the operation timeout, so a slow operation ends on time
             HttpJsonCallContext context = HttpJsonCallContext.createDefault()
                     .withTimeoutDuration(Duration.ofNanos(Math.min(left, pollLimit.toNanos())));
+            String name = op.getName();
             try {
-                op = requests.call("zoneOperations.wait",
-                        () -> clients.zoneOperations().waitCallable().call(request, context));
+                if (zone == null) {
+                    WaitGlobalOperationRequest request = WaitGlobalOperationRequest.newBuilder()
+                            .setProject(project).setOperation(name).build();
+                    op = requests.call("globalOperations.wait",
+                            () -> clients.globalOperations().waitCallable().call(request, context));
+                } else {
+                    WaitZoneOperationRequest request = WaitZoneOperationRequest.newBuilder()
+                            .setProject(project).setZone(zone).setOperation(name).build();
+                    op = requests.call("zoneOperations.wait",
+                            () -> clients.zoneOperations().waitCallable().call(request, context));
+                }
             } catch (CloudException e) {
                 if (!e.is(Kind.DEADLINE)) {
                     throw e;
