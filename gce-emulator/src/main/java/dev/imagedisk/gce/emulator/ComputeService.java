@@ -40,14 +40,48 @@ final class ComputeService {
 
   static final long GIB = 1L << 30;
   static final int MAX_ATTACHED_DISKS = 128;
+  /**
+   * Shared-core machine types attach at most 16 disks (boot disk included), the others 128:
+   * Compute Engine, "About Persistent Disk" / machine types' disk limits ("Shared-core machine
+   * types are limited to 16 Persistent Disk volumes").
+   */
+  static final int MAX_ATTACHED_DISKS_SHARED_CORE = 16;
+  static final Set<String> SHARED_CORE = Set.of("e2-micro", "e2-small", "e2-medium", "f1-micro",
+      "g1-small");
+  /**
+   * The longest {@code description} accepted. The Compute Engine REST reference documents no
+   * limit for the field; 2048 characters is this emulator's assumption (see the README), so that a
+   * caller writing whole 100,000-character names into descriptions fails here as it would there.
+   */
+  static final int MAX_DESCRIPTION = 2048;
+  /**
+   * Labels as documented in "Requirements for labels" (cloud.google.com/compute/docs/labeling-resources):
+   * at most 64 per resource; keys 1-63 characters, starting with a lowercase letter (or an
+   * international character), then lowercase letters, digits, underscores and dashes; values 0-63
+   * of the same characters.
+   */
+  static final int MAX_LABELS = 64;
+  private static final Pattern LABEL_KEY =
+      Pattern.compile("[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{Nd}_-]{0,62}");
+  private static final Pattern LABEL_VALUE = Pattern.compile("[\\p{Ll}\\p{Lo}\\p{Nd}_-]{0,63}");
   static final String EMPTY_LABEL_FINGERPRINT = "42WmSpB8rSM=";
   private static final Pattern NAME = Pattern.compile("[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?");
   private static final String NAME_REGEX = "(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)";
   private static final Pattern ZONE = Pattern.compile("[a-z]+-[a-z]+[0-9]+-[a-z]");
-  private static final Map<String, long[]> DISK_TYPE_SIZES = Map.of( // min, max GB
-      "pd-standard", new long[] {10, 65536},
-      "pd-balanced", new long[] {10, 65536},
-      "pd-ssd", new long[] {10, 65536},
+  /*
+   * min, max GB. pd-standard, pd-balanced and pd-ssd: Compute Engine accepts any whole size from
+   * 1 GB. The capacity tables of "About Persistent Disk" print 10 GiB as the low end, but that is
+   * not enforced by disks.insert: the GCE PD CSI driver's end-to-end tests create 5 GB
+   * pd-standard/pd-balanced/pd-ssd disks on real Compute Engine (kubernetes-sigs/
+   * gcp-compute-persistent-disk-csi-driver test/e2e/tests/single_zone_e2e_test.go,
+   * defaultSizeGb = 5), and public scripts create 1 GB pd-ssd and pd-standard disks with gcloud
+   * (which only warns that disks under 200 GB may perform poorly). hyperdisk-balanced: "Disk size
+   * cannot be smaller than 4 GB for disk type hyperdisk-balanced" (same project, issue 2038).
+   */
+  private static final Map<String, long[]> DISK_TYPE_SIZES = Map.of(
+      "pd-standard", new long[] {1, 65536},
+      "pd-balanced", new long[] {1, 65536},
+      "pd-ssd", new long[] {1, 65536},
       "pd-extreme", new long[] {500, 65536},
       "hyperdisk-balanced", new long[] {4, 65536},
       "hyperdisk-throughput", new long[] {2048, 32768},
@@ -184,21 +218,223 @@ final class ComputeService {
   }
 
   private Model.Image imageFromFamily(String project, String family) {
+    Model.Image best = findImageFromFamily(project, family);
+    if (best == null) {
+      throw GceException.notFound("projects/" + project + "/global/images/family/" + family);
+    }
+    return best;
+  }
+
+  /** The newest READY image of the family that is not deprecated, or null. */
+  private Model.Image findImageFromFamily(String project, String family) {
     Model.Image best = null;
     for (Model.Image img : images.values()) {
       if (img.project.equals(project) && family.equals(img.family)
-          && img.deprecationState == null
+          && img.deprecationState == null && img.status.equals("READY") && !img.deleting
           && (best == null || img.creationTimestamp.compareTo(best.creationTimestamp) > 0
               || (img.creationTimestamp.equals(best.creationTimestamp)
                   && img.sequence > best.sequence))) {
         best = img;
       }
     }
-    if (best == null) {
-      throw GceException.notFound("projects/" + project + "/global/images/family/" + family);
-    }
     return best;
   }
+
+  /**
+   * images.insert from {@code sourceDisk}: the image is PENDING until its global operation is
+   * DONE (the disk's file copied, sparse), then READY. A disk attached READ_WRITE needs
+   * {@code forceCreate=true}.
+   */
+  ObjectNode insertImage(String project, JsonNode body, Map<String, String> query) {
+    String requestId = query.get("requestId");
+    Model.Image img;
+    Model.Disk source;
+    Model.Operation op;
+    synchronized (lock) {
+      Model.Operation earlier = earlier(requestId);
+      if (earlier != null) {
+        return render(earlier);
+      }
+      if (body == null || !body.isObject()) {
+        throw GceException.required("resource");
+      }
+      String name = Json.text(body, "name");
+      if (name == null || name.isEmpty()) {
+        throw GceException.required("resource.name");
+      }
+      if (!NAME.matcher(name).matches()) {
+        throw GceException.invalidField("resource.name", name,
+            "Must be a match of regex '" + NAME_REGEX + "'");
+      }
+      String family = Json.text(body, "family");
+      if (family != null && !family.isEmpty() && !NAME.matcher(family).matches()) {
+        throw GceException.invalidField("resource.family", family,
+            "Must be a match of regex '" + NAME_REGEX + "'");
+      }
+      String description = checkDescription(body);
+      Map<String, String> labels = checkLabels(body);
+      List<String> locations = new ArrayList<>();
+      JsonNode locs = body.get("storageLocations");
+      if (locs != null && locs.isArray()) {
+        for (JsonNode l : locs) {
+          String loc = l.asText();
+          if (!STORAGE_LOCATION.matcher(loc).matches()) {
+            throw GceException.invalidField("resource.storageLocations", loc,
+                "Invalid storage location.");
+          }
+          locations.add(loc);
+        }
+      }
+      if (locations.size() > 1) {
+        throw GceException.invalidField("resource.storageLocations", String.join(",", locations),
+            "At most one storage location may be specified.");
+      }
+      String diskRef = Json.text(body, "sourceDisk");
+      int sources = (diskRef == null || diskRef.isEmpty() ? 0 : 1)
+          + (Json.text(body, "sourceImage") != null ? 1 : 0)
+          + (Json.text(body, "sourceSnapshot") != null ? 1 : 0)
+          + (body.has("rawDisk") ? 1 : 0);
+      if (sources != 1) {
+        throw GceException.invalid("Invalid resource usage: 'Must specify exactly one source for"
+            + " an image.'");
+      }
+      if (diskRef == null) {
+        throw GceException.invalid("The emulator makes images from disks (sourceDisk) only");
+      }
+      Links.Zonal ref = Links.zonal(diskRef, "disks", project, null);
+      if (ref == null || ref.zone() == null) {
+        throw GceException.invalidField("resource.sourceDisk", diskRef, "The URL is malformed.");
+      }
+      source = disks.get(ref.project() + "/" + ref.zone() + "/" + ref.name());
+      if (source == null) {
+        throw referenceNotFound("resource.sourceDisk", diskRef);
+      }
+      if (images.containsKey(project + "/" + name)) {
+        throw GceException.alreadyExists(Links.imagePath(project, name));
+      }
+      if (!source.status.equals("READY")) {
+        throw GceException.notReady(source.path());
+      }
+      boolean force = "true".equalsIgnoreCase(query.get("forceCreate"));
+      if (!force) {
+        for (String user : source.users) {
+          if ("READ_WRITE".equals(attachmentMode(user, source.key()))) {
+            throw GceException.inUse(source.path(), instancePathOf(user));
+          }
+        }
+        for (Map.Entry<String, String> e : source.pendingAttach.entrySet()) {
+          if ("READ_WRITE".equals(e.getValue())) {
+            throw GceException.inUse(source.path(), instancePathOf(e.getKey()));
+          }
+        }
+      }
+      img = new Model.Image();
+      img.project = project;
+      img.name = name;
+      img.id = newId();
+      img.family = family == null || family.isEmpty() ? null : family;
+      img.description = description;
+      img.labels.putAll(labels);
+      img.storageLocations.addAll(locations.isEmpty()
+          ? List.of(defaultStorageLocation(source.zone)) : locations);
+      img.diskSizeGb = source.sizeGb;
+      img.archiveSizeBytes = 0;
+      img.creationTimestamp = Json.now();
+      img.sequence = ++imageSequence;
+      img.status = "PENDING";
+      img.sourceDiskProject = source.project;
+      img.sourceDiskZone = source.zone;
+      img.sourceDiskName = source.name;
+      img.sourceDiskId = source.id;
+      images.put(img.key(), img);
+      source.readers.add(Links.imagePath(project, name));
+      op = newOperation(project, null, "insert", links.image(project, name), img.id, requestId);
+      op.method = "images.insert";
+    }
+    final Model.Image image = img;
+    final Model.Disk disk = source;
+    return launch(op, new Effect() {
+      @Override
+      public void run() throws IOException {
+        Path file;
+        synchronized (lock) {
+          file = disk.file;
+        }
+        Storage.Captured captured = storage.captureImage(image.project, image.name, image.id, file);
+        synchronized (lock) {
+          disk.readers.remove(Links.imagePath(image.project, image.name));
+          if (captured != null) {
+            image.file = captured.file();
+            image.archiveSizeBytes = captured.dataBytes();
+          } else {
+            image.archiveSizeBytes = image.diskSizeGb * GIB;
+          }
+          image.status = "READY";
+        }
+      }
+
+      @Override
+      public void abort() {
+        disk.readers.remove(Links.imagePath(image.project, image.name));
+        images.remove(image.key(), image);
+      }
+    });
+  }
+
+  ObjectNode deleteImage(String project, String name, Map<String, String> query) {
+    String requestId = query.get("requestId");
+    Model.Image img;
+    Model.Operation op;
+    synchronized (lock) {
+      Model.Operation earlier = earlier(requestId);
+      if (earlier != null) {
+        return render(earlier);
+      }
+      img = image(project, name);
+      if (!img.status.equals("READY") || img.deleting) {
+        throw GceException.notReady(Links.imagePath(project, name));
+      }
+      img.deleting = true;
+      op = newOperation(project, null, "delete", links.image(project, name), img.id, requestId);
+      op.method = "images.delete";
+    }
+    final Model.Image image = img;
+    return launch(op, new Effect() {
+      @Override
+      public void run() throws IOException {
+        Path file;
+        synchronized (lock) {
+          file = image.file;
+        }
+        storage.deleteImage(file);
+        synchronized (lock) {
+          images.remove(image.key(), image);
+        }
+      }
+
+      @Override
+      public void abort() {
+        image.deleting = false;
+      }
+    });
+  }
+
+  /** Compute Engine's default: the multi-region of the source's region (us, eu, asia). */
+  static String defaultStorageLocation(String zone) {
+    String region = zone.substring(0, zone.indexOf('-'));
+    switch (region) {
+      case "europe":
+        return "eu";
+      case "asia":
+      case "australia":
+        return "asia";
+      default:
+        return "us";
+    }
+  }
+
+  private static final Pattern STORAGE_LOCATION = Pattern.compile("[a-z]+(?:-[a-z]+[0-9]+)?");
+
 
   ObjectNode getImage(String project, String name) {
     synchronized (lock) {
@@ -232,6 +468,7 @@ final class ComputeService {
     Model.Disk disk;
     Model.Operation op;
     Model.Image img;
+    Model.Disk cloneOf;
     synchronized (lock) {
       Model.Operation earlier = earlier(requestId);
       if (earlier != null) {
@@ -256,18 +493,51 @@ final class ComputeService {
       if (sourceImage == null || sourceImage.isEmpty()) {
         sourceImage = query.get("sourceImage");
       }
+      String sourceDiskRef = Json.text(body, "sourceDisk");
+      boolean hasImage = sourceImage != null && !sourceImage.isEmpty();
+      boolean hasDisk = sourceDiskRef != null && !sourceDiskRef.isEmpty();
+      if (Json.text(body, "sourceSnapshot") != null) {
+        throw GceException.invalid("The emulator supports disks from images, from disks or blank"
+            + " disks only");
+      }
+      if (hasImage && hasDisk) {
+        throw GceException.invalid("Invalid resource usage: 'Must specify at most one source for"
+            + " a disk.'");
+      }
       img = null;
-      if (sourceImage != null && !sourceImage.isEmpty()) {
+      cloneOf = null;
+      if (hasImage) {
         Links.ImageRef ref = Links.parseImage(sourceImage, project);
         if (ref == null) {
           throw GceException.invalidField("resource.sourceImage", sourceImage,
               "Must be a URL to a valid Compute resource of the correct type.");
         }
-        img = ref.family() ? imageFromFamily(ref.project(), ref.name())
-            : image(ref.project(), ref.name());
+        img = ref.family() ? findImageFromFamily(ref.project(), ref.name())
+            : images.get(ref.project() + "/" + ref.name());
+        if (img == null) {
+          throw referenceNotFound("resource.sourceImage", sourceImage);
+        }
+        if (!img.status.equals("READY")) {
+          throw GceException.notReady(Links.imagePath(img.project, img.name));
+        }
       }
-      if (Json.text(body, "sourceSnapshot") != null || Json.text(body, "sourceDisk") != null) {
-        throw GceException.invalid("The emulator supports disks from images or blank disks only");
+      if (hasDisk) {
+        Links.Zonal ref = Links.zonal(sourceDiskRef, "disks", project, zone);
+        if (ref == null) {
+          throw GceException.invalidField("resource.sourceDisk", sourceDiskRef,
+              "The URL is malformed.");
+        }
+        cloneOf = disks.get(ref.project() + "/" + ref.zone() + "/" + ref.name());
+        if (cloneOf == null || cloneOf.boot) {
+          throw referenceNotFound("resource.sourceDisk", sourceDiskRef);
+        }
+        if (!ref.zone().equals(zone)) {
+          throw GceException.invalidField("resource.sourceDisk", sourceDiskRef,
+              "The source disk must be in the same zone as the new disk.");
+        }
+        if (!cloneOf.status.equals("READY")) {
+          throw GceException.notReady(cloneOf.path());
+        }
       }
       String type = "pd-standard";
       String typeRef = Json.text(body, "type");
@@ -286,21 +556,29 @@ final class ComputeService {
       }
       Long size = Json.int64(body, "sizeGb");
       if (size == null) {
-        size = img != null ? img.diskSizeGb : (type.equals("pd-standard") ? 500 : 100);
+        size = img != null ? img.diskSizeGb : cloneOf != null ? cloneOf.sizeGb
+            : (type.equals("pd-standard") ? 500 : 100);
       }
       if (img != null && size < img.diskSizeGb) {
         throw GceException.invalidField("resource.sizeGb", size,
             "Requested disk size cannot be smaller than the image size (" + img.diskSizeGb
                 + " GB)");
       }
+      if (cloneOf != null && size < cloneOf.sizeGb) {
+        throw GceException.invalidField("resource.sizeGb", size,
+            "Requested disk size cannot be smaller than the source disk size (" + cloneOf.sizeGb
+                + " GB)");
+      }
       checkSize("resource.sizeGb", type, size);
+      String description = checkDescription(body);
+      Map<String, String> labels = checkLabels(body);
       disk = new Model.Disk();
       disk.project = project;
       disk.zone = zone;
       disk.name = name;
       disk.id = newId();
       disk.creationTimestamp = Json.now();
-      disk.description = Json.text(body, "description");
+      disk.description = description;
       disk.sizeGb = size;
       disk.type = type;
       if (img != null) {
@@ -308,26 +586,43 @@ final class ComputeService {
         disk.sourceImageName = img.name;
         disk.sourceImageId = img.id;
       }
+      if (cloneOf != null) {
+        disk.sourceDiskProject = cloneOf.project;
+        disk.sourceDiskZone = cloneOf.zone;
+        disk.sourceDiskName = cloneOf.name;
+        disk.sourceDiskId = cloneOf.id;
+        cloneOf.readers.add(disk.path());
+      }
       JsonNode key = body.get("diskEncryptionKey");
       disk.kmsKeyName = key == null ? null : Json.text(key, "kmsKeyName");
       disk.provisionedIops = Json.int64(body, "provisionedIops");
       disk.provisionedThroughput = Json.int64(body, "provisionedThroughput");
-      JsonNode labels = body.get("labels");
-      if (labels != null && labels.isObject()) {
-        labels.properties().forEach(e -> disk.labels.put(e.getKey(), e.getValue().asText()));
-      }
+      disk.labels.putAll(labels);
       disk.status = "CREATING";
       disks.put(disk.key(), disk);
       op = newOperation(project, zone, "insert", links.disk(project, zone, name), disk.id,
           requestId);
+      op.method = "disks.insert";
     }
     final Model.Image source = img;
+    final Model.Disk sourceDisk = cloneOf;
     return launch(op, new Effect() {
       @Override
       public void run() throws IOException {
+        Path from = null;
+        if (source != null) {
+          from = source.file;
+        } else if (sourceDisk != null) {
+          synchronized (lock) {
+            from = sourceDisk.file;
+          }
+        }
         Path file = storage.createDisk(disk.project, disk.zone, disk.name, disk.id,
-            disk.sizeGb * GIB, source == null ? null : source.file);
+            disk.sizeGb * GIB, from);
         synchronized (lock) {
+          if (sourceDisk != null) {
+            sourceDisk.readers.remove(disk.path());
+          }
           disk.file = file;
           disk.status = "READY";
         }
@@ -335,6 +630,9 @@ final class ComputeService {
 
       @Override
       public void abort() {
+        if (sourceDisk != null) {
+          sourceDisk.readers.remove(disk.path());
+        }
         disks.remove(disk.key(), disk);
       }
     });
@@ -397,12 +695,16 @@ final class ComputeService {
         throw GceException.inUse(disk.path(),
             instancePathOf(disk.pendingAttach.keySet().iterator().next()));
       }
+      if (!disk.readers.isEmpty()) {
+        throw GceException.inUse(disk.path(), disk.readers.get(0));
+      }
       if (!disk.status.equals("READY")) {
         throw GceException.notReady(disk.path());
       }
       disk.status = "DELETING";
       op = newOperation(project, zone, "delete", links.disk(project, zone, name), disk.id,
           requestId);
+      op.method = "disks.delete";
     }
     return launch(op, new Effect() {
       @Override
@@ -447,6 +749,7 @@ final class ComputeService {
       newSize = size;
       op = newOperation(project, zone, "resize", links.disk(project, zone, name), disk.id,
           requestId);
+      op.method = "disks.resize";
     }
     return launch(op, new Effect() {
       @Override
@@ -636,13 +939,17 @@ final class ComputeService {
         throw GceException.inUse(disk.path(), instancePathOf(disk.users.isEmpty()
             ? inst.key() : disk.users.get(0)));
       }
+      if (mode.equals("READ_ONLY") && disk.type.equals("hyperdisk-balanced")) {
+        // cloud-forensics-utils PR 530 quotes Compute Engine's answer
+        throw new GceException(400, "badRequest",
+            "hyperdisk-balanced disk type cannot be attached in read-only mode.");
+      }
+      // Compute Engine accepts an attach that conflicts with the disk's users and fails the
+      // operation with RESOURCE_IN_USE_BY_ANOTHER_RESOURCE (httpErrorStatusCode 200 or 400 have
+      // both been seen; Faults.setInUseOperationHttpStatus picks)
       boolean here = disk.users.contains(inst.key()) || disk.pendingAttach.containsKey(inst.key());
-      if (here) {
-        // Compute Engine accepts the call and fails the operation
-        preset = new OperationFailure("RESOURCE_IN_USE_BY_ANOTHER_RESOURCE",
-            "The disk resource '" + disk.path() + "' is already being used by '" + inst.path()
-                + "'", 400);
-      } else {
+      String conflict = here ? inst.key() : null;
+      if (!here) {
         Map<String, String> others = new LinkedHashMap<>();
         for (String user : disk.users) {
           others.put(user, attachmentMode(user, disk.key()));
@@ -650,9 +957,15 @@ final class ComputeService {
         others.putAll(disk.pendingAttach);
         for (Map.Entry<String, String> e : others.entrySet()) {
           if (mode.equals("READ_WRITE") || "READ_WRITE".equals(e.getValue())) {
-            throw GceException.inUse(disk.path(), instancePathOf(e.getKey()));
+            conflict = e.getKey();
+            break;
           }
         }
+      }
+      if (conflict != null) {
+        preset = new OperationFailure("RESOURCE_IN_USE_BY_ANOTHER_RESOURCE",
+            "The disk resource '" + disk.path() + "' is already being used by '"
+                + instancePathOf(conflict) + "'", faults.inUseOperationHttpStatus());
       }
       deviceName = Json.text(body, "deviceName");
       if (deviceName == null || deviceName.isEmpty()) {
@@ -674,15 +987,17 @@ final class ComputeService {
               "Device name '" + deviceName + "' is already in use on instance '" + inst.path()
                   + "'.");
         }
-        if (inst.disks.size() + inst.pendingDevices.size() >= MAX_ATTACHED_DISKS) {
+        int limit = maxAttachedDisks(inst.machineType);
+        if (inst.disks.size() + inst.pendingDevices.size() >= limit) {
           throw new GceException(400, "limitExceeded", "Exceeded limit 'maximum_persistent_disks'"
-              + " on resource '" + inst.name + "'. Limit: " + MAX_ATTACHED_DISKS + ".0");
+              + " on resource '" + inst.name + "'. Limit: " + limit + ".0");
         }
         disk.pendingAttach.put(inst.key(), mode);
         inst.pendingDevices.put(deviceName, disk.key());
       }
       op = newOperation(project, zone, "attachDisk", links.instance(project, zone, instanceName),
           inst.id, requestId);
+      op.method = "instances.attachDisk";
     }
     if (preset != null) {
       return launch(op, preset, null);
@@ -724,6 +1039,12 @@ final class ComputeService {
         instance.pendingDevices.remove(dev);
       }
     });
+  }
+
+  /** Disks (boot included) an instance of the machine type may have attached. */
+  static int maxAttachedDisks(String machineType) {
+    return machineType != null && SHARED_CORE.contains(machineType)
+        ? MAX_ATTACHED_DISKS_SHARED_CORE : MAX_ATTACHED_DISKS;
   }
 
   private String attachmentMode(String instanceKey, String diskKey) {
@@ -798,6 +1119,7 @@ final class ComputeService {
       att.detaching = true;
       op = newOperation(project, zone, "detachDisk", links.instance(project, zone, instanceName),
           inst.id, requestId);
+      op.method = "instances.detachDisk";
       if (already) {
         return launch(op, new Effect() {
           @Override
@@ -868,7 +1190,7 @@ final class ComputeService {
   }
 
   private ObjectNode launch(Model.Operation op, Effect effect) {
-    return launch(op, faults.takeOperationFailure(op.operationType), effect);
+    return launch(op, faults.takeOperationFailure(op.operationType, op.method), effect);
   }
 
   private ObjectNode launch(Model.Operation op, OperationFailure failure, Effect effect) {
@@ -1001,15 +1323,29 @@ final class ComputeService {
       n.put("description", img.description);
     }
     n.put("sourceType", "RAW");
-    n.put("status", "READY");
+    n.put("status", img.status);
     Json.putInt64(n, "archiveSizeBytes", img.archiveSizeBytes);
     Json.putInt64(n, "diskSizeGb", img.diskSizeGb);
+    if (img.sourceDiskName != null) {
+      n.put("sourceDisk", links.disk(img.sourceDiskProject, img.sourceDiskZone,
+          img.sourceDiskName));
+      Json.putInt64(n, "sourceDiskId", img.sourceDiskId);
+    }
     if (img.family != null) {
       n.put("family", img.family);
     }
     n.put("selfLink", links.image(img.project, img.name));
-    n.put("labelFingerprint", EMPTY_LABEL_FINGERPRINT);
-    n.putArray("storageLocations").add("us");
+    if (!img.labels.isEmpty()) {
+      ObjectNode labels = n.putObject("labels");
+      img.labels.forEach(labels::put);
+    }
+    n.put("labelFingerprint", labelFingerprint(img.labels));
+    ArrayNode locs = n.putArray("storageLocations");
+    if (img.storageLocations.isEmpty()) {
+      locs.add("us");
+    } else {
+      img.storageLocations.forEach(locs::add);
+    }
     n.put("architecture", "X86_64");
     if (img.deprecationState != null) {
       n.putObject("deprecated").put("state", img.deprecationState);
@@ -1033,6 +1369,10 @@ final class ComputeService {
     if (d.sourceImageName != null) {
       n.put("sourceImage", links.image(d.sourceImageProject, d.sourceImageName));
       Json.putInt64(n, "sourceImageId", d.sourceImageId);
+    }
+    if (d.sourceDiskName != null) {
+      n.put("sourceDisk", links.disk(d.sourceDiskProject, d.sourceDiskZone, d.sourceDiskName));
+      Json.putInt64(n, "sourceDiskId", d.sourceDiskId);
     }
     n.put("type", links.diskType(d.project, d.zone, d.type));
     if (!d.labels.isEmpty()) {
@@ -1167,6 +1507,60 @@ final class ComputeService {
     if (!ZONE.matcher(zone).matches()) {
       throw GceException.notFound(Links.zonePath(project, zone));
     }
+  }
+
+  /**
+   * A source (image or disk) named in a request that does not exist: Compute Engine answers 400
+   * {@code invalid}, not 404 (e.g. "Invalid value for field 'resource.sourceDisk': '...'.
+   * Referenced resource was not found.", hashicorp/packer issue 1877).
+   */
+  static GceException referenceNotFound(String field, String ref) {
+    return GceException.invalidField(field, ref, "Referenced resource was not found.");
+  }
+
+  private static String checkDescription(JsonNode body) {
+    String d = Json.text(body, "description");
+    if (d != null && d.length() > MAX_DESCRIPTION) {
+      throw GceException.invalid("Invalid value for field 'resource.description': the description"
+          + " is " + d.length() + " characters long; it must be at most " + MAX_DESCRIPTION
+          + " characters.");
+    }
+    return d;
+  }
+
+  /** The request's labels, validated as Compute Engine does. */
+  static Map<String, String> checkLabels(JsonNode body) {
+    Map<String, String> out = new LinkedHashMap<>();
+    JsonNode labels = body == null ? null : body.get("labels");
+    if (labels == null || labels.isNull()) {
+      return out;
+    }
+    if (!labels.isObject()) {
+      throw GceException.invalidField("resource.labels", labels.toString(),
+          "Labels must be a map of strings.");
+    }
+    if (labels.size() > MAX_LABELS) {
+      throw GceException.invalidField("resource.labels", "", "Too many labels: " + labels.size()
+          + ". A resource can have at most " + MAX_LABELS + " labels.");
+    }
+    for (Map.Entry<String, JsonNode> e : labels.properties()) {
+      String k = e.getKey();
+      String v = e.getValue().isNull() ? "" : e.getValue().asText();
+      if (!LABEL_KEY.matcher(k).matches()) {
+        throw GceException.invalidField("resource.labels", "", "Label key '" + k + "' violates"
+            + " format constraints. The key must start with a lowercase character, can only"
+            + " contain lowercase letters, numeric characters, underscores and dashes. The key can"
+            + " be at most 63 characters long. International characters are allowed.");
+      }
+      if (!LABEL_VALUE.matcher(v).matches()) {
+        throw GceException.invalidField("resource.labels", "", "Label value '" + v + "' violates"
+            + " format constraints. The value can only contain lowercase letters, numeric"
+            + " characters, underscores and dashes. The value can be at most 63 characters long."
+            + " International characters are allowed.");
+      }
+      out.put(k, v);
+    }
+    return out;
   }
 
   private static void checkName(String what, String name) {

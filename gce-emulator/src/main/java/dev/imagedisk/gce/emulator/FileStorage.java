@@ -62,6 +62,31 @@ final class FileStorage implements Storage {
   }
 
   @Override
+  public Captured captureImage(String project, String name, long id, Path diskFile)
+      throws IOException {
+    if (diskFile == null) {
+      return null;
+    }
+    Path dst = dataDir.resolve("images").resolve(project)
+        .resolve(name + "-" + Long.toUnsignedString(id) + ".img");
+    Files.deleteIfExists(dst);
+    try {
+      long data = SparseFiles.copy(diskFile, dst, 0);
+      return new Captured(dst, data);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(dst);
+      throw e;
+    }
+  }
+
+  @Override
+  public void deleteImage(Path file) throws IOException {
+    if (file != null) {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Override
   public Path createDisk(String project, String zone, String name, long id, long sizeBytes,
       Path imageFile) throws IOException {
     Path file = dataDir.resolve("disks").resolve(project).resolve(zone)

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 final class HttpFrontend implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(HttpFrontend.class);
   static final Set<String> MUTATING = Set.of("disks.insert", "disks.delete", "disks.resize",
-      "instances.attachDisk", "instances.detachDisk");
+      "images.insert", "images.delete", "instances.attachDisk", "instances.detachDisk");
 
   /** Which instance the metadata server describes. */
   record MetadataTarget(String project, String zone, String instance) {}
@@ -203,8 +203,14 @@ final class HttpFrontend implements HttpHandler {
         if (n == 2 && method.equals("GET")) {
           return new Route("images.list", () -> compute.listImages(p, q));
         }
+        if (n == 2 && method.equals("POST")) {
+          return new Route("images.insert", () -> compute.insertImage(p, body.get(), q));
+        }
         if (n == 3 && method.equals("GET")) {
           return new Route("images.get", () -> compute.getImage(p, r.get(2)));
+        }
+        if (n == 3 && method.equals("DELETE")) {
+          return new Route("images.delete", () -> compute.deleteImage(p, r.get(2), q));
         }
         if (n == 4 && method.equals("GET") && r.get(2).equals("family")) {
           return new Route("images.getFromFamily", () -> compute.getImageFromFamily(p, r.get(3)));
