@@ -135,7 +135,7 @@ class ImagesClientTest {
     assertEquals("captured", img.getDescription());
     assertEquals(Map.of("managed-by", "imagedisk"), img.getLabelsMap());
     assertFalse(img.getLabelFingerprint().isEmpty());
-    assertNotEquals(ComputeService.EMPTY_LABEL_FINGERPRINT, img.getLabelFingerprint());
+    assertNotEquals(Checks.EMPTY_LABEL_FINGERPRINT, img.getLabelFingerprint());
     assertEquals(src.getSelfLink(), img.getSourceDisk());
     assertEquals(Long.toString(src.getId()), img.getSourceDiskId());
     assertEquals(List.of("us-central1"), img.getStorageLocationsList());
@@ -366,7 +366,7 @@ class ImagesClientTest {
 
   @Test
   void descriptionsOver2048CharactersAreInvalid() throws Exception {
-    String ok = "d".repeat(ComputeService.MAX_DESCRIPTION);
+    String ok = "d".repeat(Checks.MAX_DESCRIPTION);
     String tooLong = ok + "x";
     disk("d", 10);
     c.disks.insertCallable().call(InsertDiskRequest.newBuilder().setProject(P).setZone(Z)
