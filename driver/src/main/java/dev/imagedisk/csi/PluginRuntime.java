@@ -65,7 +65,7 @@ public final class PluginRuntime implements AutoCloseable {
 
                         @Override
                         public void finished(String method, io.grpc.Status.Code code, long nanos) {
-                            metrics.csiCallFinished(method, code, nanos);
+                            metrics.csiCallFinished(method, code.name(), nanos);
                         }
                     }));
             return new PluginRuntime(config, metrics, metricsServer, server, resources);

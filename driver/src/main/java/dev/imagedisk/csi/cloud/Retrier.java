@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.cloud;
 
+import dev.imagedisk.csi.common.CallDeadline;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -65,6 +66,9 @@ public final class Retrier {
             throw failure.afterRetries(backoff.maxRetries());
         }
         Duration delay = backoff.delay(retry);
+        if (CallDeadline.current().remaining(delay).compareTo(delay) < 0) {
+            throw failure; // the call that wants this step ends before the retry could be sent
+        }
         retries.incrementAndGet();
         int space = what.indexOf(' ');
         observer.retry(space < 0 ? what : what.substring(0, space));
@@ -74,8 +78,7 @@ public final class Retrier {
             sleeper.sleep(delay);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            throw new CloudException(CloudException.Kind.CANCELLED, 0, null,
-                    what + " interrupted while backing off", ie);
+            throw CloudException.stopped(what + " (backing off after a rate-limit answer)", ie);
         }
     }
 

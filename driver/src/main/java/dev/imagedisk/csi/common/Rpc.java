@@ -1,14 +1,19 @@
 package dev.imagedisk.csi.common;
 
 import dev.imagedisk.csi.cloud.CloudException;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * Runs the body of a unary RPC and answers the caller with its result or its status: the one place where the
- * driver's failures ({@link CsiFailure}, {@link CloudException}) become gRPC status.
+ * driver's failures ({@link CsiFailure}, {@link CloudException}) become gRPC status, and where the gRPC deadline
+ * and cancellation of a call become a {@link CallDeadline}.
  */
 public final class Rpc {
     private Rpc() {}
@@ -23,6 +28,26 @@ public final class Rpc {
         }
         observer.onNext(result);
         observer.onCompleted();
+    }
+
+    /**
+     * {@link #unary}, with the body bounded by the call's gRPC deadline and cancellation: it runs
+     * {@link CallDeadline#within} a token made from {@link Context#current()}, which is cancelled (and the body's
+     * thread interrupted) when the caller cancels or the deadline passes.
+     */
+    public static <T> void bounded(StreamObserver<T> observer, Supplier<T> body) {
+        Context context = Context.current();
+        Deadline deadline = context.getDeadline();
+        CallDeadline call = CallDeadline.after(deadline == null ? null
+                : Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+        Context.CancellationListener listener = c -> call.cancel(deadline != null && deadline.isExpired()
+                ? CallDeadline.Stop.DEADLINE : CallDeadline.Stop.CANCELLED);
+        context.addListener(listener, Runnable::run);
+        try {
+            unary(observer, () -> CallDeadline.within(call, body));
+        } finally {
+            context.removeListener(listener);
+        }
     }
 
     /** The status a failure is answered with. */

@@ -40,8 +40,11 @@ import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
 import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.contract.AccessPolicy;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
+import dev.imagedisk.csi.contract.NodeId;
+import dev.imagedisk.csi.contract.VolumeId;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -52,8 +55,9 @@ import java.util.Optional;
  * The CSI Controller service: checks and translates requests, serialises calls per volume
  * ({@link InFlight}: a second call on a busy volume is ABORTED), and leaves the decisions to
  * {@link VolumeProvisioner}, {@link Attacher}, {@link VolumeCatalog} and {@link Snapshotter} (snapshots are
- * global images). RPCs not advertised in ControllerGetCapabilities (GetCapacity, ModifyVolume) answer
- * UNIMPLEMENTED.
+ * global images). Each call runs bounded by its gRPC deadline and cancellation ({@link Rpc#bounded}): its Compute
+ * Engine requests, retries and waits stop when the caller gives up. RPCs not advertised in
+ * ControllerGetCapabilities (GetCapacity, ModifyVolume) answer UNIMPLEMENTED.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     static final List<Type> CAPABILITIES = List.of(Type.CREATE_DELETE_VOLUME, Type.PUBLISH_UNPUBLISH_VOLUME,
@@ -83,9 +87,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String name = requireName(request.getName(), "name");
-            AccessModes.require(request.getVolumeCapabilitiesList(), "volume_capabilities");
+            requireCapabilities(request.getVolumeCapabilitiesList(), "volume_capabilities");
             if (!request.getMutableParamsMap().isEmpty()) {
                 throw invalidArgument("mutable_parameters are not supported (no MODIFY_VOLUME)");
             }
@@ -130,7 +134,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     /** The disk a clone source names; NOT_FOUND when the id is no volume id of this driver. */
     private static DiskRef volumeSource(String id) {
         require(id, "volume_content_source.volume.volume_id");
-        dev.imagedisk.csi.contract.VolumeId v = dev.imagedisk.csi.contract.VolumeId.parse(id)
+        VolumeId v = VolumeId.parse(id)
                 .orElseThrow(() -> notFound("source volume %s does not exist", id));
         return Snapshotter.disk(v);
     }
@@ -148,11 +152,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void createSnapshot(CreateSnapshotRequest request, StreamObserver<CreateSnapshotResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String name = requireName(request.getName(), "name");
             String sourceId = require(request.getSourceVolumeId(), "source_volume_id");
             SnapshotParameters params = SnapshotParameters.parse(request.getParametersMap());
-            dev.imagedisk.csi.contract.VolumeId source = dev.imagedisk.csi.contract.VolumeId.parse(sourceId)
+            VolumeId source = VolumeId.parse(sourceId)
                     .orElseThrow(() -> notFound("source volume %s does not exist (source_volume_id)", sourceId));
             try (InFlight.Lease lease = inFlight.acquire("snapshot:" + name, "CreateSnapshot")) {
                 return CreateSnapshotResponse.newBuilder()
@@ -164,7 +168,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getSnapshotId(), "snapshot_id");
             try (InFlight.Lease lease = inFlight.acquire("snapshot-id:" + id, "DeleteSnapshot")) {
                 snapshotter.delete(id);
@@ -175,15 +179,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void listSnapshots(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> observer) {
-        Rpc.unary(observer, () -> snapshotter.list(request.getSnapshotId(), request.getSourceVolumeId(),
+        Rpc.bounded(observer, () -> snapshotter.list(request.getSnapshotId(), request.getSourceVolumeId(),
                 request.getMaxEntries(), request.getStartingToken()));
     }
 
     @Override
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            Optional<DiskRef> disk = VolumeId.parse(id);
+            Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             if (disk.isPresent()) { // any other id names no disk of ours: deleted already
                 try (InFlight.Lease lease = inFlight.acquire(id, "DeleteVolume")) {
                     provisioner.delete(disk.get());
@@ -196,13 +200,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerPublishVolume(ControllerPublishVolumeRequest request,
             StreamObserver<ControllerPublishVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             String nodeId = require(request.getNodeId(), "node_id");
-            AccessModes.require(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
-            DiskRef disk = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
-            InstanceRef node = NodeId.parse(nodeId).orElseThrow(() -> notFound("node %s does not exist", nodeId));
-            boolean readOnly = request.getReadonly() || AccessModes.readOnly(request.getVolumeCapability());
+            requireCapability(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
+            DiskRef disk = volume(id);
+            InstanceRef node = NodeId.parse(nodeId).map(InstanceRef::of)
+                    .orElseThrow(() -> notFound("node %s does not exist", nodeId));
+            boolean readOnly = request.getReadonly() || AccessPolicy.readOnly(request.getVolumeCapability());
             try (InFlight.Lease lease = inFlight.acquire(id, "ControllerPublishVolume")) {
                 Map<String, String> context = attacher.publish(disk, node, readOnly);
                 return ControllerPublishVolumeResponse.newBuilder().putAllPublishContext(context).build();
@@ -213,11 +218,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerUnpublishVolume(ControllerUnpublishVolumeRequest request,
             StreamObserver<ControllerUnpublishVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            Optional<DiskRef> disk = VolumeId.parse(id);
+            Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             String nodeId = request.getNodeId();
-            Optional<InstanceRef> node = NodeId.parse(nodeId);
+            Optional<InstanceRef> node = NodeId.parse(nodeId).map(InstanceRef::of);
             // an id that is not ours names nothing that could be attached: detached already
             if (disk.isPresent() && (nodeId.isEmpty() || node.isPresent())) {
                 try (InFlight.Lease lease = inFlight.acquire(id, "ControllerUnpublishVolume")) {
@@ -231,30 +236,24 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
             StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalidArgument("volume_capabilities is required");
             }
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
-            String reason = AccessModes.unsupported(request.getVolumeCapabilitiesList());
-            if (reason == null && !request.getMutableParamsMap().isEmpty()) {
-                reason = "mutable_parameters are not supported";
+            Optional<String> reason = AccessPolicy.unsupported(request.getVolumeCapabilitiesList());
+            if (reason.isEmpty() && !request.getMutableParamsMap().isEmpty()) {
+                reason = Optional.of("mutable_parameters are not supported");
             }
-            if (reason == null && !request.getParametersMap().isEmpty()) {
-                try {
-                    reason = provisioner.mismatch(disk,
-                            StorageClassParameters.parse(request.getParametersMap(), project, defaultImage));
-                } catch (CsiFailure e) {
-                    if (e.code() != CsiFailure.Code.INVALID_ARGUMENT) {
-                        throw e;
-                    }
-                    reason = e.getMessage();
-                }
+            if (reason.isEmpty() && !request.getParametersMap().isEmpty()) {
+                StorageClassParameters.Checked params = StorageClassParameters.check(request.getParametersMap(),
+                        project, defaultImage);
+                reason = params.problem().or(() -> provisioner.mismatch(disk, params.parameters()));
             }
-            if (reason != null) {
-                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(reason).build();
+            if (reason.isPresent()) {
+                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(reason.get()).build();
             }
             return ValidateVolumeCapabilitiesResponse.newBuilder()
                     .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
@@ -267,15 +266,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> observer) {
-        Rpc.unary(observer, () -> catalog.list(request.getMaxEntries(), request.getStartingToken()));
+        Rpc.bounded(observer, () -> catalog.list(request.getMaxEntries(), request.getStartingToken()));
     }
 
     @Override
     public void controllerGetVolume(ControllerGetVolumeRequest request,
             StreamObserver<ControllerGetVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
             return ControllerGetVolumeResponse.newBuilder()
                     .setVolume(Volumes.volume(disk))
@@ -289,15 +288,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerExpandVolume(ControllerExpandVolumeRequest request,
             StreamObserver<ControllerExpandVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (!request.hasCapacityRange()) {
                 throw invalidArgument("capacity_range is required");
             }
             if (request.hasVolumeCapability()) {
-                AccessModes.require(request.getVolumeCapability(), true, "volume_capability");
+                requireCapability(request.getVolumeCapability(), true, "volume_capability");
             }
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             boolean block = request.hasVolumeCapability()
                     && request.getVolumeCapability().getAccessTypeCase() == VolumeCapability.AccessTypeCase.BLOCK;
             try (InFlight.Lease lease = inFlight.acquire(id, "ControllerExpandVolume")) {
@@ -313,7 +312,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerGetCapabilities(ControllerGetCapabilitiesRequest request,
             StreamObserver<ControllerGetCapabilitiesResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             ControllerGetCapabilitiesResponse.Builder response = ControllerGetCapabilitiesResponse.newBuilder();
             for (Type t : CAPABILITIES) {
                 response.addCapabilities(ControllerServiceCapability.newBuilder()
@@ -321,5 +320,30 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             return response.build();
         });
+    }
+
+    /** INVALID_ARGUMENT unless {@code caps} is non-empty and a zonal disk can meet every entry. */
+    private static void requireCapabilities(List<VolumeCapability> caps, String field) {
+        if (caps.isEmpty()) {
+            throw invalidArgument("%s is required", field);
+        }
+        AccessPolicy.unsupported(caps).ifPresent(reason -> {
+            throw invalidArgument("%s: %s", field, reason);
+        });
+    }
+
+    /** INVALID_ARGUMENT unless {@code cap} is set and a zonal disk can meet it. */
+    private static void requireCapability(VolumeCapability cap, boolean present, String field) {
+        if (!present) {
+            throw invalidArgument("%s is required", field);
+        }
+        AccessPolicy.unsupported(cap).ifPresent(reason -> {
+            throw invalidArgument("%s: %s", field, reason);
+        });
+    }
+
+    /** The disk a volume id names; NOT_FOUND for an id that names no disk of this driver. */
+    private static DiskRef volume(String id) {
+        return VolumeId.parse(id).map(DiskRef::of).orElseThrow(() -> notFound("volume %s does not exist", id));
     }
 }

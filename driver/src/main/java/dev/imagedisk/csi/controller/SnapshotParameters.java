@@ -3,6 +3,7 @@ package dev.imagedisk.csi.controller;
 import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
 
 import dev.imagedisk.csi.contract.GceNames;
+import dev.imagedisk.csi.contract.Keys;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -114,7 +115,7 @@ public record SnapshotParameters(String family, List<String> storageLocations, M
     /** The labels the image gets: the user's plus the driver's own. */
     public Map<String, String> imageLabels() {
         Map<String, String> all = new LinkedHashMap<>(labels);
-        all.put(StorageClassParameters.MANAGED_LABEL_KEY, StorageClassParameters.MANAGED_LABEL_VALUE);
+        all.put(Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
         return all;
     }
 }

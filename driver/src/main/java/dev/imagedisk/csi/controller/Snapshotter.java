@@ -18,6 +18,7 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.VolumeId;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -118,8 +119,8 @@ public final class Snapshotter {
         }
         if (!isManaged(image.get())) {
             LOG.info("DeleteSnapshot {}: image {} was not made by this driver (no label {}={}); leaving it in place",
-                    snapshotId, ref, StorageClassParameters.MANAGED_LABEL_KEY,
-                    StorageClassParameters.MANAGED_LABEL_VALUE);
+                    snapshotId, ref, Keys.MANAGED_LABEL_KEY,
+                    Keys.MANAGED_LABEL_VALUE);
             return;
         }
         try {
@@ -156,8 +157,8 @@ public final class Snapshotter {
                 }
                 source = Optional.of(disk(v.get()));
             }
-            for (Image i : cloud.listImages(project, Map.of(StorageClassParameters.MANAGED_LABEL_KEY,
-                    StorageClassParameters.MANAGED_LABEL_VALUE))) {
+            for (Image i : cloud.listImages(project, Map.of(Keys.MANAGED_LABEL_KEY,
+                    Keys.MANAGED_LABEL_VALUE))) {
                 if (source.isEmpty() || source.get().equals(i.sourceDisk())) {
                     all.add(snapshot(i, i.ref().path()));
                 }
@@ -189,8 +190,8 @@ public final class Snapshotter {
     }
 
     static boolean isManaged(Image image) {
-        return StorageClassParameters.MANAGED_LABEL_VALUE.equals(
-                image.labels().get(StorageClassParameters.MANAGED_LABEL_KEY));
+        return Keys.MANAGED_LABEL_VALUE.equals(
+                image.labels().get(Keys.MANAGED_LABEL_KEY));
     }
 
     static DiskRef disk(VolumeId id) {

@@ -1,5 +1,7 @@
 package dev.imagedisk.csi.controller;
 
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.CsiFailure;
 import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
 import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
@@ -19,6 +21,8 @@ import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.contract.GceNames;
+import dev.imagedisk.csi.contract.Keys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -93,7 +97,7 @@ public final class VolumeProvisioner {
         String zone = zones.pick(request.topology(), request.name());
         Image image = resolve(request.image(), request.imageOrigin());
         long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
-        DiskRef ref = new DiskRef(project, zone, DiskNames.diskName(request.name()));
+        DiskRef ref = new DiskRef(project, zone, GceNames.derive(request.name()));
         DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), image.selfLink(), params.diskLabels(),
                 DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
                 params.provisionedThroughput());
@@ -128,25 +132,49 @@ public final class VolumeProvisioner {
     }
 
     private Image read(ImageRef ref, String origin) {
-        Optional<Image> found = ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
-        Image image = found.orElseThrow(() -> notFound(ref.family()
-                ? "image family %s has no usable image (%s)"
-                : "image %s does not exist (%s)", ref, origin));
-        if (!image.ready()) {
-            throw unavailable("image %s is %s, not READY", image.ref(), image.status());
-        }
-        if (!image.usable()) {
-            throw failedPrecondition("image %s is %s: no new disks can be created from it", image.ref(),
-                    image.deprecationState());
+        Image image = find(ref).orElseThrow(() -> missing(ref, origin));
+        Optional<CsiFailure> unusable = unusable(image);
+        if (unusable.isPresent()) {
+            throw unusable.get();
         }
         return image;
     }
 
-    /** Reads the disk, waiting while it is still CREATING. */
+    private Optional<Image> find(ImageRef ref) {
+        return ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
+    }
+
+    private static CsiFailure missing(ImageRef ref) {
+        return missing(ref, "StorageClass parameter \"image\"");
+    }
+
+    /** NOT_FOUND naming the image and where it was named ({@code origin}). */
+    private static CsiFailure missing(ImageRef ref, String origin) {
+        return notFound(ref.family() ? "image family %s has no usable image (%s)" : "image %s does not exist (%s)",
+                ref, origin);
+    }
+
+    /** Why no new disk can be made from {@code image} now, or empty when one can. */
+    private static Optional<CsiFailure> unusable(Image image) {
+        if (!image.ready()) {
+            return Optional.of(unavailable("image %s is %s, not READY", image.ref(), image.status()));
+        }
+        if (!image.usable()) {
+            return Optional.of(failedPrecondition("image %s is %s: no new disks can be created from it",
+                    image.ref(), image.deprecationState()));
+        }
+        return Optional.empty();
+    }
+
+    /** Reads the disk, waiting while it is still CREATING (never past the call's deadline or cancellation). */
     private Disk awaitReady(DiskRef ref) {
+        CallDeadline call = CallDeadline.current();
         long deadline = System.nanoTime() + readyTimeout.toNanos();
         long sleepMillis = 100;
         while (true) {
+            if (call.stopped() != CallDeadline.Stop.NONE) {
+                throw stopped(call, ref);
+            }
             Disk disk = cloud.getDisk(ref).orElseThrow(() -> unavailable(
                     "disk %s disappeared while it was being created; retry", ref));
             if (!disk.inProgress()) {
@@ -160,13 +188,23 @@ public final class VolumeProvisioner {
                 throw deadlineExceeded("disk %s still %s after %d s", ref, disk.status(), readyTimeout.toSeconds());
             }
             try {
-                Thread.sleep(sleepMillis);
+                Thread.sleep(Math.max(1, call.remaining(Duration.ofMillis(sleepMillis)).toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                if (call.stopped() != CallDeadline.Stop.NONE) {
+                    throw stopped(call, ref);
+                }
                 throw unavailable("interrupted while waiting for disk %s", ref);
             }
             sleepMillis = Math.min(2000, sleepMillis * 2);
         }
+    }
+
+    private static CsiFailure stopped(CallDeadline call, DiskRef ref) {
+        boolean deadline = call.stopped() == CallDeadline.Stop.DEADLINE;
+        return CsiErrors.error(deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
+                "%s while disk %s was being created; a retry finds it by name",
+                deadline ? "the call's deadline passed" : "the call was cancelled", ref);
     }
 
     /** ALREADY_EXISTS unless the existing disk is what this request would have created. */
@@ -207,7 +245,7 @@ public final class VolumeProvisioner {
                     String.join(", ", allowed));
         }
         long sizeGb = VolumeSize.forCreate(request.capacity(), source.sizeGb(), params.type());
-        DiskRef ref = new DiskRef(sourceRef.project(), zone, DiskNames.diskName(request.name()));
+        DiskRef ref = new DiskRef(sourceRef.project(), zone, GceNames.derive(request.name()));
         DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), null, params.diskLabels(),
                 DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
                 params.provisionedThroughput(), sourceRef);
@@ -260,27 +298,30 @@ public final class VolumeProvisioner {
     }
 
     /**
-     * Why the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
-     * null when it does.
+     * What of the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
+     * empty when it matches. The image is read afresh (not from the cache); an image that does not exist or
+     * cannot make disks now is a mismatch too.
      */
-    public String mismatch(Disk disk, StorageClassParameters parameters) {
+    public Optional<String> mismatch(Disk disk, StorageClassParameters parameters) {
         if (!Objects.equals(disk.type(), parameters.type())) {
-            return "volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type();
+            return Optional.of("volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type());
         }
         if (parameters.image() == null) {
-            return null;
+            return Optional.empty();
         }
-        Image image;
-        try {
-            image = resolve(parameters.image());
-        } catch (CsiFailure e) {
-            return e.getMessage();
+        Optional<Image> image = find(parameters.image());
+        if (image.isEmpty()) {
+            return Optional.of(missing(parameters.image()).getMessage());
         }
-        if (!sameImage(disk, parameters.image(), image)) {
-            return "volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
-                    + parameters.image();
+        Optional<CsiFailure> unusable = unusable(image.get());
+        if (unusable.isPresent()) {
+            return Optional.of(unusable.get().getMessage());
         }
-        return null;
+        if (!sameImage(disk, parameters.image(), image.get())) {
+            return Optional.of("volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
+                    + parameters.image());
+        }
+        return Optional.empty();
     }
 
     /**
@@ -293,10 +334,10 @@ public final class VolumeProvisioner {
             return;
         }
         Disk disk = found.get();
-        if (!StorageClassParameters.MANAGED_LABEL_VALUE.equals(
-                disk.labels().get(StorageClassParameters.MANAGED_LABEL_KEY))) {
+        if (!Keys.MANAGED_LABEL_VALUE.equals(
+                disk.labels().get(Keys.MANAGED_LABEL_KEY))) {
             throw failedPrecondition("disk %s was not created by this driver (no label %s=%s); not deleting it",
-                    ref, StorageClassParameters.MANAGED_LABEL_KEY, StorageClassParameters.MANAGED_LABEL_VALUE);
+                    ref, Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
         }
         if (!disk.users().isEmpty()) {
             throw stillAttached(disk);

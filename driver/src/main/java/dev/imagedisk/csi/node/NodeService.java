@@ -21,7 +21,7 @@ import csi.v1.NodeUnstageVolumeResponse;
 import csi.v1.Topology;
 import csi.v1.VolumeCondition;
 import csi.v1.VolumeUsage;
-import dev.imagedisk.csi.DriverConfig;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
@@ -197,7 +197,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             return NodeGetInfoResponse.newBuilder()
                     .setNodeId(info.nodeId())
                     .setMaxVolumesPerNode(info.maxVolumesPerNode())
-                    .setAccessibleTopology(Topology.newBuilder().putSegments(DriverConfig.TOPOLOGY_ZONE_KEY, info.zone()))
+                    .setAccessibleTopology(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, info.zone()))
                     .build();
         });
     }

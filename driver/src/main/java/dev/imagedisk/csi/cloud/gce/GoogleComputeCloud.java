@@ -388,15 +388,19 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     // ---------------------------------------------------------------------------------------- plumbing
 
-    /** One API request: waits for the rate limiter, maps failures, retries rate-limit answers. */
+    /**
+     * One API request: waits for the rate limiter, maps failures, retries rate-limit answers. Nothing is sent once
+     * the call being served has ended ({@link CloudException#checkCall}); its cancellation interrupts the wait.
+     */
     private <T> T request(String method, Supplier<T> call) {
         return retrier.call(method, () -> {
+            CloudException.checkCall(method);
             long queued = System.nanoTime();
             try {
                 budgets.acquire(method);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CloudException(Kind.CANCELLED, 0, null, method + ": interrupted", e);
+                throw CloudException.stopped(method + " (waiting for the rate limit)", e);
             }
             observer.rateLimitWait(Duration.ofNanos(System.nanoTime() - queued));
             T result;
