@@ -259,6 +259,19 @@ class SnapshotTest {
     }
 
     @Test
+    void aNameMadeAgainRightAfterItsDeletionIsMadeAnew() throws Exception {
+        // the same name gives the same request id, which Compute Engine answers with the first (done) operation
+        String vol = volume("reused-volume");
+        f.stub().deleteVolume(csi.v1.DeleteVolumeRequest.newBuilder().setVolumeId(vol).build());
+        assertEquals(vol, volume("reused-volume"));
+        String id = f.stub().createSnapshot(snap("reused-snapshot", vol).build()).getSnapshot().getSnapshotId();
+        f.stub().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(id).build());
+        assertEquals(null, imageJson("reused-snapshot"));
+        assertTrue(f.stub().createSnapshot(snap("reused-snapshot", vol).build()).getSnapshot().getReadyToUse());
+        assertTrue(imageJson("reused-snapshot") != null);
+    }
+
+    @Test
     void volumeNamesLongerThan128BytesAreRefused() {
         assertCode(Status.Code.INVALID_ARGUMENT, "128", () -> f.stub().createVolume(create("v".repeat(100_000))
                 .build()));

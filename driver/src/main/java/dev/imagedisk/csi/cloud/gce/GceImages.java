@@ -1,6 +1,7 @@
 package dev.imagedisk.csi.cloud.gce;
 
 import com.google.cloud.compute.v1.DeleteImageRequest;
+import com.google.cloud.compute.v1.GetImageRequest;
 import com.google.cloud.compute.v1.InsertImageRequest;
 import com.google.cloud.compute.v1.ImageList;
 import com.google.cloud.compute.v1.ListImagesRequest;
@@ -22,6 +23,8 @@ import java.util.Map;
  */
 final class GceImages {
     private static final int LIST_PAGE_SIZE = 500;
+    /** Insert attempts whose request id turned out to be spent by an earlier call, skipped at most. */
+    private static final int MAX_SPENT_REQUEST_IDS = 16;
 
     private final ComputeClients clients;
     private final OperationWaiter.Requests requests;
@@ -50,6 +53,7 @@ final class GceImages {
         }
         com.google.cloud.compute.v1.Image resource = image.build();
         String what = "images.insert " + ref;
+        int spent = 0;
         for (int attempt = 0; ; attempt++) {
             InsertImageRequest request = InsertImageRequest.newBuilder()
                     .setProject(ref.project())
@@ -58,12 +62,32 @@ final class GceImages {
                     .setImageResource(resource)
                     .build();
             Operation op = requests.call("images.insert", () -> clients.images().insertCallable().call(request));
+            if (spent < MAX_SPENT_REQUEST_IDS && op.getStatus() == Operation.Status.DONE
+                    && GceErrors.fromOperation("", op) == null && !exists(ref)) {
+                // an earlier request with this id made an image that has been deleted since (a DeleteSnapshot of
+                // the same name): Compute Engine answers with that request's operation. Use the next id.
+                spent++;
+                continue;
+            }
             try {
                 waiter.await(what, ref.project(), null, op);
                 return;
             } catch (CloudException e) {
                 retrier.backOff(what, e, attempt + 1); // rethrows all but a rate refusal: again, under a new id
             }
+        }
+    }
+
+    private boolean exists(ImageRef ref) {
+        GetImageRequest request = GetImageRequest.newBuilder().setProject(ref.project()).setImage(ref.name()).build();
+        try {
+            requests.call("images.get", () -> clients.images().getCallable().call(request));
+            return true;
+        } catch (CloudException e) {
+            if (e.is(CloudException.Kind.NOT_FOUND)) {
+                return false;
+            }
+            throw e;
         }
     }
 

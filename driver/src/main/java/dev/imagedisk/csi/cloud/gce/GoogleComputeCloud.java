@@ -281,10 +281,11 @@ public final class GoogleComputeCloud implements ComputeCloud {
                     .setDiskResource(resource).build();
             Instant sent = Instant.now();
             Operation op = request("disks.insert", () -> clients.disks().insertCallable().call(request));
-            if (answersEarlierAttempt(op, sent) && spent < MAX_SPENT_REQUEST_IDS
-                    && (GceErrors.fromOperation("", op) != null || getDisk(ref).isEmpty())) {
-                // Compute Engine answered this request id with an operation that ended a while ago: the id was
-                // used by an earlier attempt that failed, or whose disk has been deleted since. Use the next.
+            if (spent < MAX_SPENT_REQUEST_IDS && op.getStatus() == Operation.Status.DONE
+                    && (GceErrors.fromOperation("", op) != null ? startedBefore(op, sent) : getDisk(ref).isEmpty())) {
+                // Compute Engine answered this request id with an operation that had ended: the id was used by an
+                // earlier attempt that failed, or whose disk has been deleted since (maybe only a moment ago, by
+                // a DeleteVolume of the same name). Use the next.
                 LOG.debug("disks.insert {}: request id {} answered by an earlier operation {}; next id", ref,
                         requestId, op.getName());
                 spent++;
@@ -302,13 +303,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
                 attempt++; // refused for its rate: again, under a fresh request id
             }
         }
-    }
-
-    private static boolean answersEarlierAttempt(Operation op, Instant sent) {
-        if (op.getStatus() != Operation.Status.DONE) {
-            return false;
-        }
-        return startedBefore(op, sent);
     }
 
     /** Whether the operation was inserted well before {@code sent} (an unreadable time counts as not). */
