@@ -25,21 +25,25 @@ public final class Retrier {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong exhausted = new AtomicLong();
 
-    private CloudCallObserver observer = CloudCallObserver.NONE;
+    private final CloudCallObserver observer;
 
-    /** Reports each retry to {@code observer} (by the method, the first word of {@code what}). */
-    public Retrier observedBy(CloudCallObserver observer) {
+    /** @param observer told of each retry (by the method, the first word of {@code what}) */
+    public Retrier(Backoff backoff, Sleeper sleeper, CloudCallObserver observer) {
+        this.backoff = backoff;
+        this.sleeper = sleeper;
         this.observer = observer;
-        return this;
     }
 
     public Retrier(Backoff backoff, Sleeper sleeper) {
-        this.backoff = backoff;
-        this.sleeper = sleeper;
+        this(backoff, sleeper, CloudCallObserver.NONE);
+    }
+
+    public Retrier(Backoff backoff, CloudCallObserver observer) {
+        this(backoff, d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000)), observer);
     }
 
     public Retrier(Backoff backoff) {
-        this(backoff, d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000)));
+        this(backoff, CloudCallObserver.NONE);
     }
 
     /** Runs {@code step}, retrying rate-limit failures; {@code what} names it in logs. */

@@ -62,10 +62,12 @@ public final class ControllerModule {
             throw new UncheckedIOException("cannot set up the Compute Engine client: " + e.getMessage(), e);
         }
         ApiBudgets budgets = ApiBudgets.of(o.apiWriteRateLimit, o.apiReadRateLimit, o.apiRateLimit);
+        CloudApiMetrics observer = new CloudApiMetrics(metrics);
         Retrier retrier = new Retrier(new Backoff(o.apiRetries, o.apiRetryBackoff,
-                o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff));
+                o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff),
+                observer);
         GoogleComputeCloud cloud = new GoogleComputeCloud(clients, project, zone, budgets, retrier,
-                o.operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT).observedBy(new CloudApiMetrics(metrics));
+                o.operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT, observer);
         if (o.defaultImage != null && StorageClassParameters.readImage(o.defaultImage.trim(), project).isEmpty()) {
             throw new IllegalArgumentException("--default-image: \"" + o.defaultImage + "\" is not an image; use"
                     + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME");

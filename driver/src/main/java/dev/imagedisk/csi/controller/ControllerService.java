@@ -300,9 +300,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             boolean block = request.hasVolumeCapability()
                     && request.getVolumeCapability().getAccessTypeCase() == VolumeCapability.AccessTypeCase.BLOCK;
             try (InFlight.Lease lease = inFlight.acquire(id, "ControllerExpandVolume")) {
-                VolumeProvisioner.Expansion result = provisioner.expand(ref, request.getCapacityRange());
+                long sizeGb = provisioner.expand(ref, request.getCapacityRange());
                 return ControllerExpandVolumeResponse.newBuilder()
-                        .setCapacityBytes(result.sizeGb() * VolumeSize.GIB)
+                        .setCapacityBytes(sizeGb * VolumeSize.GIB)
                         .setNodeExpansionRequired(!block)
                         .build();
             }

@@ -66,18 +66,11 @@ public final class VolumeProvisioner {
         }
     }
 
-    /** Result of an expansion. */
-    public record Expansion(long sizeGb, boolean resized) {}
-
     private final ComputeCloud cloud;
     private final String project;
     private final ZonePicker zones;
     private final Duration readyTimeout;
     private final ImageCache images;
-
-    public VolumeProvisioner(ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout) {
-        this(cloud, project, zones, readyTimeout, ImageCache.none());
-    }
 
     public VolumeProvisioner(ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout,
             ImageCache images) {
@@ -364,13 +357,14 @@ public final class VolumeProvisioner {
     }
 
     /** Grows the disk to the range; a disk already that large or larger stays as it is. */
-    public Expansion expand(DiskRef ref, CapacityRange range) {
+    /** @return the disk's size in GB now */
+    public long expand(DiskRef ref, CapacityRange range) {
         long sizeGb = VolumeSize.forExpand(range);
         Disk disk = cloud.getDisk(ref).orElseThrow(() -> notFound("volume %s does not exist", ref));
         if (sizeGb <= disk.sizeGb()) {
-            return new Expansion(disk.sizeGb(), false);
+            return disk.sizeGb();
         }
         cloud.resizeDisk(ref, sizeGb);
-        return new Expansion(sizeGb, true);
+        return sizeGb;
     }
 }

@@ -27,7 +27,7 @@ class CloudReadinessTest {
         }
 
         @Override public Optional<Disk> getDisk(DiskRef disk) { throw new UnsupportedOperationException(); }
-        @Override public void insertDisk(DiskSpec spec, String key) { throw new UnsupportedOperationException(); }
+        @Override public boolean createDisk(DiskSpec spec, String key) { throw new UnsupportedOperationException(); }
         @Override public void deleteDisk(DiskRef disk) { throw new UnsupportedOperationException(); }
         @Override public void resizeDisk(DiskRef disk, long sizeGb) { throw new UnsupportedOperationException(); }
         @Override public Optional<Image> getImage(ImageRef image) { throw new UnsupportedOperationException(); }

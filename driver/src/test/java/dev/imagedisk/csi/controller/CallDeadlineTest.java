@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import csi.v1.CreateVolumeRequest;
 import csi.v1.CreateVolumeResponse;
 import csi.v1.VolumeCapability;
-import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.DiskSpec;
-import dev.imagedisk.csi.cloud.RateLimiter;
-import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.cloud.gce.ComputeClients;
+import dev.imagedisk.csi.cloud.gce.EmulatorClouds;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.InFlight;
@@ -57,8 +55,7 @@ class CallDeadlineTest {
                 .waitTimeout(Duration.ofSeconds(10)).start();
         emulator.registerImage(P, "img", "fam", 10);
         clients = ComputeClients.create(emulator.baseUrl(), "test", Duration.ofSeconds(10), Duration.ofSeconds(30));
-        cloud = new GoogleComputeCloud(clients, P, Z, RateLimiter.perSecond(1000),
-                new Retrier(new Backoff(2, Duration.ofMillis(5), Duration.ofMillis(20))), Duration.ofMinutes(2));
+        cloud = EmulatorClouds.google(clients, P, Z, Duration.ofMinutes(2));
     }
 
     @AfterEach

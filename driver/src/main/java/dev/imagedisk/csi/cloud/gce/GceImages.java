@@ -10,7 +10,6 @@ import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
-import dev.imagedisk.csi.cloud.RequestIds;
 import dev.imagedisk.csi.cloud.Retrier;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,23 +17,25 @@ import java.util.Map;
 
 /**
  * The image half of {@link GoogleComputeCloud}: {@code images.insert} from a disk, {@code images.delete} and
- * {@code images.list}. Image operations are global: they are awaited with {@code globalOperations.wait}.
+ * {@code images.list}. Image operations are global: they are awaited with {@code globalOperations.wait}. The
+ * insert is idempotent by key as a disk's is ({@link IdempotentInsert}).
  * Requests go through the same rate budgets and retry policy as every other call.
  */
 final class GceImages {
     private static final int LIST_PAGE_SIZE = 500;
-    /** Insert attempts whose request id turned out to be spent by an earlier call, skipped at most. */
-    private static final int MAX_SPENT_REQUEST_IDS = 16;
 
     private final ComputeClients clients;
     private final OperationWaiter.Requests requests;
     private final OperationWaiter waiter;
+    private final IdempotentInsert inserts;
     private final Retrier retrier;
 
-    GceImages(ComputeClients clients, OperationWaiter.Requests requests, OperationWaiter waiter, Retrier retrier) {
+    GceImages(ComputeClients clients, OperationWaiter.Requests requests, OperationWaiter waiter,
+            IdempotentInsert inserts, Retrier retrier) {
         this.clients = clients;
         this.requests = requests;
         this.waiter = waiter;
+        this.inserts = inserts;
         this.retrier = retrier;
     }
 
@@ -53,29 +54,18 @@ final class GceImages {
         }
         com.google.cloud.compute.v1.Image resource = image.build();
         String what = "images.insert " + ref;
-        int spent = 0;
-        for (int attempt = 0; ; attempt++) {
-            InsertImageRequest request = InsertImageRequest.newBuilder()
-                    .setProject(ref.project())
-                    .setRequestId(RequestIds.of(idempotencyKey, attempt))
-                    .setForceCreate(spec.forceCreate())
-                    .setImageResource(resource)
-                    .build();
-            Operation op = requests.call("images.insert", () -> clients.images().insertCallable().call(request));
-            if (spent < MAX_SPENT_REQUEST_IDS && op.getStatus() == Operation.Status.DONE
-                    && GceErrors.fromOperation("", op) == null && !exists(ref)) {
-                // an earlier request with this id made an image that has been deleted since (a DeleteSnapshot of
-                // the same name): Compute Engine answers with that request's operation. Use the next id.
-                spent++;
-                continue;
-            }
-            try {
-                waiter.await(what, ref.project(), null, op);
-                return;
-            } catch (CloudException e) {
-                retrier.backOff(what, e, attempt + 1); // rethrows all but a rate refusal: again, under a new id
-            }
-        }
+        inserts.run(what, idempotencyKey,
+                requestId -> {
+                    InsertImageRequest request = InsertImageRequest.newBuilder()
+                            .setProject(ref.project())
+                            .setRequestId(requestId)
+                            .setForceCreate(spec.forceCreate())
+                            .setImageResource(resource)
+                            .build();
+                    return requests.call("images.insert", () -> clients.images().insertCallable().call(request));
+                },
+                op -> waiter.await(what, ref.project(), null, op),
+                () -> !exists(ref));
     }
 
     private boolean exists(ImageRef ref) {

@@ -37,28 +37,29 @@ final class OperationWaiter {
     private final Requests requests;
     private final Duration timeout;
     private final Duration pollLimit;
-    private CloudCallObserver observer = CloudCallObserver.NONE;
+    private final CloudCallObserver observer;
 
     /**
      * @param timeout how long an operation may take in all
      * @param pollLimit the longest one {@code wait} call may block on our side
+     * @param observer told of each operation seen DONE
      */
-    OperationWaiter(ComputeClients clients, Requests requests, Duration timeout, Duration pollLimit) {
+    OperationWaiter(ComputeClients clients, Requests requests, Duration timeout, Duration pollLimit,
+            CloudCallObserver observer) {
         this.clients = clients;
         this.requests = requests;
         this.timeout = timeout;
         this.pollLimit = pollLimit;
-    }
-
-    /**
-     * Returns the operation once DONE and successful; throws the mapped {@link CloudException} when it failed
-     * and {@link Kind#DEADLINE} when it is not DONE within the operation timeout.
-     */
-    void observedBy(CloudCallObserver observer) {
         this.observer = observer;
     }
 
-    /** @param zone the operation's zone, or null for a global operation */
+    /**
+     * Returns the operation once DONE and successful; throws the mapped {@link CloudException} when it failed,
+     * {@link Kind#DEADLINE} when it is not DONE within the operation timeout or the call's deadline, and
+     * {@link Kind#CANCELLED} when the call is cancelled.
+     *
+     * @param zone the operation's zone, or null for a global operation (an image's)
+     */
     Operation await(String what, String project, String zone, Operation started) {
         CallDeadline call = CallDeadline.current();
         long begun = System.nanoTime();
