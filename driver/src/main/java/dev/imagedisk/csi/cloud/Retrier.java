@@ -34,16 +34,8 @@ public final class Retrier {
         this.observer = observer;
     }
 
-    public Retrier(Backoff backoff, Sleeper sleeper) {
-        this(backoff, sleeper, CloudCallObserver.NONE);
-    }
-
     public Retrier(Backoff backoff, CloudCallObserver observer) {
         this(backoff, d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000)), observer);
-    }
-
-    public Retrier(Backoff backoff) {
-        this(backoff, CloudCallObserver.NONE);
     }
 
     /** Runs {@code step}, retrying rate-limit failures; {@code what} names it in logs. */

@@ -18,7 +18,16 @@ import java.util.function.Supplier;
 public final class Rpc {
     private Rpc() {}
 
+    /**
+     * Runs {@code body} and answers with its result or failure. The body sees the call's gRPC deadline as
+     * {@link CallDeadline#current()} (for time budgets such as a command's timeout); the caller's cancellation
+     * does not interrupt it (see {@link #bounded} for that).
+     */
     public static <T> void unary(StreamObserver<T> observer, Supplier<T> body) {
+        answer(observer, () -> CallDeadline.within(fromContext(Context.current()), body));
+    }
+
+    private static <T> void answer(StreamObserver<T> observer, Supplier<T> body) {
         T result;
         try {
             result = body.get();
@@ -38,16 +47,22 @@ public final class Rpc {
     public static <T> void bounded(StreamObserver<T> observer, Supplier<T> body) {
         Context context = Context.current();
         Deadline deadline = context.getDeadline();
-        CallDeadline call = CallDeadline.after(deadline == null ? null
-                : Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+        CallDeadline call = fromContext(context);
         Context.CancellationListener listener = c -> call.cancel(deadline != null && deadline.isExpired()
                 ? CallDeadline.Stop.DEADLINE : CallDeadline.Stop.CANCELLED);
         context.addListener(listener, Runnable::run);
         try {
-            unary(observer, () -> CallDeadline.within(call, body));
+            answer(observer, () -> CallDeadline.within(call, body));
         } finally {
             context.removeListener(listener);
         }
+    }
+
+    /** A token with the deadline of the gRPC {@code context} (none when it has none). */
+    private static CallDeadline fromContext(Context context) {
+        Deadline deadline = context.getDeadline();
+        return CallDeadline.after(deadline == null ? null
+                : Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
     }
 
     /** The status a failure is answered with. */

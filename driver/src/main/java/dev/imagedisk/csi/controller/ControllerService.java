@@ -207,7 +207,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             DiskRef disk = volume(id);
             InstanceRef node = NodeId.parse(nodeId).map(InstanceRef::of)
                     .orElseThrow(() -> notFound("node %s does not exist", nodeId));
-            boolean readOnly = request.getReadonly() || AccessPolicy.readOnly(request.getVolumeCapability());
+            boolean readOnly = AccessPolicy.readOnly(request.getVolumeCapability(), request.getReadonly());
             try (InFlight.Lease lease = inFlight.acquire(id, "ControllerPublishVolume")) {
                 Map<String, String> context = attacher.publish(disk, node, readOnly);
                 return ControllerPublishVolumeResponse.newBuilder().putAllPublishContext(context).build();

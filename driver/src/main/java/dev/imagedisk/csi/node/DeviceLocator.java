@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * The block device of an attached disk, named by the {@value Keys#PUBLISH_DEVICE_NAME} entry of the publish
  * context (the Compute Engine device name the controller attached the disk with; the node finds
- * {@code google-<value>} under the device directory); waits up to {@code --device-wait} (and never past the call's deadline) for udev to make it.
+ * {@code google-<value>} under the device directory); waits up to {@code --device-wait} (and never past the
+ * call's deadline) for udev to make it.
  */
 public final class DeviceLocator {
     private final DeviceFinder finder;

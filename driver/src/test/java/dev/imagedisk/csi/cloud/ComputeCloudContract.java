@@ -22,7 +22,7 @@ public abstract class ComputeCloudContract {
     protected static final String OTHER_ZONE = "us-central1-b";
     protected static final Map<String, String> MANAGED = Map.of("imagedisk-csi", "managed");
 
-    /** The cloud under test, with image {@code img} (10 GB, family {@code fam}) and instances {@code vm1}, {@code vm2}. */
+    /** The cloud under test, with image {@code img} (10 GB, family {@code fam}), instances {@code vm1}, {@code vm2}. */
     protected abstract ComputeCloud cloud();
 
     /** Adds a READY image, the newest of its family. */
@@ -155,7 +155,8 @@ public abstract class ComputeCloudContract {
         assertEquals(10, img.diskSizeGb());
         assertEquals("fam", img.family());
         assertTrue(img.ready() && img.usable());
-        assertEquals(ImageRef.image(P, "img"), cloud().getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().ref());
+        assertEquals(ImageRef.image(P, "img"),
+                cloud().getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().ref());
         addImage("img-2", "fam", 20);
         assertEquals(ImageRef.image(P, "img-2"),
                 cloud().getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().ref(), "the newest");

@@ -40,6 +40,8 @@ class AccessPolicyTest {
         }
         assertEquals(readOnly, AccessPolicy.readOnly(mode));
         assertEquals(readOnly, AccessPolicy.readOnly(cap(mode, true)));
+        assertEquals(readOnly, AccessPolicy.readOnly(cap(mode, false), false));
+        assertTrue(AccessPolicy.readOnly(cap(mode, false), true), "the readonly flag makes any publish read-only");
         assertEquals(singleTarget, AccessPolicy.singleTarget(mode));
     }
 

@@ -28,14 +28,17 @@ class IdsTest {
 
     /** Malformed ids: every one names no volume (and no node, as the same parser reads both). */
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "fake-vol-id", "projects/x/zones/y/disks/../../../a", "projects/x/zones/y/disks/..",
+    @ValueSource(strings = {"", " ", "fake-vol-id", "projects/x/zones/y/disks/../../../a",
+            "projects/x/zones/y/disks/..",
             "projects/p/zones/z/disks/", "projects//zones/z/disks/d", "projects/p/zones//disks/d",
             "projects/p/zones/z/disks/A", "projects/P/zones/z/disks/d", "projects/p/zones/Z/disks/d",
             "projects/p/zones/z/instances/i", "projects/p/zones/z/disks/d/extra", "projects/p/zones/z/disks/d/",
             "/projects/p/zones/z/disks/d", "projects/p/zones/z/disks", "projects/p/regions/r/disks/d",
             "https://www.googleapis.com/compute/v1/projects/p/zones/z/disks/d", "projects/p/zones/z/disks/d ",
             "projects/p/zones/z/disks/-d", "projects/p/zones/z/disks/d_1", "projects/p/zones/z/disks/d%2F..",
-            "PROJECTS/p/zones/z/disks/d", "projects/p/zones/z/disks/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+            "PROJECTS/p/zones/z/disks/d",
+            // 64 characters
+            "projects/p/zones/z/disks/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
     void malformedVolumeIds(String id) {
         assertEquals(Optional.empty(), VolumeId.parse(id), id);
         assertEquals(Optional.empty(), ZonalPath.parse(id, "disks"), id);

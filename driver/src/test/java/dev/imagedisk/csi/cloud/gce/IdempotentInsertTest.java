@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.cloud.compute.v1.Errors;
 import com.google.cloud.compute.v1.Operation;
 import dev.imagedisk.csi.cloud.Backoff;
+import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.RequestIds;
 import dev.imagedisk.csi.cloud.Retrier;
@@ -34,7 +35,8 @@ class IdempotentInsertTest {
     private boolean gone;
 
     private final IdempotentInsert insert = new IdempotentInsert(Clock.fixed(NOW, ZoneOffset.UTC),
-            new Retrier(new Backoff(3, Duration.ofMillis(100), Duration.ofMillis(100), () -> 1.0), backoffs::add));
+            new Retrier(new Backoff(3, Duration.ofMillis(100), Duration.ofMillis(100), () -> 1.0), backoffs::add,
+                    CloudCallObserver.NONE));
 
     private static Operation op(String name, Operation.Status status, Duration before, String errorCode) {
         Operation.Builder b = Operation.newBuilder().setName(name).setStatus(status)
@@ -139,7 +141,8 @@ class IdempotentInsertTest {
     @Test
     void spentRequestIdsAreSkippedABoundedNumberOfTimes() {
         for (int i = 0; i <= IdempotentInsert.MAX_SPENT; i++) {
-            answers.add(op("op-failed-" + i, Operation.Status.DONE, Duration.ofHours(1), "ZONE_RESOURCE_POOL_EXHAUSTED"));
+            answers.add(op("op-failed-" + i, Operation.Status.DONE, Duration.ofHours(1),
+                    "ZONE_RESOURCE_POOL_EXHAUSTED"));
         }
         CloudException e = assertThrows(CloudException.class, this::run);
         assertEquals(CloudException.Kind.UNAVAILABLE, e.kind());
