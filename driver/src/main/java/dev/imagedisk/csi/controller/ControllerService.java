@@ -158,7 +158,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             SnapshotParameters params = SnapshotParameters.parse(request.getParametersMap());
             VolumeId source = VolumeId.parse(sourceId)
                     .orElseThrow(() -> notFound("source volume %s does not exist (source_volume_id)", sourceId));
-            try (InFlight.Lease lease = inFlight.acquire("snapshot:" + name, "CreateSnapshot")) {
+            // keyed by the image path, as DeleteSnapshot is: a create and a delete of one snapshot do not overlap
+            String imagePath = ImageId.image(project, GceNames.derive(name)).path();
+            try (InFlight.Lease lease = inFlight.acquire(imagePath, "CreateSnapshot")) {
                 return CreateSnapshotResponse.newBuilder()
                         .setSnapshot(snapshotter.create(new Snapshotter.CreateRequest(name, source, params)))
                         .build();
@@ -170,7 +172,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> observer) {
         Rpc.bounded(observer, () -> {
             String id = require(request.getSnapshotId(), "snapshot_id");
-            try (InFlight.Lease lease = inFlight.acquire("snapshot-id:" + id, "DeleteSnapshot")) {
+            try (InFlight.Lease lease = inFlight.acquire(id, "DeleteSnapshot")) {
                 snapshotter.delete(id);
             }
             return DeleteSnapshotResponse.getDefaultInstance();

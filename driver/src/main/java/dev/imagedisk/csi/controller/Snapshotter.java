@@ -134,7 +134,7 @@ public final class Snapshotter {
 
     /**
      * ListSnapshots: the one image {@code snapshotId} names (any image, made by this driver or not, or a family's
-     * current image), else this driver's images, of {@code sourceVolumeId} when given. Pages are in snapshot id
+     * current image), else this driver's images; when {@code sourceVolumeId} is given too, only those made from it. Pages are in snapshot id
      * order and a {@code next_token} is the id of the first snapshot of the next page.
      */
     public ListSnapshotsResponse list(String snapshotId, String sourceVolumeId, int maxEntries, String startingToken) {
@@ -146,17 +146,19 @@ public final class Snapshotter {
             throw aborted("starting_token \"%s\" is not a token this driver issued", start);
         }
         List<Snapshot> all = new ArrayList<>();
-        if (!snapshotId.isEmpty()) {
-            find(snapshotId).ifPresent(i -> all.add(snapshot(i, snapshotId)));
-        } else {
-            Optional<DiskRef> source = Optional.empty();
-            if (!sourceVolumeId.isEmpty()) {
-                Optional<VolumeId> v = VolumeId.parse(sourceVolumeId);
-                if (v.isEmpty()) {
-                    return ListSnapshotsResponse.getDefaultInstance();
-                }
-                source = Optional.of(disk(v.get()));
+        Optional<DiskRef> source = Optional.empty();
+        if (!sourceVolumeId.isEmpty()) {
+            Optional<VolumeId> v = VolumeId.parse(sourceVolumeId);
+            if (v.isEmpty()) {
+                return ListSnapshotsResponse.getDefaultInstance();
             }
+            source = Optional.of(disk(v.get()));
+        }
+        if (!snapshotId.isEmpty()) {
+            Optional<DiskRef> of = source;
+            find(snapshotId).filter(i -> of.isEmpty() || of.get().equals(i.sourceDisk()))
+                    .ifPresent(i -> all.add(snapshot(i, snapshotId)));
+        } else {
             for (Image i : cloud.listImages(project, Map.of(Keys.MANAGED_LABEL_KEY,
                     Keys.MANAGED_LABEL_VALUE))) {
                 if (source.isEmpty() || source.get().equals(i.sourceDisk())) {

@@ -155,6 +155,11 @@ class SnapshotLogicTest {
         assertEquals(List.of("snap-0", "snap-1", "snap-2", "snap-3"), seen, "the driver's images only, in order");
         assertEquals(3, list(ListSnapshotsRequest.newBuilder().setSourceVolumeId(a).build()).getEntriesCount());
         assertEquals(0, list(ListSnapshotsRequest.newBuilder().setSourceVolumeId("nope").build()).getEntriesCount());
+        String snap0 = "projects/" + PROJECT + "/global/images/snap-0";
+        assertEquals(1, list(ListSnapshotsRequest.newBuilder().setSnapshotId(snap0).setSourceVolumeId(b).build())
+                .getEntriesCount(), "both filters, and both match");
+        assertEquals(0, list(ListSnapshotsRequest.newBuilder().setSnapshotId(snap0).setSourceVolumeId(a).build())
+                .getEntriesCount(), "both filters: the snapshot is of another volume");
         var golden = list(ListSnapshotsRequest.newBuilder()
                 .setSnapshotId("projects/" + PROJECT + "/global/images/" + IMAGE).build());
         assertEquals(1, golden.getEntriesCount());
