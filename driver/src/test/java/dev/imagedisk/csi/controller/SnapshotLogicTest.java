@@ -213,6 +213,28 @@ class SnapshotLogicTest {
     }
 
     @Test
+    void descriptionsFitComputeEnginesLimit() {
+        String huge = "x".repeat(5000);
+        var v = createVolume(create("pvc-desc").putParameters("csi.storage.k8s.io/pvc/name", huge)
+                .putParameters("csi.storage.k8s.io/pvc/namespace", huge).build()).value().getVolume();
+        String disk = f.cloud.getDisk(new dev.imagedisk.csi.cloud.DiskRef(PROJECT, ZONE, "pvc-desc")).orElseThrow()
+                .description();
+        assertTrue(disk.length() <= GceNames.MAX_DESCRIPTION_LENGTH, disk.length() + " characters");
+        assertEquals("pvc-desc", DiskDescription.requestName(disk));
+        String name = "n".repeat(128);
+        var s = snapshot(name, v.getVolumeId(), Map.of(
+                "csi.storage.k8s.io/volumesnapshot/name", "s".repeat(253),
+                "csi.storage.k8s.io/volumesnapshot/namespace", "n".repeat(253),
+                "csi.storage.k8s.io/volumesnapshotcontent/name", "c".repeat(253))).value().getSnapshot();
+        String image = f.cloud.getImage(ImageRef.image(PROJECT, s.getSnapshotId().substring(
+                s.getSnapshotId().lastIndexOf('/') + 1))).orElseThrow().description();
+        assertTrue(image.length() <= GceNames.MAX_DESCRIPTION_LENGTH, image.length() + " characters");
+        assertTrue(image.contains("s".repeat(253)), "the VolumeSnapshot's name is recorded");
+        assertEquals(Code.INVALID_ARGUMENT, snapshot("snap-long-meta", v.getVolumeId(), Map.of(
+                "csi.storage.k8s.io/volumesnapshot/name", "s".repeat(254))).code(), "not a Kubernetes name");
+    }
+
+    @Test
     void namesOverCsis128BytesAreRefused() {
         String v = newVolume("pvc-n");
         assertEquals(Code.INVALID_ARGUMENT, snapshot("é".repeat(65), v, Map.of()).code(), "130 bytes");
