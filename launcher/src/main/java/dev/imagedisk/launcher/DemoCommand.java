@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code imagedisk demo}: starts the local stack and scales a Stable Diffusion StatefulSet to N replicas, each
- * with its own disk from the runtime-lib image, checks them, scales back to zero and checks nothing is left.
+ * with its own disk from the runtime-lib image, checks them, runs the runtime update loop ({@link UpdateLoop}: a
+ * file written on replica 0, a snapshot of it into the image family, one more replica from the family that must
+ * see the file), scales back to zero and checks nothing is left.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Scale a StatefulSet of N replicas, each with its own disk from the runtime-lib image, on"
@@ -89,11 +91,14 @@ public final class DemoCommand implements Callable<Integer> {
                     + local.emulator().baseUrl());
             ScaleOut scale = new ScaleOut(client.channel(), local.nodeId(), local.options().zone(),
                     local.imageParameter(layout()), sizeBytes, replicas, local.kubeletDir(), timings, out);
+            UpdateLoop update = new UpdateLoop(client.channel(), local.options().project(), SampleImage.FAMILY,
+                    timings, out);
             out.println("scaling up to " + replicas + " replicas...");
             try {
                 scale.scaleUp(SampleImage.files());
                 out.println("all " + replicas + " replicas ready: each shows the image's files, is writable and has "
                         + sizeGib + " GiB");
+                update.run(scale, SampleImage.files());
                 if (keep) {
                     waitForStop(out, scale);
                 }
@@ -102,6 +107,9 @@ public final class DemoCommand implements Callable<Integer> {
                 scale.scaleDown();
             }
             List<String> problems = leftovers(local, scale);
+            if (!update.cleanUp()) {
+                problems.add("the snapshot's image");
+            }
             if (!problems.isEmpty()) {
                 problems.forEach(p -> out.println("LEFT BEHIND: " + p));
                 throw new IllegalStateException(problems.size() + " things left behind after scale-down");

@@ -204,7 +204,7 @@ class CreateVolumeTest {
         e = assertThrows(StatusRuntimeException.class, () -> f.stub().createVolume(create("snap")
                 .setVolumeContentSource(csi.v1.VolumeContentSource.newBuilder().setSnapshot(
                         csi.v1.VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId("s"))).build()));
-        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), "a snapshot id that is no image names nothing");
         e = assertThrows(StatusRuntimeException.class, () -> f.stub().createVolume(create("").build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         // read-only many and block single-node are fine
