@@ -282,7 +282,7 @@ public record StorageClassParameters(
     /** These parameters with {@code image} replaced: a volume's snapshot source wins over the StorageClass. */
     public StorageClassParameters withImage(ImageRef source) {
         return new StorageClassParameters(source, type, labels, kmsKey, provisionedIops, provisionedThroughput,
-                pvcName, pvcNamespace, pvName);
+                pvcName, pvcNamespace, pvName, partition);
     }
 
     /** The labels the disk gets: the user's plus the driver's own. */
