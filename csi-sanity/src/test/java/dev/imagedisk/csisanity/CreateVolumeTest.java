@@ -132,17 +132,18 @@ class CreateVolumeTest extends SanityTest {
         // upstream creates volumes without capacity_range in "volume lifecycle", "ControllerPublishVolume
         // should fail when the node does not exist" and "... already published but is incompatible"
         Volume v = res.createVolume(res.createRequest("nocap").clearCapacityRange().build()).getVolume();
-        assertTrue(v.getCapacityBytes() == 0 || v.getCapacityBytes() >= Csi.SIZE, "capacity_bytes "
-                + v.getCapacityBytes() + " is below pd-balanced's minimum of 10 GiB (0 would mean unknown)");
+        assertTrue(v.getCapacityBytes() == 0 || v.getCapacityBytes() >= Csi.GIB, "capacity_bytes "
+                + v.getCapacityBytes() + " is below the image's size of at least 1 GiB (0 would mean unknown)");
         assertFalse(v.getVolumeId().isEmpty(), "volume_id is REQUIRED");
     }
 
     @Test
-    @DisplayName("a capacity range the disk type cannot meet (limit 1 GiB for pd-balanced): OUT_OF_RANGE")
+    @DisplayName("a capacity range the disk type cannot meet (limit 1 GiB for hyperdisk-balanced): OUT_OF_RANGE")
     void capacityBelowTypeMinimum() {
-        assertCode(Status.Code.OUT_OF_RANGE, () -> res.createVolume(res.createRequest("tiny").setCapacityRange(
+        assertCode(Status.Code.OUT_OF_RANGE, () -> res.createVolume(res.createRequest("tiny")
+                .putParameters("type", "hyperdisk-balanced").setCapacityRange(
                 CapacityRange.newBuilder().setRequiredBytes(Csi.GIB).setLimitBytes(Csi.GIB)).build()),
-                "CreateVolume of at most 1 GiB of pd-balanced (minimum 10 GiB)");
+                "CreateVolume of at most 1 GiB of hyperdisk-balanced (minimum 4 GB)");
     }
 
     @Test

@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Csi implements AutoCloseable {
     static final String TOPOLOGY_KEY = "topology.imagedisk.csi.dev/zone";
     static final long GIB = 1L << 30;
-    /** pd-balanced's minimum size; sparse files, so cheap. */
+    /** The volume size the suite asks for; sparse files, so cheap. */
     static final long SIZE = 10 * GIB;
     static final long EXPANDED_SIZE = 20 * GIB;
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(90);

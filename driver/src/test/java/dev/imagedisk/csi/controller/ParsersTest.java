@@ -111,12 +111,13 @@ class ParsersTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> VolumeSize.forCreate(
                 CapacityRange.newBuilder().setRequiredBytes(-1).build(), 10, "pd-balanced")));
         // raised to the type's minimum, within the limit; OUT_OF_RANGE when the limit is below it
-        assertEquals(10, VolumeSize.forCreate(null, 1, "pd-balanced"));
-        assertEquals(10, VolumeSize.forCreate(CapacityRange.newBuilder().setRequiredBytes(GIB).build(), 1, "pd-ssd"));
+        assertEquals(1, VolumeSize.forCreate(null, 1, "pd-balanced"));
+        assertEquals(1, VolumeSize.forCreate(CapacityRange.newBuilder().setRequiredBytes(GIB).build(), 1, "pd-ssd"));
+        assertEquals(500, VolumeSize.forCreate(null, 1, "pd-extreme"));
         assertEquals(4, VolumeSize.forCreate(null, 1, "hyperdisk-balanced"));
         assertEquals(1, VolumeSize.forCreate(null, 1, "some-new-type"));
         assertEquals(Status.Code.OUT_OF_RANGE, code(() -> VolumeSize.forCreate(
-                CapacityRange.newBuilder().setRequiredBytes(GIB).setLimitBytes(GIB).build(), 1, "pd-balanced")));
+                CapacityRange.newBuilder().setRequiredBytes(GIB).setLimitBytes(GIB).build(), 1, "hyperdisk-balanced")));
         assertTrue(VolumeSize.fits(null, 12, 10));
         assertTrue(!VolumeSize.fits(CapacityRange.newBuilder().setRequiredBytes(20 * GIB).build(), 12, 10));
         assertTrue(!VolumeSize.fits(CapacityRange.newBuilder().setLimitBytes(11 * GIB).build(), 12, 10));
