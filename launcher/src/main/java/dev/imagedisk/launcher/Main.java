@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = PluginCommand.VersionProvider.class,
         description = "imagedisk-csi: per-pod disks created from a Compute Engine disk image.",
         subcommands = {PluginCommand.class, EmulatorCommand.class, ServeCommand.class, DemoCommand.class,
+            dev.imagedisk.launcher.archive.ArchiveCommand.class,
             dev.imagedisk.launcher.bench.BenchCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,5 +1,6 @@
 package dev.imagedisk.launcher.bench;
 
+import dev.imagedisk.launcher.archive.ManifestJvm;
 import csi.v1.ControllerGrpc;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.gce.emulator.GceEmulator;

@@ -4,7 +4,8 @@ import csi.v1.IdentityGrpc;
 import csi.v1.ProbeRequest;
 import csi.v1.ProbeResponse;
 import dev.imagedisk.csi.server.CsiChannels;
-import dev.imagedisk.launcher.Main;
+import dev.imagedisk.launcher.archive.JavaRuntime;
+import dev.imagedisk.launcher.archive.StartupArchive;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,12 +42,14 @@ final class ChildJvm implements AutoCloseable {
      */
     static ChildJvm start(List<String> toolOptions, List<String> jvmArgs, List<String> pluginArgs, Path log)
             throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmArgs);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Main.class.getName());
+        return start(JavaRuntime.current(), toolOptions, jvmArgs, pluginArgs, log);
+    }
+
+    /** As {@link #start(List, List, List, Path)}, on the Java runtime {@code runtime}. */
+    static ChildJvm start(JavaRuntime runtime, List<String> toolOptions, List<String> jvmArgs,
+            List<String> pluginArgs, Path log) throws IOException {
+        // launched as the archive's training run is, or the archive would not map
+        List<String> cmd = new ArrayList<>(StartupArchive.javaCommand(runtime, jvmArgs));
         cmd.add("plugin");
         cmd.addAll(pluginArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

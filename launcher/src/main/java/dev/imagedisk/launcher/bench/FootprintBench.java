@@ -1,5 +1,9 @@
 package dev.imagedisk.launcher.bench;
 
+import dev.imagedisk.csi.Mode;
+import dev.imagedisk.launcher.archive.JavaRuntime;
+import dev.imagedisk.launcher.archive.ManifestJvm;
+import dev.imagedisk.launcher.archive.StartupArchive;
 import csi.v1.NodeGetInfoRequest;
 import csi.v1.NodeGrpc;
 import csi.v1.NodeStageVolumeRequest;
@@ -26,6 +30,7 @@ final class FootprintBench {
     private final PrintStream out;
     private final Path dir;
     private final boolean root;
+    private JavaRuntime runtime = JavaRuntime.current();
 
     FootprintBench(Report report, PrintStream out, Path dir, boolean root) {
         this.report = report;
@@ -42,23 +47,27 @@ final class FootprintBench {
         int starts = quick ? 1 : 5;
         int cycles = quick ? 10 : 100;
         ManifestJvm jvm = ManifestJvm.node();
+        ImageRuntime image = ImageRuntime.find();
+        runtime = image.runtime();
         Path work = Files.createDirectories(dir.resolve("b4"));
-        out.printf("  B4: node plugin, %s; %d starts per option set, %d stage/unstage cycles%n", jvm.describe(),
-                starts, cycles);
-        Path archive = work.resolve("node-plugin.jsa");
+        out.printf("  B4: node plugin, %s; on %s; %d starts per option set, %d stage/unstage cycles%n",
+                jvm.describe(), image.note(), starts, cycles);
+        report.note("B4 runtime: " + image.note());
+        Path archive = work.resolve("node-plugin." + (runtime.archiveKind() == StartupArchive.Kind.AOT ? "aot" : "jsa"));
         long archiveNanos = createArchive(jvm, archive, work);
+        String kind = runtime.archiveKind() == StartupArchive.Kind.AOT ? "AOT cache" : "AppCDS archive";
         List<Variant> variants = new ArrayList<>();
-        boolean haveArchive = archive != null && Files.exists(archive);
+        boolean haveArchive = archiveNanos > 0;
+        List<String> mapArchive = haveArchive ? List.of(runtime.archiveKind().useOption(archive)) : List.of();
         if (jvm.usesSharedArchive() && haveArchive) {
             // the manifest maps the image's archive: measured with the one made here the same way
-            variants.add(new Variant("manifest options (with an AppCDS archive, as in the image)",
-                    jvm.options(), List.of("-XX:SharedArchiveFile=" + archive)));
-            variants.add(new Variant("manifest options without the AppCDS archive", jvm.options(), List.of()));
+            variants.add(new Variant("manifest options (with the node " + kind + ", as in the image)",
+                    jvm.options(), mapArchive));
+            variants.add(new Variant("manifest options without the " + kind, jvm.options(), List.of()));
         } else {
             variants.add(new Variant("manifest options", jvm.options(), List.of()));
             if (haveArchive) {
-                variants.add(new Variant("manifest options + AppCDS archive", jvm.options(),
-                        List.of("-XX:SharedArchiveFile=" + archive)));
+                variants.add(new Variant("manifest options + node " + kind, jvm.options(), mapArchive));
             }
         }
         variants.add(new Variant("JVM defaults (only -XX:MaxRAM)", List.of("-XX:MaxRAM=" + jvm.memoryLimitBytes()),
@@ -69,10 +78,10 @@ final class FootprintBench {
             for (int i = 0; i < starts; i++) {
                 Path sock = work.resolve("probe.sock");
                 Files.deleteIfExists(sock);
-                try (ChildJvm child = ChildJvm.start(v.toolOptions(), v.jvmArgs(), nodeArgs(sock, work, work),
-                        work.resolve("node-" + i + ".log"))) {
+                try (ChildJvm child = ChildJvm.start(runtime, v.toolOptions(), v.jvmArgs(), nodeArgs(sock, work,
+                        work), work.resolve("node-" + i + ".log"))) {
                     probe.add(child.awaitProbe(sock, 30_000) / 1e6);
-                    Thread.sleep(quick ? 300 : 1000);
+                    Thread.sleep(quick ? 300 : 2000);
                     rss.add(child.status("VmRSS") / 1024.0);
                 }
             }
@@ -84,10 +93,10 @@ final class FootprintBench {
                     : Verdict.INFO, "median of " + starts));
             report.add(new Report.Row("B4", "resident memory after start: " + v.name(), "MiB", rssMedian,
                     Stats.of(rss), null, main ? "≤ 64 MiB" : "", main ? report.atMost(rssMedian, 64)
-                    : Verdict.INFO, "VmRSS " + (quick ? "0.3" : "1") + " s after the first ready Probe, median of " + starts));
+                    : Verdict.INFO, "VmRSS " + (quick ? "0.3" : "2") + " s after the first ready Probe, median of " + starts));
         }
         if (archiveNanos > 0) {
-            report.value("B4", "AppCDS archive creation (one run with -XX:ArchiveClassesAtExit)", "ms",
+            report.value("B4", "node " + kind + " creation (imagedisk archive --mode node)", "ms",
                     archiveNanos / 1e6, null, "", Verdict.INFO, "size " + Report.fmt(Files.size(archive) / 1048576.0)
                             + " MiB");
         }
@@ -95,33 +104,18 @@ final class FootprintBench {
             report.skipped("B4", "resident memory after " + cycles + " stage/unstage cycles",
                     "needs root (loop devices, mounts)");
         } else {
-            cycles(jvm, cycles, work, jvm.usesSharedArchive() && haveArchive
-                    ? List.of("-XX:SharedArchiveFile=" + archive) : List.of());
+            cycles(jvm, cycles, work, jvm.usesSharedArchive() ? mapArchive : List.of());
         }
     }
 
-    /** Runs the plugin once with -XX:ArchiveClassesAtExit, serving a few calls; returns how long it took. */
+    /** Makes the node archive as the image build does (StartupArchive); returns how long it took, 0 on failure. */
     private long createArchive(ManifestJvm jvm, Path archive, Path work) throws Exception {
-        Files.deleteIfExists(archive);
-        Path sock = work.resolve("cds.sock");
-        Files.deleteIfExists(sock);
-        long t0 = System.nanoTime();
-        ChildJvm child = ChildJvm.start(jvm.options(), List.of("-XX:ArchiveClassesAtExit=" + archive),
-                nodeArgs(sock, work, work), work.resolve("cds.log"));
         try {
-            child.awaitProbe(sock, 60_000);
-            try (CsiChannels.Client c = CsiChannels.connect(sock)) {
-                NodeGrpc.newBlockingStub(c.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
-            }
-            int code = child.stop(60);
-            if (code != 0 || !Files.exists(archive)) {
-                report.note("B4: the AppCDS archive was not written (exit " + code + "); see " + child.log);
-                return 0;
-            }
-            return System.nanoTime() - t0;
-        } finally {
-            child.close();
+            return StartupArchive.create(runtime, Mode.node, archive, jvm.options(), List.of(), work.resolve("archive.log"))
+                    .nanos();
+        } catch (IOException e) {
+            report.note("B4: the start-up archive was not written: " + e.getMessage());
+            return 0;
         }
     }
 
@@ -131,7 +125,7 @@ final class FootprintBench {
             Path loop = lab.disk(image, "cycle", 1);
             Path sock = work.resolve("cycle.sock");
             Files.deleteIfExists(sock);
-            try (ChildJvm child = ChildJvm.start(jvm.options(), jvmArgs, nodeArgs(sock, lab.kubeletDir,
+            try (ChildJvm child = ChildJvm.start(runtime, jvm.options(), jvmArgs, nodeArgs(sock, lab.kubeletDir,
                     lab.deviceDir), work.resolve("cycles.log"))) {
                 child.awaitProbe(sock, 30_000);
                 Thread.sleep(1000);

@@ -1,0 +1,189 @@
+package dev.imagedisk.launcher.archive;
+
+import dev.imagedisk.csi.Mode;
+import dev.imagedisk.launcher.Main;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The start-up archive of one plugin mode, made the one way the image build, {@code imagedisk archive} and the
+ * benchmarks make it: a training run of {@code plugin --self-test --mode MODE} (the plugin starts with the
+ * flags its container passes, answers the sidecars' first calls over its socket and exits) in a child JVM of
+ * the runtime that will map it, launched exactly as the container launches the plugin. On JDK 25 and later the run
+ * writes an AOT cache ({@code -XX:AOTCacheOutput}, mapped with {@code -XX:AOTCache=FILE}); before, a dynamic
+ * AppCDS archive ({@code -XX:ArchiveClassesAtExit}, mapped with {@code -XX:SharedArchiveFile=FILE}).
+ *
+ * <p>An archive only serves a JVM of the same build, the same class path and compatible options: the child
+ * gets the caller's {@code JAVA_TOOL_OPTIONS} (the manifest's, in the image build and the bench) unless told
+ * otherwise.
+ */
+public final class StartupArchive {
+    /** JDK feature release from which the AOT cache (JEP 483/514) replaces the dynamic CDS archive. */
+    static final int AOT_CACHE_FEATURE = 25;
+
+    private StartupArchive() {}
+
+    /** What kind of archive this JVM's runtime makes. */
+    public enum Kind {
+        CDS, AOT;
+
+        public static Kind of(int javaFeature) {
+            return javaFeature >= AOT_CACHE_FEATURE ? AOT : CDS;
+        }
+
+
+        /** The JVM option that writes the archive during a training run. */
+        public String createOption(Path out) {
+            return (this == AOT ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + out;
+        }
+
+        /** The JVM option that maps the archive at start. */
+        public String useOption(Path archive) {
+            return (this == AOT ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive;
+        }
+    }
+
+    /**
+     * The command prefix that starts {@code imagedisk} on this JVM's runtime and class path: {@code java -jar
+     * JAR} when this JVM runs from the launcher jar (as the image and ./imagedisk do), else {@code java -cp CP
+     * Main}. An archive is valid only for starts with the same class path, so the training run and the starts
+     * that map the archive both use this.
+     */
+    public static List<String> javaCommand(JavaRuntime runtime, List<String> jvmArgs) {
+        return javaCommand(runtime, System.getProperty("java.class.path"), jvmArgs);
+    }
+
+    /**
+     * As {@link #javaCommand(JavaRuntime, List)} with the class path {@code cp} (CDS takes jars only, no
+     * class directories).
+     */
+    public static List<String> javaCommand(JavaRuntime runtime, String cp, List<String> jvmArgs) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(runtime.java().toString());
+        cmd.addAll(jvmArgs);
+        if (cp.endsWith(".jar") && !cp.contains(File.pathSeparator)) {
+            cmd.add("-jar");
+            cmd.add(cp);
+        } else {
+            cmd.add("-cp");
+            cmd.add(cp);
+            cmd.add(Main.class.getName());
+        }
+        return cmd;
+    }
+
+    /**
+     * The plugin flags of the training run: the mode, a socket and directories under {@code work}, endpoints
+     * that answer nothing, and the logging and metrics flags the manifests pass (so their classes are in the
+     * archive).
+     */
+    static List<String> trainingArgs(Mode mode, Path work) {
+        List<String> a = new ArrayList<>(List.of("plugin", "--self-test", "--mode", mode.name(),
+                "--endpoint", "unix://" + work.resolve("csi.sock"), "--driver-name", "imagedisk.csi.dev",
+                "--log-format", "json", "--log-level", "warn", "--metrics-address", "127.0.0.1:0",
+                "--metadata-endpoint", "http://127.0.0.1:9"));
+        if (mode.controllerService()) {
+            a.addAll(List.of("--project", "archive", "--compute-endpoint", "http://127.0.0.1:9"));
+        }
+        if (mode.nodeService()) {
+            a.addAll(List.of("--node-id", "projects/archive/zones/archive-a/instances/archive",
+                    "--kubelet-dir", work.toString(), "--device-dir", work.toString()));
+        }
+        a.addAll(List.of("--zone", "archive-a"));
+        return a;
+    }
+
+    /** What a training run made. */
+    public record Result(Kind kind, Path file, long bytes, long nanos, String useOption) {}
+
+    /**
+     * Runs the training run and writes the archive to {@code out} (replacing it).
+     *
+     * @param runtime the Java runtime that will map the archive (an archive serves only its own build)
+     * @param toolOptions the child's JAVA_TOOL_OPTIONS; null to inherit this process's
+     * @param log where the child's output goes
+     * @throws IOException when the run fails or writes no archive (the message holds the end of its output)
+     */
+    public static Result create(JavaRuntime runtime, Mode mode, Path out, List<String> toolOptions,
+            List<String> extraJvmArgs, Path log) throws IOException, InterruptedException {
+        return create(runtime, System.getProperty("java.class.path"), mode, out, toolOptions, extraJvmArgs, log);
+    }
+
+    /** As {@link #create(JavaRuntime, Mode, Path, List, List, Path)}, for starts with the class path {@code cp}. */
+    public static Result create(JavaRuntime runtime, String cp, Mode mode, Path out, List<String> toolOptions,
+            List<String> extraJvmArgs, Path log) throws IOException, InterruptedException {
+        Kind kind = runtime.archiveKind();
+        Path file = out.toAbsolutePath();
+        Files.createDirectories(file.getParent());
+        Files.deleteIfExists(file);
+        Path work = Files.createTempDirectory("imagedisk-archive-");
+        try {
+            List<String> jvmArgs = new ArrayList<>(extraJvmArgs);
+            jvmArgs.add(kind.createOption(file));
+            jvmArgs.add(kind == Kind.AOT ? "-Xlog:aot=error,cds=error" : "-Xlog:cds=error");
+            List<String> cmd = javaCommand(runtime, cp, jvmArgs);
+            cmd.addAll(trainingArgs(mode, work));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            pb.environment().remove("JDK_JAVA_OPTIONS");
+            pb.environment().remove("_JAVA_OPTIONS");
+            if (toolOptions != null) {
+                List<String> opts = new ArrayList<>(toolOptions);
+                opts.removeIf(o -> o.startsWith("-XX:SharedArchiveFile=") || o.startsWith("-XX:AOTCache="));
+                if (opts.isEmpty()) {
+                    pb.environment().remove("JAVA_TOOL_OPTIONS");
+                } else {
+                    pb.environment().put("JAVA_TOOL_OPTIONS", String.join(" ", opts));
+                }
+            } else {
+                String inherited = pb.environment().get("JAVA_TOOL_OPTIONS");
+                if (inherited != null) {
+                    // an archive is not made while another one is mapped
+                    pb.environment().put("JAVA_TOOL_OPTIONS", inherited.replaceAll(
+                            "-XX:(SharedArchiveFile|AOTCache)=\\S+", "").trim());
+                }
+            }
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+                throw new IOException("the training run did not end within 5 minutes; see " + log);
+            }
+            long nanos = System.nanoTime() - t0;
+            if (p.exitValue() != 0 || !Files.isRegularFile(file) || Files.size(file) == 0) {
+                throw new IOException("the training run (" + String.join(" ", cmd) + ") exited " + p.exitValue()
+                        + " and wrote " + (Files.isRegularFile(file) ? Files.size(file) + " bytes" : "no archive")
+                        + "; end of its output:\n" + tail(log));
+            }
+            return new Result(kind, file, Files.size(file), nanos, kind.useOption(file));
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a temp dir
+        }
+    }
+}
