@@ -14,6 +14,7 @@ import dev.imagedisk.csi.exec.Executables;
 import dev.imagedisk.csi.metadata.MetadataClient;
 import dev.imagedisk.csi.metrics.DriverMetrics;
 import dev.imagedisk.csi.mount.StatFilesystemStats;
+import dev.imagedisk.csi.mount.StatvfsFilesystemStats;
 import dev.imagedisk.csi.mount.ToolFilesystemResizer;
 import dev.imagedisk.csi.mount.SyscallMounter;
 import dev.imagedisk.csi.mount.UtilLinuxMounter;
@@ -50,8 +51,8 @@ public final class NodeModule {
         Stager stager = new Stager(locator, planner, devices, formatter, new E2fsckChecker(runner), mounter, resizer,
                 directories);
         Publisher publisher = new Publisher(locator, mounter, directories);
-        VolumeStatsReader stats = new VolumeStatsReader(mounter, new StatFilesystemStats(runner), devices,
-                directories, volumeAtPath);
+        VolumeStatsReader stats = new VolumeStatsReader(mounter,
+                new StatvfsFilesystemStats(new StatFilesystemStats(runner)), devices, directories, volumeAtPath);
         Expander expander = new Expander(mounter, devices, resizer, directories, volumeAtPath);
         NodeIdentity identity = new NodeIdentity(options.nodeId, cloud.zone, options.maxVolumesPerNode,
                 new MetadataClient(cloud.metadataEndpoint, Duration.ofSeconds(2)));
