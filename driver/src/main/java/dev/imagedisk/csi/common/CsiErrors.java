@@ -1,58 +1,56 @@
 package dev.imagedisk.csi.common;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-
 /**
- * Builds the gRPC errors that the CSI spec names. Every message should say which field or resource
- * failed and why; callers pass a format string and arguments.
+ * Builds the failures that the CSI spec names, as {@link CsiFailure}s (the RPC layer turns them into gRPC
+ * status). Every message should say which field or resource failed and why; callers pass a format string and
+ * arguments.
  */
 public final class CsiErrors {
     private CsiErrors() {}
 
-    public static StatusRuntimeException error(Status.Code code, String format, Object... args) {
+    public static CsiFailure error(CsiFailure.Code code, String format, Object... args) {
         String message = args.length == 0 ? format : String.format(format, args);
-        return Status.fromCode(code).withDescription(message).asRuntimeException();
+        return new CsiFailure(code, message);
     }
 
-    public static StatusRuntimeException invalidArgument(String format, Object... args) {
-        return error(Status.Code.INVALID_ARGUMENT, format, args);
+    public static CsiFailure invalidArgument(String format, Object... args) {
+        return error(CsiFailure.Code.INVALID_ARGUMENT, format, args);
     }
 
-    public static StatusRuntimeException notFound(String format, Object... args) {
-        return error(Status.Code.NOT_FOUND, format, args);
+    public static CsiFailure notFound(String format, Object... args) {
+        return error(CsiFailure.Code.NOT_FOUND, format, args);
     }
 
-    public static StatusRuntimeException alreadyExists(String format, Object... args) {
-        return error(Status.Code.ALREADY_EXISTS, format, args);
+    public static CsiFailure alreadyExists(String format, Object... args) {
+        return error(CsiFailure.Code.ALREADY_EXISTS, format, args);
     }
 
-    public static StatusRuntimeException failedPrecondition(String format, Object... args) {
-        return error(Status.Code.FAILED_PRECONDITION, format, args);
+    public static CsiFailure failedPrecondition(String format, Object... args) {
+        return error(CsiFailure.Code.FAILED_PRECONDITION, format, args);
     }
 
-    public static StatusRuntimeException aborted(String format, Object... args) {
-        return error(Status.Code.ABORTED, format, args);
+    public static CsiFailure aborted(String format, Object... args) {
+        return error(CsiFailure.Code.ABORTED, format, args);
     }
 
-    public static StatusRuntimeException outOfRange(String format, Object... args) {
-        return error(Status.Code.OUT_OF_RANGE, format, args);
+    public static CsiFailure outOfRange(String format, Object... args) {
+        return error(CsiFailure.Code.OUT_OF_RANGE, format, args);
     }
 
-    public static StatusRuntimeException resourceExhausted(String format, Object... args) {
-        return error(Status.Code.RESOURCE_EXHAUSTED, format, args);
+    public static CsiFailure resourceExhausted(String format, Object... args) {
+        return error(CsiFailure.Code.RESOURCE_EXHAUSTED, format, args);
     }
 
-    public static StatusRuntimeException unavailable(String format, Object... args) {
-        return error(Status.Code.UNAVAILABLE, format, args);
+    public static CsiFailure unavailable(String format, Object... args) {
+        return error(CsiFailure.Code.UNAVAILABLE, format, args);
     }
 
-    public static StatusRuntimeException deadlineExceeded(String format, Object... args) {
-        return error(Status.Code.DEADLINE_EXCEEDED, format, args);
+    public static CsiFailure deadlineExceeded(String format, Object... args) {
+        return error(CsiFailure.Code.DEADLINE_EXCEEDED, format, args);
     }
 
-    public static StatusRuntimeException internal(String format, Object... args) {
-        return error(Status.Code.INTERNAL, format, args);
+    public static CsiFailure internal(String format, Object... args) {
+        return error(CsiFailure.Code.INTERNAL, format, args);
     }
 
     /** Requires a non-blank string field, naming it in the error. */

@@ -13,7 +13,7 @@ import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.metadata.MetadataClient;
-import io.grpc.StatusRuntimeException;
+import dev.imagedisk.csi.common.CsiFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -71,8 +71,8 @@ public final class ControllerModule {
         if (o.defaultImage != null) {
             try {
                 StorageClassParameters.parse(Map.of(), project, o.defaultImage);
-            } catch (StatusRuntimeException e) {
-                throw new IllegalArgumentException("--default-image: " + e.getStatus().getDescription(), e);
+            } catch (CsiFailure e) {
+                throw new IllegalArgumentException("--default-image: " + e.getMessage(), e);
             }
         }
         ControllerService service = new ControllerService(project, o.defaultImage,

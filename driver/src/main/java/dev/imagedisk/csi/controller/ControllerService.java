@@ -26,19 +26,16 @@ import csi.v1.ListVolumesResponse;
 import csi.v1.ValidateVolumeCapabilitiesRequest;
 import csi.v1.ValidateVolumeCapabilitiesResponse;
 import csi.v1.VolumeCapability;
-import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.Disk;
 import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import dev.imagedisk.csi.common.CsiFailure;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The CSI Controller service: checks and translates requests, serialises calls per volume
@@ -71,7 +68,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
-        Rpc.unary(observer, cloud(() -> {
+        Rpc.unary(observer, () -> {
             String name = require(request.getName(), "name");
             AccessModes.require(request.getVolumeCapabilitiesList(), "volume_capabilities");
             if (request.hasVolumeContentSource()) {
@@ -88,12 +85,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                         request.getAccessibilityRequirements()));
                 return CreateVolumeResponse.newBuilder().setVolume(Volumes.volume(disk)).build();
             }
-        }));
+        });
     }
 
     @Override
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
-        Rpc.unary(observer, cloud(() -> {
+        Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             Optional<DiskRef> disk = VolumeId.parse(id);
             if (disk.isPresent()) { // any other id names no disk of ours: deleted already
@@ -102,13 +99,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 }
             }
             return DeleteVolumeResponse.getDefaultInstance();
-        }));
+        });
     }
 
     @Override
     public void controllerPublishVolume(ControllerPublishVolumeRequest request,
             StreamObserver<ControllerPublishVolumeResponse> observer) {
-        Rpc.unary(observer, cloud(() -> {
+        Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             String nodeId = require(request.getNodeId(), "node_id");
             AccessModes.require(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
@@ -119,13 +116,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 Map<String, String> context = attacher.publish(disk, node, readOnly);
                 return ControllerPublishVolumeResponse.newBuilder().putAllPublishContext(context).build();
             }
-        }));
+        });
     }
 
     @Override
     public void controllerUnpublishVolume(ControllerUnpublishVolumeRequest request,
             StreamObserver<ControllerUnpublishVolumeResponse> observer) {
-        Rpc.unary(observer, cloud(() -> {
+        Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             Optional<DiskRef> disk = VolumeId.parse(id);
             String nodeId = request.getNodeId();
@@ -137,13 +134,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 }
             }
             return ControllerUnpublishVolumeResponse.getDefaultInstance();
-        }));
+        });
     }
 
     @Override
     public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
             StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
-        Rpc.unary(observer, cloud(() -> {
+        Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalidArgument("volume_capabilities is required");
@@ -158,11 +155,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 try {
                     reason = provisioner.mismatch(disk,
                             StorageClassParameters.parse(request.getParametersMap(), project, defaultImage));
-                } catch (StatusRuntimeException e) {
-                    if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+                } catch (CsiFailure e) {
+                    if (e.code() != CsiFailure.Code.INVALID_ARGUMENT) {
                         throw e;
                     }
-                    reason = e.getStatus().getDescription();
+                    reason = e.getMessage();
                 }
             }
             if (reason != null) {
@@ -174,18 +171,18 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             .addAllVolumeCapabilities(request.getVolumeCapabilitiesList())
                             .putAllParameters(request.getParametersMap()))
                     .build();
-        }));
+        });
     }
 
     @Override
     public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> observer) {
-        Rpc.unary(observer, cloud(() -> catalog.list(request.getMaxEntries(), request.getStartingToken())));
+        Rpc.unary(observer, () -> catalog.list(request.getMaxEntries(), request.getStartingToken()));
     }
 
     @Override
     public void controllerGetVolume(ControllerGetVolumeRequest request,
             StreamObserver<ControllerGetVolumeResponse> observer) {
-        Rpc.unary(observer, cloud(() -> {
+        Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
@@ -195,13 +192,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             .addAllPublishedNodeIds(Volumes.publishedNodeIds(disk))
                             .setVolumeCondition(Volumes.condition(disk)))
                     .build();
-        }));
+        });
     }
 
     @Override
     public void controllerExpandVolume(ControllerExpandVolumeRequest request,
             StreamObserver<ControllerExpandVolumeResponse> observer) {
-        Rpc.unary(observer, cloud(() -> {
+        Rpc.unary(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (!request.hasCapacityRange()) {
                 throw invalidArgument("capacity_range is required");
@@ -219,7 +216,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                         .setNodeExpansionRequired(!block)
                         .build();
             }
-        }));
+        });
     }
 
     @Override
@@ -233,16 +230,5 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             return response.build();
         });
-    }
-
-    /** Answers a Compute Engine failure with its gRPC status. */
-    private static <T> Supplier<T> cloud(Supplier<T> body) {
-        return () -> {
-            try {
-                return body.get();
-            } catch (CloudException e) {
-                throw CloudErrors.toStatus(e);
-            }
-        };
     }
 }

@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.controller;
 
+import dev.imagedisk.csi.common.CsiFailure;
 import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
 import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
 import static dev.imagedisk.csi.common.CsiErrors.failedPrecondition;
@@ -187,8 +188,8 @@ public final class VolumeProvisioner {
         Image image;
         try {
             image = resolve(parameters.image());
-        } catch (io.grpc.StatusRuntimeException e) {
-            return e.getStatus().getDescription();
+        } catch (CsiFailure e) {
+            return e.getMessage();
         }
         if (!sameImage(disk, parameters.image(), image)) {
             return "volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "

@@ -3,7 +3,7 @@ package dev.imagedisk.csi.node;
 import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.exec.CommandException;
 import dev.imagedisk.csi.mount.MountException;
-import io.grpc.StatusRuntimeException;
+import dev.imagedisk.csi.common.CsiFailure;
 import java.util.function.Supplier;
 
 /** Turns what an adapter throws into a CSI error that says what was being done and why it failed. */
@@ -13,7 +13,7 @@ final class Failures {
     static <T> T call(String doing, Supplier<T> action) {
         try {
             return action.get();
-        } catch (StatusRuntimeException e) {
+        } catch (CsiFailure e) {
             throw e;
         } catch (CommandException e) {
             if (e.timedOut()) {

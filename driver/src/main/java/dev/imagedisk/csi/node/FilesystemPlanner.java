@@ -6,8 +6,7 @@ import dev.imagedisk.csi.device.BlockDeviceInspector;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.DeviceContent;
 import dev.imagedisk.csi.device.Formatter;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import dev.imagedisk.csi.common.CsiFailure;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -91,12 +90,12 @@ public final class FilesystemPlanner {
     private DeviceContent inspect(BlockDevice device) {
         try {
             return Failures.call("probing " + device, () -> inspector.inspect(device));
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        } catch (CsiFailure e) {
+            if (e.code() == CsiFailure.Code.DEADLINE_EXCEEDED) {
                 throw e;
             }
             throw CsiErrors.failedPrecondition("could not tell what device %s holds, so it is left untouched: %s",
-                    device, e.getStatus().getDescription());
+                    device, e.getMessage());
         }
     }
 }

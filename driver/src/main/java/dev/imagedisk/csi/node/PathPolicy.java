@@ -1,8 +1,7 @@
 package dev.imagedisk.csi.node;
 
 import dev.imagedisk.csi.common.CsiErrors;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import dev.imagedisk.csi.common.CsiFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -78,11 +77,11 @@ public final class PathPolicy {
         CsiErrors.require(value, field);
         try {
             return check(field, value);
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+        } catch (CsiFailure e) {
+            if (e.code() != CsiFailure.Code.INVALID_ARGUMENT) {
                 throw e;
             }
-            throw CsiErrors.notFound("no volume at %s: %s", field, e.getStatus().getDescription());
+            throw CsiErrors.notFound("no volume at %s: %s", field, e.getMessage());
         }
     }
 

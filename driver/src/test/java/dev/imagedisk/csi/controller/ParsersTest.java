@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.controller;
 
+import dev.imagedisk.csi.common.CsiFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -13,7 +14,6 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,7 +29,7 @@ class ParsersTest {
     private static final String VALID = "[a-z]([-a-z0-9]{0,61}[a-z0-9])?";
 
     private static Status.Code code(Runnable r) {
-        return assertThrows(StatusRuntimeException.class, r::run).getStatus().getCode();
+        return Status.Code.valueOf(assertThrows(CsiFailure.class, r::run).code().name());
     }
 
     @Test
@@ -119,10 +119,10 @@ class ParsersTest {
         for (Map.Entry<String, String> bad : Map.of("labels", "imagedisk-csi=x", "provisioned-iops-on-create", "-1",
                 "provisioned-throughput-on-create", "fast", "disk-encryption-kms-key", "my-key",
                 "type", "PD_SSD", "replication-type", "none").entrySet()) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> StorageClassParameters.parse(
+            CsiFailure e = assertThrows(CsiFailure.class, () -> StorageClassParameters.parse(
                     Map.of("image", "global/images/i", bad.getKey(), bad.getValue()), "o"));
-            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-            assertTrue(e.getStatus().getDescription().contains(bad.getKey()), e.getMessage());
+            assertEquals(CsiFailure.Code.INVALID_ARGUMENT, e.code());
+            assertTrue(e.getMessage().contains(bad.getKey()), e.getMessage());
         }
         StringBuilder many = new StringBuilder();
         for (int i = 0; i < 64; i++) {
