@@ -33,8 +33,8 @@ COPY --from=build /src/launcher/target/lib/ /opt/imagedisk/lib/
 ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=35 -Xss256k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=96m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
 
 # Start-up archives, one per mode, made by the same code as `./imagedisk archive --mode MODE --out FILE`: a
-# training run of `plugin --self-test` in that mode (it starts, answers the sidecars' first calls over its socket
-# and exits) with that manifest's JAVA_TOOL_OPTIONS records the classes serving needs; every start then maps them
+# training run of the plugin in that mode with that manifest's JAVA_TOOL_OPTIONS (it starts, answers the
+# sidecars' first calls, made by the archive command over its socket, and exits) records the classes serving needs; every start then maps them
 # instead of loading them (docs/performance.md, B4). A JDK 17 runtime writes an AppCDS archive, mapped with
 # -XX:SharedArchiveFile=; JDK 25 and later an AOT cache, mapped with -XX:AOTCache=. Each manifest maps its mode's
 # archive; a JVM that cannot use it says so and starts without it.

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  * JAVA_TOOL_OPTIONS of the environment.
  */
 @Command(name = "archive", mixinStandardHelpOptions = true,
-        description = {"Write the start-up archive of a plugin mode: a training run of `plugin --self-test` records"
+        description = {"Write the start-up archive of a plugin mode: a training run of the plugin in that mode records"
                 + " the classes serving needs; JDK 25+ writes an AOT cache (-XX:AOTCache=FILE maps it), older JDKs"
                 + " a dynamic AppCDS archive (-XX:SharedArchiveFile=FILE).",
             "The archive serves JVMs of the same runtime, started the same way (java -jar on the same jar path)."})

@@ -1,6 +1,17 @@
 package dev.imagedisk.launcher.archive;
 
+import csi.v1.ControllerGetCapabilitiesRequest;
+import csi.v1.ControllerGrpc;
+import csi.v1.GetPluginCapabilitiesRequest;
+import csi.v1.GetPluginInfoRequest;
+import csi.v1.IdentityGrpc;
+import csi.v1.NodeGetCapabilitiesRequest;
+import csi.v1.NodeGetInfoRequest;
+import csi.v1.NodeGrpc;
+import csi.v1.ProbeRequest;
 import dev.imagedisk.csi.Mode;
+import dev.imagedisk.csi.server.CsiChannels;
+import io.grpc.StatusRuntimeException;
 import dev.imagedisk.launcher.Main;
 import java.io.File;
 import java.io.IOException;
@@ -14,8 +25,9 @@ import java.util.stream.Stream;
 
 /**
  * The start-up archive of one plugin mode, made the one way the image build, {@code imagedisk archive} and the
- * benchmarks make it: a training run of {@code plugin --self-test --mode MODE} (the plugin starts with the
- * flags its container passes, answers the sidecars' first calls over its socket and exits) in a child JVM of
+ * benchmarks make it: a training run of {@code plugin --mode MODE} (the plugin starts with the flags its
+ * container passes, answers the sidecars' first calls, made from this JVM over its socket, and exits on
+ * SIGTERM) in a child JVM of
  * the runtime that will map it, launched exactly as the container launches the plugin. On JDK 25 and later the run
  * writes an AOT cache ({@code -XX:AOTCacheOutput}, mapped with {@code -XX:AOTCache=FILE}); before, a dynamic
  * AppCDS archive ({@code -XX:ArchiveClassesAtExit}, mapped with {@code -XX:SharedArchiveFile=FILE}).
@@ -85,7 +97,7 @@ public final class StartupArchive {
      * archive).
      */
     static List<String> trainingArgs(Mode mode, Path work) {
-        List<String> a = new ArrayList<>(List.of("plugin", "--self-test", "--mode", mode.name(),
+        List<String> a = new ArrayList<>(List.of("plugin", "--mode", mode.name(),
                 "--endpoint", "unix://" + work.resolve("csi.sock"), "--driver-name", "imagedisk.csi.dev",
                 "--log-format", "json", "--log-level", "warn", "--metrics-address", "127.0.0.1:0",
                 "--metadata-endpoint", "http://127.0.0.1:9"));
@@ -153,10 +165,18 @@ public final class StartupArchive {
             }
             long t0 = System.nanoTime();
             Process p = pb.start();
+            try {
+                firstCalls(mode, work.resolve("csi.sock"), p);
+            } catch (IOException e) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+                throw new IOException(e.getMessage() + "; end of its output:\n" + tail(log), e);
+            }
+            p.destroy(); // SIGTERM: the plugin drains and exits, and the JVM writes the archive on its way out
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
-                throw new IOException("the training run did not end within 5 minutes; see " + log);
+                throw new IOException("the training run did not end within 5 minutes of SIGTERM; see " + log);
             }
             long nanos = System.nanoTime() - t0;
             if (p.exitValue() != 0 || !Files.isRegularFile(file) || Files.size(file) == 0) {
@@ -167,6 +187,47 @@ public final class StartupArchive {
             return new Result(kind, file, Files.size(file), nanos, kind.useOption(file));
         } finally {
             deleteTree(work);
+        }
+    }
+
+    /**
+     * The sidecars' first calls, made from this JVM over the plugin's socket (so the gRPC client's classes, which
+     * the plugin never uses, stay out of its archive): plugin info, capabilities, Probe until ready, and the
+     * mode's capabilities and node info.
+     */
+    static void firstCalls(Mode mode, Path socket, Process plugin) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (true) {
+            if (!plugin.isAlive()) {
+                throw new IOException("the training run exited with " + plugin.exitValue() + " before serving");
+            }
+            if (Files.exists(socket)) {
+                try (CsiChannels.Client c = CsiChannels.connect(socket)) {
+                    IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(c.channel())
+                            .withDeadlineAfter(30, TimeUnit.SECONDS);
+                    if (identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue()) {
+                        identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
+                        identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance());
+                        if (mode.controllerService()) {
+                            ControllerGrpc.newBlockingStub(c.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                                    .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance());
+                        }
+                        if (mode.nodeService()) {
+                            NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(c.channel())
+                                    .withDeadlineAfter(30, TimeUnit.SECONDS);
+                            node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance());
+                            node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
+                        }
+                        return;
+                    }
+                } catch (StatusRuntimeException e) {
+                    // not serving yet
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the training run did not answer a ready Probe within 2 minutes");
+            }
+            Thread.sleep(20);
         }
     }
 

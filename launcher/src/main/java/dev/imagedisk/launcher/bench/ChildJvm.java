@@ -111,6 +111,20 @@ final class ChildJvm implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * CPU time the process has used so far (user + system, from /proc/PID/stat, 10 ms ticks), in ms; -1 when
+     * unreadable. Unlike wall time it hardly grows when other work shares the CPUs.
+     */
+    long cpuMillis() {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Heap in use and committed, in KiB, from {@code jcmd PID GC.heap_info}; null when jcmd cannot tell. */
     long[] heapKb() {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
