@@ -26,6 +26,12 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("plugin")) {
+            // the containers' entrypoint: build only the plugin's command model, not every tool's (start-up time)
+            System.exit(new CommandLine(new PluginCommand()).setCommandName("imagedisk plugin")
+                    .setCaseInsensitiveEnumValuesAllowed(true)
+                    .execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         System.exit(commandLine().execute(args));
     }
 }
