@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
@@ -52,9 +51,7 @@ public final class LoggingSetup {
             json.setWithMessage(false);
             encoder = json;
         } else {
-            PatternLayoutEncoder text = new PatternLayoutEncoder();
-            text.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{24} %msg %kvp{NONE}%n");
-            encoder = text;
+            encoder = new TextLogEncoder();
         }
         encoder.setContext(context);
         encoder.start();
