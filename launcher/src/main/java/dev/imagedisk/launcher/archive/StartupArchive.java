@@ -29,8 +29,10 @@ import java.util.stream.Stream;
  * container passes, answers the sidecars' first calls, made from this JVM over its socket, and exits on
  * SIGTERM) in a child JVM of
  * the runtime that will map it, launched exactly as the container launches the plugin. On JDK 25 and later the run
- * writes an AOT cache ({@code -XX:AOTCacheOutput}, mapped with {@code -XX:AOTCache=FILE}); before, a dynamic
- * AppCDS archive ({@code -XX:ArchiveClassesAtExit}, mapped with {@code -XX:SharedArchiveFile=FILE}).
+ * writes an AOT cache ({@code -XX:AOTCacheOutput}, mapped with {@code -XX:AOTCache=FILE}); before, it writes the
+ * list of the classes it loaded ({@code -XX:DumpLoadedClassList}) and a second JVM dumps a static AppCDS archive
+ * of exactly those, JDK classes included ({@code -Xshare:dump}, mapped with {@code -XX:SharedArchiveFile=FILE}
+ * in place of the JDK's default archive).
  *
  * <p>An archive only serves a JVM of the same build, the same class path and compatible options: the child
  * gets the caller's {@code JAVA_TOOL_OPTIONS} (the manifest's, in the image build and the bench) unless told
@@ -51,7 +53,10 @@ public final class StartupArchive {
         }
 
 
-        /** The JVM option that writes the archive during a training run. */
+        /**
+         * The JVM option that writes the archive from a training run: an AOT cache at exit; for CDS a dynamic
+         * archive at exit (not used: {@link #create} dumps a static one from the run's class list instead).
+         */
         public String createOption(Path out) {
             return (this == AOT ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + out;
         }
@@ -137,8 +142,9 @@ public final class StartupArchive {
         Files.deleteIfExists(file);
         Path work = Files.createTempDirectory("imagedisk-archive-");
         try {
+            Path classList = work.resolve("classes.lst");
             List<String> jvmArgs = new ArrayList<>(extraJvmArgs);
-            jvmArgs.add(kind.createOption(file));
+            jvmArgs.add(kind == Kind.AOT ? kind.createOption(file) : "-XX:DumpLoadedClassList=" + classList);
             jvmArgs.add(kind == Kind.AOT ? "-Xlog:aot=error,cds=error" : "-Xlog:cds=error");
             List<String> cmd = javaCommand(runtime, cp, jvmArgs);
             cmd.addAll(trainingArgs(mode, work));
@@ -178,9 +184,33 @@ public final class StartupArchive {
                 p.waitFor(10, TimeUnit.SECONDS);
                 throw new IOException("the training run did not end within 5 minutes of SIGTERM; see " + log);
             }
+            if (kind == Kind.CDS) {
+                // one static archive of exactly the classes the run loaded, JDK classes included: it replaces the
+                // JDK's default archive, so a start maps (and, relocating it, touches) one archive, not two
+                if (p.exitValue() != 0 || !Files.isRegularFile(classList)) {
+                    throw new IOException("the training run exited " + p.exitValue() + " and wrote "
+                            + (Files.isRegularFile(classList) ? "its class list" : "no class list")
+                            + "; end of its output:\n" + tail(log));
+                }
+                List<String> dumpArgs = new ArrayList<>(extraJvmArgs);
+                dumpArgs.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
+                        "-XX:SharedArchiveFile=" + file, "-Xlog:cds=error"));
+                ProcessBuilder dump = new ProcessBuilder(javaCommand(runtime, cp, dumpArgs)).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+                dump.environment().clear();
+                dump.environment().putAll(pb.environment());
+                p = dump.start();
+                if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                    throw new IOException("the archive dump did not end within 5 minutes; see " + log);
+                }
+                cmd = dump.command();
+            }
             long nanos = System.nanoTime() - t0;
             if (p.exitValue() != 0 || !Files.isRegularFile(file) || Files.size(file) == 0) {
-                throw new IOException("the training run (" + String.join(" ", cmd) + ") exited " + p.exitValue()
+                throw new IOException("the archive run (" + String.join(" ", cmd) + ") exited " + p.exitValue()
                         + " and wrote " + (Files.isRegularFile(file) ? Files.size(file) + " bytes" : "no archive")
                         + "; end of its output:\n" + tail(log));
             }

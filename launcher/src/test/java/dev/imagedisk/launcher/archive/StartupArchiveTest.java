@@ -48,7 +48,7 @@ class StartupArchiveTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), output);
-        assertTrue(output.contains("dev.imagedisk.launcher.Main source: shared objects file (top)"), output.lines()
+        assertTrue(output.contains("dev.imagedisk.launcher.Main source: shared objects file"), output.lines()
                 .filter(l -> l.contains("imagedisk.launcher.Main")).toList().toString());
     }
 
