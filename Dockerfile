@@ -34,9 +34,10 @@ ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=35 -Xss256k -XX:Tie
 
 # Start-up archives, one per mode, made by the same code as `./imagedisk archive --mode MODE --out FILE`: a
 # training run of the plugin in that mode with that manifest's JAVA_TOOL_OPTIONS (it starts, answers the
-# sidecars' first calls, made by the archive command over its socket, and exits) records the classes serving needs; every start then maps them
-# instead of loading them (docs/performance.md, B4). A JDK 17 runtime writes an AppCDS archive, mapped with
-# -XX:SharedArchiveFile=; JDK 25 and later an AOT cache, mapped with -XX:AOTCache=. Each manifest maps its mode's
+# sidecars' first calls, made by the archive command over its socket, and exits) records the classes serving
+# needs; every start then maps them instead of loading them (docs/performance.md, B4). A JDK 17 runtime writes one static AppCDS archive of those
+# classes (JDK classes included), mapped with -XX:SharedArchiveFile= in place of the JDK's default archive;
+# JDK 25 and later an AOT cache, mapped with -XX:AOTCache=. Each manifest maps its mode's
 # archive; a JVM that cannot use it says so and starts without it.
 COPY --from=build /src/manifests/node.yaml /src/manifests/controller.yaml /tmp/manifests/
 RUN java -jar /opt/imagedisk/imagedisk.jar archive --mode node --manifest /tmp/manifests/node.yaml \

@@ -222,8 +222,9 @@ public final class StartupArchive {
 
     /**
      * The sidecars' first calls, made from this JVM over the plugin's socket (so the gRPC client's classes, which
-     * the plugin never uses, stay out of its archive): plugin info, capabilities, Probe until ready, and the
-     * mode's capabilities and node info.
+     * the plugin never uses, stay out of its archive): Probe until the plugin answers (ready or not: the
+     * training run reaches no Compute Engine), plugin info, capabilities, and the mode's capabilities and node
+     * info.
      */
     static void firstCalls(Mode mode, Path socket, Process plugin) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
@@ -235,27 +236,27 @@ public final class StartupArchive {
                 try (CsiChannels.Client c = CsiChannels.connect(socket)) {
                     IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(c.channel())
                             .withDeadlineAfter(30, TimeUnit.SECONDS);
-                    if (identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue()) {
-                        identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
-                        identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance());
-                        if (mode.controllerService()) {
-                            ControllerGrpc.newBlockingStub(c.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
-                                    .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance());
-                        }
-                        if (mode.nodeService()) {
-                            NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(c.channel())
-                                    .withDeadlineAfter(30, TimeUnit.SECONDS);
-                            node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance());
-                            node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
-                        }
-                        return;
+                    // answered at all is enough: a controller without a reachable Compute Engine answers "not ready"
+                    identity.probe(ProbeRequest.getDefaultInstance());
+                    identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
+                    identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance());
+                    if (mode.controllerService()) {
+                        ControllerGrpc.newBlockingStub(c.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                                .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance());
                     }
+                    if (mode.nodeService()) {
+                        NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(c.channel())
+                                .withDeadlineAfter(30, TimeUnit.SECONDS);
+                        node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance());
+                        node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
+                    }
+                    return;
                 } catch (StatusRuntimeException e) {
                     // not serving yet
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("the training run did not answer a ready Probe within 2 minutes");
+                throw new IOException("the training run did not answer Probe within 2 minutes");
             }
             Thread.sleep(20);
         }
