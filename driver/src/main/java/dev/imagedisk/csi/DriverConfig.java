@@ -17,5 +17,4 @@ public record DriverConfig(
         String metricsAddress) {
 
     public static final String DEFAULT_DRIVER_NAME = "imagedisk.csi.dev";
-    public static final String TOPOLOGY_ZONE_KEY = "topology.imagedisk.csi.dev/zone";
 }

@@ -70,7 +70,7 @@ public final class PluginRuntime implements AutoCloseable {
 
                         @Override
                         public void finished(String method, io.grpc.Status.Code code, long nanos) {
-                            metrics.csiCallFinished(method, code, nanos);
+                            metrics.csiCallFinished(method, code.name(), nanos);
                         }
                     }), config.mode() == Mode.node ? NODE_CALL_THREADS : 0);
             return new PluginRuntime(config, metrics, metricsServer, server, resources);

@@ -18,6 +18,7 @@ import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.DriverConfig;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.launcher.PhaseTimings.Phase;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -178,7 +179,7 @@ final class ScaleOut {
                 .putParameters("csi.storage.k8s.io/pvc/namespace", "default")
                 .putParameters("csi.storage.k8s.io/pv/name", r.pvName)
                 .setAccessibilityRequirements(TopologyRequirement.newBuilder()
-                        .addPreferred(Topology.newBuilder().putSegments(DriverConfig.TOPOLOGY_ZONE_KEY, zone)))
+                        .addPreferred(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone)))
                 .build()).getVolume());
         String volumeId = r.volume.getVolumeId();
         r.publishContext = timed(Phase.ATTACH, () -> controller.controllerPublishVolume(

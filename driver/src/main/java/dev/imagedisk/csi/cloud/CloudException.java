@@ -1,5 +1,7 @@
 package dev.imagedisk.csi.cloud;
 
+import dev.imagedisk.csi.common.CallDeadline;
+
 /**
  * A failed Compute Engine call or operation, sorted into the category that decides what the caller
  * does with it. Carries the HTTP status and Compute Engine's reason (or operation error code) as read.
@@ -39,6 +41,23 @@ public final class CloudException extends RuntimeException {
     private final int httpStatus;
     private final String reason;
     private final boolean retriesExhausted;
+
+    /**
+     * The failure of a step that stopped because the call it serves ended: {@link Kind#DEADLINE} when the call's
+     * deadline passed, else {@link Kind#CANCELLED}.
+     */
+    public static CloudException stopped(String what, Throwable cause) {
+        boolean deadline = CallDeadline.current().stopped() == CallDeadline.Stop.DEADLINE;
+        return new CloudException(deadline ? Kind.DEADLINE : Kind.CANCELLED, 0, null, what + ": "
+                + (deadline ? "the call's deadline passed" : "the call was cancelled"), cause);
+    }
+
+    /** Throws {@link #stopped} when the call being served has ended (cancelled, or past its deadline). */
+    public static void checkCall(String what) {
+        if (CallDeadline.current().stopped() != CallDeadline.Stop.NONE) {
+            throw stopped(what, null);
+        }
+    }
 
     public CloudException(Kind kind, int httpStatus, String reason, String message, Throwable cause) {
         this(kind, httpStatus, reason, message, cause, false);

@@ -14,19 +14,13 @@ public interface ComputeCloud {
     /**
      * Creates a disk and waits until it is READY. {@code idempotencyKey} names the request across retries
      * and restarts: the same key sends the same Compute Engine {@code requestId}, so a repeated insert is
-     * answered with the first one's operation instead of a second disk.
+     * answered with the first one's operation instead of a second disk. Returns true when this call's own
+     * request made the disk (its operation was new and ended without error: the disk is READY exactly as
+     * {@code spec} says, so the caller need not read it back); false when the answer may be an earlier
+     * request's (same idempotency key), whose disk the caller should read. ALREADY_EXISTS when a disk of that
+     * name was made under another key.
      */
-    void insertDisk(DiskSpec spec, String idempotencyKey);
-
-    /**
-     * {@link #insertDisk}, telling whether this call's own request made the disk: true when its operation
-     * was new and ended DONE without error (the disk is READY exactly as {@code spec} says, so the caller
-     * need not read it back); false when the answer may be an earlier request's (same idempotency key).
-     */
-    default boolean createDisk(DiskSpec spec, String idempotencyKey) {
-        insertDisk(spec, idempotencyKey);
-        return false;
-    }
+    boolean createDisk(DiskSpec spec, String idempotencyKey);
 
     void deleteDisk(DiskRef disk);
 

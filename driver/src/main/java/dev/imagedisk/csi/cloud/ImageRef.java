@@ -1,5 +1,7 @@
 package dev.imagedisk.csi.cloud;
 
+import dev.imagedisk.csi.contract.ImageId;
+import dev.imagedisk.csi.contract.ZonalPath;
 import java.util.Objects;
 
 /** A global image ({@code projects/P/global/images/NAME}) or an image family ({@code .../images/family/F}). */
@@ -17,18 +19,21 @@ public record ImageRef(String project, String name, boolean family) {
         return new ImageRef(project, family, true);
     }
 
-    /** Parses a concrete image path or self link ({@code projects/P/global/images/NAME}); null otherwise. */
+    /** Parses an image or family path or self link ({@code projects/P/global/images/NAME}); null otherwise. */
     public static ImageRef parse(String reference) {
-        String[] parts = ResourcePaths.relative(reference).split("/");
-        if (parts.length == 5 && parts[0].equals("projects") && parts[2].equals("global")
-                && parts[3].equals("images")) {
-            return image(parts[1], parts[4]);
-        }
-        return null;
+        return ImageId.parse(ZonalPath.relative(reference)).map(ImageRef::of).orElse(null);
+    }
+
+    public static ImageRef of(ImageId id) {
+        return new ImageRef(id.project(), id.name(), id.family());
+    }
+
+    public ImageId imageId() {
+        return new ImageId(project, name, family);
     }
 
     public String path() {
-        return "projects/" + project + "/global/images/" + (family ? "family/" : "") + name;
+        return imageId().path();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.cloud;
 
+import dev.imagedisk.csi.common.CallDeadline;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -24,21 +25,17 @@ public final class Retrier {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong exhausted = new AtomicLong();
 
-    private CloudCallObserver observer = CloudCallObserver.NONE;
+    private final CloudCallObserver observer;
 
-    /** Reports each retry to {@code observer} (by the method, the first word of {@code what}). */
-    public Retrier observedBy(CloudCallObserver observer) {
-        this.observer = observer;
-        return this;
-    }
-
-    public Retrier(Backoff backoff, Sleeper sleeper) {
+    /** @param observer told of each retry (by the method, the first word of {@code what}) */
+    public Retrier(Backoff backoff, Sleeper sleeper, CloudCallObserver observer) {
         this.backoff = backoff;
         this.sleeper = sleeper;
+        this.observer = observer;
     }
 
-    public Retrier(Backoff backoff) {
-        this(backoff, d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000)));
+    public Retrier(Backoff backoff, CloudCallObserver observer) {
+        this(backoff, d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000)), observer);
     }
 
     /** Runs {@code step}, retrying rate-limit failures; {@code what} names it in logs. */
@@ -65,6 +62,9 @@ public final class Retrier {
             throw failure.afterRetries(backoff.maxRetries());
         }
         Duration delay = backoff.delay(retry);
+        if (CallDeadline.current().remaining(delay).compareTo(delay) < 0) {
+            throw failure; // the call that wants this step ends before the retry could be sent
+        }
         retries.incrementAndGet();
         int space = what.indexOf(' ');
         observer.retry(space < 0 ? what : what.substring(0, space));
@@ -74,8 +74,7 @@ public final class Retrier {
             sleeper.sleep(delay);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            throw new CloudException(CloudException.Kind.CANCELLED, 0, null,
-                    what + " interrupted while backing off", ie);
+            throw CloudException.stopped(what + " (backing off after a rate-limit answer)", ie);
         }
     }
 

@@ -1,19 +1,33 @@
 package dev.imagedisk.csi.common;
 
 import dev.imagedisk.csi.cloud.CloudException;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * Runs the body of a unary RPC and answers the caller with its result or its status: the one place where the
- * driver's failures ({@link CsiFailure}, {@link CloudException}) become gRPC status.
+ * driver's failures ({@link CsiFailure}, {@link CloudException}) become gRPC status, and where the gRPC deadline
+ * and cancellation of a call become a {@link CallDeadline}.
  */
 public final class Rpc {
     private Rpc() {}
 
+    /**
+     * Runs {@code body} and answers with its result or failure. The body sees the call's gRPC deadline as
+     * {@link CallDeadline#current()} (for time budgets such as a command's timeout); the caller's cancellation
+     * does not interrupt it (see {@link #bounded} for that).
+     */
     public static <T> void unary(StreamObserver<T> observer, Supplier<T> body) {
+        answer(observer, () -> CallDeadline.within(fromContext(Context.current()), body));
+    }
+
+    private static <T> void answer(StreamObserver<T> observer, Supplier<T> body) {
         T result;
         try {
             result = body.get();
@@ -23,6 +37,32 @@ public final class Rpc {
         }
         observer.onNext(result);
         observer.onCompleted();
+    }
+
+    /**
+     * {@link #unary}, with the body bounded by the call's gRPC deadline and cancellation: it runs
+     * {@link CallDeadline#within} a token made from {@link Context#current()}, which is cancelled (and the body's
+     * thread interrupted) when the caller cancels or the deadline passes.
+     */
+    public static <T> void bounded(StreamObserver<T> observer, Supplier<T> body) {
+        Context context = Context.current();
+        Deadline deadline = context.getDeadline();
+        CallDeadline call = fromContext(context);
+        Context.CancellationListener listener = c -> call.cancel(deadline != null && deadline.isExpired()
+                ? CallDeadline.Stop.DEADLINE : CallDeadline.Stop.CANCELLED);
+        context.addListener(listener, Runnable::run);
+        try {
+            answer(observer, () -> CallDeadline.within(call, body));
+        } finally {
+            context.removeListener(listener);
+        }
+    }
+
+    /** A token with the deadline of the gRPC {@code context} (none when it has none). */
+    private static CallDeadline fromContext(Context context) {
+        Deadline deadline = context.getDeadline();
+        return CallDeadline.after(deadline == null ? null
+                : Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
     }
 
     /** The status a failure is answered with. */

@@ -55,6 +55,14 @@ public final class AccessPolicy {
         return readOnly(cap.getAccessMode().getMode());
     }
 
+    /**
+     * Whether a publish is read-only: its mode allows reads only, or the CO set the request's {@code readonly}
+     * flag (ControllerPublishVolume: attach READ_ONLY; NodePublishVolume: mount ro).
+     */
+    public static boolean readOnly(VolumeCapability cap, boolean readonlyFlag) {
+        return readonlyFlag || readOnly(cap);
+    }
+
     /** Whether the volume may be published at one target path only (SINGLE_NODE_SINGLE_WRITER). */
     public static boolean singleTarget(Mode mode) {
         return mode == Mode.SINGLE_NODE_SINGLE_WRITER;

@@ -10,6 +10,7 @@ import dev.imagedisk.csi.cloud.Disk;
 import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.contract.Keys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +20,9 @@ import java.util.stream.Collectors;
 /**
  * Attaches disks to nodes' VMs and detaches them, idempotently. The device name is the disk name, so the
  * node finds the disk at {@code /dev/disk/by-id/google-<deviceName>}; ControllerPublishVolume hands it
- * over in the publish context under {@link #DEVICE_NAME}.
+ * over in the publish context under {@link Keys#PUBLISH_DEVICE_NAME}.
  */
 public final class Attacher {
-    /** publish_context key: the device name the disk is attached under. */
-    public static final String DEVICE_NAME = "deviceName";
-
     private final ComputeCloud cloud;
 
     public Attacher(ComputeCloud cloud) {
@@ -74,7 +72,7 @@ public final class Attacher {
             }
             throw e;
         }
-        return Map.of(DEVICE_NAME, deviceName);
+        return Map.of(Keys.PUBLISH_DEVICE_NAME, deviceName);
     }
 
     private static Map<String, String> alreadyAttached(Instance.AttachedDisk attached, DiskRef disk, InstanceRef node,
@@ -83,7 +81,7 @@ public final class Attacher {
             throw alreadyExists("volume %s is already attached to node %s %s; asked for %s", disk, node,
                     attached.readOnly() ? "read-only" : "read-write", readOnly ? "read-only" : "read-write");
         }
-        return Map.of(DEVICE_NAME, attached.deviceName());
+        return Map.of(Keys.PUBLISH_DEVICE_NAME, attached.deviceName());
     }
 
     /**

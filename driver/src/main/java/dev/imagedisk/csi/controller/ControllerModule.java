@@ -13,12 +13,10 @@ import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.metadata.MetadataClient;
-import dev.imagedisk.csi.common.CsiFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,16 +62,15 @@ public final class ControllerModule {
             throw new UncheckedIOException("cannot set up the Compute Engine client: " + e.getMessage(), e);
         }
         ApiBudgets budgets = ApiBudgets.of(o.apiWriteRateLimit, o.apiReadRateLimit, o.apiRateLimit);
+        CloudApiMetrics observer = new CloudApiMetrics(metrics);
         Retrier retrier = new Retrier(new Backoff(o.apiRetries, o.apiRetryBackoff,
-                o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff));
+                o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff),
+                observer);
         GoogleComputeCloud cloud = new GoogleComputeCloud(clients, project, zone, budgets, retrier,
-                o.operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT).observedBy(new CloudApiMetrics(metrics));
-        if (o.defaultImage != null) {
-            try {
-                StorageClassParameters.parse(Map.of(), project, o.defaultImage);
-            } catch (CsiFailure e) {
-                throw new IllegalArgumentException("--default-image: " + e.getMessage(), e);
-            }
+                o.operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT, observer);
+        if (o.defaultImage != null && StorageClassParameters.readImage(o.defaultImage.trim(), project).isEmpty()) {
+            throw new IllegalArgumentException("--default-image: \"" + o.defaultImage + "\" is not an image; use"
+                    + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME");
         }
         ControllerService service = new ControllerService(project, o.defaultImage,
                 new VolumeProvisioner(cloud, project, new ZonePicker(zone), o.operationTimeout,

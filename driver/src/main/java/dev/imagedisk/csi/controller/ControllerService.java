@@ -31,7 +31,9 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
-import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.contract.NodeId;
+import dev.imagedisk.csi.contract.VolumeId;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,9 @@ import java.util.Optional;
 /**
  * The CSI Controller service: checks and translates requests, serialises calls per volume
  * ({@link InFlight}: a second call on a busy volume is ABORTED), and leaves the decisions to
- * {@link VolumeProvisioner}, {@link Attacher} and {@link VolumeCatalog}. RPCs not advertised in
+ * {@link VolumeProvisioner}, {@link Attacher} and {@link VolumeCatalog}. Each call runs bounded by its gRPC
+ * deadline and cancellation ({@link Rpc#bounded}): its Compute Engine requests, retries and waits stop when the
+ * caller gives up. RPCs not advertised in
  * ControllerGetCapabilities (GetCapacity, snapshots, ModifyVolume) answer UNIMPLEMENTED.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
@@ -68,9 +72,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String name = require(request.getName(), "name");
-            AccessModes.require(request.getVolumeCapabilitiesList(), "volume_capabilities");
+            requireCapabilities(request.getVolumeCapabilitiesList(), "volume_capabilities");
             if (request.hasVolumeContentSource()) {
                 throw invalidArgument("volume_content_source is not supported: volumes are created from the"
                         + " StorageClass image only (no snapshots, no clones)");
@@ -90,9 +94,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            Optional<DiskRef> disk = VolumeId.parse(id);
+            Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             if (disk.isPresent()) { // any other id names no disk of ours: deleted already
                 try (InFlight.Lease lease = inFlight.acquire(id, "DeleteVolume")) {
                     provisioner.delete(disk.get());
@@ -105,13 +109,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerPublishVolume(ControllerPublishVolumeRequest request,
             StreamObserver<ControllerPublishVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             String nodeId = require(request.getNodeId(), "node_id");
-            AccessModes.require(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
-            DiskRef disk = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
-            InstanceRef node = NodeId.parse(nodeId).orElseThrow(() -> notFound("node %s does not exist", nodeId));
-            boolean readOnly = request.getReadonly() || AccessModes.readOnly(request.getVolumeCapability());
+            requireCapability(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
+            DiskRef disk = volume(id);
+            InstanceRef node = NodeId.parse(nodeId).map(InstanceRef::of)
+                    .orElseThrow(() -> notFound("node %s does not exist", nodeId));
+            boolean readOnly = AccessPolicy.readOnly(request.getVolumeCapability(), request.getReadonly());
             try (InFlight.Lease lease = inFlight.acquire(id, "ControllerPublishVolume")) {
                 Map<String, String> context = attacher.publish(disk, node, readOnly);
                 return ControllerPublishVolumeResponse.newBuilder().putAllPublishContext(context).build();
@@ -122,11 +127,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerUnpublishVolume(ControllerUnpublishVolumeRequest request,
             StreamObserver<ControllerUnpublishVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            Optional<DiskRef> disk = VolumeId.parse(id);
+            Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             String nodeId = request.getNodeId();
-            Optional<InstanceRef> node = NodeId.parse(nodeId);
+            Optional<InstanceRef> node = NodeId.parse(nodeId).map(InstanceRef::of);
             // an id that is not ours names nothing that could be attached: detached already
             if (disk.isPresent() && (nodeId.isEmpty() || node.isPresent())) {
                 try (InFlight.Lease lease = inFlight.acquire(id, "ControllerUnpublishVolume")) {
@@ -140,30 +145,24 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
             StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalidArgument("volume_capabilities is required");
             }
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
-            String reason = AccessModes.unsupported(request.getVolumeCapabilitiesList());
-            if (reason == null && !request.getMutableParamsMap().isEmpty()) {
-                reason = "mutable_parameters are not supported";
+            Optional<String> reason = AccessPolicy.unsupported(request.getVolumeCapabilitiesList());
+            if (reason.isEmpty() && !request.getMutableParamsMap().isEmpty()) {
+                reason = Optional.of("mutable_parameters are not supported");
             }
-            if (reason == null && !request.getParametersMap().isEmpty()) {
-                try {
-                    reason = provisioner.mismatch(disk,
-                            StorageClassParameters.parse(request.getParametersMap(), project, defaultImage));
-                } catch (CsiFailure e) {
-                    if (e.code() != CsiFailure.Code.INVALID_ARGUMENT) {
-                        throw e;
-                    }
-                    reason = e.getMessage();
-                }
+            if (reason.isEmpty() && !request.getParametersMap().isEmpty()) {
+                StorageClassParameters.Checked params = StorageClassParameters.check(request.getParametersMap(),
+                        project, defaultImage);
+                reason = params.problem().or(() -> provisioner.mismatch(disk, params.parameters()));
             }
-            if (reason != null) {
-                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(reason).build();
+            if (reason.isPresent()) {
+                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(reason.get()).build();
             }
             return ValidateVolumeCapabilitiesResponse.newBuilder()
                     .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
@@ -176,15 +175,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> observer) {
-        Rpc.unary(observer, () -> catalog.list(request.getMaxEntries(), request.getStartingToken()));
+        Rpc.bounded(observer, () -> catalog.list(request.getMaxEntries(), request.getStartingToken()));
     }
 
     @Override
     public void controllerGetVolume(ControllerGetVolumeRequest request,
             StreamObserver<ControllerGetVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
             return ControllerGetVolumeResponse.newBuilder()
                     .setVolume(Volumes.volume(disk))
@@ -198,21 +197,21 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerExpandVolume(ControllerExpandVolumeRequest request,
             StreamObserver<ControllerExpandVolumeResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (!request.hasCapacityRange()) {
                 throw invalidArgument("capacity_range is required");
             }
             if (request.hasVolumeCapability()) {
-                AccessModes.require(request.getVolumeCapability(), true, "volume_capability");
+                requireCapability(request.getVolumeCapability(), true, "volume_capability");
             }
-            DiskRef ref = VolumeId.parse(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            DiskRef ref = volume(id);
             boolean block = request.hasVolumeCapability()
                     && request.getVolumeCapability().getAccessTypeCase() == VolumeCapability.AccessTypeCase.BLOCK;
             try (InFlight.Lease lease = inFlight.acquire(id, "ControllerExpandVolume")) {
-                VolumeProvisioner.Expansion result = provisioner.expand(ref, request.getCapacityRange());
+                long sizeGb = provisioner.expand(ref, request.getCapacityRange());
                 return ControllerExpandVolumeResponse.newBuilder()
-                        .setCapacityBytes(result.sizeGb() * VolumeSize.GIB)
+                        .setCapacityBytes(sizeGb * VolumeSize.GIB)
                         .setNodeExpansionRequired(!block)
                         .build();
             }
@@ -222,7 +221,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerGetCapabilities(ControllerGetCapabilitiesRequest request,
             StreamObserver<ControllerGetCapabilitiesResponse> observer) {
-        Rpc.unary(observer, () -> {
+        Rpc.bounded(observer, () -> {
             ControllerGetCapabilitiesResponse.Builder response = ControllerGetCapabilitiesResponse.newBuilder();
             for (Type t : CAPABILITIES) {
                 response.addCapabilities(ControllerServiceCapability.newBuilder()
@@ -230,5 +229,30 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             return response.build();
         });
+    }
+
+    /** INVALID_ARGUMENT unless {@code caps} is non-empty and a zonal disk can meet every entry. */
+    private static void requireCapabilities(List<VolumeCapability> caps, String field) {
+        if (caps.isEmpty()) {
+            throw invalidArgument("%s is required", field);
+        }
+        AccessPolicy.unsupported(caps).ifPresent(reason -> {
+            throw invalidArgument("%s: %s", field, reason);
+        });
+    }
+
+    /** INVALID_ARGUMENT unless {@code cap} is set and a zonal disk can meet it. */
+    private static void requireCapability(VolumeCapability cap, boolean present, String field) {
+        if (!present) {
+            throw invalidArgument("%s is required", field);
+        }
+        AccessPolicy.unsupported(cap).ifPresent(reason -> {
+            throw invalidArgument("%s: %s", field, reason);
+        });
+    }
+
+    /** The disk a volume id names; NOT_FOUND for an id that names no disk of this driver. */
+    private static DiskRef volume(String id) {
+        return VolumeId.parse(id).map(DiskRef::of).orElseThrow(() -> notFound("volume %s does not exist", id));
     }
 }

@@ -3,10 +3,16 @@ package dev.imagedisk.csi.controller;
 import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
 
 import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.contract.GceNames;
+import dev.imagedisk.csi.contract.ImageId;
+import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.contract.ZonalPath;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,20 +50,13 @@ public record StorageClassParameters(
     public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
     public static final String DEFAULT_TYPE = "pd-balanced";
 
-    /** The label every disk of this driver carries; ListVolumes selects by it. */
-    public static final String MANAGED_LABEL_KEY = "imagedisk-csi";
-    public static final String MANAGED_LABEL_VALUE = "managed";
     /** Compute Engine allows this many labels per resource; ours takes one. */
     static final int MAX_LABELS = 64;
 
     private static final java.util.Set<String> KNOWN = java.util.Set.of(IMAGE, TYPE, LABELS, KMS_KEY,
             PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME);
-    private static final String NAME = "[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?";
-    private static final Pattern PROJECT = Pattern.compile("[a-z][-a-z0-9.:]{0,62}");
-    private static final Pattern IMAGE_IN_PROJECT =
-            Pattern.compile("projects/([^/]+)/global/images/(family/)?(" + NAME + ")");
-    private static final Pattern IMAGE_IN_OWN_PROJECT = Pattern.compile("global/images/(family/)?(" + NAME + ")");
-    private static final Pattern DISK_TYPE = Pattern.compile(NAME);
+    /** The short form of an image in the controller's own project. */
+    private static final String OWN_PROJECT_IMAGE = "global/images/";
     private static final Pattern KMS = Pattern.compile(
             "projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+(/cryptoKeyVersions/[^/]+)?");
     private static final Pattern THROUGHPUT = Pattern.compile("([0-9]+)(Mi|M|MiB|MB)?(/s)?");
@@ -72,6 +71,22 @@ public record StorageClassParameters(
      */
     public static StorageClassParameters parse(Map<String, String> parameters, String defaultProject) {
         return parse(parameters, defaultProject, null);
+    }
+
+    /** Parameters that were read, or why they are not valid (what {@link #parse} would refuse them with). */
+    public record Checked(StorageClassParameters parameters, Optional<String> problem) {}
+
+    /**
+     * {@link #parse(Map, String, String)} for a caller that wants the problem as a value
+     * (ValidateVolumeCapabilities answers it unconfirmed, not as an error). Every failure of {@code parse} is an
+     * INVALID_ARGUMENT naming the key.
+     */
+    public static Checked check(Map<String, String> parameters, String defaultProject, String defaultImage) {
+        try {
+            return new Checked(parse(parameters, defaultProject, defaultImage), Optional.empty());
+        } catch (CsiFailure invalid) {
+            return new Checked(null, Optional.of(invalid.getMessage()));
+        }
     }
 
     /**
@@ -101,7 +116,7 @@ public record StorageClassParameters(
                     + " projects/P/global/images/family/FAMILY or global/images/NAME", IMAGE);
         }
         String type = p.getOrDefault(TYPE, DEFAULT_TYPE).trim();
-        if (!DISK_TYPE.matcher(type).matches()) {
+        if (!GceNames.isName(type)) {
             throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not a disk type name", TYPE, type);
         }
         String kms = blankToNull(p.get(KMS_KEY));
@@ -121,19 +136,22 @@ public record StorageClassParameters(
                 blankToNull(p.get(PV_NAME)));
     }
 
+    /**
+     * The image an {@code image} parameter (or {@code --default-image}) names: {@code projects/P/global/images/...},
+     * its self link, or {@code global/images/...} in {@code defaultProject}; empty when it names none.
+     */
+    public static Optional<ImageRef> readImage(String image, String defaultProject) {
+        String s = ZonalPath.relative(image);
+        if (s.startsWith(OWN_PROJECT_IMAGE)) {
+            s = "projects/" + defaultProject + "/" + s;
+        }
+        return ImageId.parse(s).map(ImageRef::of);
+    }
+
     static ImageRef parseImage(String image, String defaultProject) {
-        String s = image;
-        int projects = s.indexOf("://") >= 0 ? s.indexOf("/projects/") : -1;
-        if (projects >= 0) {
-            s = s.substring(projects + 1);
-        }
-        Matcher m = IMAGE_IN_PROJECT.matcher(s);
-        if (m.matches() && PROJECT.matcher(m.group(1)).matches()) {
-            return new ImageRef(m.group(1), m.group(3), m.group(2) != null);
-        }
-        m = IMAGE_IN_OWN_PROJECT.matcher(s);
-        if (m.matches()) {
-            return new ImageRef(defaultProject, m.group(2), m.group(1) != null);
+        Optional<ImageRef> ref = readImage(image, defaultProject);
+        if (ref.isPresent()) {
+            return ref.get();
         }
         throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not an image; use"
                 + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME",
@@ -159,7 +177,7 @@ public record StorageClassParameters(
             String v = item.substring(eq + 1).trim();
             checkLabelKey(k);
             checkLabelValue(k, v);
-            if (k.equals(MANAGED_LABEL_KEY)) {
+            if (k.equals(Keys.MANAGED_LABEL_KEY)) {
                 throw invalidArgument("StorageClass parameter \"%s\": the label key \"%s\" is reserved for the driver",
                         LABELS, k);
             }
@@ -233,7 +251,7 @@ public record StorageClassParameters(
     /** The labels the disk gets: the user's plus the driver's own. */
     public Map<String, String> diskLabels() {
         Map<String, String> all = new LinkedHashMap<>(labels);
-        all.put(MANAGED_LABEL_KEY, MANAGED_LABEL_VALUE);
+        all.put(Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
         return all;
     }
 }

@@ -7,6 +7,8 @@ import csi.v1.ListVolumesResponse;
 import dev.imagedisk.csi.cloud.ComputeCloud;
 import dev.imagedisk.csi.cloud.Disk;
 import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.contract.VolumeId;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +38,10 @@ public final class VolumeCatalog {
         if (!start.isEmpty() && VolumeId.parse(start).isEmpty()) {
             throw aborted("starting_token \"%s\" is not a token this driver issued", start);
         }
-        List<Disk> disks = cloud.listDisks(Map.of(StorageClassParameters.MANAGED_LABEL_KEY,
-                StorageClassParameters.MANAGED_LABEL_VALUE));
+        List<Disk> disks = cloud.listDisks(Map.of(Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE));
         List<Disk> sorted = disks.stream()
-                .filter(d -> VolumeId.of(d.ref()).compareTo(start) >= 0)
-                .sorted(Comparator.comparing(d -> VolumeId.of(d.ref())))
+                .filter(d -> d.ref().path().compareTo(start) >= 0)
+                .sorted(Comparator.comparing(d -> d.ref().path()))
                 .toList();
         int n = maxEntries == 0 ? sorted.size() : Math.min(maxEntries, sorted.size());
         ListVolumesResponse.Builder response = ListVolumesResponse.newBuilder();
@@ -52,7 +53,7 @@ public final class VolumeCatalog {
                             .setVolumeCondition(Volumes.condition(d))));
         }
         if (n < sorted.size()) {
-            response.setNextToken(VolumeId.of(sorted.get(n).ref()));
+            response.setNextToken(sorted.get(n).ref().path());
         }
         return response.build();
     }

@@ -1,5 +1,7 @@
 package dev.imagedisk.csi.controller;
 
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.CsiFailure;
 import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
 import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
@@ -18,6 +20,8 @@ import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.contract.GceNames;
+import dev.imagedisk.csi.contract.Keys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -38,18 +42,11 @@ public final class VolumeProvisioner {
     public record CreateRequest(String name, StorageClassParameters parameters, CapacityRange capacity,
             TopologyRequirement topology) {}
 
-    /** Result of an expansion. */
-    public record Expansion(long sizeGb, boolean resized) {}
-
     private final ComputeCloud cloud;
     private final String project;
     private final ZonePicker zones;
     private final Duration readyTimeout;
     private final ImageCache images;
-
-    public VolumeProvisioner(ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout) {
-        this(cloud, project, zones, readyTimeout, ImageCache.none());
-    }
 
     public VolumeProvisioner(ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout,
             ImageCache images) {
@@ -66,7 +63,7 @@ public final class VolumeProvisioner {
         String zone = zones.pick(request.topology(), request.name());
         Image image = resolve(params.image());
         long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
-        DiskRef ref = new DiskRef(project, zone, DiskNames.diskName(request.name()));
+        DiskRef ref = new DiskRef(project, zone, GceNames.derive(request.name()));
         DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), image.selfLink(), params.diskLabels(),
                 DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
                 params.provisionedThroughput());
@@ -97,25 +94,45 @@ public final class VolumeProvisioner {
     }
 
     private Image read(ImageRef ref) {
-        Optional<Image> found = ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
-        Image image = found.orElseThrow(() -> notFound(ref.family()
-                ? "image family %s has no usable image (StorageClass parameter \"image\")"
-                : "image %s does not exist (StorageClass parameter \"image\")", ref));
-        if (!image.ready()) {
-            throw unavailable("image %s is %s, not READY", image.ref(), image.status());
-        }
-        if (!image.usable()) {
-            throw failedPrecondition("image %s is %s: no new disks can be created from it", image.ref(),
-                    image.deprecationState());
+        Image image = find(ref).orElseThrow(() -> missing(ref));
+        Optional<CsiFailure> unusable = unusable(image);
+        if (unusable.isPresent()) {
+            throw unusable.get();
         }
         return image;
     }
 
-    /** Reads the disk, waiting while it is still CREATING. */
+    private Optional<Image> find(ImageRef ref) {
+        return ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
+    }
+
+    private static CsiFailure missing(ImageRef ref) {
+        return notFound(ref.family()
+                ? "image family %s has no usable image (StorageClass parameter \"image\")"
+                : "image %s does not exist (StorageClass parameter \"image\")", ref);
+    }
+
+    /** Why no new disk can be made from {@code image} now, or empty when one can. */
+    private static Optional<CsiFailure> unusable(Image image) {
+        if (!image.ready()) {
+            return Optional.of(unavailable("image %s is %s, not READY", image.ref(), image.status()));
+        }
+        if (!image.usable()) {
+            return Optional.of(failedPrecondition("image %s is %s: no new disks can be created from it",
+                    image.ref(), image.deprecationState()));
+        }
+        return Optional.empty();
+    }
+
+    /** Reads the disk, waiting while it is still CREATING (never past the call's deadline or cancellation). */
     private Disk awaitReady(DiskRef ref) {
+        CallDeadline call = CallDeadline.current();
         long deadline = System.nanoTime() + readyTimeout.toNanos();
         long sleepMillis = 100;
         while (true) {
+            if (call.stopped() != CallDeadline.Stop.NONE) {
+                throw stopped(call, ref);
+            }
             Disk disk = cloud.getDisk(ref).orElseThrow(() -> unavailable(
                     "disk %s disappeared while it was being created; retry", ref));
             if (!disk.inProgress()) {
@@ -129,13 +146,23 @@ public final class VolumeProvisioner {
                 throw deadlineExceeded("disk %s still %s after %d s", ref, disk.status(), readyTimeout.toSeconds());
             }
             try {
-                Thread.sleep(sleepMillis);
+                Thread.sleep(Math.max(1, call.remaining(Duration.ofMillis(sleepMillis)).toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                if (call.stopped() != CallDeadline.Stop.NONE) {
+                    throw stopped(call, ref);
+                }
                 throw unavailable("interrupted while waiting for disk %s", ref);
             }
             sleepMillis = Math.min(2000, sleepMillis * 2);
         }
+    }
+
+    private static CsiFailure stopped(CallDeadline call, DiskRef ref) {
+        boolean deadline = call.stopped() == CallDeadline.Stop.DEADLINE;
+        return CsiErrors.error(deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
+                "%s while disk %s was being created; a retry finds it by name",
+                deadline ? "the call's deadline passed" : "the call was cancelled", ref);
     }
 
     /** ALREADY_EXISTS unless the existing disk is what this request would have created. */
@@ -178,24 +205,27 @@ public final class VolumeProvisioner {
     }
 
     /**
-     * Why the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
-     * null when it does.
+     * What of the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
+     * empty when it matches. The image is read afresh (not from the cache); an image that does not exist or
+     * cannot make disks now is a mismatch too.
      */
-    public String mismatch(Disk disk, StorageClassParameters parameters) {
+    public Optional<String> mismatch(Disk disk, StorageClassParameters parameters) {
         if (!Objects.equals(disk.type(), parameters.type())) {
-            return "volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type();
+            return Optional.of("volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type());
         }
-        Image image;
-        try {
-            image = resolve(parameters.image());
-        } catch (CsiFailure e) {
-            return e.getMessage();
+        Optional<Image> image = find(parameters.image());
+        if (image.isEmpty()) {
+            return Optional.of(missing(parameters.image()).getMessage());
         }
-        if (!sameImage(disk, parameters.image(), image)) {
-            return "volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
-                    + parameters.image();
+        Optional<CsiFailure> unusable = unusable(image.get());
+        if (unusable.isPresent()) {
+            return Optional.of(unusable.get().getMessage());
         }
-        return null;
+        if (!sameImage(disk, parameters.image(), image.get())) {
+            return Optional.of("volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
+                    + parameters.image());
+        }
+        return Optional.empty();
     }
 
     /**
@@ -208,10 +238,10 @@ public final class VolumeProvisioner {
             return;
         }
         Disk disk = found.get();
-        if (!StorageClassParameters.MANAGED_LABEL_VALUE.equals(
-                disk.labels().get(StorageClassParameters.MANAGED_LABEL_KEY))) {
+        if (!Keys.MANAGED_LABEL_VALUE.equals(
+                disk.labels().get(Keys.MANAGED_LABEL_KEY))) {
             throw failedPrecondition("disk %s was not created by this driver (no label %s=%s); not deleting it",
-                    ref, StorageClassParameters.MANAGED_LABEL_KEY, StorageClassParameters.MANAGED_LABEL_VALUE);
+                    ref, Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
         }
         if (!disk.users().isEmpty()) {
             throw stillAttached(disk);
@@ -238,13 +268,14 @@ public final class VolumeProvisioner {
     }
 
     /** Grows the disk to the range; a disk already that large or larger stays as it is. */
-    public Expansion expand(DiskRef ref, CapacityRange range) {
+    /** @return the disk's size in GB now */
+    public long expand(DiskRef ref, CapacityRange range) {
         long sizeGb = VolumeSize.forExpand(range);
         Disk disk = cloud.getDisk(ref).orElseThrow(() -> notFound("volume %s does not exist", ref));
         if (sizeGb <= disk.sizeGb()) {
-            return new Expansion(disk.sizeGb(), false);
+            return disk.sizeGb();
         }
         cloud.resizeDisk(ref, sizeGb);
-        return new Expansion(sizeGb, true);
+        return sizeGb;
     }
 }

@@ -4,7 +4,7 @@ import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
 
 import csi.v1.Topology;
 import csi.v1.TopologyRequirement;
-import dev.imagedisk.csi.DriverConfig;
+import dev.imagedisk.csi.contract.Keys;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,7 @@ public final class ZonePicker {
         }
         if (requirement.getRequisiteCount() > 0) {
             throw invalidArgument("accessibility_requirements.requisite names no %s segment",
-                    DriverConfig.TOPOLOGY_ZONE_KEY);
+                    Keys.TOPOLOGY_ZONE);
         }
         return defaultZone;
     }
@@ -43,7 +43,7 @@ public final class ZonePicker {
     private static List<String> zones(List<Topology> topologies) {
         List<String> zones = new ArrayList<>();
         for (Topology t : topologies) {
-            String z = t.getSegmentsMap().get(DriverConfig.TOPOLOGY_ZONE_KEY);
+            String z = t.getSegmentsMap().get(Keys.TOPOLOGY_ZONE);
             if (z != null && !z.isBlank() && !zones.contains(z)) {
                 zones.add(z);
             }

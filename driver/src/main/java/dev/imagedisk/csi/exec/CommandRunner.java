@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs external programs from argument arrays, never through a shell. Each run is limited by the
- * current gRPC call's deadline ({@link Deadlines}), and never longer than {@code maxTime};
+ * current call's deadline ({@link Deadlines}), and never longer than {@code maxTime};
  * a program still running then is killed. Standard input is empty; stdout and stderr are captured.
  */
 public final class CommandRunner {

@@ -1,6 +1,5 @@
 package dev.imagedisk.csi.metrics;
 
-import io.grpc.Status;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -70,9 +69,10 @@ public final class DriverMetrics {
         csiInFlight.labelValues(method).inc();
     }
 
-    public void csiCallFinished(String method, Status.Code code, long nanos) {
+    /** A CSI call ended with {@code code} (a gRPC status code name such as {@code OK}). */
+    public void csiCallFinished(String method, String code, long nanos) {
         csiInFlight.labelValues(method).dec();
-        csiCalls.labelValues(method, code.name()).inc();
+        csiCalls.labelValues(method, code).inc();
         csiDuration.labelValues(method).observe(nanos / 1e9);
     }
 

@@ -3,11 +3,15 @@ package dev.imagedisk.csi.node;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.contract.AccessPolicy;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Validates a CSI volume capability and turns it into a {@link VolumeSpec}. */
+/**
+ * Validates a CSI volume capability and turns it into a {@link VolumeSpec}. Which access modes are possible and
+ * which are read-only is {@link AccessPolicy}'s decision, the same as the controller's.
+ */
 public final class CapabilityTranslator {
     /** A mount flag: one token of safe characters, never starting with '-'. */
     private static final Pattern FLAG = Pattern.compile("[A-Za-z0-9_=,.:/-]+");
@@ -18,22 +22,14 @@ public final class CapabilityTranslator {
     private CapabilityTranslator() {}
 
     public static VolumeSpec translate(VolumeCapability cap, String field) {
+        AccessPolicy.unsupported(cap).ifPresent(reason -> {
+            throw CsiErrors.invalidArgument("%s: %s", field, reason);
+        });
         Mode mode = cap.getAccessMode().getMode();
-        if (mode == Mode.UNKNOWN || mode == Mode.UNRECOGNIZED) {
-            throw CsiErrors.invalidArgument("%s.access_mode is required", field);
-        }
-        boolean readOnly = mode == Mode.SINGLE_NODE_READER_ONLY || mode == Mode.MULTI_NODE_READER_ONLY;
-        boolean singleTarget = mode == Mode.SINGLE_NODE_SINGLE_WRITER;
-        switch (cap.getAccessTypeCase()) {
-            case BLOCK:
-                return new VolumeSpec(true, "", List.of(), readOnly, singleTarget);
-            case MOUNT:
-                break;
-            default:
-                throw CsiErrors.invalidArgument("%s.access_type is required: block or mount", field);
-        }
-        if (mode == Mode.MULTI_NODE_MULTI_WRITER) {
-            throw CsiErrors.invalidArgument("%s: access mode %s is not supported for a mounted filesystem", field, mode);
+        boolean readOnly = AccessPolicy.readOnly(mode);
+        boolean singleTarget = AccessPolicy.singleTarget(mode);
+        if (cap.getAccessTypeCase() == VolumeCapability.AccessTypeCase.BLOCK) {
+            return new VolumeSpec(true, "", List.of(), readOnly, singleTarget);
         }
         VolumeCapability.MountVolume mount = cap.getMount();
         if (!mount.getVolumeMountGroup().isEmpty()) {

@@ -1,12 +1,12 @@
 package dev.imagedisk.csi.node;
 
 import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.contract.NodeId;
 import dev.imagedisk.csi.metadata.MetadataClient;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeIdentity {
     private static final Logger LOG = LoggerFactory.getLogger(NodeIdentity.class);
-    private static final Pattern NODE_ID = Pattern.compile("projects/([^/]+)/zones/([^/]+)/instances/([^/]+)");
 
     /** Shared-core machine types, which attach at most 15 persistent disks. */
     static final Set<String> SHARED_CORE = Set.of("f1-micro", "g1-small", "e2-micro", "e2-small", "e2-medium");
@@ -36,16 +35,15 @@ public final class NodeIdentity {
         this.nodeIdFlag = blankToNull(nodeIdFlag);
         String zone = blankToNull(zoneFlag);
         if (this.nodeIdFlag != null) {
-            Matcher m = NODE_ID.matcher(this.nodeIdFlag);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("--node-id " + nodeIdFlag
-                        + " is not of the form projects/P/zones/Z/instances/NAME");
+            Optional<NodeId> id = NodeId.parse(this.nodeIdFlag);
+            if (id.isEmpty()) {
+                throw new IllegalArgumentException("--node-id " + nodeIdFlag + " is not of the form " + NodeId.FORM);
             }
-            if (zone != null && !zone.equals(m.group(2))) {
+            if (zone != null && !zone.equals(id.get().zone())) {
                 throw new IllegalArgumentException("--zone " + zone + " differs from the zone of --node-id "
                         + nodeIdFlag);
             }
-            zone = m.group(2);
+            zone = id.get().zone();
         }
         if (maxVolumesFlag < 0) {
             throw new IllegalArgumentException("--max-volumes-per-node must be 0 (by machine type) or positive");
@@ -70,7 +68,7 @@ public final class NodeIdentity {
         try {
             zone = zoneFlag != null ? zoneFlag : metadata.zone();
             nodeId = nodeIdFlag != null ? nodeIdFlag
-                    : "projects/" + metadata.projectId() + "/zones/" + zone + "/instances/" + metadata.instanceName();
+                    : new NodeId(metadata.projectId(), zone, metadata.instanceName()).path();
         } catch (IOException e) {
             throw CsiErrors.unavailable("cannot tell this node's identity: the metadata server is not answering (%s);"
                     + " set --node-id to run without it", e.getMessage());

@@ -21,7 +21,8 @@ import csi.v1.NodeUnstageVolumeResponse;
 import csi.v1.Topology;
 import csi.v1.VolumeCondition;
 import csi.v1.VolumeUsage;
-import dev.imagedisk.csi.DriverConfig;
+import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
@@ -104,7 +105,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             Path staging = spec.block() && request.getStagingTargetPath().isEmpty() ? null
                     : paths.check("staging_target_path", request.getStagingTargetPath());
             String deviceName = spec.block() ? DeviceLocator.deviceName(request.getPublishContextMap()) : null;
-            boolean readOnly = request.getReadonly() || spec.readOnly();
+            boolean readOnly = AccessPolicy.readOnly(request.getVolumeCapability(), request.getReadonly());
             try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodePublishVolume")) {
                 publisher.publish(volumeId, deviceName, staging, target, spec, readOnly);
             }
@@ -197,7 +198,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             return NodeGetInfoResponse.newBuilder()
                     .setNodeId(info.nodeId())
                     .setMaxVolumesPerNode(info.maxVolumesPerNode())
-                    .setAccessibleTopology(Topology.newBuilder().putSegments(DriverConfig.TOPOLOGY_ZONE_KEY, info.zone()))
+                    .setAccessibleTopology(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, info.zone()))
                     .build();
         });
     }

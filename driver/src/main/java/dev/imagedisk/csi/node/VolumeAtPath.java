@@ -1,13 +1,12 @@
 package dev.imagedisk.csi.node;
 
 import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.contract.VolumeId;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.DeviceFinder;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Checks that the volume a request names is the one at the path it gives: when the volume's disk is attached
@@ -15,8 +14,6 @@ import java.util.regex.Pattern;
  * path (NOT_FOUND). When the disk is not attached, the caller's condition check reports the device gone.
  */
 final class VolumeAtPath {
-    private static final Pattern DISK_ID = Pattern.compile("projects/[^/]+/zones/[^/]+/disks/([^/]+)");
-
     private final DeviceFinder finder;
     private final BlockDevices devices;
 
@@ -27,12 +24,12 @@ final class VolumeAtPath {
 
     /** Throws NOT_FOUND when {@code volumeId}'s disk is attached and is not device {@code major:minor}. */
     void require(String volumeId, int major, int minor, Path path) {
-        Matcher m = DISK_ID.matcher(volumeId);
-        if (!m.matches()) {
+        Optional<VolumeId> id = VolumeId.parse(volumeId);
+        if (id.isEmpty()) {
             return; // not a volume id this driver made: nothing to compare against
         }
         Optional<BlockDevice> disk = Failures.call("looking up the device of " + volumeId,
-                () -> finder.find(m.group(1)));
+                () -> finder.find(id.get().name()));
         if (disk.isEmpty() || disk.get().sameDevice(major, minor)) {
             return;
         }

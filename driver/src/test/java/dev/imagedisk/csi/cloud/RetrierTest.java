@@ -16,7 +16,7 @@ class RetrierTest {
 
     private Retrier retrier(int retries) {
         return new Retrier(new Backoff(retries, Duration.ofMillis(100), Duration.ofMillis(400), () -> 1.0),
-                slept::add);
+                slept::add, CloudCallObserver.NONE);
     }
 
     private static CloudException failure(Kind kind) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ControllerPublishVolume is instances.get + instances.attachDisk + one wait (the disk is read only when the
  * attach is refused).
  */
+@Tag("integration")
 class ApiCallsPerVolumeTest {
     @TempDir
     Path dir;

@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * at a time (the second is ABORTED), different volumes proceed together, and a plugin that stops between an
  * insert and its reply is followed by one that returns the same volume without a second disk.
  */
+@Tag("integration")
 class ConcurrencyTest {
     @TempDir
     static Path dir;

@@ -13,10 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Compute Engine API calls, retries and operation waits show up on the controller's metrics endpoint. */
+@Tag("integration")
 class ControllerMetricsTest {
     @TempDir
     Path dir;

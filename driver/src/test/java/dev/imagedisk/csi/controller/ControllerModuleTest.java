@@ -14,11 +14,13 @@ import dev.imagedisk.csi.PluginRuntime;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Wiring: project and zone from the metadata server; Probe follows the API's reachability. */
+@Tag("integration")
 class ControllerModuleTest {
     @TempDir
     Path dir;

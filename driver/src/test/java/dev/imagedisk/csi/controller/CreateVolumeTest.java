@@ -19,10 +19,12 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** CreateVolume against the emulator, through the real client and a real socket. */
+@Tag("integration")
 class CreateVolumeTest {
     private static final long GIB = 1L << 30;
 
@@ -222,10 +224,8 @@ class CreateVolumeTest {
     private dev.imagedisk.csi.cloud.Disk readDisk(String name) {
         try (var clients = dev.imagedisk.csi.cloud.gce.ComputeClients.create(f.emulator.baseUrl(), "test",
                 Duration.ofSeconds(10), Duration.ofSeconds(10))) {
-            var cloud = new dev.imagedisk.csi.cloud.gce.GoogleComputeCloud(clients, PROJECT, ZONE,
-                    dev.imagedisk.csi.cloud.RateLimiter.perSecond(100),
-                    new dev.imagedisk.csi.cloud.Retrier(new dev.imagedisk.csi.cloud.Backoff(0, Duration.ZERO,
-                            Duration.ZERO)), Duration.ofSeconds(10));
+            var cloud = dev.imagedisk.csi.cloud.gce.EmulatorClouds.google(clients, PROJECT, ZONE,
+                    Duration.ofSeconds(10));
             return cloud.getDisk(new dev.imagedisk.csi.cloud.DiskRef(PROJECT, ZONE, name)).orElseThrow();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -9,10 +9,12 @@ import csi.v1.CreateVolumeRequest;
 import csi.v1.Volume;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --default-image: the image of a volume whose StorageClass names none (serve mode uses it for the sample). */
+@Tag("integration")
 class DefaultImageTest {
     @TempDir
     Path dir;

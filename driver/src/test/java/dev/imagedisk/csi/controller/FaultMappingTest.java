@@ -20,10 +20,12 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Failed calls and failed operations, injected in the emulator, and the gRPC codes they become. */
+@Tag("integration")
 class FaultMappingTest {
     private static final long GIB = 1L << 30;
 

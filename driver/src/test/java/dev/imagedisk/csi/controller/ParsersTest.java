@@ -2,7 +2,6 @@ package dev.imagedisk.csi.controller;
 
 import dev.imagedisk.csi.common.CsiFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,68 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import csi.v1.CapacityRange;
 import csi.v1.Topology;
 import csi.v1.TopologyRequirement;
-import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.ImageRef;
-import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.contract.Keys;
 import io.grpc.Status;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
-/** The controller's pure parts: names, ids, parameters, sizes, zones. */
+/** The controller's pure parts: parameters, sizes, zones (names and ids: the contract package's tests). */
 class ParsersTest {
     private static final long GIB = 1L << 30;
-    private static final String VALID = "[a-z]([-a-z0-9]{0,61}[a-z0-9])?";
 
     private static Status.Code code(Runnable r) {
         return Status.Code.valueOf(assertThrows(CsiFailure.class, r::run).code().name());
-    }
-
-    @Test
-    void pvcNamesPassThrough() {
-        assertEquals("pvc-0b5c1a9e-1111-4222-8333-944445555666",
-                DiskNames.diskName("pvc-0b5c1a9e-1111-4222-8333-944445555666"));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"Upper", "with.dots", "9starts-with-digit", "-dash", "ends-with-dash-", "___",
-            "sanity-controller-create-maxlen-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                    + "aaaaaaaaaaaaaaaaaaaaaa", "ünïcode", ""})
-    void otherNamesBecomeValidNames(String name) {
-        String d = DiskNames.diskName(name);
-        assertTrue(d.matches(VALID) && d.length() <= 63, d);
-        assertEquals(d, DiskNames.diskName(name), "deterministic");
-    }
-
-    @Test
-    void differentNamesNeverShareADisk() {
-        Set<String> seen = new HashSet<>();
-        String base = "x".repeat(120);
-        for (int i = 0; i < 2000; i++) {
-            assertTrue(seen.add(DiskNames.diskName(base + i)));
-            assertTrue(seen.add(DiskNames.diskName("Name." + i)));
-        }
-        assertNotEquals(DiskNames.diskName("A"), DiskNames.diskName("a-"));
-    }
-
-    @Test
-    void volumeAndNodeIds() {
-        DiskRef d = new DiskRef("my-project", "europe-west1-b", "pvc-1");
-        assertEquals("projects/my-project/zones/europe-west1-b/disks/pvc-1", VolumeId.of(d));
-        assertEquals(Optional.of(d), VolumeId.parse(VolumeId.of(d)));
-        for (String bad : new String[] {"", "fake-vol-id", "projects/p/zones/z/disks/", "projects/p/zones/z/disks/A",
-                "projects/p/zones/z/instances/i", "projects/p/zones/z/disks/d/extra", "projects//zones/z/disks/d"}) {
-            assertEquals(Optional.empty(), VolumeId.parse(bad), bad);
-        }
-        InstanceRef i = new InstanceRef("domain.com:p", "us-east1-c", "node-1");
-        assertEquals(Optional.of(i), NodeId.parse(NodeId.of(i)));
-        assertEquals(Optional.empty(), NodeId.parse("node-1"));
-        assertEquals(d, DiskRef.parse("https://www.googleapis.com/compute/v1/" + VolumeId.of(d)));
     }
 
     @Test
@@ -159,7 +111,7 @@ class ParsersTest {
 
     @Test
     void zones() {
-        String key = "topology.imagedisk.csi.dev/zone";
+        String key = Keys.TOPOLOGY_ZONE;
         ZonePicker picker = new ZonePicker("zone-default");
         assertEquals("zone-default", picker.pick(TopologyRequirement.getDefaultInstance(), "v"));
         TopologyRequirement req = TopologyRequirement.newBuilder()

@@ -25,10 +25,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ControllerPublishVolume and ControllerUnpublishVolume against the emulator. */
+@Tag("integration")
 class PublishVolumeTest {
     @TempDir
     static Path dir;

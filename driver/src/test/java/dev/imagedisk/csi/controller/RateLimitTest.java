@@ -14,10 +14,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The project's API rate limit (in the emulator: 4 mutating requests a second) is ridden out by backoff. */
+@Tag("integration")
 class RateLimitTest {
     @TempDir
     static Path dir;

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * With the emulator's real storage: CreateVolume makes a disk file holding the image, Publish binds it to a
  * loop device behind {@code google-<deviceName>}, Unpublish and Delete undo both. Needs root and loop devices.
  */
+@Tag("integration")
 class RealStorageTest {
     private static final long GIB = 1L << 30;
 

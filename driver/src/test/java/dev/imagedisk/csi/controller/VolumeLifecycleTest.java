@@ -39,10 +39,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Delete, Validate, List, Get, Expand, capabilities and Probe against the emulator. */
+@Tag("integration")
 class VolumeLifecycleTest {
     private static final long GIB = 1L << 30;
 

@@ -13,10 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The util-linux adapter against the real kernel: tmpfs mounts at paths with spaces, ro binds, EBUSY. */
+@Tag("integration")
 class UtilLinuxMounterTest {
     @TempDir
     Path dir;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import csi.v1.NodeGetInfoRequest;
 import csi.v1.NodeGetInfoResponse;
-import dev.imagedisk.csi.DriverConfig;
+import dev.imagedisk.csi.contract.Keys;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.InetSocketAddress;
@@ -69,7 +69,7 @@ class NodeGetInfoTest {
                 "--zone", "us-east1-c", "--metadata-endpoint", "http://127.0.0.1:9")) {
             NodeGetInfoResponse info = info(plugin);
             assertEquals("projects/p/zones/us-east1-c/instances/n-1", info.getNodeId());
-            assertEquals(Map.of(DriverConfig.TOPOLOGY_ZONE_KEY, "us-east1-c"),
+            assertEquals(Map.of(Keys.TOPOLOGY_ZONE, "us-east1-c"),
                     info.getAccessibleTopology().getSegmentsMap());
             assertEquals(127, info.getMaxVolumesPerNode(), "machine type unknown: the general limit");
         }
@@ -77,7 +77,7 @@ class NodeGetInfoTest {
                 "--zone", "", "--max-volumes-per-node", "15", "--metadata-endpoint", "http://127.0.0.1:9")) {
             NodeGetInfoResponse info = info(plugin);
             assertEquals("us-east1-c", info.getAccessibleTopology().getSegmentsMap()
-                    .get(DriverConfig.TOPOLOGY_ZONE_KEY), "the zone comes from --node-id");
+                    .get(Keys.TOPOLOGY_ZONE), "the zone comes from --node-id");
             assertEquals(15, info.getMaxVolumesPerNode());
         }
     }
@@ -90,7 +90,7 @@ class NodeGetInfoTest {
             NodeGetInfoResponse info = info(plugin);
             assertEquals("projects/proj-1/zones/europe-west1-b/instances/vm-7", info.getNodeId());
             assertEquals("europe-west1-b", info.getAccessibleTopology().getSegmentsMap()
-                    .get(DriverConfig.TOPOLOGY_ZONE_KEY));
+                    .get(Keys.TOPOLOGY_ZONE));
             assertEquals(15, info.getMaxVolumesPerNode(), "e2-medium is shared-core");
             int asked = requests.get();
             assertEquals(info, info(plugin));

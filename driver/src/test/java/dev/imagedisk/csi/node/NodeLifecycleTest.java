@@ -34,10 +34,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Unstage/unpublish, idempotency, stats, expansion, block volumes, concurrency and path safety on loop devices. */
+@Tag("integration")
 class NodeLifecycleTest {
     private static final long MIB = 1024 * 1024;
 

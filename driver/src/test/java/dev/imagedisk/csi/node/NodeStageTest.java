@@ -30,10 +30,12 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** NodeStageVolume and NodePublishVolume on real loop devices, over the plugin's Unix socket. */
+@Tag("integration")
 class NodeStageTest {
     private static final long MIB = 1024 * 1024;
 

@@ -18,7 +18,9 @@ import java.util.Objects;
  * {@code zoneOperations.wait}, {@code zoneOperations.delete}, {@code zoneOperations.list},
  * {@code globalOperations.get}, {@code globalOperations.wait}, ..., and {@code metadata} for
  * the metadata server. Operation types are {@code insert}, {@code delete}, {@code resize},
- * {@code attachDisk}, {@code detachDisk}, or {@code *} for any.
+ * {@code attachDisk}, {@code detachDisk} (as Compute Engine names them: {@code insert} covers
+ * disks.insert and images.insert), a method name to pick one ({@code images.insert},
+ * {@code images.delete}, {@code disks.insert}, ...), or {@code *} for any.
  */
 public final class Faults {
   private static final class InjectedError {
@@ -58,6 +60,7 @@ public final class Faults {
   private final ArrayDeque<Long> mutatingTimes = new ArrayDeque<>();
   private double mutatingPerSecond; // <= 0: unlimited
   private volatile Duration operationDuration;
+  private volatile int inUseOperationHttpStatus = 200;
 
   Faults(Duration operationDuration) {
     this.operationDuration = operationDuration;
@@ -87,8 +90,8 @@ public final class Faults {
   }
 
   /**
-   * Past {@code mutatingPerSecond} mutating requests (insert, delete, resize, attachDisk,
-   * detachDisk) in any one-second window, further mutating requests answer 403
+   * Past {@code mutatingPerSecond} mutating requests (disks.insert/delete/resize,
+   * images.insert/delete, instances.attachDisk/detachDisk) in any one-second window, further mutating requests answer 403
    * {@code rateLimitExceeded} "Rate Limit Exceeded". Reads are unlimited. Zero, a negative value or
    * infinity turns the limit off.
    */
@@ -139,6 +142,24 @@ public final class Faults {
     return this;
   }
 
+  /**
+   * The {@code httpErrorStatusCode} of an attachDisk operation that fails with
+   * {@code RESOURCE_IN_USE_BY_ANOTHER_RESOURCE} (the disk is read-write elsewhere, or already on
+   * the instance). Compute Engine has been seen answering 200 (the default here: the client library
+   * then reports success and only {@code error} tells) and 400.
+   */
+  public Faults setInUseOperationHttpStatus(int httpStatus) {
+    if (httpStatus != 200 && httpStatus != 400) {
+      throw new IllegalArgumentException("200 or 400: " + httpStatus);
+    }
+    this.inUseOperationHttpStatus = httpStatus;
+    return this;
+  }
+
+  public int inUseOperationHttpStatus() {
+    return inUseOperationHttpStatus;
+  }
+
   /** Clears injected errors, operation failures and the rate limit (not the duration). */
   public synchronized Faults clear() {
     errors.clear();
@@ -178,10 +199,11 @@ public final class Faults {
     return true;
   }
 
-  synchronized OperationFailure takeOperationFailure(String operationType) {
+  synchronized OperationFailure takeOperationFailure(String operationType, String method) {
     for (Iterator<OperationFault> it = operationFaults.iterator(); it.hasNext(); ) {
       OperationFault f = it.next();
-      if (f.operationType.equals(operationType) || f.operationType.equals("*")) {
+      if (f.operationType.equals(operationType) || f.operationType.equals("*")
+          || f.operationType.equals(method)) {
         if (--f.remaining <= 0) {
           it.remove();
         }

@@ -21,9 +21,12 @@ import org.slf4j.LoggerFactory;
 final class FileStorage implements Storage {
   private static final Logger log = LoggerFactory.getLogger(FileStorage.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
 
   private final Path dataDir;
   private final String losetup;
+  private final String cp = findProgram("cp");
+  private final String stat = findProgram("stat");
   private final Object losetupLock = new Object();
   private final Map<String, Path> loops = new ConcurrentHashMap<>(); // /dev/loopN -> disk file
   private final Set<Path> links = ConcurrentHashMap.newKeySet();
@@ -62,13 +65,65 @@ final class FileStorage implements Storage {
   }
 
   @Override
+  public Captured captureImage(String project, String name, long id, Path diskFile)
+      throws IOException {
+    if (diskFile == null) {
+      return null;
+    }
+    Path dst = dataDir.resolve("images").resolve(project)
+        .resolve(name + "-" + Long.toUnsignedString(id) + ".img");
+    Files.deleteIfExists(dst);
+    try {
+      sparseCopy(diskFile, dst, 0);
+      return new Captured(dst, allocatedBytes(dst));
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(dst);
+      throw e;
+    }
+  }
+
+  /**
+   * Copies a (sparse) disk or image file so that holes and zero blocks stay holes, then grows it
+   * to {@code length}. GNU cp skips holes with SEEK_DATA (coreutils 9), so a 10 GiB disk holding
+   * 50 MB copies in the time of 50 MB; {@link SparseFiles#copy} would read every hole.
+   */
+  private void sparseCopy(Path src, Path dst, long length) throws IOException {
+    Files.createDirectories(dst.toAbsolutePath().getParent());
+    if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(dst + " already exists");
+    }
+    Exec.check(COPY_TIMEOUT, List.of(cp, "--sparse=always", "--reflink=never",
+        "--no-preserve=all", "--", src.toAbsolutePath().toString(),
+        dst.toAbsolutePath().toString()));
+    SparseFiles.grow(dst, length);
+  }
+
+  /** Bytes allocated to a file (st_blocks * 512): an image's archive size. */
+  private long allocatedBytes(Path file) throws IOException {
+    String out = Exec.check(TIMEOUT, List.of(stat, "-c", "%b", "--",
+        file.toAbsolutePath().toString())).trim();
+    try {
+      return Long.parseLong(out) * 512;
+    } catch (NumberFormatException e) {
+      throw new IOException("stat printed " + out, e);
+    }
+  }
+
+  @Override
+  public void deleteImage(Path file) throws IOException {
+    if (file != null) {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Override
   public Path createDisk(String project, String zone, String name, long id, long sizeBytes,
       Path imageFile) throws IOException {
     Path file = dataDir.resolve("disks").resolve(project).resolve(zone)
         .resolve(name + "-" + Long.toUnsignedString(id) + ".img");
     try {
       if (imageFile != null) {
-        SparseFiles.copy(imageFile, file, sizeBytes);
+        sparseCopy(imageFile, file, sizeBytes);
       } else {
         SparseFiles.create(file, sizeBytes);
       }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 final class HttpFrontend implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(HttpFrontend.class);
   static final Set<String> MUTATING = Set.of("disks.insert", "disks.delete", "disks.resize",
-      "instances.attachDisk", "instances.detachDisk");
+      "images.insert", "images.delete", "instances.attachDisk", "instances.detachDisk");
 
   /** Which instance the metadata server describes. */
   record MetadataTarget(String project, String zone, String instance) {}
@@ -152,7 +152,7 @@ final class HttpFrontend implements HttpHandler {
     int n = r.size();
     Supplier<JsonNode> body = () -> parseBody(bodyBytes);
     if (r.get(0).equals("aggregated") && n == 2 && r.get(1).equals("disks") && method.equals("GET")) {
-      return new Route("disks.aggregatedList", () -> compute.aggregatedListDisks(p, q));
+      return new Route("disks.aggregatedList", () -> compute.disks.aggregatedListDisks(p, q));
     }
     if (r.get(0).equals("zones") && n >= 3) {
       String z = r.get(1);
@@ -160,36 +160,36 @@ final class HttpFrontend implements HttpHandler {
       switch (coll) {
         case "disks":
           if (n == 3 && method.equals("GET")) {
-            return new Route("disks.list", () -> compute.listDisks(p, z, q));
+            return new Route("disks.list", () -> compute.disks.listDisks(p, z, q));
           }
           if (n == 3 && method.equals("POST")) {
-            return new Route("disks.insert", () -> compute.insertDisk(p, z, body.get(), q));
+            return new Route("disks.insert", () -> compute.disks.insertDisk(p, z, body.get(), q));
           }
           if (n == 4 && method.equals("GET")) {
-            return new Route("disks.get", () -> compute.getDisk(p, z, r.get(3)));
+            return new Route("disks.get", () -> compute.disks.getDisk(p, z, r.get(3)));
           }
           if (n == 4 && method.equals("DELETE")) {
-            return new Route("disks.delete", () -> compute.deleteDisk(p, z, r.get(3), q));
+            return new Route("disks.delete", () -> compute.disks.deleteDisk(p, z, r.get(3), q));
           }
           if (n == 5 && method.equals("POST") && r.get(4).equals("resize")) {
             return new Route("disks.resize",
-                () -> compute.resizeDisk(p, z, r.get(3), body.get(), q));
+                () -> compute.disks.resizeDisk(p, z, r.get(3), body.get(), q));
           }
           return null;
         case "instances":
           if (n == 3 && method.equals("GET")) {
-            return new Route("instances.list", () -> compute.listInstances(p, z, q));
+            return new Route("instances.list", () -> compute.instances.listInstances(p, z, q));
           }
           if (n == 4 && method.equals("GET")) {
-            return new Route("instances.get", () -> compute.getInstance(p, z, r.get(3)));
+            return new Route("instances.get", () -> compute.instances.getInstance(p, z, r.get(3)));
           }
           if (n == 5 && method.equals("POST") && r.get(4).equals("attachDisk")) {
             return new Route("instances.attachDisk",
-                () -> compute.attachDisk(p, z, r.get(3), body.get(), q));
+                () -> compute.instances.attachDisk(p, z, r.get(3), body.get(), q));
           }
           if (n == 5 && method.equals("POST") && r.get(4).equals("detachDisk")) {
             return new Route("instances.detachDisk",
-                () -> compute.detachDisk(p, z, r.get(3), q));
+                () -> compute.instances.detachDisk(p, z, r.get(3), q));
           }
           return null;
         case "operations":
@@ -201,13 +201,19 @@ final class HttpFrontend implements HttpHandler {
     if (r.get(0).equals("global") && n >= 2) {
       if (r.get(1).equals("images")) {
         if (n == 2 && method.equals("GET")) {
-          return new Route("images.list", () -> compute.listImages(p, q));
+          return new Route("images.list", () -> compute.images.listImages(p, q));
+        }
+        if (n == 2 && method.equals("POST")) {
+          return new Route("images.insert", () -> compute.images.insertImage(p, body.get(), q));
         }
         if (n == 3 && method.equals("GET")) {
-          return new Route("images.get", () -> compute.getImage(p, r.get(2)));
+          return new Route("images.get", () -> compute.images.getImage(p, r.get(2)));
+        }
+        if (n == 3 && method.equals("DELETE")) {
+          return new Route("images.delete", () -> compute.images.deleteImage(p, r.get(2), q));
         }
         if (n == 4 && method.equals("GET") && r.get(2).equals("family")) {
-          return new Route("images.getFromFamily", () -> compute.getImageFromFamily(p, r.get(3)));
+          return new Route("images.getFromFamily", () -> compute.images.getImageFromFamily(p, r.get(3)));
         }
         return null;
       }
@@ -222,19 +228,19 @@ final class HttpFrontend implements HttpHandler {
       List<String> r, Map<String, String> q) {
     int n = r.size();
     if (n == 0 && method.equals("GET")) {
-      return new Route(service + ".list", () -> compute.listOperations(p, z, q));
+      return new Route(service + ".list", () -> compute.operations.listOperations(p, z, q));
     }
     if (n == 1 && method.equals("GET")) {
-      return new Route(service + ".get", () -> compute.getOperation(p, z, r.get(0)));
+      return new Route(service + ".get", () -> compute.operations.getOperation(p, z, r.get(0)));
     }
     if (n == 1 && method.equals("DELETE")) {
       return new Route(service + ".delete", () -> {
-        compute.deleteOperation(p, z, r.get(0));
+        compute.operations.deleteOperation(p, z, r.get(0));
         return Json.object();
       });
     }
     if (n == 2 && method.equals("POST") && r.get(1).equals("wait")) {
-      return new Route(service + ".wait", () -> compute.waitOperation(p, z, r.get(0)));
+      return new Route(service + ".wait", () -> compute.operations.waitOperation(p, z, r.get(0)));
     }
     return null;
   }

@@ -23,6 +23,14 @@ final class Model {
     long sequence; // registration order, breaks creationTimestamp ties for getFromFamily
     String deprecationState; // null, DEPRECATED, OBSOLETE or DELETED
     Path file; // the image's filesystem file (storage on), else null
+    String status = "READY"; // PENDING while images.insert copies, then READY
+    Map<String, String> labels = new LinkedHashMap<>();
+    List<String> storageLocations = new ArrayList<>();
+    String sourceDiskProject; // images.insert from a disk; null otherwise
+    String sourceDiskZone;
+    String sourceDiskName;
+    long sourceDiskId;
+    boolean deleting; // an accepted images.delete not DONE yet
 
     String key() {
       return project + "/" + name;
@@ -41,6 +49,10 @@ final class Model {
     String sourceImageProject; // null for a blank disk
     String sourceImageName;
     long sourceImageId;
+    String sourceDiskProject; // a clone (disks.insert with sourceDisk); null otherwise
+    String sourceDiskZone;
+    String sourceDiskName;
+    long sourceDiskId;
     String kmsKeyName;
     Long provisionedIops;
     Long provisionedThroughput;
@@ -51,6 +63,9 @@ final class Model {
     String lastDetachTimestamp;
     boolean boot; // an instance's boot disk: a record only, never backed by a file
     Path file; // backing file (storage on), else null
+
+    /** Paths of images or disks being copied from this disk (operations not DONE yet). */
+    final List<String> readers = new ArrayList<>();
 
     /** Instance keys with an accepted attachDisk operation not yet DONE, with its mode. */
     final Map<String, String> pendingAttach = new LinkedHashMap<>();
@@ -103,6 +118,7 @@ final class Model {
     String name;
     long id;
     String operationType;
+    String method; // the API method that made it, e.g. images.insert (for fault matching)
     String targetLink;
     long targetId;
     String status = "PENDING";

@@ -16,9 +16,11 @@ final class SparseFiles {
 
   /**
    * Copies {@code src} to a new file {@code dst} writing only its non-zero 4 KiB blocks, then
-   * sets {@code dst}'s length to {@code max(length, size of src)}.
+   * sets {@code dst}'s length to {@code max(length, size of src)}. Returns the bytes written (the
+   * data, without holes and zero blocks).
    */
-  static void copy(Path src, Path dst, long length) throws IOException {
+  static long copy(Path src, Path dst, long length) throws IOException {
+    long written = 0;
     Files.createDirectories(dst.toAbsolutePath().getParent());
     try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
         FileChannel out = FileChannel.open(dst, StandardOpenOption.CREATE_NEW,
@@ -47,16 +49,19 @@ final class SparseFiles {
             runStart = off;
           } else if (zero && runStart >= 0) {
             write(out, buf, runStart, off, pos);
+            written += off - runStart;
             runStart = -1;
           }
         }
         if (runStart >= 0) {
           write(out, buf, runStart, n, pos);
+          written += n - runStart;
         }
         pos += n;
       }
     }
     grow(dst, Math.max(length, Files.size(src)));
+    return written;
   }
 
   /** Creates an empty sparse file of the given length. */

@@ -43,6 +43,15 @@ final class StateFile {
         o.put("sequence", i.sequence);
         o.put("deprecationState", i.deprecationState);
         o.put("file", rel(dataDir, i.file));
+        o.put("status", i.status);
+        ObjectNode labels = o.putObject("labels");
+        i.labels.forEach(labels::put);
+        ArrayNode locs = o.putArray("storageLocations");
+        i.storageLocations.forEach(locs::add);
+        o.put("sourceDiskProject", i.sourceDiskProject);
+        o.put("sourceDiskZone", i.sourceDiskZone);
+        o.put("sourceDiskName", i.sourceDiskName);
+        o.put("sourceDiskId", i.sourceDiskId);
       }
       ArrayNode ds = n.putArray("disks");
       for (Model.Disk d : r.disks().values()) {
@@ -58,6 +67,10 @@ final class StateFile {
         o.put("sourceImageProject", d.sourceImageProject);
         o.put("sourceImageName", d.sourceImageName);
         o.put("sourceImageId", d.sourceImageId);
+        o.put("sourceDiskProject", d.sourceDiskProject);
+        o.put("sourceDiskZone", d.sourceDiskZone);
+        o.put("sourceDiskName", d.sourceDiskName);
+        o.put("sourceDiskId", d.sourceDiskId);
         o.put("kmsKeyName", d.kmsKeyName);
         o.put("provisionedIops", d.provisionedIops);
         o.put("provisionedThroughput", d.provisionedThroughput);
@@ -114,6 +127,22 @@ final class StateFile {
       i.sequence = o.path("sequence").asLong();
       i.deprecationState = Json.text(o, "deprecationState");
       i.file = abs(dataDir, Json.text(o, "file"));
+      i.status = o.path("status").asText("READY");
+      o.path("labels").properties().forEach(e -> i.labels.put(e.getKey(),
+          e.getValue().asText()));
+      o.path("storageLocations").forEach(l -> i.storageLocations.add(l.asText()));
+      i.sourceDiskProject = Json.text(o, "sourceDiskProject");
+      i.sourceDiskZone = Json.text(o, "sourceDiskZone");
+      i.sourceDiskName = Json.text(o, "sourceDiskName");
+      i.sourceDiskId = o.path("sourceDiskId").asLong();
+      if (!i.status.equals("READY")) {
+        // an images.insert cut short by the shutdown: its copy may be partial, so it is dropped
+        log.warn("image {} was {} at shutdown; dropping it", i.key(), i.status);
+        if (storage && i.file != null) {
+          Files.deleteIfExists(i.file);
+        }
+        continue;
+      }
       if (storage && i.file != null && !Files.exists(i.file)) {
         log.warn("image {} lost its file {}; keeping it as a record", i.key(), i.file);
         i.file = null;
@@ -134,6 +163,10 @@ final class StateFile {
       d.sourceImageProject = Json.text(o, "sourceImageProject");
       d.sourceImageName = Json.text(o, "sourceImageName");
       d.sourceImageId = o.path("sourceImageId").asLong();
+      d.sourceDiskProject = Json.text(o, "sourceDiskProject");
+      d.sourceDiskZone = Json.text(o, "sourceDiskZone");
+      d.sourceDiskName = Json.text(o, "sourceDiskName");
+      d.sourceDiskId = o.path("sourceDiskId").asLong();
       d.kmsKeyName = Json.text(o, "kmsKeyName");
       d.provisionedIops = Json.int64(o, "provisionedIops");
       d.provisionedThroughput = Json.int64(o, "provisionedThroughput");

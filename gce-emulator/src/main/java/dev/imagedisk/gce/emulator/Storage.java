@@ -14,6 +14,18 @@ interface Storage extends AutoCloseable {
   /** Copies an image file into the emulator's keeping; returns the stored file, or null. */
   Path importImage(String project, String name, Path source) throws IOException;
 
+  /** An image captured from a disk: its stored file and the bytes of data in it. */
+  record Captured(Path file, long dataBytes) {}
+
+  /**
+   * Copies a disk's file (sparse) into a new image file; returns it with its data size, or null
+   * when there is no storage.
+   */
+  Captured captureImage(String project, String name, long id, Path diskFile) throws IOException;
+
+  /** Removes an image's stored file. */
+  void deleteImage(Path file) throws IOException;
+
   /** Creates a disk's backing file from an image file (or blank); returns it, or null. */
   Path createDisk(String project, String zone, String name, long id, long sizeBytes,
       Path imageFile) throws IOException;
@@ -41,6 +53,14 @@ interface Storage extends AutoCloseable {
     public Path importImage(String project, String name, Path source) {
       return null;
     }
+
+    @Override
+    public Captured captureImage(String project, String name, long id, Path diskFile) {
+      return null;
+    }
+
+    @Override
+    public void deleteImage(Path file) {}
 
     @Override
     public Path createDisk(String project, String zone, String name, long id, long sizeBytes,

@@ -223,4 +223,60 @@ class RawHttpTest {
     assertEquals(403, raw("GET", md2 + "instance/name", null).status());
     assertTrue(emu.requestCount("metadata") >= 10);
   }
+
+  @Test
+  void imageInsertAndGlobalOperationShapes() throws Exception {
+    raw("POST", api + "/zones/" + Z + "/disks", "{\"name\":\"src\",\"sizeGb\":\"10\"}");
+    raw("POST", api + "/zones/" + Z + "/instances/node-1/attachDisk",
+        "{\"source\":\"zones/" + Z + "/disks/src\",\"deviceName\":\"src\"}");
+    String body = "{\"name\":\"cap\",\"sourceDisk\":\"projects/" + P + "/zones/" + Z
+        + "/disks/src\",\"family\":\"fam\",\"labels\":{\"a\":\"b\"},"
+        + "\"storageLocations\":[\"eu\"],\"description\":\"d\"}";
+    Raw refused = raw("POST", api + "/global/images", body);
+    assertEquals(400, refused.status());
+    assertEquals("resourceInUseByAnotherResource",
+        refused.json().at("/error/errors/0/reason").asText());
+    // forceCreate and requestId are query parameters; a repeated requestId replays
+    Raw ins = raw("POST", api + "/global/images?forceCreate=true&requestId=r-img", body);
+    assertEquals(200, ins.status(), ins.text());
+    JsonNode op = ins.json();
+    assertEquals("compute#operation", op.get("kind").asText());
+    assertEquals("insert", op.get("operationType").asText());
+    assertFalse(op.has("zone"));
+    assertEquals(api + "/global/operations/" + op.get("name").asText(),
+        op.get("selfLink").asText());
+    assertEquals(api + "/global/images/cap", op.get("targetLink").asText());
+    assertTrue(op.get("targetId").isTextual());
+    assertEquals(op.get("name"), raw("POST", api + "/global/images?forceCreate=true"
+        + "&requestId=r-img", body).json().get("name"));
+    JsonNode waited = raw("POST", api + "/global/operations/" + op.get("name").asText()
+        + "/wait", null).json();
+    assertEquals("DONE", waited.get("status").asText());
+    assertEquals(waited, raw("GET", api + "/global/operations/" + op.get("name").asText(),
+        null).json());
+
+    JsonNode img = raw("GET", api + "/global/images/cap", null).json();
+    assertEquals("READY", img.get("status").asText());
+    assertEquals("10", img.get("diskSizeGb").textValue());
+    assertTrue(img.get("archiveSizeBytes").isTextual());
+    assertTrue(img.get("id").isTextual());
+    assertTrue(img.get("sourceDiskId").isTextual());
+    assertEquals(api + "/zones/" + Z + "/disks/src", img.get("sourceDisk").asText());
+    assertEquals("b", img.at("/labels/a").asText());
+    assertTrue(img.get("labelFingerprint").isTextual());
+    assertEquals("eu", img.at("/storageLocations/0").asText());
+    assertEquals("d", img.get("description").asText());
+    assertEquals("RAW", img.get("sourceType").asText());
+    assertEquals("cap", raw("GET", api + "/global/images/family/fam", null).json().get("name")
+        .asText());
+    JsonNode list = raw("GET", api + "/global/images?filter=labels.a%3Db", null).json();
+    assertEquals("compute#imageList", list.get("kind").asText());
+    assertEquals(1, list.get("items").size());
+
+    Raw del = raw("DELETE", api + "/global/images/cap", null);
+    assertEquals(200, del.status());
+    assertEquals("delete", del.json().get("operationType").asText());
+    assertEquals(404, raw("GET", api + "/global/images/cap", null).status());
+    assertEquals(404, raw("GET", api + "/global/operations/operation-none", null).status());
+  }
 }

@@ -242,27 +242,52 @@ class RealClientTest {
     waitOp(insert("ro", 10, null));
     waitOp(attach("node-1", "rw", "rw", "READ_WRITE"));
 
-    ApiException inUse = assertThrows(ApiException.class,
-        () -> attach("node-2", "rw", "rw", "READ_WRITE"));
-    assertEquals(400, inUse.getStatusCode().getCode().getHttpStatusCode());
-    assertEquals("resourceInUseByAnotherResource", reason(inUse));
-    assertTrue(errorBody(inUse).at("/error/message").asText().contains(
-        "is already being used by 'projects/" + P + "/zones/" + Z + "/instances/node-1'"));
-    assertThrows(ApiException.class, () -> attach("node-2", "rw", "rw", "READ_ONLY"));
+    // fidelity 1: read-write elsewhere is accepted; the operation fails, httpErrorStatusCode 200
+    Operation inUse = attach("node-2", "rw", "rw", "READ_WRITE");
+    assertEquals("attachDisk", inUse.getOperationType()); // accepted: an operation, no HTTP error
+    inUse = waitOp(inUse);
+    assertTrue(inUse.hasError());
+    assertEquals("RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", inUse.getError().getErrors(0).getCode());
+    assertEquals("The disk resource 'projects/" + P + "/zones/" + Z + "/disks/rw' is already"
+        + " being used by 'projects/" + P + "/zones/" + Z + "/instances/node-1'",
+        inUse.getError().getErrors(0).getMessage());
+    assertEquals(200, inUse.getHttpErrorStatusCode());
+    assertEquals(1, c.instances.get(P, Z, "node-2").getDisksCount());
+    assertEquals(1, c.disks.get(P, Z, "rw").getUsersCount());
+    // the client library's future reports that as success: only `error` tells
+    Operation viaFuture = c.instances.attachDiskAsync(AttachDiskInstanceRequest.newBuilder()
+        .setProject(P).setZone(Z).setInstance("node-2").setAttachedDiskResource(
+            AttachedDisk.newBuilder().setSource("zones/" + Z + "/disks/rw").setDeviceName("rw2")
+                .setMode("READ_ONLY")).build()).get();
+    assertEquals("RESOURCE_IN_USE_BY_ANOTHER_RESOURCE",
+        viaFuture.getError().getErrors(0).getCode());
+    // the switch: httpErrorStatusCode 400, and then the future fails
+    emu.faults().setInUseOperationHttpStatus(400);
+    Operation with400 = waitOp(attach("node-2", "rw", "rw", "READ_WRITE"));
+    assertEquals(400, with400.getHttpErrorStatusCode());
+    ExecutionException failed = assertThrows(ExecutionException.class,
+        () -> c.instances.attachDiskAsync(AttachDiskInstanceRequest.newBuilder()
+            .setProject(P).setZone(Z).setInstance("node-2").setAttachedDiskResource(
+                AttachedDisk.newBuilder().setSource("zones/" + Z + "/disks/rw")
+                    .setDeviceName("rw3")).build()).get());
+    assertEquals(400, assertInstanceOf(ApiException.class, failed.getCause()).getStatusCode()
+        .getCode().getHttpStatusCode());
+    emu.faults().setInUseOperationHttpStatus(200);
 
     // READ_ONLY on many instances
     waitOp(attach("node-1", "ro", "ro", "READ_ONLY"));
     waitOp(attach("node-2", "ro", "ro", "READ_ONLY"));
     assertEquals(2, c.disks.get(P, Z, "ro").getUsersCount());
-    ApiException rwOverRo = assertThrows(ApiException.class,
-        () -> attach("node-2", "rw", "other", "READ_WRITE"));
-    assertEquals("resourceInUseByAnotherResource", reason(rwOverRo));
+    Operation rwOverRo = waitOp(attach("node-2", "ro", "other", "READ_WRITE"));
+    assertEquals("RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", rwOverRo.getError().getErrors(0)
+        .getCode());
+    assertEquals(2, c.instances.get(P, Z, "node-2").getDisksCount());
 
     // the same disk twice on one instance: accepted, the operation fails
     Operation twice = waitOp(attach("node-1", "rw", "rw-again", "READ_WRITE"));
     assertTrue(twice.hasError());
     assertEquals("RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", twice.getError().getErrors(0).getCode());
-    assertEquals(400, twice.getHttpErrorStatusCode());
+    assertEquals(200, twice.getHttpErrorStatusCode());
     assertEquals(3, c.instances.get(P, Z, "node-1").getDisksCount());
 
     // device name already used on the instance
@@ -359,11 +384,18 @@ class RealClientTest {
     assertEquals("Invalid value for field 'resource.sizeGb': '3'. Requested disk size cannot be"
         + " smaller than the image size (4 GB)", errorBody(small).at("/error/message").asText());
 
-    ApiException noImage = assertThrows(NotFoundException.class,
+    // fidelity 2: a source that does not exist is 400 invalid, not 404
+    ApiException noImage = assertThrows(ApiException.class,
         () -> insert("x", 10, "global/images/does-not-exist"));
-    assertEquals("notFound", reason(noImage));
+    assertEquals(400, noImage.getStatusCode().getCode().getHttpStatusCode());
+    assertEquals("invalid", reason(noImage));
+    assertEquals("Invalid value for field 'resource.sourceImage': 'global/images/does-not-exist'."
+        + " Referenced resource was not found.", errorBody(noImage).at("/error/message").asText());
+    ApiException noFamily = assertThrows(ApiException.class,
+        () -> insert("x", 10, "projects/" + P + "/global/images/family/none"));
+    assertEquals("invalid", reason(noFamily));
 
-    ApiException tooSmall = assertThrows(ApiException.class, () -> insert("tiny", 1, null));
+    ApiException tooSmall = assertThrows(ApiException.class, () -> insert("tiny", 0, null));
     assertEquals("invalid", reason(tooSmall));
 
     ApiException shrink = assertThrows(ApiException.class,

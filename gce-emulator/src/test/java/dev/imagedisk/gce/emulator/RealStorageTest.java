@@ -19,6 +19,9 @@ import com.google.api.gax.rpc.ApiException;
 import com.google.cloud.compute.v1.AttachDiskInstanceRequest;
 import com.google.cloud.compute.v1.AttachedDisk;
 import com.google.cloud.compute.v1.DeleteDiskRequest;
+import com.google.cloud.compute.v1.DeleteImageRequest;
+import com.google.cloud.compute.v1.Image;
+import com.google.cloud.compute.v1.InsertImageRequest;
 import com.google.cloud.compute.v1.DetachDiskInstanceRequest;
 import com.google.cloud.compute.v1.Disk;
 import com.google.cloud.compute.v1.DisksResizeRequest;
@@ -299,5 +302,108 @@ class RealStorageTest {
     String loop = emu.loopDevice(P, Z, "node-1", "keep").orElseThrow();
     assertTrue(run(sbin("blkid"), "-p", loop).contains("ext4"));
     insert("from-restored-image", 10, "global/images/runtime");
+  }
+
+  private Operation waitGlobal(Operation op) {
+    Operation done = c.globalOperations.wait(P, op.getName());
+    assertEquals(Operation.Status.DONE, done.getStatus());
+    return done;
+  }
+
+  private String mountedText(String instance, String device, String file) throws Exception {
+    String loop = emu.loopDevice(P, Z, instance, device).orElseThrow();
+    run("mount", "-o", "ro", loop, mnt.toString());
+    mounted = true;
+    try {
+      return Files.readString(mnt.resolve(file));
+    } finally {
+      run("umount", mnt.toString());
+      mounted = false;
+    }
+  }
+
+  @Test
+  void imagesFromDisksAndClonesCarryTheDataAndSurviveARestart() throws Exception {
+    Path data = tmp.resolve("data");
+    start(data);
+    emu.registerImage(P, "runtime", "fam", imageFile);
+    emu.addInstance(P, Z, "node-1", "e2-standard-4");
+    insert("src", 10, "global/images/runtime");
+    attach("node-1", "src", "src", "READ_WRITE");
+    String loop = emu.loopDevice(P, Z, "node-1", "src").orElseThrow();
+    run("mount", loop, mnt.toString());
+    mounted = true;
+    Files.writeString(mnt.resolve("added.txt"), "written on the volume\n");
+    run("umount", mnt.toString());
+    mounted = false;
+
+    // attached read-write: only with forceCreate
+    ApiException inUse = assertThrows(ApiException.class, () -> c.images.insertCallable().call(
+        InsertImageRequest.newBuilder().setProject(P).setImageResource(Image.newBuilder()
+            .setName("snap").setSourceDisk("zones/" + Z + "/disks/src")).build()));
+    assertEquals("resourceInUseByAnotherResource", reason(inUse));
+    waitGlobal(c.images.insertCallable().call(InsertImageRequest.newBuilder().setProject(P)
+        .setForceCreate(true).setImageResource(Image.newBuilder().setName("snap").setFamily("fam")
+            .putLabels("k", "v").setSourceDisk("projects/" + P + "/zones/" + Z + "/disks/src"))
+        .build()));
+    Image snap = c.images.get(P, "snap");
+    assertEquals("READY", snap.getStatus());
+    assertEquals(10, snap.getDiskSizeGb());
+    // archiveSizeBytes: the data copied, not the 10 GiB of holes
+    assertTrue(snap.getArchiveSizeBytes() > 0 && snap.getArchiveSizeBytes() < 64L << 20,
+        "archiveSizeBytes " + snap.getArchiveSizeBytes());
+    Path imageDir = data.resolve("images").resolve(P);
+    long imageBytes = 0;
+    try (var files = Files.list(imageDir)) {
+      for (Path f : files.toList()) {
+        if (f.getFileName().toString().startsWith("snap-")) {
+          assertEquals(10 * GIB, Files.size(f));
+          imageBytes = allocatedBytes(f);
+        }
+      }
+    }
+    assertTrue(imageBytes > 0 && imageBytes < 64L << 20, "image allocates " + imageBytes);
+
+    // a disk from the family (now the new image) and a clone both hold the written file
+    insert("restored", 10, "global/images/family/fam");
+    waitOp(c.disks.insertCallable().call(InsertDiskRequest.newBuilder().setProject(P).setZone(Z)
+        .setDiskResource(Disk.newBuilder().setName("copy").setSizeGb(12)
+            .setSourceDisk("zones/" + Z + "/disks/src")).build()));
+    assertTrue(allocatedBytes(emu.diskFile(P, Z, "copy").orElseThrow()) < 64L << 20);
+    assertEquals(12 * GIB, Files.size(emu.diskFile(P, Z, "copy").orElseThrow()));
+    attach("node-1", "restored", "restored", "READ_ONLY");
+    attach("node-1", "copy", "copy", "READ_ONLY");
+    assertEquals("written on the volume\n", mountedText("node-1", "restored", "added.txt"));
+    assertEquals("written on the volume\n", mountedText("node-1", "copy", "added.txt"));
+    assertEquals("1.2.3\n", mountedText("node-1", "copy", "lib/nested/version"));
+
+    // restart: the image made from a disk and the clone's source are kept
+    c.close();
+    emu.close();
+    c = null;
+    emu = null;
+    start(data);
+    Image kept = c.images.getFromFamily(P, "fam");
+    assertEquals("snap", kept.getName());
+    assertEquals(snap.getId(), kept.getId());
+    assertEquals(snap.getSourceDiskId(), kept.getSourceDiskId());
+    assertTrue(kept.getSourceDisk().endsWith("/projects/" + P + "/zones/" + Z + "/disks/src"));
+    assertEquals(snap.getLabelsMap(), kept.getLabelsMap());
+    assertEquals(snap.getArchiveSizeBytes(), kept.getArchiveSizeBytes());
+    assertEquals(snap.getStorageLocationsList(), kept.getStorageLocationsList());
+    Disk copy = c.disks.get(P, Z, "copy");
+    assertTrue(copy.getSourceDisk().endsWith("/disks/src"), copy.getSourceDisk());
+    insert("after-restart", 10, "global/images/snap");
+    attach("node-1", "after-restart", "after-restart", "READ_ONLY");
+    assertEquals("written on the volume\n", mountedText("node-1", "after-restart",
+        "added.txt"));
+
+    // images.delete removes the stored file
+    waitGlobal(c.images.deleteCallable().call(DeleteImageRequest.newBuilder().setProject(P)
+        .setImage("snap").build()));
+    try (var files = Files.list(imageDir)) {
+      assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("snap-")));
+    }
+    assertEquals("runtime", c.images.getFromFamily(P, "fam").getName());
   }
 }

@@ -90,8 +90,12 @@ class UnitsTest {
     assertEquals(503, Faults.httpStatusFor("ZONE_RESOURCE_POOL_EXHAUSTED"));
     assertEquals(403, Faults.httpStatusFor("QUOTA_EXCEEDED"));
     f.failNextOperations("attachDisk", "X", "m", 0, 1);
-    assertNull(f.takeOperationFailure("insert"));
-    assertEquals("X", f.takeOperationFailure("attachDisk").code);
-    assertNull(f.takeOperationFailure("attachDisk"));
+    assertNull(f.takeOperationFailure("insert", "disks.insert"));
+    assertEquals("X", f.takeOperationFailure("attachDisk", "instances.attachDisk").code);
+    assertNull(f.takeOperationFailure("attachDisk", "instances.attachDisk"));
+    // a method name picks one API's operations of a shared type
+    f.failNextOperations("images.insert", "Y", "m", 0, 1);
+    assertNull(f.takeOperationFailure("insert", "disks.insert"));
+    assertEquals("Y", f.takeOperationFailure("insert", "images.insert").code);
   }
 }

@@ -7,6 +7,7 @@ import csi.v1.Topology;
 import csi.v1.TopologyRequirement;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.DriverConfig;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.PluginCommand;
 import picocli.CommandLine;
 
@@ -31,7 +32,7 @@ final class Csi {
                 .putParameters("csi.storage.k8s.io/pvc/namespace", "default")
                 .putParameters("csi.storage.k8s.io/pv/name", pvName)
                 .setAccessibilityRequirements(TopologyRequirement.newBuilder()
-                        .addPreferred(Topology.newBuilder().putSegments(DriverConfig.TOPOLOGY_ZONE_KEY, zone)))
+                        .addPreferred(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone)))
                 .build();
     }
 

@@ -8,6 +8,7 @@ import csi.v1.NodeGetInfoRequest;
 import csi.v1.NodeGrpc;
 import csi.v1.NodeStageVolumeRequest;
 import csi.v1.NodeUnstageVolumeRequest;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.launcher.bench.Report.Verdict;
 import java.io.IOException;
@@ -163,8 +164,9 @@ final class FootprintBench {
                     NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(c.channel());
                     for (int i = 0; i < cycles; i++) {
                         node.withDeadlineAfter(60, TimeUnit.SECONDS).nodeStageVolume(NodeStageVolumeRequest
-                                .newBuilder().setVolumeId(NodeBench.volumeId("cycle")).putPublishContext("deviceName",
-                                        "cycle").setStagingTargetPath(staging.toString())
+                                .newBuilder().setVolumeId(NodeBench.volumeId("cycle"))
+                                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, "cycle")
+                                .setStagingTargetPath(staging.toString())
                                 .setVolumeCapability(Csi.MOUNT_RWO).build());
                         node.withDeadlineAfter(60, TimeUnit.SECONDS).nodeUnstageVolume(NodeUnstageVolumeRequest
                                 .newBuilder().setVolumeId(NodeBench.volumeId("cycle"))

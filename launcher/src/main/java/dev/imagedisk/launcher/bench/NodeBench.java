@@ -7,6 +7,7 @@ import csi.v1.NodeUnpublishVolumeRequest;
 import csi.v1.NodeUnstageVolumeRequest;
 import dev.imagedisk.csi.DriverConfig;
 import dev.imagedisk.csi.PluginRuntime;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.launcher.bench.Report.Verdict;
 import java.io.IOException;
@@ -123,10 +124,10 @@ final class NodeBench {
     private static void stagePublish(NodeGrpc.NodeBlockingStub node, String name, Path staging, Path target) {
         NodeGrpc.NodeBlockingStub s = node.withDeadlineAfter(120, TimeUnit.SECONDS);
         s.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId(name))
-                .putPublishContext("deviceName", name).setStagingTargetPath(staging.toString())
+                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, name).setStagingTargetPath(staging.toString())
                 .setVolumeCapability(Csi.MOUNT_RWO).build());
         s.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId(name))
-                .putPublishContext("deviceName", name).setStagingTargetPath(staging.toString())
+                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, name).setStagingTargetPath(staging.toString())
                 .setTargetPath(target.toString()).setVolumeCapability(Csi.MOUNT_RWO).build());
     }
 

@@ -106,16 +106,21 @@ public final class GceErrors {
         return new CloudException(Kind.OTHER, 0, null, method + ": " + t, t);
     }
 
+    /** Whether the operation ended in failure (it carries errors or an HTTP error status). */
+    public static boolean failed(Operation op) {
+        return (op.hasError() && op.getError().getErrorsCount() > 0) || op.getHttpErrorStatusCode() >= 400;
+    }
+
     /**
      * Maps a DONE operation that failed; null when it succeeded. An operation whose {@code error} is set is
      * a failure even when its {@code httpErrorStatusCode} is absent (0).
      */
     public static CloudException fromOperation(String what, Operation op) {
-        boolean hasErrors = op.hasError() && op.getError().getErrorsCount() > 0;
-        int status = op.getHttpErrorStatusCode();
-        if (!hasErrors && status < 400) {
+        if (!failed(op)) {
             return null;
         }
+        boolean hasErrors = op.hasError() && op.getError().getErrorsCount() > 0;
+        int status = op.getHttpErrorStatusCode();
         String code = null;
         StringBuilder message = new StringBuilder();
         if (hasErrors) {

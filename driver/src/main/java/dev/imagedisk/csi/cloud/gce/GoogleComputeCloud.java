@@ -7,7 +7,6 @@ import com.google.cloud.compute.v1.CustomerEncryptionKey;
 import com.google.cloud.compute.v1.DeleteDiskRequest;
 import com.google.cloud.compute.v1.DetachDiskInstanceRequest;
 import com.google.cloud.compute.v1.DiskAggregatedList;
-import com.google.cloud.compute.v1.DiskList;
 import com.google.cloud.compute.v1.DisksResizeRequest;
 import com.google.cloud.compute.v1.DisksScopedList;
 import com.google.cloud.compute.v1.GetDiskRequest;
@@ -30,13 +29,9 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.cloud.ApiBudgets;
-import dev.imagedisk.csi.cloud.RateLimiter;
-import dev.imagedisk.csi.cloud.RequestIds;
 import dev.imagedisk.csi.cloud.Retrier;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,25 +39,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@link ComputeCloud} on google-cloud-compute. Every request waits for its quota group's budget
  * ({@link ApiBudgets}: writes, reads, operation reads) and goes
  * through the {@link Retrier}; mutations are sent as plain unary calls and their operations awaited with
- * {@link OperationWaiter}.
+ * {@link OperationWaiter}; a disk insert is made safe to repeat by {@link IdempotentInsert}.
  */
 public final class GoogleComputeCloud implements ComputeCloud {
-    private static final Logger LOG = LoggerFactory.getLogger(GoogleComputeCloud.class);
-
-    /**
-     * An insert answered with an operation that is already DONE and was inserted this long before we sent the
-     * request answers an earlier request with the same id (Compute Engine never answers a new insert DONE).
-     */
-    private static final Duration STALE_OPERATION = Duration.ofSeconds(2);
-    /** Insert attempts whose request id turned out to be spent by an earlier call, skipped at most. */
-    private static final int MAX_SPENT_REQUEST_IDS = 16;
     private static final int LIST_PAGE_SIZE = 500;
 
     private final ComputeClients clients;
@@ -70,38 +54,29 @@ public final class GoogleComputeCloud implements ComputeCloud {
     private final String zone;
     private final ApiBudgets budgets;
     private final Retrier retrier;
-    private CloudCallObserver observer = CloudCallObserver.NONE;
+    private final CloudCallObserver observer;
     private final OperationWaiter waiter;
-    private volatile boolean aggregatedListMissing;
+    private final IdempotentInsert inserts;
 
     /**
      * @param project the project listed by {@link #listDisks} and probed by {@link #checkAccess}
      * @param zone the zone probed by {@link #checkAccess}
-     */
-    public GoogleComputeCloud(ComputeClients clients, String project, String zone, RateLimiter limiter,
-            Retrier retrier, Duration operationTimeout) {
-        this(clients, project, zone, ApiBudgets.single(limiter), retrier, operationTimeout,
-                ComputeClients.WAIT_CALL_TIMEOUT);
-    }
-
-    /** @param pollLimit the longest one {@code zoneOperations.wait} long poll may block */
-    public GoogleComputeCloud(ComputeClients clients, String project, String zone, RateLimiter limiter,
-            Retrier retrier, Duration operationTimeout, Duration pollLimit) {
-        this(clients, project, zone, ApiBudgets.single(limiter), retrier, operationTimeout, pollLimit);
-    }
-
-    /**
      * @param budgets the rate budgets requests wait for, by quota group
+     * @param retrier the retry policy for rate-limit answers (built with the same observer, to count retries)
+     * @param operationTimeout how long an operation may take in all
      * @param pollLimit the longest one {@code zoneOperations.wait} long poll may block
+     * @param observer told of every request, rate-limit wait and operation (metrics)
      */
     public GoogleComputeCloud(ComputeClients clients, String project, String zone, ApiBudgets budgets,
-            Retrier retrier, Duration operationTimeout, Duration pollLimit) {
+            Retrier retrier, Duration operationTimeout, Duration pollLimit, CloudCallObserver observer) {
         this.clients = clients;
         this.project = project;
         this.zone = zone;
         this.budgets = budgets;
         this.retrier = retrier;
-        this.waiter = new OperationWaiter(clients, this::request, operationTimeout, pollLimit);
+        this.observer = observer;
+        this.waiter = new OperationWaiter(clients, this::request, operationTimeout, pollLimit, observer);
+        this.inserts = new IdempotentInsert(Clock.systemUTC(), retrier);
     }
 
     // ------------------------------------------------------------------------------------------- reads
@@ -140,23 +115,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public List<Disk> listDisks(Map<String, String> labels) {
-        if (!aggregatedListMissing) {
-            try {
-                return listAllZones(labels);
-            } catch (CloudException e) {
-                if (!e.is(Kind.NOT_FOUND)) {
-                    throw e;
-                }
-                // an endpoint without disks.aggregatedList (the emulator): this zone is all we can see
-                aggregatedListMissing = true;
-                LOG.warn("disks.aggregatedList is not served by {} ({}); listing zone {} only",
-                        clients.endpoint(), e.getMessage(), zone);
-            }
-        }
-        return listZone(labels);
-    }
-
-    private List<Disk> listAllZones(Map<String, String> labels) {
         String filter = filter(labels);
         List<Disk> out = new ArrayList<>();
         String token = "";
@@ -172,24 +130,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
             for (DisksScopedList scoped : page.getItemsMap().values()) {
                 addMatching(scoped.getDisksList(), labels, out);
             }
-            token = page.getNextPageToken();
-        } while (!token.isEmpty());
-        return out;
-    }
-
-    private List<Disk> listZone(Map<String, String> labels) {
-        String filter = filter(labels);
-        List<Disk> out = new ArrayList<>();
-        String token = "";
-        do {
-            ListDisksRequest.Builder b = ListDisksRequest.newBuilder()
-                    .setProject(project).setZone(zone).setMaxResults(LIST_PAGE_SIZE).setPageToken(token);
-            if (!filter.isEmpty()) {
-                b.setFilter(filter);
-            }
-            ListDisksRequest request = b.build();
-            DiskList page = request("disks.list", () -> clients.disks().listCallable().call(request));
-            addMatching(page.getItemsList(), labels, out);
             token = page.getNextPageToken();
         } while (!token.isEmpty());
         return out;
@@ -223,11 +163,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
     // --------------------------------------------------------------------------------------- mutations
 
     @Override
-    public void insertDisk(DiskSpec spec, String idempotencyKey) {
-        createDisk(spec, idempotencyKey);
-    }
-
-    @Override
     public boolean createDisk(DiskSpec spec, String idempotencyKey) {
         DiskRef ref = spec.ref();
         com.google.cloud.compute.v1.Disk.Builder disk = com.google.cloud.compute.v1.Disk.newBuilder()
@@ -249,57 +184,15 @@ public final class GoogleComputeCloud implements ComputeCloud {
             disk.setProvisionedThroughput(spec.provisionedThroughput());
         }
         com.google.cloud.compute.v1.Disk resource = disk.build();
-        int attempt = 0; // which request id: the next one after each spent or rate-refused attempt
-        int spent = 0;
-        int retries = 0;
-        while (true) {
-            String requestId = RequestIds.of(idempotencyKey, attempt);
-            InsertDiskRequest request = InsertDiskRequest.newBuilder()
-                    .setProject(ref.project()).setZone(ref.zone()).setRequestId(requestId)
-                    .setDiskResource(resource).build();
-            Instant sent = Instant.now();
-            Operation op = request("disks.insert", () -> clients.disks().insertCallable().call(request));
-            if (answersEarlierAttempt(op, sent) && spent < MAX_SPENT_REQUEST_IDS
-                    && (GceErrors.fromOperation("", op) != null || getDisk(ref).isEmpty())) {
-                // Compute Engine answered this request id with an operation that ended a while ago: the id was
-                // used by an earlier attempt that failed, or whose disk has been deleted since. Use the next.
-                LOG.debug("disks.insert {}: request id {} answered by an earlier operation {}; next id", ref,
-                        requestId, op.getName());
-                spent++;
-                attempt++;
-                continue;
-            }
-            // Compute Engine answers a new insert PENDING or RUNNING, never DONE; an older operation is an earlier
-            // request's (same request id), whose disk may differ from this spec.
-            boolean fresh = op.getStatus() != Operation.Status.DONE && op.hasInsertTime() && !startedBefore(op, sent);
-            try {
-                waiter.await("disks.insert " + ref, ref.project(), ref.zone(), op);
-                return fresh;
-            } catch (CloudException e) {
-                retrier.backOff("disks.insert " + ref, e, ++retries); // rethrows all but a rate refusal
-                attempt++; // refused for its rate: again, under a fresh request id
-            }
-        }
-    }
-
-    private static boolean answersEarlierAttempt(Operation op, Instant sent) {
-        if (op.getStatus() != Operation.Status.DONE) {
-            return false;
-        }
-        return startedBefore(op, sent);
-    }
-
-    /** Whether the operation was inserted well before {@code sent} (an unreadable time counts as not). */
-    private static boolean startedBefore(Operation op, Instant sent) {
-        if (!op.hasInsertTime()) {
-            return false;
-        }
-        try {
-            Instant inserted = OffsetDateTime.parse(op.getInsertTime()).toInstant();
-            return inserted.isBefore(sent.minus(STALE_OPERATION));
-        } catch (DateTimeParseException e) {
-            return false;
-        }
+        return inserts.run("disks.insert " + ref, idempotencyKey,
+                requestId -> {
+                    InsertDiskRequest request = InsertDiskRequest.newBuilder()
+                            .setProject(ref.project()).setZone(ref.zone()).setRequestId(requestId)
+                            .setDiskResource(resource).build();
+                    return request("disks.insert", () -> clients.disks().insertCallable().call(request));
+                },
+                op -> waiter.await("disks.insert " + ref, ref.project(), ref.zone(), op),
+                () -> getDisk(ref).isEmpty());
     }
 
     @Override
@@ -366,15 +259,19 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     // ---------------------------------------------------------------------------------------- plumbing
 
-    /** One API request: waits for the rate limiter, maps failures, retries rate-limit answers. */
+    /**
+     * One API request: waits for the rate limiter, maps failures, retries rate-limit answers. Nothing is sent once
+     * the call being served has ended ({@link CloudException#checkCall}); its cancellation interrupts the wait.
+     */
     private <T> T request(String method, Supplier<T> call) {
         return retrier.call(method, () -> {
+            CloudException.checkCall(method);
             long queued = System.nanoTime();
             try {
                 budgets.acquire(method);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CloudException(Kind.CANCELLED, 0, null, method + ": interrupted", e);
+                throw CloudException.stopped(method + " (waiting for the rate limit)", e);
             }
             observer.rateLimitWait(Duration.ofNanos(System.nanoTime() - queued));
             T result;
@@ -399,14 +296,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
         return e.reason() != null && !e.reason().isEmpty() ? e.reason() : e.kind().name().toLowerCase(Locale.ROOT);
     }
 
-    /** Reports API traffic to {@code observer} (metrics); also hands it to the retrier. */
-    public GoogleComputeCloud observedBy(CloudCallObserver observer) {
-        this.observer = observer;
-        this.retrier.observedBy(observer);
-        this.waiter.observedBy(observer);
-        return this;
-    }
-
     private static <T> Optional<T> absentIfNotFound(Supplier<T> read) {
         try {
             return Optional.of(read.get());
@@ -416,9 +305,5 @@ public final class GoogleComputeCloud implements ComputeCloud {
             }
             throw e;
         }
-    }
-
-    public Retrier retrier() {
-        return retrier;
     }
 }

@@ -9,9 +9,11 @@ import com.google.cloud.compute.v1.WaitZoneOperationRequest;
 import com.google.api.gax.httpjson.HttpJsonCallContext;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The client library must not leave a thread behind per call: a burst of 1,000 PVCs would exhaust the pod. */
+@Tag("integration")
 class ClientThreadsTest {
     private static long gaxThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("Gax-") || t.getName().startsWith("compute-http-")).count();

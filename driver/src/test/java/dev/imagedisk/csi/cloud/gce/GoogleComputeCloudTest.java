@@ -4,23 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.CloudException.Kind;
 import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
-import dev.imagedisk.csi.cloud.RateLimiter;
-import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The adapter on the real client over plain HTTP against the emulator. */
+@Tag("integration")
 class GoogleComputeCloudTest {
     static {
         System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -48,8 +47,7 @@ class GoogleComputeCloudTest {
     }
 
     private GoogleComputeCloud cloud(Duration operationTimeout) {
-        return new GoogleComputeCloud(clients, P, Z, RateLimiter.perSecond(1000),
-                new Retrier(new Backoff(2, Duration.ofMillis(5), Duration.ofMillis(20))), operationTimeout);
+        return EmulatorClouds.google(clients, P, Z, operationTimeout);
     }
 
     private static DiskSpec spec(String name) {
@@ -69,11 +67,8 @@ class GoogleComputeCloudTest {
     @Test
     void operationsAreAwaitedByLongPollNotByPolling() {
         GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
-        long t0 = System.nanoTime();
-        cloud.insertDisk(spec("d1"), "key-d1");
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(ms >= 300 && ms < 1_000, ms + " ms for a 300 ms operation");
-        assertEquals(1, emulator.requestCount("zoneOperations.wait"));
+        cloud.createDisk(spec("d1"), "key-d1");
+        assertEquals(1, emulator.requestCount("zoneOperations.wait"), "one long poll for a 300 ms operation");
         assertEquals(0, emulator.requestCount("zoneOperations.get"));
         assertTrue(cloud.getDisk(new DiskRef(P, Z, "d1")).orElseThrow().ready());
         cloud.attachDisk(new InstanceRef(P, Z, "vm"), new DiskRef(P, Z, "d1"), "d1", true);
@@ -84,10 +79,10 @@ class GoogleComputeCloudTest {
     @Test
     void sameIdempotencyKeyIsTheSameOperation() {
         GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
-        cloud.insertDisk(spec("d2"), "key-d2");
-        cloud.insertDisk(spec("d2"), "key-d2"); // answered with the first operation, not alreadyExists
+        cloud.createDisk(spec("d2"), "key-d2");
+        cloud.createDisk(spec("d2"), "key-d2"); // answered with the first operation, not alreadyExists
         assertEquals(2, emulator.requestCount("disks.insert"));
-        CloudException e = assertThrows(CloudException.class, () -> cloud.insertDisk(spec("d2"), "another-key"));
+        CloudException e = assertThrows(CloudException.class, () -> cloud.createDisk(spec("d2"), "another-key"));
         assertEquals(Kind.ALREADY_EXISTS, e.kind());
     }
 
@@ -107,18 +102,24 @@ class GoogleComputeCloudTest {
         emulator.faults().setOperationDuration(Duration.ofSeconds(5));
         GoogleComputeCloud cloud = cloud(Duration.ofMillis(500));
         long t0 = System.nanoTime();
-        CloudException e = assertThrows(CloudException.class, () -> cloud.insertDisk(spec("slow"), "key-slow"));
+        CloudException e = assertThrows(CloudException.class, () -> cloud.createDisk(spec("slow"), "key-slow"));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(Kind.DEADLINE, e.kind(), e.toString());
         assertTrue(ms < 2_000, ms + " ms");
     }
 
     @Test
-    void listFallsBackToTheZoneWithoutAggregatedList() {
+    void listSpansZonesWithOneAggregatedList() {
         GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
         emulator.faults().setOperationDuration(Duration.ZERO);
-        cloud.insertDisk(spec("l1"), "key-l1");
-        assertEquals(1, cloud.listDisks(Map.of("imagedisk-csi", "managed")).size());
+        cloud.createDisk(spec("l1"), "key-l1");
+        cloud.createDisk(new DiskSpec(new DiskRef(P, "europe-west1-b", "l2"), 10, "pd-balanced",
+                "projects/" + P + "/global/images/img", Map.of("imagedisk-csi", "managed"), "", null, null, null),
+                "key-l2");
+        emulator.resetRequestCounts();
+        assertEquals(2, cloud.listDisks(Map.of("imagedisk-csi", "managed")).size());
         assertEquals(0, cloud.listDisks(Map.of("imagedisk-csi", "other")).size());
+        assertEquals(2, emulator.requestCount("disks.aggregatedList"));
+        assertEquals(0, emulator.requestCount("disks.list"));
     }
 }

@@ -1,0 +1,128 @@
+package dev.imagedisk.csi.common;
+
+import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The deadline and cancellation of the call being served, without gRPC types: the RPC boundary ({@link Rpc})
+ * makes one from the gRPC context of each controller call and runs the call's body {@link #within} it; the
+ * volume logic and the cloud adapter read it with {@link #current()} to bound their requests, retries,
+ * rate-limit waits and operation waits. When the caller cancels or its deadline passes, {@link #cancel} marks
+ * the token and interrupts the thread running the body, so a sleep or lock wait ends at once; loops also
+ * check {@link #stopped()} between steps.
+ */
+public final class CallDeadline {
+    /** Why a call stopped. */
+    public enum Stop {
+        /** Still running. */
+        NONE,
+        /** Its deadline passed. */
+        DEADLINE,
+        /** The caller cancelled it (or went away). */
+        CANCELLED
+    }
+
+    /** No deadline and never cancelled: what code outside a served call sees. */
+    public static final CallDeadline NONE = new CallDeadline(Long.MAX_VALUE, System::nanoTime);
+
+    private static final ThreadLocal<CallDeadline> CURRENT = new ThreadLocal<>();
+
+    private final long deadlineNanos;
+    private final LongSupplier clock;
+    private final Object lock = new Object();
+    private Thread running;
+    private volatile Stop stop = Stop.NONE;
+
+    /**
+     * @param deadlineNanos the deadline on {@code clock}'s scale, or {@code Long.MAX_VALUE} for none
+     * @param clock a {@link System#nanoTime}-like time source
+     */
+    public CallDeadline(long deadlineNanos, LongSupplier clock) {
+        this.deadlineNanos = deadlineNanos;
+        this.clock = clock;
+    }
+
+    /** A token whose deadline is {@code timeout} from now (null: none), on the system clock. */
+    public static CallDeadline after(Duration timeout) {
+        return timeout == null ? new CallDeadline(Long.MAX_VALUE, System::nanoTime)
+                : new CallDeadline(System.nanoTime() + timeout.toNanos(), System::nanoTime);
+    }
+
+    /** The token of the call this thread serves, or {@link #NONE}. */
+    public static CallDeadline current() {
+        CallDeadline d = CURRENT.get();
+        return d == null ? NONE : d;
+    }
+
+    /**
+     * Runs {@code body} on this thread as the call {@code deadline} bounds. An interrupt that {@link #cancel}
+     * sent is cleared before returning, so the thread goes back to its pool clean.
+     */
+    public static <T> T within(CallDeadline deadline, Supplier<T> body) {
+        CallDeadline outer = CURRENT.get();
+        CURRENT.set(deadline);
+        synchronized (deadline.lock) {
+            deadline.running = Thread.currentThread();
+        }
+        try {
+            if (deadline.stop != Stop.NONE) {
+                Thread.currentThread().interrupt();
+            }
+            return body.get();
+        } finally {
+            synchronized (deadline.lock) {
+                deadline.running = null;
+                if (deadline.stop != Stop.NONE) {
+                    Thread.interrupted();
+                }
+            }
+            if (outer == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(outer);
+            }
+        }
+    }
+
+    /** Stops the call: marks it and interrupts the thread running it (once). */
+    public void cancel(Stop why) {
+        if (why == Stop.NONE) {
+            return;
+        }
+        synchronized (lock) {
+            if (stop != Stop.NONE) {
+                return;
+            }
+            stop = why;
+            if (running != null) {
+                running.interrupt();
+            }
+        }
+    }
+
+    /** Why the call stopped ({@link Stop#DEADLINE} once the deadline has passed), or {@link Stop#NONE}. */
+    public Stop stopped() {
+        Stop s = stop;
+        if (s == Stop.NONE && deadlineNanos != Long.MAX_VALUE && clock.getAsLong() - deadlineNanos >= 0) {
+            return Stop.DEADLINE;
+        }
+        return s;
+    }
+
+    public boolean hasDeadline() {
+        return deadlineNanos != Long.MAX_VALUE;
+    }
+
+    /** Time left before the deadline (zero once passed or stopped); {@code cap} when there is no deadline. */
+    public Duration remaining(Duration cap) {
+        if (stop != Stop.NONE) {
+            return Duration.ZERO;
+        }
+        if (!hasDeadline()) {
+            return cap;
+        }
+        long left = Math.max(0, deadlineNanos - clock.getAsLong());
+        return left < cap.toNanos() ? Duration.ofNanos(left) : cap;
+    }
+}

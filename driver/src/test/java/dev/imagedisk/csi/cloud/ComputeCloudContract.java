@@ -1,0 +1,193 @@
+package dev.imagedisk.csi.cloud;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.imagedisk.csi.cloud.CloudException.Kind;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link ComputeCloud} does, errors included: run against the in-memory fake
+ * ({@code FakeComputeCloudTest}) and against the real adapter on the emulator ({@code GoogleComputeCloudContractTest}),
+ * so the fake the controller's logic tests run on answers as the real thing does.
+ */
+public abstract class ComputeCloudContract {
+    protected static final String P = "proj";
+    protected static final String Z = "us-central1-a";
+    protected static final String OTHER_ZONE = "us-central1-b";
+    protected static final Map<String, String> MANAGED = Map.of("imagedisk-csi", "managed");
+
+    /** The cloud under test, with image {@code img} (10 GB, family {@code fam}), instances {@code vm1}, {@code vm2}. */
+    protected abstract ComputeCloud cloud();
+
+    /** Adds a READY image, the newest of its family. */
+    protected abstract void addImage(String name, String family, long sizeGb);
+
+    /**
+     * The next {@code times} requests of {@code method} are refused with {@code kind}; a rate limit is answered to
+     * every retry the adapter makes, so the call fails once.
+     */
+    protected abstract void refuseRequests(String method, Kind kind, int times);
+
+    /** The next disk insert's operation fails with ZONE_RESOURCE_POOL_EXHAUSTED. */
+    protected abstract void failNextInsertOperation();
+
+    protected static DiskRef disk(String name) {
+        return new DiskRef(P, Z, name);
+    }
+
+    protected static InstanceRef vm(String name) {
+        return new InstanceRef(P, Z, name);
+    }
+
+    protected static DiskSpec spec(DiskRef ref, long sizeGb, String image) {
+        return new DiskSpec(ref, sizeGb, "pd-balanced", "projects/" + P + "/global/images/" + image, MANAGED,
+                "made for a test", null, null, null);
+    }
+
+    @Test
+    void missingResourcesReadEmpty() {
+        assertEquals(Optional.empty(), cloud().getDisk(disk("nope")));
+        assertEquals(Optional.empty(), cloud().getImage(ImageRef.image(P, "nope")));
+        assertEquals(Optional.empty(), cloud().getImageFromFamily(ImageRef.family(P, "nope")));
+        assertEquals(Optional.empty(), cloud().getInstance(vm("nope")));
+    }
+
+    @Test
+    void aCreatedDiskReadsBackAsSpecified() {
+        assertTrue(cloud().createDisk(spec(disk("d1"), 12, "img"), "key-d1"), "this call's own request made it");
+        Disk d = cloud().getDisk(disk("d1")).orElseThrow();
+        assertEquals(disk("d1"), d.ref());
+        assertTrue(d.ready());
+        assertEquals(12, d.sizeGb());
+        assertEquals("pd-balanced", d.type());
+        assertEquals(ImageRef.image(P, "img"), d.sourceImageRef());
+        assertEquals("managed", d.labels().get("imagedisk-csi"));
+        assertEquals("made for a test", d.description());
+        assertEquals(List.of(), d.users());
+    }
+
+    @Test
+    void theSameKeyIsTheSameRequestAnotherKeyIsAlreadyExists() {
+        cloud().createDisk(spec(disk("d2"), 10, "img"), "key-d2");
+        assertFalse(cloud().createDisk(spec(disk("d2"), 10, "img"), "key-d2"), "answered by the first request");
+        CloudException e = assertThrows(CloudException.class,
+                () -> cloud().createDisk(spec(disk("d2"), 10, "img"), "another-key"));
+        assertEquals(Kind.ALREADY_EXISTS, e.kind(), e.toString());
+    }
+
+    @Test
+    void badInsertsAreRefused() {
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().createDisk(spec(disk("x1"), 10, "no-image"), "k1")));
+        assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(spec(disk("x2"), 5, "img"), "k2")),
+                "smaller than the image");
+        assertEquals(Optional.empty(), cloud().getDisk(disk("x1")));
+        assertEquals(Optional.empty(), cloud().getDisk(disk("x2")));
+    }
+
+    @Test
+    void imagesAndFamilies() {
+        Image img = cloud().getImage(ImageRef.image(P, "img")).orElseThrow();
+        assertEquals(10, img.diskSizeGb());
+        assertEquals("fam", img.family());
+        assertTrue(img.ready() && img.usable());
+        assertEquals(ImageRef.image(P, "img"),
+                cloud().getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().ref());
+        addImage("img-2", "fam", 20);
+        assertEquals(ImageRef.image(P, "img-2"),
+                cloud().getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().ref(), "the newest");
+    }
+
+    @Test
+    void attachAndDetach() {
+        cloud().createDisk(spec(disk("a1"), 10, "img"), "key-a1");
+        cloud().attachDisk(vm("vm1"), disk("a1"), "a1", false);
+        Instance.AttachedDisk a = cloud().getInstance(vm("vm1")).orElseThrow().attachment(disk("a1")).orElseThrow();
+        assertEquals("a1", a.deviceName());
+        assertFalse(a.readOnly());
+        assertEquals(List.of(vm("vm1")), cloud().getDisk(disk("a1")).orElseThrow().users());
+
+        assertEquals(Kind.IN_USE, failure(() -> cloud().attachDisk(vm("vm2"), disk("a1"), "a1", false)),
+                "read-write elsewhere");
+        assertEquals(Kind.IN_USE, failure(() -> cloud().attachDisk(vm("vm2"), disk("a1"), "a1", true)),
+                "read-only while read-write elsewhere");
+        assertEquals(Kind.IN_USE, failure(() -> cloud().attachDisk(vm("vm1"), disk("a1"), "a1", false)),
+                "attached here already");
+        assertEquals(Kind.IN_USE, failure(() -> cloud().deleteDisk(disk("a1"))), "deleting an attached disk");
+
+        cloud().detachDisk(vm("vm1"), "a1");
+        assertEquals(Optional.empty(), cloud().getInstance(vm("vm1")).orElseThrow().attachment(disk("a1")));
+        assertEquals(List.of(), cloud().getDisk(disk("a1")).orElseThrow().users());
+        assertEquals(Kind.INVALID, failure(() -> cloud().detachDisk(vm("vm1"), "a1")), "no such device");
+    }
+
+    @Test
+    void readOnlyOnManyNodes() {
+        cloud().createDisk(spec(disk("ro"), 10, "img"), "key-ro");
+        cloud().attachDisk(vm("vm1"), disk("ro"), "ro", true);
+        cloud().attachDisk(vm("vm2"), disk("ro"), "ro", true);
+        assertEquals(2, cloud().getDisk(disk("ro")).orElseThrow().users().size());
+        assertTrue(cloud().getInstance(vm("vm2")).orElseThrow().attachment(disk("ro")).orElseThrow().readOnly());
+    }
+
+    @Test
+    void attachingWhatDoesNotExistIsNotFound() {
+        cloud().createDisk(spec(disk("n1"), 10, "img"), "key-n1");
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().attachDisk(vm("vm1"), disk("nope"), "nope", false)));
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().attachDisk(vm("nope"), disk("n1"), "n1", false)));
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().detachDisk(vm("nope"), "n1")));
+    }
+
+    @Test
+    void resizeAndDelete() {
+        cloud().createDisk(spec(disk("r1"), 10, "img"), "key-r1");
+        cloud().resizeDisk(disk("r1"), 15);
+        assertEquals(15, cloud().getDisk(disk("r1")).orElseThrow().sizeGb());
+        assertEquals(Kind.INVALID, failure(() -> cloud().resizeDisk(disk("r1"), 12)), "shrinking");
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().resizeDisk(disk("nope"), 20)));
+        cloud().deleteDisk(disk("r1"));
+        assertEquals(Optional.empty(), cloud().getDisk(disk("r1")));
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().deleteDisk(disk("r1"))));
+    }
+
+    @Test
+    void listsByLabelAcrossZones() {
+        cloud().createDisk(spec(disk("l1"), 10, "img"), "key-l1");
+        cloud().createDisk(spec(new DiskRef(P, OTHER_ZONE, "l2"), 10, "img"), "key-l2");
+        cloud().createDisk(new DiskSpec(disk("l3"), 10, "pd-balanced", "projects/" + P + "/global/images/img",
+                Map.of("other", "x"), "", null, null, null), "key-l3");
+        assertEquals(List.of("l1", "l2"), cloud().listDisks(MANAGED).stream().map(d -> d.ref().name()).sorted()
+                .toList());
+        assertEquals(3, cloud().listDisks(Map.of()).stream().filter(d -> d.ref().name().startsWith("l")).count());
+    }
+
+    @Test
+    void refusedRequestsAndFailedOperations() {
+        refuseRequests("disks.get", Kind.UNAVAILABLE, 1);
+        assertEquals(Kind.UNAVAILABLE, failure(() -> cloud().getDisk(disk("any"))));
+        assertEquals(Optional.empty(), cloud().getDisk(disk("any")), "only the next request");
+
+        refuseRequests("disks.get", Kind.RATE_LIMITED, 1);
+        CloudException limited = assertThrows(CloudException.class, () -> cloud().getDisk(disk("any")));
+        assertEquals(Kind.RATE_LIMITED, limited.kind());
+        assertEquals(Optional.empty(), cloud().getDisk(disk("any")), "then the budget is back");
+
+        failNextInsertOperation();
+        assertEquals(Kind.UNAVAILABLE, failure(() -> cloud().createDisk(spec(disk("f1"), 10, "img"), "key-f1")));
+        assertEquals(Optional.empty(), cloud().getDisk(disk("f1")), "a failed operation makes nothing");
+    }
+
+    @Test
+    void checkAccessSucceeds() {
+        cloud().checkAccess();
+    }
+
+    protected static Kind failure(Runnable call) {
+        return assertThrows(CloudException.class, call::run).kind();
+    }
+}

@@ -1,0 +1,360 @@
+package dev.imagedisk.csi.cloud.fake;
+
+import dev.imagedisk.csi.cloud.CloudException;
+import dev.imagedisk.csi.cloud.CloudException.Kind;
+import dev.imagedisk.csi.cloud.ComputeCloud;
+import dev.imagedisk.csi.cloud.Disk;
+import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.DiskSpec;
+import dev.imagedisk.csi.cloud.Image;
+import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.cloud.Instance;
+import dev.imagedisk.csi.cloud.InstanceRef;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An in-memory {@link ComputeCloud} that answers as {@code GoogleComputeCloud} does against Compute Engine (or the
+ * emulator), errors included: a missing resource is empty on read and NOT_FOUND on write; a second disk of a name is
+ * ALREADY_EXISTS unless it is asked for under the same idempotency key (then the earlier request's answer, false);
+ * deleting an attached disk or attaching a disk that is read-write elsewhere is IN_USE; a bad request (a disk
+ * smaller than its image, a shrink, a detach of a device that is not there, a disk in another zone) is INVALID.
+ * Operations end at once. {@code ComputeCloudContract} runs the same checks on this and on the real adapter.
+ *
+ * <p>Faults: {@link #failNext} makes the next calls of a method fail as the adapter reports a request failure (a
+ * rate limit after its retries); {@link #failNextOperations} makes the next mutations of a method end in an
+ * operation failure, changing nothing. {@link #requestCount} counts calls by Compute Engine method name
+ * ({@code disks.insert}, {@code instances.attachDisk}, ...).
+ */
+public final class FakeComputeCloud implements ComputeCloud {
+    public static final String SELF_LINK_PREFIX = "https://compute.googleapis.com/compute/v1/";
+    /** Disk types and their smallest size in GB, as Compute Engine has them. */
+    static final Map<String, Long> DISK_TYPES = Map.of("pd-standard", 10L, "pd-balanced", 10L, "pd-ssd", 10L,
+            "pd-extreme", 500L, "hyperdisk-balanced", 4L, "hyperdisk-throughput", 2048L, "hyperdisk-extreme", 64L,
+            "hyperdisk-ml", 4L);
+    /** Persistent disks an instance can have attached (boot disk included). */
+    public static final int MAX_ATTACHED = 128;
+
+    private record Fault(Kind kind, boolean operation) {}
+
+    private final Map<DiskRef, Disk> disks = new LinkedHashMap<>();
+    private final Map<String, DiskRef> createdUnderKey = new HashMap<>();
+    private final Map<ImageRef, Image> images = new LinkedHashMap<>();
+    private final List<ImageRef> imageOrder = new ArrayList<>();
+    private final Map<InstanceRef, List<Instance.AttachedDisk>> instances = new LinkedHashMap<>();
+    private final Map<String, Deque<Fault>> faults = new HashMap<>();
+    private final Map<String, Long> counts = new HashMap<>();
+    private volatile CloudException accessFailure;
+
+    // ------------------------------------------------------------------------------------------- set-up
+
+    /** A READY image, newest in its family ({@code family} may be null). */
+    public synchronized Image addImage(String project, String name, String family, long diskSizeGb) {
+        ImageRef ref = ImageRef.image(project, name);
+        Image image = new Image(ref, family, diskSizeGb, "READY", SELF_LINK_PREFIX + ref.path(), null);
+        images.put(ref, image);
+        imageOrder.remove(ref);
+        imageOrder.add(ref);
+        return image;
+    }
+
+    /** Sets an image's deprecation state ({@code DEPRECATED}, {@code OBSOLETE}, {@code DELETED}). */
+    public synchronized void deprecateImage(String project, String name, String state) {
+        ImageRef ref = ImageRef.image(project, name);
+        Image i = images.get(ref);
+        images.put(ref, new Image(ref, i.family(), i.diskSizeGb(), i.status(), i.selfLink(), state));
+    }
+
+    /** A RUNNING instance with its boot disk ({@code persistent-disk-0}, named as the instance) attached. */
+    public synchronized InstanceRef addInstance(String project, String zone, String name) {
+        InstanceRef ref = new InstanceRef(project, zone, name);
+        List<Instance.AttachedDisk> attached = new ArrayList<>();
+        attached.add(new Instance.AttachedDisk(new DiskRef(project, zone, name), "persistent-disk-0", false, true));
+        instances.put(ref, attached);
+        return ref;
+    }
+
+    /** The next {@code times} calls of {@code method} fail with {@code kind}, as a refused request. */
+    public synchronized FakeComputeCloud failNext(String method, Kind kind, int times) {
+        for (int i = 0; i < times; i++) {
+            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, false));
+        }
+        return this;
+    }
+
+    /** The next {@code times} mutations of {@code method} end in an operation failure of {@code kind}. */
+    public synchronized FakeComputeCloud failNextOperations(String method, Kind kind, int times) {
+        for (int i = 0; i < times; i++) {
+            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, true));
+        }
+        return this;
+    }
+
+    /** {@link #checkAccess} fails with {@code failure} until set back to null. */
+    public void failAccess(CloudException failure) {
+        this.accessFailure = failure;
+    }
+
+    public synchronized long requestCount(String method) {
+        return counts.getOrDefault(method, 0L);
+    }
+
+    public synchronized Map<String, Long> requestCounts() {
+        return Map.copyOf(counts);
+    }
+
+    // ------------------------------------------------------------------------------------------- reads
+
+    @Override
+    public synchronized Optional<Disk> getDisk(DiskRef disk) {
+        request("disks.get");
+        return Optional.ofNullable(disks.get(disk));
+    }
+
+    @Override
+    public synchronized Optional<Image> getImage(ImageRef image) {
+        request("images.get");
+        return Optional.ofNullable(images.get(ImageRef.image(image.project(), image.name())));
+    }
+
+    @Override
+    public synchronized Optional<Image> getImageFromFamily(ImageRef family) {
+        request("images.getFromFamily");
+        return newestOf(family);
+    }
+
+    private Optional<Image> newestOf(ImageRef family) {
+        return imageOrder.stream().map(images::get)
+                .filter(i -> i.ref().project().equals(family.project()) && family.name().equals(i.family()))
+                .filter(i -> i.deprecationState() == null || i.deprecationState().equals("ACTIVE"))
+                .max(Comparator.comparingInt(i -> imageOrder.indexOf(i.ref())));
+    }
+
+    @Override
+    public synchronized Optional<Instance> getInstance(InstanceRef instance) {
+        request("instances.get");
+        List<Instance.AttachedDisk> attached = instances.get(instance);
+        return attached == null ? Optional.empty() : Optional.of(new Instance(instance, "RUNNING", attached));
+    }
+
+    @Override
+    public synchronized List<Disk> listDisks(Map<String, String> labels) {
+        request("disks.aggregatedList");
+        return disks.values().stream().filter(d -> d.labels().entrySet().containsAll(labels.entrySet())).toList();
+    }
+
+    @Override
+    public void checkAccess() {
+        synchronized (this) {
+            request("disks.list");
+        }
+        CloudException failure = accessFailure;
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    // --------------------------------------------------------------------------------------- mutations
+
+    @Override
+    public synchronized boolean createDisk(DiskSpec spec, String idempotencyKey) {
+        request("disks.insert");
+        DiskRef ref = spec.ref();
+        Disk existing = disks.get(ref);
+        if (existing != null) {
+            if (ref.equals(createdUnderKey.get(idempotencyKey))) {
+                return false; // the same request again: answered with the first one's operation
+            }
+            throw new CloudException(Kind.ALREADY_EXISTS, 409, "alreadyExists",
+                    "disks.insert: HTTP 409 alreadyExists: The resource '" + ref + "' already exists", null);
+        }
+        ImageRef source = ImageRef.parse(spec.sourceImage());
+        if (source == null) {
+            throw invalid("disks.insert", "Invalid value for field 'resource.sourceImage': '" + spec.sourceImage()
+                    + "'. Must be a URL to a valid Compute resource of the correct type.");
+        }
+        Image image = source.family() ? newestOf(source).orElse(null) : images.get(source);
+        if (image == null) {
+            throw notFound("disks.insert", source.path());
+        }
+        Long minSize = DISK_TYPES.get(spec.type());
+        if (minSize == null) {
+            throw notFound("disks.insert", "projects/" + ref.project() + "/zones/" + ref.zone() + "/diskTypes/"
+                    + spec.type());
+        }
+        if (spec.sizeGb() < image.diskSizeGb()) {
+            throw invalid("disks.insert", "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
+                    + "'. Requested disk size cannot be smaller than the image size (" + image.diskSizeGb() + " GB)");
+        }
+        if (spec.sizeGb() < minSize) {
+            throw invalid("disks.insert", "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
+                    + "'. Disk size cannot be smaller than " + minSize + " GB.");
+        }
+        operation("disks.insert");
+        disks.put(ref, new Disk(ref, spec.sizeGb(), spec.type(), image.selfLink(), Disk.READY, List.of(),
+                spec.labels(), spec.description(), SELF_LINK_PREFIX + ref.path()));
+        createdUnderKey.put(idempotencyKey, ref);
+        return true;
+    }
+
+    @Override
+    public synchronized void deleteDisk(DiskRef ref) {
+        request("disks.delete");
+        Disk disk = existing("disks.delete", ref);
+        if (!disk.users().isEmpty()) {
+            throw inUse("disks.delete", ref, disk.users().get(0));
+        }
+        operation("disks.delete");
+        disks.remove(ref);
+    }
+
+    @Override
+    public synchronized void resizeDisk(DiskRef ref, long sizeGb) {
+        request("disks.resize");
+        Disk d = existing("disks.resize", ref);
+        if (sizeGb <= d.sizeGb()) {
+            throw invalid("disks.resize", "Invalid value for field 'sizeGb': '" + sizeGb + "'. New disk size '"
+                    + sizeGb + "' GB must be larger than existing size '" + d.sizeGb() + "' GB.");
+        }
+        operation("disks.resize");
+        disks.put(ref, new Disk(ref, sizeGb, d.type(), d.sourceImage(), d.status(), d.users(), d.labels(),
+                d.description(), d.selfLink()));
+    }
+
+    @Override
+    public synchronized void attachDisk(InstanceRef instance, DiskRef ref, String deviceName, boolean readOnly) {
+        request("instances.attachDisk");
+        List<Instance.AttachedDisk> attached = instances.get(instance);
+        if (attached == null) {
+            throw notFound("instances.attachDisk", instance.path());
+        }
+        Disk disk = existing("instances.attachDisk", ref);
+        if (!ref.zone().equals(instance.zone()) || !ref.project().equals(instance.project())) {
+            throw invalid("instances.attachDisk", "Invalid value for field 'resource.source': '" + ref
+                    + "'. Disk must be in the same zone as the instance.");
+        }
+        if (disk.users().contains(instance)) {
+            // Compute Engine accepts the call and fails the operation
+            operation("instances.attachDisk");
+            throw new CloudException(Kind.IN_USE, 400, "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE",
+                    "instances.attachDisk: operation failed (HTTP 400): RESOURCE_IN_USE_BY_ANOTHER_RESOURCE: The disk"
+                            + " resource '" + ref + "' is already being used by '" + instance + "'", null);
+        }
+        for (InstanceRef user : disk.users()) {
+            boolean userWrites = instances.get(user).stream().anyMatch(a -> ref.equals(a.source()) && !a.readOnly());
+            if (!readOnly || userWrites) {
+                throw inUse("instances.attachDisk", ref, user);
+            }
+        }
+        if (attached.stream().anyMatch(a -> a.deviceName().equals(deviceName))) {
+            throw invalid("instances.attachDisk", "Invalid value for field 'resource.deviceName': '" + deviceName
+                    + "'. Device name '" + deviceName + "' is already in use on instance '" + instance + "'.");
+        }
+        if (attached.size() >= MAX_ATTACHED) {
+            throw new CloudException(Kind.LIMIT_EXCEEDED, 400, "limitExceeded", "instances.attachDisk: HTTP 400"
+                    + " limitExceeded: Exceeded limit 'maximum_persistent_disks' on resource '" + instance.name()
+                    + "'. Limit: " + MAX_ATTACHED + ".0", null);
+        }
+        operation("instances.attachDisk");
+        attached.add(new Instance.AttachedDisk(ref, deviceName, readOnly, false));
+        List<InstanceRef> users = new ArrayList<>(disk.users());
+        users.add(instance);
+        setUsers(disk, users);
+    }
+
+    @Override
+    public synchronized void detachDisk(InstanceRef instance, String deviceName) {
+        request("instances.detachDisk");
+        List<Instance.AttachedDisk> attached = instances.get(instance);
+        if (attached == null) {
+            throw notFound("instances.detachDisk", instance.path());
+        }
+        Instance.AttachedDisk a = attached.stream().filter(d -> d.deviceName().equals(deviceName)).findFirst()
+                .orElseThrow(() -> invalid("instances.detachDisk", "No attached disk found with device name '"
+                        + deviceName + "'"));
+        if (a.boot()) {
+            throw invalid("instances.detachDisk", "Invalid value for field 'deviceName': '" + deviceName
+                    + "'. The boot disk of a running instance cannot be detached.");
+        }
+        operation("instances.detachDisk");
+        attached.remove(a);
+        Disk disk = disks.get(a.source());
+        if (disk != null) {
+            List<InstanceRef> users = new ArrayList<>(disk.users());
+            users.remove(instance);
+            setUsers(disk, users);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- plumbing
+
+    private void setUsers(Disk d, List<InstanceRef> users) {
+        disks.put(d.ref(), new Disk(d.ref(), d.sizeGb(), d.type(), d.sourceImage(), d.status(), users, d.labels(),
+                d.description(), d.selfLink()));
+    }
+
+    private Disk existing(String method, DiskRef ref) {
+        Disk disk = disks.get(ref);
+        if (disk == null) {
+            throw notFound(method, ref.path());
+        }
+        return disk;
+    }
+
+    /** Counts the request and fails it when a request fault is queued for the method. */
+    private void request(String method) {
+        counts.merge(method, 1L, Long::sum);
+        Deque<Fault> queued = faults.get(method);
+        if (queued != null && !queued.isEmpty() && !queued.peek().operation()) {
+            Fault f = queued.poll();
+            throw new CloudException(f.kind(), 0, reasonOf(f.kind()), method + ": injected " + f.kind(), null);
+        }
+    }
+
+    /** Fails the mutation's operation when an operation fault is queued for the method. */
+    private void operation(String method) {
+        Deque<Fault> queued = faults.get(method);
+        if (queued != null && !queued.isEmpty() && queued.peek().operation()) {
+            Fault f = queued.poll();
+            throw new CloudException(f.kind(), 0, reasonOf(f.kind()), method + ": operation failed: injected "
+                    + f.kind(), null);
+        }
+    }
+
+    private static String reasonOf(Kind kind) {
+        return switch (kind) {
+            case RATE_LIMITED -> "rateLimitExceeded";
+            case NOT_FOUND -> "notFound";
+            case ALREADY_EXISTS -> "alreadyExists";
+            case IN_USE -> "resourceInUseByAnotherResource";
+            case NOT_READY -> "resourceNotReady";
+            case UNAVAILABLE -> "backendError";
+            case INVALID -> "invalid";
+            case PERMISSION_DENIED -> "forbidden";
+            case LIMIT_EXCEEDED -> "limitExceeded";
+            default -> kind.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    private static CloudException notFound(String method, String path) {
+        return new CloudException(Kind.NOT_FOUND, 404, "notFound", method + ": HTTP 404 notFound: The resource '"
+                + path + "' was not found", null);
+    }
+
+    private static CloudException invalid(String method, String message) {
+        return new CloudException(Kind.INVALID, 400, "invalid", method + ": HTTP 400 invalid: " + message, null);
+    }
+
+    private static CloudException inUse(String method, DiskRef disk, InstanceRef user) {
+        return new CloudException(Kind.IN_USE, 400, "resourceInUseByAnotherResource", method + ": HTTP 400"
+                + " resourceInUseByAnotherResource: The disk resource '" + disk + "' is already being used by '"
+                + user + "'", null);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.imagedisk.csi.cloud.fake;
+
+import dev.imagedisk.csi.cloud.CloudException.Kind;
+import dev.imagedisk.csi.cloud.ComputeCloud;
+import dev.imagedisk.csi.cloud.ComputeCloudContract;
+import org.junit.jupiter.api.BeforeEach;
+
+/** The contract on the in-memory fake. */
+class FakeComputeCloudTest extends ComputeCloudContract {
+    private FakeComputeCloud fake;
+
+    @BeforeEach
+    void setUp() {
+        fake = new FakeComputeCloud();
+        fake.addImage(P, "img", "fam", 10);
+        fake.addInstance(P, Z, "vm1");
+        fake.addInstance(P, Z, "vm2");
+    }
+
+    @Override
+    protected ComputeCloud cloud() {
+        return fake;
+    }
+
+    @Override
+    protected void addImage(String name, String family, long sizeGb) {
+        fake.addImage(P, name, family, sizeGb);
+    }
+
+    @Override
+    protected void refuseRequests(String method, Kind kind, int times) {
+        fake.failNext(method, kind, times);
+    }
+
+    @Override
+    protected void failNextInsertOperation() {
+        fake.failNextOperations("disks.insert", Kind.UNAVAILABLE, 1);
+    }
+}

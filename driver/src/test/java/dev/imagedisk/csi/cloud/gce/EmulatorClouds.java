@@ -1,0 +1,24 @@
+package dev.imagedisk.csi.cloud.gce;
+
+import dev.imagedisk.csi.cloud.ApiBudgets;
+import dev.imagedisk.csi.cloud.Backoff;
+import dev.imagedisk.csi.cloud.CloudCallObserver;
+import dev.imagedisk.csi.cloud.RateLimiter;
+import dev.imagedisk.csi.cloud.Retrier;
+import java.time.Duration;
+
+/** The real adapter as tests build it against the emulator: a generous rate limit and short rate-limit backoffs. */
+public final class EmulatorClouds {
+    /** Rate-limit retries of the adapter built here. */
+    public static final int RETRIES = 2;
+
+    private EmulatorClouds() {}
+
+    public static GoogleComputeCloud google(ComputeClients clients, String project, String zone,
+            Duration operationTimeout) {
+        return new GoogleComputeCloud(clients, project, zone, ApiBudgets.single(RateLimiter.perSecond(1000)),
+                new Retrier(new Backoff(RETRIES, Duration.ofMillis(5), Duration.ofMillis(20)),
+                        CloudCallObserver.NONE),
+                operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT, CloudCallObserver.NONE);
+    }
+}

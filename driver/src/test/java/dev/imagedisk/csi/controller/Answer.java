@@ -1,0 +1,62 @@
+package dev.imagedisk.csi.controller;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a unary RPC answered when called directly on the service (no socket): its value or its status. The
+ * service answers on the calling thread; {@link #await} is for a call run on another thread.
+ */
+final class Answer<T> implements StreamObserver<T> {
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile T value;
+    private volatile Status status;
+
+    @Override
+    public void onNext(T v) {
+        value = v;
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        status = Status.fromThrowable(t);
+        done.countDown();
+    }
+
+    @Override
+    public void onCompleted() {
+        status = Status.OK;
+        done.countDown();
+    }
+
+    /** Whether the call answered within {@code limit}. */
+    boolean await(Duration limit) throws InterruptedException {
+        return done.await(limit.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    boolean answered() {
+        return done.getCount() == 0;
+    }
+
+    Status status() {
+        if (!answered()) {
+            throw new AssertionError("the call has not answered");
+        }
+        return status;
+    }
+
+    Status.Code code() {
+        return status().getCode();
+    }
+
+    /** The value; fails naming the status when the call failed. */
+    T value() {
+        if (!status().isOk()) {
+            throw new AssertionError("the call failed: " + status);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.imagedisk.csi.controller;
+
+import csi.v1.CreateVolumeRequest;
+import csi.v1.Topology;
+import csi.v1.VolumeCapability;
+import dev.imagedisk.csi.cloud.fake.FakeComputeCloud;
+import dev.imagedisk.csi.common.InFlight;
+import dev.imagedisk.csi.contract.Keys;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.function.BiConsumer;
+
+/**
+ * The Controller service on the in-memory cloud, called directly (no socket, no HTTP, no flags): project
+ * {@value #PROJECT}, default zone {@value #ZONE}; image {@value #IMAGE} (10 GB, family {@value #FAMILY});
+ * instances {@code node-1} and {@code node-2} in {@value #ZONE}, {@code node-3} in {@value #OTHER_ZONE}.
+ */
+final class FakeController {
+    static final String PROJECT = "imagedisk-test";
+    static final String ZONE = "us-central1-a";
+    static final String OTHER_ZONE = "us-central1-b";
+    static final String IMAGE = "base-v1";
+    static final String FAMILY = "base";
+
+    final FakeComputeCloud cloud = new FakeComputeCloud();
+    final ControllerService service;
+
+    FakeController() {
+        cloud.addImage(PROJECT, IMAGE, FAMILY, 10);
+        cloud.addInstance(PROJECT, ZONE, "node-1");
+        cloud.addInstance(PROJECT, ZONE, "node-2");
+        cloud.addInstance(PROJECT, OTHER_ZONE, "node-3");
+        service = new ControllerService(PROJECT, null,
+                new VolumeProvisioner(cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), ImageCache.none()),
+                new Attacher(cloud), new VolumeCatalog(cloud), new InFlight());
+    }
+
+    /** Calls an RPC of the service ({@code service::createVolume}) and returns its answer. */
+    <Q, R> Answer<R> call(BiConsumer<Q, StreamObserver<R>> rpc, Q request) {
+        Answer<R> answer = new Answer<>();
+        rpc.accept(request, answer);
+        return answer;
+    }
+
+    static String nodeId(String instance) {
+        return nodeId(ZONE, instance);
+    }
+
+    static String nodeId(String zone, String instance) {
+        return "projects/" + PROJECT + "/zones/" + zone + "/instances/" + instance;
+    }
+
+    static String volumeId(String zone, String disk) {
+        return "projects/" + PROJECT + "/zones/" + zone + "/disks/" + disk;
+    }
+
+    static Topology zone(String zone) {
+        return Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone).build();
+    }
+
+    static VolumeCapability cap(VolumeCapability.AccessMode.Mode mode, boolean block) {
+        VolumeCapability.Builder b = VolumeCapability.newBuilder()
+                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode));
+        return block ? b.setBlock(VolumeCapability.BlockVolume.getDefaultInstance()).build()
+                : b.setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4")).build();
+    }
+
+    static VolumeCapability mountWriter() {
+        return cap(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER, false);
+    }
+
+    /** A CreateVolume for {@code name} from the test image, single-node writer, mount. */
+    static CreateVolumeRequest.Builder create(String name) {
+        return CreateVolumeRequest.newBuilder().setName(name).addVolumeCapabilities(mountWriter())
+                .putParameters("image", "projects/" + PROJECT + "/global/images/" + IMAGE);
+    }
+}
