@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The typed system calls against the real kernel: statvfs as any user; BLKGETSIZE64 and BLKPG on a loop
  * device this test attaches (with partition scanning) over a sparse file, as root only, detached at the end.
  */
+@Tag("integration")
 class LinuxSystemTest {
     private static final long MIB = 1L << 20;
 

@@ -7,9 +7,11 @@ import dev.imagedisk.csi.Mode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("integration")
 class StartupArchiveTest {
     @TempDir
     Path dir;
