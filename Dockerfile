@@ -19,10 +19,10 @@ LABEL org.opencontainers.image.title="imagedisk-csi" \
 
 # The node plugin formats, checks, grows and mounts filesystems and waits for devices:
 # e2fsprogs (mkfs.ext4, e2fsck, resize2fs), xfsprogs (mkfs.xfs, xfs_growfs), util-linux (blkid, lsblk,
-# findmnt), mount (mount, umount), udev (udevadm).
+# findmnt, partx), fdisk (sfdisk: partitioned images' tables), mount (mount, umount), udev (udevadm).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-       e2fsprogs xfsprogs util-linux mount udev \
+       e2fsprogs xfsprogs util-linux fdisk mount udev \
     && rm -rf /var/lib/apt/lists/*
 
 # The launcher jar finds its dependencies through its manifest's Class-Path (lib/...).

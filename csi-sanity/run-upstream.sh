@@ -13,6 +13,9 @@
 # Upstream's "ListVolumes check the presence of new volumes and absence of deleted ones" creates a volume
 # without any parameters; serve runs the controller with --default-image set to the sample image, so such a
 # volume is made from it (a cluster's controller requires the StorageClass's `image` unless it sets one).
+#
+# The snapshot and clone specs run too: snapshots are global images (the VolumeSnapshotClass parameters in
+# $data/snapshot-parameters.yaml put them in a family and label them), clones are disks copied from their source.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -127,6 +130,12 @@ cat >"$params" <<EOF
 image: $image
 type: pd-balanced
 EOF
+snapshot_params="$data/snapshot-parameters.yaml"
+cat >"$snapshot_params" <<EOF
+image-family: csi-sanity
+labels: origin=csi-sanity
+snapshot-type: images
+EOF
 
 set +e
 "$sanity" \
@@ -134,6 +143,7 @@ set +e
   --csi.stagingdir="$staging_parent/globalmount" \
   --csi.mountdir="$mount_parent/pv" \
   --csi.testvolumeparameters="$params" \
+  --csi.testsnapshotparameters="$snapshot_params" \
   --csi.testvolumesize="$((10 * gib))" \
   --csi.testvolumeexpandsize="$((20 * gib))" \
   --csi.testvolumeaccesstype=mount \

@@ -57,7 +57,9 @@ class CapabilitiesTest extends SanityTest {
     /** Controller capabilities other classes of this suite exercise. */
     static final Set<Type> EXERCISED_CONTROLLER = EnumSet.of(Type.CREATE_DELETE_VOLUME, Type.PUBLISH_UNPUBLISH_VOLUME,
             Type.LIST_VOLUMES, Type.LIST_VOLUMES_PUBLISHED_NODES, Type.EXPAND_VOLUME, Type.GET_VOLUME,
-            Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY);
+            Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY,
+            // SnapshotsTest
+            Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.CLONE_VOLUME);
     static final Set<NodeServiceCapability.RPC.Type> EXERCISED_NODE = EnumSet.of(
             NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME, NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
             NodeServiceCapability.RPC.Type.EXPAND_VOLUME, NodeServiceCapability.RPC.Type.VOLUME_CONDITION,

@@ -171,6 +171,21 @@ class CreateVolumeTest extends SanityTest {
     }
 
     @Test
+    @DisplayName("volume_content_source naming a snapshot or volume that does not exist: NOT_FOUND")
+    void contentSourceMissing() {
+        assumeTrue(csi.has(Type.CREATE_DELETE_SNAPSHOT) && csi.has(Type.CLONE_VOLUME),
+                "the plugin advertises no snapshots or no cloning");
+        assertCode(Status.Code.NOT_FOUND, () -> res.createVolume(res.createRequest("fromsnap")
+                .setVolumeContentSource(VolumeContentSource.newBuilder().setSnapshot(
+                        VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId("non-existing-snapshot-id")))
+                .build()), "CreateVolume from a snapshot id that is no image");
+        assertCode(Status.Code.NOT_FOUND, () -> res.createVolume(res.createRequest("fromvol")
+                .setVolumeContentSource(VolumeContentSource.newBuilder().setVolume(
+                        VolumeContentSource.VolumeSource.newBuilder().setVolumeId("fake-vol-id")))
+                .build()), "CreateVolume from a volume id that names nothing");
+    }
+
+    @Test
     @DisplayName("mutable_parameters without MODIFY_VOLUME: INVALID_ARGUMENT")
     void mutableParametersUnsupported() {
         assumeTrue(!csi.has(Type.MODIFY_VOLUME), "the plugin advertises MODIFY_VOLUME");

@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code imagedisk demo}: starts the local stack and scales a Stable Diffusion StatefulSet to N replicas, each
- * with its own disk from the runtime-lib image, checks them, scales back to zero and checks nothing is left.
+ * with its own disk from the runtime-lib image, checks them, runs the runtime update loop ({@link UpdateLoop}: a
+ * file written on replica 0, a snapshot of it into the image family, one more replica from the family that must
+ * see the file), scales back to zero and checks nothing is left.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Scale a StatefulSet of N replicas, each with its own disk from the runtime-lib image, on"
@@ -41,8 +43,23 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--log-level", defaultValue = "warn", description = "Driver log level (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
+    @Option(names = "--image-layout", defaultValue = "whole", paramLabel = "whole|gpt|mbr",
+            description = "How the sample image holds the runtime: whole (the filesystem on the whole disk), gpt (a boot"
+                    + " disk's layout: BIOS boot, EFI and the root partition last) or mbr (default: ${DEFAULT-VALUE}).")
+    String imageLayout;
+
     @Mixin
     StackOptions stack = new StackOptions();
+
+    /** The --image-layout value as a layout, or null when it names none. */
+    private SampleImage.Layout layout() {
+        for (SampleImage.Layout l : SampleImage.Layout.values()) {
+            if (l.name().equalsIgnoreCase(imageLayout)) {
+                return l;
+            }
+        }
+        return null;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -57,24 +74,31 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("imagedisk demo: --replicas must be at least 1");
             return 2;
         }
+        if (layout() == null) {
+            System.err.println("imagedisk demo: --image-layout must be whole, gpt or mbr, not " + imageLayout);
+            return 2;
+        }
         boolean ownDir = dataDir == null;
         Path dir = ownDir ? Files.createTempDirectory("imagedisk-demo-") : dataDir;
         long sizeBytes = (long) sizeGib << 30;
         PhaseTimings timings = new PhaseTimings();
         boolean ok = false;
-        out.printf("imagedisk demo: StatefulSet sd-webui, %d replicas, %d GiB claims from image runtime-lib%n",
-                replicas, sizeGib);
+        out.printf("imagedisk demo: StatefulSet sd-webui, %d replicas, %d GiB claims from image %s%n",
+                replicas, sizeGib, layout().imageName());
         try (LocalStack local = LocalStack.start(stack.toOptions(dir, !ownDir, false));
                 CsiChannels.Client client = CsiChannels.connect(local.socket())) {
             out.println("stack up: CSI on unix://" + local.socket() + ", Compute Engine emulator on "
                     + local.emulator().baseUrl());
             ScaleOut scale = new ScaleOut(client.channel(), local.nodeId(), local.options().zone(),
-                    local.imageParameter(), sizeBytes, replicas, local.kubeletDir(), timings, out);
+                    local.imageParameter(layout()), sizeBytes, replicas, local.kubeletDir(), timings, out);
+            UpdateLoop update = new UpdateLoop(client.channel(), local.options().project(), SampleImage.FAMILY,
+                    timings, out);
             out.println("scaling up to " + replicas + " replicas...");
             try {
                 scale.scaleUp(SampleImage.files());
                 out.println("all " + replicas + " replicas ready: each shows the image's files, is writable and has "
                         + sizeGib + " GiB");
+                update.run(scale, SampleImage.files());
                 if (keep) {
                     waitForStop(out, scale);
                 }
@@ -83,6 +107,9 @@ public final class DemoCommand implements Callable<Integer> {
                 scale.scaleDown();
             }
             List<String> problems = leftovers(local, scale);
+            if (!update.cleanUp()) {
+                problems.add("the snapshot's image");
+            }
             if (!problems.isEmpty()) {
                 problems.forEach(p -> out.println("LEFT BEHIND: " + p));
                 throw new IllegalStateException(problems.size() + " things left behind after scale-down");

@@ -91,6 +91,7 @@ public final class LocalStack implements AutoCloseable {
                 .start();
         try {
             String imageLink = ensureSampleImage(emulator, o.project(), dataDir.resolve("images"));
+            ensurePartitionedSampleImages(emulator, o.project(), dataDir.resolve("images"));
             ensureInstance(emulator, o);
             PluginRuntime plugin = PluginRuntime.start(pluginConfig(o, emulator, kubeletDir, deviceDir));
             return new LocalStack(o, emulator, plugin, imageLink);
@@ -133,6 +134,33 @@ public final class LocalStack implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Registers the sample image in its partitioned layouts too (a boot disk's GPT layout, an MBR disk), as
+     * {@code runtime-lib-gpt} and {@code runtime-lib-mbr}. A machine without sfdisk or mkfs.vfat (dosfstools)
+     * gets a warning instead.
+     */
+    private static void ensurePartitionedSampleImages(GceEmulator emulator, String project, Path imageDir) {
+        for (SampleImage.Layout layout : List.of(SampleImage.Layout.GPT, SampleImage.Layout.MBR)) {
+            Path file = imageDir.resolve(layout.imageName() + ".img");
+            try {
+                if (!Files.exists(file)) {
+                    SampleImage.build(file, SampleImage.defaultRunner(), layout);
+                }
+                emulator.registerImage(project, layout.imageName(), layout.imageName(), file);
+            } catch (RuntimeException | IOException e) {
+                if (!String.valueOf(e.getMessage()).contains("already exists")) {
+                    LOG.warn("sample image {} not registered (are sfdisk and mkfs.vfat installed?): {}",
+                            layout.imageName(), e.toString());
+                }
+            }
+        }
+    }
+
+    /** The StorageClass parameter naming the sample image in {@code layout}. */
+    public String imageParameter(SampleImage.Layout layout) {
+        return "projects/" + options.project() + "/global/images/" + layout.imageName();
     }
 
     private static void ensureInstance(GceEmulator emulator, Options o) {

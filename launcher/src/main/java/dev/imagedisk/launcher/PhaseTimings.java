@@ -13,7 +13,9 @@ final class PhaseTimings {
     enum Phase {
         CREATE("CreateVolume"), ATTACH("ControllerPublishVolume"), STAGE("NodeStageVolume"),
         PUBLISH("NodePublishVolume"), VERIFY("verify files, write, size"), UNPUBLISH("NodeUnpublishVolume"),
-        UNSTAGE("NodeUnstageVolume"), DETACH("ControllerUnpublishVolume"), DELETE("DeleteVolume");
+        UNSTAGE("NodeUnstageVolume"), DETACH("ControllerUnpublishVolume"), DELETE("DeleteVolume"),
+        CREATE_SNAPSHOT("CreateSnapshot (into family)"), NEW_REPLICA("new replica from the family"),
+        DELETE_SNAPSHOT("DeleteSnapshot");
 
         final String label;
 

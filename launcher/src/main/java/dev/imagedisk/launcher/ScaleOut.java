@@ -78,6 +78,8 @@ final class ScaleOut {
     private final PhaseTimings timings;
     private final PrintStream out;
     private final List<Replica> replicas = new ArrayList<>();
+    private final String runId;
+    private final Path kubeletDir;
 
     ScaleOut(ManagedChannel channel, String nodeId, String zone, String image, long sizeBytes, int count,
             Path kubeletDir, PhaseTimings timings, PrintStream out) {
@@ -89,7 +91,8 @@ final class ScaleOut {
         this.sizeBytes = sizeBytes;
         this.timings = timings;
         this.out = out;
-        String runId = UUID.randomUUID().toString();
+        this.runId = UUID.randomUUID().toString();
+        this.kubeletDir = kubeletDir;
         for (int i = 0; i < count; i++) {
             replicas.add(new Replica(i, runId, kubeletDir));
         }
@@ -168,12 +171,27 @@ final class ScaleOut {
         return result;
     }
 
+    /**
+     * Scales out by one replica whose StorageClass names {@code imageParameter} (e.g. an image family), and checks
+     * it shows {@code expectedFiles}; the replica is scaled down with the others.
+     */
+    Replica addReplica(String imageParameter, Map<String, String> expectedFiles) throws IOException {
+        Replica r = new Replica(replicas.size(), runId, kubeletDir);
+        replicas.add(r);
+        up(r, expectedFiles, imageParameter);
+        return r;
+    }
+
     private void up(Replica r, Map<String, String> expectedFiles) throws IOException {
+        up(r, expectedFiles, image);
+    }
+
+    private void up(Replica r, Map<String, String> expectedFiles, String imageParameter) throws IOException {
         r.volume = timed(Phase.CREATE, () -> controller.createVolume(CreateVolumeRequest.newBuilder()
                 .setName(r.pvName)
                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(sizeBytes))
                 .addVolumeCapabilities(MOUNT_RWO)
-                .putParameters("image", image)
+                .putParameters("image", imageParameter)
                 .putParameters("type", "pd-balanced")
                 .putParameters("csi.storage.k8s.io/pvc/name", r.pvcName())
                 .putParameters("csi.storage.k8s.io/pvc/namespace", "default")

@@ -44,6 +44,9 @@ public final class ServeCommand implements Callable<Integer> {
             System.out.println("    image: " + local.imageParameter());
             System.out.println("    type: pd-balanced");
             System.out.println("  (a volume whose parameters name no image gets " + local.imageParameter() + ")");
+            System.out.println("  partitioned sample images (partition: auto picks the runtime's partition): "
+                    + local.imageParameter(SampleImage.Layout.GPT) + " (a boot disk's GPT layout), "
+                    + local.imageParameter(SampleImage.Layout.MBR) + " (MBR)");
             System.out.println("  (stop with Ctrl-C or SIGTERM; mounts, loop devices and links are removed)");
             System.out.flush();
             stop.await();

@@ -32,6 +32,22 @@ public interface ComputeCloud {
     /** The family's current image: the newest one that is not deprecated. */
     Optional<Image> getImageFromFamily(ImageRef family);
 
+    /**
+     * Creates a global image from a disk and waits until its (global) operation is DONE. {@code idempotencyKey}
+     * works as for {@link #insertDisk}: a repeated request with the same key is answered with the first one's
+     * operation. An image of that name that exists already is {@link CloudException.Kind#ALREADY_EXISTS}.
+     */
+    void createImage(ImageSpec spec, String idempotencyKey);
+
+    /** Deletes a concrete image and waits for its operation; a missing image is NOT_FOUND. */
+    void deleteImage(ImageRef image);
+
+    /**
+     * Every image of {@code project} that carries all of {@code labels} (all pages read), in Compute Engine's
+     * order (by name).
+     */
+    List<Image> listImages(String project, Map<String, String> labels);
+
     Optional<Instance> getInstance(InstanceRef instance);
 
     void attachDisk(InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly);

@@ -10,6 +10,7 @@ import java.util.Map;
  * @param sourceImage self link of the image it was created from, or null
  * @param status {@code CREATING}, {@code RESTORING}, {@code FAILED}, {@code READY} or {@code DELETING}
  * @param users the instances it is attached to
+ * @param sourceDisk the disk it was cloned from, or null
  */
 public record Disk(
         DiskRef ref,
@@ -20,7 +21,8 @@ public record Disk(
         List<InstanceRef> users,
         Map<String, String> labels,
         String description,
-        String selfLink) {
+        String selfLink,
+        DiskRef sourceDisk) {
 
     public static final String READY = "READY";
     public static final String CREATING = "CREATING";
@@ -31,6 +33,12 @@ public record Disk(
         users = List.copyOf(users);
         labels = Map.copyOf(labels);
         description = description == null ? "" : description;
+    }
+
+    /** A disk that was not cloned. */
+    public Disk(DiskRef ref, long sizeGb, String type, String sourceImage, String status, List<InstanceRef> users,
+            Map<String, String> labels, String description, String selfLink) {
+        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, null);
     }
 
     public boolean ready() {

@@ -4,12 +4,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What to create: a disk from an image.
+ * What to create: a disk from an image, or a copy of another disk (a clone).
  *
- * @param sourceImage the concrete image (its self link or path)
+ * @param sourceImage the concrete image (its self link or path), or null for a clone
  * @param kmsKey Cloud KMS key name for customer-managed encryption, or null
  * @param provisionedIops IOPS to provision, or null for the type's default
  * @param provisionedThroughput throughput in MB/s to provision, or null for the type's default
+ * @param sourceDisk the disk to copy, or null when made from {@code sourceImage}
  */
 public record DiskSpec(
         DiskRef ref,
@@ -20,12 +21,22 @@ public record DiskSpec(
         String description,
         String kmsKey,
         Long provisionedIops,
-        Long provisionedThroughput) {
+        Long provisionedThroughput,
+        DiskRef sourceDisk) {
 
     public DiskSpec {
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(type, "type");
-        Objects.requireNonNull(sourceImage, "sourceImage");
+        if ((sourceImage == null) == (sourceDisk == null)) {
+            throw new IllegalArgumentException("a disk is made from exactly one of an image and a disk");
+        }
         labels = Map.copyOf(labels);
+    }
+
+    /** A disk from an image. */
+    public DiskSpec(DiskRef ref, long sizeGb, String type, String sourceImage, Map<String, String> labels,
+            String description, String kmsKey, Long provisionedIops, Long provisionedThroughput) {
+        this(ref, sizeGb, type, sourceImage, labels, description, kmsKey, provisionedIops, provisionedThroughput,
+                null);
     }
 }

@@ -20,6 +20,10 @@ public final class GceNames {
     /** A zone such as {@code us-central1-a}. */
     public static final String ZONE_REGEX = "[a-z][-a-z0-9]{0,62}";
     public static final int MAX_NAME_LENGTH = 63;
+    /** The longest description Compute Engine accepts on a disk or an image, in characters. */
+    public static final int MAX_DESCRIPTION_LENGTH = 2048;
+    /** CSI's limit on a volume or snapshot name, in bytes (UTF-8). */
+    public static final int MAX_CSI_NAME_BYTES = 128;
 
     private static final Pattern NAME = Pattern.compile(NAME_REGEX);
     private static final Pattern PROJECT = Pattern.compile(PROJECT_REGEX);

@@ -75,7 +75,7 @@ public final class ControllerModule {
         ControllerService service = new ControllerService(project, o.defaultImage,
                 new VolumeProvisioner(cloud, project, new ZonePicker(zone), o.operationTimeout,
                         new ImageCache(o.imageCacheTtl)),
-                new Attacher(cloud), new VolumeCatalog(cloud), new InFlight());
+                new Attacher(cloud), new VolumeCatalog(cloud), new Snapshotter(cloud, project), new InFlight());
         LOG.info("controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"
                 + " operation reads {}/s{}; image cache {}", project, zone, clients.endpoint(), o.apiWriteRateLimit,
                 o.apiReadRateLimit, o.apiReadRateLimit, o.apiRateLimit == null ? "" : ", all " + o.apiRateLimit + "/s",

@@ -17,24 +17,37 @@ import csi.v1.ControllerServiceCapability;
 import csi.v1.ControllerServiceCapability.RPC.Type;
 import csi.v1.ControllerUnpublishVolumeRequest;
 import csi.v1.ControllerUnpublishVolumeResponse;
+import csi.v1.CreateSnapshotRequest;
+import csi.v1.CreateSnapshotResponse;
 import csi.v1.CreateVolumeRequest;
 import csi.v1.CreateVolumeResponse;
+import csi.v1.DeleteSnapshotRequest;
+import csi.v1.DeleteSnapshotResponse;
 import csi.v1.DeleteVolumeRequest;
 import csi.v1.DeleteVolumeResponse;
+import csi.v1.ListSnapshotsRequest;
+import csi.v1.ListSnapshotsResponse;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
 import csi.v1.ValidateVolumeCapabilitiesRequest;
 import csi.v1.ValidateVolumeCapabilitiesResponse;
 import csi.v1.VolumeCapability;
+import csi.v1.VolumeContentSource;
 import dev.imagedisk.csi.cloud.Disk;
 import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
+import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.contract.GceNames;
+import dev.imagedisk.csi.contract.ImageId;
+import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.NodeId;
 import dev.imagedisk.csi.contract.VolumeId;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,54 +55,136 @@ import java.util.Optional;
 /**
  * The CSI Controller service: checks and translates requests, serialises calls per volume
  * ({@link InFlight}: a second call on a busy volume is ABORTED), and leaves the decisions to
- * {@link VolumeProvisioner}, {@link Attacher} and {@link VolumeCatalog}. Each call runs bounded by its gRPC
- * deadline and cancellation ({@link Rpc#bounded}): its Compute Engine requests, retries and waits stop when the
- * caller gives up. RPCs not advertised in
- * ControllerGetCapabilities (GetCapacity, snapshots, ModifyVolume) answer UNIMPLEMENTED.
+ * {@link VolumeProvisioner}, {@link Attacher}, {@link VolumeCatalog} and {@link Snapshotter} (snapshots are
+ * global images). Each call runs bounded by its gRPC deadline and cancellation ({@link Rpc#bounded}): its Compute
+ * Engine requests, retries and waits stop when the caller gives up. RPCs not advertised in
+ * ControllerGetCapabilities (GetCapacity, ModifyVolume) answer UNIMPLEMENTED.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     static final List<Type> CAPABILITIES = List.of(Type.CREATE_DELETE_VOLUME, Type.PUBLISH_UNPUBLISH_VOLUME,
             Type.LIST_VOLUMES, Type.LIST_VOLUMES_PUBLISHED_NODES, Type.EXPAND_VOLUME, Type.GET_VOLUME,
-            Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY);
+            Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY,
+            Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.CLONE_VOLUME);
 
     private final String project;
     private final String defaultImage;
     private final VolumeProvisioner provisioner;
     private final Attacher attacher;
     private final VolumeCatalog catalog;
+    private final Snapshotter snapshotter;
     private final InFlight inFlight;
 
     /** @param defaultImage the image for a CreateVolume that names none ({@code --default-image}), or null */
     public ControllerService(String project, String defaultImage, VolumeProvisioner provisioner, Attacher attacher,
-            VolumeCatalog catalog, InFlight inFlight) {
+            VolumeCatalog catalog, Snapshotter snapshotter, InFlight inFlight) {
         this.project = project;
         this.defaultImage = defaultImage;
         this.provisioner = provisioner;
         this.attacher = attacher;
         this.catalog = catalog;
+        this.snapshotter = snapshotter;
         this.inFlight = inFlight;
     }
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
         Rpc.bounded(observer, () -> {
-            String name = require(request.getName(), "name");
+            String name = requireName(request.getName(), "name");
             requireCapabilities(request.getVolumeCapabilitiesList(), "volume_capabilities");
-            if (request.hasVolumeContentSource()) {
-                throw invalidArgument("volume_content_source is not supported: volumes are created from the"
-                        + " StorageClass image only (no snapshots, no clones)");
-            }
             if (!request.getMutableParamsMap().isEmpty()) {
                 throw invalidArgument("mutable_parameters are not supported (no MODIFY_VOLUME)");
             }
-            StorageClassParameters params = StorageClassParameters.parse(request.getParametersMap(), project, defaultImage);
+            ImageRef snapshot = null;
+            DiskRef cloneOf = null;
+            StorageClassParameters params;
+            if (request.hasVolumeContentSource()) {
+                VolumeContentSource source = request.getVolumeContentSource();
+                switch (source.getTypeCase()) {
+                    case SNAPSHOT -> snapshot = snapshotSource(source.getSnapshot().getSnapshotId());
+                    case VOLUME -> cloneOf = volumeSource(source.getVolume().getVolumeId());
+                    default -> throw invalidArgument("volume_content_source names neither a snapshot nor a volume");
+                }
+                params = StorageClassParameters.parseForSource(request.getParametersMap(), project);
+                if (snapshot != null) {
+                    params = params.withImage(snapshot);
+                }
+            } else {
+                params = StorageClassParameters.parse(request.getParametersMap(), project, defaultImage);
+            }
             try (InFlight.Lease lease = inFlight.acquire(name, "CreateVolume")) {
                 Disk disk = provisioner.create(new VolumeProvisioner.CreateRequest(name, params,
                         request.hasCapacityRange() ? request.getCapacityRange() : null,
-                        request.getAccessibilityRequirements()));
-                return CreateVolumeResponse.newBuilder().setVolume(Volumes.volume(disk)).build();
+                        request.getAccessibilityRequirements(), snapshot, cloneOf));
+                csi.v1.Volume.Builder volume = Volumes.volume(disk).toBuilder()
+                        .putVolumeContext(Keys.CONTEXT_PARTITION, params.partition().value());
+                if (request.hasVolumeContentSource()) {
+                    volume.setContentSource(request.getVolumeContentSource());
+                }
+                return CreateVolumeResponse.newBuilder().setVolume(volume).build();
             }
         });
+    }
+
+    /** The image a snapshot source names; NOT_FOUND when the id is no image path (it names no snapshot). */
+    private static ImageRef snapshotSource(String id) {
+        require(id, "volume_content_source.snapshot.snapshot_id");
+        ImageId image = ImageId.parse(id).orElseThrow(() -> notFound(
+                "snapshot %s does not exist: a snapshot id is an image path, %s", id, ImageId.FORM));
+        return new ImageRef(image.project(), image.name(), image.family());
+    }
+
+    /** The disk a clone source names; NOT_FOUND when the id is no volume id of this driver. */
+    private static DiskRef volumeSource(String id) {
+        require(id, "volume_content_source.volume.volume_id");
+        VolumeId v = VolumeId.parse(id)
+                .orElseThrow(() -> notFound("source volume %s does not exist", id));
+        return Snapshotter.disk(v);
+    }
+
+    /** A required CSI name of at most 128 bytes (the spec's limit), naming the field otherwise. */
+    private static String requireName(String value, String field) {
+        require(value, field);
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > GceNames.MAX_CSI_NAME_BYTES) {
+            throw invalidArgument("%s is %d bytes long; CSI allows at most %d", field, bytes,
+                    GceNames.MAX_CSI_NAME_BYTES);
+        }
+        return value;
+    }
+
+    @Override
+    public void createSnapshot(CreateSnapshotRequest request, StreamObserver<CreateSnapshotResponse> observer) {
+        Rpc.bounded(observer, () -> {
+            String name = requireName(request.getName(), "name");
+            String sourceId = require(request.getSourceVolumeId(), "source_volume_id");
+            SnapshotParameters params = SnapshotParameters.parse(request.getParametersMap());
+            VolumeId source = VolumeId.parse(sourceId)
+                    .orElseThrow(() -> notFound("source volume %s does not exist (source_volume_id)", sourceId));
+            // keyed by the image path, as DeleteSnapshot is: a create and a delete of one snapshot do not overlap
+            String imagePath = ImageId.image(project, GceNames.derive(name)).path();
+            try (InFlight.Lease lease = inFlight.acquire(imagePath, "CreateSnapshot")) {
+                return CreateSnapshotResponse.newBuilder()
+                        .setSnapshot(snapshotter.create(new Snapshotter.CreateRequest(name, source, params)))
+                        .build();
+            }
+        });
+    }
+
+    @Override
+    public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> observer) {
+        Rpc.bounded(observer, () -> {
+            String id = require(request.getSnapshotId(), "snapshot_id");
+            try (InFlight.Lease lease = inFlight.acquire(id, "DeleteSnapshot")) {
+                snapshotter.delete(id);
+            }
+            return DeleteSnapshotResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void listSnapshots(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> observer) {
+        Rpc.bounded(observer, () -> snapshotter.list(request.getSnapshotId(), request.getSourceVolumeId(),
+                request.getMaxEntries(), request.getStartingToken()));
     }
 
     @Override

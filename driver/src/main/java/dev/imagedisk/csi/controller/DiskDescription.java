@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.imagedisk.csi.contract.GceNames;
 
 /**
  * The description the driver writes on each disk: JSON naming the CSI request it was created for and, when
@@ -20,9 +21,14 @@ public final class DiskDescription {
 
     private DiskDescription() {}
 
+    /**
+     * The description; at most {@link GceNames#MAX_DESCRIPTION_LENGTH} characters (the PVC and PV names are
+     * left out in the unlikely case that they would not fit).
+     */
     public static String of(String requestName, StorageClassParameters p) {
         ObjectNode n = JSON.createObjectNode();
         n.put(VOLUME_NAME, requestName);
+        String bare = write(n);
         if (p.pvcName() != null) {
             n.put(PVC_NAME, p.pvcName());
         }
@@ -32,6 +38,11 @@ public final class DiskDescription {
         if (p.pvName() != null) {
             n.put(PV_NAME, p.pvName());
         }
+        String full = write(n);
+        return full.length() <= GceNames.MAX_DESCRIPTION_LENGTH ? full : bare;
+    }
+
+    static String write(ObjectNode n) {
         try {
             return JSON.writeValueAsString(n);
         } catch (JsonProcessingException e) {

@@ -7,6 +7,7 @@ import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.contract.PartitionChoice;
 import dev.imagedisk.csi.contract.ZonalPath;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,13 +21,15 @@ import java.util.regex.Pattern;
  * The StorageClass parameters of a CreateVolume (and ValidateVolumeCapabilities) request, checked. Keys
  * are case-insensitive; an unknown key is refused, naming it.
  *
- * @param image the image or image family to create the disk from
+ * @param image the image or image family to create the disk from (null only when the volume has a source)
  * @param type the disk type, {@code pd-balanced} unless given
  * @param labels user labels for the disk, checked against Compute Engine's label rules
  * @param kmsKey Cloud KMS key for customer-managed encryption, or null
  * @param provisionedIops IOPS to provision at creation, or null
  * @param provisionedThroughput throughput (MB/s) to provision at creation, or null
  * @param pvcName the PVC's name when the provisioner passes it (--extra-create-metadata), else null
+ * @param partition which partition of the disk holds the filesystem ({@code auto} unless given); passed to the
+ *     node in the volume context
  */
 public record StorageClassParameters(
         ImageRef image,
@@ -37,7 +40,8 @@ public record StorageClassParameters(
         Long provisionedThroughput,
         String pvcName,
         String pvcNamespace,
-        String pvName) {
+        String pvName,
+        PartitionChoice partition) {
 
     public static final String IMAGE = "image";
     public static final String TYPE = "type";
@@ -48,13 +52,14 @@ public record StorageClassParameters(
     public static final String PVC_NAME = "csi.storage.k8s.io/pvc/name";
     public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
     public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
+    public static final String PARTITION = Keys.CONTEXT_PARTITION;
     public static final String DEFAULT_TYPE = "pd-balanced";
 
     /** Compute Engine allows this many labels per resource; ours takes one. */
     static final int MAX_LABELS = 64;
 
     private static final java.util.Set<String> KNOWN = java.util.Set.of(IMAGE, TYPE, LABELS, KMS_KEY,
-            PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME);
+            PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME, PARTITION);
     /** The short form of an image in the controller's own project. */
     private static final String OWN_PROJECT_IMAGE = "global/images/";
     private static final Pattern KMS = Pattern.compile(
@@ -95,6 +100,19 @@ public record StorageClassParameters(
      */
     public static StorageClassParameters parse(Map<String, String> parameters, String defaultProject,
             String defaultImage) {
+        return parse(parameters, defaultProject, defaultImage, false);
+    }
+
+    /**
+     * The parameters of a volume whose content comes from a snapshot or another volume: {@code image} is then
+     * optional (the source wins over it) and {@link #image()} is null when it is absent.
+     */
+    public static StorageClassParameters parseForSource(Map<String, String> parameters, String defaultProject) {
+        return parse(parameters, defaultProject, null, true);
+    }
+
+    private static StorageClassParameters parse(Map<String, String> parameters, String defaultProject,
+            String defaultImage, boolean imageOptional) {
         Map<String, String> p = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : parameters.entrySet()) {
             String key = e.getKey().toLowerCase(Locale.ROOT);
@@ -111,7 +129,7 @@ public record StorageClassParameters(
         if ((image == null || image.isBlank()) && defaultImage != null && !defaultImage.isBlank()) {
             image = defaultImage;
         }
-        if (image == null || image.isBlank()) {
+        if ((image == null || image.isBlank()) && !imageOptional) {
             throw invalidArgument("StorageClass parameter \"%s\" is required: projects/P/global/images/NAME,"
                     + " projects/P/global/images/family/FAMILY or global/images/NAME", IMAGE);
         }
@@ -125,7 +143,7 @@ public record StorageClassParameters(
                     + " (projects/P/locations/L/keyRings/R/cryptoKeys/K)", KMS_KEY, kms);
         }
         return new StorageClassParameters(
-                parseImage(image.trim(), defaultProject),
+                image == null || image.isBlank() ? null : parseImage(image.trim(), defaultProject),
                 type,
                 parseLabels(p.getOrDefault(LABELS, "")),
                 kms,
@@ -133,7 +151,15 @@ public record StorageClassParameters(
                 parsePositive(PROVISIONED_THROUGHPUT, blankToNull(p.get(PROVISIONED_THROUGHPUT)), true),
                 blankToNull(p.get(PVC_NAME)),
                 blankToNull(p.get(PVC_NAMESPACE)),
-                blankToNull(p.get(PV_NAME)));
+                blankToNull(p.get(PV_NAME)),
+                parsePartition(p.get(PARTITION)));
+    }
+
+    static PartitionChoice parsePartition(String value) {
+        String v = value == null ? "" : value.trim();
+        return PartitionChoice.parse(v).orElseThrow(() -> invalidArgument("StorageClass parameter \"%s\": \"%s\" is "
+                + "neither \"%s\" nor a partition number (1 to %d)", PARTITION, v, PartitionChoice.AUTO_VALUE,
+                PartitionChoice.MAX_NUMBER));
     }
 
     /**
@@ -160,6 +186,11 @@ public record StorageClassParameters(
 
     /** {@code k=v,k2=v2} with Compute Engine's rules; the driver's own label key is reserved. */
     static Map<String, String> parseLabels(String value) {
+        return parseLabels(value, "StorageClass");
+    }
+
+    /** As {@link #parseLabels(String)}; {@code origin} ("StorageClass", "VolumeSnapshotClass") words the errors. */
+    static Map<String, String> parseLabels(String value, String origin) {
         Map<String, String> labels = new LinkedHashMap<>();
         if (value.isBlank()) {
             return labels;
@@ -171,47 +202,47 @@ public record StorageClassParameters(
             }
             int eq = item.indexOf('=');
             if (eq < 0) {
-                throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not key=value", LABELS, item);
+                throw invalidArgument("%s parameter \"%s\": \"%s\" is not key=value", origin, LABELS, item);
             }
             String k = item.substring(0, eq).trim();
             String v = item.substring(eq + 1).trim();
-            checkLabelKey(k);
-            checkLabelValue(k, v);
+            checkLabelKey(k, origin);
+            checkLabelValue(k, v, origin);
             if (k.equals(Keys.MANAGED_LABEL_KEY)) {
-                throw invalidArgument("StorageClass parameter \"%s\": the label key \"%s\" is reserved for the driver",
+                throw invalidArgument("%s parameter \"%s\": the label key \"%s\" is reserved for the driver", origin,
                         LABELS, k);
             }
             if (labels.put(k, v) != null) {
-                throw invalidArgument("StorageClass parameter \"%s\": label \"%s\" is given twice", LABELS, k);
+                throw invalidArgument("%s parameter \"%s\": label \"%s\" is given twice", origin, LABELS, k);
             }
         }
         if (labels.size() > MAX_LABELS - 1) {
-            throw invalidArgument("StorageClass parameter \"%s\": %d labels; at most %d (Compute Engine allows %d,"
-                    + " one is the driver's)", LABELS, labels.size(), MAX_LABELS - 1, MAX_LABELS);
+            throw invalidArgument("%s parameter \"%s\": %d labels; at most %d (Compute Engine allows %d,"
+                    + " one is the driver's)", origin, LABELS, labels.size(), MAX_LABELS - 1, MAX_LABELS);
         }
         return labels;
     }
 
-    private static void checkLabelKey(String k) {
+    private static void checkLabelKey(String k, String origin) {
         int n = k.codePointCount(0, k.length());
         if (n < 1 || n > 63) {
-            throw invalidArgument("StorageClass parameter \"%s\": label key \"%s\" must be 1 to 63 characters",
+            throw invalidArgument("%s parameter \"%s\": label key \"%s\" must be 1 to 63 characters", origin,
                     LABELS, k);
         }
         if (!Character.isLowerCase(k.codePointAt(0)) || !labelChars(k)) {
-            throw invalidArgument("StorageClass parameter \"%s\": label key \"%s\" must start with a lowercase letter"
-                    + " and contain only lowercase letters, digits, '_' and '-'", LABELS, k);
+            throw invalidArgument("%s parameter \"%s\": label key \"%s\" must start with a lowercase letter"
+                    + " and contain only lowercase letters, digits, '_' and '-'", origin, LABELS, k);
         }
     }
 
-    private static void checkLabelValue(String k, String v) {
+    private static void checkLabelValue(String k, String v, String origin) {
         if (v.codePointCount(0, v.length()) > 63) {
-            throw invalidArgument("StorageClass parameter \"%s\": the value of label \"%s\" is longer than 63"
-                    + " characters", LABELS, k);
+            throw invalidArgument("%s parameter \"%s\": the value of label \"%s\" is longer than 63"
+                    + " characters", origin, LABELS, k);
         }
         if (!labelChars(v)) {
-            throw invalidArgument("StorageClass parameter \"%s\": the value \"%s\" of label \"%s\" may contain only"
-                    + " lowercase letters, digits, '_' and '-'", LABELS, v, k);
+            throw invalidArgument("%s parameter \"%s\": the value \"%s\" of label \"%s\" may contain only"
+                    + " lowercase letters, digits, '_' and '-'", origin, LABELS, v, k);
         }
     }
 
@@ -246,6 +277,12 @@ public record StorageClassParameters(
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    /** These parameters with {@code image} replaced: a volume's snapshot source wins over the StorageClass. */
+    public StorageClassParameters withImage(ImageRef source) {
+        return new StorageClassParameters(source, type, labels, kmsKey, provisionedIops, provisionedThroughput,
+                pvcName, pvcNamespace, pvName, partition);
     }
 
     /** The labels the disk gets: the user's plus the driver's own. */

@@ -7,6 +7,7 @@ import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
 import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
 import static dev.imagedisk.csi.common.CsiErrors.failedPrecondition;
 import static dev.imagedisk.csi.common.CsiErrors.internal;
+import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
 import static dev.imagedisk.csi.common.CsiErrors.notFound;
 import static dev.imagedisk.csi.common.CsiErrors.unavailable;
 
@@ -38,9 +39,32 @@ import org.slf4j.LoggerFactory;
 public final class VolumeProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeProvisioner.class);
 
-    /** A CreateVolume, checked. */
+    /**
+     * A CreateVolume, checked.
+     *
+     * @param snapshot the image (or family) named by {@code volume_content_source.snapshot}, or null; it wins over
+     *     the StorageClass {@code image}
+     * @param cloneOf the disk named by {@code volume_content_source.volume}, or null
+     */
     public record CreateRequest(String name, StorageClassParameters parameters, CapacityRange capacity,
-            TopologyRequirement topology) {}
+            TopologyRequirement topology, ImageRef snapshot, DiskRef cloneOf) {
+
+        /** A volume from the StorageClass image. */
+        public CreateRequest(String name, StorageClassParameters parameters, CapacityRange capacity,
+                TopologyRequirement topology) {
+            this(name, parameters, capacity, topology, null, null);
+        }
+
+        /** The image the disk is made from: the snapshot source, else the StorageClass {@code image}. */
+        ImageRef image() {
+            return snapshot != null ? snapshot : parameters.image();
+        }
+
+        /** Where the image came from, for messages. */
+        String imageOrigin() {
+            return snapshot != null ? "volume_content_source.snapshot.snapshot_id" : "StorageClass parameter \"image\"";
+        }
+    }
 
     private final ComputeCloud cloud;
     private final String project;
@@ -59,9 +83,12 @@ public final class VolumeProvisioner {
 
     /** The disk for this request: created now, or the matching one made by an earlier attempt. */
     public Disk create(CreateRequest request) {
+        if (request.cloneOf() != null) {
+            return createClone(request);
+        }
         StorageClassParameters params = request.parameters();
         String zone = zones.pick(request.topology(), request.name());
-        Image image = resolve(params.image());
+        Image image = resolve(request.image(), request.imageOrigin());
         long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
         DiskRef ref = new DiskRef(project, zone, GceNames.derive(request.name()));
         DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), image.selfLink(), params.diskLabels(),
@@ -90,11 +117,15 @@ public final class VolumeProvisioner {
      * is reused for the image cache's TTL.
      */
     Image resolve(ImageRef ref) {
-        return images.get(ref, () -> read(ref));
+        return resolve(ref, "StorageClass parameter \"image\"");
     }
 
-    private Image read(ImageRef ref) {
-        Image image = find(ref).orElseThrow(() -> missing(ref));
+    private Image resolve(ImageRef ref, String origin) {
+        return images.get(ref, () -> read(ref, origin));
+    }
+
+    private Image read(ImageRef ref, String origin) {
+        Image image = find(ref).orElseThrow(() -> missing(ref, origin));
         Optional<CsiFailure> unusable = unusable(image);
         if (unusable.isPresent()) {
             throw unusable.get();
@@ -107,9 +138,13 @@ public final class VolumeProvisioner {
     }
 
     private static CsiFailure missing(ImageRef ref) {
-        return notFound(ref.family()
-                ? "image family %s has no usable image (StorageClass parameter \"image\")"
-                : "image %s does not exist (StorageClass parameter \"image\")", ref);
+        return missing(ref, "StorageClass parameter \"image\"");
+    }
+
+    /** NOT_FOUND naming the image and where it was named ({@code origin}). */
+    private static CsiFailure missing(ImageRef ref, String origin) {
+        return notFound(ref.family() ? "image family %s has no usable image (%s)" : "image %s does not exist (%s)",
+                ref, origin);
     }
 
     /** Why no new disk can be made from {@code image} now, or empty when one can. */
@@ -180,10 +215,61 @@ public final class VolumeProvisioner {
             throw alreadyExists("volume \"%s\" exists as disk %s of %d GiB, outside the requested capacity range",
                     request.name(), disk.ref(), disk.sizeGb());
         }
-        if (!sameImage(disk, request.parameters().image(), image)) {
+        if (!sameImage(disk, request.image(), image)) {
             throw alreadyExists("volume \"%s\" exists as disk %s made from image %s, not from %s", request.name(),
-                    disk.ref(), disk.sourceImage(), request.parameters().image());
+                    disk.ref(), disk.sourceImage(), request.image());
         }
+    }
+
+    /**
+     * A clone: a copy of the source volume's disk ({@code disks.insert} with {@code sourceDisk}) in the source's
+     * zone, at least as large as the source.
+     */
+    private Disk createClone(CreateRequest request) {
+        StorageClassParameters params = request.parameters();
+        DiskRef sourceRef = request.cloneOf();
+        Disk source = cloud.getDisk(sourceRef).orElseThrow(() -> notFound(
+                "source volume %s does not exist (volume_content_source.volume.volume_id)", sourceRef));
+        String zone = sourceRef.zone();
+        List<String> allowed = ZonePicker.allowedZones(request.topology());
+        if (!allowed.isEmpty() && !allowed.contains(zone)) {
+            throw invalidArgument("volume_content_source.volume %s is in zone %s, but accessibility_requirements"
+                    + " allow only %s: a clone is made in its source's zone", sourceRef, zone,
+                    String.join(", ", allowed));
+        }
+        long sizeGb = VolumeSize.forCreate(request.capacity(), source.sizeGb(), params.type());
+        DiskRef ref = new DiskRef(sourceRef.project(), zone, GceNames.derive(request.name()));
+        DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), null, params.diskLabels(),
+                DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
+                params.provisionedThroughput(), sourceRef);
+        try {
+            if (cloud.createDisk(spec, ref.path())) {
+                return new Disk(ref, spec.sizeGb(), spec.type(), null, Disk.READY, List.of(), spec.labels(),
+                        spec.description(), null, sourceRef);
+            }
+        } catch (CloudException e) {
+            if (!e.is(CloudException.Kind.ALREADY_EXISTS)) {
+                throw e;
+            }
+            LOG.info("disk {} exists already; checking it matches clone {}", ref, request.name());
+        }
+        Disk disk = awaitReady(ref);
+        String recorded = DiskDescription.requestName(disk.description());
+        if (recorded != null && !recorded.equals(request.name())) {
+            throw alreadyExists("disk %s was created for volume \"%s\", not \"%s\"", disk.ref(), recorded,
+                    request.name());
+        }
+        if (!sourceRef.equals(disk.sourceDisk())) {
+            throw alreadyExists("volume \"%s\" exists as disk %s %s, not as a clone of %s", request.name(), ref,
+                    disk.sourceDisk() == null ? "made from image " + disk.sourceImage()
+                            : "cloned from " + disk.sourceDisk(), sourceRef);
+        }
+        if (!Objects.equals(disk.type(), params.type())
+                || !VolumeSize.fits(request.capacity(), disk.sizeGb(), source.sizeGb())) {
+            throw alreadyExists("volume \"%s\" exists as disk %s (%s, %d GiB), which does not match the request",
+                    request.name(), ref, disk.type(), disk.sizeGb());
+        }
+        return disk;
     }
 
     /**
@@ -212,6 +298,9 @@ public final class VolumeProvisioner {
     public Optional<String> mismatch(Disk disk, StorageClassParameters parameters) {
         if (!Objects.equals(disk.type(), parameters.type())) {
             return Optional.of("volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type());
+        }
+        if (parameters.image() == null) {
+            return Optional.empty();
         }
         Optional<Image> image = find(parameters.image());
         if (image.isEmpty()) {

@@ -40,6 +40,18 @@ public final class ZonePicker {
         return defaultZone;
     }
 
+    /**
+     * The zones a volume may be placed in: the requisite zones, else the preferred ones; empty when the
+     * requirement names none (any zone).
+     */
+    public static List<String> allowedZones(TopologyRequirement requirement) {
+        if (requirement == null) {
+            return List.of();
+        }
+        List<String> requisite = zones(requirement.getRequisiteList());
+        return requisite.isEmpty() ? zones(requirement.getPreferredList()) : requisite;
+    }
+
     private static List<String> zones(List<Topology> topologies) {
         List<String> zones = new ArrayList<>();
         for (Topology t : topologies) {

@@ -43,6 +43,12 @@ public final class BlkidInspector implements BlockDeviceInspector {
         String type = tags.get("TYPE");
         String usage = tags.getOrDefault("USAGE", "");
         String ptType = tags.get("PTTYPE");
+        if (type == null && ptType == null && tags.keySet().stream().allMatch(k -> k.startsWith("PART_ENTRY_") || k.equals("DEVNAME"))) {
+            // a partition's own entry in its disk's table, and nothing inside it
+            String nonZero = firstNonZero(device);
+            return nonZero == null ? new DeviceContent.Blank()
+                    : new DeviceContent.Other("no signature blkid knows, but data (" + nonZero + ")");
+        }
         if (type != null && ptType != null) {
             return new DeviceContent.Other("both a " + type + " signature and a " + ptType + " partition table");
         }

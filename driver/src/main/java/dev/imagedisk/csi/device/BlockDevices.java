@@ -11,6 +11,9 @@ public interface BlockDevices {
     /** The partitions the kernel knows on {@code disk}, in partition-number order. */
     List<BlockDevice> partitions(BlockDevice disk);
 
+    /** The disk {@code device} is a partition of, and its number; empty for a whole disk. */
+    Optional<PartitionOf> partitionOf(BlockDevice device);
+
     /** The device's size in bytes as the kernel reports it now. */
     long sizeBytes(BlockDevice device);
 

@@ -23,6 +23,11 @@ public final class E2fsckChecker implements FilesystemChecker {
     }
 
     @Override
+    public String manualCommand(BlockDevice device, String fsType) {
+        return "e2fsck -f " + device.path();
+    }
+
+    @Override
     public Result check(BlockDevice device, String fsType, boolean full) {
         CommandResult r = full ? runner.run("e2fsck", "-f", "-p", device.path().toString())
                 : runner.run("e2fsck", "-p", device.path().toString());

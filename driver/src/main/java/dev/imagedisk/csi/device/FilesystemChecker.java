@@ -16,6 +16,9 @@ public interface FilesystemChecker {
     /** Whether this checker handles {@code fsType}; others are mounted unchecked. */
     boolean handles(String fsType);
 
+    /** The command a person runs on the node to repair what a check left (for messages). */
+    String manualCommand(BlockDevice device, String fsType);
+
     /** Checks; {@code full} forces a complete check even of a filesystem marked clean (needed before a resize). */
     Result check(BlockDevice device, String fsType, boolean full);
 }

@@ -67,6 +67,25 @@ public final class SysfsBlockDevices implements BlockDevices {
     }
 
     @Override
+    public Optional<PartitionOf> partitionOf(BlockDevice device) {
+        Path dir = sys.resolve("dev/block").resolve(device.major() + ":" + device.minor());
+        if (!Files.exists(dir.resolve("partition"))) {
+            return Optional.empty();
+        }
+        int number = Integer.parseInt(read(dir.resolve("partition")));
+        try {
+            Path parent = dir.toRealPath().getParent();
+            String number2 = read(parent.resolve("dev"));
+            String[] mm = number2.split(":");
+            return DeviceNodes.blockDevice(dev.resolve(parent.getFileName().toString()))
+                    .filter(d -> d.sameDevice(Integer.parseInt(mm[0]), Integer.parseInt(mm[1])))
+                    .map(d -> new PartitionOf(d, number, Long.parseLong(read(dir.resolve("start")))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("finding the disk of partition " + device, e);
+        }
+    }
+
+    @Override
     public long sizeBytes(BlockDevice device) {
         long size = sizeBytes(device.major(), device.minor());
         if (size < 0) {

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs external programs from argument arrays, never through a shell. Each run is limited by the
  * current call's deadline ({@link Deadlines}), and never longer than {@code maxTime};
- * a program still running then is killed. Standard input is empty; stdout and stderr are captured.
+ * a program still running then is killed. Standard input is empty unless given; stdout and stderr are captured.
  */
 public final class CommandRunner {
     private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
@@ -54,6 +54,11 @@ public final class CommandRunner {
     }
 
     public CommandResult run(List<String> command) {
+        return run(command, null);
+    }
+
+    /** Runs {@code command} with {@code input} as its standard input (null: empty input). */
+    public CommandResult run(List<String> command, String input) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
@@ -65,7 +70,16 @@ public final class CommandRunner {
         long start = System.nanoTime();
         Process process;
         try {
-            process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL)).start();
+            ProcessBuilder builder = new ProcessBuilder(command);
+            if (input == null) {
+                builder.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+            }
+            process = builder.start();
+            if (input != null) {
+                try (var stdin = process.getOutputStream()) {
+                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                }
+            }
         } catch (IOException e) {
             throw new CommandException("could not start " + shown + ": " + e.getMessage(), false, e);
         }

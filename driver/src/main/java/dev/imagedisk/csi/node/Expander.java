@@ -4,6 +4,9 @@ import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.DeviceNodes;
+import dev.imagedisk.csi.device.PartitionOf;
+import dev.imagedisk.csi.device.PartitionTable;
+import dev.imagedisk.csi.device.PartitionTables;
 import dev.imagedisk.csi.mount.FilesystemResizer;
 import dev.imagedisk.csi.mount.MountInfo;
 import dev.imagedisk.csi.mount.Mounter;
@@ -12,7 +15,10 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** NodeExpandVolume: picks up the disk's new size and grows the mounted filesystem into it. */
+/**
+ * NodeExpandVolume: picks up the disk's new size and grows the mounted filesystem into it; a filesystem on the
+ * disk's last partition is grown with its partition (a partition that is not last keeps its size).
+ */
 public final class Expander {
     private static final Logger LOG = LoggerFactory.getLogger(Expander.class);
 
@@ -20,12 +26,13 @@ public final class Expander {
     private final BlockDevices devices;
     private final FilesystemResizer resizer;
     private final Directories directories;
-
+    private final PartitionTables partitions;
     private final VolumeAtPath volumeAtPath;
 
-    Expander(Mounter mounter, BlockDevices devices, FilesystemResizer resizer, Directories directories,
-            VolumeAtPath volumeAtPath) {
+    Expander(Mounter mounter, BlockDevices devices, PartitionTables partitions, FilesystemResizer resizer,
+            Directories directories, VolumeAtPath volumeAtPath) {
         this.volumeAtPath = volumeAtPath;
+        this.partitions = partitions;
         this.mounter = mounter;
         this.devices = devices;
         this.resizer = resizer;
@@ -53,13 +60,21 @@ public final class Expander {
         BlockDevice device = devices.byNumber(m.major(), m.minor())
                 .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: the device %s under %s is gone", volumeId,
                         m.device(), volumePath));
-        Failures.run("re-reading the size of " + device, () -> devices.refreshSize(device));
-        long size = atLeast(volumeId, device, Failures.call("reading the size of " + device,
-                () -> devices.sizeBytes(device)), requiredBytes);
+        Optional<PartitionOf> partition = Failures.call("finding the disk of " + device,
+                () -> devices.partitionOf(device));
+        BlockDevice disk = partition.map(PartitionOf::disk).orElse(device);
+        Failures.run("re-reading the size of " + disk, () -> devices.refreshSize(disk));
+        long diskSize = atLeast(volumeId, disk, Failures.call("reading the size of " + disk,
+                () -> devices.sizeBytes(disk)), requiredBytes);
         if (m.readOnly()) {
             throw CsiErrors.failedPrecondition("volume %s: %s is mounted read-only at %s; a read-only filesystem "
                     + "cannot be grown", volumeId, device, volumePath);
         }
+        if (partition.isPresent() && !growPartition(volumeId, disk, partition.get().number())) {
+            return Failures.call("reading the size of " + device, () -> devices.sizeBytes(device));
+        }
+        long size = partition.isPresent() ? Failures.call("reading the size of " + device,
+                () -> devices.sizeBytes(device)) : diskSize;
         if (!resizer.supports(m.fsType())) {
             throw CsiErrors.failedPrecondition("volume %s: cannot grow the %s filesystem on %s (unsupported type, or "
                     + "its tool is not installed)", volumeId, m.fsType(), device);
@@ -68,6 +83,26 @@ public final class Expander {
                 () -> resizer.grow(m.fsType(), device.path(), volumePath));
         LOG.info("volume {}: grew the {} filesystem on {} to {} bytes", volumeId, m.fsType(), device, size);
         return size;
+    }
+
+    /** Grows partition {@code number} to the disk's end when it is the last one; false when it is not last. */
+    private boolean growPartition(String volumeId, BlockDevice disk, int number) {
+        PartitionTable table = Failures.call("reading the partition table of " + disk, () -> partitions.read(disk))
+                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: %s no longer carries a partition table",
+                        volumeId, disk));
+        boolean last = table.last().map(p -> p.number() == number).orElse(false);
+        if (!last) {
+            LOG.info("volume {}: partition {} of {} is not the last one on the disk; it keeps its size ({})", volumeId,
+                    number, disk, table.describe());
+            return false;
+        }
+        PartitionTable grown = Failures.call("growing partition " + number + " of " + disk + " to the disk's end",
+                () -> partitions.growToEnd(disk, number));
+        Failures.run("telling the kernel the new size of partition " + number + " of " + disk,
+                () -> partitions.syncKernel(disk, grown));
+        LOG.info("volume {}: partition {} of {} spans to the disk's end: {}", volumeId, number, disk,
+                grown.describe());
+        return true;
     }
 
     private static long atLeast(String volumeId, BlockDevice device, long size, long requiredBytes) {

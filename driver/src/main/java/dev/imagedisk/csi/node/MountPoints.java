@@ -11,6 +11,17 @@ final class MountPoints {
     private MountPoints() {}
 
     /**
+     * The one "already mounted, but read-only or read-write?" check: a repeated stage or publish must ask for
+     * the access the existing mount has (ALREADY_EXISTS otherwise).
+     */
+    static void requireSameAccess(String volumeId, String what, Path path, MountInfo m, boolean readOnly) {
+        if (m.readOnly() != readOnly) {
+            throw CsiErrors.alreadyExists("volume %s is already %s at %s %s; the request asks for %s", volumeId,
+                    what, path, m.readOnly() ? "read-only" : "read-write", readOnly ? "read-only" : "read-write");
+        }
+    }
+
+    /**
      * Unmounts every mount stacked at {@code path}, refusing mounts not backed by a block device (which the
      * driver never makes there).
      */

@@ -8,6 +8,7 @@ import dev.imagedisk.csi.device.BlkidInspector;
 import dev.imagedisk.csi.device.ByIdDeviceFinder;
 import dev.imagedisk.csi.device.E2fsckChecker;
 import dev.imagedisk.csi.device.MkfsFormatter;
+import dev.imagedisk.csi.device.SfdiskPartitionTables;
 import dev.imagedisk.csi.device.SysfsBlockDevices;
 import dev.imagedisk.csi.exec.CommandRunner;
 import dev.imagedisk.csi.exec.Executables;
@@ -46,14 +47,15 @@ public final class NodeModule {
         ByIdDeviceFinder finder = new ByIdDeviceFinder(options.deviceDir);
         DeviceLocator locator = new DeviceLocator(finder, options.deviceWait);
         VolumeAtPath volumeAtPath = new VolumeAtPath(finder, devices);
-        FilesystemPlanner planner = new FilesystemPlanner(new BlkidInspector(runner, devices), devices, formatter,
+        SfdiskPartitionTables partitions = new SfdiskPartitionTables(runner, devices);
+        FilesystemPlanner planner = new FilesystemPlanner(new BlkidInspector(runner, devices), partitions, formatter,
                 options.defaultFsType);
-        Stager stager = new Stager(locator, planner, devices, formatter, new E2fsckChecker(runner), mounter, resizer,
-                directories);
+        Stager stager = new Stager(locator, planner, devices, partitions, formatter, new E2fsckChecker(runner),
+                mounter, resizer, directories);
         Publisher publisher = new Publisher(locator, mounter, directories);
         VolumeStatsReader stats = new VolumeStatsReader(mounter,
                 new StatvfsFilesystemStats(new StatFilesystemStats(runner)), devices, directories, volumeAtPath);
-        Expander expander = new Expander(mounter, devices, resizer, directories, volumeAtPath);
+        Expander expander = new Expander(mounter, devices, partitions, resizer, directories, volumeAtPath);
         NodeIdentity identity = new NodeIdentity(options.nodeId, cloud.zone, options.maxVolumesPerNode,
                 new MetadataClient(cloud.metadataEndpoint, Duration.ofSeconds(2)));
         NodeService service = new NodeService(new PathPolicy(options.kubeletDir), stager, publisher, stats, expander,

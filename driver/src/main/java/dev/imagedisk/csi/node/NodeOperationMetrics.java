@@ -29,7 +29,10 @@ final class NodeOperationMetrics implements CommandRunner.Observer {
             case "umount" -> "unmount";
             case "resize2fs", "xfs_growfs" -> "resize";
             case "e2fsck", "fsck", "xfs_repair" -> "fsck";
-            case "blkid", "dumpe2fs", "stat", "partx", "blockdev" -> "inspect";
+            case "blkid", "dumpe2fs", "stat", "blockdev" -> "inspect";
+            // reading a table is inspection; changing it, or the kernel's view of it (BLKPG), is partitioning
+            case "sfdisk" -> command.contains("--dump") ? "inspect" : "partition";
+            case "partx" -> command.contains("--show") ? "inspect" : "partition";
             default -> program;
         };
     }

@@ -26,6 +26,9 @@ import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
+import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.contract.PartitionChoice;
+import dev.imagedisk.csi.contract.VolumeId;
 import dev.imagedisk.csi.mount.FilesystemUsage;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
@@ -67,12 +70,13 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeStageVolume(NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
-            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
+            String volumeId = volumeId(request.getVolumeId());
             Path staging = paths.check("staging_target_path", request.getStagingTargetPath());
             VolumeSpec spec = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             String deviceName = DeviceLocator.deviceName(request.getPublishContextMap());
+            PartitionChoice partition = partition(request.getVolumeContextMap().get(Keys.CONTEXT_PARTITION));
             try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodeStageVolume")) {
-                stager.stage(volumeId, deviceName, staging, spec);
+                stager.stage(volumeId, deviceName, staging, spec, partition);
             }
             return NodeStageVolumeResponse.getDefaultInstance();
         });
@@ -95,7 +99,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     public void nodePublishVolume(NodePublishVolumeRequest request,
             StreamObserver<NodePublishVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
-            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
+            String volumeId = volumeId(request.getVolumeId());
             Path target = paths.check("target_path", request.getTargetPath());
             VolumeSpec spec = capability(request.hasVolumeCapability(), request.getVolumeCapability());
             if (!spec.block() && request.getStagingTargetPath().isEmpty()) {
@@ -132,6 +136,10 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
+            if (VolumeId.parse(volumeId).isEmpty()) {
+                throw CsiErrors.notFound("volume %s is not at %s: it is not a volume id of this driver (%s)", volumeId,
+                        volumePath, VolumeId.FORM);
+            }
             if (!request.getStagingTargetPath().isEmpty()) {
                 paths.check("staging_target_path", request.getStagingTargetPath());
             }
@@ -158,6 +166,10 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
+            if (VolumeId.parse(volumeId).isEmpty()) {
+                throw CsiErrors.notFound("volume %s is not at %s: it is not a volume id of this driver (%s)", volumeId,
+                        volumePath, VolumeId.FORM);
+            }
             if (!request.getStagingTargetPath().isEmpty()) {
                 paths.check("staging_target_path", request.getStagingTargetPath());
             }
@@ -201,6 +213,25 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                     .setAccessibleTopology(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, info.zone()))
                     .build();
         });
+    }
+
+    /**
+     * The volume id of a call that touches the volume's device (stage, publish), required in the driver's
+     * {@value VolumeId#FORM} form: anything else is INVALID_ARGUMENT before any device or path is touched.
+     * Unstage and unpublish only take mounts off a checked path, so they accept any id (idempotent clean-up).
+     */
+    static String volumeId(String id) {
+        String value = CsiErrors.require(id, "volume_id");
+        if (VolumeId.parse(value).isEmpty()) {
+            throw CsiErrors.invalidArgument("volume_id %s is not a volume id of this driver (%s)", value, VolumeId.FORM);
+        }
+        return value;
+    }
+
+    static PartitionChoice partition(String value) {
+        return PartitionChoice.parse(value).orElseThrow(() -> CsiErrors.invalidArgument("volume_context.%s \"%s\" "
+                + "is neither \"%s\" nor a partition number (1 to %d)", Keys.CONTEXT_PARTITION, value,
+                PartitionChoice.AUTO_VALUE, PartitionChoice.MAX_NUMBER));
     }
 
     private static VolumeSpec capability(boolean present, csi.v1.VolumeCapability capability) {

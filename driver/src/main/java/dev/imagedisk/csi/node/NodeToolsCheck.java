@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  */
 public final class NodeToolsCheck implements ReadinessCheck {
     public static final List<String> REQUIRED =
-            List.of("blkid", "mkfs.ext4", "e2fsck", "resize2fs", "mount", "umount", "stat");
+            List.of("blkid", "mkfs.ext4", "e2fsck", "resize2fs", "mount", "umount", "stat", "sfdisk",
+                    "partx");
 
     private final Executables executables;
 

@@ -104,10 +104,7 @@ public final class Publisher {
     }
 
     private static void requireSameReadOnly(String volumeId, Path target, MountInfo m, boolean readOnly) {
-        if (m.readOnly() != readOnly) {
-            throw CsiErrors.alreadyExists("volume %s is already published at %s %s; the request asks for %s",
-                    volumeId, target, m.readOnly() ? "read-only" : "read-write", readOnly ? "read-only" : "read-write");
-        }
+        MountPoints.requireSameAccess(volumeId, "published", target, m, readOnly);
     }
 
     public void unpublish(String volumeId, Path target) {

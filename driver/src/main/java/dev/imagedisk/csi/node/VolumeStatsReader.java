@@ -3,6 +3,7 @@ package dev.imagedisk.csi.node;
 import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
+import dev.imagedisk.csi.device.PartitionOf;
 import dev.imagedisk.csi.device.DeviceNodes;
 import dev.imagedisk.csi.mount.FilesystemStats;
 import dev.imagedisk.csi.mount.FilesystemUsage;
@@ -68,6 +69,34 @@ public final class VolumeStatsReader {
         if (absent != null) {
             return VolumeHealth.abnormal("the device under " + path + " is unusable: " + absent);
         }
-        return VolumeHealth.normal();
+        String note = notLastPartition(major, minor);
+        return note == null ? VolumeHealth.normal() : new VolumeHealth(false, VolumeHealth.normal().message() + "; "
+                + note);
+    }
+
+    /**
+     * For a partition that another partition of its disk follows: says it is mounted at its own size (it is never
+     * grown), from the kernel's view of the disk. Null otherwise.
+     */
+    private String notLastPartition(int major, int minor) {
+        try {
+            Optional<BlockDevice> device = devices.byNumber(major, minor);
+            Optional<PartitionOf> of = device.flatMap(devices::partitionOf);
+            if (of.isEmpty()) {
+                return null;
+            }
+            long start = of.get().start512();
+            for (BlockDevice other : devices.partitions(of.get().disk())) {
+                Optional<PartitionOf> o = devices.partitionOf(other);
+                if (o.isPresent() && o.get().start512() > start) {
+                    return "partition " + of.get().number() + " of " + of.get().disk().path() + " is not the last on "
+                            + "the disk, so it keeps its own size (" + devices.sizeBytes(device.get()) + " of "
+                            + devices.sizeBytes(of.get().disk()) + " bytes) and is never grown";
+                }
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return null; // the condition says what it can; a partition note is no reason to fail the call
+        }
     }
 }

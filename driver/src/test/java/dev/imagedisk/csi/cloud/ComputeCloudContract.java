@@ -83,11 +83,70 @@ public abstract class ComputeCloudContract {
 
     @Test
     void badInsertsAreRefused() {
-        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().createDisk(spec(disk("x1"), 10, "no-image"), "k1")));
+        // Compute Engine answers a source that does not exist with 400 invalid ("... cannot be found"), not 404
+        assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(spec(disk("x1"), 10, "no-image"), "k1")));
         assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(spec(disk("x2"), 5, "img"), "k2")),
                 "smaller than the image");
         assertEquals(Optional.empty(), cloud().getDisk(disk("x1")));
         assertEquals(Optional.empty(), cloud().getDisk(disk("x2")));
+    }
+
+    private static ImageSpec imageSpec(String name, DiskRef source, String family) {
+        return new ImageSpec(ImageRef.image(P, name), source, family, List.of(), MANAGED, "{\"snapshot\":\"" + name
+                + "\"}", true);
+    }
+
+    @Test
+    void anImageCapturedFromADiskReadsBackAndJoinsItsFamily() {
+        cloud().createDisk(spec(disk("src-1"), 12, "img"), "key-src-1");
+        cloud().createImage(imageSpec("snap-1", disk("src-1"), "fam-snap"), "key-snap-1");
+        Image i = cloud().getImage(ImageRef.image(P, "snap-1")).orElseThrow();
+        assertTrue(i.ready());
+        assertEquals(disk("src-1"), i.sourceDisk());
+        assertEquals("fam-snap", i.family());
+        assertEquals("managed", i.labels().get("imagedisk-csi"));
+        assertEquals("{\"snapshot\":\"snap-1\"}", i.description());
+        assertTrue(i.creationTimestamp() != null && !i.creationTimestamp().isEmpty());
+        assertEquals(12, i.diskSizeGb());
+        assertEquals(ImageRef.image(P, "snap-1"),
+                cloud().getImageFromFamily(ImageRef.family(P, "fam-snap")).orElseThrow().ref());
+        // the same key again is the same request; another key is ALREADY_EXISTS
+        cloud().createImage(imageSpec("snap-1", disk("src-1"), "fam-snap"), "key-snap-1");
+        assertEquals(Kind.ALREADY_EXISTS,
+                failure(() -> cloud().createImage(imageSpec("snap-1", disk("src-1"), null), "other-key")));
+    }
+
+    @Test
+    void imagesAreListedByLabelAndDeleted() {
+        cloud().createDisk(spec(disk("src-2"), 10, "img"), "key-src-2");
+        cloud().createImage(imageSpec("snap-b", disk("src-2"), null), "key-snap-b");
+        cloud().createImage(imageSpec("snap-a", disk("src-2"), null), "key-snap-a");
+        List<String> names = cloud().listImages(P, MANAGED).stream().map(i -> i.ref().name())
+                .filter(n -> n.startsWith("snap-")).toList();
+        assertTrue(names.containsAll(List.of("snap-a", "snap-b")), names.toString());
+        assertTrue(cloud().listImages(P, MANAGED).stream().noneMatch(i -> i.ref().name().equals("img")),
+                "an image without the label is not listed");
+        cloud().deleteImage(ImageRef.image(P, "snap-a"));
+        assertEquals(Optional.empty(), cloud().getImage(ImageRef.image(P, "snap-a")));
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().deleteImage(ImageRef.image(P, "snap-a"))));
+        // made again under the same key right after its deletion: a new image
+        cloud().createImage(imageSpec("snap-a", disk("src-2"), null), "key-snap-a");
+        assertTrue(cloud().getImage(ImageRef.image(P, "snap-a")).isPresent());
+    }
+
+    @Test
+    void aDiskClonedFromAnotherReadsBackWithItsSource() {
+        cloud().createDisk(spec(disk("src-3"), 11, "img"), "key-src-3");
+        DiskSpec clone = new DiskSpec(disk("clone-3"), 11, "pd-balanced", null, MANAGED, "a clone", null, null, null,
+                disk("src-3"));
+        cloud().createDisk(clone, "key-clone-3");
+        Disk d = cloud().getDisk(disk("clone-3")).orElseThrow();
+        assertEquals(disk("src-3"), d.sourceDisk());
+        assertEquals(11, d.sizeGb());
+        DiskSpec orphan = new DiskSpec(disk("clone-4"), 11, "pd-balanced", null, MANAGED, "", null, null, null,
+                disk("no-such-disk"));
+        assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(orphan, "key-clone-4")),
+                "a source that does not exist is 400 invalid");
     }
 
     @Test

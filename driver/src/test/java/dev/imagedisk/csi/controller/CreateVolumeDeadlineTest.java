@@ -103,7 +103,7 @@ class CreateVolumeDeadlineTest {
         emulator.faults().setOperationDuration(Duration.ofSeconds(2));
         ControllerService service = new ControllerService(P, null,
                 new VolumeProvisioner(cloud, P, new ZonePicker(Z), Duration.ofSeconds(30), ImageCache.none()),
-                new Attacher(cloud), new VolumeCatalog(cloud), new InFlight());
+                new Attacher(cloud), new VolumeCatalog(cloud), new Snapshotter(cloud, P), new InFlight());
         CreateVolumeRequest request = CreateVolumeRequest.newBuilder().setName("pvc-late")
                 .addVolumeCapabilities(VolumeCapability.newBuilder()
                         .setMount(VolumeCapability.MountVolume.getDefaultInstance())

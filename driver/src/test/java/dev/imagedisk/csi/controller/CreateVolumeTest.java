@@ -54,6 +54,13 @@ class CreateVolumeTest {
         assertTrue(v.getVolumeContextOrThrow("image").endsWith("projects/" + PROJECT + "/global/images/base-v1"),
                 v.getVolumeContextMap().toString());
         assertEquals("pd-balanced", v.getVolumeContextOrThrow("type"));
+        assertEquals("auto", v.getVolumeContextOrThrow("partition"), "the node chooses the partition by default");
+    }
+
+    @Test
+    void thePartitionParameterIsPassedToTheNodeInTheVolumeContext() {
+        Volume v = f.stub().createVolume(create("partition-one").putParameters("partition", "1").build()).getVolume();
+        assertEquals("1", v.getVolumeContextOrThrow("partition"));
     }
 
     @Test
@@ -197,7 +204,7 @@ class CreateVolumeTest {
         e = assertThrows(StatusRuntimeException.class, () -> f.stub().createVolume(create("snap")
                 .setVolumeContentSource(csi.v1.VolumeContentSource.newBuilder().setSnapshot(
                         csi.v1.VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId("s"))).build()));
-        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), "a snapshot id that is no image names nothing");
         e = assertThrows(StatusRuntimeException.class, () -> f.stub().createVolume(create("").build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         // read-only many and block single-node are fine

@@ -32,7 +32,7 @@ final class FakeController {
         cloud.addInstance(PROJECT, OTHER_ZONE, "node-3");
         service = new ControllerService(PROJECT, null,
                 new VolumeProvisioner(cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), ImageCache.none()),
-                new Attacher(cloud), new VolumeCatalog(cloud), new InFlight());
+                new Attacher(cloud), new VolumeCatalog(cloud), new Snapshotter(cloud, PROJECT), new InFlight());
     }
 
     /** Calls an RPC of the service ({@code service::createVolume}) and returns its answer. */

@@ -41,6 +41,22 @@ class ParsersTest {
     }
 
     @Test
+    void thePartitionParameterIsAutoOrAPartitionNumber() {
+        Map<String, String> image = Map.of("image", "global/images/i");
+        assertEquals("auto", StorageClassParameters.parse(image, "o").partition().value());
+        for (String ok : new String[] {"auto", "1", "15", "128", " 2 "}) {
+            Map<String, String> p = new LinkedHashMap<>(image);
+            p.put("partition", ok);
+            assertEquals(ok.trim(), StorageClassParameters.parse(p, "o").partition().value(), ok);
+        }
+        for (String bad : new String[] {"0", "-1", "129", "1.0", "one", "p1", "AUTO", "01x"}) {
+            Map<String, String> p = new LinkedHashMap<>(image);
+            p.put("Partition", bad);
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> StorageClassParameters.parse(p, "o")), bad);
+        }
+    }
+
+    @Test
     void parametersAreCaseInsensitiveAndChecked() {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("Image", "global/images/img");

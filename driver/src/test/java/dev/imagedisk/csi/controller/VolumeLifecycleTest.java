@@ -220,12 +220,13 @@ class VolumeLifecycleTest {
                 .getCapabilitiesList().stream().map(c -> c.getRpc().getType()).collect(Collectors.toSet());
         assertEquals(Set.of(Type.CREATE_DELETE_VOLUME, Type.PUBLISH_UNPUBLISH_VOLUME, Type.LIST_VOLUMES,
                 Type.LIST_VOLUMES_PUBLISHED_NODES, Type.EXPAND_VOLUME, Type.GET_VOLUME, Type.VOLUME_CONDITION,
-                Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY), caps);
+                Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY, Type.CREATE_DELETE_SNAPSHOT,
+                Type.LIST_SNAPSHOTS, Type.CLONE_VOLUME), caps);
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> f.stub().getCapacity(GetCapacityRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
         e = assertThrows(StatusRuntimeException.class,
-                () -> f.stub().createSnapshot(csi.v1.CreateSnapshotRequest.getDefaultInstance()));
+                () -> f.stub().controllerModifyVolume(csi.v1.ControllerModifyVolumeRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
     }
 

@@ -207,6 +207,8 @@ final class DeviceLab implements AutoCloseable {
             if (!bound.equals(e.getValue().toString())) {
                 continue;
             }
+            // partitions added through BLKPG may outlive a detach: take them off first
+            run("partx", "--delete", loop.toString());
             Result r = run("losetup", "--detach", loop.toString());
             if (r.code != 0) {
                 errors.add(new IOException("detaching " + loop + ": " + r.out));

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Unstage/unpublish, idempotency, stats, expansion, block volumes, concurrency and path safety on loop devices. */
 @Tag("integration")
 class NodeLifecycleTest {
+    static final String V = "projects/p/zones/us-central1-a/disks/";
     private static final long MIB = 1024 * 1024;
 
     @TempDir
@@ -109,8 +110,8 @@ class NodeLifecycleTest {
         Path staging = staging("pv-a");
         Path target = target("pod-a");
         for (int i = 0; i < 2; i++) {
-            node().nodeStageVolume(stage("vol-a", "disk-a", staging, mount()));
-            node().nodePublishVolume(publish("vol-a", "disk-a", staging, target, mount(), false));
+            node().nodeStageVolume(stage(V + "vol-a", "disk-a", staging, mount()));
+            node().nodePublishVolume(publish(V + "vol-a", "disk-a", staging, target, mount(), false));
         }
         assertEquals(1, DeviceLab.mounts().stream().filter(m -> m.mountPoint().equals(staging)).count(),
                 "staged once");
@@ -119,34 +120,34 @@ class NodeLifecycleTest {
 
         // another disk at the same staging path, and something else already mounted at a target
         assertEquals(Status.Code.ALREADY_EXISTS,
-                code(() -> node().nodeStageVolume(stage("vol-b", "disk-b", staging, mount()))));
+                code(() -> node().nodeStageVolume(stage(V + "vol-b", "disk-b", staging, mount()))));
         Path other = Files.createDirectories(lab.kubeletDir.resolve("other"));
         Path target2 = target("pod-b");
         Files.createDirectories(target2);
         sh("mount", "--bind", other.toString(), target2.toString());
         assertEquals(Status.Code.ALREADY_EXISTS,
-                code(() -> node().nodePublishVolume(publish("vol-a", "disk-a", staging, target2, mount(), false))));
+                code(() -> node().nodePublishVolume(publish(V + "vol-a", "disk-a", staging, target2, mount(), false))));
         sh("umount", target2.toString());
         // a writable stage asked again as read-only
-        assertEquals(Status.Code.ALREADY_EXISTS, code(() -> node().nodeStageVolume(stage("vol-a", "disk-a", staging,
+        assertEquals(Status.Code.ALREADY_EXISTS, code(() -> node().nodeStageVolume(stage(V + "vol-a", "disk-a", staging,
                 mount(Mode.SINGLE_NODE_READER_ONLY, "")))));
 
         for (int i = 0; i < 2; i++) {
-            unpublish("vol-a", target);
+            unpublish(V + "vol-a", target);
             assertFalse(Files.exists(target));
-            unstage("vol-a", staging);
+            unstage(V + "vol-a", staging);
             assertFalse(Files.exists(staging));
         }
         // never-created paths are fine too
-        unpublish("vol-a", target("pod-never"));
-        unstage("vol-a", staging("pv-never"));
+        unpublish(V + "vol-a", target("pod-never"));
+        unstage(V + "vol-a", staging("pv-never"));
     }
 
     @Test
     void unstageLeavesAMountTheDriverDidNotMake() throws Exception {
         Path staging = Files.createDirectories(staging("pv-foreign"));
         sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", staging.toString());
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unstage("vol-f", staging));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unstage(V + "vol-f", staging));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("did not make"), e.getStatus().getDescription());
         assertTrue(DeviceLab.isMountPoint(staging), "the tmpfs is still mounted");
@@ -156,7 +157,7 @@ class NodeLifecycleTest {
     void publishBeforeStageIsFailedPrecondition() throws Exception {
         lab.attach(lab.sparse("ns", 64 * MIB), "disk-ns");
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodePublishVolume(
-                publish("vol-ns", "disk-ns", staging("pv-ns"), target("pod-ns"), mount(), false)));
+                publish(V + "vol-ns", "disk-ns", staging("pv-ns"), target("pod-ns"), mount(), false)));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("not staged"), e.getStatus().getDescription());
     }
@@ -165,16 +166,17 @@ class NodeLifecycleTest {
     void aBusyMountIsNotUnstagedAndTheErrorIsRetryable() throws Exception {
         lab.attach(lab.sparse("busy", 64 * MIB), "disk-busy");
         Path staging = staging("pv-busy");
-        node().nodeStageVolume(stage("vol-busy", "disk-busy", staging, mount()));
+        node().nodeStageVolume(stage(V + "vol-busy", "disk-busy", staging, mount()));
         try (FileChannel open = FileChannel.open(staging.resolve("held"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE)) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unstage("vol-busy", staging));
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> unstage(V + "vol-busy", staging));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().contains("in use"), e.getStatus().getDescription());
             assertTrue(DeviceLab.isMountPoint(staging), "no lazy detach: the mount stays");
             open.write(ByteBuffer.wrap("still writable".getBytes()));
         }
-        unstage("vol-busy", staging);
+        unstage(V + "vol-busy", staging);
         assertFalse(DeviceLab.isMountPoint(staging));
     }
 
@@ -183,15 +185,15 @@ class NodeLifecycleTest {
         Path device = lab.attach(lab.sparse("st", 128 * MIB), "disk-st");
         Path staging = staging("pv-st");
         Path target = target("pod-st");
-        node().nodeStageVolume(stage("vol-st", "disk-st", staging, mount()));
-        node().nodePublishVolume(publish("vol-st", "disk-st", staging, target, mount(), false));
-        NodeGetVolumeStatsResponse before = stats("vol-st", target);
+        node().nodeStageVolume(stage(V + "vol-st", "disk-st", staging, mount()));
+        node().nodePublishVolume(publish(V + "vol-st", "disk-st", staging, target, mount(), false));
+        NodeGetVolumeStatsResponse before = stats(V + "vol-st", target);
         Files.write(target.resolve("five-mib"), new byte[(int) (5 * MIB)]);
         for (int i = 0; i < 10; i++) {
             Files.writeString(target.resolve("f" + i), "x");
         }
         sh("sync");
-        NodeGetVolumeStatsResponse after = stats("vol-st", target);
+        NodeGetVolumeStatsResponse after = stats(V + "vol-st", target);
         VolumeUsage bytes = usage(after, VolumeUsage.Unit.BYTES);
         VolumeUsage inodes = usage(after, VolumeUsage.Unit.INODES);
         assertTrue(bytes.getTotal() > 100 * MIB && bytes.getTotal() <= 128 * MIB, bytes.toString());
@@ -204,13 +206,13 @@ class NodeLifecycleTest {
         // the disk goes away under the mounts (here: the loop device is detached, lazily, while in use)
         lab.detach(device);
         lab.unlink("disk-st");
-        NodeGetVolumeStatsResponse gone = stats("vol-st", target);
+        NodeGetVolumeStatsResponse gone = stats(V + "vol-st", target);
         assertTrue(gone.getVolumeCondition().getAbnormal());
         assertTrue(gone.getVolumeCondition().getMessage().contains("detached"), gone.getVolumeCondition().getMessage());
 
         // and it still unpublishes and unstages, after which the kernel lets the loop device go
-        unpublish("vol-st", target);
-        unstage("vol-st", staging);
+        unpublish(V + "vol-st", target);
+        unstage(V + "vol-st", staging);
         assertFalse(DeviceLab.isMountPoint(staging));
         assertFalse(Files.exists(Path.of("/sys/class/block", device.getFileName().toString(), "loop/backing_file")),
                 "the loop device was released");
@@ -219,10 +221,10 @@ class NodeLifecycleTest {
     @Test
     void statsOfAMissingPathIsNotFoundAndOfAnUnmountedOneAbnormal() throws Exception {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> stats("vol-x", lab.kubeletDir.resolve("pods/none/mount")));
+                () -> stats(V + "vol-x", lab.kubeletDir.resolve("pods/none/mount")));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
         Path plain = Files.createDirectories(lab.kubeletDir.resolve("pods/plain/mount"));
-        NodeGetVolumeStatsResponse r = stats("vol-x", plain);
+        NodeGetVolumeStatsResponse r = stats(V + "vol-x", plain);
         assertTrue(r.getVolumeCondition().getAbnormal());
         assertTrue(r.getVolumeCondition().getMessage().contains("not mounted"), r.getVolumeCondition().getMessage());
     }
@@ -234,12 +236,12 @@ class NodeLifecycleTest {
         Path device = lab.attach(file, "disk-xg");
         Path staging = staging("pv-xg");
         Path target = target("pod-xg");
-        node().nodeStageVolume(stage("vol-xg", "disk-xg", staging, mount(Mode.SINGLE_NODE_WRITER, "xfs")));
-        node().nodePublishVolume(publish("vol-xg", "disk-xg", staging, target, mount(), false));
+        node().nodeStageVolume(stage(V + "vol-xg", "disk-xg", staging, mount(Mode.SINGLE_NODE_WRITER, "xfs")));
+        node().nodePublishVolume(publish(V + "vol-xg", "disk-xg", staging, target, mount(), false));
         long before = Files.getFileStore(target).getTotalSpace();
         sh("truncate", "-s", Long.toString(640 * MIB), file.toString());
         sh("losetup", "--set-capacity", device.toString());
-        long capacity = node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("vol-xg")
+        long capacity = node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-xg")
                 .setVolumePath(target.toString())
                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(640 * MIB)).build()).getCapacityBytes();
         assertEquals(640 * MIB, capacity);
@@ -254,10 +256,10 @@ class NodeLifecycleTest {
         Path file = lab.sparse("eg", 64 * MIB);
         Path device = lab.attach(file, "disk-eg");
         Path staging = staging("pv-eg");
-        node().nodeStageVolume(stage("vol-eg", "disk-eg", staging, mount()));
+        node().nodeStageVolume(stage(V + "vol-eg", "disk-eg", staging, mount()));
         sh("truncate", "-s", Long.toString(256 * MIB), file.toString());
         sh("losetup", "--set-capacity", device.toString());
-        long capacity = node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("vol-eg")
+        long capacity = node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-eg")
                 .setVolumePath(staging.toString()).build()).getCapacityBytes();
         assertEquals(256 * MIB, capacity);
         assertTrue(Files.getFileStore(staging).getTotalSpace() > 200 * MIB);
@@ -267,14 +269,14 @@ class NodeLifecycleTest {
     void expandRefusesAPathWithNothingMountedAndAnUngrownDisk() throws Exception {
         Path plain = Files.createDirectories(lab.kubeletDir.resolve("pods/p/mount"));
         assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> node().nodeExpandVolume(NodeExpandVolumeRequest
-                .newBuilder().setVolumeId("v").setVolumePath(plain.toString()).build())));
+                .newBuilder().setVolumeId(V + "v").setVolumePath(plain.toString()).build())));
         assertEquals(Status.Code.NOT_FOUND, code(() -> node().nodeExpandVolume(NodeExpandVolumeRequest
-                .newBuilder().setVolumeId("v").setVolumePath(plain.resolveSibling("nope").toString()).build())));
+                .newBuilder().setVolumeId(V + "v").setVolumePath(plain.resolveSibling("nope").toString()).build())));
         lab.attach(lab.sparse("ug", 64 * MIB), "disk-ug");
         Path staging = staging("pv-ug");
-        node().nodeStageVolume(stage("vol-ug", "disk-ug", staging, mount()));
+        node().nodeStageVolume(stage(V + "vol-ug", "disk-ug", staging, mount()));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodeExpandVolume(
-                NodeExpandVolumeRequest.newBuilder().setVolumeId("vol-ug").setVolumePath(staging.toString())
+                NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-ug").setVolumePath(staging.toString())
                         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(128 * MIB)).build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("has not grown"), e.getStatus().getDescription());
@@ -287,10 +289,10 @@ class NodeLifecycleTest {
         Path staging = staging("pv-blk");
         Path target = target("pod-blk");
         Path roTarget = target("pod-blk-ro");
-        node().nodeStageVolume(stage("vol-blk", "disk-blk", staging, block(Mode.SINGLE_NODE_WRITER)));
+        node().nodeStageVolume(stage(V + "vol-blk", "disk-blk", staging, block(Mode.SINGLE_NODE_WRITER)));
         assertFalse(DeviceLab.isMountPoint(staging), "nothing is mounted at stage for a block volume");
         for (int i = 0; i < 2; i++) {
-            node().nodePublishVolume(publish("vol-blk", "disk-blk", staging, target, block(Mode.SINGLE_NODE_WRITER),
+            node().nodePublishVolume(publish(V + "vol-blk", "disk-blk", staging, target, block(Mode.SINGLE_NODE_WRITER),
                     false));
         }
         assertTrue(DeviceLab.isMountPoint(target));
@@ -302,26 +304,26 @@ class NodeLifecycleTest {
             ch.read(buf, 4096);
             assertEquals("through the target", new String(buf.array()));
         }
-        node().nodePublishVolume(publish("vol-blk", "disk-blk", staging, roTarget, block(Mode.SINGLE_NODE_WRITER),
+        node().nodePublishVolume(publish(V + "vol-blk", "disk-blk", staging, roTarget, block(Mode.SINGLE_NODE_WRITER),
                 true));
         MountInfo ro = DeviceLab.mountAt(roTarget);
         assertNotNull(ro);
         assertTrue(ro.readOnly(), "the read-only bind of the device is a read-only mount");
 
-        NodeGetVolumeStatsResponse stats = stats("vol-blk", target);
+        NodeGetVolumeStatsResponse stats = stats(V + "vol-blk", target);
         assertEquals(64 * MIB, usage(stats, VolumeUsage.Unit.BYTES).getTotal());
         assertFalse(stats.getVolumeCondition().getAbnormal());
 
         sh("truncate", "-s", Long.toString(96 * MIB), file.toString());
         sh("losetup", "--set-capacity", device.toString());
-        assertEquals(96 * MIB, node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("vol-blk")
+        assertEquals(96 * MIB, node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-blk")
                 .setVolumePath(target.toString()).build()).getCapacityBytes());
 
-        unpublish("vol-blk", target);
-        unpublish("vol-blk", roTarget);
+        unpublish(V + "vol-blk", target);
+        unpublish(V + "vol-blk", roTarget);
         assertFalse(Files.exists(target));
         assertFalse(Files.exists(roTarget));
-        unstage("vol-blk", staging);
+        unstage(V + "vol-blk", staging);
     }
 
     @Test
@@ -332,15 +334,15 @@ class NodeLifecycleTest {
         lab.unlink("disk-slow");
         // the first stage waits for its device, which appears only later
         CompletableFuture<Void> first = CompletableFuture.runAsync(() ->
-                node().nodeStageVolume(stage("vol-slow", "disk-slow", staging, mount())));
+                node().nodeStageVolume(stage(V + "vol-slow", "disk-slow", staging, mount())));
         Thread.sleep(400);
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> node().nodeStageVolume(stage("vol-slow", "disk-slow", staging, mount())));
+                () -> node().nodeStageVolume(stage(V + "vol-slow", "disk-slow", staging, mount())));
         assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("NodeStageVolume"), e.getStatus().getDescription());
-        assertEquals(Status.Code.ABORTED, code(() -> unstage("vol-slow", staging)));
+        assertEquals(Status.Code.ABORTED, code(() -> unstage(V + "vol-slow", staging)));
         // a different volume is not held up
-        node().nodeStageVolume(stage("vol-other", "disk-other", staging("pv-other"), mount()));
+        node().nodeStageVolume(stage(V + "vol-other", "disk-other", staging("pv-other"), mount()));
         assertFalse(first.isDone());
         lab.attach(file, "disk-slow");
         first.get(30, TimeUnit.SECONDS);
@@ -353,10 +355,10 @@ class NodeLifecycleTest {
         long start = System.nanoTime();
         StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> NodeGrpc
                 .newBlockingStub(plugin.client.channel()).withDeadlineAfter(700, TimeUnit.MILLISECONDS)
-                .nodeStageVolume(stage("vol-none", "disk-none", staging("pv-none"), mount())));
+                .nodeStageVolume(stage(V + "vol-none", "disk-none", staging("pv-none"), mount())));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
         Thread.sleep(300); // the server gives up at the deadline too, and releases the volume
-        node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId("vol-none")
+        node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "vol-none")
                 .setStagingTargetPath(staging("pv-none").toString()).build());
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2500);
 
@@ -364,7 +366,7 @@ class NodeLifecycleTest {
         plugin = new NodePlugin(lab, "--device-wait", "1s");
         start = System.nanoTime();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> node().nodeStageVolume(stage("vol-none", "disk-none", staging("pv-none"), mount())));
+                () -> node().nodeStageVolume(stage(V + "vol-none", "disk-none", staging("pv-none"), mount())));
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("google-disk-none"), e.getStatus().getDescription());
@@ -389,12 +391,13 @@ class NodeLifecycleTest {
         };
         for (String path : bad) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodeStageVolume(
-                    stage("vol-ps", "disk-ps", Path.of("/"), mount()).toBuilder().setStagingTargetPath(path).build()),
+                    stage(V + "vol-ps", "disk-ps", Path.of("/"), mount()).toBuilder().setStagingTargetPath(path)
+                            .build()),
                     path);
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), path);
             assertTrue(e.getStatus().getDescription().contains("staging_target_path"), e.getStatus().getDescription());
         }
-        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> unpublish("vol-ps", link.resolve("mount"))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> unpublish(V + "vol-ps", link.resolve("mount"))));
         assertTrue(DeviceLab.mounts().stream().noneMatch(m -> m.mountPoint().startsWith(lab.root)),
                 "nothing was mounted");
         try (var s = Files.list(outside)) {

@@ -19,6 +19,11 @@ class NodeOperationMetricsTest {
         assertEquals("resize", NodeOperationMetrics.operation(List.of("resize2fs", "/dev/loop0")));
         assertEquals("resize", NodeOperationMetrics.operation(List.of("xfs_growfs", "/m")));
         assertEquals("fsck", NodeOperationMetrics.operation(List.of("e2fsck", "-p", "/dev/loop0")));
+        assertEquals("inspect", NodeOperationMetrics.operation(List.of("sfdisk", "--dump", "/dev/loop0")));
+        assertEquals("partition", NodeOperationMetrics.operation(List.of("sfdisk", "--no-reread", "--no-tell-kernel",
+                "--force", "-N", "1", "/dev/loop0")));
+        assertEquals("partition", NodeOperationMetrics.operation(List.of("partx", "--update", "--nr", "1:1",
+                "/dev/loop0")));
     }
 
     @Test

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Field validation of every Node RPC; needs no devices and no root. */
 class NodeRequestValidationTest {
+    static final String V = "projects/p/zones/us-central1-a/disks/";
     @TempDir
     Path dir;
 
@@ -72,7 +73,7 @@ class NodeRequestValidationTest {
     }
 
     NodeStageVolumeRequest okStage() {
-        return stage("vol-1", "disk-1", staging, mount());
+        return stage(V + "vol-1", "disk-1", staging, mount());
     }
 
     @Test
@@ -104,8 +105,29 @@ class NodeRequestValidationTest {
     }
 
     @Test
+    void malformedVolumeIdsAreInvalidBeforeAnyDeviceIsTouched() {
+        for (String id : new String[] {"projects/x/zones/y/disks/../../../a", "vol-1",
+                "projects/p/zones/us-central1-a/instances/n", "projects/p/zones/us-central1-a/disks/a/b",
+                "projects/p/zones/us-central1-a/disks/Disk"}) {
+            invalid(() -> node().nodeStageVolume(okStage().toBuilder().setVolumeId(id).build()), "volume_id");
+            invalid(() -> node().nodePublishVolume(publish(id, "disk-1", staging, target, mount(), false)),
+                    "volume_id");
+            // unstage and unpublish only take mounts off a checked path: any id is accepted there (idempotent)
+            node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
+                    .setStagingTargetPath(staging.toString()).build());
+            node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
+                    .setTargetPath(target.toString()).build());
+        }
+        for (String partition : new String[] {"0", "-1", "x", "1.5", "129", "AUTO"}) {
+            invalid(() -> node().nodeStageVolume(okStage().toBuilder().putVolumeContext("partition", partition)
+                    .build()), "volume_context.partition");
+        }
+    }
+
+    @Test
     void publishAndTheOthersNameTheirFields() {
-        NodePublishVolumeRequest ok = publish("vol-1", "disk-1", staging, target, mount(), false);
+        NodePublishVolumeRequest ok = publish(V + "vol-1", "disk-1", staging, target,
+                mount(), false);
         invalid(() -> node().nodePublishVolume(ok.toBuilder().clearVolumeId().build()), "volume_id");
         invalid(() -> node().nodePublishVolume(ok.toBuilder().clearTargetPath().build()), "target_path");
         // the spec's answer when a plugin that stages gets no staging path
@@ -119,26 +141,26 @@ class NodeRequestValidationTest {
                 .clearPublishContext().build()), "publish_context.deviceName");
         invalid(() -> node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
                 .setTargetPath(target.toString()).build()), "volume_id");
-        invalid(() -> node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId("v").build()),
+        invalid(() -> node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(V + "v").build()),
                 "target_path");
         invalid(() -> node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
                 .setStagingTargetPath(staging.toString()).build()), "volume_id");
-        invalid(() -> node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId("v").build()),
+        invalid(() -> node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "v").build()),
                 "staging_target_path");
         invalid(() -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
                 .setVolumePath(target.toString()).build()), "volume_id");
-        invalid(() -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId("v").build()),
+        invalid(() -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(V + "v").build()),
                 "volume_path");
         // a path that cannot hold a volume of ours: no volume there
         fails(Status.Code.NOT_FOUND, () -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId("v").setVolumePath("/etc").build()), "kubelet directory");
+                .setVolumeId(V + "v").setVolumePath("/etc").build()), "kubelet directory");
         fails(Status.Code.NOT_FOUND, () -> node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId("v").setVolumePath("some/path").build()), "absolute");
+                .setVolumeId(V + "v").setVolumePath("some/path").build()), "absolute");
         fails(Status.Code.NOT_FOUND, () -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
-                .setVolumeId("v").setVolumePath("some/path").build()), "absolute");
-        invalid(() -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v").build()),
+                .setVolumeId(V + "v").setVolumePath("some/path").build()), "absolute");
+        invalid(() -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "v").build()),
                 "volume_path");
-        invalid(() -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId("v")
+        invalid(() -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "v")
                 .setVolumePath(target.toString()).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10)
                         .setLimitBytes(5)).build()), "capacity_range");
     }

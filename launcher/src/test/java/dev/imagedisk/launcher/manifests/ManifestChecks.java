@@ -28,6 +28,13 @@ import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.api.model.storage.CSIDriver;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshot;
+import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshotClass;
+import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshotContent;
+import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.contract.ImageId;
+import dev.imagedisk.csi.controller.SnapshotParameters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -338,6 +345,18 @@ final class ManifestChecks {
             if (!name.equals(sc.getProvisioner())) {
                 problems.add("StorageClass " + sc.getMetadata().getName() + ": provisioner " + sc.getProvisioner()
                         + " is not " + name);
+            }
+        }
+        for (VolumeSnapshotClass c : ofType(objects, VolumeSnapshotClass.class)) {
+            if (!name.equals(c.driver)) {
+                problems.add("VolumeSnapshotClass " + c.getMetadata().getName() + ": driver " + c.driver
+                        + " is not " + name);
+            }
+        }
+        for (VolumeSnapshotContent c : ofType(objects, VolumeSnapshotContent.class)) {
+            if (!name.equals(c.spec.driver)) {
+                problems.add("VolumeSnapshotContent " + c.getMetadata().getName() + ": driver "
+                        + c.spec.driver + " is not " + name);
             }
         }
         for (Workload w : workloads(objects)) {
@@ -697,7 +716,13 @@ final class ManifestChecks {
                 problems.add(w.name() + "/csi-provisioner: --feature-gates lacks Topology=true");
             }
         }
-        for (String sidecar : List.of("csi-attacher", "csi-resizer")) {
+        w.pod().getContainers().stream().filter(x -> isSidecar(x, "csi-snapshotter")).findFirst().ifPresent(c -> {
+            if (!hasFlag(c, "extra-create-metadata")) {
+                problems.add(w.name() + "/csi-snapshotter: no --extra-create-metadata (the VolumeSnapshot's name"
+                        + " is recorded on the image)");
+            }
+        });
+        for (String sidecar : List.of("csi-attacher", "csi-resizer", "csi-snapshotter")) {
             Optional<Container> c = w.pod().getContainers().stream().filter(x -> isSidecar(x, sidecar)).findFirst();
             if (c.isEmpty()) {
                 problems.add(w.name() + ": no " + sidecar);
@@ -744,6 +769,74 @@ final class ManifestChecks {
                     .anyMatch(v -> v.contains(pc));
             if (!covered) {
                 problems.add(w.name() + ": priorityClassName " + pc + " has no ResourceQuota in " + w.namespace());
+            }
+        }
+        return problems;
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /**
+     * The snapshot objects fit together and the driver accepts them: every VolumeSnapshotClass's parameters parse
+     * as the driver parses them; every VolumeSnapshot names a class that exists and either a PVC source or a
+     * content that points back at it; every pre-provisioned content's handle is an image path (PROJECT standing
+     * for the user's project); every PVC (template) restoring from a VolumeSnapshot names one that exists.
+     */
+    static List<String> snapshots(List<HasMetadata> objects) {
+        List<String> problems = new ArrayList<>();
+        Set<String> classes = new HashSet<>();
+        for (VolumeSnapshotClass c : ofType(objects, VolumeSnapshotClass.class)) {
+            classes.add(c.getMetadata().getName());
+            try {
+                SnapshotParameters.parse(c.parameters == null ? Map.<String, String>of() : c.parameters);
+            } catch (CsiFailure e) {
+                problems.add("VolumeSnapshotClass " + c.getMetadata().getName() + ": " + e.getMessage());
+            }
+        }
+        Map<String, VolumeSnapshotContent> contents = new HashMap<>();
+        for (VolumeSnapshotContent c : ofType(objects, VolumeSnapshotContent.class)) {
+            contents.put(c.getMetadata().getName(), c);
+            String handle = c.spec.source == null ? null : c.spec.source.snapshotHandle;
+            if (handle != null && ImageId.parse(handle.replace("PROJECT", "my-project")).isEmpty()) {
+                problems.add("VolumeSnapshotContent " + c.getMetadata().getName() + ": snapshotHandle " + handle
+                        + " is not " + ImageId.FORM);
+            }
+        }
+        Set<String> snapshots = new HashSet<>();
+        for (VolumeSnapshot s : ofType(objects, VolumeSnapshot.class)) {
+            String ns = Objects.requireNonNullElse(s.getMetadata().getNamespace(), "default");
+            String where = "VolumeSnapshot " + ns + "/" + s.getMetadata().getName();
+            snapshots.add(ns + "/" + s.getMetadata().getName());
+            String cls = s.spec.volumeSnapshotClassName;
+            if (cls != null && !classes.contains(cls)) {
+                problems.add(where + ": VolumeSnapshotClass " + cls + " does not exist");
+            }
+            String contentName = s.spec.source.volumeSnapshotContentName;
+            if (contentName != null) {
+                VolumeSnapshotContent c = contents.get(contentName);
+                if (c == null) {
+                    problems.add(where + ": VolumeSnapshotContent " + contentName + " does not exist");
+                } else if (c.spec.volumeSnapshotRef == null
+                        || !s.getMetadata().getName().equals(c.spec.volumeSnapshotRef.getName())
+                        || !ns.equals(c.spec.volumeSnapshotRef.getNamespace())) {
+                    problems.add(where + ": VolumeSnapshotContent " + contentName + " does not point back at it");
+                }
+            } else if (s.spec.source.persistentVolumeClaimName == null) {
+                problems.add(where + ": names neither a PVC nor a VolumeSnapshotContent");
+            }
+        }
+        for (HasMetadata o : objects) {
+            List<PersistentVolumeClaim> claims = o instanceof StatefulSet st
+                    ? Objects.requireNonNullElse(st.getSpec().getVolumeClaimTemplates(), List.of())
+                    : o instanceof PersistentVolumeClaim pvc ? List.of(pvc) : List.of();
+            String ns = Objects.requireNonNullElse(o.getMetadata().getNamespace(), "default");
+            for (PersistentVolumeClaim pvc : claims) {
+                var source = pvc.getSpec().getDataSource();
+                if (source != null && "VolumeSnapshot".equals(source.getKind())
+                        && !snapshots.contains(ns + "/" + source.getName())) {
+                    problems.add(o.getKind() + " " + o.getMetadata().getName() + ": VolumeSnapshot " + ns + "/"
+                            + source.getName() + " does not exist");
+                }
             }
         }
         return problems;

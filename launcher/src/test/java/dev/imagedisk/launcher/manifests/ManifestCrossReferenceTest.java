@@ -123,6 +123,52 @@ class ManifestCrossReferenceTest {
     }
 
     @Test
+    void aSnapshotClassOrContentOfAnotherDriverIsCaught() {
+        List<HasMetadata> objects = everything();
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class).get(0)
+                .driver = "pd.csi.storage.gke.io";
+        assertReported(ManifestChecks.driverName(objects), "pd.csi.storage.gke.io");
+        objects = everything();
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class).get(0)
+                .spec.driver = "other.csi.dev";
+        assertReported(ManifestChecks.driverName(objects), "other.csi.dev");
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    @Test
+    void theSnapshotExamplesFitTogetherAndTheDriverAcceptsThem() {
+        List<HasMetadata> objects = everything();
+        assertTrue(ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshot.class).size() >= 2,
+                "a VolumeSnapshot of replica 0 and a pre-provisioned one");
+        assertNone(ManifestChecks.snapshots(objects));
+    }
+
+    @Test
+    void aBadSnapshotParameterHandleOrReferenceIsCaught() {
+        List<HasMetadata> objects = everything();
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class).get(0)
+                .parameters.put("snapshot-type", "snapshots");
+        assertReported(ManifestChecks.snapshots(objects), "snapshot-type");
+        objects = everything();
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class).get(0)
+                .parameters.put("image-familly", "x");
+        assertReported(ManifestChecks.snapshots(objects), "image-familly");
+        objects = everything();
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class).get(0)
+                .spec.source.snapshotHandle = "projects/PROJECT/global/snapshots/s";
+        assertReported(ManifestChecks.snapshots(objects), "snapshotHandle");
+        objects = everything();
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class).get(0)
+                .spec.volumeSnapshotRef.setName("someone-else");
+        assertReported(ManifestChecks.snapshots(objects), "does not point back");
+        objects = everything();
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshot.class)
+                .forEach(s -> s.spec.volumeSnapshotClassName = "missing-class");
+        assertReported(ManifestChecks.snapshots(objects), "missing-class");
+    }
+
+    @Test
     void aDriverNameFlagThatDiffersFromTheCsiDriverIsCaught() {
         List<HasMetadata> objects = everything();
         replaceArg(container(objects, DaemonSet.class, "imagedisk"), "--driver-name", "--driver-name=other.csi.dev");
@@ -223,6 +269,18 @@ class ManifestCrossReferenceTest {
             new Permission("storage.k8s.io", "volumeattachments/status", "patch"),
             // csi-resizer v1.14
             new Permission("", "persistentvolumeclaims/status", "patch"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshots", "get"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotcontents", "get"),
+            // csi-snapshotter v8.2
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotclasses", "get"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotclasses", "list"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotclasses", "watch"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotcontents", "list"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotcontents", "watch"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotcontents", "update"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotcontents", "patch"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotcontents/status", "update"),
+            new Permission("snapshot.storage.k8s.io", "volumesnapshotcontents/status", "patch"),
             // leader election
             new Permission("coordination.k8s.io", "leases", "get"),
             new Permission("coordination.k8s.io", "leases", "create"),

@@ -47,7 +47,7 @@ class ManifestParseTest {
     void multiDocumentFilesYieldEveryDocument() {
         Path rbac = Manifests.base().resolve("rbac-controller.yaml");
         List<HasMetadata> objects = StrictYaml.kubernetes(Manifests.read(rbac), "rbac-controller.yaml");
-        assertEquals(9, objects.size(), "ServiceAccount, 3 ClusterRoles, 3 ClusterRoleBindings, Role, RoleBinding");
+        assertEquals(11, objects.size(), "ServiceAccount, 4 ClusterRoles, 4 ClusterRoleBindings, Role, RoleBinding");
     }
 
     // --- the reader must refuse what Kubernetes would refuse or silently drop ---

@@ -26,7 +26,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * the any-setter of every {@code io.fabric8} bean is removed and {@code FAIL_ON_UNKNOWN_PROPERTIES} is on,
  * so an unknown field is an error naming its path. {@code apiVersion}/{@code kind} pick the class through
  * fabric8's own {@code KubernetesDeserializer} (its registry of model classes); a pair it does not know
- * comes back as {@link GenericKubernetesResource}, which is refused too. Duplicate keys are refused.
+ * comes back as {@link GenericKubernetesResource}, which is refused too. Duplicate keys are refused. The
+ * snapshot kinds, which fabric8's model does not cover, are read into {@link SnapshotKinds}.
  */
 final class StrictYaml {
     private static final YAMLMapper YAML = YAMLMapper.builder()
@@ -79,7 +80,10 @@ final class StrictYaml {
         String kind = doc.path("apiVersion").asString("?") + " " + doc.path("kind").asString("?");
         KubernetesResource resource;
         try {
-            resource = STRICT.treeToValue(doc, KubernetesResource.class);
+            Class<? extends HasMetadata> snapshotKind = SnapshotKinds.API_VERSION.equals(doc.path("apiVersion")
+                    .asString("")) ? SnapshotKinds.of(doc.path("kind").asString("")) : null;
+            resource = snapshotKind != null ? STRICT.treeToValue(doc, snapshotKind)
+                    : STRICT.treeToValue(doc, KubernetesResource.class);
         } catch (JacksonException e) {
             throw new ManifestException(where + ": " + kind + ": " + e.getOriginalMessage()
                     + " at " + e.getPathReference(), e);

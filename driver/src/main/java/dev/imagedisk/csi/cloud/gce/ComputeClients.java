@@ -10,6 +10,8 @@ import com.google.api.gax.rpc.FixedHeaderProvider;
 import com.google.api.gax.rpc.UnaryCallSettings;
 import com.google.cloud.compute.v1.DisksClient;
 import com.google.cloud.compute.v1.DisksSettings;
+import com.google.cloud.compute.v1.GlobalOperationsClient;
+import com.google.cloud.compute.v1.GlobalOperationsSettings;
 import com.google.cloud.compute.v1.ImagesClient;
 import com.google.cloud.compute.v1.ImagesSettings;
 import com.google.cloud.compute.v1.InstancesClient;
@@ -25,7 +27,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The four google-cloud-compute clients the driver uses, all on the HTTP/JSON transport, pointed at one
+ * The google-cloud-compute clients the driver uses, all on the HTTP/JSON transport, pointed at one
  * endpoint, with the library's own retries turned off so that the driver's retry policy is the only one
  * in force.
  *
@@ -53,15 +55,17 @@ public final class ComputeClients implements AutoCloseable {
     private final InstancesClient instances;
     private final ImagesClient images;
     private final ZoneOperationsClient zoneOperations;
+    private final GlobalOperationsClient globalOperations;
     private final String endpoint;
 
     private ComputeClients(String endpoint, DisksClient disks, InstancesClient instances, ImagesClient images,
-            ZoneOperationsClient zoneOperations) {
+            ZoneOperationsClient zoneOperations, GlobalOperationsClient globalOperations) {
         this.endpoint = endpoint;
         this.disks = disks;
         this.instances = instances;
         this.images = images;
         this.zoneOperations = zoneOperations;
+        this.globalOperations = globalOperations;
     }
 
     /**
@@ -93,17 +97,25 @@ public final class ComputeClients implements AutoCloseable {
         operations.applyToAllUnaryMethods(noRetries(callTimeout));
         operations.waitSettings().setRetryableCodes(Set.of()).setRetrySettings(single(waitTimeout));
 
+        GlobalOperationsSettings.Builder global = GlobalOperationsSettings.newBuilder();
+        configure(global, GlobalOperationsSettings.defaultHttpJsonTransportProviderBuilder(), ep, credentials,
+                userAgent);
+        global.applyToAllUnaryMethods(noRetries(callTimeout));
+        global.waitSettings().setRetryableCodes(Set.of()).setRetrySettings(single(waitTimeout));
+
         DisksClient d = null;
         InstancesClient i = null;
         ImagesClient im = null;
+        ZoneOperationsClient z = null;
         try {
             d = DisksClient.create(disks.build());
             i = InstancesClient.create(instances.build());
             im = ImagesClient.create(images.build());
-            ZoneOperationsClient z = ZoneOperationsClient.create(operations.build());
-            return new ComputeClients(ep == null ? DEFAULT_ENDPOINT : ep, d, i, im, z);
+            z = ZoneOperationsClient.create(operations.build());
+            GlobalOperationsClient g = GlobalOperationsClient.create(global.build());
+            return new ComputeClients(ep == null ? DEFAULT_ENDPOINT : ep, d, i, im, z, g);
         } catch (IOException | RuntimeException e) {
-            for (AutoCloseable c : new AutoCloseable[] {d, i, im}) {
+            for (AutoCloseable c : new AutoCloseable[] {d, i, im, z}) {
                 if (c != null) {
                     try {
                         c.close();
@@ -173,6 +185,10 @@ public final class ComputeClients implements AutoCloseable {
         return zoneOperations;
     }
 
+    public GlobalOperationsClient globalOperations() {
+        return globalOperations;
+    }
+
     public String endpoint() {
         return endpoint;
     }
@@ -183,5 +199,6 @@ public final class ComputeClients implements AutoCloseable {
         instances.close();
         images.close();
         zoneOperations.close();
+        globalOperations.close();
     }
 }

@@ -28,7 +28,8 @@ final class GceModel {
         }
         return new Disk(ref, d.getSizeGb(), lastSegment(d.getType()),
                 d.hasSourceImage() && !d.getSourceImage().isEmpty() ? d.getSourceImage() : null,
-                d.getStatus(), users, d.getLabelsMap(), d.getDescription(), d.getSelfLink());
+                d.getStatus(), users, d.getLabelsMap(), d.getDescription(), d.getSelfLink(),
+                d.hasSourceDisk() && !d.getSourceDisk().isEmpty() ? DiskRef.parse(d.getSourceDisk()) : null);
     }
 
     static Image image(ImageRef fallback, com.google.cloud.compute.v1.Image i) {
@@ -38,7 +39,9 @@ final class GceModel {
         }
         String deprecation = i.hasDeprecated() && i.getDeprecated().hasState() ? i.getDeprecated().getState() : null;
         return new Image(ref, i.hasFamily() && !i.getFamily().isEmpty() ? i.getFamily() : null, i.getDiskSizeGb(),
-                i.getStatus(), i.getSelfLink().isEmpty() ? ref.path() : i.getSelfLink(), deprecation);
+                i.getStatus(), i.getSelfLink().isEmpty() ? ref.path() : i.getSelfLink(), deprecation,
+                i.getLabelsMap(), i.getDescription(), i.hasSourceDisk() ? DiskRef.parse(i.getSourceDisk()) : null,
+                i.hasCreationTimestamp() && !i.getCreationTimestamp().isEmpty() ? i.getCreationTimestamp() : null);
     }
 
     static Instance instance(InstanceRef fallback, com.google.cloud.compute.v1.Instance i) {

@@ -26,6 +26,7 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.cloud.ApiBudgets;
@@ -57,6 +58,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
     private final CloudCallObserver observer;
     private final OperationWaiter waiter;
     private final IdempotentInsert inserts;
+    private final GceImages images;
 
     /**
      * @param project the project listed by {@link #listDisks} and probed by {@link #checkAccess}
@@ -77,6 +79,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
         this.observer = observer;
         this.waiter = new OperationWaiter(clients, this::request, operationTimeout, pollLimit, observer);
         this.inserts = new IdempotentInsert(Clock.systemUTC(), retrier);
+        this.images = new GceImages(clients, this::request, waiter, inserts, retrier);
     }
 
     // ------------------------------------------------------------------------------------------- reads
@@ -103,6 +106,21 @@ public final class GoogleComputeCloud implements ComputeCloud {
                 .setProject(family.project()).setFamily(family.name()).build();
         return absentIfNotFound(() -> GceModel.image(family,
                 request("images.getFromFamily", () -> clients.images().getFromFamilyCallable().call(request))));
+    }
+
+    @Override
+    public void createImage(ImageSpec spec, String idempotencyKey) {
+        images.create(spec, idempotencyKey);
+    }
+
+    @Override
+    public void deleteImage(ImageRef image) {
+        images.delete(image);
+    }
+
+    @Override
+    public List<Image> listImages(String project, Map<String, String> labels) {
+        return images.list(project, labels);
     }
 
     @Override
@@ -169,8 +187,12 @@ public final class GoogleComputeCloud implements ComputeCloud {
                 .setName(ref.name())
                 .setSizeGb(spec.sizeGb())
                 .setType("projects/" + ref.project() + "/zones/" + ref.zone() + "/diskTypes/" + spec.type())
-                .setSourceImage(spec.sourceImage())
                 .putAllLabels(spec.labels());
+        if (spec.sourceDisk() != null) {
+            disk.setSourceDisk(spec.sourceDisk().path());
+        } else {
+            disk.setSourceImage(spec.sourceImage());
+        }
         if (spec.description() != null && !spec.description().isEmpty()) {
             disk.setDescription(spec.description());
         }

@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
  *       differ). It is awaited, and when it ends without error the resource is exactly what we asked for.
  *   <li><b>An earlier attempt's, still going or just ended</b>: awaited; the resource may be the earlier
  *       request's, so the caller must read it.
- *   <li><b>An earlier attempt's, ended a while ago</b> (DONE and inserted more than {@value #STALE_SECONDS} s before
- *       we sent) that failed, or whose resource is gone since (deleted): that request id is spent, so the next one
- *       ({@code attempt + 1}) is tried, at most {@value #MAX_SPENT} times.
+ *   <li><b>An earlier attempt's that ended</b>: one that failed a while ago (DONE and inserted more than
+ *       {@value #STALE_SECONDS} s before we sent), or any DONE one without error whose resource is gone (deleted
+ *       since, maybe a moment ago by a delete of the same name: a name made, deleted and made again within
+ *       seconds): that request id is spent, so the next one ({@code attempt + 1}) is tried, at most
+ *       {@value #MAX_SPENT} times.
  * </ul>
  * An operation that fails because its rate was refused is backed off ({@link Retrier#backOff}) and sent again under
  * the next request id (the refused one is spent); any other failure is thrown.
@@ -74,8 +76,8 @@ final class IdempotentInsert {
             Instant sent = clock.instant();
             Operation op = send.apply(requestId);
             boolean earlier = insertedBefore(op, sent);
-            if (earlier && op.getStatus() == Operation.Status.DONE && spent < MAX_SPENT
-                    && (GceErrors.failed(op) || gone.getAsBoolean())) {
+            if (op.getStatus() == Operation.Status.DONE && spent < MAX_SPENT
+                    && (GceErrors.failed(op) ? earlier : gone.getAsBoolean())) {
                 LOG.debug("{}: request id {} answered by an earlier operation {} that ended; next id", what, requestId,
                         op.getName());
                 spent++;

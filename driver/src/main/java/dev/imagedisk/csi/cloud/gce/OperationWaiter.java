@@ -3,6 +3,7 @@ package dev.imagedisk.csi.cloud.gce;
 import com.google.api.core.ApiFuture;
 import com.google.api.gax.httpjson.HttpJsonCallContext;
 import com.google.cloud.compute.v1.Operation;
+import com.google.cloud.compute.v1.WaitGlobalOperationRequest;
 import com.google.cloud.compute.v1.WaitZoneOperationRequest;
 import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Waits for a zonal operation with {@code zoneOperations.wait}: each call is a long poll that returns
+ * Waits for a zonal operation with {@code zoneOperations.wait} (a global one, such as an image's, with
+ * {@code globalOperations.wait}): each call is a long poll that returns
  * when the operation is DONE (or after about two minutes), so the driver learns of completion as soon
  * as Compute Engine knows it, instead of the client library's sleep-and-poll (0.5 s growing to 20 s).
  *
@@ -55,6 +57,8 @@ final class OperationWaiter {
      * Returns the operation once DONE and successful; throws the mapped {@link CloudException} when it failed,
      * {@link Kind#DEADLINE} when it is not DONE within the operation timeout or the call's deadline, and
      * {@link Kind#CANCELLED} when the call is cancelled.
+     *
+     * @param zone the operation's zone, or null for a global operation (an image's)
      */
     Operation await(String what, String project, String zone, Operation started) {
         CallDeadline call = CallDeadline.current();
@@ -71,14 +75,22 @@ final class OperationWaiter {
                 throw new CloudException(Kind.DEADLINE, 0, null, what + ": operation " + op.getName()
                         + " not DONE after " + timeout.toSeconds() + " s (status " + op.getStatus() + ")", null);
             }
-            WaitZoneOperationRequest request = WaitZoneOperationRequest.newBuilder()
-                    .setProject(project).setZone(zone).setOperation(op.getName()).build();
             // bounded by what is left of the operation timeout and of the call, so a slow operation ends on time
             HttpJsonCallContext context = HttpJsonCallContext.createDefault()
                     .withTimeoutDuration(Duration.ofNanos(Math.min(left, pollLimit.toNanos())));
+            String name = op.getName();
             try {
-                op = requests.call("zoneOperations.wait", () -> awaitPoll(waiting,
-                        clients.zoneOperations().waitCallable().futureCall(request, context), call));
+                if (zone == null) {
+                    WaitGlobalOperationRequest request = WaitGlobalOperationRequest.newBuilder()
+                            .setProject(project).setOperation(name).build();
+                    op = requests.call("globalOperations.wait", () -> awaitPoll(waiting,
+                            clients.globalOperations().waitCallable().futureCall(request, context), call));
+                } else {
+                    WaitZoneOperationRequest request = WaitZoneOperationRequest.newBuilder()
+                            .setProject(project).setZone(zone).setOperation(name).build();
+                    op = requests.call("zoneOperations.wait", () -> awaitPoll(waiting,
+                            clients.zoneOperations().waitCallable().futureCall(request, context), call));
+                }
             } catch (CloudException e) {
                 if (!e.is(Kind.DEADLINE)) {
                     throw e;

@@ -8,6 +8,7 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import java.util.ArrayDeque;
@@ -47,6 +48,7 @@ public final class FakeComputeCloud implements ComputeCloud {
     private final Map<DiskRef, Disk> disks = new LinkedHashMap<>();
     private final Map<String, DiskRef> createdUnderKey = new HashMap<>();
     private final Map<ImageRef, Image> images = new LinkedHashMap<>();
+    private final Map<String, ImageRef> imagesUnderKey = new HashMap<>();
     private final List<ImageRef> imageOrder = new ArrayList<>();
     private final Map<InstanceRef, List<Instance.AttachedDisk>> instances = new LinkedHashMap<>();
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
@@ -69,7 +71,8 @@ public final class FakeComputeCloud implements ComputeCloud {
     public synchronized void deprecateImage(String project, String name, String state) {
         ImageRef ref = ImageRef.image(project, name);
         Image i = images.get(ref);
-        images.put(ref, new Image(ref, i.family(), i.diskSizeGb(), i.status(), i.selfLink(), state));
+        images.put(ref, new Image(ref, i.family(), i.diskSizeGb(), i.status(), i.selfLink(), state, i.labels(),
+                i.description(), i.sourceDisk(), i.creationTimestamp()));
     }
 
     /** A RUNNING instance with its boot disk ({@code persistent-disk-0}, named as the instance) attached. */
@@ -175,6 +178,9 @@ public final class FakeComputeCloud implements ComputeCloud {
             throw new CloudException(Kind.ALREADY_EXISTS, 409, "alreadyExists",
                     "disks.insert: HTTP 409 alreadyExists: The resource '" + ref + "' already exists", null);
         }
+        if (spec.sourceDisk() != null) {
+            return cloneDisk(spec, idempotencyKey);
+        }
         ImageRef source = ImageRef.parse(spec.sourceImage());
         if (source == null) {
             throw invalid("disks.insert", "Invalid value for field 'resource.sourceImage': '" + spec.sourceImage()
@@ -182,7 +188,7 @@ public final class FakeComputeCloud implements ComputeCloud {
         }
         Image image = source.family() ? newestOf(source).orElse(null) : images.get(source);
         if (image == null) {
-            throw notFound("disks.insert", source.path());
+            throw invalid("disks.insert", "The resource '" + source.path() + "' cannot be found");
         }
         Long minSize = DISK_TYPES.get(spec.type());
         if (minSize == null) {
@@ -202,6 +208,69 @@ public final class FakeComputeCloud implements ComputeCloud {
                 spec.labels(), spec.description(), SELF_LINK_PREFIX + ref.path()));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
+    }
+
+    /** disks.insert with sourceDisk: a copy, in any zone the caller names, at least as large as the source. */
+    private boolean cloneDisk(DiskSpec spec, String idempotencyKey) {
+        DiskRef ref = spec.ref();
+        Disk source = disks.get(spec.sourceDisk());
+        if (source == null) {
+            throw invalid("disks.insert", "The resource '" + spec.sourceDisk() + "' cannot be found");
+        }
+        if (spec.sizeGb() < source.sizeGb()) {
+            throw invalid("disks.insert", "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
+                    + "'. Requested disk size cannot be smaller than the source disk's (" + source.sizeGb() + " GB)");
+        }
+        operation("disks.insert");
+        disks.put(ref, new Disk(ref, spec.sizeGb(), spec.type(), null, Disk.READY, List.of(), spec.labels(),
+                spec.description(), SELF_LINK_PREFIX + ref.path(), spec.sourceDisk()));
+        createdUnderKey.put(idempotencyKey, ref);
+        return true;
+    }
+
+    @Override
+    public synchronized void createImage(ImageSpec spec, String idempotencyKey) {
+        request("images.insert");
+        ImageRef ref = spec.ref();
+        if (images.containsKey(ref)) {
+            if (ref.equals(imagesUnderKey.get(idempotencyKey))) {
+                return; // the same request again
+            }
+            throw new CloudException(Kind.ALREADY_EXISTS, 409, "alreadyExists",
+                    "images.insert: HTTP 409 alreadyExists: The resource '" + ref + "' already exists", null);
+        }
+        Disk source = disks.get(spec.sourceDisk());
+        if (source == null) {
+            throw invalid("images.insert", "The resource '" + spec.sourceDisk() + "' cannot be found");
+        }
+        if (!source.users().isEmpty() && !spec.forceCreate()) {
+            throw inUse("images.insert", source.ref(), source.users().get(0));
+        }
+        operation("images.insert");
+        images.put(ref, new Image(ref, spec.family(), source.sizeGb(), Image.READY, SELF_LINK_PREFIX + ref.path(),
+                null, spec.labels(), spec.description(), source.ref(), "2026-01-01T00:00:00.000-08:00"));
+        imageOrder.remove(ref);
+        imageOrder.add(ref);
+        imagesUnderKey.put(idempotencyKey, ref);
+    }
+
+    @Override
+    public synchronized void deleteImage(ImageRef ref) {
+        request("images.delete");
+        if (!images.containsKey(ref)) {
+            throw notFound("images.delete", ref.path());
+        }
+        operation("images.delete");
+        images.remove(ref);
+        imageOrder.remove(ref);
+    }
+
+    @Override
+    public synchronized List<Image> listImages(String project, Map<String, String> labels) {
+        request("images.list");
+        return imageOrder.stream().map(images::get).filter(i -> i.ref().project().equals(project))
+                .filter(i -> i.labels().entrySet().containsAll(labels.entrySet()))
+                .sorted(Comparator.comparing(i -> i.ref().name())).toList();
     }
 
     @Override
@@ -297,7 +366,7 @@ public final class FakeComputeCloud implements ComputeCloud {
 
     private void setUsers(Disk d, List<InstanceRef> users) {
         disks.put(d.ref(), new Disk(d.ref(), d.sizeGb(), d.type(), d.sourceImage(), d.status(), users, d.labels(),
-                d.description(), d.selfLink()));
+                d.description(), d.selfLink(), d.sourceDisk()));
     }
 
     private Disk existing(String method, DiskRef ref) {

@@ -113,6 +113,24 @@ class IdempotentInsertTest {
     }
 
     @Test
+    void aJustEndedSuccessWhoseDiskWasDeletedAMomentAgoSpendsTheRequestId() {
+        // made, deleted and made again within the clock-skew allowance: the name's request id is spent all the same
+        gone = true;
+        answers.add(op("op-recent", Operation.Status.DONE, Duration.ofMillis(300), null));
+        answers.add(op("op-new", Operation.Status.RUNNING, Duration.ZERO, null));
+        assertTrue(run());
+        assertEquals(List.of(id(0), id(1)), sentIds);
+    }
+
+    @Test
+    void aJustEndedFailureIsThrownNotSkipped() {
+        answers.add(op("op-recent-failed", Operation.Status.DONE, Duration.ofMillis(300),
+                "ZONE_RESOURCE_POOL_EXHAUSTED"));
+        org.junit.jupiter.api.Assertions.assertThrows(dev.imagedisk.csi.cloud.CloudException.class, this::run);
+        assertEquals(List.of(id(0)), sentIds, "a new insert that failed at once is this call's failure");
+    }
+
+    @Test
     void anOldFailureSpendsTheRequestId() {
         answers.add(op("op-failed", Operation.Status.DONE, Duration.ofHours(1), "QUOTA_EXCEEDED"));
         answers.add(op("op-new", Operation.Status.RUNNING, Duration.ZERO, null));

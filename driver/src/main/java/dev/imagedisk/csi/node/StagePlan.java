@@ -1,0 +1,56 @@
+package dev.imagedisk.csi.node;
+
+import dev.imagedisk.csi.common.CsiErrors;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What NodeStageVolume does to a chosen device, decided in one place from what was found ({@link #decide}) and
+ * then carried out by {@link Stager}: format a blank device; check an existing filesystem before a writable
+ * mount (fully when it is about to be grown offline); grow it before mounting (ext) or once mounted (xfs);
+ * mount it with the request's flags, read-only for a read-only volume. A read-only volume is never checked,
+ * repaired or grown.
+ */
+public record StagePlan(boolean format, Check check, boolean growOffline, boolean growOnline,
+        List<String> mountOptions) {
+    /** resize2fs may leave a tail too small for a block group's metadata; smaller differences are not growth. */
+    static final long GROWTH_SLACK_BYTES = 4L << 20;
+
+    public enum Check { NONE, PREEN, FULL }
+
+    public StagePlan {
+        mountOptions = List.copyOf(mountOptions);
+    }
+
+    /**
+     * What was found about the device.
+     *
+     * @param fsType its filesystem (or the one it will be formatted with)
+     * @param format whether it is blank and will be formatted
+     * @param checkable whether a checker handles {@code fsType}
+     * @param resizable whether {@code fsType} can be grown here (tool installed)
+     * @param growsOffline whether {@code fsType} is grown unmounted (ext) rather than mounted (xfs)
+     * @param deviceBytes the device's size
+     * @param filesystemBytes the filesystem's size when known (offline-grown types), else -1
+     */
+    public record Facts(String fsType, boolean format, boolean checkable, boolean resizable, boolean growsOffline,
+            long deviceBytes, long filesystemBytes) {}
+
+    public static StagePlan decide(String volumeId, String device, VolumeSpec spec, Facts f) {
+        boolean writable = !spec.readOnly();
+        boolean existing = writable && !f.format();
+        if (existing && !f.growsOffline() && !f.resizable() && f.fsType().equals("xfs")) {
+            throw CsiErrors.failedPrecondition("volume %s: device %s holds xfs, but xfs_growfs is not installed on "
+                    + "this node", volumeId, device);
+        }
+        boolean growOffline = existing && f.checkable() && f.growsOffline() && f.resizable()
+                && f.filesystemBytes() >= 0 && f.deviceBytes() - f.filesystemBytes() > GROWTH_SLACK_BYTES;
+        Check check = !existing || !f.checkable() ? Check.NONE : growOffline ? Check.FULL : Check.PREEN;
+        boolean growOnline = existing && !f.growsOffline() && f.resizable();
+        List<String> options = new ArrayList<>(spec.mountFlags());
+        if (spec.readOnly()) {
+            options.add("ro");
+        }
+        return new StagePlan(f.format(), check, growOffline, growOnline, options);
+    }
+}
