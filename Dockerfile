@@ -32,18 +32,19 @@ COPY --from=build /src/launcher/target/lib/ /opt/imagedisk/lib/
 # Small-footprint defaults; the manifests set their own per container (JAVA_TOOL_OPTIONS).
 ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=35 -Xss256k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=96m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
 
-# Class-data sharing: one training run (the plugin starts, answers its first Identity, capability and node
-# calls over its socket, and exits) records the classes serving needs; every start then maps them instead of
-# loading them (about a third faster to the first Probe: docs/performance.md, B4). A JVM that cannot use the
-# archive says so and starts without it.
-RUN mkdir -p /tmp/cds \
-    && java -XX:ArchiveClassesAtExit=/opt/imagedisk/imagedisk.jsa -Xlog:cds=error \
-       -jar /opt/imagedisk/imagedisk.jar plugin --self-test --mode all --endpoint unix:///tmp/cds/csi.sock \
-       --project cds --zone cds-a --node-id projects/cds/zones/cds-a/instances/cds \
-       --compute-endpoint http://127.0.0.1:9 --metadata-endpoint http://127.0.0.1:9 \
-       --kubelet-dir /tmp/cds --device-dir /tmp/cds --log-level warn \
-    && rm -rf /tmp/cds
-ENV JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS} -XX:SharedArchiveFile=/opt/imagedisk/imagedisk.jsa"
+# Start-up archives, one per mode, made by the same code as `./imagedisk archive --mode MODE --out FILE`: a
+# training run of the plugin in that mode with that manifest's JAVA_TOOL_OPTIONS (it starts, answers the
+# sidecars' first calls, made by the archive command over its socket, and exits) records the classes serving
+# needs; every start then maps them instead of loading them (docs/performance.md, B4). A JDK 17 runtime writes one static AppCDS archive of those
+# classes (JDK classes included), mapped with -XX:SharedArchiveFile= in place of the JDK's default archive;
+# JDK 25 and later an AOT cache, mapped with -XX:AOTCache=. Each manifest maps its mode's
+# archive; a JVM that cannot use it says so and starts without it.
+COPY --from=build /src/manifests/node.yaml /src/manifests/controller.yaml /tmp/manifests/
+RUN java -jar /opt/imagedisk/imagedisk.jar archive --mode node --manifest /tmp/manifests/node.yaml \
+       --out /opt/imagedisk/node.jsa \
+    && java -jar /opt/imagedisk/imagedisk.jar archive --mode controller --manifest /tmp/manifests/controller.yaml \
+       --out /opt/imagedisk/controller.jsa \
+    && rm -rf /tmp/manifests
 
 # Non-root by default (the controller); the node DaemonSet runs this image privileged as root.
 USER 65532:65532

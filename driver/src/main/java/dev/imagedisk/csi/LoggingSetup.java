@@ -4,20 +4,36 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import org.slf4j.LoggerFactory;
 
-/** Sets the log format (text or one JSON object per line) and level, logging to standard error. */
+/**
+ * Sets the log format (text or one JSON object per line) and level, logging to standard error. Logback's own
+ * start-up configuration is {@link Defaults} (text at INFO, found through ServiceLoader), so no logback.xml is
+ * parsed: its XML configurator loads some 400 classes the plugin otherwise never needs.
+ */
 public final class LoggingSetup {
     public enum Format { text, json }
 
     private LoggingSetup() {}
 
     public static void configure(Format format, String level) {
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        configure((LoggerContext) LoggerFactory.getILoggerFactory(), format, level);
+    }
+
+    /** Logback's configuration until the plugin reads its flags: text at INFO on standard error. */
+    public static final class Defaults extends ch.qos.logback.core.spi.ContextAwareBase
+            implements ch.qos.logback.classic.spi.Configurator {
+        @Override
+        public ExecutionStatus configure(LoggerContext context) {
+            LoggingSetup.configure(context, Format.text, "info");
+            return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+        }
+    }
+
+    static void configure(LoggerContext context, Format format, String level) {
         Level parsed = Level.toLevel(level, null);
         if (parsed == null) {
             throw new IllegalArgumentException("unknown log level '" + level
@@ -35,9 +51,7 @@ public final class LoggingSetup {
             json.setWithMessage(false);
             encoder = json;
         } else {
-            PatternLayoutEncoder text = new PatternLayoutEncoder();
-            text.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{24} %msg %kvp{NONE}%n");
-            encoder = text;
+            encoder = new TextLogEncoder();
         }
         encoder.setContext(context);
         encoder.start();

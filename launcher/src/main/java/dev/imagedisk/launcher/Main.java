@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = PluginCommand.VersionProvider.class,
         description = "imagedisk-csi: per-pod disks created from a Compute Engine disk image.",
         subcommands = {PluginCommand.class, EmulatorCommand.class, ServeCommand.class, DemoCommand.class,
+            dev.imagedisk.launcher.archive.ArchiveCommand.class,
             dev.imagedisk.launcher.bench.BenchCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -25,6 +26,12 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("plugin")) {
+            // the containers' entrypoint: build only the plugin's command model, not every tool's (start-up time)
+            System.exit(new CommandLine(new PluginCommand()).setCommandName("imagedisk plugin")
+                    .setCaseInsensitiveEnumValuesAllowed(true)
+                    .execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         System.exit(commandLine().execute(args));
     }
 }

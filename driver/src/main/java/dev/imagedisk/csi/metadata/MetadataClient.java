@@ -1,25 +1,25 @@
 package dev.imagedisk.csi.metadata;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
  * Reads this VM's identity from the Compute Engine metadata server ({@code /computeMetadata/v1/...},
- * with the {@code Metadata-Flavor: Google} header the server requires).
+ * with the {@code Metadata-Flavor: Google} header the server requires). Plain HTTP through
+ * {@link HttpURLConnection}, made per request: the JDK's HttpClient would set up TLS and a selector thread
+ * when the plugin starts, for a server that speaks plain HTTP and is asked once or twice in a node's life.
  */
 public final class MetadataClient {
     private final String baseUrl;
-    private final HttpClient http;
     private final Duration timeout;
 
     public MetadataClient(String baseUrl, Duration timeout) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
     public String projectId() throws IOException {
@@ -45,26 +45,27 @@ public final class MetadataClient {
     }
 
     private String get(String path) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/computeMetadata/v1/" + path))
-                .header("Metadata-Flavor", "Google")
-                .timeout(timeout)
-                .GET()
-                .build();
-        HttpResponse<String> response;
+        HttpURLConnection c = (HttpURLConnection) new URL(baseUrl + "/computeMetadata/v1/" + path).openConnection();
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while reading metadata " + path, e);
+            c.setRequestProperty("Metadata-Flavor", "Google");
+            c.setConnectTimeout((int) Math.max(1, timeout.toMillis()));
+            c.setReadTimeout((int) Math.max(1, timeout.toMillis()));
+            c.setUseCaches(false);
+            c.setInstanceFollowRedirects(false);
+            int code = c.getResponseCode();
+            if (code != 200) {
+                throw new IOException("metadata server " + baseUrl + " answered HTTP " + code + " for " + path);
+            }
+            String body;
+            try (InputStream in = c.getInputStream()) {
+                body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8).trim();
+            }
+            if (body.isEmpty()) {
+                throw new IOException("metadata server " + baseUrl + " returned an empty " + path);
+            }
+            return body;
+        } finally {
+            c.disconnect();
         }
-        if (response.statusCode() != 200) {
-            throw new IOException("metadata server " + baseUrl + " answered HTTP " + response.statusCode()
-                    + " for " + path);
-        }
-        String body = response.body().trim();
-        if (body.isEmpty()) {
-            throw new IOException("metadata server " + baseUrl + " returned an empty " + path);
-        }
-        return body;
     }
 }

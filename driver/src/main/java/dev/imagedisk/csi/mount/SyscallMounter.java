@@ -1,14 +1,8 @@
 package dev.imagedisk.csi.mount;
 
-import com.kenai.jffi.CallContext;
-import com.kenai.jffi.CallingConvention;
-import com.kenai.jffi.Invoker;
-import com.kenai.jffi.LastError;
-import com.kenai.jffi.Library;
-import com.kenai.jffi.MemoryIO;
-import com.kenai.jffi.Type;
 import dev.imagedisk.csi.exec.CommandRunner;
-import java.nio.charset.StandardCharsets;
+import dev.imagedisk.csi.sys.LinuxSystem;
+import dev.imagedisk.csi.sys.SyscallException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,30 +12,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Mounter} that calls mount(2) and umount2(2) directly (libc through jffi) instead of starting
- * util-linux {@code mount}/{@code umount} for each step: a mount costs the kernel's work only, not a process
- * spawn plus libmount reading fstab and mountinfo. Anything it does not handle exactly as util-linux would
+ * {@link Mounter} that calls mount(2) and umount2(2) directly ({@link LinuxSystem}: libc through jnr-ffi)
+ * instead of starting util-linux {@code mount}/{@code umount} for each step: a mount costs the kernel's work
+ * only, not a process spawn plus libmount reading fstab and mountinfo. Anything it does not handle exactly as util-linux would
  * goes to the wrapped {@link UtilLinuxMounter}: mount options other than the plain kernel flags, and every
  * failure (the command runs again and reports the error, so error messages and the busy check stay the
  * util-linux ones). When libc cannot be bound (no jffi native library for this platform) it is
- * util-linux throughout. Each syscall is reported to the runner's observer like the program it replaces.
+ * util-linux throughout. libc is bound on the first mount, not at start. Each syscall is reported to the
+ * runner's observer like the program it replaces.
  */
 public final class SyscallMounter implements Mounter {
     private static final Logger LOG = LoggerFactory.getLogger(SyscallMounter.class);
 
     // linux/mount.h
-    static final long MS_RDONLY = 1;
-    static final long MS_NOSUID = 2;
-    static final long MS_NODEV = 4;
-    static final long MS_NOEXEC = 8;
-    static final long MS_SYNCHRONOUS = 16;
-    static final long MS_REMOUNT = 32;
-    static final long MS_DIRSYNC = 128;
-    static final long MS_NOATIME = 1024;
-    static final long MS_NODIRATIME = 2048;
-    static final long MS_BIND = 4096;
-    static final long MS_RELATIME = 1 << 21;
-    static final long MS_STRICTATIME = 1 << 24;
+    static final long MS_RDONLY = LinuxSystem.MS_RDONLY;
+    static final long MS_NOSUID = LinuxSystem.MS_NOSUID;
+    static final long MS_NODEV = LinuxSystem.MS_NODEV;
+    static final long MS_NOEXEC = LinuxSystem.MS_NOEXEC;
+    static final long MS_SYNCHRONOUS = LinuxSystem.MS_SYNCHRONOUS;
+    static final long MS_REMOUNT = LinuxSystem.MS_REMOUNT;
+    static final long MS_DIRSYNC = LinuxSystem.MS_DIRSYNC;
+    static final long MS_NOATIME = LinuxSystem.MS_NOATIME;
+    static final long MS_NODIRATIME = LinuxSystem.MS_NODIRATIME;
+    static final long MS_BIND = LinuxSystem.MS_BIND;
+    static final long MS_RELATIME = LinuxSystem.MS_RELATIME;
+    static final long MS_STRICTATIME = LinuxSystem.MS_STRICTATIME;
 
     /** Mount options that are plain kernel flags (as util-linux maps them); others go to util-linux. */
     static final Map<String, Long> FLAGS = Map.ofEntries(Map.entry("ro", MS_RDONLY), Map.entry("rw", 0L),
@@ -52,26 +47,28 @@ public final class SyscallMounter implements Mounter {
 
     private final UtilLinuxMounter fallback;
     private final CommandRunner.Observer observer;
-    private final Libc libc;
+    private final java.util.function.Supplier<LinuxSystem> system;
 
     public SyscallMounter(UtilLinuxMounter fallback, CommandRunner.Observer observer) {
-        this(fallback, observer, Libc.load());
+        this(fallback, observer, LinuxSystem::get);
     }
 
-    SyscallMounter(UtilLinuxMounter fallback, CommandRunner.Observer observer, Libc libc) {
+    SyscallMounter(UtilLinuxMounter fallback, CommandRunner.Observer observer,
+            java.util.function.Supplier<LinuxSystem> system) {
         this.fallback = fallback;
         this.observer = observer;
-        this.libc = libc;
+        this.system = system;
     }
 
-    /** Whether mount(2) is called directly (false: every call goes to util-linux). */
+    /** Whether mount(2) is called directly (false: every call goes to util-linux). Binds libc if not yet. */
     public boolean direct() {
-        return libc != null;
+        return system.get() != null;
     }
 
     @Override
     public void mount(Path device, Path target, String fsType, List<String> options) {
         Long flags = flags(options);
+        LinuxSystem libc = system.get();
         if (libc == null || flags == null || fsType == null || fsType.isEmpty()) {
             fallback.mount(device, target, fsType, options);
             return;
@@ -83,18 +80,19 @@ public final class SyscallMounter implements Mounter {
         }
         shown.add(device.toString());
         shown.add(target.toString());
-        if (!call(shown, device.toString(), target.toString(), fsType, flags)) {
+        if (!call(libc, shown, device.toString(), target.toString(), fsType, flags)) {
             fallback.mount(device, target, fsType, options); // reports why, as util-linux does
         }
     }
 
     @Override
     public void bindMount(Path source, Path target, boolean readOnly) {
+        LinuxSystem libc = system.get();
         if (libc == null) {
             fallback.bindMount(source, target, readOnly);
             return;
         }
-        if (!call(List.of("mount", "--bind", source.toString(), target.toString()), source.toString(),
+        if (!call(libc, List.of("mount", "--bind", source.toString(), target.toString()), source.toString(),
                 target.toString(), null, MS_BIND)) {
             fallback.bindMount(source, target, readOnly);
             return;
@@ -103,27 +101,32 @@ public final class SyscallMounter implements Mounter {
             return;
         }
         // A bind mount takes "ro" only from a remount of the bind (MS_REMOUNT|MS_BIND|MS_RDONLY).
-        boolean remounted = call(List.of("mount", "-o", "remount,bind,ro", target.toString()), null,
-                target.toString(), null, MS_REMOUNT | MS_BIND | MS_RDONLY);
+        SyscallException[] why = new SyscallException[1];
+        boolean remounted = call(libc, List.of("mount", "-o", "remount,bind,ro", target.toString()), null,
+                target.toString(), null, MS_REMOUNT | MS_BIND | MS_RDONLY, why);
         boolean ro = remounted && mountAt(target).map(MountInfo::readOnly).orElse(false);
         if (!ro) {
             unmount(target);
             throw new MountException("could not make the bind mount of " + source + " at " + target + " read-only"
-                    + (remounted ? ": the mount is still writable" : ": remount failed, errno " + libc.lastErrno()),
+                    + (remounted ? ": the mount is still writable" : ": " + why[0].getMessage()),
                     false);
         }
     }
 
     @Override
     public void unmount(Path target) {
+        LinuxSystem libc = system.get();
         if (libc == null) {
             fallback.unmount(target);
             return;
         }
         long t0 = System.nanoTime();
-        int rc = libc.umount2(target.toString(), 0);
-        observer.ran(List.of("umount", target.toString()), rc == 0, Duration.ofNanos(System.nanoTime() - t0));
-        if (rc != 0) {
+        try {
+            libc.umount2(target.toString(), 0);
+            observer.ran(List.of("umount", target.toString()), true, Duration.ofNanos(System.nanoTime() - t0));
+        } catch (SyscallException e) {
+            observer.ran(List.of("umount", target.toString()), false, Duration.ofNanos(System.nanoTime() - t0));
+            LOG.debug("{}; running util-linux for the error", e.getMessage());
             fallback.unmount(target); // EBUSY, EINVAL, ...: util-linux tells which, and the busy check stays its
         }
     }
@@ -146,103 +149,22 @@ public final class SyscallMounter implements Mounter {
         return flags;
     }
 
-    private boolean call(List<String> shown, String source, String target, String fsType, long flags) {
-        long t0 = System.nanoTime();
-        int rc = libc.mount(source, target, fsType, flags);
-        boolean ok = rc == 0;
-        if (!ok) {
-            LOG.debug("{}: mount(2) failed with errno {}; running util-linux for the error", String.join(" ", shown),
-                    libc.lastErrno());
-        } else {
-            observer.ran(shown, true, Duration.ofNanos(System.nanoTime() - t0));
-        }
-        return ok;
+    private boolean call(LinuxSystem libc, List<String> shown, String source, String target, String fsType,
+            long flags) {
+        return call(libc, shown, source, target, fsType, flags, new SyscallException[1]);
     }
 
-    /** mount(2) and umount2(2) from libc, through jffi. */
-    static final class Libc {
-        private final Invoker invoker = Invoker.getInstance();
-        private final MemoryIO memory = MemoryIO.getInstance();
-        private final long mountFn;
-        private final long umount2Fn;
-        private final CallContext mountCtx;
-        private final CallContext umount2Ctx;
-
-        private Libc(long mountFn, long umount2Fn) {
-            this.mountFn = mountFn;
-            this.umount2Fn = umount2Fn;
-            this.mountCtx = CallContext.getCallContext(Type.SINT, new Type[] {Type.POINTER, Type.POINTER,
-                Type.POINTER, Type.ULONG, Type.POINTER}, CallingConvention.DEFAULT, true);
-            this.umount2Ctx = CallContext.getCallContext(Type.SINT, new Type[] {Type.POINTER, Type.SINT},
-                    CallingConvention.DEFAULT, true);
+    private boolean call(LinuxSystem libc, List<String> shown, String source, String target, String fsType,
+            long flags, SyscallException[] why) {
+        long t0 = System.nanoTime();
+        try {
+            libc.mount(source, target, fsType, flags);
+        } catch (SyscallException e) {
+            why[0] = e;
+            LOG.debug("{}: {}; running util-linux for the error", String.join(" ", shown), e.getMessage());
+            return false;
         }
-
-        /** Null when libc or jffi's native part cannot be loaded here. */
-        static Libc load() {
-            if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-                return null;
-            }
-            try {
-                Library libc = Library.getCachedInstance("libc.so.6", Library.LAZY | Library.GLOBAL);
-                if (libc == null) {
-                    LOG.info("mount(2) not bound ({}); using util-linux mount", Library.getLastError());
-                    return null;
-                }
-                long mount = libc.getSymbolAddress("mount");
-                long umount2 = libc.getSymbolAddress("umount2");
-                if (mount == 0 || umount2 == 0) {
-                    return null;
-                }
-                return new Libc(mount, umount2);
-            } catch (Throwable t) { // UnsatisfiedLinkError when no jffi native library fits this platform
-                LOG.info("mount(2) not bound ({}); using util-linux mount", t.toString());
-                return null;
-            }
-        }
-
-        int mount(String source, String target, String fsType, long flags) {
-            long s = cString(source);
-            long t = cString(target);
-            long f = cString(fsType);
-            try {
-                return (int) invoker.invokeN5(mountCtx, mountFn, s, t, f, flags, 0L);
-            } finally {
-                free(s);
-                free(t);
-                free(f);
-            }
-        }
-
-        int umount2(String target, int flags) {
-            long t = cString(target);
-            try {
-                return (int) invoker.invokeN2(umount2Ctx, umount2Fn, t, flags);
-            } finally {
-                free(t);
-            }
-        }
-
-        int lastErrno() {
-            return LastError.getInstance().get();
-        }
-
-        private long cString(String s) {
-            if (s == null) {
-                return 0;
-            }
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            long address = memory.allocateMemory(b.length + 1, true);
-            if (address == 0) {
-                throw new OutOfMemoryError("native memory for a path");
-            }
-            memory.putZeroTerminatedByteArray(address, b, 0, b.length);
-            return address;
-        }
-
-        private void free(long address) {
-            if (address != 0) {
-                memory.freeMemory(address);
-            }
-        }
+        observer.ran(shown, true, Duration.ofNanos(System.nanoTime() - t0));
+        return true;
     }
 }

@@ -15,6 +15,7 @@ import dev.imagedisk.csi.exec.Executables;
 import dev.imagedisk.csi.metadata.MetadataClient;
 import dev.imagedisk.csi.metrics.DriverMetrics;
 import dev.imagedisk.csi.mount.StatFilesystemStats;
+import dev.imagedisk.csi.mount.StatvfsFilesystemStats;
 import dev.imagedisk.csi.mount.ToolFilesystemResizer;
 import dev.imagedisk.csi.mount.SyscallMounter;
 import dev.imagedisk.csi.mount.UtilLinuxMounter;
@@ -52,8 +53,8 @@ public final class NodeModule {
         Stager stager = new Stager(locator, planner, devices, partitions, formatter, new E2fsckChecker(runner),
                 mounter, resizer, directories);
         Publisher publisher = new Publisher(locator, mounter, directories);
-        VolumeStatsReader stats = new VolumeStatsReader(mounter, new StatFilesystemStats(runner), devices,
-                directories, volumeAtPath);
+        VolumeStatsReader stats = new VolumeStatsReader(mounter,
+                new StatvfsFilesystemStats(new StatFilesystemStats(runner)), devices, directories, volumeAtPath);
         Expander expander = new Expander(mounter, devices, partitions, resizer, directories, volumeAtPath);
         NodeIdentity identity = new NodeIdentity(options.nodeId, cloud.zone, options.maxVolumesPerNode,
                 new MetadataClient(cloud.metadataEndpoint, Duration.ofSeconds(2)));

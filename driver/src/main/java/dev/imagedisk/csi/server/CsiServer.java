@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,16 @@ public final class CsiServer implements AutoCloseable {
 
     public static CsiServer start(Endpoint endpoint, List<BindableService> services, CallInterceptor interceptor)
             throws IOException {
+        return start(endpoint, services, interceptor, 0);
+    }
+
+    /**
+     * @param maxCallThreads 0: one accept thread, two I/O threads and a cached pool for calls (as many threads as
+     *     calls in flight); N > 0: one event loop thread for accept and I/O, and at most N call threads (more
+     *     calls queue), each ending after 30 s idle: the node plugin's small footprint
+     */
+    public static CsiServer start(Endpoint endpoint, List<BindableService> services, CallInterceptor interceptor,
+            int maxCallThreads) throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("Netty epoll transport is not available: " + Epoll.unavailabilityCause());
         }
@@ -70,11 +82,20 @@ public final class CsiServer implements AutoCloseable {
         Files.createDirectories(socket.getParent());
         clearStaleSocket(socket);
 
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, DaemonThreads.named("csi-accept"),
+        boolean small = maxCallThreads > 0;
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, DaemonThreads.named(small ? "csi-io" : "csi-accept"),
                 EpollIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("csi-io"),
+        EventLoopGroup workers = small ? boss : new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("csi-io"),
                 EpollIoHandler.newFactory());
-        ExecutorService executor = Executors.newCachedThreadPool(DaemonThreads.named("csi-call"));
+        ExecutorService executor;
+        if (small) {
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(maxCallThreads, maxCallThreads, 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), DaemonThreads.named("csi-call"));
+            pool.allowCoreThreadTimeOut(true);
+            executor = pool;
+        } else {
+            executor = Executors.newCachedThreadPool(DaemonThreads.named("csi-call"));
+        }
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
@@ -89,7 +110,9 @@ public final class CsiServer implements AutoCloseable {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         } catch (IOException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (workers != boss) {
+                workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            }
             executor.shutdownNow();
             throw e;
         }
@@ -143,7 +166,9 @@ public final class CsiServer implements AutoCloseable {
         } finally {
             executor.shutdownNow();
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (workers != boss) {
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
             try {
                 Files.deleteIfExists(endpoint.socketPath());
             } catch (IOException e) {

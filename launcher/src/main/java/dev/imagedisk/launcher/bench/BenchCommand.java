@@ -37,6 +37,24 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--log-level", defaultValue = "warn", description = "Driver log level (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
+    @Option(names = "--b4-java-options", paramLabel = "OPTIONS", hidden = true,
+            description = "B4: measure with these JVM options in place of manifests/node.yaml's (a candidate, before"
+                    + " the manifest takes it); -XX:MaxRAM still comes from the manifest's memory limit.")
+    String b4JavaOptions;
+
+    @Option(names = "--b4-java-home", paramLabel = "DIR", hidden = true,
+            description = "B4: measure on this Java runtime instead of the Dockerfile's release.")
+    Path b4JavaHome;
+
+    @Option(names = "--b4-starts-only", hidden = true,
+            description = "B4: the start measurements only (no stage/unstage cycles).")
+    boolean b4StartsOnly;
+
+    @Option(names = "--b4-priority", hidden = true,
+            description = "B4: start the plugin at nice -20 (root), to measure start-up on a machine shared with other"
+                    + " work as it would run on an idle node; the report says so.")
+    boolean b4Priority;
+
     private PrintStream stdout = System.out;
     private Report last;
 
@@ -73,7 +91,12 @@ public final class BenchCommand implements Callable<Integer> {
             } else {
                 run(report, "B3", selected, () -> new NodeBench(report, stdout, work).run());
             }
-            run(report, "B4", selected, () -> new FootprintBench(report, stdout, work, whyNotRoot == null).run());
+            if (b4Priority) {
+                System.setProperty(ChildJvm.PRIORITY_PROPERTY, "true");
+                report.note("B4 children ran at nice -20 (--b4-priority): the machine was shared with other work");
+            }
+            run(report, "B4", selected, () -> new FootprintBench(report, stdout, work, whyNotRoot == null,
+                    new FootprintBench.Overrides(b4JavaOptions, b4JavaHome, b4StartsOnly)).run());
         } finally {
             try {
                 LoopLab.deleteTree(work);

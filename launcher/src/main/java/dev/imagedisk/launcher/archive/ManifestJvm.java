@@ -1,4 +1,4 @@
-package dev.imagedisk.launcher.bench;
+package dev.imagedisk.launcher.archive;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +17,7 @@ import java.util.Locale;
  *
  * @param source where the options came from (a file, or "built-in default")
  */
-record ManifestJvm(String source, String javaToolOptions, long memoryLimitBytes) {
+public record ManifestJvm(String source, String javaToolOptions, long memoryLimitBytes) {
     /** Used when no manifest is found: the values the manifests had when the benchmarks were written. */
     static final String DEFAULT_NODE_OPTIONS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=30 -Xss256k "
             + "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=64m "
@@ -26,11 +26,11 @@ record ManifestJvm(String source, String javaToolOptions, long memoryLimitBytes)
             + "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=96m "
             + "-XX:MaxDirectMemorySize=32m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError";
 
-    static ManifestJvm node() {
+    public static ManifestJvm node() {
         return read("node.yaml", DEFAULT_NODE_OPTIONS, 256L << 20);
     }
 
-    static ManifestJvm controller() {
+    public static ManifestJvm controller() {
         return read("controller.yaml", DEFAULT_CONTROLLER_OPTIONS, 320L << 20);
     }
 
@@ -39,9 +39,9 @@ record ManifestJvm(String source, String javaToolOptions, long memoryLimitBytes)
      * image's class-data-sharing archive ({@code -XX:SharedArchiveFile}), which exists only in the image: the
      * benchmark makes its own the way the image build does (see {@link #usesSharedArchive()}).
      */
-    List<String> options() {
+    public List<String> options() {
         List<String> o = new ArrayList<>(Arrays.asList(javaToolOptions.trim().split("\\s+")));
-        o.removeIf(opt -> opt.startsWith("-XX:SharedArchiveFile="));
+        o.removeIf(opt -> opt.startsWith("-XX:SharedArchiveFile=") || opt.startsWith("-XX:AOTCache="));
         if (memoryLimitBytes > 0) {
             o.add("-XX:MaxRAM=" + memoryLimitBytes);
         }
@@ -49,13 +49,23 @@ record ManifestJvm(String source, String javaToolOptions, long memoryLimitBytes)
     }
 
     /** Whether the manifest's JVM maps the image's class-data-sharing archive. */
-    boolean usesSharedArchive() {
-        return javaToolOptions.contains("-XX:SharedArchiveFile=");
+    public boolean usesSharedArchive() {
+        return javaToolOptions.contains("-XX:SharedArchiveFile=") || javaToolOptions.contains("-XX:AOTCache=");
     }
 
-    String describe() {
+    public String describe() {
         return javaToolOptions + (memoryLimitBytes > 0 ? " -XX:MaxRAM=" + (memoryLimitBytes >> 20) + "m" : "")
                 + " (from " + source + ")";
+    }
+
+    /** The options and limit of the imagedisk container in the manifest at {@code manifest}. */
+    public static ManifestJvm of(Path manifest) throws IOException {
+        List<String> lines = Files.readAllLines(manifest);
+        String options = javaToolOptions(lines);
+        if (options == null) {
+            throw new IOException(manifest + " sets no JAVA_TOOL_OPTIONS for its imagedisk container");
+        }
+        return new ManifestJvm(manifest.toString(), options, memoryLimit(lines));
     }
 
     private static ManifestJvm read(String file, String defaultOptions, long defaultLimit) {
@@ -77,7 +87,7 @@ record ManifestJvm(String source, String javaToolOptions, long memoryLimitBytes)
     }
 
     /** manifests/FILE in the current directory or one above it. */
-    static Path find(String file) {
+    public static Path find(String file) {
         Path dir = Path.of("").toAbsolutePath();
         for (int i = 0; i < 4 && dir != null; i++, dir = dir.getParent()) {
             Path p = dir.resolve("manifests").resolve(file);
