@@ -36,6 +36,17 @@ final class DeviceLab implements AutoCloseable {
         this.files = Files.createDirectories(this.root.resolve("files"));
     }
 
+    /** The staging path kubelet gives volume {@code name} of this driver. */
+    Path staging(String name) {
+        return kubeletDir.resolve("plugins/kubernetes.io/csi/imagedisk.csi.dev/" + name + "/globalmount");
+    }
+
+    /** A publish target path in pod {@code pod}'s volumes directory (its parent made, as kubelet does). */
+    Path target(String pod) throws IOException {
+        Path parent = Files.createDirectories(kubeletDir.resolve("pods/" + pod + "/volumes/kubernetes.io~csi"));
+        return parent.resolve("pv/mount");
+    }
+
     static void assumeLoopDevices() {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "node device tests need root (they attach loop devices and mount); skipped as "

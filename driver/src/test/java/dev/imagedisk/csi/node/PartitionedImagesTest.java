@@ -69,15 +69,6 @@ class PartitionedImagesTest {
         }
     }
 
-    Path staging(String name) {
-        return lab.kubeletDir.resolve("plugins/kubernetes.io/csi/imagedisk.csi.dev/" + name + "/globalmount");
-    }
-
-    Path target(String pod) throws IOException {
-        Path parent = Files.createDirectories(lab.kubeletDir.resolve("pods/" + pod + "/volumes/kubernetes.io~csi"));
-        return parent.resolve("pv/mount");
-    }
-
     /** A small runtime: a version file, a venv activation script, a 2 MiB "library". */
     Path runtime() throws IOException {
         Path tree = lab.files.resolve("runtime");
@@ -112,8 +103,8 @@ class PartitionedImagesTest {
     void tenGibVolumeFromImage(String name, Path image, boolean efi) throws Exception {
         sh("truncate", "-s", Long.toString(10 * GIB), image.toString());
         Path device = lab.attach(image, name);
-        Path staging = staging("pv-" + name);
-        Path target = target("pod-" + name);
+        Path staging = lab.staging("pv-" + name);
+        Path target = lab.target("pod-" + name);
         stageAndPublish(name, staging, target);
         MountInfo m = DeviceLab.mountAt(staging);
         assertNotNull(m);
@@ -165,8 +156,8 @@ class PartitionedImagesTest {
         TestImages.bootDisk(image, GIB, runtime());
         sh("truncate", "-s", Long.toString(10 * GIB), image.toString());
         Path device = lab.attach(image, "grow");
-        Path staging = staging("pv-grow");
-        Path target = target("pod-grow");
+        Path staging = lab.staging("pv-grow");
+        Path target = lab.target("pod-grow");
         stageAndPublish("grow", staging, target);
         sh("truncate", "-s", Long.toString(20 * GIB), image.toString());
         sh("losetup", "--set-capacity", device.toString());
@@ -206,8 +197,8 @@ class PartitionedImagesTest {
         lab.addPartitions(device);
         sh("sfdisk", "--no-reread", "--no-tell-kernel", "--relocate", "gpt-bak-std", device.toString());
         DeviceLab.shIn(",+\n", "sfdisk", "--no-reread", "--no-tell-kernel", "--force", "-N", "1", device.toString());
-        Path staging = staging("pv-crash");
-        Path target = target("pod-crash");
+        Path staging = lab.staging("pv-crash");
+        Path target = lab.target("pod-crash");
         stageAndPublish("crash", staging, target);
         long p1 = Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p1", "size"))
                 .trim()) * 512;
@@ -225,8 +216,8 @@ class PartitionedImagesTest {
         sh("mkfs.xfs", "-q", image.toString());
         sh("truncate", "-s", Long.toString(2 * GIB), image.toString());
         lab.attach(image, "xfs");
-        Path staging = staging("pv-xfs");
-        Path target = target("pod-xfs");
+        Path staging = lab.staging("pv-xfs");
+        Path target = lab.target("pod-xfs");
         stageAndPublish("xfs", staging, target);
         assertEquals("xfs", DeviceLab.mountAt(staging).fsType());
         assertTrue(Files.getFileStore(target).getTotalSpace() >= 0.9 * 2 * GIB);
@@ -241,8 +232,8 @@ class PartitionedImagesTest {
         Path device = lab.attach(image, "notlast");
         String p2Before = DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
                 .filter(l -> l.startsWith(device + "p2")).findFirst().orElseThrow();
-        Path staging = staging("pv-notlast");
-        Path target = target("pod-notlast");
+        Path staging = lab.staging("pv-notlast");
+        Path target = lab.target("pod-notlast");
         stageAndPublish("notlast", staging, target);
         assertEquals(device + "p1", DeviceLab.mountAt(staging).source());
         long total = Files.getFileStore(target).getTotalSpace();
@@ -263,9 +254,9 @@ class PartitionedImagesTest {
         Path image = lab.files.resolve("twice.img");
         TestImages.bootDisk(image, GIB, runtime());
         lab.attach(image, "twice");
-        Path first = staging("pv-twice-a");
+        Path first = lab.staging("pv-twice-a");
         plugin.node().nodeStageVolume(stage(V + "twice", "twice", first, mount()));
-        Path second = staging("pv-twice-b");
+        Path second = lab.staging("pv-twice-b");
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> plugin.node().nodeStageVolume(stage(V + "twice", "twice", second, mount())));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
@@ -285,7 +276,7 @@ class PartitionedImagesTest {
         sh("truncate", "-s", Long.toString(4 * GIB), image.toString());
         Path device = lab.attach(image, "rox");
         String before = sh("sfdisk", "--dump", device.toString());
-        Path staging = staging("pv-rox");
+        Path staging = lab.staging("pv-rox");
         plugin.node().nodeStageVolume(stage(V + "rox", "rox", staging, mount(Mode.MULTI_NODE_READER_ONLY, "")));
         MountInfo m = DeviceLab.mountAt(staging);
         assertTrue(m.readOnly());
