@@ -114,6 +114,14 @@ abstract class ComputeApi {
     }
   }
 
+  /** A page of zonal collection {@code collection} (disks, instances) in {@code project}/{@code zone}. */
+  <T> ObjectNode zonalPage(String kind, String collection, String project, String zone,
+      Collection<T> records, Predicate<T> keep, Function<T, ObjectNode> render,
+      Map<String, String> query) {
+    return listPage(kind, Links.zonePath(project, zone) + "/" + collection,
+        links().zone(project, zone) + "/" + collection, records, keep, render, query);
+  }
+
   ObjectNode launch(Model.Operation op, Effect effect) {
     return ops.launch(op, effect);
   }

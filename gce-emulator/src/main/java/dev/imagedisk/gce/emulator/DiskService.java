@@ -197,14 +197,11 @@ final class DiskService extends ComputeApi {
   }
 
   ObjectNode getDisk(String project, String zone, String name) {
-    synchronized (lock) {
-      return render(disk(project, zone, name));
-    }
+    return locked(() -> render(disk(project, zone, name)));
   }
 
   ObjectNode listDisks(String project, String zone, Map<String, String> query) {
-    return listPage("compute#diskList", Links.zonePath(project, zone) + "/disks",
-        links().zone(project, zone) + "/disks", disks.values(),
+    return zonalPage("compute#diskList", "disks", project, zone, disks.values(),
         d -> d.project.equals(project) && d.zone.equals(zone), this::render, query);
   }
 
@@ -373,8 +370,6 @@ final class DiskService extends ComputeApi {
   }
 
   Model.Disk findDisk(String project, String zone, String name) {
-    synchronized (lock) {
-      return disks.get(project + "/" + zone + "/" + name);
-    }
+    return locked(() -> disks.get(project + "/" + zone + "/" + name));
   }
 }

@@ -270,15 +270,11 @@ final class ImageService extends ComputeApi {
   private static final Pattern STORAGE_LOCATION = Pattern.compile("[a-z]+(?:-[a-z]+[0-9]+)?");
 
   ObjectNode getImage(String project, String name) {
-    synchronized (lock) {
-      return render(image(project, name));
-    }
+    return locked(() -> render(image(project, name)));
   }
 
   ObjectNode getImageFromFamily(String project, String family) {
-    synchronized (lock) {
-      return render(imageFromFamily(project, family));
-    }
+    return locked(() -> render(imageFromFamily(project, family)));
   }
 
   ObjectNode listImages(String project, Map<String, String> query) {

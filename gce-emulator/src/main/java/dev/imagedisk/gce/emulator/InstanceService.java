@@ -85,20 +85,15 @@ final class InstanceService extends ComputeApi {
   }
 
   Model.Instance findInstance(String project, String zone, String name) {
-    synchronized (lock) {
-      return instances.get(project + "/" + zone + "/" + name);
-    }
+    return locked(() -> instances.get(project + "/" + zone + "/" + name));
   }
 
   ObjectNode getInstance(String project, String zone, String name) {
-    synchronized (lock) {
-      return render(instance(project, zone, name));
-    }
+    return locked(() -> render(instance(project, zone, name)));
   }
 
   ObjectNode listInstances(String project, String zone, Map<String, String> query) {
-    return listPage("compute#instanceList", Links.zonePath(project, zone) + "/instances",
-        links().zone(project, zone) + "/instances", instances.values(),
+    return zonalPage("compute#instanceList", "instances", project, zone, instances.values(),
         i -> i.project.equals(project) && i.zone.equals(zone), this::render, query);
   }
 
