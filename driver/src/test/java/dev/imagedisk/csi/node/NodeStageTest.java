@@ -32,7 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** NodeStageVolume and NodePublishVolume on real loop devices, over the plugin's Unix socket. */
 @Tag("integration")
@@ -40,26 +40,19 @@ class NodeStageTest {
     static final String V = "projects/p/zones/us-central1-a/disks/";
     private static final long MIB = 1024 * 1024;
 
-    @TempDir
-    Path dir;
-
-    DeviceLab lab;
+    @RegisterExtension
+    final DeviceLab lab = DeviceLab.perTest();
     NodePlugin plugin;
 
     @BeforeEach
     void start() throws Exception {
-        DeviceLab.assumeLoopDevices();
-        lab = new DeviceLab(dir);
         plugin = new NodePlugin(lab);
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         if (plugin != null) {
             plugin.close();
-        }
-        if (lab != null) {
-            lab.close();
         }
     }
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Images as users make them (a boot disk's GPT layout, an MBR disk, a whole-disk xfs, a GPT whose ext4 partition
@@ -39,18 +39,14 @@ class PartitionedImagesTest {
     static final long GIB = 1L << 30;
     static final String V = "projects/p/zones/us-central1-a/disks/";
 
-    @TempDir
-    Path dir;
-
-    DeviceLab lab;
+    @RegisterExtension
+    final DeviceLab lab = DeviceLab.perTest(
+            "partitioned-image tests need sfdisk, partx (fdisk, util-linux) and mkfs.vfat (dosfstools)",
+            "sfdisk", "partx", "mkfs.vfat");
     NodePlugin plugin;
 
     @BeforeEach
     void start() throws Exception {
-        DeviceLab.assumeLoopDevices();
-        assumeTrue(DeviceLab.has("sfdisk") && DeviceLab.has("partx") && DeviceLab.has("mkfs.vfat"),
-                "partitioned-image tests need sfdisk, partx (fdisk, util-linux) and mkfs.vfat (dosfstools)");
-        lab = new DeviceLab(dir);
         plugin = new NodePlugin(lab);
     }
 
@@ -59,7 +55,8 @@ class PartitionedImagesTest {
         if (plugin != null) {
             plugin.close();
         }
-        if (lab != null) {
+        if (lab.root != null) {
+            // closed here (again after this method, harmlessly) to check it left nothing behind
             Path files = lab.files;
             lab.close();
             String left = DeviceLab.run("losetup", "--associated", files.resolve("x").toString()).out();
