@@ -6,6 +6,7 @@ import csi.v1.IdentityGrpc;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.PluginCommand;
 import dev.imagedisk.csi.PluginRuntime;
+import dev.imagedisk.csi.contract.Capabilities;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import java.io.IOException;
@@ -172,15 +173,9 @@ final class ControllerFixture implements AutoCloseable, BeforeAllCallback, After
         return cap(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER, false);
     }
 
+    /** Block, or an ext4 mount. */
     static VolumeCapability cap(VolumeCapability.AccessMode.Mode mode, boolean block) {
-        VolumeCapability.Builder b = VolumeCapability.newBuilder()
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode));
-        if (block) {
-            b.setBlock(VolumeCapability.BlockVolume.getDefaultInstance());
-        } else {
-            b.setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"));
-        }
-        return b.build();
+        return Capabilities.cap(mode, block, "ext4");
     }
 
     /** Creates volume {@code name} ({@link #create}) and returns its id. */
