@@ -147,6 +147,18 @@ class PartitionedImagesTest {
         return false;
     }
 
+    /** The size of partition {@code n} of {@code device} as the kernel knows it (sysfs). */
+    static long kernelPartitionBytes(Path device, int n) throws IOException {
+        return Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p" + n, "size"))
+                .trim()) * 512;
+    }
+
+    /** Partition {@code n}'s line of {@code sfdisk --dump device}. */
+    static String tableEntry(Path device, int n) throws IOException {
+        return DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
+                .filter(l -> l.startsWith(device + "p" + n)).findFirst().orElseThrow();
+    }
+
     @Test
     void expandingTheBootDiskVolumeGrowsPartitionAndFilesystem() throws Exception {
         Path image = lab.files.resolve("grow.img");
@@ -171,8 +183,7 @@ class PartitionedImagesTest {
                     () -> plugin.node().nodeExpandVolume(expand));
             assertTrue(e.getStatus().getDescription().contains("CAP_SYS_RESOURCE"), e.getStatus().toString());
         }
-        long p1 = Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p1", "size"))
-                .trim()) * 512;
+        long p1 = kernelPartitionBytes(device, 1);
         assertTrue(p1 >= 20 * GIB - 200 * MIB, "the partition spans the 20 GiB disk: " + p1);
         unpublishAndUnstage("grow", staging, target);
         stageAndPublish("grow", staging, target);
@@ -197,8 +208,7 @@ class PartitionedImagesTest {
         Path staging = lab.staging("pv-crash");
         Path target = lab.target("pod-crash");
         stageAndPublish("crash", staging, target);
-        long p1 = Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p1", "size"))
-                .trim()) * 512;
+        long p1 = kernelPartitionBytes(device, 1);
         assertTrue(p1 >= 4 * GIB - 200 * MIB, "the kernel knows the grown partition: " + p1);
         assertTrue(Files.getFileStore(target).getTotalSpace() >= 0.9 * 4 * GIB, "the filesystem grew");
         assertEquals("runtime 1.0\n", Files.readString(target.resolve("VERSION")));
@@ -227,8 +237,7 @@ class PartitionedImagesTest {
         TestImages.gptNotLast(image, GIB, 256 * MIB, runtime());
         sh("truncate", "-s", Long.toString(4 * GIB), image.toString());
         Path device = lab.attach(image, "notlast");
-        String p2Before = DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
-                .filter(l -> l.startsWith(device + "p2")).findFirst().orElseThrow();
+        String p2Before = tableEntry(device, 2);
         Path staging = lab.staging("pv-notlast");
         Path target = lab.target("pod-notlast");
         stageAndPublish("notlast", staging, target);
@@ -236,8 +245,7 @@ class PartitionedImagesTest {
         long total = Files.getFileStore(target).getTotalSpace();
         assertTrue(total <= 256 * MIB && total > 200 * MIB, "mounted at its own size: " + total);
         assertEquals("runtime 1.0\n", Files.readString(target.resolve("VERSION")));
-        String p2After = DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
-                .filter(l -> l.startsWith(device + "p2")).findFirst().orElseThrow();
+        String p2After = tableEntry(device, 2);
         assertEquals(p2Before, p2After, "the other partition is never changed");
         csi.v1.VolumeCondition condition = plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
                 .setVolumeId(V + "notlast").setVolumePath(target.toString()).build()).getVolumeCondition();
