@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.contract;
 
+import static dev.imagedisk.csi.contract.Capabilities.cap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,13 +14,6 @@ import org.junit.jupiter.api.Test;
 
 /** What a zonal disk can do, for mount and block alike. */
 class AccessPolicyTest {
-    static VolumeCapability cap(Mode mode, boolean block) {
-        VolumeCapability.Builder b = VolumeCapability.newBuilder()
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode));
-        return block ? b.setBlock(VolumeCapability.BlockVolume.getDefaultInstance()).build()
-                : b.setMount(VolumeCapability.MountVolume.getDefaultInstance()).build();
-    }
-
     @ParameterizedTest
     @CsvSource({
         "SINGLE_NODE_WRITER, true, false, false",

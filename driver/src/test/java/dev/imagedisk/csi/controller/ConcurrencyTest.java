@@ -15,7 +15,6 @@ import csi.v1.CreateVolumeResponse;
 import csi.v1.ListVolumesRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,11 +22,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Calls in parallel, with operations that take long enough (400 ms) to overlap: one volume admits one call
@@ -36,19 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("integration")
 class ConcurrencyTest {
-    @TempDir
-    static Path dir;
-    static ControllerFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = ControllerFixture.start(dir, Duration.ofMillis(400));
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
+    @RegisterExtension
+    static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(400));
 
     private static ControllerGrpc.ControllerFutureStub async() {
         return ControllerGrpc.newFutureStub(f.client.channel());

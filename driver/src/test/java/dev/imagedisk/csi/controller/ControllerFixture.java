@@ -6,21 +6,34 @@ import csi.v1.IdentityGrpc;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.PluginCommand;
 import dev.imagedisk.csi.PluginRuntime;
+import dev.imagedisk.csi.contract.Capabilities;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.gce.emulator.GceEmulator;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import picocli.CommandLine;
 
 /**
  * A controller plugin on a real Unix socket, in mode {@code controller}, pointed at an embedded Compute
  * Engine emulator (records only unless asked), with a client channel to it. One image
  * ({@value #IMAGE}, 10 GB, family {@value #FAMILY}) and two instances are there from the start.
+ *
+ * <p>A test class that shares one fixture among its tests registers it as an extension, started before the
+ * first test and closed after the last: {@code @RegisterExtension static final ControllerFixture f =
+ * ControllerFixture.perClass(Duration.ofMillis(20));}
  */
-final class ControllerFixture implements AutoCloseable {
+final class ControllerFixture implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+    static final long GIB = 1L << 30;
     static final String PROJECT = "imagedisk-test";
     static final String ZONE = "us-central1-a";
     static final String OTHER_ZONE = "us-central1-b";
@@ -36,41 +49,88 @@ final class ControllerFixture implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    final GceEmulator emulator;
-    final Path socket;
+    GceEmulator emulator;
+    Path socket;
     private final List<String> extraArgs;
+    private final Duration operationDuration;
     private boolean ownsEmulator;
+    private Path perClassDir;
     PluginRuntime plugin;
     CsiChannels.Client client;
     ControllerGrpc.ControllerBlockingStub stub;
 
-    private ControllerFixture(GceEmulator emulator, Path socket, List<String> extraArgs) throws Exception {
-        this.emulator = emulator;
-        this.socket = socket;
+    private ControllerFixture(Duration operationDuration, List<String> extraArgs) {
+        this.operationDuration = operationDuration;
         this.extraArgs = extraArgs;
-        emulator.registerImage(PROJECT, IMAGE, FAMILY, IMAGE_GB);
-        emulator.addInstance(PROJECT, ZONE, NODE_1, "e2-standard-2");
-        emulator.addInstance(PROJECT, ZONE, NODE_2, "e2-standard-2");
-        emulator.setMetadataInstance(PROJECT, ZONE, NODE_1);
-        startPlugin();
     }
 
-    /** Storage off, operations of {@code operationDuration}; {@code args} are extra plugin flags. */
-    static ControllerFixture start(Path dir, Duration operationDuration, String... args) throws Exception {
-        GceEmulator emulator = GceEmulator.builder().storage(false).operationDuration(operationDuration)
-                .waitTimeout(Duration.ofSeconds(5)).start();
+    /** Its records in {@code emulator} (closed on failure when {@code owns}), then the plugin on {@code socket}. */
+    private ControllerFixture open(GceEmulator emulator, Path socket, boolean owns) throws Exception {
+        this.emulator = emulator;
+        this.socket = socket;
+        this.ownsEmulator = owns;
         try {
-            ControllerFixture f = new ControllerFixture(emulator, dir.resolve("csi.sock"), List.of(args));
-            f.ownsEmulator = true;
-            return f;
+            emulator.registerImage(PROJECT, IMAGE, FAMILY, IMAGE_GB);
+            emulator.addInstance(PROJECT, ZONE, NODE_1, "e2-standard-2");
+            emulator.addInstance(PROJECT, ZONE, NODE_2, "e2-standard-2");
+            emulator.setMetadataInstance(PROJECT, ZONE, NODE_1);
+            startPlugin();
+            return this;
         } catch (Exception | Error e) {
-            emulator.close();
+            if (owns) {
+                emulator.close();
+            }
             throw e;
         }
     }
 
+    private static GceEmulator startEmulator(Duration operationDuration) throws Exception {
+        return GceEmulator.builder().storage(false).operationDuration(operationDuration)
+                .waitTimeout(Duration.ofSeconds(5)).start();
+    }
+
+    /** Storage off, operations of {@code operationDuration}; {@code args} are extra plugin flags. */
+    static ControllerFixture start(Path dir, Duration operationDuration, String... args) throws Exception {
+        return new ControllerFixture(operationDuration, List.of(args))
+                .open(startEmulator(operationDuration), dir.resolve("csi.sock"), true);
+    }
+
     static ControllerFixture start(Path dir, GceEmulator emulator, String... args) throws Exception {
-        return new ControllerFixture(emulator, dir.resolve("csi.sock"), List.of(args));
+        return new ControllerFixture(null, List.of(args)).open(emulator, dir.resolve("csi.sock"), false);
+    }
+
+    /**
+     * A fixture as {@link #start(Path, Duration, String...)} makes, for a test class to register with
+     * {@code @RegisterExtension}: started (in a temp directory of its own) before the class's first test,
+     * closed after its last.
+     */
+    static ControllerFixture perClass(Duration operationDuration, String... args) {
+        return new ControllerFixture(operationDuration, List.of(args));
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        perClassDir = Files.createTempDirectory("imagedisk-controller-");
+        open(startEmulator(operationDuration), perClassDir.resolve("csi.sock"), true);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        try {
+            close();
+        } finally {
+            if (perClassDir != null) {
+                deleteTree(perClassDir);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     void startPlugin(String... more) throws Exception {
@@ -113,15 +173,14 @@ final class ControllerFixture implements AutoCloseable {
         return cap(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER, false);
     }
 
+    /** Block, or an ext4 mount. */
     static VolumeCapability cap(VolumeCapability.AccessMode.Mode mode, boolean block) {
-        VolumeCapability.Builder b = VolumeCapability.newBuilder()
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode));
-        if (block) {
-            b.setBlock(VolumeCapability.BlockVolume.getDefaultInstance());
-        } else {
-            b.setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"));
-        }
-        return b.build();
+        return Capabilities.cap(mode, block, "ext4");
+    }
+
+    /** Creates volume {@code name} ({@link #create}) and returns its id. */
+    String volume(String name) {
+        return stub.createVolume(create(name).build()).getVolume().getVolumeId();
     }
 
     static String imagePath() {

@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.controller;
 
+import static dev.imagedisk.csi.controller.ControllerFixture.GIB;
 import static dev.imagedisk.csi.controller.ControllerFixture.FAMILY;
 import static dev.imagedisk.csi.controller.ControllerFixture.IMAGE_GB;
 import static dev.imagedisk.csi.controller.ControllerFixture.PROJECT;
@@ -14,33 +15,17 @@ import csi.v1.CreateVolumeResponse;
 import csi.v1.Volume;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** CreateVolume against the emulator, through the real client and a real socket. */
 @Tag("integration")
 class CreateVolumeTest {
-    private static final long GIB = 1L << 30;
-
-    @TempDir
-    static Path dir;
-    static ControllerFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = ControllerFixture.start(dir, Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
+    @RegisterExtension
+    static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(20));
 
     @Test
     void createsADiskFromTheImageWithTopologyAndContext() {

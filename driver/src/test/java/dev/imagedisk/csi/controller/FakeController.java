@@ -5,6 +5,7 @@ import csi.v1.Topology;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.cloud.fake.FakeComputeCloud;
 import dev.imagedisk.csi.common.InFlight;
+import dev.imagedisk.csi.contract.Capabilities;
 import dev.imagedisk.csi.contract.Keys;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -58,11 +59,9 @@ final class FakeController {
         return Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone).build();
     }
 
+    /** Block, or an ext4 mount. */
     static VolumeCapability cap(VolumeCapability.AccessMode.Mode mode, boolean block) {
-        VolumeCapability.Builder b = VolumeCapability.newBuilder()
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode));
-        return block ? b.setBlock(VolumeCapability.BlockVolume.getDefaultInstance()).build()
-                : b.setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4")).build();
+        return Capabilities.cap(mode, block, "ext4");
     }
 
     static VolumeCapability mountWriter() {

@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.controller;
 
+import static dev.imagedisk.csi.controller.ControllerFixture.GIB;
 import static dev.imagedisk.csi.controller.ControllerFixture.NODE_1;
 import static dev.imagedisk.csi.controller.ControllerFixture.create;
 import static dev.imagedisk.csi.controller.ControllerFixture.mountWriter;
@@ -17,31 +18,17 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Failed calls and failed operations, injected in the emulator, and the gRPC codes they become. */
 @Tag("integration")
 class FaultMappingTest {
-    private static final long GIB = 1L << 30;
-
-    @TempDir
-    static Path dir;
-    static ControllerFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = ControllerFixture.start(dir, Duration.ofMillis(20), "--api-retries", "3");
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
+    @RegisterExtension
+    static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(20), "--api-retries", "3");
 
     @AfterEach
     void clearFaults() {

@@ -19,36 +19,18 @@ import csi.v1.ControllerUnpublishVolumeRequest;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ControllerPublishVolume and ControllerUnpublishVolume against the emulator. */
 @Tag("integration")
 class PublishVolumeTest {
-    @TempDir
-    static Path dir;
-    static ControllerFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = ControllerFixture.start(dir, Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
-
-    private static String volume(String name) {
-        return f.stub().createVolume(create(name).build()).getVolume().getVolumeId();
-    }
+    @RegisterExtension
+    static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(20));
 
     private static ControllerPublishVolumeRequest.Builder publish(String volumeId, String node) {
         return ControllerPublishVolumeRequest.newBuilder().setVolumeId(volumeId).setNodeId(nodeId(node))
@@ -62,7 +44,7 @@ class PublishVolumeTest {
 
     @Test
     void publishAttachesUnderTheDiskNameAndIsIdempotent() {
-        String v = volume("pub-1");
+        String v = f.volume("pub-1");
         ControllerPublishVolumeResponse r = f.stub().controllerPublishVolume(publish(v, NODE_1).build());
         assertEquals(Map.of("deviceName", "pub-1"), r.getPublishContextMap());
         assertEquals(r, f.stub().controllerPublishVolume(publish(v, NODE_1).build()));
@@ -80,7 +62,7 @@ class PublishVolumeTest {
 
     @Test
     void sameNodeDifferentModeIsAlreadyExists() {
-        String v = volume("pub-mode");
+        String v = f.volume("pub-mode");
         f.stub().controllerPublishVolume(publish(v, NODE_1).build());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> f.stub().controllerPublishVolume(publish(v, NODE_1).setReadonly(true).build()));
@@ -90,7 +72,7 @@ class PublishVolumeTest {
 
     @Test
     void readWriteOnAnotherNodeIsFailedPrecondition() {
-        String v = volume("pub-other");
+        String v = f.volume("pub-other");
         f.stub().controllerPublishVolume(publish(v, NODE_1).build());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> f.stub().controllerPublishVolume(publish(v, NODE_2).build()));
@@ -119,7 +101,7 @@ class PublishVolumeTest {
 
     @Test
     void missingVolumeOrNodeIsNotFound() {
-        String v = volume("pub-missing");
+        String v = f.volume("pub-missing");
         String missingVolume = "projects/" + PROJECT + "/zones/" + ZONE + "/disks/no-such-disk";
         for (ControllerPublishVolumeRequest r : List.of(publish(missingVolume, NODE_1).build(),
                 publish(v, "no-such-node").build(),
@@ -133,7 +115,7 @@ class PublishVolumeTest {
 
     @Test
     void requiredFieldsAreInvalidArgument() {
-        String v = volume("pub-fields");
+        String v = f.volume("pub-fields");
         for (ControllerPublishVolumeRequest r : List.of(publish(v, NODE_1).clearVolumeId().build(),
                 publish(v, NODE_1).clearNodeId().build(), publish(v, NODE_1).clearVolumeCapability().build())) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
@@ -147,7 +129,7 @@ class PublishVolumeTest {
 
     @Test
     void unpublishOfWhatIsNotThereIsOk() {
-        String v = volume("unpub");
+        String v = f.volume("unpub");
         for (ControllerUnpublishVolumeRequest r : List.of(
                 ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v).setNodeId(nodeId(NODE_2)).build(),
                 ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v).setNodeId(nodeId("gone")).build(),

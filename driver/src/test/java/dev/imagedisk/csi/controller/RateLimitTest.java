@@ -7,34 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.common.util.concurrent.ListenableFuture;
 import csi.v1.ControllerGrpc;
 import csi.v1.CreateVolumeResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The project's API rate limit (in the emulator: 4 mutating requests a second) is ridden out by backoff. */
 @Tag("integration")
 class RateLimitTest {
-    @TempDir
-    static Path dir;
-    static ControllerFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = ControllerFixture.start(dir, Duration.ofMillis(20), "--api-retries", "12",
+    @RegisterExtension
+    static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(20), "--api-retries", "12",
                 "--api-retry-backoff", "50ms", "--api-retry-max-backoff", "500ms");
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
 
     @Test
     void burstOverTheProjectRateLimitStillSucceeds() throws Exception {

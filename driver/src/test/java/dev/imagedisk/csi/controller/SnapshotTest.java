@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.controller;
 
+import static dev.imagedisk.csi.controller.ControllerFixture.GIB;
 import static dev.imagedisk.csi.controller.ControllerFixture.FAMILY;
 import static dev.imagedisk.csi.controller.ControllerFixture.IMAGE_GB;
 import static dev.imagedisk.csi.controller.ControllerFixture.OTHER_ZONE;
@@ -30,36 +31,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Snapshots (global images), volumes from snapshots and clones, against the emulator over a real socket. */
 class SnapshotTest {
-    private static final long GIB = 1L << 30;
-
-    @TempDir
-    static Path dir;
-    static ControllerFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = ControllerFixture.start(dir, Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
-
-    private static String volume(String name) {
-        return f.stub().createVolume(create(name).build()).getVolume().getVolumeId();
-    }
+    @RegisterExtension
+    static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(20));
 
     private static CreateSnapshotRequest.Builder snap(String name, String source) {
         return CreateSnapshotRequest.newBuilder().setName(name).setSourceVolumeId(source);
@@ -90,7 +71,7 @@ class SnapshotTest {
 
     @Test
     void createSnapshotMakesAManagedImageInTheFamilyIdempotently() throws Exception {
-        String vol = volume("snap-src-1");
+        String vol = f.volume("snap-src-1");
         Snapshot s = f.stub().createSnapshot(snap("snapshot-1", vol)
                 .putParameters("image-family", "runtime")
                 .putParameters("labels", "team=ml")
@@ -112,14 +93,14 @@ class SnapshotTest {
 
         Snapshot again = f.stub().createSnapshot(snap("snapshot-1", vol).build()).getSnapshot();
         assertEquals(s.getSnapshotId(), again.getSnapshotId());
-        String other = volume("snap-src-2");
+        String other = f.volume("snap-src-2");
         assertCode(Status.Code.ALREADY_EXISTS, "snapshot-1",
                 () -> f.stub().createSnapshot(snap("snapshot-1", other).build()));
     }
 
     @Test
     void createSnapshotChecksItsRequest() {
-        String vol = volume("snap-src-3");
+        String vol = f.volume("snap-src-3");
         assertCode(Status.Code.INVALID_ARGUMENT, "frobnicate",
                 () -> f.stub().createSnapshot(snap("s-bad-1", vol).putParameters("frobnicate", "1").build()));
         assertCode(Status.Code.INVALID_ARGUMENT, "snapshot-type",
@@ -136,7 +117,7 @@ class SnapshotTest {
 
     @Test
     void createSnapshotOfAnAttachedVolumeIsCrashConsistent() {
-        String vol = volume("snap-attached");
+        String vol = f.volume("snap-attached");
         f.stub().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder().setVolumeId(vol)
                 .setNodeId(ControllerFixture.nodeId(ControllerFixture.NODE_1))
                 .setVolumeCapability(ControllerFixture.mountWriter()).build());
@@ -146,7 +127,7 @@ class SnapshotTest {
 
     @Test
     void deleteSnapshotRemovesOnlyTheDriversImages() throws Exception {
-        String vol = volume("snap-src-del");
+        String vol = f.volume("snap-src-del");
         String id = f.stub().createSnapshot(snap("snapshot-del", vol).build()).getSnapshot().getSnapshotId();
         f.stub().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(id).build());
         assertEquals(null, imageJson("snapshot-del"));
@@ -161,8 +142,8 @@ class SnapshotTest {
 
     @Test
     void listSnapshotsByIdBySourceAndInPages() {
-        String a = volume("list-src-a");
-        String b = volume("list-src-b");
+        String a = f.volume("list-src-a");
+        String b = f.volume("list-src-b");
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             ids.add(f.stub().createSnapshot(snap("list-a-" + i, a).build()).getSnapshot().getSnapshotId());
@@ -201,7 +182,7 @@ class SnapshotTest {
 
     @Test
     void volumeFromASnapshotOrAFamilyEchoesItsSource() {
-        String vol = volume("restore-src");
+        String vol = f.volume("restore-src");
         String id = f.stub().createSnapshot(snap("restore-snap", vol)
                 .putParameters("image-family", "restore-fam").build()).getSnapshot().getSnapshotId();
         VolumeContentSource source = VolumeContentSource.newBuilder()
@@ -261,9 +242,9 @@ class SnapshotTest {
     @Test
     void aNameMadeAgainRightAfterItsDeletionIsMadeAnew() throws Exception {
         // the same name gives the same request id, which Compute Engine answers with the first (done) operation
-        String vol = volume("reused-volume");
+        String vol = f.volume("reused-volume");
         f.stub().deleteVolume(csi.v1.DeleteVolumeRequest.newBuilder().setVolumeId(vol).build());
-        assertEquals(vol, volume("reused-volume"));
+        assertEquals(vol, f.volume("reused-volume"));
         String id = f.stub().createSnapshot(snap("reused-snapshot", vol).build()).getSnapshot().getSnapshotId();
         f.stub().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(id).build());
         assertEquals(null, imageJson("reused-snapshot"));

@@ -1,10 +1,10 @@
 package dev.imagedisk.csi.controller;
 
+import static dev.imagedisk.csi.controller.ControllerFixture.GIB;
 import static dev.imagedisk.csi.controller.ControllerFixture.NODE_1;
 import static dev.imagedisk.csi.controller.ControllerFixture.PROJECT;
 import static dev.imagedisk.csi.controller.ControllerFixture.ZONE;
 import static dev.imagedisk.csi.controller.ControllerFixture.cap;
-import static dev.imagedisk.csi.controller.ControllerFixture.create;
 import static dev.imagedisk.csi.controller.ControllerFixture.mountWriter;
 import static dev.imagedisk.csi.controller.ControllerFixture.nodeId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,40 +31,20 @@ import csi.v1.ValidateVolumeCapabilitiesResponse;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Delete, Validate, List, Get, Expand, capabilities and Probe against the emulator. */
 @Tag("integration")
 class VolumeLifecycleTest {
-    private static final long GIB = 1L << 30;
-
-    @TempDir
-    static Path dir;
-    static ControllerFixture f;
-
-    @BeforeAll
-    static void start() throws Exception {
-        f = ControllerFixture.start(dir, Duration.ofMillis(20));
-    }
-
-    @AfterAll
-    static void stop() {
-        f.close();
-    }
-
-    private static String volume(String name) {
-        return f.stub().createVolume(create(name).build()).getVolume().getVolumeId();
-    }
+    @RegisterExtension
+    static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(20));
 
     private static void delete(String id) {
         f.stub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
@@ -72,7 +52,7 @@ class VolumeLifecycleTest {
 
     @Test
     void deleteIsIdempotentAndRefusesWhileAttached() {
-        String v = volume("del-1");
+        String v = f.volume("del-1");
         f.stub().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder().setVolumeId(v)
                 .setNodeId(nodeId(NODE_1)).setVolumeCapability(mountWriter()).build());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> delete(v));
@@ -100,7 +80,7 @@ class VolumeLifecycleTest {
 
     @Test
     void validateConfirmsSupportedCapabilitiesOnly() {
-        String v = volume("validate-1");
+        String v = f.volume("validate-1");
         ValidateVolumeCapabilitiesResponse ok = f.stub().validateVolumeCapabilities(
                 ValidateVolumeCapabilitiesRequest.newBuilder().setVolumeId(v).addVolumeCapabilities(mountWriter())
                         .putParameters("image", ControllerFixture.imagePath()).build());
@@ -134,7 +114,7 @@ class VolumeLifecycleTest {
     void listPagesThroughAllVolumesWithPublishedNodes() {
         List<String> mine = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            mine.add(volume("list-" + i));
+            mine.add(f.volume("list-" + i));
         }
         f.stub().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder().setVolumeId(mine.get(2))
                 .setNodeId(nodeId(NODE_1)).setVolumeCapability(mountWriter()).build());
@@ -168,7 +148,7 @@ class VolumeLifecycleTest {
 
     @Test
     void getVolumeReportsConditionAndPublication() {
-        String v = volume("get-1");
+        String v = f.volume("get-1");
         ControllerGetVolumeResponse r = f.stub().controllerGetVolume(
                 ControllerGetVolumeRequest.newBuilder().setVolumeId(v).build());
         assertEquals(v, r.getVolume().getVolumeId());
@@ -183,7 +163,7 @@ class VolumeLifecycleTest {
 
     @Test
     void expandGrowsMountNeedsNodeBlockDoesNotShrinkIsNoOp() {
-        String v = volume("expand-1");
+        String v = f.volume("expand-1");
         ControllerExpandVolumeResponse r = f.stub().controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
                 .setVolumeId(v).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(12 * GIB + 5))
                 .setVolumeCapability(mountWriter()).build());

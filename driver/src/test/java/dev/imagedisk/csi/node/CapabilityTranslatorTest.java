@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.node;
 
+import static dev.imagedisk.csi.contract.Capabilities.cap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,13 +14,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** The node takes its access-mode decisions from the contract: it refuses exactly what the controller refuses. */
 class CapabilityTranslatorTest {
-    static VolumeCapability cap(Mode mode, boolean block) {
-        VolumeCapability.Builder b = VolumeCapability.newBuilder()
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode));
-        return block ? b.setBlock(VolumeCapability.BlockVolume.getDefaultInstance()).build()
-                : b.setMount(VolumeCapability.MountVolume.getDefaultInstance()).build();
-    }
-
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = "UNRECOGNIZED", mode = EnumSource.Mode.EXCLUDE)
     void sameAnswerAsThePolicyForMountAndBlock(Mode mode) {

@@ -16,24 +16,90 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Real loop devices over sparse files for node tests. Records what it creates and, on close, unmounts
  * every mount under its root (read from /proc/self/mountinfo) and detaches only the loop devices it
  * attached. Tests skip unless running as root with /dev/loop-control and losetup.
+ *
+ * <p>A test that wants a new lab for each test registers one as an extension: {@code @RegisterExtension final
+ * DeviceLab lab = DeviceLab.perTest();} opens it (in a temp directory of its own) before each test, after the
+ * assumptions, and closes it after the test's {@code @AfterEach} methods, then deletes the directory.
  */
-final class DeviceLab implements AutoCloseable {
-    final Path root;
-    final Path kubeletDir;
-    final Path deviceDir;
-    final Path files;
+final class DeviceLab implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
+    Path root;
+    Path kubeletDir;
+    Path deviceDir;
+    Path files;
     private final java.util.Map<Path, Path> loops = new java.util.LinkedHashMap<>();
+    private final String programsNeeded;
+    private final List<String> programs;
+    private Path perTestDir;
 
     DeviceLab(Path root) throws IOException {
+        this(null, List.of());
+        open(root);
+    }
+
+    private DeviceLab(String programsNeeded, List<String> programs) {
+        this.programsNeeded = programsNeeded;
+        this.programs = programs;
+    }
+
+    private void open(Path root) throws IOException {
         this.root = root.toRealPath();
         this.kubeletDir = Files.createDirectories(this.root.resolve("kubelet"));
         this.deviceDir = Files.createDirectories(this.root.resolve("by-id"));
         this.files = Files.createDirectories(this.root.resolve("files"));
+    }
+
+    /** A lab for each test, on real loop devices ({@link #assumeLoopDevices()}). */
+    static DeviceLab perTest() {
+        return new DeviceLab(null, List.of());
+    }
+
+    /** As {@link #perTest()}, and the test skips unless {@code programs} are installed ({@code why} says so). */
+    static DeviceLab perTest(String why, String... programs) {
+        return new DeviceLab(why, List.of(programs));
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        assumeLoopDevices();
+        if (!programs.isEmpty()) {
+            assumeTrue(programs.stream().allMatch(DeviceLab::has), programsNeeded);
+        }
+        perTestDir = Files.createTempDirectory("imagedisk-lab-");
+        open(perTestDir);
+    }
+
+    /** Closes the lab; only when that left nothing behind is its directory deleted. */
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        if (root == null) {
+            return;
+        }
+        close();
+        try (Stream<Path> all = Files.walk(perTestDir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** The staging path kubelet gives volume {@code name} of this driver. */
+    Path staging(String name) {
+        return kubeletDir.resolve("plugins/kubernetes.io/csi/imagedisk.csi.dev/" + name + "/globalmount");
+    }
+
+    /** A publish target path in pod {@code pod}'s volumes directory (its parent made, as kubelet does). */
+    Path target(String pod) throws IOException {
+        Path parent = Files.createDirectories(kubeletDir.resolve("pods/" + pod + "/volumes/kubernetes.io~csi"));
+        return parent.resolve("pv/mount");
     }
 
     static void assumeLoopDevices() {

@@ -16,36 +16,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The device-layer contract on the Linux adapters (sysfs, blkid, sfdisk/partx) and real loop devices. */
 @Tag("integration")
 class LinuxDeviceLayerTest extends DeviceLayerContract {
-    @TempDir
-    Path dir;
-
-    DeviceLab lab;
+    @RegisterExtension
+    final DeviceLab lab = DeviceLab.perTest("sfdisk, partx and mkfs.vfat (fdisk, util-linux, dosfstools) are needed",
+            "sfdisk", "partx", "mkfs.vfat");
     final SysfsBlockDevices devices = new SysfsBlockDevices();
     final CommandRunner runner = new CommandRunner(Duration.ofSeconds(60));
     final Map<BlockDevice, Path> files = new HashMap<>();
-
-    @BeforeEach
-    void start() throws Exception {
-        DeviceLab.assumeLoopDevices();
-        org.junit.jupiter.api.Assumptions.assumeTrue(DeviceLab.has("sfdisk") && DeviceLab.has("partx")
-                && DeviceLab.has("mkfs.vfat"), "sfdisk, partx and mkfs.vfat (fdisk, util-linux, dosfstools) are needed");
-        lab = new DeviceLab(dir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (lab != null) {
-            lab.close();
-        }
-    }
 
     @Override
     BlockDevices devices() {

@@ -22,37 +22,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The filesystem and mount contract on the Linux adapters (mkfs, e2fsck, resize2fs, mount(2)) and loop devices. */
 @Tag("integration")
 class LinuxFilesystemTest extends FilesystemContract {
-    @TempDir
-    Path dir;
-
-    DeviceLab lab;
+    @RegisterExtension
+    final DeviceLab lab = DeviceLab.perTest("debugfs and resize2fs (e2fsprogs) are needed", "debugfs", "resize2fs");
     final CommandRunner runner = new CommandRunner(Duration.ofSeconds(60));
     final Executables executables = Executables.fromEnvironment();
     final SyscallMounter mounter = new SyscallMounter(new UtilLinuxMounter(runner), (c, ok, t) -> { });
     final Map<BlockDevice, Path> files = new HashMap<>();
-
-    @BeforeEach
-    void start() throws Exception {
-        DeviceLab.assumeLoopDevices();
-        org.junit.jupiter.api.Assumptions.assumeTrue(DeviceLab.has("debugfs") && DeviceLab.has("resize2fs"),
-                "debugfs and resize2fs (e2fsprogs) are needed");
-        lab = new DeviceLab(dir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (lab != null) {
-            lab.close();
-        }
-    }
 
     @Override
     Formatter formatter() {

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Unstage/unpublish, idempotency, stats, expansion, block volumes, concurrency and path safety on loop devices. */
 @Tag("integration")
@@ -44,35 +44,24 @@ class NodeLifecycleTest {
     static final String V = "projects/p/zones/us-central1-a/disks/";
     private static final long MIB = 1024 * 1024;
 
-    @TempDir
-    Path dir;
-
-    DeviceLab lab;
+    @RegisterExtension
+    final DeviceLab lab = DeviceLab.perTest();
     NodePlugin plugin;
 
     @BeforeEach
     void start() throws Exception {
-        DeviceLab.assumeLoopDevices();
-        lab = new DeviceLab(dir);
         plugin = new NodePlugin(lab, "--device-wait", "5s");
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         if (plugin != null) {
             plugin.close();
-        }
-        if (lab != null) {
-            lab.close();
         }
     }
 
     NodeGrpc.NodeBlockingStub node() {
         return plugin.node();
-    }
-
-    Path staging(String name) {
-        return lab.kubeletDir.resolve("plugins/kubernetes.io/csi/imagedisk.csi.dev/" + name + "/globalmount");
     }
 
     Path target(String pod) throws IOException {
@@ -107,7 +96,7 @@ class NodeLifecycleTest {
     void allFourCallsAreIdempotentAndConflictsAreAlreadyExists() throws Exception {
         lab.attach(lab.sparse("a", 64 * MIB), "disk-a");
         lab.attach(lab.sparse("b", 64 * MIB), "disk-b");
-        Path staging = staging("pv-a");
+        Path staging = lab.staging("pv-a");
         Path target = target("pod-a");
         for (int i = 0; i < 2; i++) {
             node().nodeStageVolume(stage(V + "vol-a", "disk-a", staging, mount()));
@@ -140,12 +129,12 @@ class NodeLifecycleTest {
         }
         // never-created paths are fine too
         unpublish(V + "vol-a", target("pod-never"));
-        unstage(V + "vol-a", staging("pv-never"));
+        unstage(V + "vol-a", lab.staging("pv-never"));
     }
 
     @Test
     void unstageLeavesAMountTheDriverDidNotMake() throws Exception {
-        Path staging = Files.createDirectories(staging("pv-foreign"));
+        Path staging = Files.createDirectories(lab.staging("pv-foreign"));
         sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", staging.toString());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unstage(V + "vol-f", staging));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
@@ -157,7 +146,7 @@ class NodeLifecycleTest {
     void publishBeforeStageIsFailedPrecondition() throws Exception {
         lab.attach(lab.sparse("ns", 64 * MIB), "disk-ns");
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodePublishVolume(
-                publish(V + "vol-ns", "disk-ns", staging("pv-ns"), target("pod-ns"), mount(), false)));
+                publish(V + "vol-ns", "disk-ns", lab.staging("pv-ns"), target("pod-ns"), mount(), false)));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("not staged"), e.getStatus().getDescription());
     }
@@ -165,7 +154,7 @@ class NodeLifecycleTest {
     @Test
     void aBusyMountIsNotUnstagedAndTheErrorIsRetryable() throws Exception {
         lab.attach(lab.sparse("busy", 64 * MIB), "disk-busy");
-        Path staging = staging("pv-busy");
+        Path staging = lab.staging("pv-busy");
         node().nodeStageVolume(stage(V + "vol-busy", "disk-busy", staging, mount()));
         try (FileChannel open = FileChannel.open(staging.resolve("held"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE)) {
@@ -183,7 +172,7 @@ class NodeLifecycleTest {
     @Test
     void statsReportBytesAndInodesAndAbnormalWhenTheDeviceIsDetached() throws Exception {
         Path device = lab.attach(lab.sparse("st", 128 * MIB), "disk-st");
-        Path staging = staging("pv-st");
+        Path staging = lab.staging("pv-st");
         Path target = target("pod-st");
         node().nodeStageVolume(stage(V + "vol-st", "disk-st", staging, mount()));
         node().nodePublishVolume(publish(V + "vol-st", "disk-st", staging, target, mount(), false));
@@ -234,7 +223,7 @@ class NodeLifecycleTest {
         assumeTrue(DeviceLab.has("mkfs.xfs"), "mkfs.xfs is not installed (apt package xfsprogs); xfs test skipped");
         Path file = lab.sparse("xg", 320 * MIB);
         Path device = lab.attach(file, "disk-xg");
-        Path staging = staging("pv-xg");
+        Path staging = lab.staging("pv-xg");
         Path target = target("pod-xg");
         node().nodeStageVolume(stage(V + "vol-xg", "disk-xg", staging, mount(Mode.SINGLE_NODE_WRITER, "xfs")));
         node().nodePublishVolume(publish(V + "vol-xg", "disk-xg", staging, target, mount(), false));
@@ -255,7 +244,7 @@ class NodeLifecycleTest {
                 + "(EXT4_IOC_RESIZE_FS) needs; skipped (the xfs and offline ext4 growth tests still run)");
         Path file = lab.sparse("eg", 64 * MIB);
         Path device = lab.attach(file, "disk-eg");
-        Path staging = staging("pv-eg");
+        Path staging = lab.staging("pv-eg");
         node().nodeStageVolume(stage(V + "vol-eg", "disk-eg", staging, mount()));
         sh("truncate", "-s", Long.toString(256 * MIB), file.toString());
         sh("losetup", "--set-capacity", device.toString());
@@ -273,7 +262,7 @@ class NodeLifecycleTest {
         assertEquals(Status.Code.NOT_FOUND, code(() -> node().nodeExpandVolume(NodeExpandVolumeRequest
                 .newBuilder().setVolumeId(V + "v").setVolumePath(plain.resolveSibling("nope").toString()).build())));
         lab.attach(lab.sparse("ug", 64 * MIB), "disk-ug");
-        Path staging = staging("pv-ug");
+        Path staging = lab.staging("pv-ug");
         node().nodeStageVolume(stage(V + "vol-ug", "disk-ug", staging, mount()));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodeExpandVolume(
                 NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-ug").setVolumePath(staging.toString())
@@ -286,7 +275,7 @@ class NodeLifecycleTest {
     void blockVolumesBindTheDeviceOnAFile() throws Exception {
         Path file = lab.sparse("blk", 64 * MIB);
         Path device = lab.attach(file, "disk-blk");
-        Path staging = staging("pv-blk");
+        Path staging = lab.staging("pv-blk");
         Path target = target("pod-blk");
         Path roTarget = target("pod-blk-ro");
         node().nodeStageVolume(stage(V + "vol-blk", "disk-blk", staging, block(Mode.SINGLE_NODE_WRITER)));
@@ -330,7 +319,7 @@ class NodeLifecycleTest {
     void aSecondCallOnAVolumeInFlightIsAbortedWhileOtherVolumesProceed() throws Exception {
         Path file = lab.sparse("slow", 64 * MIB);
         lab.attach(lab.sparse("other", 64 * MIB), "disk-other");
-        Path staging = staging("pv-slow");
+        Path staging = lab.staging("pv-slow");
         lab.unlink("disk-slow");
         // the first stage waits for its device, which appears only later
         CompletableFuture<Void> first = CompletableFuture.runAsync(() ->
@@ -342,7 +331,7 @@ class NodeLifecycleTest {
         assertTrue(e.getStatus().getDescription().contains("NodeStageVolume"), e.getStatus().getDescription());
         assertEquals(Status.Code.ABORTED, code(() -> unstage(V + "vol-slow", staging)));
         // a different volume is not held up
-        node().nodeStageVolume(stage(V + "vol-other", "disk-other", staging("pv-other"), mount()));
+        node().nodeStageVolume(stage(V + "vol-other", "disk-other", lab.staging("pv-other"), mount()));
         assertFalse(first.isDone());
         lab.attach(file, "disk-slow");
         first.get(30, TimeUnit.SECONDS);
@@ -355,18 +344,18 @@ class NodeLifecycleTest {
         long start = System.nanoTime();
         StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> NodeGrpc
                 .newBlockingStub(plugin.client.channel()).withDeadlineAfter(700, TimeUnit.MILLISECONDS)
-                .nodeStageVolume(stage(V + "vol-none", "disk-none", staging("pv-none"), mount())));
+                .nodeStageVolume(stage(V + "vol-none", "disk-none", lab.staging("pv-none"), mount())));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
         Thread.sleep(300); // the server gives up at the deadline too, and releases the volume
         node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "vol-none")
-                .setStagingTargetPath(staging("pv-none").toString()).build());
+                .setStagingTargetPath(lab.staging("pv-none").toString()).build());
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2500);
 
         plugin.close();
         plugin = new NodePlugin(lab, "--device-wait", "1s");
         start = System.nanoTime();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> node().nodeStageVolume(stage(V + "vol-none", "disk-none", staging("pv-none"), mount())));
+                () -> node().nodeStageVolume(stage(V + "vol-none", "disk-none", lab.staging("pv-none"), mount())));
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("google-disk-none"), e.getStatus().getDescription());

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** NodeStageVolume and NodePublishVolume on real loop devices, over the plugin's Unix socket. */
 @Tag("integration")
@@ -40,36 +40,20 @@ class NodeStageTest {
     static final String V = "projects/p/zones/us-central1-a/disks/";
     private static final long MIB = 1024 * 1024;
 
-    @TempDir
-    Path dir;
-
-    DeviceLab lab;
+    @RegisterExtension
+    final DeviceLab lab = DeviceLab.perTest();
     NodePlugin plugin;
 
     @BeforeEach
     void start() throws Exception {
-        DeviceLab.assumeLoopDevices();
-        lab = new DeviceLab(dir);
         plugin = new NodePlugin(lab);
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         if (plugin != null) {
             plugin.close();
         }
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    Path staging(String name) {
-        return lab.kubeletDir.resolve("plugins/kubernetes.io/csi/imagedisk.csi.dev/" + name + "/globalmount");
-    }
-
-    Path target(String pod) throws IOException {
-        Path parent = Files.createDirectories(lab.kubeletDir.resolve("pods/" + pod + "/volumes/kubernetes.io~csi"));
-        return parent.resolve("pv/mount");
     }
 
     /** A tree of files with random contents, some in nested directories. */
@@ -131,8 +115,8 @@ class NodeStageTest {
     void imageSourcedExt4KeepsEveryFileAndGrowsToTheLargerDevice() throws Exception {
         Path tree = tree();
         Path device = lab.attach(imageDisk("img", tree, 32 * MIB, 512 * MIB), "disk-img");
-        Path staging = staging("pv-img");
-        Path target = target("pod-a");
+        Path staging = lab.staging("pv-img");
+        Path target = lab.target("pod-a");
 
         plugin.node().nodeStageVolume(stage(V + "vol-img", "disk-img", staging, mount()));
         MountInfo staged = DeviceLab.mountAt(staging);
@@ -169,7 +153,7 @@ class NodeStageTest {
     @Test
     void blankDeviceIsFormattedExt4ByDefaultAndNeverAgain() throws Exception {
         Path device = lab.attach(lab.sparse("blank", 128 * MIB), "disk-blank");
-        Path staging = staging("pv-blank");
+        Path staging = lab.staging("pv-blank");
         plugin.node().nodeStageVolume(stage(V + "vol-blank", "disk-blank", staging, mount()));
         assertEquals("ext4", DeviceLab.mountAt(staging).fsType());
         assertEquals("ext4", blkid(device, "TYPE"));
@@ -186,7 +170,7 @@ class NodeStageTest {
     @Test
     void blankDeviceIsFormattedWithTheRequestedType() throws Exception {
         Path device = lab.attach(lab.sparse("blank3", 96 * MIB), "disk-ext3");
-        Path staging = staging("pv-ext3");
+        Path staging = lab.staging("pv-ext3");
         plugin.node().nodeStageVolume(stage(V + "vol-ext3", "disk-ext3", staging, mount(Mode.SINGLE_NODE_WRITER,
                 "ext3")));
         assertEquals("ext3", blkid(device, "TYPE"));
@@ -197,7 +181,7 @@ class NodeStageTest {
     void xfsIsFormattedAndMounted() throws Exception {
         assumeTrue(DeviceLab.has("mkfs.xfs"), "mkfs.xfs is not installed (apt package xfsprogs); xfs test skipped");
         Path device = lab.attach(lab.sparse("blankxfs", 320 * MIB), "disk-xfs");
-        Path staging = staging("pv-xfs");
+        Path staging = lab.staging("pv-xfs");
         plugin.node().nodeStageVolume(stage(V + "vol-xfs", "disk-xfs", staging, mount(Mode.SINGLE_NODE_WRITER, "xfs")));
         assertEquals("xfs", blkid(device, "TYPE"));
         assertEquals("xfs", DeviceLab.mountAt(staging).fsType());
@@ -215,7 +199,7 @@ class NodeStageTest {
         Path part = Path.of(device + "p1");
         sh("mkfs.ext4", "-F", "-q", "-d", tree().toString(), part.toString());
 
-        Path staging = staging("pv-part");
+        Path staging = lab.staging("pv-part");
         plugin.node().nodeStageVolume(stage(V + "vol-part", "disk-part", staging, mount()));
         MountInfo m = DeviceLab.mountAt(staging);
         assertEquals(part.toString(), m.source(), "the partition, not the disk, is mounted");
@@ -234,7 +218,7 @@ class NodeStageTest {
         sh("mkfs.ext4", "-F", "-q", device + "p2");
         String p1 = DeviceLab.sha256(Path.of(device + "p1"));
 
-        Path staging = staging("pv-two");
+        Path staging = lab.staging("pv-two");
         plugin.node().nodeStageVolume(stage(V + "vol-two", "disk-two", staging, mount()));
         MountInfo m = DeviceLab.mountAt(staging);
         assertNotNull(m);
@@ -269,7 +253,7 @@ class NodeStageTest {
             String disk = lab.deviceDir.resolve("google-disk-swap").toRealPath().equals(device) ? "disk-swap"
                     : device.equals(luks) ? "disk-luks" : "disk-data";
             String before = DeviceLab.sha256(device);
-            Path staging = staging("pv-" + disk);
+            Path staging = lab.staging("pv-" + disk);
             StatusRuntimeException e = error(() -> plugin.node().nodeStageVolume(stage(V + "vol-" + disk, disk, staging,
                     mount())));
             assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
@@ -289,7 +273,7 @@ class NodeStageTest {
         Path device = lab.attach(file, "disk-mm");
         String before = DeviceLab.sha256(device);
         StatusRuntimeException e = error(() -> plugin.node().nodeStageVolume(stage(V + "vol-mm", "disk-mm",
-                staging("pv-mm"), mount(Mode.SINGLE_NODE_WRITER, "xfs"))));
+                lab.staging("pv-mm"), mount(Mode.SINGLE_NODE_WRITER, "xfs"))));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         String why = e.getStatus().getDescription();
         assertTrue(why.contains("fs_type xfs") && why.contains("ext4"), why);
@@ -306,21 +290,21 @@ class NodeStageTest {
         Path device = lab.attach(file, "disk-bad");
         String uuid = blkid(device, "UUID");
         StatusRuntimeException e = error(() -> plugin.node().nodeStageVolume(stage(V + "vol-bad", "disk-bad",
-                staging("pv-bad"), mount())));
+                lab.staging("pv-bad"), mount())));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
         assertTrue(e.getStatus().getDescription().contains("errors left uncorrected"), e.getStatus().getDescription());
         assertTrue(e.getStatus().getDescription().contains("e2fsck -f " + device), e.getStatus().getDescription());
         assertEquals("ext4", blkid(device, "TYPE"));
         assertEquals(uuid, blkid(device, "UUID"), "the filesystem was not replaced");
-        assertFalse(DeviceLab.isMountPoint(staging("pv-bad")));
+        assertFalse(DeviceLab.isMountPoint(lab.staging("pv-bad")));
     }
 
     @Test
     void readOnlyStageAndPublishRefuseWritesWithErofs() throws Exception {
         Path device = lab.attach(imageDisk("ro", tree(), 32 * MIB, 64 * MIB), "disk-ro");
         String before = DeviceLab.sha256(device);
-        Path staging = staging("pv-ro");
-        Path target = target("pod-ro");
+        Path staging = lab.staging("pv-ro");
+        Path target = lab.target("pod-ro");
         plugin.node().nodeStageVolume(stage(V + "vol-ro", "disk-ro", staging, mount(Mode.MULTI_NODE_READER_ONLY, "")));
         assertTrue(DeviceLab.mountAt(staging).readOnly());
         plugin.node().nodePublishVolume(publish(V + "vol-ro", "disk-ro", staging, target,
@@ -339,8 +323,8 @@ class NodeStageTest {
     @Test
     void aReadonlyPublishOfAWritableStageIsReadOnlyAtTheTargetOnly() throws Exception {
         lab.attach(lab.sparse("rw", 64 * MIB), "disk-rw");
-        Path staging = staging("pv-rw");
-        Path target = target("pod-rw");
+        Path staging = lab.staging("pv-rw");
+        Path target = lab.target("pod-rw");
         plugin.node().nodeStageVolume(stage(V + "vol-rw", "disk-rw", staging, mount()));
         plugin.node().nodePublishVolume(publish(V + "vol-rw", "disk-rw", staging, target, mount(), true));
         assertTrue(DeviceLab.mountAt(target).readOnly());

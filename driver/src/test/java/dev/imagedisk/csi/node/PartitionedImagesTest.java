@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Images as users make them (a boot disk's GPT layout, an MBR disk, a whole-disk xfs, a GPT whose ext4 partition
@@ -39,18 +39,14 @@ class PartitionedImagesTest {
     static final long GIB = 1L << 30;
     static final String V = "projects/p/zones/us-central1-a/disks/";
 
-    @TempDir
-    Path dir;
-
-    DeviceLab lab;
+    @RegisterExtension
+    final DeviceLab lab = DeviceLab.perTest(
+            "partitioned-image tests need sfdisk, partx (fdisk, util-linux) and mkfs.vfat (dosfstools)",
+            "sfdisk", "partx", "mkfs.vfat");
     NodePlugin plugin;
 
     @BeforeEach
     void start() throws Exception {
-        DeviceLab.assumeLoopDevices();
-        assumeTrue(DeviceLab.has("sfdisk") && DeviceLab.has("partx") && DeviceLab.has("mkfs.vfat"),
-                "partitioned-image tests need sfdisk, partx (fdisk, util-linux) and mkfs.vfat (dosfstools)");
-        lab = new DeviceLab(dir);
         plugin = new NodePlugin(lab);
     }
 
@@ -59,7 +55,8 @@ class PartitionedImagesTest {
         if (plugin != null) {
             plugin.close();
         }
-        if (lab != null) {
+        if (lab.root != null) {
+            // closed here (again after this method, harmlessly) to check it left nothing behind
             Path files = lab.files;
             lab.close();
             String left = DeviceLab.run("losetup", "--associated", files.resolve("x").toString()).out();
@@ -67,15 +64,6 @@ class PartitionedImagesTest {
                     "nothing is left mounted");
             assertTrue(left.isBlank(), left);
         }
-    }
-
-    Path staging(String name) {
-        return lab.kubeletDir.resolve("plugins/kubernetes.io/csi/imagedisk.csi.dev/" + name + "/globalmount");
-    }
-
-    Path target(String pod) throws IOException {
-        Path parent = Files.createDirectories(lab.kubeletDir.resolve("pods/" + pod + "/volumes/kubernetes.io~csi"));
-        return parent.resolve("pv/mount");
     }
 
     /** A small runtime: a version file, a venv activation script, a 2 MiB "library". */
@@ -112,8 +100,8 @@ class PartitionedImagesTest {
     void tenGibVolumeFromImage(String name, Path image, boolean efi) throws Exception {
         sh("truncate", "-s", Long.toString(10 * GIB), image.toString());
         Path device = lab.attach(image, name);
-        Path staging = staging("pv-" + name);
-        Path target = target("pod-" + name);
+        Path staging = lab.staging("pv-" + name);
+        Path target = lab.target("pod-" + name);
         stageAndPublish(name, staging, target);
         MountInfo m = DeviceLab.mountAt(staging);
         assertNotNull(m);
@@ -159,14 +147,26 @@ class PartitionedImagesTest {
         return false;
     }
 
+    /** The size of partition {@code n} of {@code device} as the kernel knows it (sysfs). */
+    static long kernelPartitionBytes(Path device, int n) throws IOException {
+        return Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p" + n, "size"))
+                .trim()) * 512;
+    }
+
+    /** Partition {@code n}'s line of {@code sfdisk --dump device}. */
+    static String tableEntry(Path device, int n) throws IOException {
+        return DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
+                .filter(l -> l.startsWith(device + "p" + n)).findFirst().orElseThrow();
+    }
+
     @Test
     void expandingTheBootDiskVolumeGrowsPartitionAndFilesystem() throws Exception {
         Path image = lab.files.resolve("grow.img");
         TestImages.bootDisk(image, GIB, runtime());
         sh("truncate", "-s", Long.toString(10 * GIB), image.toString());
         Path device = lab.attach(image, "grow");
-        Path staging = staging("pv-grow");
-        Path target = target("pod-grow");
+        Path staging = lab.staging("pv-grow");
+        Path target = lab.target("pod-grow");
         stageAndPublish("grow", staging, target);
         sh("truncate", "-s", Long.toString(20 * GIB), image.toString());
         sh("losetup", "--set-capacity", device.toString());
@@ -183,8 +183,7 @@ class PartitionedImagesTest {
                     () -> plugin.node().nodeExpandVolume(expand));
             assertTrue(e.getStatus().getDescription().contains("CAP_SYS_RESOURCE"), e.getStatus().toString());
         }
-        long p1 = Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p1", "size"))
-                .trim()) * 512;
+        long p1 = kernelPartitionBytes(device, 1);
         assertTrue(p1 >= 20 * GIB - 200 * MIB, "the partition spans the 20 GiB disk: " + p1);
         unpublishAndUnstage("grow", staging, target);
         stageAndPublish("grow", staging, target);
@@ -206,11 +205,10 @@ class PartitionedImagesTest {
         lab.addPartitions(device);
         sh("sfdisk", "--no-reread", "--no-tell-kernel", "--relocate", "gpt-bak-std", device.toString());
         DeviceLab.shIn(",+\n", "sfdisk", "--no-reread", "--no-tell-kernel", "--force", "-N", "1", device.toString());
-        Path staging = staging("pv-crash");
-        Path target = target("pod-crash");
+        Path staging = lab.staging("pv-crash");
+        Path target = lab.target("pod-crash");
         stageAndPublish("crash", staging, target);
-        long p1 = Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p1", "size"))
-                .trim()) * 512;
+        long p1 = kernelPartitionBytes(device, 1);
         assertTrue(p1 >= 4 * GIB - 200 * MIB, "the kernel knows the grown partition: " + p1);
         assertTrue(Files.getFileStore(target).getTotalSpace() >= 0.9 * 4 * GIB, "the filesystem grew");
         assertEquals("runtime 1.0\n", Files.readString(target.resolve("VERSION")));
@@ -225,8 +223,8 @@ class PartitionedImagesTest {
         sh("mkfs.xfs", "-q", image.toString());
         sh("truncate", "-s", Long.toString(2 * GIB), image.toString());
         lab.attach(image, "xfs");
-        Path staging = staging("pv-xfs");
-        Path target = target("pod-xfs");
+        Path staging = lab.staging("pv-xfs");
+        Path target = lab.target("pod-xfs");
         stageAndPublish("xfs", staging, target);
         assertEquals("xfs", DeviceLab.mountAt(staging).fsType());
         assertTrue(Files.getFileStore(target).getTotalSpace() >= 0.9 * 2 * GIB);
@@ -239,17 +237,15 @@ class PartitionedImagesTest {
         TestImages.gptNotLast(image, GIB, 256 * MIB, runtime());
         sh("truncate", "-s", Long.toString(4 * GIB), image.toString());
         Path device = lab.attach(image, "notlast");
-        String p2Before = DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
-                .filter(l -> l.startsWith(device + "p2")).findFirst().orElseThrow();
-        Path staging = staging("pv-notlast");
-        Path target = target("pod-notlast");
+        String p2Before = tableEntry(device, 2);
+        Path staging = lab.staging("pv-notlast");
+        Path target = lab.target("pod-notlast");
         stageAndPublish("notlast", staging, target);
         assertEquals(device + "p1", DeviceLab.mountAt(staging).source());
         long total = Files.getFileStore(target).getTotalSpace();
         assertTrue(total <= 256 * MIB && total > 200 * MIB, "mounted at its own size: " + total);
         assertEquals("runtime 1.0\n", Files.readString(target.resolve("VERSION")));
-        String p2After = DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
-                .filter(l -> l.startsWith(device + "p2")).findFirst().orElseThrow();
+        String p2After = tableEntry(device, 2);
         assertEquals(p2Before, p2After, "the other partition is never changed");
         csi.v1.VolumeCondition condition = plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
                 .setVolumeId(V + "notlast").setVolumePath(target.toString()).build()).getVolumeCondition();
@@ -263,9 +259,9 @@ class PartitionedImagesTest {
         Path image = lab.files.resolve("twice.img");
         TestImages.bootDisk(image, GIB, runtime());
         lab.attach(image, "twice");
-        Path first = staging("pv-twice-a");
+        Path first = lab.staging("pv-twice-a");
         plugin.node().nodeStageVolume(stage(V + "twice", "twice", first, mount()));
-        Path second = staging("pv-twice-b");
+        Path second = lab.staging("pv-twice-b");
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> plugin.node().nodeStageVolume(stage(V + "twice", "twice", second, mount())));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
@@ -285,7 +281,7 @@ class PartitionedImagesTest {
         sh("truncate", "-s", Long.toString(4 * GIB), image.toString());
         Path device = lab.attach(image, "rox");
         String before = sh("sfdisk", "--dump", device.toString());
-        Path staging = staging("pv-rox");
+        Path staging = lab.staging("pv-rox");
         plugin.node().nodeStageVolume(stage(V + "rox", "rox", staging, mount(Mode.MULTI_NODE_READER_ONLY, "")));
         MountInfo m = DeviceLab.mountAt(staging);
         assertTrue(m.readOnly());

@@ -136,6 +136,27 @@ final class Checks {
     return out;
   }
 
+  /** The name of a resource to insert: the body and its name present, the name of {@link #NAME}. */
+  static String checkResourceName(JsonNode body) {
+    if (body == null || !body.isObject()) {
+      throw GceException.required("resource");
+    }
+    String name = Json.text(body, "name");
+    if (name == null || name.isEmpty()) {
+      throw GceException.required("resource.name");
+    }
+    checkNameField("resource.name", name);
+    return name;
+  }
+
+  /** A request field that must be a name of {@link #NAME}. */
+  static void checkNameField(String field, String value) {
+    if (!NAME.matcher(value).matches()) {
+      throw GceException.invalidField(field, value,
+          "Must be a match of regex '" + NAME_REGEX + "'");
+    }
+  }
+
   static void checkName(String what, String name) {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(what + " must match " + NAME_REGEX + ": " + name);

@@ -1,7 +1,13 @@
 package dev.imagedisk.gce.emulator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * What the resource services share: the records and their lock (from {@link ComputeState}),
@@ -41,6 +47,36 @@ abstract class ComputeApi {
     void run() throws Exception;
 
     void abort();
+
+    /** An effect of {@code run}, undone by {@code abort}. */
+    static Effect of(Action run, Runnable abort) {
+      return new Effect() {
+        @Override
+        public void run() throws Exception {
+          run.run();
+        }
+
+        @Override
+        public void abort() {
+          abort.run();
+        }
+      };
+    }
+
+    /** An effect that does nothing (the operation only completes). */
+    Effect NONE = of(() -> {}, () -> {});
+  }
+
+  /** The work of an {@link Effect}. */
+  interface Action {
+    void run() throws Exception;
+  }
+
+  /** What {@code get} answers, read under the lock. */
+  <T> T locked(Supplier<T> get) {
+    synchronized (lock) {
+      return get.get();
+    }
   }
 
   Model.Operation earlier(String requestId) {
@@ -50,6 +86,40 @@ abstract class ComputeApi {
   Model.Operation newOperation(String project, String zone, String type, String targetLink,
       long targetId, String requestId) {
     return ops.newOperation(project, zone, type, targetLink, targetId, requestId);
+  }
+
+  /**
+   * A new operation of the API method {@code method} (e.g. {@code disks.insert}); its
+   * operationType is the method's name after the dot.
+   */
+  Model.Operation newOperationOf(String method, String project, String zone, String targetLink,
+      long targetId, String requestId) {
+    Model.Operation op = newOperation(project, zone, method.substring(method.indexOf('.') + 1),
+        targetLink, targetId, requestId);
+    op.method = method;
+    return op;
+  }
+
+  /** A page of {@code kind} of the records that {@code keep} keeps, each rendered. */
+  <T> ObjectNode listPage(String kind, String path, String link, Collection<T> records,
+      Predicate<T> keep, Function<T, ObjectNode> render, Map<String, String> query) {
+    synchronized (lock) {
+      List<ObjectNode> items = new ArrayList<>();
+      for (T r : records) {
+        if (keep.test(r)) {
+          items.add(render.apply(r));
+        }
+      }
+      return Lists.page(kind, path, link, items, query);
+    }
+  }
+
+  /** A page of zonal collection {@code collection} (disks, instances) in {@code project}/{@code zone}. */
+  <T> ObjectNode zonalPage(String kind, String collection, String project, String zone,
+      Collection<T> records, Predicate<T> keep, Function<T, ObjectNode> render,
+      Map<String, String> query) {
+    return listPage(kind, Links.zonePath(project, zone) + "/" + collection,
+        links().zone(project, zone) + "/" + collection, records, keep, render, query);
   }
 
   ObjectNode launch(Model.Operation op, Effect effect) {

@@ -5,7 +5,6 @@ import static dev.imagedisk.gce.emulator.Checks.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,17 +52,7 @@ final class DiskService extends ComputeApi {
         return render(earlier);
       }
       checkZone(project, zone);
-      if (body == null || !body.isObject()) {
-        throw GceException.required("resource");
-      }
-      String name = Json.text(body, "name");
-      if (name == null || name.isEmpty()) {
-        throw GceException.required("resource.name");
-      }
-      if (!NAME.matcher(name).matches()) {
-        throw GceException.invalidField("resource.name", name,
-            "Must be a match of regex '" + NAME_REGEX + "'");
-      }
+      String name = checkResourceName(body);
       if (disks.containsKey(project + "/" + zone + "/" + name)) {
         throw GceException.alreadyExists(Links.diskPath(project, zone, name));
       }
@@ -178,61 +167,42 @@ final class DiskService extends ComputeApi {
       disk.labels.putAll(labels);
       disk.status = "CREATING";
       disks.put(disk.key(), disk);
-      op = newOperation(project, zone, "insert", links().disk(project, zone, name), disk.id,
-          requestId);
-      op.method = "disks.insert";
+      op = newOperationOf("disks.insert", project, zone, links().disk(project, zone, name),
+          disk.id, requestId);
     }
     final Model.Image source = img;
     final Model.Disk sourceDisk = cloneOf;
-    return launch(op, new Effect() {
-      @Override
-      public void run() throws IOException {
-        Path from = null;
-        if (source != null) {
-          from = source.file;
-        } else if (sourceDisk != null) {
-          synchronized (lock) {
-            from = sourceDisk.file;
-          }
-        }
-        Path file = storage.createDisk(disk.project, disk.zone, disk.name, disk.id,
-            disk.sizeGb * GIB, from);
-        synchronized (lock) {
-          if (sourceDisk != null) {
-            sourceDisk.readers.remove(disk.path());
-          }
-          disk.file = file;
-          disk.status = "READY";
-        }
+    return launch(op, Effect.of(() -> {
+      Path from = null;
+      if (source != null) {
+        from = source.file;
+      } else if (sourceDisk != null) {
+        from = locked(() -> sourceDisk.file);
       }
-
-      @Override
-      public void abort() {
+      Path file = storage.createDisk(disk.project, disk.zone, disk.name, disk.id,
+          disk.sizeGb * GIB, from);
+      synchronized (lock) {
         if (sourceDisk != null) {
           sourceDisk.readers.remove(disk.path());
         }
-        disks.remove(disk.key(), disk);
+        disk.file = file;
+        disk.status = "READY";
       }
-    });
+    }, () -> {
+      if (sourceDisk != null) {
+        sourceDisk.readers.remove(disk.path());
+      }
+      disks.remove(disk.key(), disk);
+    }));
   }
 
   ObjectNode getDisk(String project, String zone, String name) {
-    synchronized (lock) {
-      return render(disk(project, zone, name));
-    }
+    return locked(() -> render(disk(project, zone, name)));
   }
 
   ObjectNode listDisks(String project, String zone, Map<String, String> query) {
-    synchronized (lock) {
-      List<ObjectNode> items = new ArrayList<>();
-      for (Model.Disk d : disks.values()) {
-        if (d.project.equals(project) && d.zone.equals(zone)) {
-          items.add(render(d));
-        }
-      }
-      return Lists.page("compute#diskList", Links.zonePath(project, zone) + "/disks",
-          links().zone(project, zone) + "/disks", items, query);
-    }
+    return zonalPage("compute#diskList", "disks", project, zone, disks.values(),
+        d -> d.project.equals(project) && d.zone.equals(zone), this::render, query);
   }
 
   ObjectNode aggregatedListDisks(String project, Map<String, String> query) {
@@ -272,24 +242,15 @@ final class DiskService extends ComputeApi {
         throw GceException.notReady(disk.path());
       }
       disk.status = "DELETING";
-      op = newOperation(project, zone, "delete", links().disk(project, zone, name), disk.id,
-          requestId);
-      op.method = "disks.delete";
+      op = newOperationOf("disks.delete", project, zone, links().disk(project, zone, name),
+          disk.id, requestId);
     }
-    return launch(op, new Effect() {
-      @Override
-      public void run() throws IOException {
-        storage.deleteDisk(disk.file);
-        synchronized (lock) {
-          disks.remove(disk.key(), disk);
-        }
+    return launch(op, Effect.of(() -> {
+      storage.deleteDisk(disk.file);
+      synchronized (lock) {
+        disks.remove(disk.key(), disk);
       }
-
-      @Override
-      public void abort() {
-        disk.status = "READY";
-      }
-    });
+    }, () -> disk.status = "READY"));
   }
 
   ObjectNode resizeDisk(String project, String zone, String name, JsonNode body,
@@ -317,37 +278,30 @@ final class DiskService extends ComputeApi {
       }
       checkSize("sizeGb", disk.type, size);
       newSize = size;
-      op = newOperation(project, zone, "resize", links().disk(project, zone, name), disk.id,
-          requestId);
-      op.method = "disks.resize";
+      op = newOperationOf("disks.resize", project, zone, links().disk(project, zone, name),
+          disk.id, requestId);
     }
-    return launch(op, new Effect() {
-      @Override
-      public void run() throws IOException {
-        List<String> loops = new ArrayList<>();
-        Path file;
-        synchronized (lock) {
-          file = disk.file;
-          for (String user : disk.users) {
-            Model.Instance inst = instances.get(user);
-            if (inst != null) {
-              for (Model.Attachment a : inst.disks) {
-                if (a.diskKey.equals(disk.key()) && a.loopDevice != null) {
-                  loops.add(a.loopDevice);
-                }
+    return launch(op, Effect.of(() -> {
+      List<String> loops = new ArrayList<>();
+      Path file;
+      synchronized (lock) {
+        file = disk.file;
+        for (String user : disk.users) {
+          Model.Instance inst = instances.get(user);
+          if (inst != null) {
+            for (Model.Attachment a : inst.disks) {
+              if (a.diskKey.equals(disk.key()) && a.loopDevice != null) {
+                loops.add(a.loopDevice);
               }
             }
           }
         }
-        storage.resizeDisk(file, newSize * GIB, loops);
-        synchronized (lock) {
-          disk.sizeGb = Math.max(disk.sizeGb, newSize);
-        }
       }
-
-      @Override
-      public void abort() {}
-    });
+      storage.resizeDisk(file, newSize * GIB, loops);
+      synchronized (lock) {
+        disk.sizeGb = Math.max(disk.sizeGb, newSize);
+      }
+    }, () -> {}));
   }
 
   private static void checkSize(String field, String type, long size) {
@@ -416,8 +370,6 @@ final class DiskService extends ComputeApi {
   }
 
   Model.Disk findDisk(String project, String zone, String name) {
-    synchronized (lock) {
-      return disks.get(project + "/" + zone + "/" + name);
-    }
+    return locked(() -> disks.get(project + "/" + zone + "/" + name));
   }
 }

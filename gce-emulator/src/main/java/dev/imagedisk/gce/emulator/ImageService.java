@@ -121,21 +121,10 @@ final class ImageService extends ComputeApi {
       if (earlier != null) {
         return render(earlier);
       }
-      if (body == null || !body.isObject()) {
-        throw GceException.required("resource");
-      }
-      String name = Json.text(body, "name");
-      if (name == null || name.isEmpty()) {
-        throw GceException.required("resource.name");
-      }
-      if (!NAME.matcher(name).matches()) {
-        throw GceException.invalidField("resource.name", name,
-            "Must be a match of regex '" + NAME_REGEX + "'");
-      }
+      String name = checkResourceName(body);
       String family = Json.text(body, "family");
-      if (family != null && !family.isEmpty() && !NAME.matcher(family).matches()) {
-        throw GceException.invalidField("resource.family", family,
-            "Must be a match of regex '" + NAME_REGEX + "'");
+      if (family != null && !family.isEmpty()) {
+        checkNameField("resource.family", family);
       }
       String description = checkDescription(body);
       Map<String, String> labels = checkLabels(body);
@@ -214,37 +203,28 @@ final class ImageService extends ComputeApi {
       img.sourceDiskId = source.id;
       images.put(img.key(), img);
       source.readers.add(Links.imagePath(project, name));
-      op = newOperation(project, null, "insert", links().image(project, name), img.id, requestId);
-      op.method = "images.insert";
+      op = newOperationOf("images.insert", project, null, links().image(project, name), img.id,
+          requestId);
     }
     final Model.Image image = img;
     final Model.Disk disk = source;
-    return launch(op, new Effect() {
-      @Override
-      public void run() throws IOException {
-        Path file;
-        synchronized (lock) {
-          file = disk.file;
-        }
-        Storage.Captured captured = storage.captureImage(image.project, image.name, image.id, file);
-        synchronized (lock) {
-          disk.readers.remove(Links.imagePath(image.project, image.name));
-          if (captured != null) {
-            image.file = captured.file();
-            image.archiveSizeBytes = captured.dataBytes();
-          } else {
-            image.archiveSizeBytes = image.diskSizeGb * GIB;
-          }
-          image.status = "READY";
-        }
-      }
-
-      @Override
-      public void abort() {
+    return launch(op, Effect.of(() -> {
+      Path file = locked(() -> disk.file);
+      Storage.Captured captured = storage.captureImage(image.project, image.name, image.id, file);
+      synchronized (lock) {
         disk.readers.remove(Links.imagePath(image.project, image.name));
-        images.remove(image.key(), image);
+        if (captured != null) {
+          image.file = captured.file();
+          image.archiveSizeBytes = captured.dataBytes();
+        } else {
+          image.archiveSizeBytes = image.diskSizeGb * GIB;
+        }
+        image.status = "READY";
       }
-    });
+    }, () -> {
+      disk.readers.remove(Links.imagePath(image.project, image.name));
+      images.remove(image.key(), image);
+    }));
   }
 
   ObjectNode deleteImage(String project, String name, Map<String, String> query) {
@@ -261,28 +241,16 @@ final class ImageService extends ComputeApi {
         throw GceException.notReady(Links.imagePath(project, name));
       }
       img.deleting = true;
-      op = newOperation(project, null, "delete", links().image(project, name), img.id, requestId);
-      op.method = "images.delete";
+      op = newOperationOf("images.delete", project, null, links().image(project, name), img.id,
+          requestId);
     }
     final Model.Image image = img;
-    return launch(op, new Effect() {
-      @Override
-      public void run() throws IOException {
-        Path file;
-        synchronized (lock) {
-          file = image.file;
-        }
-        storage.deleteImage(file);
-        synchronized (lock) {
-          images.remove(image.key(), image);
-        }
+    return launch(op, Effect.of(() -> {
+      storage.deleteImage(locked(() -> image.file));
+      synchronized (lock) {
+        images.remove(image.key(), image);
       }
-
-      @Override
-      public void abort() {
-        image.deleting = false;
-      }
-    });
+    }, () -> image.deleting = false));
   }
 
   /** Compute Engine's default: the multi-region of the source's region (us, eu, asia). */
@@ -302,28 +270,17 @@ final class ImageService extends ComputeApi {
   private static final Pattern STORAGE_LOCATION = Pattern.compile("[a-z]+(?:-[a-z]+[0-9]+)?");
 
   ObjectNode getImage(String project, String name) {
-    synchronized (lock) {
-      return render(image(project, name));
-    }
+    return locked(() -> render(image(project, name)));
   }
 
   ObjectNode getImageFromFamily(String project, String family) {
-    synchronized (lock) {
-      return render(imageFromFamily(project, family));
-    }
+    return locked(() -> render(imageFromFamily(project, family)));
   }
 
   ObjectNode listImages(String project, Map<String, String> query) {
-    synchronized (lock) {
-      List<ObjectNode> items = new ArrayList<>();
-      for (Model.Image img : images.values()) {
-        if (img.project.equals(project)) {
-          items.add(render(img));
-        }
-      }
-      return Lists.page("compute#imageList", "projects/" + project + "/global/images",
-          links().project(project) + "/global/images", items, query);
-    }
+    return listPage("compute#imageList", "projects/" + project + "/global/images",
+        links().project(project) + "/global/images", images.values(),
+        img -> img.project.equals(project), this::render, query);
   }
 
   ObjectNode render(Model.Image img) {

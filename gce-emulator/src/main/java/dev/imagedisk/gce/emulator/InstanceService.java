@@ -5,7 +5,6 @@ import static dev.imagedisk.gce.emulator.Checks.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -86,28 +85,16 @@ final class InstanceService extends ComputeApi {
   }
 
   Model.Instance findInstance(String project, String zone, String name) {
-    synchronized (lock) {
-      return instances.get(project + "/" + zone + "/" + name);
-    }
+    return locked(() -> instances.get(project + "/" + zone + "/" + name));
   }
 
   ObjectNode getInstance(String project, String zone, String name) {
-    synchronized (lock) {
-      return render(instance(project, zone, name));
-    }
+    return locked(() -> render(instance(project, zone, name)));
   }
 
   ObjectNode listInstances(String project, String zone, Map<String, String> query) {
-    synchronized (lock) {
-      List<ObjectNode> items = new ArrayList<>();
-      for (Model.Instance i : instances.values()) {
-        if (i.project.equals(project) && i.zone.equals(zone)) {
-          items.add(render(i));
-        }
-      }
-      return Lists.page("compute#instanceList", Links.zonePath(project, zone) + "/instances",
-          links().zone(project, zone) + "/instances", items, query);
-    }
+    return zonalPage("compute#instanceList", "instances", project, zone, instances.values(),
+        i -> i.project.equals(project) && i.zone.equals(zone), this::render, query);
   }
 
   private static final Pattern DEVICE_NAME = Pattern.compile("[a-z0-9](?:[-_a-z0-9]{0,61}[a-z0-9])?",
@@ -227,9 +214,8 @@ final class InstanceService extends ComputeApi {
         disk.pendingAttach.put(inst.key(), mode);
         inst.pendingDevices.put(deviceName, disk.key());
       }
-      op = newOperation(project, zone, "attachDisk", links().instance(project, zone, instanceName),
-          inst.id, requestId);
-      op.method = "instances.attachDisk";
+      op = newOperationOf("instances.attachDisk", project, zone,
+          links().instance(project, zone, instanceName), inst.id, requestId);
     }
     if (preset != null) {
       return launch(op, preset, null);
@@ -238,39 +224,31 @@ final class InstanceService extends ComputeApi {
     final String attachMode = mode;
     final Model.Disk target = disk;
     final Model.Instance instance = inst;
-    return launch(op, new Effect() {
-      @Override
-      public void run() throws IOException {
-        Path file;
-        synchronized (lock) {
-          file = target.file;
+    Runnable release = () -> {
+      target.pendingAttach.remove(instance.key());
+      instance.pendingDevices.remove(dev);
+    };
+    return launch(op, Effect.of(() -> {
+      Path file = locked(() -> target.file);
+      Storage.Bound bound = storage.attach(file, attachMode.equals("READ_ONLY"),
+          instance.deviceDir != null ? instance.deviceDir : state.defaultDeviceDir, dev);
+      synchronized (lock) {
+        release.run();
+        Model.Attachment a = new Model.Attachment();
+        a.diskKey = target.key();
+        a.deviceName = dev;
+        a.mode = attachMode;
+        a.index = nextIndex(instance);
+        a.autoDelete = Boolean.TRUE.equals(Json.bool(body, "autoDelete"));
+        if (bound != null) {
+          a.loopDevice = bound.loopDevice();
+          a.link = bound.link();
         }
-        Storage.Bound bound = storage.attach(file, attachMode.equals("READ_ONLY"),
-            instance.deviceDir != null ? instance.deviceDir : state.defaultDeviceDir, dev);
-        synchronized (lock) {
-          abort();
-          Model.Attachment a = new Model.Attachment();
-          a.diskKey = target.key();
-          a.deviceName = dev;
-          a.mode = attachMode;
-          a.index = nextIndex(instance);
-          a.autoDelete = Boolean.TRUE.equals(Json.bool(body, "autoDelete"));
-          if (bound != null) {
-            a.loopDevice = bound.loopDevice();
-            a.link = bound.link();
-          }
-          instance.disks.add(a);
-          target.users.add(instance.key());
-          target.lastAttachTimestamp = Json.now();
-        }
+        instance.disks.add(a);
+        target.users.add(instance.key());
+        target.lastAttachTimestamp = Json.now();
       }
-
-      @Override
-      public void abort() {
-        target.pendingAttach.remove(instance.key());
-        instance.pendingDevices.remove(dev);
-      }
-    });
+    }, release));
   }
 
   /** Disks (boot included) an instance of the machine type may have attached. */
@@ -337,41 +315,26 @@ final class InstanceService extends ComputeApi {
       }
       boolean already = att.detaching;
       att.detaching = true;
-      op = newOperation(project, zone, "detachDisk", links().instance(project, zone, instanceName),
-          inst.id, requestId);
-      op.method = "instances.detachDisk";
+      op = newOperationOf("instances.detachDisk", project, zone,
+          links().instance(project, zone, instanceName), inst.id, requestId);
       if (already) {
-        return launch(op, new Effect() {
-          @Override
-          public void run() {}
-
-          @Override
-          public void abort() {}
-        });
+        return launch(op, Effect.NONE);
       }
     }
     final Model.Attachment a = att;
     final Model.Instance instance = inst;
-    return launch(op, new Effect() {
-      @Override
-      public void run() throws IOException {
-        Storage.Bound bound = a.loopDevice == null ? null : new Storage.Bound(a.loopDevice, a.link);
-        storage.detach(bound);
-        synchronized (lock) {
-          instance.disks.remove(a);
-          Model.Disk d = disks.get(a.diskKey);
-          if (d != null) {
-            d.users.remove(instance.key());
-            d.lastDetachTimestamp = Json.now();
-          }
+    return launch(op, Effect.of(() -> {
+      Storage.Bound bound = a.loopDevice == null ? null : new Storage.Bound(a.loopDevice, a.link);
+      storage.detach(bound);
+      synchronized (lock) {
+        instance.disks.remove(a);
+        Model.Disk d = disks.get(a.diskKey);
+        if (d != null) {
+          d.users.remove(instance.key());
+          d.lastDetachTimestamp = Json.now();
         }
       }
-
-      @Override
-      public void abort() {
-        a.detaching = false;
-      }
-    });
+    }, () -> a.detaching = false));
   }
 
   ObjectNode render(Model.Instance i) {

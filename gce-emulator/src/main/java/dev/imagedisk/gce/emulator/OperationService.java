@@ -140,9 +140,7 @@ final class OperationService extends ComputeApi {
   }
 
   ObjectNode getOperation(String project, String zone, String name) {
-    synchronized (lock) {
-      return render(operation(project, zone, name));
-    }
+    return locked(() -> render(operation(project, zone, name)));
   }
 
   ObjectNode waitOperation(String project, String zone, String name) {

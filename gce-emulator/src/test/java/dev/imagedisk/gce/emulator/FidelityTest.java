@@ -15,32 +15,16 @@ import com.google.cloud.compute.v1.Disk;
 import com.google.cloud.compute.v1.InsertDiskRequest;
 import com.google.cloud.compute.v1.Operation;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 10's fidelity fixes 3-5 through the real client (1, 2 and 6 are pinned in
  * {@link RealClientTest} and {@link ImagesClientTest}).
  */
-class FidelityTest {
-  GceEmulator emu;
-  Clients c;
-
-  @BeforeEach
-  void start() throws Exception {
-    emu = GceEmulator.builder().storage(false).start();
-    c = new Clients(emu.baseUrl());
-  }
-
-  @AfterEach
-  void stop() {
-    if (c != null) {
-      c.close();
-    }
-    if (emu != null) {
-      emu.close();
-    }
+class FidelityTest extends ClientTestBase {
+  @Override
+  GceEmulator.Builder emulator() {
+    return GceEmulator.builder().storage(false);
   }
 
   private Operation insert(String name, long sizeGb, String type) {

@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,27 +38,12 @@ import org.junit.jupiter.api.Test;
  * disks.insert from a disk, through the real google-cloud-compute 1.98 client (HTTP/JSON), as the
  * driver calls them. Also the fidelity fixes of issue 10 that these calls touch.
  */
-class ImagesClientTest {
-  GceEmulator emu;
-  Clients c;
-
+class ImagesClientTest extends ClientTestBase {
   @BeforeEach
   void start() throws Exception {
-    emu = GceEmulator.builder().storage(false).waitTimeout(Duration.ofSeconds(10)).start();
-    c = new Clients(emu.baseUrl());
     emu.registerImage(P, "base", "runtime", 3);
     emu.addInstance(P, Z, "node-1", "e2-standard-4");
     emu.addInstance(P, Z, "node-2", "e2-standard-4");
-  }
-
-  @AfterEach
-  void stop() {
-    if (c != null) {
-      c.close();
-    }
-    if (emu != null) {
-      emu.close();
-    }
   }
 
   private static String diskPath(String name) {

@@ -33,34 +33,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Pins the wire format: every call goes through the real google-cloud-compute 1.98 client. */
-class RealClientTest {
-  GceEmulator emu;
-  Clients c;
+class RealClientTest extends ClientTestBase {
   String imageLink;
 
   @BeforeEach
   void start() throws Exception {
-    emu = GceEmulator.builder().storage(false).waitTimeout(Duration.ofSeconds(10)).start();
-    c = new Clients(emu.baseUrl());
     emu.registerImage(P, "lib-v1", "lib", 3);
     imageLink = emu.registerImage(P, "lib-v2", "lib", 4);
     emu.addInstance(P, Z, "node-1", "e2-standard-4");
     emu.addInstance(P, Z, "node-2", "e2-standard-4");
-  }
-
-  @AfterEach
-  void stop() {
-    if (c != null) {
-      c.close();
-    }
-    if (emu != null) {
-      emu.close();
-    }
   }
 
   private Operation insert(String name, long sizeGb, String image) {

@@ -99,6 +99,18 @@ class RealStorageTest {
     c = new Clients(emu.baseUrl());
   }
 
+  /**
+   * An emulator on {@code dataDir} with image runtime (family fam) from the test's image file, instance
+   * node-1, and a 10 GB disk {@code disk} from {@code image} attached to it read-write as device {@code disk}.
+   */
+  private void startWithAttachedDisk(Path dataDir, String disk, String image) throws Exception {
+    start(dataDir);
+    emu.registerImage(P, "runtime", "fam", imageFile);
+    emu.addInstance(P, Z, "node-1", "e2-standard-4");
+    insert(disk, 10, image);
+    attach("node-1", disk, disk, "READ_WRITE");
+  }
+
   private Operation waitOp(Operation op) {
     Operation done = c.zoneOperations.wait(P, Z, op.getName());
     assertEquals(Operation.Status.DONE, done.getStatus());
@@ -278,11 +290,7 @@ class RealStorageTest {
   @Test
   void restartOnTheSameDataDirKeepsImagesDisksAndInstances() throws Exception {
     Path data = tmp.resolve("data");
-    start(data);
-    emu.registerImage(P, "runtime", "fam", imageFile);
-    emu.addInstance(P, Z, "node-1", "e2-standard-4");
-    insert("keep", 10, "global/images/family/fam");
-    attach("node-1", "keep", "keep", "READ_WRITE");
+    startWithAttachedDisk(data, "keep", "global/images/family/fam");
     Path file = emu.diskFile(P, Z, "keep").orElseThrow();
     c.close();
     emu.close();
@@ -325,11 +333,7 @@ class RealStorageTest {
   @Test
   void imagesFromDisksAndClonesCarryTheDataAndSurviveARestart() throws Exception {
     Path data = tmp.resolve("data");
-    start(data);
-    emu.registerImage(P, "runtime", "fam", imageFile);
-    emu.addInstance(P, Z, "node-1", "e2-standard-4");
-    insert("src", 10, "global/images/runtime");
-    attach("node-1", "src", "src", "READ_WRITE");
+    startWithAttachedDisk(data, "src", "global/images/runtime");
     String loop = emu.loopDevice(P, Z, "node-1", "src").orElseThrow();
     run("mount", loop, mnt.toString());
     mounted = true;
