@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sets the log format (text or one JSON object per line) and level, logging to standard error. Logback's own
  * start-up configuration is {@link Defaults} (text at INFO, found through ServiceLoader), so no logback.xml is
- * parsed: its XML configurator loads some 400 classes the plugin otherwise never needs.
+ * parsed: its XML configurator loads some 400 classes the plugin otherwise never needs. The node plugin logs
+ * through {@link dev.imagedisk.csi.log.LineLoggerProvider} instead (the same lines), and this only passes it the
+ * format and level.
  */
 public final class LoggingSetup {
     public enum Format { text, json }
@@ -20,6 +22,11 @@ public final class LoggingSetup {
     private LoggingSetup() {}
 
     public static void configure(Format format, String level) {
+        if (dev.imagedisk.csi.log.LineLoggerProvider.active()) {
+            // the node plugin's own binding (no logback classes loaded)
+            dev.imagedisk.csi.log.LineLoggerProvider.configure(format == Format.json, level);
+            return;
+        }
         configure((LoggerContext) LoggerFactory.getILoggerFactory(), format, level);
     }
 
@@ -33,14 +40,8 @@ public final class LoggingSetup {
         }
     }
 
-    static void configure(LoggerContext context, Format format, String level) {
-        Level parsed = Level.toLevel(level, null);
-        if (parsed == null) {
-            throw new IllegalArgumentException("unknown log level '" + level
-                    + "'; use trace, debug, info, warn or error");
-        }
-        context.reset();
-        Encoder<ILoggingEvent> encoder;
+    /** The line encoder of a format, not yet started. */
+    static Encoder<ILoggingEvent> encoder(Format format) {
         if (format == Format.json) {
             JsonEncoder json = new JsonEncoder();
             json.setWithSequenceNumber(false);
@@ -49,10 +50,19 @@ public final class LoggingSetup {
             json.setWithArguments(false);
             json.setWithFormattedMessage(true);
             json.setWithMessage(false);
-            encoder = json;
-        } else {
-            encoder = new TextLogEncoder();
+            return json;
         }
+        return new TextLogEncoder();
+    }
+
+    static void configure(LoggerContext context, Format format, String level) {
+        Level parsed = Level.toLevel(level, null);
+        if (parsed == null) {
+            throw new IllegalArgumentException("unknown log level '" + level
+                    + "'; use trace, debug, info, warn or error");
+        }
+        context.reset();
+        Encoder<ILoggingEvent> encoder = encoder(format);
         encoder.setContext(context);
         encoder.start();
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
