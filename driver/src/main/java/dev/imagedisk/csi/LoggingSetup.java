@@ -27,7 +27,7 @@ public final class LoggingSetup {
             dev.imagedisk.csi.log.LineLoggerProvider.configure(format == Format.json, level);
             return;
         }
-        configure((LoggerContext) LoggerFactory.getILoggerFactory(), format, level);
+        Logback.configure((LoggerContext) LoggerFactory.getILoggerFactory(), format, level);
     }
 
     /** Logback's configuration until the plugin reads its flags: text at INFO on standard error. */
@@ -35,51 +35,56 @@ public final class LoggingSetup {
             implements ch.qos.logback.classic.spi.Configurator {
         @Override
         public ExecutionStatus configure(LoggerContext context) {
-            LoggingSetup.configure(context, Format.text, "info");
+            Logback.configure(context, Format.text, "info");
             return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
         }
     }
 
-    /** The line encoder of a format, not yet started. */
-    static Encoder<ILoggingEvent> encoder(Format format) {
-        if (format == Format.json) {
-            JsonEncoder json = new JsonEncoder();
-            json.setWithSequenceNumber(false);
-            json.setWithNanoseconds(false);
-            json.setWithContext(false);
-            json.setWithArguments(false);
-            json.setWithFormattedMessage(true);
-            json.setWithMessage(false);
-            return json;
-        }
-        return new TextLogEncoder();
-    }
+    /** The logback configuration, in a class of its own: a node plugin, which logs without logback, never loads it. */
+    static final class Logback {
+        private Logback() {}
 
-    static void configure(LoggerContext context, Format format, String level) {
-        Level parsed = Level.toLevel(level, null);
-        if (parsed == null) {
-            throw new IllegalArgumentException("unknown log level '" + level
-                    + "'; use trace, debug, info, warn or error");
+        /** The line encoder of a format, not yet started. */
+        static Encoder<ILoggingEvent> encoder(Format format) {
+            if (format == Format.json) {
+                JsonEncoder json = new JsonEncoder();
+                json.setWithSequenceNumber(false);
+                json.setWithNanoseconds(false);
+                json.setWithContext(false);
+                json.setWithArguments(false);
+                json.setWithFormattedMessage(true);
+                json.setWithMessage(false);
+                return json;
+            }
+            return new TextLogEncoder();
         }
-        context.reset();
-        Encoder<ILoggingEvent> encoder = encoder(format);
-        encoder.setContext(context);
-        encoder.start();
-        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
-        appender.setContext(context);
-        appender.setName("stderr");
-        appender.setTarget("System.err");
-        appender.setEncoder(encoder);
-        appender.start();
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(parsed);
-        root.addAppender(appender);
-        // gRPC asks every channel for SO_KEEPALIVE, which Unix domain sockets do not have; Netty warns per connection
-        context.getLogger("io.netty.bootstrap").setLevel(Level.ERROR);
-        if (Level.DEBUG.isGreaterOrEqual(parsed)) {
-            // the transport's own debug output drowns the driver's
-            context.getLogger("io.netty").setLevel(Level.INFO);
-            context.getLogger("io.grpc").setLevel(Level.INFO);
+
+        static void configure(LoggerContext context, Format format, String level) {
+            Level parsed = Level.toLevel(level, null);
+            if (parsed == null) {
+                throw new IllegalArgumentException("unknown log level '" + level
+                        + "'; use trace, debug, info, warn or error");
+            }
+            context.reset();
+            Encoder<ILoggingEvent> encoder = encoder(format);
+            encoder.setContext(context);
+            encoder.start();
+            ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+            appender.setContext(context);
+            appender.setName("stderr");
+            appender.setTarget("System.err");
+            appender.setEncoder(encoder);
+            appender.start();
+            Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            root.setLevel(parsed);
+            root.addAppender(appender);
+            // gRPC asks every channel for SO_KEEPALIVE, which Unix domain sockets do not have; Netty warns per connection
+            context.getLogger("io.netty.bootstrap").setLevel(Level.ERROR);
+            if (Level.DEBUG.isGreaterOrEqual(parsed)) {
+                // the transport's own debug output drowns the driver's
+                context.getLogger("io.netty").setLevel(Level.INFO);
+                context.getLogger("io.grpc").setLevel(Level.INFO);
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ class LogLinesMatchLogbackTest {
     private static void same(LoggingSetup.Format format, String message, List<LogLines.Pair> pairs, Throwable t) {
         LoggerContext context = new LoggerContext();
         context.setMDCAdapter(new LogbackMDCAdapter());
-        Encoder<ILoggingEvent> encoder = LoggingSetup.encoder(format);
+        Encoder<ILoggingEvent> encoder = LoggingSetup.Logback.encoder(format);
         encoder.setContext(context);
         encoder.start();
         Logger logger = context.getLogger(LOGGER);
