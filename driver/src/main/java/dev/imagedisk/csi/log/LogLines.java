@@ -16,9 +16,13 @@ import java.util.Set;
  * {@code mdc}, {@code kvpList}, {@code formattedMessage}, {@code throwable}).
  */
 public final class LogLines {
-    public static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
-            .withZone(ZoneId.systemDefault());
     public static final int LOGGER_LENGTH = 24;
+
+    /** The text lines' time format, made on first use: JSON lines (the DaemonSet's) never read the zone rules. */
+    private static final class Time {
+        static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
+                .withZone(ZoneId.systemDefault());
+    }
 
     private LogLines() {}
 
@@ -28,7 +32,7 @@ public final class LogLines {
     public static byte[] text(long millis, String level, String thread, String logger, String message,
             List<Pair> pairs, Throwable t) {
         StringBuilder b = new StringBuilder(160);
-        b.append(TIME.format(Instant.ofEpochMilli(millis))).append(' ').append(level);
+        b.append(Time.FORMAT.format(Instant.ofEpochMilli(millis))).append(' ').append(level);
         for (int i = level.length(); i < 5; i++) {
             b.append(' ');
         }
