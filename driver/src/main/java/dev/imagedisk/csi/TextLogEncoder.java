@@ -3,21 +3,19 @@ package dev.imagedisk.csi;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.encoder.EncoderBase;
+import dev.imagedisk.csi.log.LogLines;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.event.KeyValuePair;
 
 /**
- * The text log line, written directly rather than through logback's pattern layout (whose parser and
- * converters are some 90 classes): {@code 2026-01-01T12:00:00.000+00:00 INFO  [thread] d.i.c.Logger message
+ * The text log line ({@link LogLines#text}), written directly rather than through logback's pattern layout (whose
+ * parser and converters are some 90 classes): {@code 2026-01-01T12:00:00.000+00:00 INFO  [thread] d.i.c.Logger message
  * key=value ...}, then the stack trace of an exception, if any.
  */
 final class TextLogEncoder extends EncoderBase<ILoggingEvent> {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
-            .withZone(ZoneId.systemDefault());
-    static final int LOGGER_LENGTH = 24;
+    static final int LOGGER_LENGTH = LogLines.LOGGER_LENGTH;
 
     @Override
     public byte[] headerBytes() {
@@ -31,27 +29,23 @@ final class TextLogEncoder extends EncoderBase<ILoggingEvent> {
 
     @Override
     public byte[] encode(ILoggingEvent e) {
-        StringBuilder b = new StringBuilder(160);
-        b.append(TIME.format(Instant.ofEpochMilli(e.getTimeStamp()))).append(' ');
-        String level = e.getLevel().toString();
-        b.append(level);
-        for (int i = level.length(); i < 5; i++) {
-            b.append(' ');
-        }
-        b.append(" [").append(e.getThreadName()).append("] ").append(abbreviate(e.getLoggerName(), LOGGER_LENGTH))
-                .append(' ').append(e.getFormattedMessage()).append(' ');
+        List<LogLines.Pair> pairs = null;
         if (e.getKeyValuePairs() != null) {
-            boolean first = true;
+            pairs = new ArrayList<>();
             for (KeyValuePair kv : e.getKeyValuePairs()) {
-                b.append(first ? "" : " ").append(kv.key).append('=').append(kv.value);
-                first = false;
+                pairs.add(new LogLines.Pair(kv.key, kv.value));
             }
         }
-        b.append(System.lineSeparator());
-        if (e.getThrowableProxy() != null) {
-            b.append(ThrowableProxyUtil.asString(e.getThrowableProxy())).append(System.lineSeparator());
+        byte[] line = LogLines.text(e.getTimeStamp(), e.getLevel().toString(), e.getThreadName(), e.getLoggerName(),
+                e.getFormattedMessage(), pairs, null);
+        if (e.getThrowableProxy() == null) {
+            return line;
         }
-        return b.toString().getBytes(StandardCharsets.UTF_8);
+        String trace = ThrowableProxyUtil.asString(e.getThrowableProxy()) + System.lineSeparator();
+        byte[] t = trace.getBytes(StandardCharsets.UTF_8);
+        byte[] all = java.util.Arrays.copyOf(line, line.length + t.length);
+        System.arraycopy(t, 0, all, line.length, t.length);
+        return all;
     }
 
     /**
@@ -59,17 +53,6 @@ final class TextLogEncoder extends EncoderBase<ILoggingEvent> {
      * their first letter, left to right, until the name fits {@code max} (the class name is never cut).
      */
     static String abbreviate(String name, int max) {
-        if (name == null || name.length() <= max) {
-            return name;
-        }
-        String[] parts = name.split("\\.");
-        int length = name.length();
-        for (int i = 0; i < parts.length - 1 && length > max; i++) {
-            if (parts[i].length() > 1) {
-                length -= parts[i].length() - 1;
-                parts[i] = parts[i].substring(0, 1);
-            }
-        }
-        return String.join(".", parts);
+        return LogLines.abbreviate(name, max);
     }
 }

@@ -1,14 +1,23 @@
 package dev.imagedisk.csi.metrics;
 
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
 
-/** Serves the driver's metrics in Prometheus text format at {@code http://HOST:PORT/metrics}. */
+/**
+ * Serves the driver's metrics in Prometheus text format at {@code http://HOST:PORT/metrics} (and at {@code /}),
+ * on the JDK's HTTP server, answered on its dispatcher thread (a scrape is a few kilobytes of text).
+ */
 public final class MetricsServer implements AutoCloseable {
-    private final HTTPServer server;
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-    private MetricsServer(HTTPServer server) {
+    private final HttpServer server;
+
+    private MetricsServer(HttpServer server) {
         this.server = server;
     }
 
@@ -19,12 +28,45 @@ public final class MetricsServer implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
-        HTTPServer server = HTTPServer.builder()
-                .inetAddress(bind.getAddress())
-                .port(bind.getPort())
-                .registry(metrics.registry())
-                .buildAndStart();
+        HttpServer server = HttpServer.create(bind, 3);
+        server.createContext("/", exchange -> serve(exchange, metrics));
+        server.setExecutor(null);
+        server.start();
         return new MetricsServer(server);
+    }
+
+    private static void serve(HttpExchange exchange, DriverMetrics metrics) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String method = exchange.getRequestMethod();
+            if (!path.equals("/") && !path.equals("/metrics")) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+            String accept = exchange.getRequestHeaders().getFirst("Accept-Encoding");
+            boolean gzip = accept != null && accept.contains("gzip");
+            if (method.equals("HEAD")) {
+                exchange.sendResponseHeaders(200, -1);
+            } else if (gzip) {
+                exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+                exchange.sendResponseHeaders(200, 0);
+                try (OutputStream out = new GZIPOutputStream(exchange.getResponseBody())) {
+                    out.write(body);
+                }
+            } else {
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        }
     }
 
     static InetSocketAddress parse(String address) {
@@ -47,11 +89,11 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.getPort();
+        return server.getAddress().getPort();
     }
 
     @Override
     public void close() {
-        server.close();
+        server.stop(0);
     }
 }

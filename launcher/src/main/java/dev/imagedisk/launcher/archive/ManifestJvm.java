@@ -135,10 +135,14 @@ public record ManifestJvm(String source, String javaToolOptions, long memoryLimi
     static long memoryLimit(List<String> lines) {
         boolean inContainer = false;
         boolean inLimits = false;
+        int containerIndent = -1;
         for (String line : lines) {
             String t = line.trim();
-            if (t.matches("-\\s*name:\\s*\\S+")) {
+            // a list item's name at the container's depth (or shallower) starts another container; the
+            // names of its ports, env entries and mounts are deeper
+            if (t.matches("-\\s*name:\\s*\\S+") && (containerIndent < 0 || indent(line) <= containerIndent)) {
                 inContainer = t.matches("-\\s*name:\\s*imagedisk");
+                containerIndent = inContainer ? indent(line) : -1;
                 inLimits = false;
             } else if (inContainer && t.equals("limits:")) {
                 inLimits = true;
