@@ -37,6 +37,12 @@ public final class PluginRuntime implements AutoCloseable {
         this.resources = resources;
     }
 
+    /**
+     * Handler threads of a controller-only plugin: its calls that wait for Compute Engine operations answer
+     * asynchronously, so a few threads serve hundreds of calls in flight (csi-provisioner alone runs 100 workers).
+     */
+    static final int CONTROLLER_CALL_THREADS = 8;
+
     public static PluginRuntime start(DriverConfig config) throws IOException {
         DriverMetrics metrics = new DriverMetrics();
         List<BindableService> services = new ArrayList<>();
@@ -67,7 +73,7 @@ public final class PluginRuntime implements AutoCloseable {
                         public void finished(String method, io.grpc.Status.Code code, long nanos) {
                             metrics.csiCallFinished(method, code.name(), nanos);
                         }
-                    }));
+                    }), config.mode().nodeService() ? 0 : CONTROLLER_CALL_THREADS);
             return new PluginRuntime(config, metrics, metricsServer, server, resources);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);

@@ -63,6 +63,17 @@ public final class CsiServer implements AutoCloseable {
 
     public static CsiServer start(Endpoint endpoint, List<BindableService> services, CallInterceptor interceptor)
             throws IOException {
+        return start(endpoint, services, interceptor, 0);
+    }
+
+    /**
+     * @param callThreads the threads that run the handlers: 0 for a pool that grows with the calls (the node
+     *     plugin's handlers block on mounts and tools), else a fixed pool of that size whose calls queue (the
+     *     controller's, whose handlers do not block on Compute Engine operations; see
+     *     {@link dev.imagedisk.csi.common.Rpc#unaryAsync})
+     */
+    public static CsiServer start(Endpoint endpoint, List<BindableService> services, CallInterceptor interceptor,
+            int callThreads) throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("Netty epoll transport is not available: " + Epoll.unavailabilityCause());
         }
@@ -74,7 +85,9 @@ public final class CsiServer implements AutoCloseable {
                 EpollIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("csi-io"),
                 EpollIoHandler.newFactory());
-        ExecutorService executor = Executors.newCachedThreadPool(DaemonThreads.named("csi-call"));
+        ExecutorService executor = callThreads > 0
+                ? Executors.newFixedThreadPool(callThreads, DaemonThreads.named("csi-call"))
+                : Executors.newCachedThreadPool(DaemonThreads.named("csi-call"));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
