@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * Waits for many long-running operations with few threads: each operation awaited gets a future, and one
  * tracker completes them all. At most {@code longPolls} operations at a time (the oldest first) are awaited with
  * a long poll that answers as soon as the operation is DONE; every other pending operation of a scope (a zone,
- * or global) that has been pending for {@code listInterval} is read with one list request per batch (of
- * {@value #LIST_BATCH}) every {@code listInterval}, so 300 pending operations
- * cost a few requests per interval, not 300 blocked threads. Each operation's wait ends when it is DONE, when
+ * or global) is read with one list request per batch (of {@value #LIST_BATCH}), every
+ * {@link #QUICK_LIST_INTERVAL} while one batch holds them all, else every {@code listInterval}; so 300 pending
+ * operations cost a few requests per interval, not 300 blocked threads. Each operation's wait ends when it is DONE, when
  * the operation timeout passes ({@link CloudException.Kind#DEADLINE}), or when the call that waits for it is
  * cancelled or past its deadline ({@link CallDeadline}; DEADLINE or CANCELLED within {@link #TICK} of it; the
  * operation itself goes on). Futures are completed on the {@code callbacks} executor.
@@ -35,6 +35,11 @@ public final class OperationTracker<O> {
 
     /** How often waits are checked for their deadline and long-poll slots refilled. */
     public static final Duration TICK = Duration.ofMillis(100);
+    /**
+     * How often a scope's pending operations are read while one request reads them all (at most
+     * {@value #LIST_BATCH}), and how long an operation is pending before it is read at all.
+     */
+    public static final Duration QUICK_LIST_INTERVAL = Duration.ofMillis(100);
     /** Names read by one list request, at most (keeps its filter short). */
     public static final int LIST_BATCH = 50;
 
@@ -86,14 +91,14 @@ public final class OperationTracker<O> {
     private final Executor callbacks;
     private final Object lock = new Object();
     private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
-    private final Map<Scope, Long> nextList = new java.util.HashMap<>();
+    private final Map<Scope, Long> lastList = new java.util.HashMap<>();
     private final Set<Scope> listing = new HashSet<>();
     private int polling;
 
     /**
      * @param longPolls long polls out at once, at most ({@code pollers} must run that many tasks at once)
      * @param longPollLimit the longest one long poll may block
-     * @param listInterval how often a scope's other pending operations are read
+     * @param listInterval how often a scope's other pending operations are read when they take several requests
      * @param timeout how long an operation may take in all
      * @param nanos a {@link System#nanoTime}-like clock
      * @param pollers runs the long polls
@@ -180,16 +185,20 @@ public final class OperationTracker<O> {
             }
             Map<Scope, List<String>> due = new LinkedHashMap<>();
             for (Pending p : pending.values()) {
-                Long next = nextList.get(p.scope);
-                if (!p.longPolled && now - p.since >= listInterval.toNanos() && !listing.contains(p.scope)
-                        && (next == null || now - next >= 0)) {
+                if (!p.longPolled && now - p.since >= QUICK_LIST_INTERVAL.toNanos() && !listing.contains(p.scope)) {
                     due.computeIfAbsent(p.scope, s -> new ArrayList<>()).add(p.name);
                 }
             }
             for (Map.Entry<Scope, List<String>> e : due.entrySet()) {
-                listing.add(e.getKey());
-                nextList.put(e.getKey(), now + listInterval.toNanos());
                 List<String> names = List.copyOf(new java.util.LinkedHashSet<>(e.getValue()));
+                // one request reads them all: often; several: as often as the budget allows
+                Duration interval = names.size() <= LIST_BATCH ? QUICK_LIST_INTERVAL : listInterval;
+                Long last = lastList.get(e.getKey());
+                if (last != null && now - last < interval.toNanos()) {
+                    continue;
+                }
+                listing.add(e.getKey());
+                lastList.put(e.getKey(), now);
                 start.add(() -> listers.execute(() -> list(e.getKey(), names)));
             }
         }
@@ -244,7 +253,8 @@ public final class OperationTracker<O> {
     private void list(Scope scope, List<String> names) {
         try {
             for (int from = 0; from < names.size(); from += LIST_BATCH) {
-                Map<String, O> read = source.read(scope, names.subList(from, Math.min(names.size(), from + LIST_BATCH)));
+                List<String> batch = names.subList(from, Math.min(names.size(), from + LIST_BATCH));
+                Map<String, O> read = source.read(scope, batch);
                 synchronized (lock) {
                     read.forEach((name, op) -> {
                         if (source.done(op)) {

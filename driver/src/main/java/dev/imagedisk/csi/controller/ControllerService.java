@@ -59,9 +59,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link VolumeProvisioner}, {@link Attacher}, {@link VolumeCatalog} and {@link Snapshotter} (snapshots are
  * global images). Each call runs bounded by its gRPC deadline and cancellation ({@link Rpc#bounded}): its Compute
  * Engine requests, retries and waits stop when the caller gives up. The calls that wait for Compute Engine
- * operations (Create/DeleteVolume, ControllerPublish/Unpublish, ControllerExpand) answer asynchronously
- * ({@link Rpc#unaryAsync}): their thread goes back to the server's pool while the operation runs, and the volume's
- * {@link InFlight} key is held until the answer. RPCs not advertised in
+ * operations (Create/DeleteVolume, ControllerPublish/Unpublish, ControllerExpand, Create/DeleteSnapshot) answer
+ * asynchronously ({@link Rpc#unaryAsync}): their thread goes back to the server's pool while the operation runs,
+ * and the volume's {@link InFlight} key is held until the answer. RPCs not advertised in
  * ControllerGetCapabilities (GetCapacity, ModifyVolume) answer UNIMPLEMENTED.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
@@ -159,7 +159,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void createSnapshot(CreateSnapshotRequest request, StreamObserver<CreateSnapshotResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String name = requireName(request.getName(), "name");
             String sourceId = require(request.getSourceVolumeId(), "source_volume_id");
             SnapshotParameters params = SnapshotParameters.parse(request.getParametersMap());
@@ -167,22 +167,18 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     .orElseThrow(() -> notFound("source volume %s does not exist (source_volume_id)", sourceId));
             // keyed by the image path, as DeleteSnapshot is: a create and a delete of one snapshot do not overlap
             String imagePath = ImageId.image(project, GceNames.derive(name)).path();
-            try (InFlight.Lease lease = inFlight.acquire(imagePath, "CreateSnapshot")) {
-                return CreateSnapshotResponse.newBuilder()
-                        .setSnapshot(snapshotter.create(new Snapshotter.CreateRequest(name, source, params)))
-                        .build();
-            }
+            Snapshotter.CreateRequest create = new Snapshotter.CreateRequest(name, source, params);
+            return inFlight.holding(imagePath, "CreateSnapshot", () -> snapshotter.createAsync(create))
+                    .thenApply(snapshot -> CreateSnapshotResponse.newBuilder().setSnapshot(snapshot).build());
         });
     }
 
     @Override
     public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String id = require(request.getSnapshotId(), "snapshot_id");
-            try (InFlight.Lease lease = inFlight.acquire(id, "DeleteSnapshot")) {
-                snapshotter.delete(id);
-            }
-            return DeleteSnapshotResponse.getDefaultInstance();
+            return inFlight.holding(id, "DeleteSnapshot", () -> snapshotter.deleteAsync(id))
+                    .thenApply(done -> DeleteSnapshotResponse.getDefaultInstance());
         });
     }
 

@@ -299,7 +299,8 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public CompletableFuture<Void> attachDiskAsync(InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
+    public CompletableFuture<Void> attachDiskAsync(InstanceRef instance, DiskRef disk, String deviceName,
+            boolean readOnly) {
         AttachedDisk attached = AttachedDisk.newBuilder()
                 .setSource(disk.path())
                 .setDeviceName(deviceName)
