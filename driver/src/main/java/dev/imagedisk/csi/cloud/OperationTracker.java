@@ -34,7 +34,7 @@ public final class OperationTracker<O> {
     private static final Logger LOG = LoggerFactory.getLogger(OperationTracker.class);
 
     /** How often waits are checked for their deadline and long-poll slots refilled. */
-    public static final Duration TICK = Duration.ofMillis(100);
+    public static final Duration TICK = Duration.ofMillis(50);
     /**
      * How often a scope's pending operations are read while one request reads them all (at most
      * {@value #LIST_BATCH}), and how long an operation is pending before it is read at all.
@@ -194,7 +194,7 @@ public final class OperationTracker<O> {
                 // one request reads them all: often; several: as often as the budget allows
                 Duration interval = names.size() <= LIST_BATCH ? QUICK_LIST_INTERVAL : listInterval;
                 Long last = lastList.get(e.getKey());
-                if (last != null && now - last < interval.toNanos()) {
+                if (last != null && now - last < interval.toNanos() - TICK.toNanos() / 2) {
                     continue;
                 }
                 listing.add(e.getKey());
@@ -271,6 +271,7 @@ public final class OperationTracker<O> {
                 listing.remove(scope);
             }
         }
+        tickQuietly(); // the next read may be due already
     }
 
     /** Completes every wait for that operation (under the lock). */
