@@ -42,6 +42,12 @@ public final class PluginRuntime implements AutoCloseable {
         this.resources = resources;
     }
 
+    /**
+     * Handler threads of a controller-only plugin: its calls that wait for Compute Engine operations answer
+     * asynchronously, so a few threads serve hundreds of calls in flight (csi-provisioner alone runs 100 workers).
+     */
+    static final int CONTROLLER_CALL_THREADS = 8;
+
     public static PluginRuntime start(DriverConfig config) throws IOException {
         DriverMetrics metrics = new DriverMetrics();
         List<BindableService> services = new ArrayList<>();
@@ -72,7 +78,8 @@ public final class PluginRuntime implements AutoCloseable {
                         public void finished(String method, io.grpc.Status.Code code, long nanos) {
                             metrics.csiCallFinished(method, code.name(), nanos);
                         }
-                    }), config.mode() == Mode.node ? NODE_CALL_THREADS : 0);
+                    }), config.mode() == Mode.node ? NODE_CALL_THREADS
+                            : config.mode() == Mode.controller ? CONTROLLER_CALL_THREADS : 0);
             return new PluginRuntime(config, metrics, metricsServer, server, resources);
         } catch (IOException | RuntimeException e) {
             closeAll(resources);

@@ -3,10 +3,17 @@ package dev.imagedisk.csi.cloud;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import dev.imagedisk.csi.common.Futures;
 
 /**
  * The Compute Engine calls the driver makes. Mutations return when their operation is DONE and throw
  * {@link CloudException} when it failed; reads answer empty for a resource that does not exist.
+ *
+ * <p>Each mutation has an asynchronous form ({@code ...Async}): it sends the request on the calling thread (within
+ * the call's {@link dev.imagedisk.csi.common.CallDeadline}) and returns a future that completes when the
+ * operation is DONE, so a served call holds no thread while Compute Engine works. The defaults here run the
+ * synchronous form (for in-memory fakes); the Compute Engine adapter waits for operations with few threads.
  */
 public interface ComputeCloud {
     Optional<Disk> getDisk(DiskRef disk);
@@ -59,4 +66,60 @@ public interface ComputeCloud {
 
     /** A cheap call that succeeds when the API is reachable with our credentials. */
     void checkAccess();
+
+    // ------------------------------------------------------------------------------------ asynchronous forms
+
+    /** {@link #createDisk}, its operation awaited without holding the calling thread. */
+    default CompletableFuture<Boolean> createDiskAsync(DiskSpec spec, String idempotencyKey) {
+        return Futures.of(() -> createDisk(spec, idempotencyKey));
+    }
+
+    /** {@link #deleteDisk}, asynchronous. */
+    default CompletableFuture<Void> deleteDiskAsync(DiskRef disk) {
+        return Futures.of(() -> {
+            deleteDisk(disk);
+            return null;
+        });
+    }
+
+    /** {@link #resizeDisk}, asynchronous. */
+    default CompletableFuture<Void> resizeDiskAsync(DiskRef disk, long sizeGb) {
+        return Futures.of(() -> {
+            resizeDisk(disk, sizeGb);
+            return null;
+        });
+    }
+
+    /** {@link #attachDisk}, asynchronous. */
+    default CompletableFuture<Void> attachDiskAsync(InstanceRef instance, DiskRef disk, String deviceName,
+            boolean readOnly) {
+        return Futures.of(() -> {
+            attachDisk(instance, disk, deviceName, readOnly);
+            return null;
+        });
+    }
+
+    /** {@link #detachDisk}, asynchronous. */
+    default CompletableFuture<Void> detachDiskAsync(InstanceRef instance, String deviceName) {
+        return Futures.of(() -> {
+            detachDisk(instance, deviceName);
+            return null;
+        });
+    }
+
+    /** {@link #createImage}, asynchronous. */
+    default CompletableFuture<Void> createImageAsync(ImageSpec spec, String idempotencyKey) {
+        return Futures.of(() -> {
+            createImage(spec, idempotencyKey);
+            return null;
+        });
+    }
+
+    /** {@link #deleteImage}, asynchronous. */
+    default CompletableFuture<Void> deleteImageAsync(ImageRef image) {
+        return Futures.of(() -> {
+            deleteImage(image);
+            return null;
+        });
+    }
 }

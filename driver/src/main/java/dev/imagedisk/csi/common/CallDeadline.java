@@ -85,6 +85,15 @@ public final class CallDeadline {
         }
     }
 
+    /**
+     * {@code step} as a continuation of the call this token bounds: run on whatever thread completes the stage it
+     * follows, it runs {@link #within} this token (a Compute Engine request it sends stops when the call ends).
+     */
+    public <T, R> java.util.function.BiFunction<T, Throwable, R> bind(
+            java.util.function.BiFunction<T, Throwable, R> step) {
+        return (value, failure) -> within(this, () -> step.apply(value, failure));
+    }
+
     /** Stops the call: marks it and interrupts the thread running it (once). */
     public void cancel(Stop why) {
         if (why == Stop.NONE) {

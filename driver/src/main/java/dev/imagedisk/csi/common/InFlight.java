@@ -39,6 +39,17 @@ public final class InFlight {
         return new Lease(key);
     }
 
+    /**
+     * Runs {@code body} holding the key, which is let go when the future it returns completes (not when it returns):
+     * a call answered asynchronously keeps its volume busy until it is answered.
+     */
+    public <T> java.util.concurrent.CompletableFuture<T> holding(String key, String operation,
+            java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> body) {
+        Lease lease = acquire(key, operation);
+        java.util.concurrent.CompletableFuture<T> future = Futures.compose(body);
+        return future.whenComplete((result, failure) -> lease.close());
+    }
+
     public int size() {
         return running.size();
     }

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -56,6 +57,39 @@ public final class Rpc {
         } finally {
             context.removeListener(listener);
         }
+    }
+
+    /**
+     * {@link #bounded} for a body that answers later: {@code body} runs on this thread (bounded by the call's
+     * deadline and cancellation as there) and returns a future; the call is answered when the future completes,
+     * with its result or with the status of its failure ({@link #toStatus}, the same mapping), and this thread is
+     * free meanwhile. The call's cancellation and deadline stay watched until then, so waits the future stands
+     * for end when the caller gives up.
+     */
+    public static <T> void unaryAsync(StreamObserver<T> observer, Supplier<CompletableFuture<T>> body) {
+        Context context = Context.current();
+        Deadline deadline = context.getDeadline();
+        CallDeadline call = fromContext(context);
+        Context.CancellationListener listener = c -> call.cancel(deadline != null && deadline.isExpired()
+                ? CallDeadline.Stop.DEADLINE : CallDeadline.Stop.CANCELLED);
+        context.addListener(listener, Runnable::run);
+        CompletableFuture<T> future;
+        try {
+            future = CallDeadline.within(call, body);
+        } catch (RuntimeException | Error e) {
+            context.removeListener(listener);
+            observer.onError(toStatus(e).asRuntimeException());
+            return;
+        }
+        future.whenComplete((result, failure) -> {
+            context.removeListener(listener);
+            if (failure != null) {
+                observer.onError(toStatus(Futures.unwrap(failure)).asRuntimeException());
+            } else {
+                observer.onNext(result);
+                observer.onCompleted();
+            }
+        });
     }
 
     /** A token with the deadline of the gRPC {@code context} (none when it has none). */

@@ -10,11 +10,15 @@ import dev.imagedisk.csi.cloud.Disk;
 import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.contract.Keys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
@@ -36,43 +40,64 @@ public final class Attacher {
      * publish costs instances.get, instances.attachDisk and the operation wait.
      */
     public Map<String, String> publish(DiskRef diskRef, InstanceRef node, boolean readOnly) {
-        Instance instance = cloud.getInstance(node).orElseThrow(() -> notFound("node %s does not exist", node));
-        Optional<Instance.AttachedDisk> here = instance.attachment(diskRef);
-        if (here.isPresent()) {
-            return alreadyAttached(here.get(), diskRef, node, readOnly);
+        return join(publishAsync(diskRef, node, readOnly));
+    }
+
+    /** {@link #publish}, the attach operation awaited without holding the thread. */
+    public CompletableFuture<Map<String, String>> publishAsync(DiskRef diskRef, InstanceRef node, boolean readOnly) {
+        return Futures.compose(() -> {
+            Instance instance = cloud.getInstance(node).orElseThrow(() -> notFound("node %s does not exist", node));
+            Optional<Instance.AttachedDisk> here = instance.attachment(diskRef);
+            if (here.isPresent()) {
+                return CompletableFuture.completedFuture(alreadyAttached(here.get(), diskRef, node, readOnly));
+            }
+            if (!diskRef.zone().equals(node.zone()) || !diskRef.project().equals(node.project())) {
+                throw failedPrecondition("volume %s is in zone %s; node %s is in zone %s: a zonal disk can only be"
+                        + " attached in its own zone", diskRef, diskRef.zone(), node, node.zone());
+            }
+            String deviceName = diskRef.name();
+            return cloud.attachDiskAsync(node, diskRef, deviceName, readOnly).handle(CallDeadline.current().bind(
+                    (done, failure) -> {
+                        if (failure == null) {
+                            return Map.of(Keys.PUBLISH_DEVICE_NAME, deviceName);
+                        }
+                        Throwable f = Futures.unwrap(failure);
+                        if (!(f instanceof CloudException e)) {
+                            throw Futures.rethrow(f);
+                        }
+                        return attachFailed(e, diskRef, node, readOnly);
+                    }));
+        });
+    }
+
+    private Map<String, String> attachFailed(CloudException e, DiskRef diskRef, InstanceRef node, boolean readOnly) {
+        if (e.is(CloudException.Kind.NOT_FOUND) && cloud.getDisk(diskRef).isEmpty()) {
+            throw notFound("volume %s does not exist", diskRef);
         }
-        if (!diskRef.zone().equals(node.zone()) || !diskRef.project().equals(node.project())) {
-            throw failedPrecondition("volume %s is in zone %s; node %s is in zone %s: a zonal disk can only be"
-                    + " attached in its own zone", diskRef, diskRef.zone(), node, node.zone());
-        }
-        String deviceName = diskRef.name();
-        try {
-            cloud.attachDisk(node, diskRef, deviceName, readOnly);
-        } catch (CloudException e) {
-            if (e.is(CloudException.Kind.NOT_FOUND) && cloud.getDisk(diskRef).isEmpty()) {
+        if (e.is(CloudException.Kind.IN_USE)) {
+            // maybe a concurrent attach to this very node won; else it is attached elsewhere
+            Optional<Instance.AttachedDisk> now = cloud.getInstance(node).flatMap(i -> i.attachment(diskRef));
+            if (now.isPresent()) {
+                return alreadyAttached(now.get(), diskRef, node, readOnly);
+            }
+            Optional<Disk> disk = cloud.getDisk(diskRef);
+            if (disk.isEmpty()) {
                 throw notFound("volume %s does not exist", diskRef);
             }
-            if (e.is(CloudException.Kind.IN_USE)) {
-                // maybe a concurrent attach to this very node won; else it is attached elsewhere
-                Optional<Instance.AttachedDisk> now = cloud.getInstance(node).flatMap(i -> i.attachment(diskRef));
-                if (now.isPresent()) {
-                    return alreadyAttached(now.get(), diskRef, node, readOnly);
-                }
-                Optional<Disk> disk = cloud.getDisk(diskRef);
-                if (disk.isEmpty()) {
-                    throw notFound("volume %s does not exist", diskRef);
-                }
-                List<InstanceRef> others = new ArrayList<>(disk.get().users());
-                others.remove(node);
-                if (!others.isEmpty()) {
-                    throw failedPrecondition("volume %s is attached to %s; it can be attached read-write to one"
-                            + " node only", diskRef, paths(others));
-                }
-                throw failedPrecondition("volume %s is in use elsewhere: %s", diskRef, e.getMessage());
+            List<InstanceRef> others = new ArrayList<>(disk.get().users());
+            others.remove(node);
+            if (!others.isEmpty()) {
+                throw failedPrecondition("volume %s is attached to %s; it can be attached read-write to one"
+                        + " node only", diskRef, paths(others));
             }
-            throw e;
+            throw failedPrecondition("volume %s is in use elsewhere: %s", diskRef, e.getMessage());
         }
-        return Map.of(Keys.PUBLISH_DEVICE_NAME, deviceName);
+        throw e;
+    }
+
+    /** Waits on this thread (the synchronous entry points). */
+    private static <T> T join(CompletableFuture<T> future) {
+        return Futures.join(future, () -> CsiErrors.unavailable("interrupted while waiting for Compute Engine"));
     }
 
     private static Map<String, String> alreadyAttached(Instance.AttachedDisk attached, DiskRef disk, InstanceRef node,
@@ -89,38 +114,55 @@ public final class Attacher {
      * disk, node or attachment is already detached.
      */
     public void unpublish(DiskRef diskRef, InstanceRef node) {
-        List<InstanceRef> nodes;
-        if (node != null) {
-            nodes = List.of(node);
-        } else {
-            Optional<Disk> disk = cloud.getDisk(diskRef);
-            if (disk.isEmpty()) {
-                return;
-            }
-            nodes = disk.get().users();
-        }
-        for (InstanceRef n : nodes) {
-            detach(diskRef, n);
-        }
+        join(unpublishAsync(diskRef, node));
     }
 
-    private void detach(DiskRef diskRef, InstanceRef node) {
-        Optional<Instance.AttachedDisk> attached = cloud.getInstance(node).flatMap(i -> i.attachment(diskRef));
-        if (attached.isEmpty()) {
-            return;
-        }
-        try {
-            cloud.detachDisk(node, attached.get().deviceName());
-        } catch (CloudException e) {
-            if (e.is(CloudException.Kind.NOT_FOUND)) {
-                return;
+    /** {@link #unpublish}, the detach operations awaited (one after the other) without holding the thread. */
+    public CompletableFuture<Void> unpublishAsync(DiskRef diskRef, InstanceRef node) {
+        return Futures.compose(() -> {
+            List<InstanceRef> nodes;
+            if (node != null) {
+                nodes = List.of(node);
+            } else {
+                Optional<Disk> disk = cloud.getDisk(diskRef);
+                if (disk.isEmpty()) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                nodes = disk.get().users();
             }
-            if (e.is(CloudException.Kind.INVALID)
-                    && cloud.getInstance(node).flatMap(i -> i.attachment(diskRef)).isEmpty()) {
-                return; // detached meanwhile: "No attached disk found with device name"
+            CallDeadline call = CallDeadline.current();
+            CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+            for (InstanceRef n : nodes) {
+                chain = chain.thenCompose(v -> CallDeadline.within(call, () -> detach(diskRef, n)));
             }
-            throw e;
-        }
+            return chain;
+        });
+    }
+
+    private CompletableFuture<Void> detach(DiskRef diskRef, InstanceRef node) {
+        return Futures.compose(() -> {
+            Optional<Instance.AttachedDisk> attached = cloud.getInstance(node).flatMap(i -> i.attachment(diskRef));
+            if (attached.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return cloud.detachDiskAsync(node, attached.get().deviceName()).handle(CallDeadline.current().bind(
+                    (done, failure) -> {
+                        if (failure == null) {
+                            return null;
+                        }
+                        Throwable f = Futures.unwrap(failure);
+                        if (f instanceof CloudException e) {
+                            if (e.is(CloudException.Kind.NOT_FOUND)) {
+                                return null;
+                            }
+                            if (e.is(CloudException.Kind.INVALID)
+                                    && cloud.getInstance(node).flatMap(i -> i.attachment(diskRef)).isEmpty()) {
+                                return null; // detached meanwhile: "No attached disk found with device name"
+                            }
+                        }
+                        throw Futures.rethrow(f);
+                    }));
+        });
     }
 
     private static String paths(List<InstanceRef> refs) {

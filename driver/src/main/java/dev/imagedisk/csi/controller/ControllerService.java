@@ -49,15 +49,18 @@ import dev.imagedisk.csi.contract.VolumeId;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The CSI Controller service: checks and translates requests, serialises calls per volume
  * ({@link InFlight}: a second call on a busy volume is ABORTED), and leaves the decisions to
  * {@link VolumeProvisioner}, {@link Attacher}, {@link VolumeCatalog} and {@link Snapshotter} (snapshots are
  * global images). Each call runs bounded by its gRPC deadline and cancellation ({@link Rpc#bounded}): its Compute
- * Engine requests, retries and waits stop when the caller gives up. RPCs not advertised in
+ * Engine requests, retries and waits stop when the caller gives up. The calls that wait for Compute Engine
+ * operations (Create/DeleteVolume, ControllerPublish/Unpublish, ControllerExpand, Create/DeleteSnapshot) answer
+ * asynchronously ({@link Rpc#unaryAsync}): their thread goes back to the server's pool while the operation runs,
+ * and the volume's {@link InFlight} key is held until the answer. RPCs not advertised in
  * ControllerGetCapabilities (GetCapacity, ModifyVolume) answer UNIMPLEMENTED.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
@@ -88,7 +91,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void createVolume(CreateVolumeRequest request, StreamObserver<CreateVolumeResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String name = requireName(request.getName(), "name");
             requireCapabilities(request.getVolumeCapabilitiesList(), "volume_capabilities");
             if (!request.getMutableParamsMap().isEmpty()) {
@@ -111,17 +114,18 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             } else {
                 params = StorageClassParameters.parse(request.getParametersMap(), project, defaultImage);
             }
-            try (InFlight.Lease lease = inFlight.acquire(name, "CreateVolume")) {
-                Disk disk = provisioner.create(new VolumeProvisioner.CreateRequest(name, params,
-                        request.hasCapacityRange() ? request.getCapacityRange() : null,
-                        request.getAccessibilityRequirements(), snapshot, cloneOf));
+            VolumeProvisioner.CreateRequest create = new VolumeProvisioner.CreateRequest(name, params,
+                    request.hasCapacityRange() ? request.getCapacityRange() : null,
+                    request.getAccessibilityRequirements(), snapshot, cloneOf);
+            String partition = params.partition().value();
+            return inFlight.holding(name, "CreateVolume", () -> provisioner.createAsync(create)).thenApply(disk -> {
                 csi.v1.Volume.Builder volume = Volumes.volume(disk).toBuilder()
-                        .putVolumeContext(Keys.CONTEXT_PARTITION, params.partition().value());
+                        .putVolumeContext(Keys.CONTEXT_PARTITION, partition);
                 if (request.hasVolumeContentSource()) {
                     volume.setContentSource(request.getVolumeContentSource());
                 }
                 return CreateVolumeResponse.newBuilder().setVolume(volume).build();
-            }
+            });
         });
     }
 
@@ -154,7 +158,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void createSnapshot(CreateSnapshotRequest request, StreamObserver<CreateSnapshotResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String name = requireName(request.getName(), "name");
             String sourceId = require(request.getSourceVolumeId(), "source_volume_id");
             SnapshotParameters params = SnapshotParameters.parse(request.getParametersMap());
@@ -162,22 +166,18 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     .orElseThrow(() -> notFound("source volume %s does not exist (source_volume_id)", sourceId));
             // keyed by the image path, as DeleteSnapshot is: a create and a delete of one snapshot do not overlap
             String imagePath = ImageId.image(project, GceNames.derive(name)).path();
-            try (InFlight.Lease lease = inFlight.acquire(imagePath, "CreateSnapshot")) {
-                return CreateSnapshotResponse.newBuilder()
-                        .setSnapshot(snapshotter.create(new Snapshotter.CreateRequest(name, source, params)))
-                        .build();
-            }
+            Snapshotter.CreateRequest create = new Snapshotter.CreateRequest(name, source, params);
+            return inFlight.holding(imagePath, "CreateSnapshot", () -> snapshotter.createAsync(create))
+                    .thenApply(snapshot -> CreateSnapshotResponse.newBuilder().setSnapshot(snapshot).build());
         });
     }
 
     @Override
     public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String id = require(request.getSnapshotId(), "snapshot_id");
-            try (InFlight.Lease lease = inFlight.acquire(id, "DeleteSnapshot")) {
-                snapshotter.delete(id);
-            }
-            return DeleteSnapshotResponse.getDefaultInstance();
+            return inFlight.holding(id, "DeleteSnapshot", () -> snapshotter.deleteAsync(id))
+                    .thenApply(done -> DeleteSnapshotResponse.getDefaultInstance());
         });
     }
 
@@ -189,22 +189,21 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
-            if (disk.isPresent()) { // any other id names no disk of ours: deleted already
-                try (InFlight.Lease lease = inFlight.acquire(id, "DeleteVolume")) {
-                    provisioner.delete(disk.get());
-                }
+            if (disk.isEmpty()) { // any other id names no disk of ours: deleted already
+                return CompletableFuture.completedFuture(DeleteVolumeResponse.getDefaultInstance());
             }
-            return DeleteVolumeResponse.getDefaultInstance();
+            return inFlight.holding(id, "DeleteVolume", () -> provisioner.deleteAsync(disk.get()))
+                    .thenApply(done -> DeleteVolumeResponse.getDefaultInstance());
         });
     }
 
     @Override
     public void controllerPublishVolume(ControllerPublishVolumeRequest request,
             StreamObserver<ControllerPublishVolumeResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             String nodeId = require(request.getNodeId(), "node_id");
             requireCapability(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
@@ -212,28 +211,27 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             InstanceRef node = NodeId.parse(nodeId).map(InstanceRef::of)
                     .orElseThrow(() -> notFound("node %s does not exist", nodeId));
             boolean readOnly = AccessPolicy.readOnly(request.getVolumeCapability(), request.getReadonly());
-            try (InFlight.Lease lease = inFlight.acquire(id, "ControllerPublishVolume")) {
-                Map<String, String> context = attacher.publish(disk, node, readOnly);
-                return ControllerPublishVolumeResponse.newBuilder().putAllPublishContext(context).build();
-            }
+            return inFlight.holding(id, "ControllerPublishVolume", () -> attacher.publishAsync(disk, node, readOnly))
+                    .thenApply(context -> ControllerPublishVolumeResponse.newBuilder()
+                            .putAllPublishContext(context).build());
         });
     }
 
     @Override
     public void controllerUnpublishVolume(ControllerUnpublishVolumeRequest request,
             StreamObserver<ControllerUnpublishVolumeResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             String nodeId = request.getNodeId();
             Optional<InstanceRef> node = NodeId.parse(nodeId).map(InstanceRef::of);
             // an id that is not ours names nothing that could be attached: detached already
-            if (disk.isPresent() && (nodeId.isEmpty() || node.isPresent())) {
-                try (InFlight.Lease lease = inFlight.acquire(id, "ControllerUnpublishVolume")) {
-                    attacher.unpublish(disk.get(), node.orElse(null));
-                }
+            if (disk.isEmpty() || (!nodeId.isEmpty() && node.isEmpty())) {
+                return CompletableFuture.completedFuture(ControllerUnpublishVolumeResponse.getDefaultInstance());
             }
-            return ControllerUnpublishVolumeResponse.getDefaultInstance();
+            return inFlight.holding(id, "ControllerUnpublishVolume",
+                    () -> attacher.unpublishAsync(disk.get(), node.orElse(null)))
+                    .thenApply(done -> ControllerUnpublishVolumeResponse.getDefaultInstance());
         });
     }
 
@@ -292,7 +290,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerExpandVolume(ControllerExpandVolumeRequest request,
             StreamObserver<ControllerExpandVolumeResponse> observer) {
-        Rpc.bounded(observer, () -> {
+        Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (!request.hasCapacityRange()) {
                 throw invalidArgument("capacity_range is required");
@@ -303,13 +301,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             DiskRef ref = volume(id);
             boolean block = request.hasVolumeCapability()
                     && request.getVolumeCapability().getAccessTypeCase() == VolumeCapability.AccessTypeCase.BLOCK;
-            try (InFlight.Lease lease = inFlight.acquire(id, "ControllerExpandVolume")) {
-                long sizeGb = provisioner.expand(ref, request.getCapacityRange());
-                return ControllerExpandVolumeResponse.newBuilder()
-                        .setCapacityBytes(sizeGb * VolumeSize.GIB)
-                        .setNodeExpansionRequired(!block)
-                        .build();
-            }
+            return inFlight.holding(id, "ControllerExpandVolume",
+                    () -> provisioner.expandAsync(ref, request.getCapacityRange()))
+                    .thenApply(sizeGb -> ControllerExpandVolumeResponse.newBuilder()
+                            .setCapacityBytes(sizeGb * VolumeSize.GIB)
+                            .setNodeExpansionRequired(!block)
+                            .build());
         });
     }
 

@@ -11,6 +11,8 @@ import com.google.protobuf.Timestamp;
 import csi.v1.ListSnapshotsResponse;
 import csi.v1.Snapshot;
 import dev.imagedisk.csi.cloud.CloudException;
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.cloud.ComputeCloud;
 import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.Image;
@@ -27,6 +29,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,30 +56,38 @@ public final class Snapshotter {
 
     /** The image for this snapshot: made now, or the matching one made by an earlier attempt. */
     public Snapshot create(CreateRequest request) {
-        ImageRef ref = ImageRef.image(project, GceNames.derive(request.name()));
-        Optional<Image> existing = cloud.getImage(ref);
-        if (existing.isPresent()) {
-            return snapshot(matching(existing.get(), request), ref.path());
-        }
-        DiskRef disk = disk(request.source());
-        if (cloud.getDisk(disk).isEmpty()) {
-            throw notFound("source volume %s does not exist (source_volume_id)", request.source());
-        }
-        SnapshotParameters p = request.parameters();
-        // forceCreate: the capture is taken while the volume may be attached read-write, as a crash would leave it
-        ImageSpec spec = new ImageSpec(ref, disk, p.family(), p.storageLocations(), p.imageLabels(),
-                ImageDescription.of(request.name(), request.source().path(), p), true);
-        try {
-            cloud.createImage(spec, ref.path());
-        } catch (CloudException e) {
-            if (!e.is(CloudException.Kind.ALREADY_EXISTS)) {
-                throw e;
+        return Futures.join(createAsync(request), () -> unavailable("interrupted while waiting for Compute Engine"));
+    }
+
+    /** {@link #create}, the image's operation awaited without holding the thread. */
+    public CompletableFuture<Snapshot> createAsync(CreateRequest request) {
+        return Futures.compose(() -> {
+            ImageRef ref = ImageRef.image(project, GceNames.derive(request.name()));
+            Optional<Image> existing = cloud.getImage(ref);
+            if (existing.isPresent()) {
+                return CompletableFuture.completedFuture(snapshot(matching(existing.get(), request), ref.path()));
             }
-            LOG.info("image {} exists already; checking it is snapshot {}", ref, request.name());
-        }
-        Image image = cloud.getImage(ref).orElseThrow(() -> unavailable(
-                "image %s disappeared right after it was created; retry", ref));
-        return snapshot(matching(image, request), ref.path());
+            DiskRef disk = disk(request.source());
+            if (cloud.getDisk(disk).isEmpty()) {
+                throw notFound("source volume %s does not exist (source_volume_id)", request.source());
+            }
+            SnapshotParameters p = request.parameters();
+            // forceCreate: the capture is taken while the volume may be attached read-write, as a crash would leave it
+            ImageSpec spec = new ImageSpec(ref, disk, p.family(), p.storageLocations(), p.imageLabels(),
+                    ImageDescription.of(request.name(), request.source().path(), p), true);
+            return cloud.createImageAsync(spec, ref.path()).handle(CallDeadline.current().bind((done, failure) -> {
+                if (failure != null) {
+                    Throwable f = Futures.unwrap(failure);
+                    if (!(f instanceof CloudException e && e.is(CloudException.Kind.ALREADY_EXISTS))) {
+                        throw Futures.rethrow(f);
+                    }
+                    LOG.info("image {} exists already; checking it is snapshot {}", ref, request.name());
+                }
+                Image image = cloud.getImage(ref).orElseThrow(() -> unavailable(
+                        "image %s disappeared right after it was created; retry", ref));
+                return snapshot(matching(image, request), ref.path());
+            }));
+        });
     }
 
     /** ALREADY_EXISTS unless the image is this request's snapshot; INTERNAL when its capture failed. */
@@ -101,35 +112,43 @@ public final class Snapshotter {
      * driver did not make is left alone (logged): the answer is OK either way.
      */
     public void delete(String snapshotId) {
-        Optional<ImageId> id = ImageId.parse(snapshotId);
-        if (id.isEmpty()) {
-            LOG.info("DeleteSnapshot {}: not an image path, so no snapshot of this driver; nothing to delete",
-                    snapshotId);
-            return;
-        }
-        if (id.get().family()) {
-            LOG.info("DeleteSnapshot {}: names an image family, which this driver never makes; not deleting any"
-                    + " image of it", snapshotId);
-            return;
-        }
-        ImageRef ref = ImageRef.image(id.get().project(), id.get().name());
-        Optional<Image> image = cloud.getImage(ref);
-        if (image.isEmpty()) {
-            return;
-        }
-        if (!isManaged(image.get())) {
-            LOG.info("DeleteSnapshot {}: image {} was not made by this driver (no label {}={}); leaving it in place",
-                    snapshotId, ref, Keys.MANAGED_LABEL_KEY,
-                    Keys.MANAGED_LABEL_VALUE);
-            return;
-        }
-        try {
-            cloud.deleteImage(ref);
-        } catch (CloudException e) {
-            if (!e.is(CloudException.Kind.NOT_FOUND)) {
-                throw e;
+        Futures.join(deleteAsync(snapshotId), () -> unavailable("interrupted while waiting for Compute Engine"));
+    }
+
+    /** {@link #delete}, the image's operation awaited without holding the thread. */
+    public CompletableFuture<Void> deleteAsync(String snapshotId) {
+        return Futures.compose(() -> {
+            Optional<ImageId> id = ImageId.parse(snapshotId);
+            if (id.isEmpty()) {
+                LOG.info("DeleteSnapshot {}: not an image path, so no snapshot of this driver; nothing to delete",
+                        snapshotId);
+                return CompletableFuture.completedFuture(null);
             }
-        }
+            if (id.get().family()) {
+                LOG.info("DeleteSnapshot {}: names an image family, which this driver never makes; not deleting"
+                        + " any image of it", snapshotId);
+                return CompletableFuture.completedFuture(null);
+            }
+            ImageRef ref = ImageRef.image(id.get().project(), id.get().name());
+            Optional<Image> image = cloud.getImage(ref);
+            if (image.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (!isManaged(image.get())) {
+                LOG.info("DeleteSnapshot {}: image {} was not made by this driver (no label {}={}); leaving it in"
+                        + " place", snapshotId, ref, Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
+                return CompletableFuture.completedFuture(null);
+            }
+            return cloud.deleteImageAsync(ref).handle((done, failure) -> {
+                if (failure != null) {
+                    Throwable f = Futures.unwrap(failure);
+                    if (!(f instanceof CloudException e && e.is(CloudException.Kind.NOT_FOUND))) {
+                        throw Futures.rethrow(f);
+                    }
+                }
+                return null;
+            });
+        });
     }
 
     /**

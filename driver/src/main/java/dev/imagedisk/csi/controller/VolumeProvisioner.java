@@ -3,6 +3,7 @@ package dev.imagedisk.csi.controller;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.common.Futures;
 import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
 import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
 import static dev.imagedisk.csi.common.CsiErrors.failedPrecondition;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,9 +85,18 @@ public final class VolumeProvisioner {
 
     /** The disk for this request: created now, or the matching one made by an earlier attempt. */
     public Disk create(CreateRequest request) {
-        if (request.cloneOf() != null) {
-            return createClone(request);
-        }
+        return join(createAsync(request));
+    }
+
+    /**
+     * {@link #create} without holding the thread while the disk is made: the checks, the image and the insert run
+     * on the calling thread, and the future completes when the insert's operation is DONE.
+     */
+    public CompletableFuture<Disk> createAsync(CreateRequest request) {
+        return Futures.compose(() -> request.cloneOf() != null ? createClone(request) : createFromImage(request));
+    }
+
+    private CompletableFuture<Disk> createFromImage(CreateRequest request) {
         StorageClassParameters params = request.parameters();
         String zone = zones.pick(request.topology(), request.name());
         Image image = resolve(request.image(), request.imageOrigin());
@@ -94,22 +105,34 @@ public final class VolumeProvisioner {
         DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), image.selfLink(), params.diskLabels(),
                 DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
                 params.provisionedThroughput());
-        try {
-            if (cloud.createDisk(spec, ref.path())) {
+        return cloud.createDiskAsync(spec, ref.path()).handle(CallDeadline.current().bind((ours, failure) -> {
+            if (failure == null && ours) {
                 // This call's own insert ended DONE without error: Compute Engine made the disk READY exactly as
                 // specified, so it is not read back (one API call less per volume).
                 return new Disk(ref, spec.sizeGb(), spec.type(), spec.sourceImage(), Disk.READY, List.of(),
                         spec.labels(), spec.description(), null);
             }
-        } catch (CloudException e) {
-            if (!e.is(CloudException.Kind.ALREADY_EXISTS)) {
-                throw e;
+            if (failure != null) {
+                alreadyExistsOrRethrow(failure);
+                LOG.info("disk {} exists already; checking it matches volume {}", ref, request.name());
             }
-            LOG.info("disk {} exists already; checking it matches volume {}", ref, request.name());
+            Disk disk = awaitReady(ref);
+            checkMatches(disk, request, image);
+            return disk;
+        }));
+    }
+
+    /** Returns when {@code failure} is ALREADY_EXISTS from the cloud; rethrows it otherwise. */
+    private static void alreadyExistsOrRethrow(Throwable failure) {
+        Throwable f = Futures.unwrap(failure);
+        if (!(f instanceof CloudException e && e.is(CloudException.Kind.ALREADY_EXISTS))) {
+            throw Futures.rethrow(f);
         }
-        Disk disk = awaitReady(ref);
-        checkMatches(disk, request, image);
-        return disk;
+    }
+
+    /** Waits on this thread (the synchronous entry points). */
+    private static <T> T join(CompletableFuture<T> future) {
+        return Futures.join(future, () -> unavailable("interrupted while waiting for Compute Engine"));
     }
 
     /**
@@ -225,7 +248,7 @@ public final class VolumeProvisioner {
      * A clone: a copy of the source volume's disk ({@code disks.insert} with {@code sourceDisk}) in the source's
      * zone, at least as large as the source.
      */
-    private Disk createClone(CreateRequest request) {
+    private CompletableFuture<Disk> createClone(CreateRequest request) {
         StorageClassParameters params = request.parameters();
         DiskRef sourceRef = request.cloneOf();
         Disk source = cloud.getDisk(sourceRef).orElseThrow(() -> notFound(
@@ -242,17 +265,21 @@ public final class VolumeProvisioner {
         DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), null, params.diskLabels(),
                 DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
                 params.provisionedThroughput(), sourceRef);
-        try {
-            if (cloud.createDisk(spec, ref.path())) {
+        return cloud.createDiskAsync(spec, ref.path()).handle(CallDeadline.current().bind((ours, failure) -> {
+            if (failure == null && ours) {
                 return new Disk(ref, spec.sizeGb(), spec.type(), null, Disk.READY, List.of(), spec.labels(),
                         spec.description(), null, sourceRef);
             }
-        } catch (CloudException e) {
-            if (!e.is(CloudException.Kind.ALREADY_EXISTS)) {
-                throw e;
+            if (failure != null) {
+                alreadyExistsOrRethrow(failure);
+                LOG.info("disk {} exists already; checking it matches clone {}", ref, request.name());
             }
-            LOG.info("disk {} exists already; checking it matches clone {}", ref, request.name());
-        }
+            return matchingClone(request, ref, sourceRef, source);
+        }));
+    }
+
+    private Disk matchingClone(CreateRequest request, DiskRef ref, DiskRef sourceRef, Disk source) {
+        StorageClassParameters params = request.parameters();
         Disk disk = awaitReady(ref);
         String recorded = DiskDescription.requestName(disk.description());
         if (recorded != null && !recorded.equals(request.name())) {
@@ -322,33 +349,44 @@ public final class VolumeProvisioner {
      * the instances, or when it is not a disk of this driver.
      */
     public void delete(DiskRef ref) {
-        Optional<Disk> found = cloud.getDisk(ref);
-        if (found.isEmpty()) {
-            return;
-        }
-        Disk disk = found.get();
-        if (!Keys.MANAGED_LABEL_VALUE.equals(
-                disk.labels().get(Keys.MANAGED_LABEL_KEY))) {
-            throw failedPrecondition("disk %s was not created by this driver (no label %s=%s); not deleting it",
-                    ref, Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
-        }
-        if (!disk.users().isEmpty()) {
-            throw stillAttached(disk);
-        }
-        try {
-            cloud.deleteDisk(ref);
-        } catch (CloudException e) {
-            if (e.is(CloudException.Kind.NOT_FOUND)) {
-                return;
+        join(deleteAsync(ref));
+    }
+
+    /** {@link #delete}, the delete operation awaited without holding the thread. */
+    public CompletableFuture<Void> deleteAsync(DiskRef ref) {
+        return Futures.compose(() -> {
+            Optional<Disk> found = cloud.getDisk(ref);
+            if (found.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
             }
-            if (e.is(CloudException.Kind.IN_USE)) {
-                Optional<Disk> now = cloud.getDisk(ref);
-                if (now.isPresent() && !now.get().users().isEmpty()) {
-                    throw stillAttached(now.get());
+            Disk disk = found.get();
+            if (!Keys.MANAGED_LABEL_VALUE.equals(
+                    disk.labels().get(Keys.MANAGED_LABEL_KEY))) {
+                throw failedPrecondition("disk %s was not created by this driver (no label %s=%s); not deleting it",
+                        ref, Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
+            }
+            if (!disk.users().isEmpty()) {
+                throw stillAttached(disk);
+            }
+            return cloud.deleteDiskAsync(ref).handle(CallDeadline.current().bind((done, failure) -> {
+                if (failure == null) {
+                    return null;
                 }
-            }
-            throw e;
-        }
+                Throwable f = Futures.unwrap(failure);
+                if (f instanceof CloudException e) {
+                    if (e.is(CloudException.Kind.NOT_FOUND)) {
+                        return null;
+                    }
+                    if (e.is(CloudException.Kind.IN_USE)) {
+                        Optional<Disk> now = cloud.getDisk(ref);
+                        if (now.isPresent() && !now.get().users().isEmpty()) {
+                            throw stillAttached(now.get());
+                        }
+                    }
+                }
+                throw Futures.rethrow(f);
+            }));
+        });
     }
 
     private static RuntimeException stillAttached(Disk disk) {
@@ -359,12 +397,18 @@ public final class VolumeProvisioner {
     /** Grows the disk to the range; a disk already that large or larger stays as it is. */
     /** @return the disk's size in GB now */
     public long expand(DiskRef ref, CapacityRange range) {
-        long sizeGb = VolumeSize.forExpand(range);
-        Disk disk = cloud.getDisk(ref).orElseThrow(() -> notFound("volume %s does not exist", ref));
-        if (sizeGb <= disk.sizeGb()) {
-            return disk.sizeGb();
-        }
-        cloud.resizeDisk(ref, sizeGb);
-        return sizeGb;
+        return join(expandAsync(ref, range));
+    }
+
+    /** {@link #expand}, the resize operation awaited without holding the thread. */
+    public CompletableFuture<Long> expandAsync(DiskRef ref, CapacityRange range) {
+        return Futures.compose(() -> {
+            long sizeGb = VolumeSize.forExpand(range);
+            Disk disk = cloud.getDisk(ref).orElseThrow(() -> notFound("volume %s does not exist", ref));
+            if (sizeGb <= disk.sizeGb()) {
+                return CompletableFuture.completedFuture(disk.sizeGb());
+            }
+            return cloud.resizeDiskAsync(ref, sizeGb).thenApply(done -> sizeGb);
+        });
     }
 }

@@ -7,10 +7,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a unary RPC answered when called directly on the service (no socket): its value or its status. The
- * service answers on the calling thread; {@link #await} is for a call run on another thread.
+ * What a unary RPC answered when called directly on the service (no socket): its value or its status. A call
+ * that waits for Compute Engine operations answers from another thread once they are DONE ({@code Rpc.unaryAsync}):
+ * {@link #status} waits up to {@link #ANSWER_WITHIN} for the answer; {@link #await} bounds the wait itself.
  */
 final class Answer<T> implements StreamObserver<T> {
+    static final Duration ANSWER_WITHIN = Duration.ofSeconds(30);
+
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile T value;
     private volatile Status status;
@@ -42,6 +45,11 @@ final class Answer<T> implements StreamObserver<T> {
     }
 
     Status status() {
+        try {
+            await(ANSWER_WITHIN);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (!answered()) {
             throw new AssertionError("the call has not answered");
         }

@@ -77,6 +77,32 @@ class RealClientTest extends ClientTestBase {
   }
 
   @Test
+  void zoneOperationsListFilteredByNameRegexAnswersManyOperationsAtOnce() throws Exception {
+    // the driver's operation tracker reads pending operations in batches: name eq "(op-a|op-b)"
+    emu.faults().setOperationDuration(Duration.ofMillis(300));
+    Operation a = insert("list-a", 10, null);
+    Operation b = insert("list-b", 10, null);
+    Operation other = insert("list-c", 10, null);
+    String filter = "name eq \"(" + a.getName() + "|" + b.getName() + ")\"";
+    com.google.cloud.compute.v1.OperationList page = c.zoneOperations.listCallable().call(
+        com.google.cloud.compute.v1.ListZoneOperationsRequest.newBuilder().setProject(P).setZone(Z)
+            .setFilter(filter).setMaxResults(500).build());
+    assertEquals(java.util.Set.of(a.getName(), b.getName()), page.getItemsList().stream()
+        .map(Operation::getName).collect(java.util.stream.Collectors.toSet()));
+    assertTrue(page.getItemsList().stream().allMatch(o -> o.getStatus() != Operation.Status.DONE));
+    waitOp(a);
+    waitOp(b);
+    waitOp(other);
+    page = c.zoneOperations.listCallable().call(
+        com.google.cloud.compute.v1.ListZoneOperationsRequest.newBuilder().setProject(P).setZone(Z)
+            .setFilter(filter).build());
+    assertEquals(2, page.getItemsCount());
+    assertTrue(page.getItemsList().stream().allMatch(o -> o.getStatus() == Operation.Status.DONE
+        && o.getOperationType().equals("insert")));
+    assertEquals(2, emu.requestCount("zoneOperations.list"));
+  }
+
+  @Test
   void insertReturnsOperationThatWaitCompletes() throws Exception {
     emu.faults().setOperationDuration(Duration.ofMillis(300));
     Image img = c.images.getFromFamily(P, "lib");

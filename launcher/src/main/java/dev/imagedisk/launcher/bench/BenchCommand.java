@@ -34,6 +34,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Run only these benchmarks (default: all).")
     List<String> only;
 
+    @Option(names = "--b2-callers", hidden = true, paramLabel = "N",
+            description = "B2's concurrent callers (default: 100, csi-provisioner's worker count; 20 with --quick).")
+    Integer b2Callers;
+
     @Option(names = "--log-level", defaultValue = "warn", description = "Driver log level (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
@@ -85,7 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
                 + "; scratch in " + work);
         try {
             run(report, "B1", selected, () -> new AddedLatencyBench(report, stdout, work).run());
-            run(report, "B2", selected, () -> new BurstBench(report, stdout, work).run());
+            run(report, "B2", selected, () -> new BurstBench(report, stdout, work, b2Callers).run());
             if (selected.contains("B3") && whyNotRoot != null) {
                 report.skipped("B3", "NodeStage+NodePublish on loop devices", whyNotRoot);
             } else {

@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
 
 /**
  * B2, burst: N volumes (CreateVolume + ControllerPublishVolume) from one image across M emulated instances by
- * 100 concurrent callers (csi-provisioner's default worker count), 1 s operations, storage off, and an
- * emulator limit of 20 mutating requests per second: the floor is 2N / 20 s. The controller plugin runs in a
+ * 100 concurrent callers (csi-provisioner's default worker count; the hidden {@code --b2-callers} sets another
+ * count), 1 s operations, storage off, and an emulator limit of 20 mutating requests per second: the floor is 2N / 20 s. The controller plugin runs in a
  * child JVM with the controller manifest's JVM options; its resident memory and threads are sampled from
  * /proc, its heap with jcmd, and its Compute Engine API calls read from its metrics endpoint.
  */
@@ -44,17 +44,21 @@ final class BurstBench {
     private final PrintStream out;
     private final Path dir;
 
-    BurstBench(Report report, PrintStream out, Path dir) {
+    private final Integer callersOverride;
+
+    /** @param callers concurrent callers, or null for the default (100; 20 in a quick run) */
+    BurstBench(Report report, PrintStream out, Path dir, Integer callers) {
         this.report = report;
         this.out = out;
         this.dir = dir;
+        this.callersOverride = callers;
     }
 
     void run() throws Exception {
         boolean quick = report.quick();
         int volumes = quick ? 40 : 1000;
         int instances = quick ? 20 : 100;
-        int callers = quick ? 20 : 100;
+        int callers = callersOverride != null ? callersOverride : quick ? 20 : 100;
         Duration operation = quick ? Duration.ofMillis(200) : Duration.ofSeconds(1);
         double floorSeconds = 2.0 * volumes / EMULATOR_LIMIT;
         ManifestJvm jvm = ManifestJvm.controller();

@@ -21,7 +21,10 @@ import com.google.cloud.compute.v1.ZoneOperationsSettings;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
+import com.google.api.gax.core.FixedExecutorProvider;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +53,13 @@ public final class ComputeClients implements AutoCloseable {
      */
     private static final ExecutorService HTTP_THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5,
             TimeUnit.SECONDS, new SynchronousQueue<>(), DaemonThreads.named("compute-http"));
+
+    /**
+     * The clients' background executor (the library's timers, e.g. a request's timeout), shared: by default each
+     * client makes its own pool of several threads.
+     */
+    private static final ScheduledExecutorService TIMERS = new ScheduledThreadPoolExecutor(1,
+            DaemonThreads.named("compute-timer"));
 
     private final DisksClient disks;
     private final InstancesClient instances;
@@ -143,6 +153,7 @@ public final class ComputeClients implements AutoCloseable {
     private static void configure(ClientSettings.Builder<?, ?> b, InstantiatingHttpJsonChannelProvider.Builder transport,
             String endpoint, CredentialsProvider credentials, String userAgent) {
         b.setTransportChannelProvider(transport.setExecutor(HTTP_THREADS).build());
+        b.setBackgroundExecutorProvider(FixedExecutorProvider.create(TIMERS));
         if (endpoint != null) {
             b.setEndpoint(endpoint);
         }

@@ -11,7 +11,10 @@ import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Retrier;
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.Futures;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Map;
 
@@ -25,12 +28,17 @@ final class GceImages {
     private static final int LIST_PAGE_SIZE = 500;
 
     private final ComputeClients clients;
-    private final OperationWaiter.Requests requests;
-    private final OperationWaiter waiter;
+    /** Awaits an operation without holding the thread. */
+    interface Await {
+        CompletableFuture<Operation> await(String what, String project, String zone, Operation op);
+    }
+
+    private final GceOperations.Requests requests;
+    private final Await waiter;
     private final IdempotentInsert inserts;
     private final Retrier retrier;
 
-    GceImages(ComputeClients clients, OperationWaiter.Requests requests, OperationWaiter waiter,
+    GceImages(ComputeClients clients, GceOperations.Requests requests, Await waiter,
             IdempotentInsert inserts, Retrier retrier) {
         this.clients = clients;
         this.requests = requests;
@@ -39,7 +47,7 @@ final class GceImages {
         this.retrier = retrier;
     }
 
-    void create(ImageSpec spec, String idempotencyKey) {
+    CompletableFuture<Void> create(ImageSpec spec, String idempotencyKey) {
         ImageRef ref = spec.ref();
         com.google.cloud.compute.v1.Image.Builder image = com.google.cloud.compute.v1.Image.newBuilder()
                 .setName(ref.name())
@@ -54,7 +62,7 @@ final class GceImages {
         }
         com.google.cloud.compute.v1.Image resource = image.build();
         String what = "images.insert " + ref;
-        inserts.run(what, idempotencyKey,
+        return inserts.runAsync(what, idempotencyKey,
                 requestId -> {
                     InsertImageRequest request = InsertImageRequest.newBuilder()
                             .setProject(ref.project())
@@ -65,7 +73,7 @@ final class GceImages {
                     return requests.call("images.insert", () -> clients.images().insertCallable().call(request));
                 },
                 op -> waiter.await(what, ref.project(), null, op),
-                () -> !exists(ref));
+                () -> !exists(ref)).thenApply(ours -> null);
     }
 
     private boolean exists(ImageRef ref) {
@@ -81,19 +89,30 @@ final class GceImages {
         }
     }
 
-    void delete(ImageRef ref) {
+    CompletableFuture<Void> delete(ImageRef ref) {
+        return delete(ref, CallDeadline.current(), 1);
+    }
+
+    private CompletableFuture<Void> delete(ImageRef ref, CallDeadline call, int retry) {
         String what = "images.delete " + ref;
-        for (int retry = 1; ; retry++) {
+        return Futures.compose(() -> {
             DeleteImageRequest request = DeleteImageRequest.newBuilder()
                     .setProject(ref.project()).setImage(ref.name()).build();
             Operation op = requests.call("images.delete", () -> clients.images().deleteCallable().call(request));
-            try {
-                waiter.await(what, ref.project(), null, op);
-                return;
-            } catch (CloudException e) {
-                retrier.backOff(what, e, retry);
-            }
-        }
+            return waiter.await(what, ref.project(), null, op).handle((done, failure) -> {
+                if (failure == null) {
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
+                return CallDeadline.within(call, () -> Futures.compose(() -> {
+                    Throwable f = Futures.unwrap(failure);
+                    if (!(f instanceof CloudException e)) {
+                        throw Futures.rethrow(f);
+                    }
+                    retrier.backOff(what, e, retry);
+                    return delete(ref, call, retry + 1);
+                }));
+            }).thenCompose(f -> f);
+        });
     }
 
     List<Image> list(String project, Map<String, String> labels) {

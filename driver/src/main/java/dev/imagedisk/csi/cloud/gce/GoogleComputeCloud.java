@@ -30,6 +30,10 @@ import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.cloud.ApiBudgets;
+import dev.imagedisk.csi.cloud.OperationTracker;
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.DaemonThreads;
+import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.cloud.Retrier;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,13 +43,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
  * {@link ComputeCloud} on google-cloud-compute. Every request waits for its quota group's budget
  * ({@link ApiBudgets}: writes, reads, operation reads) and goes
- * through the {@link Retrier}; mutations are sent as plain unary calls and their operations awaited with
- * {@link OperationWaiter}; a disk insert is made safe to repeat by {@link IdempotentInsert}.
+ * through the {@link Retrier}; mutations are sent as plain unary calls on the calling thread and their operations
+ * awaited by one {@link OperationTracker} (a few long polls, the rest read in batches by
+ * {@link GceOperations}), so a caller of an {@code ...Async} form holds no thread while an operation runs; a disk
+ * insert is made safe to repeat by {@link IdempotentInsert}.
  */
 public final class GoogleComputeCloud implements ComputeCloud {
     private static final int LIST_PAGE_SIZE = 500;
@@ -56,9 +66,14 @@ public final class GoogleComputeCloud implements ComputeCloud {
     private final ApiBudgets budgets;
     private final Retrier retrier;
     private final CloudCallObserver observer;
-    private final OperationWaiter waiter;
+    private final OperationTracker<Operation> tracker;
     private final IdempotentInsert inserts;
     private final GceImages images;
+
+    /** Long polls out at once; the other pending operations are read in batches. */
+    static final int LONG_POLLS = 4;
+    /** How often the pending operations that have no long poll are read (one list request per zone and batch). */
+    static final Duration LIST_INTERVAL = Duration.ofMillis(500);
 
     /**
      * @param project the project listed by {@link #listDisks} and probed by {@link #checkAccess}
@@ -77,9 +92,26 @@ public final class GoogleComputeCloud implements ComputeCloud {
         this.budgets = budgets;
         this.retrier = retrier;
         this.observer = observer;
-        this.waiter = new OperationWaiter(clients, this::request, operationTimeout, pollLimit, observer);
+        this.tracker = new OperationTracker<>(new GceOperations(clients, this::request), LONG_POLLS, pollLimit,
+                LIST_INTERVAL, operationTimeout, System::nanoTime, POLLERS, LISTERS, CALLBACKS).start(TIMER);
         this.inserts = new IdempotentInsert(Clock.systemUTC(), retrier);
-        this.images = new GceImages(clients, this::request, waiter, inserts, retrier);
+        this.images = new GceImages(clients, this::request, this::awaitAsync, inserts, retrier);
+    }
+
+    // The tracker's threads, shared by every adapter of the process (one in the controller): the long polls,
+    // the batch reads, the completions (where the callers' next steps run) and the clock.
+    private static final ExecutorService POLLERS = Executors.newFixedThreadPool(LONG_POLLS,
+            DaemonThreads.named("compute-op-wait"));
+    private static final ExecutorService LISTERS = Executors.newSingleThreadExecutor(
+            DaemonThreads.named("compute-op-list"));
+    private static final ExecutorService CALLBACKS = Executors.newFixedThreadPool(2,
+            DaemonThreads.named("compute-op-done"));
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("compute-op-tick"));
+
+    /** Operations being waited for (for tests and metrics). */
+    public int pendingOperations() {
+        return tracker.pending();
     }
 
     // ------------------------------------------------------------------------------------------- reads
@@ -110,12 +142,22 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public void createImage(ImageSpec spec, String idempotencyKey) {
-        images.create(spec, idempotencyKey);
+        join("images.insert " + spec.ref(), createImageAsync(spec, idempotencyKey));
+    }
+
+    @Override
+    public CompletableFuture<Void> createImageAsync(ImageSpec spec, String idempotencyKey) {
+        return images.create(spec, idempotencyKey);
     }
 
     @Override
     public void deleteImage(ImageRef image) {
-        images.delete(image);
+        join("images.delete " + image, deleteImageAsync(image));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteImageAsync(ImageRef image) {
+        return images.delete(image);
     }
 
     @Override
@@ -182,6 +224,11 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public boolean createDisk(DiskSpec spec, String idempotencyKey) {
+        return join("disks.insert " + spec.ref(), createDiskAsync(spec, idempotencyKey));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createDiskAsync(DiskSpec spec, String idempotencyKey) {
         DiskRef ref = spec.ref();
         com.google.cloud.compute.v1.Disk.Builder disk = com.google.cloud.compute.v1.Disk.newBuilder()
                 .setName(ref.name())
@@ -206,20 +253,25 @@ public final class GoogleComputeCloud implements ComputeCloud {
             disk.setProvisionedThroughput(spec.provisionedThroughput());
         }
         com.google.cloud.compute.v1.Disk resource = disk.build();
-        return inserts.run("disks.insert " + ref, idempotencyKey,
+        return inserts.runAsync("disks.insert " + ref, idempotencyKey,
                 requestId -> {
                     InsertDiskRequest request = InsertDiskRequest.newBuilder()
                             .setProject(ref.project()).setZone(ref.zone()).setRequestId(requestId)
                             .setDiskResource(resource).build();
                     return request("disks.insert", () -> clients.disks().insertCallable().call(request));
                 },
-                op -> waiter.await("disks.insert " + ref, ref.project(), ref.zone(), op),
+                op -> awaitAsync("disks.insert " + ref, ref.project(), ref.zone(), op),
                 () -> getDisk(ref).isEmpty());
     }
 
     @Override
     public void deleteDisk(DiskRef disk) {
-        mutate("disks.delete " + disk, disk.project(), disk.zone(), () -> {
+        join("deleteDisk", deleteDiskAsync(disk));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteDiskAsync(DiskRef disk) {
+        return mutate("disks.delete " + disk, disk.project(), disk.zone(), () -> {
             DeleteDiskRequest request = DeleteDiskRequest.newBuilder()
                     .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name()).build();
             return request("disks.delete", () -> clients.disks().deleteCallable().call(request));
@@ -228,7 +280,12 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public void resizeDisk(DiskRef disk, long sizeGb) {
-        mutate("disks.resize " + disk, disk.project(), disk.zone(), () -> {
+        join("resizeDisk", resizeDiskAsync(disk, sizeGb));
+    }
+
+    @Override
+    public CompletableFuture<Void> resizeDiskAsync(DiskRef disk, long sizeGb) {
+        return mutate("disks.resize " + disk, disk.project(), disk.zone(), () -> {
             ResizeDiskRequest request = ResizeDiskRequest.newBuilder()
                     .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name())
                     .setDisksResizeRequestResource(DisksResizeRequest.newBuilder().setSizeGb(sizeGb)).build();
@@ -238,6 +295,12 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public void attachDisk(InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
+        join("attachDisk", attachDiskAsync(instance, disk, deviceName, readOnly));
+    }
+
+    @Override
+    public CompletableFuture<Void> attachDiskAsync(InstanceRef instance, DiskRef disk, String deviceName,
+            boolean readOnly) {
         AttachedDisk attached = AttachedDisk.newBuilder()
                 .setSource(disk.path())
                 .setDeviceName(deviceName)
@@ -246,7 +309,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
                 .setAutoDelete(false)
                 .setBoot(false)
                 .build();
-        mutate("instances.attachDisk " + disk + " to " + instance, instance.project(), instance.zone(), () -> {
+        return mutate("instances.attachDisk " + disk + " to " + instance, instance.project(), instance.zone(), () -> {
             AttachDiskInstanceRequest request = AttachDiskInstanceRequest.newBuilder()
                     .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name())
                     .setAttachedDiskResource(attached).build();
@@ -256,7 +319,12 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public void detachDisk(InstanceRef instance, String deviceName) {
-        mutate("instances.detachDisk " + deviceName + " from " + instance, instance.project(), instance.zone(),
+        join("detachDisk", detachDiskAsync(instance, deviceName));
+    }
+
+    @Override
+    public CompletableFuture<Void> detachDiskAsync(InstanceRef instance, String deviceName) {
+        return mutate("instances.detachDisk " + deviceName + " from " + instance, instance.project(), instance.zone(),
                 () -> {
                     DetachDiskInstanceRequest request = DetachDiskInstanceRequest.newBuilder()
                             .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name())
@@ -266,17 +334,54 @@ public final class GoogleComputeCloud implements ComputeCloud {
                 });
     }
 
-    /** Sends a mutation and waits for its operation; an operation refused for its rate is sent again. */
-    private void mutate(String what, String project, String zone, Supplier<Operation> send) {
-        for (int retry = 1; ; retry++) {
-            Operation op = send.get();
-            try {
-                waiter.await(what, project, zone, op);
-                return;
-            } catch (CloudException e) {
-                retrier.backOff(what, e, retry);
+    /**
+     * Sends a mutation (on this thread) and awaits its operation (on none); an operation refused for its rate is
+     * sent again after the backoff.
+     */
+    private CompletableFuture<Void> mutate(String what, String project, String zone, Supplier<Operation> send) {
+        return mutate(what, project, zone, send, CallDeadline.current(), 1);
+    }
+
+    private CompletableFuture<Void> mutate(String what, String project, String zone, Supplier<Operation> send,
+            CallDeadline call, int retry) {
+        return Futures.compose(() -> awaitAsync(what, project, zone, send.get()).handle((op, failure) -> {
+            if (failure == null) {
+                return CompletableFuture.<Void>completedFuture(null);
             }
-        }
+            return CallDeadline.within(call, () -> Futures.compose(() -> {
+                Throwable f = Futures.unwrap(failure);
+                if (!(f instanceof CloudException e)) {
+                    throw Futures.rethrow(f);
+                }
+                retrier.backOff(what, e, retry);
+                return mutate(what, project, zone, send, call, retry + 1);
+            }));
+        }).thenCompose(f -> f));
+    }
+
+    /**
+     * The operation once DONE without error; failed with the mapped {@link CloudException} when it failed,
+     * DEADLINE when it is not DONE within the operation timeout or the call's deadline, CANCELLED when the call
+     * is cancelled (the operation goes on; a retry finds its resource by name).
+     *
+     * @param zone the operation's zone, or null for a global operation (an image's)
+     */
+    CompletableFuture<Operation> awaitAsync(String what, String project, String zone, Operation started) {
+        long begun = System.nanoTime();
+        return tracker.await(what, new OperationTracker.Scope(project, zone), started, started.getName(),
+                CallDeadline.current()).thenApply(op -> {
+                    observer.operationDone(op.getOperationType(), Duration.ofNanos(System.nanoTime() - begun));
+                    CloudException failure = GceErrors.fromOperation(what, op);
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    return op;
+                });
+    }
+
+    /** Waits on this thread for an asynchronous form (the synchronous entry points). */
+    private static <T> T join(String what, CompletableFuture<T> future) {
+        return Futures.join(future, () -> CloudException.stopped(what, null));
     }
 
     // ---------------------------------------------------------------------------------------- plumbing

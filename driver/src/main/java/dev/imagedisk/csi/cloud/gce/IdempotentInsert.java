@@ -4,11 +4,14 @@ import com.google.cloud.compute.v1.Operation;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.RequestIds;
 import dev.imagedisk.csi.cloud.Retrier;
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.Futures;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -50,6 +53,11 @@ final class IdempotentInsert {
         void await(Operation op);
     }
 
+    /** Awaits an operation without holding the thread: the future fails with the operation's failure. */
+    interface AsyncWait {
+        CompletableFuture<?> await(Operation op);
+    }
+
     private final Clock clock;
     private final Retrier retrier;
 
@@ -68,31 +76,58 @@ final class IdempotentInsert {
      * @return true when this call's own request made the resource; false when the answer was an earlier request's
      */
     boolean run(String what, String key, Function<String, Operation> send, OperationWait wait, BooleanSupplier gone) {
-        int attempt = 0;
-        int spent = 0;
-        int retries = 0;
-        while (true) {
-            String requestId = RequestIds.of(key, attempt);
-            Instant sent = clock.instant();
-            Operation op = send.apply(requestId);
-            boolean earlier = insertedBefore(op, sent);
-            if (op.getStatus() == Operation.Status.DONE && spent < MAX_SPENT
-                    && (GceErrors.failed(op) ? earlier : gone.getAsBoolean())) {
-                LOG.debug("{}: request id {} answered by an earlier operation {} that ended; next id", what, requestId,
-                        op.getName());
-                spent++;
-                attempt++;
-                continue;
+        return Futures.join(runAsync(what, key, send, op -> Futures.of(() -> {
+            wait.await(op);
+            return null;
+        }), gone), () -> CloudException.stopped(what, null));
+    }
+
+    /**
+     * {@link #run} without holding the thread while an operation runs: the first insert is sent on the calling
+     * thread; a retry after a rate-refused operation is sent from the thread that completes the wait, within the
+     * calling thread's {@link CallDeadline}.
+     */
+    CompletableFuture<Boolean> runAsync(String what, String key, Function<String, Operation> send, AsyncWait wait,
+            BooleanSupplier gone) {
+        return attempt(what, key, send, wait, gone, CallDeadline.current(), 0, 0, 0);
+    }
+
+    private CompletableFuture<Boolean> attempt(String what, String key, Function<String, Operation> send,
+            AsyncWait wait, BooleanSupplier gone, CallDeadline call, int firstAttempt, int alreadySpent, int retries) {
+        return Futures.compose(() -> {
+            int attempt = firstAttempt;
+            int spent = alreadySpent;
+            while (true) {
+                String requestId = RequestIds.of(key, attempt);
+                Instant sent = clock.instant();
+                Operation op = send.apply(requestId);
+                boolean earlier = insertedBefore(op, sent);
+                if (op.getStatus() == Operation.Status.DONE && spent < MAX_SPENT
+                        && (GceErrors.failed(op) ? earlier : gone.getAsBoolean())) {
+                    LOG.debug("{}: request id {} answered by an earlier operation {} that ended; next id", what,
+                            requestId, op.getName());
+                    spent++;
+                    attempt++;
+                    continue;
+                }
+                boolean ours = op.getStatus() != Operation.Status.DONE && op.hasInsertTime() && !earlier;
+                int next = attempt + 1;
+                int spentNow = spent;
+                return wait.await(op).handle((done, failure) -> {
+                    if (failure == null) {
+                        return CompletableFuture.completedFuture(ours);
+                    }
+                    return CallDeadline.within(call, () -> Futures.compose(() -> {
+                        Throwable f = Futures.unwrap(failure);
+                        if (!(f instanceof CloudException e)) {
+                            throw Futures.rethrow(f);
+                        }
+                        retrier.backOff(what, e, retries + 1); // rethrows all but a rate refusal with retries left
+                        return attempt(what, key, send, wait, gone, call, next, spentNow, retries + 1);
+                    }));
+                }).thenCompose(f -> f);
             }
-            boolean ours = op.getStatus() != Operation.Status.DONE && op.hasInsertTime() && !earlier;
-            try {
-                wait.await(op);
-                return ours;
-            } catch (CloudException e) {
-                retrier.backOff(what, e, ++retries); // rethrows all but a rate refusal with retries left
-                attempt++;
-            }
-        }
+        });
     }
 
     /** Whether the operation was inserted more than {@link #STALE} before {@code sent}; unreadable counts as not. */
