@@ -9,6 +9,7 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -49,8 +50,7 @@ public final class Rpc {
         Context context = Context.current();
         Deadline deadline = context.getDeadline();
         CallDeadline call = fromContext(context);
-        Context.CancellationListener listener = c -> call.cancel(deadline != null && deadline.isExpired()
-                ? CallDeadline.Stop.DEADLINE : CallDeadline.Stop.CANCELLED);
+        Context.CancellationListener listener = c -> call.cancel(stopOf(c, deadline));
         context.addListener(listener, Runnable::run);
         try {
             answer(observer, () -> CallDeadline.within(call, body));
@@ -70,8 +70,7 @@ public final class Rpc {
         Context context = Context.current();
         Deadline deadline = context.getDeadline();
         CallDeadline call = fromContext(context);
-        Context.CancellationListener listener = c -> call.cancel(deadline != null && deadline.isExpired()
-                ? CallDeadline.Stop.DEADLINE : CallDeadline.Stop.CANCELLED);
+        Context.CancellationListener listener = c -> call.cancel(stopOf(c, deadline));
         context.addListener(listener, Runnable::run);
         CompletableFuture<T> future;
         try {
@@ -113,5 +112,17 @@ public final class Rpc {
             return s.getStatus();
         }
         return Status.INTERNAL.withDescription("internal error: " + e).withCause(e);
+    }
+
+    /**
+     * Why a call's context ended: its deadline (the context's cause is the deadline's TimeoutException, or the
+     * deadline has passed) or the caller's cancellation. The cause decides first, so a deadline timer that fires
+     * a hair before the clock agrees still reads as DEADLINE.
+     */
+    private static CallDeadline.Stop stopOf(Context context, Deadline deadline) {
+        Throwable cause = context.cancellationCause();
+        boolean timedOut = cause instanceof TimeoutException
+                || (deadline != null && deadline.isExpired());
+        return timedOut ? CallDeadline.Stop.DEADLINE : CallDeadline.Stop.CANCELLED;
     }
 }
