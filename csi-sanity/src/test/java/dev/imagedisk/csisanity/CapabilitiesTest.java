@@ -55,14 +55,26 @@ import org.junit.jupiter.api.TestFactory;
  */
 class CapabilitiesTest extends SanityTest {
     /** Controller capabilities other classes of this suite exercise. */
-    static final Set<Type> EXERCISED_CONTROLLER = EnumSet.of(Type.CREATE_DELETE_VOLUME, Type.PUBLISH_UNPUBLISH_VOLUME,
-            Type.LIST_VOLUMES, Type.LIST_VOLUMES_PUBLISHED_NODES, Type.EXPAND_VOLUME, Type.GET_VOLUME,
-            Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY,
+    static final Set<Type> EXERCISED_CONTROLLER = EnumSet.of(
+            Type.CREATE_DELETE_VOLUME,
+            Type.PUBLISH_UNPUBLISH_VOLUME,
+            Type.LIST_VOLUMES,
+            Type.LIST_VOLUMES_PUBLISHED_NODES,
+            Type.EXPAND_VOLUME,
+            Type.GET_VOLUME,
+            Type.VOLUME_CONDITION,
+            Type.SINGLE_NODE_MULTI_WRITER,
+            Type.PUBLISH_READONLY,
             // SnapshotsTest
-            Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.CLONE_VOLUME);
+            Type.CREATE_DELETE_SNAPSHOT,
+            Type.LIST_SNAPSHOTS,
+            Type.CLONE_VOLUME);
+
     static final Set<NodeServiceCapability.RPC.Type> EXERCISED_NODE = EnumSet.of(
-            NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME, NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
-            NodeServiceCapability.RPC.Type.EXPAND_VOLUME, NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
+            NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
+            NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
+            NodeServiceCapability.RPC.Type.EXPAND_VOLUME,
+            NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
             // LifecycleTest.singleNodeModes: both single-node writer modes, and the single-writer target rule
             NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
     static final Set<PluginCapability.Service.Type> EXERCISED_SERVICES = EnumSet.of(
@@ -73,9 +85,11 @@ class CapabilitiesTest extends SanityTest {
     @DisplayName("ControllerGetCapabilities: only known RPC types")
     void controllerCapabilitiesKnown() {
         for (ControllerServiceCapability c : csi.controller()
-                .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList()) {
+                .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
+                .getCapabilitiesList()) {
             assertTrue(c.hasRpc(), "capability without rpc: " + Codes.oneLine(c));
-            assertTrue(c.getRpc().getTypeValue() > 0 && c.getRpc().getType() != Type.UNRECOGNIZED,
+            assertTrue(
+                    c.getRpc().getTypeValue() > 0 && c.getRpc().getType() != Type.UNRECOGNIZED,
                     "unknown controller capability " + c.getRpc().getTypeValue());
         }
     }
@@ -83,11 +97,13 @@ class CapabilitiesTest extends SanityTest {
     @Test
     @DisplayName("NodeGetCapabilities: only known RPC types")
     void nodeCapabilitiesKnown() {
-        for (NodeServiceCapability c : csi.node().nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
+        for (NodeServiceCapability c : csi.node()
+                .nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesList()) {
             assertTrue(c.hasRpc(), "capability without rpc: " + Codes.oneLine(c));
-            assertTrue(c.getRpc().getTypeValue() > 0
-                    && c.getRpc().getType() != NodeServiceCapability.RPC.Type.UNRECOGNIZED,
+            assertTrue(
+                    c.getRpc().getTypeValue() > 0
+                            && c.getRpc().getType() != NodeServiceCapability.RPC.Type.UNRECOGNIZED,
                     "unknown node capability " + c.getRpc().getTypeValue());
         }
     }
@@ -96,10 +112,12 @@ class CapabilitiesTest extends SanityTest {
     @DisplayName("every advertised capability is one this suite exercises")
     void everyAdvertisedCapabilityIsExercised() {
         List<String> unexercised = new ArrayList<>();
-        csi.controllerCaps.stream().filter(t -> !EXERCISED_CONTROLLER.contains(t))
+        csi.controllerCaps.stream()
+                .filter(t -> !EXERCISED_CONTROLLER.contains(t))
                 .forEach(t -> unexercised.add("controller " + t));
         csi.nodeCaps.stream().filter(t -> !EXERCISED_NODE.contains(t)).forEach(t -> unexercised.add("node " + t));
-        csi.pluginServices.stream().filter(t -> !EXERCISED_SERVICES.contains(t))
+        csi.pluginServices.stream()
+                .filter(t -> !EXERCISED_SERVICES.contains(t))
                 .forEach(t -> unexercised.add("plugin service " + t));
         assertEquals(List.of(), unexercised, "advertised, but no test of this suite exercises it yet");
     }
@@ -108,15 +126,22 @@ class CapabilitiesTest extends SanityTest {
     @DisplayName("the capabilities this driver is documented to have are advertised")
     void documentedCapabilitiesAdvertised() {
         // README/ControllerService: create/delete, attach, list, get, expand; the node stages and reports stats.
-        for (Type t : List.of(Type.CREATE_DELETE_VOLUME, Type.PUBLISH_UNPUBLISH_VOLUME, Type.LIST_VOLUMES,
-                Type.EXPAND_VOLUME, Type.GET_VOLUME)) {
+        for (Type t : List.of(
+                Type.CREATE_DELETE_VOLUME,
+                Type.PUBLISH_UNPUBLISH_VOLUME,
+                Type.LIST_VOLUMES,
+                Type.EXPAND_VOLUME,
+                Type.GET_VOLUME)) {
             assertTrue(csi.has(t), "controller capability " + t + " is not advertised");
         }
-        for (NodeServiceCapability.RPC.Type t : List.of(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
-                NodeServiceCapability.RPC.Type.GET_VOLUME_STATS, NodeServiceCapability.RPC.Type.EXPAND_VOLUME)) {
+        for (NodeServiceCapability.RPC.Type t : List.of(
+                NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
+                NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
+                NodeServiceCapability.RPC.Type.EXPAND_VOLUME)) {
             assertTrue(csi.has(t), "node capability " + t + " is not advertised");
         }
-        assertTrue(csi.has(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS),
+        assertTrue(
+                csi.has(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS),
                 "zonal disks: VOLUME_ACCESSIBILITY_CONSTRAINTS is not advertised");
     }
 
@@ -126,77 +151,170 @@ class CapabilitiesTest extends SanityTest {
         String vol = "projects/p/zones/z/disks/sanity-unimplemented";
         Path tmp = csi.kubeletDir.resolve("sanity-unimplemented");
         return List.of(
-                new Rpc("CreateVolume", "CREATE_DELETE_VOLUME", () -> csi.has(Type.CREATE_DELETE_VOLUME),
+                new Rpc(
+                        "CreateVolume",
+                        "CREATE_DELETE_VOLUME",
+                        () -> csi.has(Type.CREATE_DELETE_VOLUME),
                         () -> csi.controller().createVolume(CreateVolumeRequest.getDefaultInstance())),
-                new Rpc("DeleteVolume", "CREATE_DELETE_VOLUME", () -> csi.has(Type.CREATE_DELETE_VOLUME),
+                new Rpc(
+                        "DeleteVolume",
+                        "CREATE_DELETE_VOLUME",
+                        () -> csi.has(Type.CREATE_DELETE_VOLUME),
                         () -> csi.controller().deleteVolume(DeleteVolumeRequest.getDefaultInstance())),
-                new Rpc("ControllerPublishVolume", "PUBLISH_UNPUBLISH_VOLUME",
+                new Rpc(
+                        "ControllerPublishVolume",
+                        "PUBLISH_UNPUBLISH_VOLUME",
                         () -> csi.has(Type.PUBLISH_UNPUBLISH_VOLUME),
-                        () -> csi.controller().controllerPublishVolume(ControllerPublishVolumeRequest.getDefaultInstance())),
-                new Rpc("ControllerUnpublishVolume", "PUBLISH_UNPUBLISH_VOLUME",
+                        () -> csi.controller()
+                                .controllerPublishVolume(ControllerPublishVolumeRequest.getDefaultInstance())),
+                new Rpc(
+                        "ControllerUnpublishVolume",
+                        "PUBLISH_UNPUBLISH_VOLUME",
                         () -> csi.has(Type.PUBLISH_UNPUBLISH_VOLUME),
-                        () -> csi.controller().controllerUnpublishVolume(
-                                ControllerUnpublishVolumeRequest.getDefaultInstance())),
-                new Rpc("ListVolumes", "LIST_VOLUMES", () -> csi.has(Type.LIST_VOLUMES),
-                        () -> csi.controller().listVolumes(ListVolumesRequest.newBuilder().setMaxEntries(1).build())),
-                new Rpc("GetCapacity", "GET_CAPACITY", () -> csi.has(Type.GET_CAPACITY),
+                        () -> csi.controller()
+                                .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.getDefaultInstance())),
+                new Rpc(
+                        "ListVolumes",
+                        "LIST_VOLUMES",
+                        () -> csi.has(Type.LIST_VOLUMES),
+                        () -> csi.controller()
+                                .listVolumes(ListVolumesRequest.newBuilder()
+                                        .setMaxEntries(1)
+                                        .build())),
+                new Rpc(
+                        "GetCapacity",
+                        "GET_CAPACITY",
+                        () -> csi.has(Type.GET_CAPACITY),
                         () -> csi.controller().getCapacity(GetCapacityRequest.getDefaultInstance())),
-                new Rpc("CreateSnapshot", "CREATE_DELETE_SNAPSHOT", () -> csi.has(Type.CREATE_DELETE_SNAPSHOT),
-                        () -> csi.controller().createSnapshot(CreateSnapshotRequest.newBuilder()
-                                .setName("sanity-snap").setSourceVolumeId(vol).build())),
-                new Rpc("DeleteSnapshot", "CREATE_DELETE_SNAPSHOT", () -> csi.has(Type.CREATE_DELETE_SNAPSHOT),
-                        () -> csi.controller().deleteSnapshot(DeleteSnapshotRequest.newBuilder()
-                                .setSnapshotId("sanity-snap").build())),
-                new Rpc("ListSnapshots", "LIST_SNAPSHOTS", () -> csi.has(Type.LIST_SNAPSHOTS),
+                new Rpc(
+                        "CreateSnapshot",
+                        "CREATE_DELETE_SNAPSHOT",
+                        () -> csi.has(Type.CREATE_DELETE_SNAPSHOT),
+                        () -> csi.controller()
+                                .createSnapshot(CreateSnapshotRequest.newBuilder()
+                                        .setName("sanity-snap")
+                                        .setSourceVolumeId(vol)
+                                        .build())),
+                new Rpc(
+                        "DeleteSnapshot",
+                        "CREATE_DELETE_SNAPSHOT",
+                        () -> csi.has(Type.CREATE_DELETE_SNAPSHOT),
+                        () -> csi.controller()
+                                .deleteSnapshot(DeleteSnapshotRequest.newBuilder()
+                                        .setSnapshotId("sanity-snap")
+                                        .build())),
+                new Rpc(
+                        "ListSnapshots",
+                        "LIST_SNAPSHOTS",
+                        () -> csi.has(Type.LIST_SNAPSHOTS),
                         () -> csi.controller().listSnapshots(ListSnapshotsRequest.getDefaultInstance())),
-                new Rpc("GetSnapshot", "GET_SNAPSHOT", () -> csi.has(Type.GET_SNAPSHOT),
-                        () -> csi.controller().getSnapshot(GetSnapshotRequest.newBuilder()
-                                .setSnapshotId("sanity-snap").build())),
-                new Rpc("ControllerExpandVolume", "EXPAND_VOLUME", () -> csi.has(Type.EXPAND_VOLUME),
-                        () -> csi.controller().controllerExpandVolume(ControllerExpandVolumeRequest.getDefaultInstance())),
-                new Rpc("ControllerGetVolume", "GET_VOLUME", () -> csi.has(Type.GET_VOLUME),
+                new Rpc(
+                        "GetSnapshot",
+                        "GET_SNAPSHOT",
+                        () -> csi.has(Type.GET_SNAPSHOT),
+                        () -> csi.controller()
+                                .getSnapshot(GetSnapshotRequest.newBuilder()
+                                        .setSnapshotId("sanity-snap")
+                                        .build())),
+                new Rpc(
+                        "ControllerExpandVolume",
+                        "EXPAND_VOLUME",
+                        () -> csi.has(Type.EXPAND_VOLUME),
+                        () -> csi.controller()
+                                .controllerExpandVolume(ControllerExpandVolumeRequest.getDefaultInstance())),
+                new Rpc(
+                        "ControllerGetVolume",
+                        "GET_VOLUME",
+                        () -> csi.has(Type.GET_VOLUME),
                         () -> csi.controller().controllerGetVolume(ControllerGetVolumeRequest.getDefaultInstance())),
-                new Rpc("ControllerModifyVolume", "MODIFY_VOLUME", () -> csi.has(Type.MODIFY_VOLUME),
-                        () -> csi.controller().controllerModifyVolume(ControllerModifyVolumeRequest.newBuilder()
-                                .setVolumeId(vol).putMutableParameters("iops", "3000").build())),
-                new Rpc("GroupControllerGetCapabilities", "GROUP_CONTROLLER_SERVICE",
+                new Rpc(
+                        "ControllerModifyVolume",
+                        "MODIFY_VOLUME",
+                        () -> csi.has(Type.MODIFY_VOLUME),
+                        () -> csi.controller()
+                                .controllerModifyVolume(ControllerModifyVolumeRequest.newBuilder()
+                                        .setVolumeId(vol)
+                                        .putMutableParameters("iops", "3000")
+                                        .build())),
+                new Rpc(
+                        "GroupControllerGetCapabilities",
+                        "GROUP_CONTROLLER_SERVICE",
                         () -> csi.has(PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE),
-                        () -> csi.groupController().groupControllerGetCapabilities(
-                                GroupControllerGetCapabilitiesRequest.getDefaultInstance())),
-                new Rpc("CreateVolumeGroupSnapshot", "GROUP_CONTROLLER_SERVICE",
+                        () -> csi.groupController()
+                                .groupControllerGetCapabilities(
+                                        GroupControllerGetCapabilitiesRequest.getDefaultInstance())),
+                new Rpc(
+                        "CreateVolumeGroupSnapshot",
+                        "GROUP_CONTROLLER_SERVICE",
                         () -> csi.has(PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE),
-                        () -> csi.groupController().createVolumeGroupSnapshot(CreateVolumeGroupSnapshotRequest
-                                .newBuilder().setName("sanity-group").addSourceVolumeIds(vol).build())),
-                new Rpc("DeleteVolumeGroupSnapshot", "GROUP_CONTROLLER_SERVICE",
+                        () -> csi.groupController()
+                                .createVolumeGroupSnapshot(CreateVolumeGroupSnapshotRequest.newBuilder()
+                                        .setName("sanity-group")
+                                        .addSourceVolumeIds(vol)
+                                        .build())),
+                new Rpc(
+                        "DeleteVolumeGroupSnapshot",
+                        "GROUP_CONTROLLER_SERVICE",
                         () -> csi.has(PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE),
-                        () -> csi.groupController().deleteVolumeGroupSnapshot(DeleteVolumeGroupSnapshotRequest
-                                .newBuilder().setGroupSnapshotId("sanity-group").build())),
-                new Rpc("GetVolumeGroupSnapshot", "GROUP_CONTROLLER_SERVICE",
+                        () -> csi.groupController()
+                                .deleteVolumeGroupSnapshot(DeleteVolumeGroupSnapshotRequest.newBuilder()
+                                        .setGroupSnapshotId("sanity-group")
+                                        .build())),
+                new Rpc(
+                        "GetVolumeGroupSnapshot",
+                        "GROUP_CONTROLLER_SERVICE",
                         () -> csi.has(PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE),
-                        () -> csi.groupController().getVolumeGroupSnapshot(GetVolumeGroupSnapshotRequest
-                                .newBuilder().setGroupSnapshotId("sanity-group").build())),
-                new Rpc("GetMetadataAllocated", "SNAPSHOT_METADATA_SERVICE",
+                        () -> csi.groupController()
+                                .getVolumeGroupSnapshot(GetVolumeGroupSnapshotRequest.newBuilder()
+                                        .setGroupSnapshotId("sanity-group")
+                                        .build())),
+                new Rpc(
+                        "GetMetadataAllocated",
+                        "SNAPSHOT_METADATA_SERVICE",
                         () -> csi.has(PluginCapability.Service.Type.SNAPSHOT_METADATA_SERVICE),
-                        () -> csi.snapshotMetadata().getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
-                                .setSnapshotId("sanity-snap").build()).hasNext()),
-                new Rpc("GetMetadataDelta", "SNAPSHOT_METADATA_SERVICE",
+                        () -> csi.snapshotMetadata()
+                                .getMetadataAllocated(GetMetadataAllocatedRequest.newBuilder()
+                                        .setSnapshotId("sanity-snap")
+                                        .build())
+                                .hasNext()),
+                new Rpc(
+                        "GetMetadataDelta",
+                        "SNAPSHOT_METADATA_SERVICE",
                         () -> csi.has(PluginCapability.Service.Type.SNAPSHOT_METADATA_SERVICE),
-                        () -> csi.snapshotMetadata().getMetadataDelta(GetMetadataDeltaRequest.newBuilder()
-                                .setBaseSnapshotId("a").setTargetSnapshotId("b").build()).hasNext()),
-                new Rpc("NodeStageVolume", "STAGE_UNSTAGE_VOLUME",
+                        () -> csi.snapshotMetadata()
+                                .getMetadataDelta(GetMetadataDeltaRequest.newBuilder()
+                                        .setBaseSnapshotId("a")
+                                        .setTargetSnapshotId("b")
+                                        .build())
+                                .hasNext()),
+                new Rpc(
+                        "NodeStageVolume",
+                        "STAGE_UNSTAGE_VOLUME",
                         () -> csi.has(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME),
                         () -> csi.node().nodeStageVolume(NodeStageVolumeRequest.getDefaultInstance())),
-                new Rpc("NodeUnstageVolume", "STAGE_UNSTAGE_VOLUME",
+                new Rpc(
+                        "NodeUnstageVolume",
+                        "STAGE_UNSTAGE_VOLUME",
                         () -> csi.has(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME),
                         () -> csi.node().nodeUnstageVolume(NodeUnstageVolumeRequest.getDefaultInstance())),
-                new Rpc("NodeGetVolumeStats", "GET_VOLUME_STATS",
+                new Rpc(
+                        "NodeGetVolumeStats",
+                        "GET_VOLUME_STATS",
                         () -> csi.has(NodeServiceCapability.RPC.Type.GET_VOLUME_STATS),
-                        () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                                .setVolumeId(vol).setVolumePath(tmp.toString()).build())),
-                new Rpc("NodeExpandVolume", "node EXPAND_VOLUME",
+                        () -> csi.node()
+                                .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                                        .setVolumeId(vol)
+                                        .setVolumePath(tmp.toString())
+                                        .build())),
+                new Rpc(
+                        "NodeExpandVolume",
+                        "node EXPAND_VOLUME",
                         () -> csi.has(NodeServiceCapability.RPC.Type.EXPAND_VOLUME),
-                        () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
-                                .setVolumeId(vol).setVolumePath(tmp.toString()).build())));
+                        () -> csi.node()
+                                .nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                                        .setVolumeId(vol)
+                                        .setVolumePath(tmp.toString())
+                                        .build())));
     }
 
     @TestFactory
@@ -204,14 +322,22 @@ class CapabilitiesTest extends SanityTest {
     Stream<DynamicTest> unadvertisedRpcsAreUnimplemented() {
         return rpcs().stream().map(rpc -> {
             boolean advertised = rpc.advertised().getAsBoolean();
-            return dynamicTest(rpc.name() + (advertised ? " (" + rpc.capability() + " advertised): implemented"
-                    : " (" + rpc.capability() + " not advertised): UNIMPLEMENTED"), () -> {
+            return dynamicTest(
+                    rpc.name()
+                            + (advertised
+                                    ? " (" + rpc.capability() + " advertised): implemented"
+                                    : " (" + rpc.capability() + " not advertised): UNIMPLEMENTED"),
+                    () -> {
                         Status.Code code = Codes.codeOf(rpc.call());
                         if (advertised) {
-                            assertNotEquals(Status.Code.UNIMPLEMENTED, code,
+                            assertNotEquals(
+                                    Status.Code.UNIMPLEMENTED,
+                                    code,
                                     rpc.name() + " is advertised (" + rpc.capability() + ") but unimplemented");
                         } else {
-                            assertEquals(Status.Code.UNIMPLEMENTED, code,
+                            assertEquals(
+                                    Status.Code.UNIMPLEMENTED,
+                                    code,
                                     rpc.name() + " without " + rpc.capability() + " must answer UNIMPLEMENTED");
                         }
                     });

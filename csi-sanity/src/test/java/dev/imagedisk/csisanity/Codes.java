@@ -36,8 +36,10 @@ final class Codes {
             if (Arrays.asList(allowed).contains(code)) {
                 return e;
             }
-            return fail(what + ": expected " + describe(allowed) + ", got " + code + ": "
-                    + e.getStatus().getDescription(), e);
+            return fail(
+                    what + ": expected " + describe(allowed) + ", got " + code + ": "
+                            + e.getStatus().getDescription(),
+                    e);
         }
         return fail(what + ": expected " + describe(allowed) + ", but the call succeeded"
                 + (response == null ? "" : " with " + oneLine(response)));
@@ -53,8 +55,10 @@ final class Codes {
             if (Arrays.asList(alsoAllowed).contains(code)) {
                 return code;
             }
-            return fail(what + ": expected OK" + (alsoAllowed.length > 0 ? " or " + describe(alsoAllowed) : "")
-                    + ", got " + code + ": " + e.getStatus().getDescription(), e);
+            return fail(
+                    what + ": expected OK" + (alsoAllowed.length > 0 ? " or " + describe(alsoAllowed) : "") + ", got "
+                            + code + ": " + e.getStatus().getDescription(),
+                    e);
         }
     }
 

@@ -118,7 +118,7 @@ class ConcurrencyTest extends SanityTest {
     private AutoCloseable slowOperations() {
         GceEmulator emu = csi.emulator().orElse(null);
         if (emu == null) {
-            return () -> { };
+            return () -> {};
         }
         emu.faults().setOperationDuration(Duration.ofMillis(1500));
         Duration normal = csi.local().orElseThrow().options().operationDuration();
@@ -138,22 +138,34 @@ class ConcurrencyTest extends SanityTest {
         created.results().forEach(v -> ids.add(v.getVolumeId()));
         assertEquals(1, ids.size(), "simultaneous CreateVolume calls with one name made several volumes: " + ids);
         if (csi.local().isPresent()) {
-            assertTrue(created.count(Status.Code.ABORTED) >= 1, "8 CreateVolume calls overlapping a 1.5 s operation, "
-                    + "none ABORTED: " + created.codes());
+            assertTrue(
+                    created.count(Status.Code.ABORTED) >= 1,
+                    "8 CreateVolume calls overlapping a 1.5 s operation, " + "none ABORTED: " + created.codes());
         }
-        assertEquals(ids.iterator().next(), res.createVolume(req).getVolume().getVolumeId(),
+        assertEquals(
+                ids.iterator().next(),
+                res.createVolume(req).getVolume().getVolumeId(),
                 "after the race, the same request answers another volume");
 
         String id = ids.iterator().next();
         Round<Object> deleted;
         try (AutoCloseable slow = slowOperations()) {
-            deleted = together(THREADS, () -> csi.controller().deleteVolume(DeleteVolumeRequest.newBuilder()
-                    .setVolumeId(id).build()));
+            deleted = together(
+                    THREADS,
+                    () -> csi.controller()
+                            .deleteVolume(DeleteVolumeRequest.newBuilder()
+                                    .setVolumeId(id)
+                                    .build()));
         }
         assertOkOrAborted("DeleteVolume", deleted);
         if (csi.has(Type.GET_VOLUME)) {
-            Codes.assertCode(Status.Code.NOT_FOUND, () -> csi.controller().controllerGetVolume(
-                    ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build()), "after the DeleteVolume race");
+            Codes.assertCode(
+                    Status.Code.NOT_FOUND,
+                    () -> csi.controller()
+                            .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                    .setVolumeId(id)
+                                    .build()),
+                    "after the DeleteVolume race");
         }
     }
 
@@ -161,8 +173,11 @@ class ConcurrencyTest extends SanityTest {
     @DisplayName("ControllerPublish ×8, then ControllerUnpublish ×8: OK or ABORTED only; attached once; then not")
     void publishAndUnpublish() throws Exception {
         Volume v = res.create("conc-attach");
-        ControllerPublishVolumeRequest req = ControllerPublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .setNodeId(csi.nodeId).setVolumeCapability(Req.RWO).build();
+        ControllerPublishVolumeRequest req = ControllerPublishVolumeRequest.newBuilder()
+                .setVolumeId(v.getVolumeId())
+                .setNodeId(csi.nodeId)
+                .setVolumeCapability(Req.RWO)
+                .build();
         Round<Map<String, String>> attached;
         try (AutoCloseable slow = slowOperations()) {
             attached = together(THREADS, () -> res.controllerPublish(req));
@@ -177,9 +192,13 @@ class ConcurrencyTest extends SanityTest {
         }
         Round<Object> detached;
         try (AutoCloseable slow = slowOperations()) {
-            detached = together(THREADS, () -> csi.controller().controllerUnpublishVolume(
-                    ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).setNodeId(csi.nodeId)
-                            .build()));
+            detached = together(
+                    THREADS,
+                    () -> csi.controller()
+                            .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                                    .setVolumeId(v.getVolumeId())
+                                    .setNodeId(csi.nodeId)
+                                    .build()));
         }
         assertOkOrAborted("ControllerUnpublishVolume", detached);
         if (csi.has(Type.GET_VOLUME)) {
@@ -188,8 +207,12 @@ class ConcurrencyTest extends SanityTest {
     }
 
     private List<String> published(Volume v) {
-        return csi.controller().controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
-                .setVolumeId(v.getVolumeId()).build()).getStatus().getPublishedNodeIdsList();
+        return csi.controller()
+                .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .build())
+                .getStatus()
+                .getPublishedNodeIdsList();
     }
 
     @Test
@@ -200,12 +223,19 @@ class ConcurrencyTest extends SanityTest {
         Map<String, String> ctx = res.controllerPublish(v, Req.RWO, false);
         Path staging = res.newStagingDir();
         Path target = res.newTargetPath();
-        NodeStageVolumeRequest stage = NodeStageVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .putAllPublishContext(ctx).setStagingTargetPath(staging.toString()).setVolumeCapability(Req.RWO)
+        NodeStageVolumeRequest stage = NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(v.getVolumeId())
+                .putAllPublishContext(ctx)
+                .setStagingTargetPath(staging.toString())
+                .setVolumeCapability(Req.RWO)
                 .build();
-        NodePublishVolumeRequest publish = NodePublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .putAllPublishContext(ctx).setStagingTargetPath(staging.toString())
-                .setTargetPath(target.toString()).setVolumeCapability(Req.RWO).build();
+        NodePublishVolumeRequest publish = NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(v.getVolumeId())
+                .putAllPublishContext(ctx)
+                .setStagingTargetPath(staging.toString())
+                .setTargetPath(target.toString())
+                .setVolumeCapability(Req.RWO)
+                .build();
         Round<Object> staged = together(THREADS, () -> {
             res.stage(stage);
             return "";
@@ -218,14 +248,26 @@ class ConcurrencyTest extends SanityTest {
         });
         assertOkOrAborted("NodePublishVolume", published);
         assertEquals(1, Mounts.at(target).size(), "mounts at the target: " + Mounts.at(target));
-        assertOkOrAborted("NodeUnpublishVolume", together(THREADS, () -> csi.node().nodeUnpublishVolume(
-                NodeUnpublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).setTargetPath(target.toString())
-                        .build())));
+        assertOkOrAborted(
+                "NodeUnpublishVolume",
+                together(
+                        THREADS,
+                        () -> csi.node()
+                                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                                        .setVolumeId(v.getVolumeId())
+                                        .setTargetPath(target.toString())
+                                        .build())));
         assertTrue(Mounts.at(target).isEmpty(), "still mounted at the target");
         assertFalse(Files.exists(target), "the target path is still there");
-        assertOkOrAborted("NodeUnstageVolume", together(THREADS, () -> csi.node().nodeUnstageVolume(
-                NodeUnstageVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                        .setStagingTargetPath(staging.toString()).build())));
+        assertOkOrAborted(
+                "NodeUnstageVolume",
+                together(
+                        THREADS,
+                        () -> csi.node()
+                                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                        .setVolumeId(v.getVolumeId())
+                                        .setStagingTargetPath(staging.toString())
+                                        .build())));
         assertTrue(Mounts.at(staging).isEmpty(), "still mounted at the staging path");
     }
 
@@ -235,6 +277,7 @@ class ConcurrencyTest extends SanityTest {
      * first and joined by the last.
      */
     private static CompletableFuture<Status.Code> missingVolumeStage;
+
     private static long missingVolumeStageStart;
 
     @Test
@@ -248,9 +291,12 @@ class ConcurrencyTest extends SanityTest {
         String device = "sanity-" + csi.runId + "-never-attached";
         String id = gone.substring(0, gone.lastIndexOf('/') + 1) + device;
         Path staging = res.newStagingDir();
-        NodeStageVolumeRequest stage = NodeStageVolumeRequest.newBuilder().setVolumeId(id)
-                .putPublishContext("deviceName", device).setStagingTargetPath(staging.toString())
-                .setVolumeCapability(Req.RWO).build();
+        NodeStageVolumeRequest stage = NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .putPublishContext("deviceName", device)
+                .setStagingTargetPath(staging.toString())
+                .setVolumeCapability(Req.RWO)
+                .build();
         missingVolumeStageStart = System.nanoTime();
         CompletableFuture<Status.Code> waiting = CompletableFuture.supplyAsync(
                 () -> Codes.codeOf(() -> csi.node().nodeStageVolume(stage)), r -> {
@@ -260,20 +306,40 @@ class ConcurrencyTest extends SanityTest {
                 });
         missingVolumeStage = waiting;
         Resources.sleep(500);
-        assertFalse(waiting.isDone(), "NodeStageVolume of a device that does not exist returned at once: "
-                + (waiting.isDone() ? waiting.get() : ""));
-        Codes.assertCode(Status.Code.ABORTED, () -> csi.node().nodeStageVolume(stage),
+        assertFalse(
+                waiting.isDone(),
+                "NodeStageVolume of a device that does not exist returned at once: "
+                        + (waiting.isDone() ? waiting.get() : ""));
+        Codes.assertCode(
+                Status.Code.ABORTED,
+                () -> csi.node().nodeStageVolume(stage),
                 "a second NodeStageVolume on the volume while the first is in flight");
-        Codes.assertCode(Status.Code.ABORTED, () -> csi.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(id).setStagingTargetPath(staging.toString()).build()),
+        Codes.assertCode(
+                Status.Code.ABORTED,
+                () -> csi.node()
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                .setVolumeId(id)
+                                .setStagingTargetPath(staging.toString())
+                                .build()),
                 "NodeUnstageVolume on the volume while its NodeStageVolume is in flight");
-        Codes.assertCode(Status.Code.ABORTED, () -> csi.node().nodePublishVolume(NodePublishVolumeRequest.newBuilder()
-                .setVolumeId(id).setStagingTargetPath(staging.toString())
-                .setTargetPath(res.newTargetPath().toString()).setVolumeCapability(Req.RWO).build()),
+        Codes.assertCode(
+                Status.Code.ABORTED,
+                () -> csi.node()
+                        .nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                                .setVolumeId(id)
+                                .setStagingTargetPath(staging.toString())
+                                .setTargetPath(res.newTargetPath().toString())
+                                .setVolumeCapability(Req.RWO)
+                                .build()),
                 "NodePublishVolume on the volume while its NodeStageVolume is in flight");
-        Codes.assertOkOr("NodeUnstageVolume of another volume meanwhile", () -> csi.node().nodeUnstageVolume(
-                NodeUnstageVolumeRequest.newBuilder().setVolumeId(Csi.fakeVolumeId())
-                        .setStagingTargetPath(res.newStagingDir().toString()).build()), Status.Code.NOT_FOUND);
+        Codes.assertOkOr(
+                "NodeUnstageVolume of another volume meanwhile",
+                () -> csi.node()
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .setStagingTargetPath(res.newStagingDir().toString())
+                                .build()),
+                Status.Code.NOT_FOUND);
         assertTrue(Mounts.under(staging).isEmpty(), "something got mounted");
     }
 
@@ -283,7 +349,11 @@ class ConcurrencyTest extends SanityTest {
     void nodeStageOfMissingVolumeEndsNotFound() throws Exception {
         assumeTrue(missingVolumeStage != null, "the first test of this class did not start the NodeStageVolume");
         Status.Code end = missingVolumeStage.get(2, TimeUnit.MINUTES);
-        assertEquals(Status.Code.NOT_FOUND, end, "NodeStageVolume of a volume that does not exist (after "
-                + Duration.ofNanos(System.nanoTime() - missingVolumeStageStart).toMillis() + " ms)");
+        assertEquals(
+                Status.Code.NOT_FOUND,
+                end,
+                "NodeStageVolume of a volume that does not exist (after "
+                        + Duration.ofNanos(System.nanoTime() - missingVolumeStageStart)
+                                .toMillis() + " ms)");
     }
 }

@@ -24,7 +24,9 @@ class ControllerGetVolumeTest extends SanityTest {
     }
 
     private ControllerGetVolumeResponse get(String id) {
-        return csi.controller().controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build());
+        return csi.controller()
+                .controllerGetVolume(
+                        ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build());
     }
 
     @Test
@@ -46,8 +48,10 @@ class ControllerGetVolumeTest extends SanityTest {
         assertEquals(List.of(), r.getStatus().getPublishedNodeIdsList());
         if (csi.has(Type.VOLUME_CONDITION)) {
             assertTrue(r.getStatus().hasVolumeCondition(), "VOLUME_CONDITION advertised, no volume_condition");
-            assertFalse(r.getStatus().getVolumeCondition().getAbnormal(), "a fresh volume is abnormal: "
-                    + r.getStatus().getVolumeCondition().getMessage());
+            assertFalse(
+                    r.getStatus().getVolumeCondition().getAbnormal(),
+                    "a fresh volume is abnormal: "
+                            + r.getStatus().getVolumeCondition().getMessage());
         }
         if (csi.has(Type.PUBLISH_UNPUBLISH_VOLUME)) {
             res.controllerPublish(v, Req.RWO, false);

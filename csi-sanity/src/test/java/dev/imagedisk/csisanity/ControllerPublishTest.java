@@ -33,62 +33,105 @@ class ControllerPublishTest extends SanityTest {
     }
 
     private ControllerPublishVolumeRequest.Builder publishRequest(String volumeId, String nodeId) {
-        return ControllerPublishVolumeRequest.newBuilder().setVolumeId(volumeId).setNodeId(nodeId)
+        return ControllerPublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setNodeId(nodeId)
                 .setVolumeCapability(Req.RWO);
     }
 
     private void unpublish(String volumeId, String nodeId) {
-        csi.controller().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setNodeId(nodeId).build());
+        csi.controller()
+                .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setNodeId(nodeId)
+                        .build());
     }
 
     private List<String> publishedNodes(String volumeId) {
-        return csi.controller().controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .build()).getStatus().getPublishedNodeIdsList();
+        return csi.controller()
+                .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .build())
+                .getStatus()
+                .getPublishedNodeIdsList();
     }
 
     @Test
     @DisplayName("no volume_id, no node_id, no volume_capability: INVALID_ARGUMENT (upstream)")
     void requiredFields() {
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().controllerPublishVolume(
-                ControllerPublishVolumeRequest.getDefaultInstance()), "ControllerPublishVolume without volume_id");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().controllerPublishVolume(
-                ControllerPublishVolumeRequest.newBuilder().setVolumeId(Csi.fakeVolumeId()).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller().controllerPublishVolume(ControllerPublishVolumeRequest.getDefaultInstance()),
+                "ControllerPublishVolume without volume_id");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller()
+                        .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .build()),
                 "ControllerPublishVolume without node_id");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().controllerPublishVolume(
-                ControllerPublishVolumeRequest.newBuilder().setVolumeId(Csi.fakeVolumeId())
-                        .setNodeId(Csi.fakeNodeId()).build()), "ControllerPublishVolume without volume_capability");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().controllerPublishVolume(
-                ControllerPublishVolumeRequest.newBuilder().setVolumeId(csi.goneVolumeId()).setNodeId(csi.nodeId)
-                        .build()), "ControllerPublishVolume without volume_capability (well-formed ids)");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller()
+                        .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .setNodeId(Csi.fakeNodeId())
+                                .build()),
+                "ControllerPublishVolume without volume_capability");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller()
+                        .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                                .setVolumeId(csi.goneVolumeId())
+                                .setNodeId(csi.nodeId)
+                                .build()),
+                "ControllerPublishVolume without volume_capability (well-formed ids)");
     }
 
     @Test
     @DisplayName("a volume that does not exist: NOT_FOUND (upstream)")
     void unknownVolume() {
-        assertCode(Status.Code.NOT_FOUND, () -> csi.controller().controllerPublishVolume(
-                publishRequest(Csi.fakeVolumeId(), Csi.fakeNodeId()).build()), "ControllerPublishVolume, fake ids");
-        assertCode(Status.Code.NOT_FOUND, () -> csi.controller().controllerPublishVolume(
-                publishRequest(csi.goneVolumeId(), csi.nodeId).build()), "ControllerPublishVolume of a deleted volume");
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> csi.controller()
+                        .controllerPublishVolume(publishRequest(Csi.fakeVolumeId(), Csi.fakeNodeId())
+                                .build()),
+                "ControllerPublishVolume, fake ids");
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> csi.controller()
+                        .controllerPublishVolume(
+                                publishRequest(csi.goneVolumeId(), csi.nodeId).build()),
+                "ControllerPublishVolume of a deleted volume");
     }
 
     @Test
     @DisplayName("a node that does not exist: NOT_FOUND (upstream)")
     void unknownNode() {
         Volume v = res.create("nonode");
-        assertCode(Status.Code.NOT_FOUND, () -> res.controllerPublish(publishRequest(v.getVolumeId(),
-                Csi.fakeNodeId()).build()), "ControllerPublishVolume to a fake node id");
-        assertCode(Status.Code.NOT_FOUND, () -> res.controllerPublish(publishRequest(v.getVolumeId(),
-                csi.missingNodeId()).build()), "ControllerPublishVolume to a node that does not exist");
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> res.controllerPublish(
+                        publishRequest(v.getVolumeId(), Csi.fakeNodeId()).build()),
+                "ControllerPublishVolume to a fake node id");
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> res.controllerPublish(
+                        publishRequest(v.getVolumeId(), csi.missingNodeId()).build()),
+                "ControllerPublishVolume to a node that does not exist");
     }
 
     @Test
     @DisplayName("an access mode the disk cannot offer: INVALID_ARGUMENT or FAILED_PRECONDITION")
     void unsupportedCapability() {
         Volume v = res.create("badcap");
-        assertCodeIn("ControllerPublishVolume MULTI_NODE_MULTI_WRITER", () -> res.controllerPublish(
-                publishRequest(v.getVolumeId(), csi.nodeId).setVolumeCapability(Req.MULTI_WRITER).build()),
-                Status.Code.INVALID_ARGUMENT, Status.Code.FAILED_PRECONDITION);
+        assertCodeIn(
+                "ControllerPublishVolume MULTI_NODE_MULTI_WRITER",
+                () -> res.controllerPublish(publishRequest(v.getVolumeId(), csi.nodeId)
+                        .setVolumeCapability(Req.MULTI_WRITER)
+                        .build()),
+                Status.Code.INVALID_ARGUMENT,
+                Status.Code.FAILED_PRECONDITION);
     }
 
     @Test
@@ -106,8 +149,9 @@ class ControllerPublishTest extends SanityTest {
         if (csi.has(Type.LIST_VOLUMES_PUBLISHED_NODES)) {
             assertEquals(List.of(csi.nodeId), listed(v).getStatus().getPublishedNodeIdsList());
         }
-        csi.emulator().ifPresent(emu -> assertTrue(attachedLoop(emu, v).isPresent(),
-                "no loop device backs the attached disk"));
+        csi.emulator()
+                .ifPresent(
+                        emu -> assertTrue(attachedLoop(emu, v).isPresent(), "no loop device backs the attached disk"));
         unpublish(v.getVolumeId(), csi.nodeId);
         unpublish(v.getVolumeId(), csi.nodeId);
         if (csi.has(Type.GET_VOLUME)) {
@@ -116,8 +160,9 @@ class ControllerPublishTest extends SanityTest {
         if (csi.has(Type.LIST_VOLUMES_PUBLISHED_NODES)) {
             assertEquals(List.of(), listed(v).getStatus().getPublishedNodeIdsList());
         }
-        csi.emulator().ifPresent(emu -> assertTrue(attachedLoop(emu, v).isEmpty(),
-                "the detached disk's loop device is still bound"));
+        csi.emulator()
+                .ifPresent(emu ->
+                        assertTrue(attachedLoop(emu, v).isEmpty(), "the detached disk's loop device is still bound"));
     }
 
     @Test
@@ -126,7 +171,9 @@ class ControllerPublishTest extends SanityTest {
         assumeTrue(csi.has(Type.PUBLISH_READONLY), "PUBLISH_READONLY not advertised");
         Volume v = res.create("incompat");
         res.controllerPublish(v, Req.RWO, false);
-        assertCode(Status.Code.ALREADY_EXISTS, () -> res.controllerPublish(v, Req.RWO, true),
+        assertCode(
+                Status.Code.ALREADY_EXISTS,
+                () -> res.controllerPublish(v, Req.RWO, true),
                 "ControllerPublishVolume readonly after read-write");
     }
 
@@ -137,8 +184,11 @@ class ControllerPublishTest extends SanityTest {
         assumeTrue(node2.isPresent(), "needs a second node (-Dcsi.nodeId2 with an external endpoint)");
         Volume v = res.create("twonodes");
         res.controllerPublish(v, Req.RWO, false);
-        assertCode(Status.Code.FAILED_PRECONDITION, () -> res.controllerPublish(publishRequest(v.getVolumeId(),
-                node2.get()).build()), "ControllerPublishVolume read-write to a second node");
+        assertCode(
+                Status.Code.FAILED_PRECONDITION,
+                () -> res.controllerPublish(
+                        publishRequest(v.getVolumeId(), node2.get()).build()),
+                "ControllerPublishVolume read-write to a second node");
     }
 
     @Test
@@ -147,27 +197,39 @@ class ControllerPublishTest extends SanityTest {
         assumeTrue(csi.has(Type.PUBLISH_READONLY), "PUBLISH_READONLY not advertised");
         Optional<String> node2 = csi.secondNodeId();
         assumeTrue(node2.isPresent(), "needs a second node (-Dcsi.nodeId2 with an external endpoint)");
-        Volume v = res.createVolume(res.createRequest("ronodes").clearVolumeCapabilities()
-                .addVolumeCapabilities(Req.mount(Mode.MULTI_NODE_READER_ONLY)).build()).getVolume();
+        Volume v = res.createVolume(res.createRequest("ronodes")
+                        .clearVolumeCapabilities()
+                        .addVolumeCapabilities(Req.mount(Mode.MULTI_NODE_READER_ONLY))
+                        .build())
+                .getVolume();
         res.controllerPublish(v, Req.mount(Mode.MULTI_NODE_READER_ONLY), true);
         res.controllerPublish(publishRequest(v.getVolumeId(), node2.get())
-                .setVolumeCapability(Req.mount(Mode.MULTI_NODE_READER_ONLY)).setReadonly(true).build());
+                .setVolumeCapability(Req.mount(Mode.MULTI_NODE_READER_ONLY))
+                .setReadonly(true)
+                .build());
         if (csi.has(Type.GET_VOLUME)) {
-            assertEquals(List.of(csi.nodeId, node2.get()).stream().sorted().toList(),
+            assertEquals(
+                    List.of(csi.nodeId, node2.get()).stream().sorted().toList(),
                     publishedNodes(v.getVolumeId()).stream().sorted().toList());
         }
         unpublish(v.getVolumeId(), "");
         if (csi.has(Type.GET_VOLUME)) {
-            assertEquals(List.of(), publishedNodes(v.getVolumeId()), "ControllerUnpublishVolume without node_id "
-                    + "must unpublish from every node");
+            assertEquals(
+                    List.of(),
+                    publishedNodes(v.getVolumeId()),
+                    "ControllerUnpublishVolume without node_id " + "must unpublish from every node");
         }
     }
 
     @Test
     @DisplayName("unpublish: no volume_id: INVALID_ARGUMENT (upstream); unknown volume or node: OK")
     void unpublishUnknown() {
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().controllerUnpublishVolume(
-                ControllerUnpublishVolumeRequest.newBuilder().setNodeId(csi.nodeId).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller()
+                        .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                                .setNodeId(csi.nodeId)
+                                .build()),
                 "ControllerUnpublishVolume without volume_id");
         unpublish(Csi.fakeVolumeId(), csi.nodeId);
         unpublish(csi.goneVolumeId(), csi.nodeId);
@@ -180,7 +242,8 @@ class ControllerPublishTest extends SanityTest {
 
     private ListVolumesResponse.Entry listed(Volume v) {
         return csi.controller().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-                .filter(e -> e.getVolume().getVolumeId().equals(v.getVolumeId())).findFirst()
+                .filter(e -> e.getVolume().getVolumeId().equals(v.getVolumeId()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("ListVolumes does not list " + v.getVolumeId()));
     }
 
@@ -188,6 +251,8 @@ class ControllerPublishTest extends SanityTest {
         var o = csi.local().orElseThrow().options();
         Optional<Path> file = emu.diskFile(o.project(), o.zone(), DeleteVolumeTest.diskName(v));
         assertFalse(file.isEmpty(), "the emulator has no file for " + v.getVolumeId());
-        return emu.boundLoopDevices().values().stream().filter(p -> p.equals(file.get())).findFirst();
+        return emu.boundLoopDevices().values().stream()
+                .filter(p -> p.equals(file.get()))
+                .findFirst();
     }
 }

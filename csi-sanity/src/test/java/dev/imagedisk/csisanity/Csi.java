@@ -42,6 +42,7 @@ final class Csi implements AutoCloseable {
     static final long GIB = 1L << 30;
     /** The volume size the suite asks for; sparse files, so cheap. */
     static final long SIZE = 10 * GIB;
+
     static final long EXPANDED_SIZE = 20 * GIB;
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(90);
 
@@ -58,10 +59,11 @@ final class Csi implements AutoCloseable {
     final Set<PluginCapability.Service.Type> pluginServices;
     /** Every volume id the suite was handed by CreateVolume, for the final check. */
     final Set<String> createdVolumeIds = ConcurrentHashMap.newKeySet();
+
     private final AtomicInteger names = new AtomicInteger();
 
-    private Csi(CsiChannels.Client client, LocalStack local, Path dataDir, String nodeId, String image,
-            Path kubeletDir) {
+    private Csi(
+            CsiChannels.Client client, LocalStack local, Path dataDir, String nodeId, String image, Path kubeletDir) {
         this.client = client;
         this.local = local;
         this.dataDir = dataDir;
@@ -76,18 +78,22 @@ final class Csi implements AutoCloseable {
         this.controllerCaps = EnumSet.noneOf(ControllerServiceCapability.RPC.Type.class);
         this.nodeCaps = EnumSet.noneOf(NodeServiceCapability.RPC.Type.class);
         this.pluginServices = EnumSet.noneOf(PluginCapability.Service.Type.class);
-        for (PluginCapability c : identity().getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+        for (PluginCapability c : identity()
+                .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesList()) {
             if (c.hasService()) {
                 pluginServices.add(c.getService().getType());
             }
         }
         if (pluginServices.contains(PluginCapability.Service.Type.CONTROLLER_SERVICE)) {
-            controller().controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
-                    .getCapabilitiesList().forEach(c -> controllerCaps.add(c.getRpc().getType()));
+            controller()
+                    .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
+                    .getCapabilitiesList()
+                    .forEach(c -> controllerCaps.add(c.getRpc().getType()));
         }
         node().nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
-                .getCapabilitiesList().forEach(c -> nodeCaps.add(c.getRpc().getType()));
+                .getCapabilitiesList()
+                .forEach(c -> nodeCaps.add(c.getRpc().getType()));
     }
 
     /** Starts what the system properties ask for. */
@@ -104,7 +110,12 @@ final class Csi implements AutoCloseable {
         Path dir = Files.createTempDirectory("imagedisk-sanity-");
         LocalStack stack = LocalStack.start(LocalStack.Options.defaults(dir).withKeepData(false));
         try {
-            return new Csi(CsiChannels.connect(stack.socket()), stack, dir, stack.nodeId(), stack.imageParameter(),
+            return new Csi(
+                    CsiChannels.connect(stack.socket()),
+                    stack,
+                    dir,
+                    stack.nodeId(),
+                    stack.imageParameter(),
                     stack.kubeletDir());
         } catch (RuntimeException e) {
             stack.close();
@@ -122,11 +133,11 @@ final class Csi implements AutoCloseable {
             throw new IllegalArgumentException("-Dcsi.endpoint must be unix:///PATH, not " + endpoint);
         }
         String image = required("csi.image", "the StorageClass image parameter, e.g. projects/P/global/images/NAME");
-        String kubelet = required("csi.kubeletDir", "the plugin's kubelet directory (staging and target paths go"
-                + " under it)");
+        String kubelet = required(
+                "csi.kubeletDir", "the plugin's kubelet directory (staging and target paths go" + " under it)");
         String nodeId = System.getProperty("csi.nodeId", "").trim();
-        return new Csi(CsiChannels.connect(socket), null, null, nodeId.isEmpty() ? null : nodeId, image,
-                Path.of(kubelet));
+        return new Csi(
+                CsiChannels.connect(socket), null, null, nodeId.isEmpty() ? null : nodeId, image, Path.of(kubelet));
     }
 
     private static String required(String property, String what) {
@@ -182,7 +193,8 @@ final class Csi implements AutoCloseable {
     }
 
     IdentityGrpc.IdentityBlockingStub identity() {
-        return IdentityGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        return IdentityGrpc.newBlockingStub(channel())
+                .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     ControllerGrpc.ControllerBlockingStub controller() {
@@ -257,8 +269,8 @@ final class Csi implements AutoCloseable {
             if (local != null) {
                 LocalStack.Options o = local.options();
                 String name = "sanity-node-2";
-                local.emulator().addInstance(o.project(), o.zone(), name, o.machineType(),
-                        dataDir.resolve("dev-" + name));
+                local.emulator()
+                        .addInstance(o.project(), o.zone(), name, o.machineType(), dataDir.resolve("dev-" + name));
                 secondNodeId = "projects/" + o.project() + "/zones/" + o.zone() + "/instances/" + name;
             } else {
                 secondNodeId = System.getProperty("csi.nodeId2", "").trim();

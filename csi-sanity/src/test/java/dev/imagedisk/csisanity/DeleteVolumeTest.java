@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /** DeleteVolume: required id, idempotency, unknown ids, volumes in use. */
 class DeleteVolumeTest extends SanityTest {
     private DeleteVolumeResponse delete(String id) {
-        return csi.controller().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+        return csi.controller()
+                .deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
     }
 
     @Test
@@ -40,16 +41,24 @@ class DeleteVolumeTest extends SanityTest {
         Volume v = res.create("delete");
         delete(v.getVolumeId());
         if (csi.has(Type.GET_VOLUME)) {
-            assertCode(Status.Code.NOT_FOUND, () -> csi.controller().controllerGetVolume(ControllerGetVolumeRequest
-                    .newBuilder().setVolumeId(v.getVolumeId()).build()), "ControllerGetVolume of a deleted volume");
+            assertCode(
+                    Status.Code.NOT_FOUND,
+                    () -> csi.controller()
+                            .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                    .setVolumeId(v.getVolumeId())
+                                    .build()),
+                    "ControllerGetVolume of a deleted volume");
         }
         if (csi.has(Type.LIST_VOLUMES)) {
-            assertFalse(csi.controller().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-                    .anyMatch(e -> e.getVolume().getVolumeId().equals(v.getVolumeId())),
+            assertFalse(
+                    csi.controller().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+                            .anyMatch(e -> e.getVolume().getVolumeId().equals(v.getVolumeId())),
                     "ListVolumes still lists a deleted volume");
         }
-        csi.emulator().ifPresent(emu -> assertTrue(emu.diskFile(project(), zone(), diskName(v)).isEmpty(),
-                "the emulator still has the deleted disk's file"));
+        csi.emulator()
+                .ifPresent(emu -> assertTrue(
+                        emu.diskFile(project(), zone(), diskName(v)).isEmpty(),
+                        "the emulator still has the deleted disk's file"));
         delete(v.getVolumeId());
         delete(v.getVolumeId());
     }
@@ -59,10 +68,13 @@ class DeleteVolumeTest extends SanityTest {
     void volumeInUse() {
         Volume v = res.create("inuse");
         res.controllerPublish(v, Req.RWO, false);
-        assertCode(Status.Code.FAILED_PRECONDITION, () -> delete(v.getVolumeId()), "DeleteVolume of an attached volume");
+        assertCode(
+                Status.Code.FAILED_PRECONDITION, () -> delete(v.getVolumeId()), "DeleteVolume of an attached volume");
         if (csi.has(Type.GET_VOLUME)) {
-            csi.controller().controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                    .build());
+            csi.controller()
+                    .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                            .setVolumeId(v.getVolumeId())
+                            .build());
         }
     }
 

@@ -33,15 +33,20 @@ class ExpansionTest extends SanityTest {
     }
 
     private ControllerExpandVolumeResponse controllerExpand(String id, long bytes) {
-        return csi.controller().controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(id)
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes)).setVolumeCapability(Req.RWO)
-                .build());
+        return csi.controller()
+                .controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
+                        .setVolumeId(id)
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
+                        .setVolumeCapability(Req.RWO)
+                        .build());
     }
 
     private NodeExpandVolumeResponse nodeExpand(String id, Path volumePath, Path staging, long bytes) {
-        NodeExpandVolumeRequest.Builder b = NodeExpandVolumeRequest.newBuilder().setVolumeId(id)
-                .setVolumePath(volumePath.toString()).setCapacityRange(CapacityRange.newBuilder()
-                        .setRequiredBytes(bytes)).setVolumeCapability(Req.RWO);
+        NodeExpandVolumeRequest.Builder b = NodeExpandVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setVolumePath(volumePath.toString())
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
+                .setVolumeCapability(Req.RWO);
         if (staging != null) {
             b.setStagingTargetPath(staging.toString());
         }
@@ -52,18 +57,32 @@ class ExpansionTest extends SanityTest {
     @DisplayName("ControllerExpandVolume: no volume_id, no capacity_range: INVALID_ARGUMENT (upstream); "
             + "a volume that does not exist: NOT_FOUND")
     void controllerErrors() {
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> controllerExpand("", Csi.EXPANDED_SIZE),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> controllerExpand("", Csi.EXPANDED_SIZE),
                 "ControllerExpandVolume without volume_id");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().controllerExpandVolume(
-                ControllerExpandVolumeRequest.newBuilder().setVolumeId("").build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller()
+                        .controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
+                                .setVolumeId("")
+                                .build()),
                 "ControllerExpandVolume without anything (upstream: should fail if no capacity range is given)");
         Volume v = res.create("expand-norange");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().controllerExpandVolume(
-                ControllerExpandVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller()
+                        .controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
+                                .setVolumeId(v.getVolumeId())
+                                .build()),
                 "ControllerExpandVolume without capacity_range");
-        assertCode(Status.Code.NOT_FOUND, () -> controllerExpand(Csi.fakeVolumeId(), Csi.EXPANDED_SIZE),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> controllerExpand(Csi.fakeVolumeId(), Csi.EXPANDED_SIZE),
                 "ControllerExpandVolume, fake id");
-        assertCode(Status.Code.NOT_FOUND, () -> controllerExpand(csi.goneVolumeId(), Csi.EXPANDED_SIZE),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> controllerExpand(csi.goneVolumeId(), Csi.EXPANDED_SIZE),
                 "ControllerExpandVolume of a deleted volume");
     }
 
@@ -73,15 +92,27 @@ class ExpansionTest extends SanityTest {
     void nodeErrors() {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.EXPAND_VOLUME), "node EXPAND_VOLUME not advertised");
         Path dir = res.newDir("expand");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest
-                .newBuilder().setVolumePath(dir.toString()).setVolumeCapability(Req.RWO).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                                .setVolumePath(dir.toString())
+                                .setVolumeCapability(Req.RWO)
+                                .build()),
                 "NodeExpandVolume without volume_id");
         Volume v = res.create("nodeexpand-nopath");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest
-                .newBuilder().setVolumeId(v.getVolumeId()).setVolumeCapability(Req.RWO).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                                .setVolumeId(v.getVolumeId())
+                                .setVolumeCapability(Req.RWO)
+                                .build()),
                 "NodeExpandVolume without volume_path");
-        assertCode(Status.Code.NOT_FOUND, () -> nodeExpand(Csi.fakeVolumeId(), res.newTargetPath(), null,
-                Csi.EXPANDED_SIZE), "NodeExpandVolume at a path that does not exist");
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> nodeExpand(Csi.fakeVolumeId(), res.newTargetPath(), null, Csi.EXPANDED_SIZE),
+                "NodeExpandVolume at a path that does not exist");
     }
 
     @Test
@@ -89,8 +120,13 @@ class ExpansionTest extends SanityTest {
             + "fail when volume is not found)")
     void nodeNotFoundUpstreamPath() {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.EXPAND_VOLUME), "node EXPAND_VOLUME not advertised");
-        assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
-                .setVolumeId(Csi.fakeVolumeId()).setVolumePath("some/path").build()),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> csi.node()
+                        .nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .setVolumePath("some/path")
+                                .build()),
                 "NodeExpandVolume volume_path \"some/path\"");
     }
 
@@ -124,10 +160,16 @@ class ExpansionTest extends SanityTest {
         long before = Files2.totalBytes(m.target());
         ControllerExpandVolumeResponse r = controllerExpand(m.id(), Csi.EXPANDED_SIZE);
         assertEquals(Csi.EXPANDED_SIZE, r.getCapacityBytes());
-        csi.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(m.id())
-                .setTargetPath(m.target().toString()).build());
-        csi.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(m.id())
-                .setStagingTargetPath(m.staging().toString()).build());
+        csi.node()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(m.id())
+                        .setTargetPath(m.target().toString())
+                        .build());
+        csi.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(m.id())
+                        .setStagingTargetPath(m.staging().toString())
+                        .build());
         Path staging = res.newStagingDir();
         res.stage(m.volume(), m.publishContext(), staging, Req.RWO);
         Path target = res.newTargetPath();
@@ -146,9 +188,11 @@ class ExpansionTest extends SanityTest {
             + "both again: OK; a smaller size: OK, nothing shrinks")
     void online() throws IOException {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.EXPAND_VOLUME), "node EXPAND_VOLUME not advertised");
-        assumeTrue(csi.local().isEmpty() || Csi.hasCapSysResource(), "growing a mounted ext4 filesystem needs "
-                + "CAP_SYS_RESOURCE, which this process (and so the in-process plugin) lacks; the restage test "
-                + "covers growth without it");
+        assumeTrue(
+                csi.local().isEmpty() || Csi.hasCapSysResource(),
+                "growing a mounted ext4 filesystem needs "
+                        + "CAP_SYS_RESOURCE, which this process (and so the in-process plugin) lacks; the restage test "
+                        + "covers growth without it");
         Resources.Mounted m = res.mountNew("expand-online");
         Files2.assertWritable(m.target(), "before-expansion.txt", "still here\n");
         long before = Files2.totalBytes(m.target());
@@ -157,21 +201,32 @@ class ExpansionTest extends SanityTest {
         assertEquals(Csi.EXPANDED_SIZE, r.getCapacityBytes());
         assertTrue(r.getNodeExpansionRequired(), "a filesystem volume needs the node to grow its filesystem");
         NodeExpandVolumeResponse n = nodeExpand(m.id(), m.target(), m.staging(), Csi.EXPANDED_SIZE);
-        assertTrue(n.getCapacityBytes() == 0 || n.getCapacityBytes() >= Csi.EXPANDED_SIZE * 85 / 100,
+        assertTrue(
+                n.getCapacityBytes() == 0 || n.getCapacityBytes() >= Csi.EXPANDED_SIZE * 85 / 100,
                 "NodeExpandVolume capacity_bytes " + n.getCapacityBytes());
         long after = Files2.totalBytes(m.target());
-        assertTrue(after > before + 8 * Csi.GIB, "the mounted filesystem grew from " + before + " to " + after
-                + " bytes only");
+        assertTrue(
+                after > before + 8 * Csi.GIB,
+                "the mounted filesystem grew from " + before + " to " + after + " bytes only");
         assertEquals("still here\n", Files.readString(m.target().resolve("before-expansion.txt")));
 
         nodeExpand(m.id(), m.target(), m.staging(), Csi.EXPANDED_SIZE);
-        assertEquals(Csi.EXPANDED_SIZE, controllerExpand(m.id(), Csi.EXPANDED_SIZE).getCapacityBytes(),
+        assertEquals(
+                Csi.EXPANDED_SIZE,
+                controllerExpand(m.id(), Csi.EXPANDED_SIZE).getCapacityBytes(),
                 "ControllerExpandVolume again");
-        assertTrue(controllerExpand(m.id(), Csi.SIZE).getCapacityBytes() >= Csi.EXPANDED_SIZE,
+        assertTrue(
+                controllerExpand(m.id(), Csi.SIZE).getCapacityBytes() >= Csi.EXPANDED_SIZE,
                 "a volume already larger than asked: OK with its capacity");
         if (csi.has(Type.GET_VOLUME)) {
-            assertEquals(Csi.EXPANDED_SIZE, csi.controller().controllerGetVolume(ControllerGetVolumeRequest
-                    .newBuilder().setVolumeId(m.id()).build()).getVolume().getCapacityBytes());
+            assertEquals(
+                    Csi.EXPANDED_SIZE,
+                    csi.controller()
+                            .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                    .setVolumeId(m.id())
+                                    .build())
+                            .getVolume()
+                            .getCapacityBytes());
         }
         assertTrue(Files2.totalBytes(m.target()) >= after, "the filesystem shrank");
     }

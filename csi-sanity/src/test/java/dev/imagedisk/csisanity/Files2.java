@@ -39,10 +39,13 @@ final class Files2 {
 
     /** Writing fails because the filesystem is read-only. */
     static void assertReadOnly(Path root) {
-        IOException e = assertThrows(IOException.class, () -> Files.writeString(root.resolve("sanity-ro-probe"), "x"),
+        IOException e = assertThrows(
+                IOException.class,
+                () -> Files.writeString(root.resolve("sanity-ro-probe"), "x"),
                 "a write to the read-only volume at " + root + " succeeded");
-        assertTrue(String.valueOf(e.getMessage()).contains("Read-only file system"), "the write failed, but not "
-                + "because the filesystem is read-only: " + e);
+        assertTrue(
+                String.valueOf(e.getMessage()).contains("Read-only file system"),
+                "the write failed, but not " + "because the filesystem is read-only: " + e);
     }
 
     static long totalBytes(Path root) throws IOException {

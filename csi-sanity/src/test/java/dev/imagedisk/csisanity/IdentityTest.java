@@ -28,19 +28,27 @@ class IdentityTest extends SanityTest {
     @Test
     @DisplayName("GetPluginCapabilities: only known services and expansion types, including CONTROLLER_SERVICE")
     void pluginCapabilities() {
-        for (PluginCapability c : csi.identity().getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+        for (PluginCapability c : csi.identity()
+                .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
                 .getCapabilitiesList()) {
             switch (c.getTypeCase()) {
-                case SERVICE -> assertTrue(c.getService().getTypeValue() > 0
-                        && c.getService().getType() != PluginCapability.Service.Type.UNRECOGNIZED,
-                        "unknown service type " + c.getService().getTypeValue());
-                case VOLUME_EXPANSION -> assertTrue(c.getVolumeExpansion().getTypeValue() > 0
-                        && c.getVolumeExpansion().getType() != PluginCapability.VolumeExpansion.Type.UNRECOGNIZED,
-                        "unknown volume expansion type " + c.getVolumeExpansion().getTypeValue());
+                case SERVICE ->
+                    assertTrue(
+                            c.getService().getTypeValue() > 0
+                                    && c.getService().getType() != PluginCapability.Service.Type.UNRECOGNIZED,
+                            "unknown service type " + c.getService().getTypeValue());
+                case VOLUME_EXPANSION ->
+                    assertTrue(
+                            c.getVolumeExpansion().getTypeValue() > 0
+                                    && c.getVolumeExpansion().getType()
+                                            != PluginCapability.VolumeExpansion.Type.UNRECOGNIZED,
+                            "unknown volume expansion type "
+                                    + c.getVolumeExpansion().getTypeValue());
                 default -> throw new AssertionError("capability without a type: " + Codes.oneLine(c));
             }
         }
-        assertTrue(csi.has(PluginCapability.Service.Type.CONTROLLER_SERVICE),
+        assertTrue(
+                csi.has(PluginCapability.Service.Type.CONTROLLER_SERVICE),
                 "this suite drives a plugin serving Controller and Node on one endpoint; CONTROLLER_SERVICE is "
                         + "not advertised");
     }
@@ -49,7 +57,8 @@ class IdentityTest extends SanityTest {
     @DisplayName("Probe: OK and ready (unset means ready)")
     void probe() {
         ProbeResponse r = csi.identity().probe(ProbeRequest.getDefaultInstance());
-        assertTrue(!r.hasReady() || r.getReady().getValue(),
+        assertTrue(
+                !r.hasReady() || r.getReady().getValue(),
                 "a plugin that has just answered NodeGetInfo and the capability calls reports not ready");
     }
 }

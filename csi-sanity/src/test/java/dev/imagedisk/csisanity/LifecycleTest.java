@@ -41,18 +41,27 @@ import org.junit.jupiter.api.Test;
  */
 class LifecycleTest extends SanityTest {
     private void nodeUnpublish(Volume v, Path target) {
-        csi.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .setTargetPath(target.toString()).build());
+        csi.node()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .setTargetPath(target.toString())
+                        .build());
     }
 
     private void nodeUnstage(Volume v, Path staging) {
-        csi.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .setStagingTargetPath(staging.toString()).build());
+        csi.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .setStagingTargetPath(staging.toString())
+                        .build());
     }
 
     private void controllerUnpublish(Volume v) {
-        csi.controller().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(v.getVolumeId()).setNodeId(csi.nodeId).build());
+        csi.controller()
+                .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .setNodeId(csi.nodeId)
+                        .build());
     }
 
     /** Attach, stage and publish (each twice); returns the target. */
@@ -63,14 +72,16 @@ class LifecycleTest extends SanityTest {
         res.stage(v, ctx, staging, cap);
         res.stage(v, ctx, staging, cap);
         if (cap.hasMount()) {
-            assertEquals(1, Mounts.at(staging).size(), "one mount at the staging path after staging twice: "
-                    + Mounts.at(staging));
+            assertEquals(
+                    1,
+                    Mounts.at(staging).size(),
+                    "one mount at the staging path after staging twice: " + Mounts.at(staging));
         }
         Path target = res.newTargetPath();
         res.publish(v, ctx, staging, target, cap, false);
         res.publish(v, ctx, staging, target, cap, false);
-        assertEquals(1, Mounts.at(target).size(), "one mount at the target after publishing twice: "
-                + Mounts.at(target));
+        assertEquals(
+                1, Mounts.at(target).size(), "one mount at the target after publishing twice: " + Mounts.at(target));
         lastStaging = staging;
         return target;
     }
@@ -82,16 +93,24 @@ class LifecycleTest extends SanityTest {
         nodeUnpublish(v, target);
         nodeUnpublish(v, target);
         assertTrue(Mounts.at(target).isEmpty(), "still mounted at the target after NodeUnpublishVolume");
-        assertFalse(Files.exists(target, LinkOption.NOFOLLOW_LINKS), "NodeUnpublishVolume must remove the target "
-                + "path it created (upstream: should remove target path)");
+        assertFalse(
+                Files.exists(target, LinkOption.NOFOLLOW_LINKS),
+                "NodeUnpublishVolume must remove the target "
+                        + "path it created (upstream: should remove target path)");
         nodeUnstage(v, staging);
         nodeUnstage(v, staging);
         assertTrue(Mounts.at(staging).isEmpty(), "still mounted at the staging path after NodeUnstageVolume");
         controllerUnpublish(v);
         controllerUnpublish(v);
         if (csi.has(Type.GET_VOLUME)) {
-            assertEquals(List.of(), csi.controller().controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
-                    .setVolumeId(v.getVolumeId()).build()).getStatus().getPublishedNodeIdsList());
+            assertEquals(
+                    List.of(),
+                    csi.controller()
+                            .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                    .setVolumeId(v.getVolumeId())
+                                    .build())
+                            .getStatus()
+                            .getPublishedNodeIdsList());
         }
     }
 
@@ -107,23 +126,37 @@ class LifecycleTest extends SanityTest {
         }
         Files2.assertWritable(target, "written-by-sanity.txt", "kept across a detach\n");
         long total = Files2.totalBytes(target);
-        assertTrue(total > Csi.SIZE * 85 / 100, "the filesystem (" + total + " bytes) was not grown to the 10 GiB "
-                + "disk made from a small image");
+        assertTrue(
+                total > Csi.SIZE * 85 / 100,
+                "the filesystem (" + total + " bytes) was not grown to the 10 GiB " + "disk made from a small image");
         down(v, staging, target);
 
         Path again = up(v, Req.RWO);
-        assertEquals("kept across a detach\n", Files.readString(again.resolve("written-by-sanity.txt")),
+        assertEquals(
+                "kept across a detach\n",
+                Files.readString(again.resolve("written-by-sanity.txt")),
                 "data written before the detach is gone");
         if (Files2.knowsImage(csi)) {
             Files2.assertImageFiles(again);
         }
         down(v, lastStaging, again);
 
-        csi.controller().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
-        csi.controller().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+        csi.controller()
+                .deleteVolume(DeleteVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .build());
+        csi.controller()
+                .deleteVolume(DeleteVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .build());
         if (csi.has(Type.GET_VOLUME)) {
-            assertCode(Status.Code.NOT_FOUND, () -> csi.controller().controllerGetVolume(ControllerGetVolumeRequest
-                    .newBuilder().setVolumeId(v.getVolumeId()).build()), "ControllerGetVolume after delete");
+            assertCode(
+                    Status.Code.NOT_FOUND,
+                    () -> csi.controller()
+                            .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                    .setVolumeId(v.getVolumeId())
+                                    .build()),
+                    "ControllerGetVolume after delete");
         }
     }
 
@@ -140,14 +173,20 @@ class LifecycleTest extends SanityTest {
         }
         Files2.assertReadOnly(ro);
         Files2.assertWritable(m.target(), "rw.txt", "the read-write publication stays writable");
-        assertCode(Status.Code.ALREADY_EXISTS, () -> {
-            res.publish(m.volume(), m.publishContext(), m.staging(), ro, Req.RWO, false);
-            return null;
-        }, "NodePublishVolume read-write at a target published read-only");
-        assertCode(Status.Code.ALREADY_EXISTS, () -> {
-            res.stage(m.volume(), m.publishContext(), m.staging(), Req.RO);
-            return null;
-        }, "NodeStageVolume read-only at a staging path staged read-write");
+        assertCode(
+                Status.Code.ALREADY_EXISTS,
+                () -> {
+                    res.publish(m.volume(), m.publishContext(), m.staging(), ro, Req.RWO, false);
+                    return null;
+                },
+                "NodePublishVolume read-write at a target published read-only");
+        assertCode(
+                Status.Code.ALREADY_EXISTS,
+                () -> {
+                    res.stage(m.volume(), m.publishContext(), m.staging(), Req.RO);
+                    return null;
+                },
+                "NodeStageVolume read-only at a staging path staged read-write");
     }
 
     @Test
@@ -155,8 +194,11 @@ class LifecycleTest extends SanityTest {
             + "not writable")
     void readOnlyAttach() throws IOException {
         assumeTrue(csi.has(Type.PUBLISH_READONLY), "PUBLISH_READONLY not advertised");
-        Volume v = res.createVolume(res.createRequest("ro-attach").clearVolumeCapabilities()
-                .addVolumeCapabilities(Req.RO).build()).getVolume();
+        Volume v = res.createVolume(res.createRequest("ro-attach")
+                        .clearVolumeCapabilities()
+                        .addVolumeCapabilities(Req.RO)
+                        .build())
+                .getVolume();
         Map<String, String> ctx = res.controllerPublish(v, Req.RO, true);
         Path staging = res.newStagingDir();
         res.stage(v, ctx, staging, Req.RO);
@@ -181,13 +223,22 @@ class LifecycleTest extends SanityTest {
         Path second = res.newTargetPath();
         res.publish(multi.volume(), multi.publishContext(), multi.staging(), second, multi.capability(), false);
         Files2.assertWritable(second, "multi.txt", "two writers on one node\n");
-        assertEquals("two writers on one node\n", Files.readString(multi.target().resolve("multi.txt")));
+        assertEquals(
+                "two writers on one node\n", Files.readString(multi.target().resolve("multi.txt")));
         if (csi.has(NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER)) {
-            assertCode(Status.Code.FAILED_PRECONDITION, () -> {
-                res.publish(single.volume(), single.publishContext(), single.staging(), res.newTargetPath(),
-                        single.capability(), false);
-                return null;
-            }, "NodePublishVolume of a SINGLE_NODE_SINGLE_WRITER volume at a second target");
+            assertCode(
+                    Status.Code.FAILED_PRECONDITION,
+                    () -> {
+                        res.publish(
+                                single.volume(),
+                                single.publishContext(),
+                                single.staging(),
+                                res.newTargetPath(),
+                                single.capability(),
+                                false);
+                        return null;
+                    },
+                    "NodePublishVolume of a SINGLE_NODE_SINGLE_WRITER volume at a second target");
         }
     }
 
@@ -196,17 +247,23 @@ class LifecycleTest extends SanityTest {
             + "writable at any offset")
     void blockLifecycle() throws IOException {
         VolumeCapability block = Req.block(Mode.SINGLE_NODE_WRITER);
-        Volume v = res.createVolume(res.createRequest("block").clearVolumeCapabilities()
-                .addVolumeCapabilities(block).build()).getVolume();
+        Volume v = res.createVolume(res.createRequest("block")
+                        .clearVolumeCapabilities()
+                        .addVolumeCapabilities(block)
+                        .build())
+                .getVolume();
         Path target = up(v, block);
         Path staging = lastStaging;
-        assertTrue(Files.readAttributes(target, BasicFileAttributes.class).isOther(),
+        assertTrue(
+                Files.readAttributes(target, BasicFileAttributes.class).isOther(),
                 "the published block volume is not a device node: " + target);
         try (FileChannel ch = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             if (Files2.knowsImage(csi)) {
                 ByteBuffer magic = ByteBuffer.allocate(2);
                 ch.read(magic, 1024 + 0x38);
-                assertEquals(0xEF53, (magic.get(0) & 0xff) | (magic.get(1) & 0xff) << 8,
+                assertEquals(
+                        0xEF53,
+                        (magic.get(0) & 0xff) | (magic.get(1) & 0xff) << 8,
                         "the block volume does not start with the image's ext4 superblock");
             }
             byte[] pattern = new byte[4096];
@@ -219,11 +276,16 @@ class LifecycleTest extends SanityTest {
             assertTrue(Arrays.equals(pattern, back.array()), "read back something else near the end of the disk");
         }
         if (csi.has(NodeServiceCapability.RPC.Type.GET_VOLUME_STATS)) {
-            NodeGetVolumeStatsResponse s = csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                    .setVolumeId(v.getVolumeId()).setVolumePath(target.toString()).build());
-            assertTrue(s.getUsageList().stream().anyMatch(u -> u.getUnit() == VolumeUsage.Unit.BYTES
-                    && u.getTotal() == v.getCapacityBytes()), "a block volume's stats should give its size "
-                    + v.getCapacityBytes() + ": " + Codes.oneLine(s));
+            NodeGetVolumeStatsResponse s = csi.node()
+                    .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                            .setVolumeId(v.getVolumeId())
+                            .setVolumePath(target.toString())
+                            .build());
+            assertTrue(
+                    s.getUsageList().stream()
+                            .anyMatch(
+                                    u -> u.getUnit() == VolumeUsage.Unit.BYTES && u.getTotal() == v.getCapacityBytes()),
+                    "a block volume's stats should give its size " + v.getCapacityBytes() + ": " + Codes.oneLine(s));
         }
         down(v, staging, target);
     }

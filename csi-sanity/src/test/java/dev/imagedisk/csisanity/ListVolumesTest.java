@@ -33,12 +33,17 @@ class ListVolumesTest extends SanityTest {
     }
 
     private ListVolumesResponse list(int max, String token) {
-        return csi.controller().listVolumes(ListVolumesRequest.newBuilder().setMaxEntries(max)
-                .setStartingToken(token).build());
+        return csi.controller()
+                .listVolumes(ListVolumesRequest.newBuilder()
+                        .setMaxEntries(max)
+                        .setStartingToken(token)
+                        .build());
     }
 
     private List<String> allIds() {
-        return list(0, "").getEntriesList().stream().map(e -> e.getVolume().getVolumeId()).toList();
+        return list(0, "").getEntriesList().stream()
+                .map(e -> e.getVolume().getVolumeId())
+                .toList();
     }
 
     /** Creates {@code n} volumes at once. */
@@ -65,14 +70,19 @@ class ListVolumesTest extends SanityTest {
         Volume v = res.create("listed");
         List<ListVolumesResponse.Entry> entries = list(0, "").getEntriesList();
         entries.forEach(e -> assertFalse(e.getVolume().getVolumeId().isEmpty(), "entry without volume_id"));
-        ListVolumesResponse.Entry mine = entries.stream().filter(e -> e.getVolume().getVolumeId()
-                .equals(v.getVolumeId())).findFirst().orElseThrow(() -> new AssertionError("not listed: " + v));
+        ListVolumesResponse.Entry mine = entries.stream()
+                .filter(e -> e.getVolume().getVolumeId().equals(v.getVolumeId()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("not listed: " + v));
         assertEquals(v.getCapacityBytes(), mine.getVolume().getCapacityBytes());
         if (csi.has(Type.VOLUME_CONDITION)) {
             assertTrue(mine.getStatus().hasVolumeCondition(), "VOLUME_CONDITION advertised, entry without condition");
             assertFalse(mine.getStatus().getVolumeCondition().getAbnormal());
         }
-        csi.controller().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
+        csi.controller()
+                .deleteVolume(DeleteVolumeRequest.newBuilder()
+                        .setVolumeId(v.getVolumeId())
+                        .build());
         assertFalse(allIds().contains(v.getVolumeId()), "a deleted volume is still listed");
     }
 
@@ -119,7 +129,9 @@ class ListVolumesTest extends SanityTest {
         for (ListVolumesResponse.Entry e : first.getEntriesList()) {
             String id = e.getVolume().getVolumeId();
             if (ids.contains(id)) {
-                csi.controller().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+                csi.controller()
+                        .deleteVolume(
+                                DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
                 deleted.add(id);
             }
         }
@@ -140,8 +152,10 @@ class ListVolumesTest extends SanityTest {
         }
         for (String id : ids) {
             if (!deleted.contains(id)) {
-                assertEquals(1, seen.getOrDefault(id, 0), "surviving volume " + id + " seen "
-                        + seen.getOrDefault(id, 0) + " times");
+                assertEquals(
+                        1,
+                        seen.getOrDefault(id, 0),
+                        "surviving volume " + id + " seen " + seen.getOrDefault(id, 0) + " times");
             }
         }
         seen.forEach((id, n) -> assertEquals(1, n, "listed twice: " + id));
@@ -151,7 +165,8 @@ class ListVolumesTest extends SanityTest {
     @Test
     @DisplayName("an invalid starting_token: ABORTED (upstream); negative max_entries: INVALID_ARGUMENT")
     void badRequests() {
-        assertCode(Status.Code.ABORTED, () -> list(0, "invalid-token"), "ListVolumes with starting_token invalid-token");
+        assertCode(
+                Status.Code.ABORTED, () -> list(0, "invalid-token"), "ListVolumes with starting_token invalid-token");
         assertCode(Status.Code.INVALID_ARGUMENT, () -> list(-1, ""), "ListVolumes with max_entries -1");
     }
 
@@ -165,7 +180,9 @@ class ListVolumesTest extends SanityTest {
         if (csi.has(Type.LIST_VOLUMES_PUBLISHED_NODES) && csi.has(Type.PUBLISH_UNPUBLISH_VOLUME)) {
             res.controllerPublish(v, Req.RWO, false);
             ListVolumesResponse.Entry e = list(0, "").getEntriesList().stream()
-                    .filter(x -> x.getVolume().getVolumeId().equals(v.getVolumeId())).findFirst().orElseThrow();
+                    .filter(x -> x.getVolume().getVolumeId().equals(v.getVolumeId()))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(List.of(csi.nodeId), e.getStatus().getPublishedNodeIdsList());
         }
     }

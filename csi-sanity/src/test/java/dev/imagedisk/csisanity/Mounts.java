@@ -34,7 +34,8 @@ final class Mounts {
                 continue;
             }
             boolean ro = List.of(left[5].split(",")).contains("ro");
-            out.add(new Mount(Path.of(unescape(left[4])), unescape(right[1]), right[0], ro, left[2], unescape(left[3])));
+            out.add(new Mount(
+                    Path.of(unescape(left[4])), unescape(right[1]), right[0], ro, left[2], unescape(left[3])));
         }
         return out;
     }

@@ -40,7 +40,10 @@ class NodeRequestsTest extends SanityTest {
         assertTrue(info.getMaxVolumesPerNode() >= 0, "max_volumes_per_node < 0");
         if (csi.has(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS)) {
             assertTrue(info.hasAccessibleTopology(), "VOLUME_ACCESSIBILITY_CONSTRAINTS advertised, no topology");
-            assertFalse(info.getAccessibleTopology().getSegmentsOrDefault(Csi.TOPOLOGY_KEY, "").isEmpty(),
+            assertFalse(
+                    info.getAccessibleTopology()
+                            .getSegmentsOrDefault(Csi.TOPOLOGY_KEY, "")
+                            .isEmpty(),
                     "no " + Csi.TOPOLOGY_KEY + " segment: " + Codes.oneLine(info.getAccessibleTopology()));
         }
         csi.local().ifPresent(l -> assertEquals(l.nodeId(), info.getNodeId(), "the VM the plugin runs as"));
@@ -52,16 +55,34 @@ class NodeRequestsTest extends SanityTest {
     void stageRequiredFields() {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME), "STAGE_UNSTAGE_VOLUME");
         Path staging = res.newStagingDir();
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                .setStagingTargetPath(staging.toString()).setVolumeCapability(Req.RWO).putAllPublishContext(MOCK_DEVICE)
-                .build()), "NodeStageVolume without volume_id");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                .setVolumeId(Csi.fakeVolumeId()).setVolumeCapability(Req.RWO).putAllPublishContext(MOCK_DEVICE)
-                .build()), "NodeStageVolume without staging_target_path");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                                .setStagingTargetPath(staging.toString())
+                                .setVolumeCapability(Req.RWO)
+                                .putAllPublishContext(MOCK_DEVICE)
+                                .build()),
+                "NodeStageVolume without volume_id");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .setVolumeCapability(Req.RWO)
+                                .putAllPublishContext(MOCK_DEVICE)
+                                .build()),
+                "NodeStageVolume without staging_target_path");
         Volume v = res.create("stage-nocaps");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                .setVolumeId(v.getVolumeId()).setStagingTargetPath(staging.toString()).putAllPublishContext(MOCK_DEVICE)
-                .build()), "NodeStageVolume without volume_capability");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                                .setVolumeId(v.getVolumeId())
+                                .setStagingTargetPath(staging.toString())
+                                .putAllPublishContext(MOCK_DEVICE)
+                                .build()),
+                "NodeStageVolume without volume_capability");
         assertTrue(Mounts.under(staging).isEmpty(), "a refused NodeStageVolume mounted something");
     }
 
@@ -71,17 +92,37 @@ class NodeRequestsTest extends SanityTest {
     void unstage() {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME), "STAGE_UNSTAGE_VOLUME");
         Path staging = res.newStagingDir();
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeUnstageVolume(NodeUnstageVolumeRequest
-                .newBuilder().setStagingTargetPath(staging.toString()).build()), "NodeUnstageVolume without volume_id");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeUnstageVolume(NodeUnstageVolumeRequest
-                .newBuilder().setVolumeId(Csi.fakeVolumeId()).build()), "NodeUnstageVolume without staging path");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                .setStagingTargetPath(staging.toString())
+                                .build()),
+                "NodeUnstageVolume without volume_id");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .build()),
+                "NodeUnstageVolume without staging path");
         // upstream's cleanup unstages every volume it created, staged or not, at its (existing, empty) staging dir
-        assertOkOr("NodeUnstageVolume of a volume never staged", () -> csi.node().nodeUnstageVolume(
-                NodeUnstageVolumeRequest.newBuilder().setVolumeId(csi.goneVolumeId())
-                        .setStagingTargetPath(staging.toString()).build()), Status.Code.NOT_FOUND);
-        assertOkOr("NodeUnstageVolume at a path that does not exist", () -> csi.node().nodeUnstageVolume(
-                NodeUnstageVolumeRequest.newBuilder().setVolumeId(Csi.fakeVolumeId())
-                        .setStagingTargetPath(staging.resolveSibling("never-made").toString()).build()),
+        assertOkOr(
+                "NodeUnstageVolume of a volume never staged",
+                () -> csi.node()
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                .setVolumeId(csi.goneVolumeId())
+                                .setStagingTargetPath(staging.toString())
+                                .build()),
+                Status.Code.NOT_FOUND);
+        assertOkOr(
+                "NodeUnstageVolume at a path that does not exist",
+                () -> csi.node()
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .setStagingTargetPath(
+                                        staging.resolveSibling("never-made").toString())
+                                .build()),
                 Status.Code.NOT_FOUND);
     }
 
@@ -89,12 +130,24 @@ class NodeRequestsTest extends SanityTest {
     @DisplayName("NodePublishVolume: no volume_id, no target_path, no volume_capability: INVALID_ARGUMENT (upstream)")
     void publishRequiredFields() {
         Path target = res.newTargetPath();
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodePublishVolume(
-                NodePublishVolumeRequest.getDefaultInstance()), "NodePublishVolume without volume_id");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodePublishVolume(NodePublishVolumeRequest
-                .newBuilder().setVolumeId(Csi.fakeVolumeId()).build()), "NodePublishVolume without target_path");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodePublishVolume(NodePublishVolumeRequest
-                .newBuilder().setVolumeId(Csi.fakeVolumeId()).setTargetPath(target.toString()).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node().nodePublishVolume(NodePublishVolumeRequest.getDefaultInstance()),
+                "NodePublishVolume without volume_id");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .build()),
+                "NodePublishVolume without target_path");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .setTargetPath(target.toString())
+                                .build()),
                 "NodePublishVolume without volume_capability");
         assertFalse(Files.exists(target), "a refused NodePublishVolume created the target path");
     }
@@ -105,9 +158,15 @@ class NodeRequestsTest extends SanityTest {
     void publishWithoutStagingPath() {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME), "STAGE_UNSTAGE_VOLUME");
         Path target = res.newTargetPath();
-        assertCode(Status.Code.FAILED_PRECONDITION, () -> csi.node().nodePublishVolume(NodePublishVolumeRequest
-                .newBuilder().setVolumeId(csi.goneVolumeId()).setTargetPath(target.toString())
-                .setVolumeCapability(Req.RWO).putPublishContext("deviceName", "sanity-missing").build()),
+        assertCode(
+                Status.Code.FAILED_PRECONDITION,
+                () -> csi.node()
+                        .nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                                .setVolumeId(csi.goneVolumeId())
+                                .setTargetPath(target.toString())
+                                .setVolumeCapability(Req.RWO)
+                                .putPublishContext("deviceName", "sanity-missing")
+                                .build()),
                 "NodePublishVolume without staging_target_path");
     }
 
@@ -116,23 +175,45 @@ class NodeRequestsTest extends SanityTest {
             + "nothing published there: OK (or NOT_FOUND)")
     void unpublish() {
         Path target = res.newTargetPath();
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeUnpublishVolume(
-                NodeUnpublishVolumeRequest.getDefaultInstance()), "NodeUnpublishVolume without volume_id");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest
-                .newBuilder().setVolumeId(Csi.fakeVolumeId()).build()), "NodeUnpublishVolume without target_path");
-        assertOkOr("NodeUnpublishVolume of a target path that does not exist", () -> csi.node().nodeUnpublishVolume(
-                NodeUnpublishVolumeRequest.newBuilder().setVolumeId(csi.goneVolumeId())
-                        .setTargetPath(target.toString()).build()), Status.Code.NOT_FOUND);
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.getDefaultInstance()),
+                "NodeUnpublishVolume without volume_id");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .build()),
+                "NodeUnpublishVolume without target_path");
+        assertOkOr(
+                "NodeUnpublishVolume of a target path that does not exist",
+                () -> csi.node()
+                        .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                                .setVolumeId(csi.goneVolumeId())
+                                .setTargetPath(target.toString())
+                                .build()),
+                Status.Code.NOT_FOUND);
     }
 
     @Test
     @DisplayName("NodeGetVolumeStats: no volume_id, no volume_path: INVALID_ARGUMENT (upstream)")
     void statsRequiredFields() {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.GET_VOLUME_STATS), "GET_VOLUME_STATS");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest
-                .newBuilder().setVolumePath("some/path").build()), "NodeGetVolumeStats without volume_id");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest
-                .newBuilder().setVolumeId(Csi.fakeVolumeId()).build()), "NodeGetVolumeStats without volume_path");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                                .setVolumePath("some/path")
+                                .build()),
+                "NodeGetVolumeStats without volume_id");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.node()
+                        .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .build()),
+                "NodeGetVolumeStats without volume_path");
     }
 
     @Test
@@ -140,8 +221,13 @@ class NodeRequestsTest extends SanityTest {
     void statsNotFound() {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.GET_VOLUME_STATS), "GET_VOLUME_STATS");
         Path target = res.newTargetPath();
-        assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(Csi.fakeVolumeId()).setVolumePath(target.toString()).build()),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> csi.node()
+                        .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .setVolumePath(target.toString())
+                                .build()),
                 "NodeGetVolumeStats at a path that does not exist");
     }
 
@@ -150,8 +236,13 @@ class NodeRequestsTest extends SanityTest {
             + "fail when volume is not found)")
     void statsNotFoundUpstreamPath() {
         assumeTrue(csi.has(NodeServiceCapability.RPC.Type.GET_VOLUME_STATS), "GET_VOLUME_STATS");
-        assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(Csi.fakeVolumeId()).setVolumePath("some/path").build()),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> csi.node()
+                        .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                                .setVolumeId(Csi.fakeVolumeId())
+                                .setVolumePath("some/path")
+                                .build()),
                 "NodeGetVolumeStats volume_path \"some/path\"");
     }
 }

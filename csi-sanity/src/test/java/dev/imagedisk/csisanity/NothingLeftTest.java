@@ -33,23 +33,30 @@ class NothingLeftTest extends SanityTest {
         if (csi.has(Type.LIST_VOLUMES)) {
             String token = "";
             do {
-                ListVolumesResponse page = csi.controller().listVolumes(ListVolumesRequest.newBuilder()
-                        .setStartingToken(token).build());
+                ListVolumesResponse page = csi.controller()
+                        .listVolumes(ListVolumesRequest.newBuilder()
+                                .setStartingToken(token)
+                                .build());
                 page.getEntriesList().forEach(e -> listed.add(e.getVolume().getVolumeId()));
                 token = page.getNextToken();
             } while (!token.isEmpty());
         }
-        List<String> left = new ArrayList<>(csi.createdVolumeIds.stream().filter(listed::contains).sorted().toList());
+        List<String> left = new ArrayList<>(
+                csi.createdVolumeIds.stream().filter(listed::contains).sorted().toList());
         if (!csi.has(Type.LIST_VOLUMES) && csi.has(Type.GET_VOLUME)) {
             for (String id : csi.createdVolumeIds) {
-                if (!left.contains(id) && Codes.codeOf(() -> csi.controller().controllerGetVolume(
-                        ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())) != Status.Code.NOT_FOUND) {
+                if (!left.contains(id)
+                        && Codes.codeOf(() -> csi.controller()
+                                        .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                                .setVolumeId(id)
+                                                .build()))
+                                != Status.Code.NOT_FOUND) {
                     left.add(id);
                 }
             }
         }
-        assertEquals(List.of(), left, "volumes of the suite still exist (of " + csi.createdVolumeIds.size()
-                + " created)");
+        assertEquals(
+                List.of(), left, "volumes of the suite still exist (of " + csi.createdVolumeIds.size() + " created)");
         csi.local().ifPresent(l -> assertEquals(List.of(), listed, "the local stack still has volumes"));
     }
 

@@ -40,8 +40,8 @@ final class Resources {
     private record PathUse(String volumeId, Path path) {}
 
     /** A volume as a pod sees it: created, attached, staged and published. */
-    record Mounted(Volume volume, Map<String, String> publishContext, VolumeCapability capability, Path staging,
-            Path target) {
+    record Mounted(
+            Volume volume, Map<String, String> publishContext, VolumeCapability capability, Path staging, Path target) {
         String id() {
             return volume.getVolumeId();
         }
@@ -70,7 +70,8 @@ final class Resources {
                 .putParameters("type", "pd-balanced");
         if (csi.nodeTopology.getSegmentsCount() > 0) {
             b.setAccessibilityRequirements(TopologyRequirement.newBuilder()
-                    .addRequisite(csi.nodeTopology).addPreferred(csi.nodeTopology));
+                    .addRequisite(csi.nodeTopology)
+                    .addPreferred(csi.nodeTopology));
         }
         return b;
     }
@@ -98,8 +99,12 @@ final class Resources {
     /** ControllerPublishVolume to this node; unpublished after the test. */
     Map<String, String> controllerPublish(Volume v, VolumeCapability cap, boolean readOnly) {
         return controllerPublish(ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(v.getVolumeId()).setNodeId(csi.nodeId).setVolumeCapability(cap).setReadonly(readOnly)
-                .putAllVolumeContext(v.getVolumeContextMap()).build());
+                .setVolumeId(v.getVolumeId())
+                .setNodeId(csi.nodeId)
+                .setVolumeCapability(cap)
+                .setReadonly(readOnly)
+                .putAllVolumeContext(v.getVolumeContextMap())
+                .build());
     }
 
     Map<String, String> controllerPublish(ControllerPublishVolumeRequest request) {
@@ -115,9 +120,13 @@ final class Resources {
     }
 
     void stage(Volume v, Map<String, String> publishContext, Path staging, VolumeCapability cap) {
-        stage(NodeStageVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).putAllPublishContext(publishContext)
-                .setStagingTargetPath(staging.toString()).setVolumeCapability(cap)
-                .putAllVolumeContext(v.getVolumeContextMap()).build());
+        stage(NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(v.getVolumeId())
+                .putAllPublishContext(publishContext)
+                .setStagingTargetPath(staging.toString())
+                .setVolumeCapability(cap)
+                .putAllVolumeContext(v.getVolumeContextMap())
+                .build());
     }
 
     void stage(NodeStageVolumeRequest request) {
@@ -132,11 +141,20 @@ final class Resources {
         }
     }
 
-    void publish(Volume v, Map<String, String> publishContext, Path staging, Path target, VolumeCapability cap,
+    void publish(
+            Volume v,
+            Map<String, String> publishContext,
+            Path staging,
+            Path target,
+            VolumeCapability cap,
             boolean readOnly) {
-        NodePublishVolumeRequest.Builder b = NodePublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                .putAllPublishContext(publishContext).setTargetPath(target.toString()).setVolumeCapability(cap)
-                .setReadonly(readOnly).putAllVolumeContext(v.getVolumeContextMap());
+        NodePublishVolumeRequest.Builder b = NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(v.getVolumeId())
+                .putAllPublishContext(publishContext)
+                .setTargetPath(target.toString())
+                .setVolumeCapability(cap)
+                .setReadonly(readOnly)
+                .putAllVolumeContext(v.getVolumeContextMap());
         if (staging != null) {
             b.setStagingTargetPath(staging.toString());
         }
@@ -161,7 +179,10 @@ final class Resources {
     }
 
     Mounted mountNew(String what, VolumeCapability cap) {
-        Volume v = createVolume(createRequest(what).clearVolumeCapabilities().addVolumeCapabilities(cap).build())
+        Volume v = createVolume(createRequest(what)
+                        .clearVolumeCapabilities()
+                        .addVolumeCapabilities(cap)
+                        .build())
                 .getVolume();
         Map<String, String> ctx = controllerPublish(v, cap, false);
         Path staging = newStagingDir();
@@ -175,8 +196,7 @@ final class Resources {
 
     /** A staging directory as kubelet makes it (created; removed after the test). */
     synchronized Path newStagingDir() {
-        Path top = csi.kubeletDir.resolve("plugins/kubernetes.io/csi/sanity-" + csi.runId + "/"
-                + UUID.randomUUID());
+        Path top = csi.kubeletDir.resolve("plugins/kubernetes.io/csi/sanity-" + csi.runId + "/" + UUID.randomUUID());
         Path staging = top.resolve("globalmount");
         mkdirs(staging);
         dirs.add(top);
@@ -215,23 +235,43 @@ final class Resources {
     synchronized void cleanup() {
         List<String> errors = new ArrayList<>();
         for (PathUse t : reversed(targets)) {
-            undo(errors, "NodeUnpublishVolume " + t.volumeId() + " " + t.path(), () -> csi.node().nodeUnpublishVolume(
-                    NodeUnpublishVolumeRequest.newBuilder().setVolumeId(t.volumeId())
-                            .setTargetPath(t.path().toString()).build()));
+            undo(
+                    errors,
+                    "NodeUnpublishVolume " + t.volumeId() + " " + t.path(),
+                    () -> csi.node()
+                            .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                                    .setVolumeId(t.volumeId())
+                                    .setTargetPath(t.path().toString())
+                                    .build()));
         }
         for (PathUse s : reversed(stagings)) {
-            undo(errors, "NodeUnstageVolume " + s.volumeId() + " " + s.path(), () -> csi.node().nodeUnstageVolume(
-                    NodeUnstageVolumeRequest.newBuilder().setVolumeId(s.volumeId())
-                            .setStagingTargetPath(s.path().toString()).build()));
+            undo(
+                    errors,
+                    "NodeUnstageVolume " + s.volumeId() + " " + s.path(),
+                    () -> csi.node()
+                            .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                    .setVolumeId(s.volumeId())
+                                    .setStagingTargetPath(s.path().toString())
+                                    .build()));
         }
         for (Publication p : reversed(publications)) {
-            undo(errors, "ControllerUnpublishVolume " + p.volumeId() + " from " + p.nodeId(),
-                    () -> csi.controller().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
-                            .setVolumeId(p.volumeId()).setNodeId(p.nodeId()).build()));
+            undo(
+                    errors,
+                    "ControllerUnpublishVolume " + p.volumeId() + " from " + p.nodeId(),
+                    () -> csi.controller()
+                            .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                                    .setVolumeId(p.volumeId())
+                                    .setNodeId(p.nodeId())
+                                    .build()));
         }
         for (String id : reversed(new ArrayList<>(volumes))) {
-            undo(errors, "DeleteVolume " + id, () -> csi.controller().deleteVolume(
-                    DeleteVolumeRequest.newBuilder().setVolumeId(id).build()));
+            undo(
+                    errors,
+                    "DeleteVolume " + id,
+                    () -> csi.controller()
+                            .deleteVolume(DeleteVolumeRequest.newBuilder()
+                                    .setVolumeId(id)
+                                    .build()));
         }
         for (Path d : reversed(dirs)) {
             List<Mounts.Mount> left = Mounts.under(d);

@@ -54,26 +54,34 @@ class SnapshotsTest extends SanityTest {
     @AfterEach
     void deleteSnapshots() {
         for (String id : snapshots) {
-            csi.controller().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(id).build());
+            csi.controller()
+                    .deleteSnapshot(
+                            DeleteSnapshotRequest.newBuilder().setSnapshotId(id).build());
         }
     }
 
     private Snapshot snapshot(String what, String volumeId, Map<String, String> parameters) {
-        Snapshot s = csi.controller().createSnapshot(CreateSnapshotRequest.newBuilder()
-                .setName(csi.volumeName("snap-" + what)).setSourceVolumeId(volumeId).putAllParameters(parameters)
-                .build()).getSnapshot();
+        Snapshot s = csi.controller()
+                .createSnapshot(CreateSnapshotRequest.newBuilder()
+                        .setName(csi.volumeName("snap-" + what))
+                        .setSourceVolumeId(volumeId)
+                        .putAllParameters(parameters)
+                        .build())
+                .getSnapshot();
         snapshots.add(s.getSnapshotId());
         return s;
     }
 
     private static VolumeContentSource fromSnapshot(String id) {
         return VolumeContentSource.newBuilder()
-                .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(id)).build();
+                .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(id))
+                .build();
     }
 
     private static VolumeContentSource fromVolume(String id) {
         return VolumeContentSource.newBuilder()
-                .setVolume(VolumeContentSource.VolumeSource.newBuilder().setVolumeId(id)).build();
+                .setVolume(VolumeContentSource.VolumeSource.newBuilder().setVolumeId(id))
+                .build();
     }
 
     /** Attaches, stages and publishes a volume read-write; returns where a pod sees it. */
@@ -106,9 +114,12 @@ class SnapshotsTest extends SanityTest {
     }
 
     private Optional<Snapshot> listed(String id) {
-        ListSnapshotsResponse r = csi.controller().listSnapshots(ListSnapshotsRequest.newBuilder().setSnapshotId(id)
-                .build());
-        return r.getEntriesList().stream().map(ListSnapshotsResponse.Entry::getSnapshot).findFirst();
+        ListSnapshotsResponse r = csi.controller()
+                .listSnapshots(
+                        ListSnapshotsRequest.newBuilder().setSnapshotId(id).build());
+        return r.getEntriesList().stream()
+                .map(ListSnapshotsResponse.Entry::getSnapshot)
+                .findFirst();
     }
 
     // ------------------------------------------------------------------------------- end to end
@@ -121,8 +132,9 @@ class SnapshotsTest extends SanityTest {
         Snapshot s = snapshot("survivor", src.id(), Map.of()); // taken while attached: crash-consistent
         assertTrue(s.getReadyToUse());
         assertEquals(src.id(), s.getSourceVolumeId());
-        CreateVolumeRequest restore = res.createRequest("restored").setVolumeContentSource(fromSnapshot(
-                s.getSnapshotId())).build();
+        CreateVolumeRequest restore = res.createRequest("restored")
+                .setVolumeContentSource(fromSnapshot(s.getSnapshotId()))
+                .build();
         Volume v = res.createVolume(restore).getVolume();
         assertEquals(fromSnapshot(s.getSnapshotId()), v.getContentSource(), "CreateVolume echoes its source");
         Path target = mount(v);
@@ -138,8 +150,11 @@ class SnapshotsTest extends SanityTest {
         Snapshot s = snapshot("fam", src.id(), Map.of("image-family", family));
         String project = s.getSnapshotId().split("/")[1];
         Volume v = res.createVolume(res.createRequest("from-fam")
-                .putParameters("image", "projects/" + project + "/global/images/family/" + family).build()).getVolume();
-        assertTrue(v.getVolumeContextOrDefault("image", "").endsWith(s.getSnapshotId()),
+                        .putParameters("image", "projects/" + project + "/global/images/family/" + family)
+                        .build())
+                .getVolume();
+        assertTrue(
+                v.getVolumeContextOrDefault("image", "").endsWith(s.getSnapshotId()),
                 "made from the family's newest image: " + v.getVolumeContextMap());
         assertFile(mount(v), "new-extension.txt", content);
     }
@@ -147,7 +162,8 @@ class SnapshotsTest extends SanityTest {
     /** A pre-made image in the local stack's emulator: the sample image's files, not made by the driver. */
     private String preMadeImage(String what) throws IOException {
         Optional<GceEmulator> emulator = csi.emulator();
-        assumeTrue(emulator.isPresent() && csi.dataDir().isPresent(),
+        assumeTrue(
+                emulator.isPresent() && csi.dataDir().isPresent(),
                 "needs the local stack's emulator to register a pre-made image");
         String name = "sanity-" + csi.runId + "-" + what;
         Path file = csi.dataDir().get().resolve(name + ".img");
@@ -161,8 +177,9 @@ class SnapshotsTest extends SanityTest {
     @DisplayName("a pre-made image used as a snapshot handle restores its files")
     void aPreMadeImageAsSnapshotHandleRestoresItsFiles() throws IOException {
         String golden = preMadeImage("golden");
-        Snapshot listed = listed(golden).orElseThrow(() -> new AssertionError(
-                "ListSnapshots by id does not find the pre-made image " + golden));
+        Snapshot listed = listed(golden)
+                .orElseThrow(
+                        () -> new AssertionError("ListSnapshots by id does not find the pre-made image " + golden));
         assertTrue(listed.getReadyToUse(), "a pre-provisioned content becomes ready");
         CreateVolumeRequest.Builder b = res.createRequest("from-golden").setVolumeContentSource(fromSnapshot(golden));
         b.removeParameters("image"); // the source is the image: the StorageClass need not name one
@@ -176,10 +193,14 @@ class SnapshotsTest extends SanityTest {
         assumeTrue(csi.has(Type.CLONE_VOLUME), "the plugin does not advertise CLONE_VOLUME");
         Resources.Mounted src = res.mountNew("clone-src");
         String content = write(src.target(), "cloned.txt");
-        Volume clone = res.createVolume(res.createRequest("clone").setVolumeContentSource(fromVolume(src.id()))
-                .build()).getVolume();
+        Volume clone = res.createVolume(res.createRequest("clone")
+                        .setVolumeContentSource(fromVolume(src.id()))
+                        .build())
+                .getVolume();
         assertEquals(fromVolume(src.id()), clone.getContentSource());
-        assertEquals(src.volume().getAccessibleTopologyList(), clone.getAccessibleTopologyList(),
+        assertEquals(
+                src.volume().getAccessibleTopologyList(),
+                clone.getAccessibleTopologyList(),
                 "a clone is in its source's zone");
         assertTrue(clone.getCapacityBytes() >= src.volume().getCapacityBytes());
         assertFile(mount(clone), "cloned.txt", content);
@@ -191,11 +212,16 @@ class SnapshotsTest extends SanityTest {
         Volume src = res.create("del-src");
         Snapshot own = snapshot("own", src.getVolumeId(), Map.of());
         assertTrue(listed(own.getSnapshotId()).isPresent());
-        csi.controller().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(own.getSnapshotId()).build());
+        csi.controller()
+                .deleteSnapshot(DeleteSnapshotRequest.newBuilder()
+                        .setSnapshotId(own.getSnapshotId())
+                        .build());
         assertTrue(listed(own.getSnapshotId()).isEmpty(), "the driver's image is gone");
 
         String golden = preMadeImage("kept");
-        csi.controller().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(golden).build());
+        csi.controller()
+                .deleteSnapshot(
+                        DeleteSnapshotRequest.newBuilder().setSnapshotId(golden).build());
         assertTrue(listed(golden).isPresent(), "a pre-made image is never deleted");
     }
 
@@ -214,8 +240,12 @@ class SnapshotsTest extends SanityTest {
         String token = "";
         int pages = 0;
         do {
-            ListSnapshotsResponse page = csi.controller().listSnapshots(ListSnapshotsRequest.newBuilder()
-                    .setSourceVolumeId(src.getVolumeId()).setMaxEntries(2).setStartingToken(token).build());
+            ListSnapshotsResponse page = csi.controller()
+                    .listSnapshots(ListSnapshotsRequest.newBuilder()
+                            .setSourceVolumeId(src.getVolumeId())
+                            .setMaxEntries(2)
+                            .setStartingToken(token)
+                            .build());
             assertTrue(page.getEntriesCount() <= 2, "max_entries 2, got " + page.getEntriesCount());
             page.getEntriesList().forEach(e -> seen.add(e.getSnapshot().getSnapshotId()));
             token = page.getNextToken();
@@ -223,8 +253,13 @@ class SnapshotsTest extends SanityTest {
         } while (!token.isEmpty() && pages < 10);
         assertEquals(made.stream().sorted().toList(), seen.stream().sorted().toList());
         assertEquals(2, pages);
-        assertCode(Status.Code.ABORTED, () -> csi.controller().listSnapshots(ListSnapshotsRequest.newBuilder()
-                .setStartingToken("not-a-token").build()), "ListSnapshots with a bad starting_token");
+        assertCode(
+                Status.Code.ABORTED,
+                () -> csi.controller()
+                        .listSnapshots(ListSnapshotsRequest.newBuilder()
+                                .setStartingToken("not-a-token")
+                                .build()),
+                "ListSnapshots with a bad starting_token");
     }
 
     @Test
@@ -233,20 +268,41 @@ class SnapshotsTest extends SanityTest {
         Volume a = res.create("idem-a");
         Volume b = res.create("idem-b");
         String name = csi.volumeName("snap-idem");
-        CreateSnapshotRequest request = CreateSnapshotRequest.newBuilder().setName(name)
-                .setSourceVolumeId(a.getVolumeId()).build();
+        CreateSnapshotRequest request = CreateSnapshotRequest.newBuilder()
+                .setName(name)
+                .setSourceVolumeId(a.getVolumeId())
+                .build();
         Snapshot first = csi.controller().createSnapshot(request).getSnapshot();
         snapshots.add(first.getSnapshotId());
-        assertEquals(first.getSnapshotId(), csi.controller().createSnapshot(request).getSnapshot().getSnapshotId());
-        assertCode(Status.Code.ALREADY_EXISTS, () -> csi.controller().createSnapshot(request.toBuilder()
-                .setSourceVolumeId(b.getVolumeId()).build()), "the same snapshot name from another volume");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().createSnapshot(request.toBuilder()
-                .setName(csi.volumeName("snap-bad")).putParameters("snapshot-type", "snapshots").build()),
+        assertEquals(
+                first.getSnapshotId(),
+                csi.controller().createSnapshot(request).getSnapshot().getSnapshotId());
+        assertCode(
+                Status.Code.ALREADY_EXISTS,
+                () -> csi.controller()
+                        .createSnapshot(request.toBuilder()
+                                .setSourceVolumeId(b.getVolumeId())
+                                .build()),
+                "the same snapshot name from another volume");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller()
+                        .createSnapshot(request.toBuilder()
+                                .setName(csi.volumeName("snap-bad"))
+                                .putParameters("snapshot-type", "snapshots")
+                                .build()),
                 "snapshot-type other than images");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().createSnapshot(request.toBuilder()
-                .setName("s".repeat(129)).build()), "a name over 128 bytes");
-        assertCode(Status.Code.NOT_FOUND, () -> res.createVolume(res.createRequest("no-snap")
-                .setVolumeContentSource(fromSnapshot(first.getSnapshotId() + "-missing")).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> csi.controller()
+                        .createSnapshot(
+                                request.toBuilder().setName("s".repeat(129)).build()),
+                "a name over 128 bytes");
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> res.createVolume(res.createRequest("no-snap")
+                        .setVolumeContentSource(fromSnapshot(first.getSnapshotId() + "-missing"))
+                        .build()),
                 "a volume from a snapshot that does not exist");
     }
 
@@ -255,10 +311,15 @@ class SnapshotsTest extends SanityTest {
     void cloneOutsideTheSourcesZoneIsRefused() {
         assumeTrue(csi.has(Type.CLONE_VOLUME), "the plugin does not advertise CLONE_VOLUME");
         Volume src = res.create("zone-src");
-        TopologyRequirement elsewhere = TopologyRequirement.newBuilder().addRequisite(Topology.newBuilder()
-                .putSegments(Csi.TOPOLOGY_KEY, "elsewhere-zone-z")).build();
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> res.createVolume(res.createRequest("zone-clone")
-                .setVolumeContentSource(fromVolume(src.getVolumeId())).setAccessibilityRequirements(elsewhere)
-                .build()), "a clone required in another zone");
+        TopologyRequirement elsewhere = TopologyRequirement.newBuilder()
+                .addRequisite(Topology.newBuilder().putSegments(Csi.TOPOLOGY_KEY, "elsewhere-zone-z"))
+                .build();
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> res.createVolume(res.createRequest("zone-clone")
+                        .setVolumeContentSource(fromVolume(src.getVolumeId()))
+                        .setAccessibilityRequirements(elsewhere)
+                        .build()),
+                "a clone required in another zone");
     }
 }

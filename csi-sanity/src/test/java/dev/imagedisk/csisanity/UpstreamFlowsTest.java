@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 class UpstreamFlowsTest extends SanityTest {
     /** upstream's config: --csi.stagingdir (created by csi-sanity) and --csi.mountdir (parent of target). */
     private Path stagingDir;
+
     private Path mountDir;
 
     private void setUpDirs() {
@@ -45,25 +46,48 @@ class UpstreamFlowsTest extends SanityTest {
 
     /** upstream MakeCreateVolumeReq: required = limit = TestVolumeSize, the test volume parameters. */
     private CreateVolumeRequest.Builder makeCreateVolumeReq(String name) {
-        return CreateVolumeRequest.newBuilder().setName(name).addVolumeCapabilities(Req.RWO)
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(Csi.SIZE).setLimitBytes(Csi.SIZE))
-                .putParameters("image", csi.image).putParameters("type", "pd-balanced");
+        return CreateVolumeRequest.newBuilder()
+                .setName(name)
+                .addVolumeCapabilities(Req.RWO)
+                .setCapacityRange(
+                        CapacityRange.newBuilder().setRequiredBytes(Csi.SIZE).setLimitBytes(Csi.SIZE))
+                .putParameters("image", csi.image)
+                .putParameters("type", "pd-balanced");
     }
 
     /** upstream Resources.cleanupVolume, for one volume published to {@code nodeId} (or not). */
     private void upstreamCleanup(String volumeId, String nodeId) throws IOException {
-        assertOkOr("cleanup NodeUnpublishVolume", () -> csi.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest
-                .newBuilder().setVolumeId(volumeId).setTargetPath(mountDir.resolve("target").toString()).build()),
+        assertOkOr(
+                "cleanup NodeUnpublishVolume",
+                () -> csi.node()
+                        .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                                .setVolumeId(volumeId)
+                                .setTargetPath(mountDir.resolve("target").toString())
+                                .build()),
                 Status.Code.NOT_FOUND);
-        assertOkOr("cleanup NodeUnstageVolume", () -> csi.node().nodeUnstageVolume(NodeUnstageVolumeRequest
-                .newBuilder().setVolumeId(volumeId).setStagingTargetPath(stagingDir.toString()).build()),
+        assertOkOr(
+                "cleanup NodeUnstageVolume",
+                () -> csi.node()
+                        .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                                .setVolumeId(volumeId)
+                                .setStagingTargetPath(stagingDir.toString())
+                                .build()),
                 Status.Code.NOT_FOUND);
         if (nodeId != null) {
-            assertOkOr("cleanup ControllerUnpublishVolume", () -> csi.controller().controllerUnpublishVolume(
-                    ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId).setNodeId(nodeId).build()));
+            assertOkOr(
+                    "cleanup ControllerUnpublishVolume",
+                    () -> csi.controller()
+                            .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                                    .setVolumeId(volumeId)
+                                    .setNodeId(nodeId)
+                                    .build()));
         }
-        assertOkOr("cleanup DeleteVolume", () -> csi.controller().deleteVolume(DeleteVolumeRequest.newBuilder()
-                .setVolumeId(volumeId).build()));
+        assertOkOr(
+                "cleanup DeleteVolume",
+                () -> csi.controller()
+                        .deleteVolume(DeleteVolumeRequest.newBuilder()
+                                .setVolumeId(volumeId)
+                                .build()));
         // upstream Teardown then os.Remove()s the mount dir: the plugin must have removed <mountdir>/target
         try (Stream<Path> s = Files.list(mountDir)) {
             assertEquals(0, s.count(), "the mount dir is not empty after cleanup; csi-sanity could not remove it");
@@ -80,21 +104,35 @@ class UpstreamFlowsTest extends SanityTest {
         }
         Volume vol = res.createVolume(req.build()).getVolume();
         Map<String, String> ctx = res.controllerPublish(ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(vol.getVolumeId()).setNodeId(csi.nodeId).setVolumeCapability(Req.RWO)
-                .putAllVolumeContext(vol.getVolumeContextMap()).build());
+                .setVolumeId(vol.getVolumeId())
+                .setNodeId(csi.nodeId)
+                .setVolumeCapability(Req.RWO)
+                .putAllVolumeContext(vol.getVolumeContextMap())
+                .build());
         for (int i = 0; i < count; i++) {
-            res.stage(NodeStageVolumeRequest.newBuilder().setVolumeId(vol.getVolumeId()).setVolumeCapability(Req.RWO)
-                    .setStagingTargetPath(stagingDir.toString()).putAllVolumeContext(vol.getVolumeContextMap())
-                    .putAllPublishContext(ctx).build());
+            res.stage(NodeStageVolumeRequest.newBuilder()
+                    .setVolumeId(vol.getVolumeId())
+                    .setVolumeCapability(Req.RWO)
+                    .setStagingTargetPath(stagingDir.toString())
+                    .putAllVolumeContext(vol.getVolumeContextMap())
+                    .putAllPublishContext(ctx)
+                    .build());
         }
         for (int i = 0; i < count; i++) {
-            res.publish(NodePublishVolumeRequest.newBuilder().setVolumeId(vol.getVolumeId())
-                    .setTargetPath(mountDir.resolve("target").toString()).setStagingTargetPath(stagingDir.toString())
-                    .setVolumeCapability(Req.RWO).putAllVolumeContext(vol.getVolumeContextMap())
-                    .putAllPublishContext(ctx).build());
+            res.publish(NodePublishVolumeRequest.newBuilder()
+                    .setVolumeId(vol.getVolumeId())
+                    .setTargetPath(mountDir.resolve("target").toString())
+                    .setStagingTargetPath(stagingDir.toString())
+                    .setVolumeCapability(Req.RWO)
+                    .putAllVolumeContext(vol.getVolumeContextMap())
+                    .putAllPublishContext(ctx)
+                    .build());
         }
-        NodeGetVolumeStatsResponse stats = csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(vol.getVolumeId()).setVolumePath(mountDir.resolve("target").toString()).build());
+        NodeGetVolumeStatsResponse stats = csi.node()
+                .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId(vol.getVolumeId())
+                        .setVolumePath(mountDir.resolve("target").toString())
+                        .build());
         assertTrue(stats.getUsageCount() > 0, "NodeGetVolumeStats gave no usage");
         upstreamCleanup(vol.getVolumeId(), csi.nodeId);
     }
@@ -117,15 +155,20 @@ class UpstreamFlowsTest extends SanityTest {
         setUpDirs();
         // upstream VolumeLifecycle: no capacity_range, requisite = the node's topology
         CreateVolumeRequest.Builder req = CreateVolumeRequest.newBuilder()
-                .setName("sanity-controller-publish-10-" + csi.runId.toUpperCase()).addVolumeCapabilities(Req.RWO)
-                .putParameters("image", csi.image).putParameters("type", "pd-balanced");
+                .setName("sanity-controller-publish-10-" + csi.runId.toUpperCase())
+                .addVolumeCapabilities(Req.RWO)
+                .putParameters("image", csi.image)
+                .putParameters("type", "pd-balanced");
         if (csi.nodeTopology.getSegmentsCount() > 0) {
             req.setAccessibilityRequirements(TopologyRequirement.newBuilder().addRequisite(csi.nodeTopology));
         }
         Volume vol = res.createVolume(req.build()).getVolume();
         for (int i = 0; i < 10; i++) {
-            res.controllerPublish(ControllerPublishVolumeRequest.newBuilder().setVolumeId(vol.getVolumeId())
-                    .setNodeId(csi.nodeId).setVolumeCapability(Req.RWO).putAllVolumeContext(vol.getVolumeContextMap())
+            res.controllerPublish(ControllerPublishVolumeRequest.newBuilder()
+                    .setVolumeId(vol.getVolumeId())
+                    .setNodeId(csi.nodeId)
+                    .setVolumeCapability(Req.RWO)
+                    .putAllVolumeContext(vol.getVolumeContextMap())
                     .build());
         }
         // upstream registered the volume 11 times: cleanup runs 11 times; every round must pass
@@ -138,8 +181,10 @@ class UpstreamFlowsTest extends SanityTest {
     @DisplayName("cleanup of a volume that was only created: node calls tolerate it, DeleteVolume twice: OK")
     void cleanupOfCreatedOnly() throws IOException {
         setUpDirs();
-        Volume vol = res.createVolume(makeCreateVolumeReq("sanity-controller-create-appropriate-"
-                + csi.runId.toUpperCase()).build()).getVolume();
+        Volume vol = res.createVolume(
+                        makeCreateVolumeReq("sanity-controller-create-appropriate-" + csi.runId.toUpperCase())
+                                .build())
+                .getVolume();
         upstreamCleanup(vol.getVolumeId(), null);
         upstreamCleanup(vol.getVolumeId(), csi.nodeId);
         assertFalse(Files.exists(mountDir.resolve("target")));

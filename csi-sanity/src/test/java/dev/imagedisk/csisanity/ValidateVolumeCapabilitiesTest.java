@@ -31,19 +31,27 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
     @Test
     @DisplayName("no volume_id; no volume_capabilities: INVALID_ARGUMENT (upstream)")
     void requiredFields() {
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> validate(request("", Req.RWO).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> validate(request("", Req.RWO).build()),
                 "ValidateVolumeCapabilities without volume_id");
         Volume v = res.create("validate-nocaps");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> validate(request(v.getVolumeId()).build()),
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> validate(request(v.getVolumeId()).build()),
                 "ValidateVolumeCapabilities without volume_capabilities");
     }
 
     @Test
     @DisplayName("a volume that does not exist: NOT_FOUND (upstream)")
     void unknownVolume() {
-        assertCode(Status.Code.NOT_FOUND, () -> validate(request(Csi.fakeVolumeId(), Req.RWO).build()),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> validate(request(Csi.fakeVolumeId(), Req.RWO).build()),
                 "ValidateVolumeCapabilities, fake id");
-        assertCode(Status.Code.NOT_FOUND, () -> validate(request(csi.goneVolumeId(), Req.RWO).build()),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> validate(request(csi.goneVolumeId(), Req.RWO).build()),
                 "ValidateVolumeCapabilities of a deleted volume");
     }
 
@@ -52,25 +60,33 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
             + "are not, with a message")
     void confirms() {
         Volume v = res.create("validate");
-        for (VolumeCapability cap : List.of(Req.RWO, Req.mount(Mode.SINGLE_NODE_READER_ONLY),
-                Req.block(Mode.SINGLE_NODE_WRITER), Req.mount(Mode.SINGLE_NODE_WRITER, "ext4"))) {
-            ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), cap).build());
+        for (VolumeCapability cap : List.of(
+                Req.RWO,
+                Req.mount(Mode.SINGLE_NODE_READER_ONLY),
+                Req.block(Mode.SINGLE_NODE_WRITER),
+                Req.mount(Mode.SINGLE_NODE_WRITER, "ext4"))) {
+            ValidateVolumeCapabilitiesResponse r =
+                    validate(request(v.getVolumeId(), cap).build());
             assertTrue(r.hasConfirmed(), "not confirmed: " + Codes.oneLine(cap) + ": " + r.getMessage());
-            assertEquals(List.of(cap), r.getConfirmed().getVolumeCapabilitiesList(),
-                    "confirmed must list the capabilities");
+            assertEquals(
+                    List.of(cap), r.getConfirmed().getVolumeCapabilitiesList(), "confirmed must list the capabilities");
         }
         ValidateVolumeCapabilitiesResponse same = validate(request(v.getVolumeId(), Req.RWO)
-                .putParameters("image", csi.image).putParameters("type", "pd-balanced").build());
+                .putParameters("image", csi.image)
+                .putParameters("type", "pd-balanced")
+                .build());
         assertTrue(same.hasConfirmed(), "the volume's own parameters were not confirmed: " + same.getMessage());
 
-        ValidateVolumeCapabilitiesResponse multi = validate(request(v.getVolumeId(), Req.RWO, Req.MULTI_WRITER).build());
+        ValidateVolumeCapabilitiesResponse multi =
+                validate(request(v.getVolumeId(), Req.RWO, Req.MULTI_WRITER).build());
         assertFalse(multi.hasConfirmed(), "MULTI_NODE_MULTI_WRITER confirmed for a zonal disk");
         assertFalse(multi.getMessage().isEmpty(), "an unconfirmed answer should say why");
 
         Optional<String> other = csi.secondImage();
         if (other.isPresent()) {
             ValidateVolumeCapabilitiesResponse otherImage = validate(request(v.getVolumeId(), Req.RWO)
-                    .putParameters("image", other.get()).build());
+                    .putParameters("image", other.get())
+                    .build());
             assertFalse(otherImage.hasConfirmed(), "parameters naming another image were confirmed");
         }
     }
@@ -81,7 +97,8 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
         assumeTrue(!csi.has(Type.MODIFY_VOLUME), "MODIFY_VOLUME advertised");
         Volume v = res.create("validate-mutable");
         ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), Req.RWO)
-                .putMutableParams("iops", "3000").build());
+                .putMutableParams("iops", "3000")
+                .build());
         assertFalse(r.hasConfirmed(), "mutable_parameters confirmed without MODIFY_VOLUME");
     }
 }

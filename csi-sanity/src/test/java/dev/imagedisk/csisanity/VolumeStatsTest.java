@@ -24,8 +24,11 @@ class VolumeStatsTest extends SanityTest {
     }
 
     private NodeGetVolumeStatsResponse stats(String volumeId, String path) {
-        return csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(volumeId)
-                .setVolumePath(path).build());
+        return csi.node()
+                .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setVolumePath(path)
+                        .build());
     }
 
     private static Optional<VolumeUsage> usage(NodeGetVolumeStatsResponse r, VolumeUsage.Unit unit) {
@@ -38,19 +41,26 @@ class VolumeStatsTest extends SanityTest {
         Resources.Mounted m = res.mountNew("stats");
         for (Path p : new Path[] {m.target(), m.staging()}) {
             NodeGetVolumeStatsResponse r = stats(m.id(), p.toString());
-            VolumeUsage bytes = usage(r, VolumeUsage.Unit.BYTES).orElseThrow(() -> new AssertionError("no BYTES "
-                    + "usage at " + p + ": " + Codes.oneLine(r)));
-            assertTrue(bytes.getTotal() > Csi.SIZE * 85 / 100 && bytes.getTotal() <= m.volume().getCapacityBytes(),
+            VolumeUsage bytes = usage(r, VolumeUsage.Unit.BYTES)
+                    .orElseThrow(() -> new AssertionError("no BYTES " + "usage at " + p + ": " + Codes.oneLine(r)));
+            assertTrue(
+                    bytes.getTotal() > Csi.SIZE * 85 / 100
+                            && bytes.getTotal() <= m.volume().getCapacityBytes(),
                     "BYTES total " + bytes.getTotal() + " is not about the 10 GiB of the disk");
-            assertTrue(bytes.getUsed() > 0 && bytes.getAvailable() > 0
-                    && bytes.getUsed() + bytes.getAvailable() <= bytes.getTotal(), "BYTES " + Codes.oneLine(bytes));
-            VolumeUsage inodes = usage(r, VolumeUsage.Unit.INODES).orElseThrow(() -> new AssertionError(
-                    "no INODES usage: " + Codes.oneLine(r)));
+            assertTrue(
+                    bytes.getUsed() > 0
+                            && bytes.getAvailable() > 0
+                            && bytes.getUsed() + bytes.getAvailable() <= bytes.getTotal(),
+                    "BYTES " + Codes.oneLine(bytes));
+            VolumeUsage inodes = usage(r, VolumeUsage.Unit.INODES)
+                    .orElseThrow(() -> new AssertionError("no INODES usage: " + Codes.oneLine(r)));
             assertTrue(inodes.getTotal() > 0 && inodes.getUsed() > 0, "INODES " + Codes.oneLine(inodes));
             if (csi.has(NodeServiceCapability.RPC.Type.VOLUME_CONDITION)) {
                 assertTrue(r.hasVolumeCondition(), "VOLUME_CONDITION advertised, no volume_condition");
-                assertFalse(r.getVolumeCondition().getAbnormal(), "a healthy volume is abnormal: "
-                        + r.getVolumeCondition().getMessage());
+                assertFalse(
+                        r.getVolumeCondition().getAbnormal(),
+                        "a healthy volume is abnormal: "
+                                + r.getVolumeCondition().getMessage());
             }
         }
     }
@@ -61,11 +71,17 @@ class VolumeStatsTest extends SanityTest {
     void wrongPath() {
         Resources.Mounted a = res.mountNew("stats-a");
         Resources.Mounted b = res.mountNew("stats-b");
-        assertCode(Status.Code.NOT_FOUND, () -> stats(a.id(), b.target().toString()),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> stats(a.id(), b.target().toString()),
                 "NodeGetVolumeStats of volume a at the target of volume b");
-        assertCode(Status.Code.NOT_FOUND, () -> stats(a.id(), res.newTargetPath().toString()),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> stats(a.id(), res.newTargetPath().toString()),
                 "NodeGetVolumeStats of volume a at a path that does not exist");
-        assertCode(Status.Code.NOT_FOUND, () -> stats(a.id(), "some/path"),
+        assertCode(
+                Status.Code.NOT_FOUND,
+                () -> stats(a.id(), "some/path"),
                 "NodeGetVolumeStats of a published volume at \"some/path\" (upstream)");
     }
 
@@ -77,7 +93,9 @@ class VolumeStatsTest extends SanityTest {
         Status.Code code = Codes.codeOf(() -> stats(m.id(), empty.toString()));
         if (code == Status.Code.OK) {
             NodeGetVolumeStatsResponse r = stats(m.id(), empty.toString());
-            assertTrue(csi.has(NodeServiceCapability.RPC.Type.VOLUME_CONDITION) && r.getVolumeCondition().getAbnormal(),
+            assertTrue(
+                    csi.has(NodeServiceCapability.RPC.Type.VOLUME_CONDITION)
+                            && r.getVolumeCondition().getAbnormal(),
                     "stats of an empty directory reported as a healthy volume: " + Codes.oneLine(r));
         } else {
             assertTrue(code == Status.Code.NOT_FOUND, "expected NOT_FOUND (or OK and abnormal), got " + code);

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * format and level.
  */
 public final class LoggingSetup {
-    public enum Format { text, json }
+    public enum Format {
+        text,
+        json
+    }
 
     private LoggingSetup() {}
 
@@ -62,8 +65,8 @@ public final class LoggingSetup {
         static void configure(LoggerContext context, Format format, String level) {
             Level parsed = Level.toLevel(level, null);
             if (parsed == null) {
-                throw new IllegalArgumentException("unknown log level '" + level
-                        + "'; use trace, debug, info, warn or error");
+                throw new IllegalArgumentException(
+                        "unknown log level '" + level + "'; use trace, debug, info, warn or error");
             }
             context.reset();
             Encoder<ILoggingEvent> encoder = encoder(format);
@@ -78,7 +81,8 @@ public final class LoggingSetup {
             Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
             root.setLevel(parsed);
             root.addAppender(appender);
-            // gRPC asks every channel for SO_KEEPALIVE, which Unix domain sockets do not have; Netty warns per connection
+            // gRPC asks every channel for SO_KEEPALIVE, which Unix domain sockets do not have; Netty warns per
+            // connection
             context.getLogger("io.netty.bootstrap").setLevel(Level.ERROR);
             if (Level.DEBUG.isGreaterOrEqual(parsed)) {
                 // the transport's own debug output drowns the driver's

@@ -2,7 +2,9 @@ package dev.imagedisk.csi;
 
 /** Which CSI services a plugin process serves (Identity is always served). */
 public enum Mode {
-    controller, node, all;
+    controller,
+    node,
+    all;
 
     public boolean controllerService() {
         return this != node;

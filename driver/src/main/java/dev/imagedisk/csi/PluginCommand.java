@@ -14,7 +14,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code imagedisk plugin}: runs the CSI plugin exactly as its container does. */
-@Command(name = "plugin", mixinStandardHelpOptions = true, versionProvider = PluginCommand.VersionProvider.class,
+@Command(
+        name = "plugin",
+        mixinStandardHelpOptions = true,
+        versionProvider = PluginCommand.VersionProvider.class,
         description = "Serve the CSI plugin (Identity, and Controller and/or Node by --mode) on a Unix socket.")
 public final class PluginCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(PluginCommand.class);
@@ -22,37 +25,59 @@ public final class PluginCommand implements Callable<Integer> {
     /** Exit code when the plugin could not start (socket in use, bad configuration found at start). */
     public static final int EXIT_START_FAILED = 1;
 
-    @Option(names = "--mode", paramLabel = "controller|node|all", defaultValue = "all",
+    @Option(
+            names = "--mode",
+            paramLabel = "controller|node|all",
+            defaultValue = "all",
             description = "Which services to serve (default: ${DEFAULT-VALUE}).")
     Mode mode;
 
-    @Option(names = "--endpoint", paramLabel = "unix:///PATH", defaultValue = "unix:///csi/csi.sock",
+    @Option(
+            names = "--endpoint",
+            paramLabel = "unix:///PATH",
+            defaultValue = "unix:///csi/csi.sock",
             converter = EndpointConverter.class,
             description = "CSI socket, unix:///abs/path or unix:/abs/path (default: ${DEFAULT-VALUE}).")
     Endpoint endpoint;
 
-    @Option(names = "--driver-name", paramLabel = "NAME", defaultValue = DriverConfig.DEFAULT_DRIVER_NAME,
+    @Option(
+            names = "--driver-name",
+            paramLabel = "NAME",
+            defaultValue = DriverConfig.DEFAULT_DRIVER_NAME,
             description = "CSI driver name (default: ${DEFAULT-VALUE}).")
     String driverName;
 
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s",
+    @Option(
+            names = "--shutdown-grace",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
             converter = DurationConverter.class,
             description = "On SIGTERM/SIGINT, how long calls in flight may take to finish (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
 
-    @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
+    @Option(
+            names = "--log-format",
+            paramLabel = "text|json",
+            defaultValue = "text",
             description = "Log line format (default: ${DEFAULT-VALUE}).")
     LoggingSetup.Format logFormat;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+    @Option(
+            names = "--log-level",
+            paramLabel = "LEVEL",
+            defaultValue = "info",
             description = "trace, debug, info, warn or error (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
-    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--metrics-address",
+            paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics over HTTP at this address (default: off).")
     String metricsAddress;
 
-    @Option(names = "--self-test", hidden = true,
+    @Option(
+            names = "--self-test",
+            hidden = true,
             description = "Start, answer Identity and capability calls once over the socket, then exit 0: the"
                     + " training run that records the classes for the image's class-data-sharing archive.")
     boolean selfTest;
@@ -78,8 +103,7 @@ public final class PluginCommand implements Callable<Integer> {
             System.err.println("imagedisk plugin: " + e.getMessage());
             return EXIT_START_FAILED;
         }
-        LOG.info("imagedisk-csi {} started: mode={} driver={} endpoint={}", Version.get(), mode, driverName,
-                endpoint);
+        LOG.info("imagedisk-csi {} started: mode={} driver={} endpoint={}", Version.get(), mode, driverName, endpoint);
         if (selfTest) {
             try (runtime) {
                 SelfTest.run(config);
@@ -93,8 +117,7 @@ public final class PluginCommand implements Callable<Integer> {
     }
 
     public DriverConfig config() {
-        return new DriverConfig(mode, endpoint, driverName, shutdownGrace, cloud, controller, node,
-                metricsAddress);
+        return new DriverConfig(mode, endpoint, driverName, shutdownGrace, cloud, controller, node, metricsAddress);
     }
 
     /** Converts --endpoint, so a bad value is a usage error (exit 2) with the reason. */
@@ -119,6 +142,8 @@ public final class PluginCommand implements Callable<Integer> {
 
     /** Runs just this command, as the container image does. */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new PluginCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(new CommandLine(new PluginCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args));
     }
 }

@@ -33,8 +33,12 @@ public final class PluginRuntime implements AutoCloseable {
     private final CsiServer server;
     private final List<AutoCloseable> resources;
 
-    private PluginRuntime(DriverConfig config, DriverMetrics metrics, MetricsServer metricsServer,
-            CsiServer server, List<AutoCloseable> resources) {
+    private PluginRuntime(
+            DriverConfig config,
+            DriverMetrics metrics,
+            MetricsServer metricsServer,
+            CsiServer server,
+            List<AutoCloseable> resources) {
         this.config = config;
         this.metrics = metrics;
         this.metricsServer = metricsServer;
@@ -60,15 +64,17 @@ public final class PluginRuntime implements AutoCloseable {
             if (config.mode().nodeService()) {
                 add(NodeModule.create(config, metrics), services, readiness, resources);
             }
-            services.add(new IdentityService(config.driverName(), Version.get(),
-                    config.mode().controllerService(), readiness));
+            services.add(new IdentityService(
+                    config.driverName(), Version.get(), config.mode().controllerService(), readiness));
             MetricsServer metricsServer = null;
             if (config.metricsAddress() != null) {
                 metricsServer = MetricsServer.start(config.metricsAddress(), metrics);
                 resources.add(metricsServer);
             }
-            CsiServer server = CsiServer.start(config.endpoint(), services, new CallInterceptor(
-                    new CallInterceptor.CallObserver() {
+            CsiServer server = CsiServer.start(
+                    config.endpoint(),
+                    services,
+                    new CallInterceptor(new CallInterceptor.CallObserver() {
                         @Override
                         public void started(String method) {
                             metrics.csiCallStarted(method);
@@ -78,7 +84,9 @@ public final class PluginRuntime implements AutoCloseable {
                         public void finished(String method, io.grpc.Status.Code code, long nanos) {
                             metrics.csiCallFinished(method, code.name(), nanos);
                         }
-                    }), config.mode() == Mode.node ? NODE_CALL_THREADS
+                    }),
+                    config.mode() == Mode.node
+                            ? NODE_CALL_THREADS
                             : config.mode() == Mode.controller ? CONTROLLER_CALL_THREADS : 0);
             return new PluginRuntime(config, metrics, metricsServer, server, resources);
         } catch (IOException | RuntimeException e) {
@@ -87,7 +95,10 @@ public final class PluginRuntime implements AutoCloseable {
         }
     }
 
-    private static void add(ServicePart part, List<BindableService> services, List<ReadinessCheck> readiness,
+    private static void add(
+            ServicePart part,
+            List<BindableService> services,
+            List<ReadinessCheck> readiness,
             List<AutoCloseable> resources) {
         services.add(part.service());
         readiness.addAll(part.readiness());

@@ -21,18 +21,19 @@ final class SelfTest {
 
     static void run(DriverConfig config) {
         try (CsiChannels.Client client = CsiChannels.connect(config.endpoint().socketPath())) {
-            IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(client.channel())
-                    .withDeadlineAfter(30, TimeUnit.SECONDS);
+            IdentityGrpc.IdentityBlockingStub identity =
+                    IdentityGrpc.newBlockingStub(client.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
             identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
             identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance());
             identity.probe(ProbeRequest.getDefaultInstance());
             if (config.mode().controllerService()) {
-                ControllerGrpc.newBlockingStub(client.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                ControllerGrpc.newBlockingStub(client.channel())
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
                         .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance());
             }
             if (config.mode().nodeService()) {
-                NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(client.channel())
-                        .withDeadlineAfter(30, TimeUnit.SECONDS);
+                NodeGrpc.NodeBlockingStub node =
+                        NodeGrpc.newBlockingStub(client.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
                 node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance());
                 node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
             }

@@ -36,8 +36,14 @@ final class TextLogEncoder extends EncoderBase<ILoggingEvent> {
                 pairs.add(new LogLines.Pair(kv.key, kv.value));
             }
         }
-        byte[] line = LogLines.text(e.getTimeStamp(), e.getLevel().toString(), e.getThreadName(), e.getLoggerName(),
-                e.getFormattedMessage(), pairs, null);
+        byte[] line = LogLines.text(
+                e.getTimeStamp(),
+                e.getLevel().toString(),
+                e.getThreadName(),
+                e.getLoggerName(),
+                e.getFormattedMessage(),
+                pairs,
+                null);
         if (e.getThrowableProxy() == null) {
             return line;
         }

@@ -49,8 +49,11 @@ class LogLinesMatchLogbackTest {
     @Test
     void jsonLines() {
         same(LoggingSetup.Format.json, "plain 42 \"q\" \\ é\ttab unix:///csi/csi.sock", null, null);
-        same(LoggingSetup.Format.json, "with kv", List.of(new LogLines.Pair("volume", "v1"),
-                new LogLines.Pair("n", 3)), null);
+        same(
+                LoggingSetup.Format.json,
+                "with kv",
+                List.of(new LogLines.Pair("volume", "v1"), new LogLines.Pair("n", 3)),
+                null);
         same(LoggingSetup.Format.json, "boom", null, nested());
         same(LoggingSetup.Format.json, "no message", null, new IllegalStateException());
     }
@@ -58,8 +61,11 @@ class LogLinesMatchLogbackTest {
     @Test
     void textLines() {
         same(LoggingSetup.Format.text, "plain 42 \"q\" \\ é\ttab", null, null);
-        same(LoggingSetup.Format.text, "with kv", List.of(new LogLines.Pair("volume", "v1"),
-                new LogLines.Pair("n", 3)), null);
+        same(
+                LoggingSetup.Format.text,
+                "with kv",
+                List.of(new LogLines.Pair("volume", "v1"), new LogLines.Pair("n", 3)),
+                null);
         same(LoggingSetup.Format.text, "boom", null, nested());
         same(LoggingSetup.Format.text, "no message", null, new IllegalStateException());
     }

@@ -53,9 +53,26 @@ class PluginCommandTest {
     void selfTestServesItsFirstCallsAndExits() {
         Path socket = dir.resolve("cds/csi.sock");
         StringWriter err = new StringWriter();
-        assertEquals(0, run(err, "--self-test", "--mode", "node", "--endpoint", "unix://" + socket,
-                "--node-id", "projects/p/zones/z/instances/i", "--zone", "z", "--kubelet-dir", dir.toString(),
-                "--device-dir", dir.toString(), "--log-level", "warn"), err.toString());
+        assertEquals(
+                0,
+                run(
+                        err,
+                        "--self-test",
+                        "--mode",
+                        "node",
+                        "--endpoint",
+                        "unix://" + socket,
+                        "--node-id",
+                        "projects/p/zones/z/instances/i",
+                        "--zone",
+                        "z",
+                        "--kubelet-dir",
+                        dir.toString(),
+                        "--device-dir",
+                        dir.toString(),
+                        "--log-level",
+                        "warn"),
+                err.toString());
         assertFalse(Files.exists(socket), "the socket is removed when the self-test ends");
     }
 
@@ -64,10 +81,25 @@ class PluginCommandTest {
     void processServesAndExitsZeroOnSigterm() throws Exception {
         Path socket = dir.resolve("run/csi.sock");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                PluginCommand.class.getName(), "--mode", "node", "--endpoint", "unix://" + socket,
-                "--node-id", "projects/p/zones/z/instances/i", "--zone", "z",
-                "--kubelet-dir", dir.toString(), "--device-dir", dir.toString(), "--shutdown-grace", "5s"));
+        ProcessBuilder pb = new ProcessBuilder(List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                PluginCommand.class.getName(),
+                "--mode",
+                "node",
+                "--endpoint",
+                "unix://" + socket,
+                "--node-id",
+                "projects/p/zones/z/instances/i",
+                "--zone",
+                "z",
+                "--kubelet-dir",
+                dir.toString(),
+                "--device-dir",
+                dir.toString(),
+                "--shutdown-grace",
+                "5s"));
         pb.redirectErrorStream(true);
         File log = dir.resolve("plugin.log").toFile();
         pb.redirectOutput(log);
@@ -80,7 +112,9 @@ class PluginCommandTest {
                     try (CsiChannels.Client client = CsiChannels.connect(socket)) {
                         answered = IdentityGrpc.newBlockingStub(client.channel())
                                 .withDeadlineAfter(2, TimeUnit.SECONDS)
-                                .probe(ProbeRequest.getDefaultInstance()).getReady().getValue();
+                                .probe(ProbeRequest.getDefaultInstance())
+                                .getReady()
+                                .getValue();
                     } catch (RuntimeException notYet) {
                         // still starting
                     }
@@ -94,7 +128,8 @@ class PluginCommandTest {
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "plugin did not stop on SIGTERM");
             assertEquals(0, p.exitValue(), Files.readString(log.toPath()));
             assertFalse(Files.exists(socket), "socket removed on shutdown");
-            assertTrue(Files.readString(log.toPath()).contains("method=csi.v1.Identity/Probe"),
+            assertTrue(
+                    Files.readString(log.toPath()).contains("method=csi.v1.Identity/Probe"),
                     "every RPC is logged: " + Files.readString(log.toPath()));
         } finally {
             p.destroyForcibly();

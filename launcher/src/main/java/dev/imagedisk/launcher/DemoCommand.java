@@ -21,31 +21,48 @@ import picocli.CommandLine.Option;
  * file written on replica 0, a snapshot of it into the image family, one more replica from the family that must
  * see the file), scales back to zero and checks nothing is left.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Scale a StatefulSet of N replicas, each with its own disk from the runtime-lib image, on"
                 + " a local stack (Compute Engine emulator + driver), then back to zero; prints a timing table.")
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--replicas", defaultValue = "15", description = "Replicas to scale to (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--replicas",
+            defaultValue = "15",
+            description = "Replicas to scale to (default: ${DEFAULT-VALUE}).")
     int replicas;
 
-    @Option(names = "--size-gib", defaultValue = "10",
-            description = "Size each claim asks for, GiB (default: ${DEFAULT-VALUE}; pd-balanced disks are 10 GiB at least).")
+    @Option(
+            names = "--size-gib",
+            defaultValue = "10",
+            description =
+                    "Size each claim asks for, GiB (default: ${DEFAULT-VALUE}; pd-balanced disks are 10 GiB at least).")
     int sizeGib;
 
-    @Option(names = "--keep", description = "After scaling up, leave the stack and volumes up until Ctrl-C/SIGTERM,"
-            + " then scale down and clean up.")
+    @Option(
+            names = "--keep",
+            description = "After scaling up, leave the stack and volumes up until Ctrl-C/SIGTERM,"
+                    + " then scale down and clean up.")
     boolean keep;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the stack keeps its files (default: a new"
-            + " temporary directory, removed at the end).")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description =
+                    "Where the stack keeps its files (default: a new" + " temporary directory, removed at the end).")
     Path dataDir;
 
     @Option(names = "--log-level", defaultValue = "warn", description = "Driver log level (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
-    @Option(names = "--image-layout", defaultValue = "whole", paramLabel = "whole|gpt|mbr",
-            description = "How the sample image holds the runtime: whole (the filesystem on the whole disk), gpt (a boot"
-                    + " disk's layout: BIOS boot, EFI and the root partition last) or mbr (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--image-layout",
+            defaultValue = "whole",
+            paramLabel = "whole|gpt|mbr",
+            description =
+                    "How the sample image holds the runtime: whole (the filesystem on the whole disk), gpt (a boot"
+                            + " disk's layout: BIOS boot, EFI and the root partition last) or mbr (default: ${DEFAULT-VALUE}).")
     String imageLayout;
 
     @Mixin
@@ -83,16 +100,25 @@ public final class DemoCommand implements Callable<Integer> {
         long sizeBytes = (long) sizeGib << 30;
         PhaseTimings timings = new PhaseTimings();
         boolean ok = false;
-        out.printf("imagedisk demo: StatefulSet sd-webui, %d replicas, %d GiB claims from image %s%n",
+        out.printf(
+                "imagedisk demo: StatefulSet sd-webui, %d replicas, %d GiB claims from image %s%n",
                 replicas, sizeGib, layout().imageName());
         try (LocalStack local = LocalStack.start(stack.toOptions(dir, !ownDir, false));
                 CsiChannels.Client client = CsiChannels.connect(local.socket())) {
             out.println("stack up: CSI on unix://" + local.socket() + ", Compute Engine emulator on "
                     + local.emulator().baseUrl());
-            ScaleOut scale = new ScaleOut(client.channel(), local.nodeId(), local.options().zone(),
-                    local.imageParameter(layout()), sizeBytes, replicas, local.kubeletDir(), timings, out);
-            UpdateLoop update = new UpdateLoop(client.channel(), local.options().project(), SampleImage.FAMILY,
-                    timings, out);
+            ScaleOut scale = new ScaleOut(
+                    client.channel(),
+                    local.nodeId(),
+                    local.options().zone(),
+                    local.imageParameter(layout()),
+                    sizeBytes,
+                    replicas,
+                    local.kubeletDir(),
+                    timings,
+                    out);
+            UpdateLoop update =
+                    new UpdateLoop(client.channel(), local.options().project(), SampleImage.FAMILY, timings, out);
             out.println("scaling up to " + replicas + " replicas...");
             try {
                 scale.scaleUp(SampleImage.files());
@@ -130,7 +156,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static void waitForStop(PrintStream out, ScaleOut scale) throws InterruptedException {
-        out.println("--keep: volumes stay mounted; for example " + scale.replicas().get(0).targetPath);
+        out.println(
+                "--keep: volumes stay mounted; for example " + scale.replicas().get(0).targetPath);
         out.println("press Ctrl-C (or send SIGTERM) to scale down and stop");
         StopSignal stop = StopSignal.install();
         stop.await();
@@ -165,5 +192,4 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("could not remove " + dir + ": " + e.getMessage());
         }
     }
-
 }

@@ -32,32 +32,85 @@ public final class LocalStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
 
     /** How the stack is laid out. */
-    public record Options(Path dataDir, Path socket, String project, String zone, String instance,
-            String machineType, Duration operationDuration, String metricsAddress, boolean keepData,
+    public record Options(
+            Path dataDir,
+            Path socket,
+            String project,
+            String zone,
+            String instance,
+            String machineType,
+            Duration operationDuration,
+            String metricsAddress,
+            boolean keepData,
             boolean sampleIsDefaultImage) {
         public static Options defaults(Path dataDir) {
-            return new Options(dataDir, dataDir.resolve("csi.sock"), "imagedisk-local", "us-central1-a", "node-1",
-                    "e2-standard-4", Duration.ofMillis(200), null, true, false);
+            return new Options(
+                    dataDir,
+                    dataDir.resolve("csi.sock"),
+                    "imagedisk-local",
+                    "us-central1-a",
+                    "node-1",
+                    "e2-standard-4",
+                    Duration.ofMillis(200),
+                    null,
+                    true,
+                    false);
         }
 
         public Options withSocket(Path s) {
-            return new Options(dataDir, s, project, zone, instance, machineType, operationDuration, metricsAddress,
-                    keepData, sampleIsDefaultImage);
+            return new Options(
+                    dataDir,
+                    s,
+                    project,
+                    zone,
+                    instance,
+                    machineType,
+                    operationDuration,
+                    metricsAddress,
+                    keepData,
+                    sampleIsDefaultImage);
         }
 
         public Options withOperationDuration(Duration d) {
-            return new Options(dataDir, socket, project, zone, instance, machineType, d, metricsAddress, keepData,
+            return new Options(
+                    dataDir,
+                    socket,
+                    project,
+                    zone,
+                    instance,
+                    machineType,
+                    d,
+                    metricsAddress,
+                    keepData,
                     sampleIsDefaultImage);
         }
 
         public Options withMetricsAddress(String a) {
-            return new Options(dataDir, socket, project, zone, instance, machineType, operationDuration, a,
-                    keepData, sampleIsDefaultImage);
+            return new Options(
+                    dataDir,
+                    socket,
+                    project,
+                    zone,
+                    instance,
+                    machineType,
+                    operationDuration,
+                    a,
+                    keepData,
+                    sampleIsDefaultImage);
         }
 
         public Options withKeepData(boolean k) {
-            return new Options(dataDir, socket, project, zone, instance, machineType, operationDuration,
-                    metricsAddress, k, sampleIsDefaultImage);
+            return new Options(
+                    dataDir,
+                    socket,
+                    project,
+                    zone,
+                    instance,
+                    machineType,
+                    operationDuration,
+                    metricsAddress,
+                    k,
+                    sampleIsDefaultImage);
         }
     }
 
@@ -116,8 +169,15 @@ public final class LocalStack implements AutoCloseable {
         node.kubeletDir = kubeletDir;
         node.deviceDir = deviceDir;
         node.deviceWait = Duration.ofSeconds(20);
-        return new DriverConfig(Mode.all, new Endpoint(o.socket().toAbsolutePath()), DriverConfig.DEFAULT_DRIVER_NAME,
-                Duration.ofSeconds(30), cloud, controller, node, o.metricsAddress());
+        return new DriverConfig(
+                Mode.all,
+                new Endpoint(o.socket().toAbsolutePath()),
+                DriverConfig.DEFAULT_DRIVER_NAME,
+                Duration.ofSeconds(30),
+                cloud,
+                controller,
+                node,
+                o.metricsAddress());
     }
 
     private static String ensureSampleImage(GceEmulator emulator, String project, Path imageDir) throws IOException {
@@ -151,8 +211,10 @@ public final class LocalStack implements AutoCloseable {
                 emulator.registerImage(project, layout.imageName(), layout.imageName(), file);
             } catch (RuntimeException | IOException e) {
                 if (!String.valueOf(e.getMessage()).contains("already exists")) {
-                    LOG.warn("sample image {} not registered (are sfdisk and mkfs.vfat installed?): {}",
-                            layout.imageName(), e.toString());
+                    LOG.warn(
+                            "sample image {} not registered (are sfdisk and mkfs.vfat installed?): {}",
+                            layout.imageName(),
+                            e.toString());
                 }
             }
         }
@@ -232,7 +294,9 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private static List<MountInfo> mountsUnder(Mounter mounter, Path dir) {
-        return mounter.mounts().stream().filter(m -> m.mountPoint().startsWith(dir)).toList();
+        return mounter.mounts().stream()
+                .filter(m -> m.mountPoint().startsWith(dir))
+                .toList();
     }
 
     /** Unmounts everything below {@code dir}, deepest first. */
@@ -240,7 +304,8 @@ public final class LocalStack implements AutoCloseable {
         Mounter mounter = new UtilLinuxMounter(new CommandRunner(Duration.ofSeconds(30)));
         List<MountInfo> left = mountsUnder(mounter, dir);
         for (MountInfo m : left.stream()
-                .sorted(Comparator.comparingInt((MountInfo x) -> x.mountPoint().getNameCount()).reversed()
+                .sorted(Comparator.comparingInt((MountInfo x) -> x.mountPoint().getNameCount())
+                        .reversed()
                         .thenComparing(MountInfo::id, Comparator.reverseOrder()))
                 .toList()) {
             LOG.info("unmounting leftover {}", m.mountPoint());

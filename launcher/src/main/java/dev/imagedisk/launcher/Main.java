@@ -1,18 +1,25 @@
 package dev.imagedisk.launcher;
 
 import dev.imagedisk.csi.PluginCommand;
-import dev.imagedisk.gce.emulator.EmulatorCommand;
 import dev.imagedisk.csi.log.LineLoggerProvider;
+import dev.imagedisk.gce.emulator.EmulatorCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code imagedisk}: the one entry point for the plugin and the local tools around it. */
-@Command(name = "imagedisk", mixinStandardHelpOptions = true,
+@Command(
+        name = "imagedisk",
+        mixinStandardHelpOptions = true,
         versionProvider = PluginCommand.VersionProvider.class,
         description = "imagedisk-csi: per-pod disks created from a Compute Engine disk image.",
-        subcommands = {PluginCommand.class, EmulatorCommand.class, ServeCommand.class, DemoCommand.class,
+        subcommands = {
+            PluginCommand.class,
+            EmulatorCommand.class,
+            ServeCommand.class,
+            DemoCommand.class,
             dev.imagedisk.launcher.archive.ArchiveCommand.class,
-            dev.imagedisk.launcher.bench.BenchCommand.class})
+            dev.imagedisk.launcher.bench.BenchCommand.class
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -33,7 +40,8 @@ public final class Main implements Runnable {
                 LineLoggerProvider.select();
             }
             // the containers' entrypoint: build only the plugin's command model, not every tool's (start-up time)
-            System.exit(new CommandLine(new PluginCommand()).setCommandName("imagedisk plugin")
+            System.exit(new CommandLine(new PluginCommand())
+                    .setCommandName("imagedisk plugin")
                     .setCaseInsensitiveEnumValuesAllowed(true)
                     .execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }

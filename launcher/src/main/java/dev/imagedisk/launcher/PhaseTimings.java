@@ -11,10 +11,17 @@ import java.util.Map;
 /** Per-phase durations of a run, reported as a table with p50 and max per phase. */
 final class PhaseTimings {
     enum Phase {
-        CREATE("CreateVolume"), ATTACH("ControllerPublishVolume"), STAGE("NodeStageVolume"),
-        PUBLISH("NodePublishVolume"), VERIFY("verify files, write, size"), UNPUBLISH("NodeUnpublishVolume"),
-        UNSTAGE("NodeUnstageVolume"), DETACH("ControllerUnpublishVolume"), DELETE("DeleteVolume"),
-        CREATE_SNAPSHOT("CreateSnapshot (into family)"), NEW_REPLICA("new replica from the family"),
+        CREATE("CreateVolume"),
+        ATTACH("ControllerPublishVolume"),
+        STAGE("NodeStageVolume"),
+        PUBLISH("NodePublishVolume"),
+        VERIFY("verify files, write, size"),
+        UNPUBLISH("NodeUnpublishVolume"),
+        UNSTAGE("NodeUnstageVolume"),
+        DETACH("ControllerUnpublishVolume"),
+        DELETE("DeleteVolume"),
+        CREATE_SNAPSHOT("CreateSnapshot (into family)"),
+        NEW_REPLICA("new replica from the family"),
         DELETE_SNAPSHOT("DeleteSnapshot");
 
         final String label;
@@ -55,12 +62,17 @@ final class PhaseTimings {
             if (values == null || values.isEmpty()) {
                 continue;
             }
-            b.append(String.format(Locale.ROOT, "| %-28s | %5d | %10s | %10s |%n", phase.label, values.size(),
-                    seconds(percentile(values, 50)), seconds(Collections.max(values))));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %-28s | %5d | %10s | %10s |%n",
+                    phase.label,
+                    values.size(),
+                    seconds(percentile(values, 50)),
+                    seconds(Collections.max(values))));
         }
         for (Map.Entry<String, Duration> t : totals.entrySet()) {
-            b.append(String.format(Locale.ROOT, "| %-28s | %5s | %10s | %10s |%n", t.getKey(), "", "",
-                    seconds(t.getValue())));
+            b.append(String.format(
+                    Locale.ROOT, "| %-28s | %5s | %10s | %10s |%n", t.getKey(), "", "", seconds(t.getValue())));
         }
         return b.toString();
     }

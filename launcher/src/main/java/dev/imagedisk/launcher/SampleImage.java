@@ -32,6 +32,7 @@ public final class SampleImage {
 
     /** The partitioned images' size: a boot-disk-like layout needs room for its EFI partition. */
     static final long PARTITIONED_IMAGE_BYTES = 128L << 20;
+
     static final String LINUX = "0FC63DAF-8483-4772-8E79-3D69D8477DE4";
     static final String EFI = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
     static final String BIOS_BOOT = "21686148-6449-6E6F-744E-656564454649";
@@ -81,8 +82,8 @@ public final class SampleImage {
         try {
             Files.deleteIfExists(whole);
             Files.deleteIfExists(partial);
-            try (FileChannel file = FileChannel.open(partial, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel file =
+                    FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 file.write(ByteBuffer.wrap(new byte[] {0}), PARTITIONED_IMAGE_BYTES - 1);
             }
             String n = partial.toString();
@@ -94,8 +95,18 @@ public final class SampleImage {
                     : "label: dos\n" + n + "1 : start=2048, type=83\n";
             check(runner.run(List.of("sfdisk", "-q", n), script), "sfdisk");
             if (layout == Layout.GPT) {
-                check(runner.run("mkfs.vfat", "-F", "16", "-n", "EFI", "--offset", "4096", n,
-                        Long.toString(EFI_SECTORS / 2)), "mkfs.vfat");
+                check(
+                        runner.run(
+                                "mkfs.vfat",
+                                "-F",
+                                "16",
+                                "-n",
+                                "EFI",
+                                "--offset",
+                                "4096",
+                                n,
+                                Long.toString(EFI_SECTORS / 2)),
+                        "mkfs.vfat");
             }
             CommandResult dump = runner.run("sfdisk", "--dump", n);
             check(dump, "sfdisk --dump");
@@ -109,8 +120,16 @@ public final class SampleImage {
             build(whole, runner);
             // the runtime's filesystem, grown to its partition, copied in at the partition's offset
             check(runner.run("resize2fs", whole.toString(), (sectors / 2) + "K"), "resize2fs");
-            check(runner.run("dd", "if=" + whole, "of=" + n, "bs=1M", "seek=" + start * 512, "oflag=seek_bytes",
-                    "conv=notrunc,sparse"), "dd");
+            check(
+                    runner.run(
+                            "dd",
+                            "if=" + whole,
+                            "of=" + n,
+                            "bs=1M",
+                            "seek=" + start * 512,
+                            "oflag=seek_bytes",
+                            "conv=notrunc,sparse"),
+                    "dd");
             Files.move(partial, target);
         } finally {
             Files.deleteIfExists(partial);
@@ -163,11 +182,12 @@ public final class SampleImage {
             }
             Files.setPosixFilePermissions(tree.resolve("bin/activate"), PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.deleteIfExists(partial);
-            try (FileChannel file = FileChannel.open(partial, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel file =
+                    FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 file.write(ByteBuffer.wrap(new byte[] {0}), IMAGE_BYTES - 1);
             }
-            CommandResult r = runner.run("mkfs.ext4", "-F", "-q", "-L", NAME, "-d", tree.toString(), partial.toString());
+            CommandResult r =
+                    runner.run("mkfs.ext4", "-F", "-q", "-L", NAME, "-d", tree.toString(), partial.toString());
             if (!r.ok()) {
                 throw new IOException("mkfs.ext4 failed: " + r.describe());
             }

@@ -1,10 +1,10 @@
 package dev.imagedisk.launcher;
 
+import csi.v1.CapacityRange;
 import csi.v1.ControllerGrpc;
 import csi.v1.ControllerPublishVolumeRequest;
 import csi.v1.ControllerUnpublishVolumeRequest;
 import csi.v1.CreateVolumeRequest;
-import csi.v1.CapacityRange;
 import csi.v1.DeleteVolumeRequest;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
@@ -57,11 +57,14 @@ final class ScaleOut {
         Replica(int index, String runId, Path kubeletDir) {
             this.index = index;
             this.pvName = "pvc-" + UUID.nameUUIDFromBytes((runId + "/" + index).getBytes(StandardCharsets.UTF_8));
-            String handle = HexFormat.of().formatHex(pvName.getBytes(StandardCharsets.UTF_8)).substring(0, 24);
-            this.stagingPath = kubeletDir.resolve("plugins/kubernetes.io/csi/" + DriverConfig.DEFAULT_DRIVER_NAME
-                    + "/" + handle + "/globalmount");
-            this.targetPath = kubeletDir.resolve("pods/" + UUID.nameUUIDFromBytes(pvName.getBytes(StandardCharsets.UTF_8))
-                    + "/volumes/kubernetes.io~csi/" + pvName + "/mount");
+            String handle = HexFormat.of()
+                    .formatHex(pvName.getBytes(StandardCharsets.UTF_8))
+                    .substring(0, 24);
+            this.stagingPath = kubeletDir.resolve(
+                    "plugins/kubernetes.io/csi/" + DriverConfig.DEFAULT_DRIVER_NAME + "/" + handle + "/globalmount");
+            this.targetPath =
+                    kubeletDir.resolve("pods/" + UUID.nameUUIDFromBytes(pvName.getBytes(StandardCharsets.UTF_8))
+                            + "/volumes/kubernetes.io~csi/" + pvName + "/mount");
         }
 
         String pvcName() {
@@ -81,8 +84,16 @@ final class ScaleOut {
     private final String runId;
     private final Path kubeletDir;
 
-    ScaleOut(ManagedChannel channel, String nodeId, String zone, String image, long sizeBytes, int count,
-            Path kubeletDir, PhaseTimings timings, PrintStream out) {
+    ScaleOut(
+            ManagedChannel channel,
+            String nodeId,
+            String zone,
+            String image,
+            long sizeBytes,
+            int count,
+            Path kubeletDir,
+            PhaseTimings timings,
+            PrintStream out) {
         this.controller = ControllerGrpc.newBlockingStub(channel);
         this.node = NodeGrpc.newBlockingStub(channel);
         this.nodeId = nodeId;
@@ -114,8 +125,12 @@ final class ScaleOut {
         AtomicInteger ready = new AtomicInteger();
         runAll(r -> {
             up(r, expectedFiles);
-            out.printf("  replica %2d ready  (%d/%d, %s since start)%n", r.index, ready.incrementAndGet(),
-                    replicas.size(), PhaseTimings.seconds(Duration.ofNanos(System.nanoTime() - start)));
+            out.printf(
+                    "  replica %2d ready  (%d/%d, %s since start)%n",
+                    r.index,
+                    ready.incrementAndGet(),
+                    replicas.size(),
+                    PhaseTimings.seconds(Duration.ofNanos(System.nanoTime() - start)));
         });
         timings.total("scale up to " + replicas.size() + " (wall)", Duration.ofNanos(System.nanoTime() - start));
     }
@@ -187,30 +202,52 @@ final class ScaleOut {
     }
 
     private void up(Replica r, Map<String, String> expectedFiles, String imageParameter) throws IOException {
-        r.volume = timed(Phase.CREATE, () -> controller.createVolume(CreateVolumeRequest.newBuilder()
-                .setName(r.pvName)
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(sizeBytes))
-                .addVolumeCapabilities(MOUNT_RWO)
-                .putParameters("image", imageParameter)
-                .putParameters("type", "pd-balanced")
-                .putParameters("csi.storage.k8s.io/pvc/name", r.pvcName())
-                .putParameters("csi.storage.k8s.io/pvc/namespace", "default")
-                .putParameters("csi.storage.k8s.io/pv/name", r.pvName)
-                .setAccessibilityRequirements(TopologyRequirement.newBuilder()
-                        .addPreferred(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone)))
-                .build()).getVolume());
+        r.volume = timed(
+                Phase.CREATE,
+                () -> controller
+                        .createVolume(CreateVolumeRequest.newBuilder()
+                                .setName(r.pvName)
+                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(sizeBytes))
+                                .addVolumeCapabilities(MOUNT_RWO)
+                                .putParameters("image", imageParameter)
+                                .putParameters("type", "pd-balanced")
+                                .putParameters("csi.storage.k8s.io/pvc/name", r.pvcName())
+                                .putParameters("csi.storage.k8s.io/pvc/namespace", "default")
+                                .putParameters("csi.storage.k8s.io/pv/name", r.pvName)
+                                .setAccessibilityRequirements(TopologyRequirement.newBuilder()
+                                        .addPreferred(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone)))
+                                .build())
+                        .getVolume());
         String volumeId = r.volume.getVolumeId();
-        r.publishContext = timed(Phase.ATTACH, () -> controller.controllerPublishVolume(
-                ControllerPublishVolumeRequest.newBuilder().setVolumeId(volumeId).setNodeId(nodeId)
-                        .setVolumeCapability(MOUNT_RWO).putAllVolumeContext(r.volume.getVolumeContextMap())
-                        .build()).getPublishContextMap());
-        timed(Phase.STAGE, () -> node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .putAllPublishContext(r.publishContext).setStagingTargetPath(r.stagingPath.toString())
-                .setVolumeCapability(MOUNT_RWO).putAllVolumeContext(r.volume.getVolumeContextMap()).build()));
-        timed(Phase.PUBLISH, () -> node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .putAllPublishContext(r.publishContext).setStagingTargetPath(r.stagingPath.toString())
-                .setTargetPath(r.targetPath.toString()).setVolumeCapability(MOUNT_RWO)
-                .putAllVolumeContext(r.volume.getVolumeContextMap()).build()));
+        r.publishContext = timed(
+                Phase.ATTACH,
+                () -> controller
+                        .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                                .setVolumeId(volumeId)
+                                .setNodeId(nodeId)
+                                .setVolumeCapability(MOUNT_RWO)
+                                .putAllVolumeContext(r.volume.getVolumeContextMap())
+                                .build())
+                        .getPublishContextMap());
+        timed(
+                Phase.STAGE,
+                () -> node.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .putAllPublishContext(r.publishContext)
+                        .setStagingTargetPath(r.stagingPath.toString())
+                        .setVolumeCapability(MOUNT_RWO)
+                        .putAllVolumeContext(r.volume.getVolumeContextMap())
+                        .build()));
+        timed(
+                Phase.PUBLISH,
+                () -> node.nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .putAllPublishContext(r.publishContext)
+                        .setStagingTargetPath(r.stagingPath.toString())
+                        .setTargetPath(r.targetPath.toString())
+                        .setVolumeCapability(MOUNT_RWO)
+                        .putAllVolumeContext(r.volume.getVolumeContextMap())
+                        .build()));
         long t0 = System.nanoTime();
         verify(r, expectedFiles);
         timings.record(Phase.VERIFY, Duration.ofNanos(System.nanoTime() - t0));
@@ -236,8 +273,8 @@ final class ScaleOut {
         }
         long fsBytes = Files.getFileStore(r.targetPath).getTotalSpace();
         if (fsBytes < sizeBytes * 9 / 10) {
-            throw new IOException("replica " + r.index + ": the filesystem was not grown to the disk: "
-                    + fsBytes + " bytes of " + sizeBytes);
+            throw new IOException("replica " + r.index + ": the filesystem was not grown to the disk: " + fsBytes
+                    + " bytes of " + sizeBytes);
         }
     }
 
@@ -246,25 +283,46 @@ final class ScaleOut {
             return;
         }
         String volumeId = r.volume.getVolumeId();
-        timed(Phase.UNPUBLISH, () -> node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(volumeId).setTargetPath(r.targetPath.toString()).build()));
-        timed(Phase.UNSTAGE, () -> node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(volumeId).setStagingTargetPath(r.stagingPath.toString()).build()));
-        timed(Phase.DETACH, () -> controller.controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(volumeId).setNodeId(nodeId).build()));
-        timed(Phase.DELETE, () -> controller.deleteVolume(DeleteVolumeRequest.newBuilder()
-                .setVolumeId(volumeId).build()));
+        timed(
+                Phase.UNPUBLISH,
+                () -> node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setTargetPath(r.targetPath.toString())
+                        .build()));
+        timed(
+                Phase.UNSTAGE,
+                () -> node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setStagingTargetPath(r.stagingPath.toString())
+                        .build()));
+        timed(
+                Phase.DETACH,
+                () -> controller.controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .setNodeId(nodeId)
+                        .build()));
+        timed(
+                Phase.DELETE,
+                () -> controller.deleteVolume(
+                        DeleteVolumeRequest.newBuilder().setVolumeId(volumeId).build()));
     }
 
     /** Volume ids the controller still lists among this run's. */
     List<String> volumesLeft() {
-        List<String> ours = replicas.stream().filter(r -> r.volume != null).map(r -> r.volume.getVolumeId()).toList();
+        List<String> ours = replicas.stream()
+                .filter(r -> r.volume != null)
+                .map(r -> r.volume.getVolumeId())
+                .toList();
         List<String> left = new ArrayList<>();
         String token = "";
         do {
             ListVolumesResponse page = controller.listVolumes(ListVolumesRequest.newBuilder()
-                    .setMaxEntries(100).setStartingToken(token).build());
-            page.getEntriesList().stream().map(e -> e.getVolume().getVolumeId()).filter(ours::contains)
+                    .setMaxEntries(100)
+                    .setStartingToken(token)
+                    .build());
+            page.getEntriesList().stream()
+                    .map(e -> e.getVolume().getVolumeId())
+                    .filter(ours::contains)
                     .forEach(left::add);
             token = page.getNextToken();
         } while (!token.isEmpty());

@@ -9,11 +9,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code imagedisk serve}: the emulator plus the plugin (Controller and Node) on one socket, until SIGTERM. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
         description = "Run the all-in-one local stack: a Compute Engine emulator with real storage and the CSI"
                 + " plugin (Controller + Node) on one socket, until SIGTERM/SIGINT.")
 public final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".imagedisk/serve",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            defaultValue = ".imagedisk/serve",
             description = "Emulator state, images and disk files (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
@@ -38,7 +43,8 @@ public final class ServeCommand implements Callable<Integer> {
             System.out.println("  node id:           " + local.nodeId());
             System.out.println("  compute endpoint:  " + local.emulator().baseUrl());
             if (local.plugin().metricsPort() > 0) {
-                System.out.println("  metrics:           http://127.0.0.1:" + local.plugin().metricsPort() + "/metrics");
+                System.out.println("  metrics:           http://127.0.0.1:"
+                        + local.plugin().metricsPort() + "/metrics");
             }
             System.out.println("  StorageClass parameters:");
             System.out.println("    image: " + local.imageParameter());

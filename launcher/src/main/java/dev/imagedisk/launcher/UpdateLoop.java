@@ -57,13 +57,15 @@ final class UpdateLoop {
         out.println("update: wrote " + NEW_FILE + " on replica 0 (synced; the volume stays attached and mounted)");
 
         long t0 = System.nanoTime();
-        Snapshot snapshot = controller.createSnapshot(CreateSnapshotRequest.newBuilder()
-                .setName("snapshot-" + UUID.randomUUID())
-                .setSourceVolumeId(first.volume.getVolumeId())
-                .putParameters("image-family", family)
-                .putParameters("csi.storage.k8s.io/volumesnapshot/name", "sd-runtime-next")
-                .putParameters("csi.storage.k8s.io/volumesnapshot/namespace", "default")
-                .build()).getSnapshot();
+        Snapshot snapshot = controller
+                .createSnapshot(CreateSnapshotRequest.newBuilder()
+                        .setName("snapshot-" + UUID.randomUUID())
+                        .setSourceVolumeId(first.volume.getVolumeId())
+                        .putParameters("image-family", family)
+                        .putParameters("csi.storage.k8s.io/volumesnapshot/name", "sd-runtime-next")
+                        .putParameters("csi.storage.k8s.io/volumesnapshot/namespace", "default")
+                        .build())
+                .getSnapshot();
         timings.record(Phase.CREATE_SNAPSHOT, Duration.ofNanos(System.nanoTime() - t0));
         snapshotId = snapshot.getSnapshotId();
         if (!snapshot.getReadyToUse()) {
@@ -91,10 +93,15 @@ final class UpdateLoop {
             return true;
         }
         long t0 = System.nanoTime();
-        controller.deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(snapshotId).build());
+        controller.deleteSnapshot(
+                DeleteSnapshotRequest.newBuilder().setSnapshotId(snapshotId).build());
         timings.record(Phase.DELETE_SNAPSHOT, Duration.ofNanos(System.nanoTime() - t0));
-        return controller.listSnapshots(ListSnapshotsRequest.newBuilder().setSnapshotId(snapshotId).build())
-                .getEntriesCount() == 0;
+        return controller
+                        .listSnapshots(ListSnapshotsRequest.newBuilder()
+                                .setSnapshotId(snapshotId)
+                                .build())
+                        .getEntriesCount()
+                == 0;
     }
 
     /** fsync the file, then sync its filesystem (journal and directory entry), as a careful writer would. */

@@ -7,9 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -28,10 +28,17 @@ class PartitionedImageDemoTest {
     @Timeout(300)
     void aReplicaFromAPartitionedImageGetsItsFilesAndTheWholeClaim(String layout) {
         assumeTrue(RootCheck.whyNot() == null, "the demo needs root: " + RootCheck.whyNot());
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sfdisk")) || Files.isExecutable(Path.of("/sbin/sfdisk")),
+        assumeTrue(
+                Files.isExecutable(Path.of("/usr/sbin/sfdisk")) || Files.isExecutable(Path.of("/sbin/sfdisk")),
                 "sfdisk (fdisk) is not installed");
-        int code = new CommandLine(new DemoCommand()).execute("--replicas", "1", "--image-layout", layout,
-                "--data-dir", dir.resolve("stack").toString());
+        int code = new CommandLine(new DemoCommand())
+                .execute(
+                        "--replicas",
+                        "1",
+                        "--image-layout",
+                        layout,
+                        "--data-dir",
+                        dir.resolve("stack").toString());
         assertEquals(0, code, "imagedisk demo --image-layout " + layout + " failed (its output is in the test log)");
     }
 }

@@ -11,8 +11,8 @@ import java.util.Set;
  */
 public record ApiBudgets(ApiLimiter writes, ApiLimiter reads, ApiLimiter operations, ApiLimiter overall) {
     /** Methods that count against the write budget. */
-    public static final Set<String> WRITE_METHODS = Set.of("disks.insert", "disks.delete", "disks.resize",
-            "instances.attachDisk", "instances.detachDisk");
+    public static final Set<String> WRITE_METHODS =
+            Set.of("disks.insert", "disks.delete", "disks.resize", "instances.attachDisk", "instances.detachDisk");
     /** Every request of every group through one limiter (as before the budgets were split). */
     public static ApiBudgets single(ApiLimiter limiter) {
         return new ApiBudgets(ApiLimiter.NONE, ApiLimiter.NONE, ApiLimiter.NONE, limiter);
@@ -24,8 +24,10 @@ public record ApiBudgets(ApiLimiter writes, ApiLimiter reads, ApiLimiter operati
      * none) caps all requests together.
      */
     public static ApiBudgets of(double writesPerSecond, double readsPerSecond, Double overallPerSecond) {
-        return new ApiBudgets(WindowLimiter.perSecond(writesPerSecond),
-                RateLimiter.perSecond(readsPerSecond), RateLimiter.perSecond(readsPerSecond),
+        return new ApiBudgets(
+                WindowLimiter.perSecond(writesPerSecond),
+                RateLimiter.perSecond(readsPerSecond),
+                RateLimiter.perSecond(readsPerSecond),
                 overallPerSecond == null ? ApiLimiter.NONE : RateLimiter.perSecond(overallPerSecond));
     }
 

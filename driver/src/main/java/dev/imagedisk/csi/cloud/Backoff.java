@@ -19,7 +19,11 @@ public record Backoff(int maxRetries, Duration initial, Duration max, DoubleSupp
     }
 
     public Backoff(int maxRetries, Duration initial, Duration max) {
-        this(maxRetries, initial, max, () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        this(
+                maxRetries,
+                initial,
+                max,
+                () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
     }
 
     /** The delay before retry number {@code retry} (1-based). */

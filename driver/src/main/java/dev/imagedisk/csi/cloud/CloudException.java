@@ -48,8 +48,12 @@ public final class CloudException extends RuntimeException {
      */
     public static CloudException stopped(String what, Throwable cause) {
         boolean deadline = CallDeadline.current().stopped() == CallDeadline.Stop.DEADLINE;
-        return new CloudException(deadline ? Kind.DEADLINE : Kind.CANCELLED, 0, null, what + ": "
-                + (deadline ? "the call's deadline passed" : "the call was cancelled"), cause);
+        return new CloudException(
+                deadline ? Kind.DEADLINE : Kind.CANCELLED,
+                0,
+                null,
+                what + ": " + (deadline ? "the call's deadline passed" : "the call was cancelled"),
+                cause);
     }
 
     /** Throws {@link #stopped} when the call being served has ended (cancelled, or past its deadline). */
@@ -63,8 +67,8 @@ public final class CloudException extends RuntimeException {
         this(kind, httpStatus, reason, message, cause, false);
     }
 
-    private CloudException(Kind kind, int httpStatus, String reason, String message, Throwable cause,
-            boolean retriesExhausted) {
+    private CloudException(
+            Kind kind, int httpStatus, String reason, String message, Throwable cause, boolean retriesExhausted) {
         super(message, cause);
         this.kind = kind;
         this.httpStatus = httpStatus;
@@ -74,8 +78,8 @@ public final class CloudException extends RuntimeException {
 
     /** The same failure after the retry policy gave up on it: not to be retried again by an outer loop. */
     public CloudException afterRetries(int retries) {
-        return new CloudException(kind, httpStatus, reason,
-                getMessage() + " (still failing after " + retries + " retries)", this, true);
+        return new CloudException(
+                kind, httpStatus, reason, getMessage() + " (still failing after " + retries + " retries)", this, true);
     }
 
     /** Whether a retry policy already spent its retries on this failure. */

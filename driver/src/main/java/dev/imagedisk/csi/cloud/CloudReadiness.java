@@ -22,8 +22,8 @@ public final class CloudReadiness implements ReadinessCheck {
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private volatile State state;
 
-    public CloudReadiness(ComputeCloud cloud, Duration okFor, Duration failedFor, Executor executor,
-            LongSupplier nanoClock) {
+    public CloudReadiness(
+            ComputeCloud cloud, Duration okFor, Duration failedFor, Executor executor, LongSupplier nanoClock) {
         this.cloud = cloud;
         this.okForNanos = okFor.toNanos();
         this.failedForNanos = failedFor.toNanos();
@@ -32,11 +32,16 @@ public final class CloudReadiness implements ReadinessCheck {
     }
 
     public CloudReadiness(ComputeCloud cloud) {
-        this(cloud, Duration.ofSeconds(60), Duration.ofSeconds(5), r -> {
-            Thread t = new Thread(r, "cloud-readiness");
-            t.setDaemon(true);
-            t.start();
-        }, System::nanoTime);
+        this(
+                cloud,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(5),
+                r -> {
+                    Thread t = new Thread(r, "cloud-readiness");
+                    t.setDaemon(true);
+                    t.start();
+                },
+                System::nanoTime);
     }
 
     @Override

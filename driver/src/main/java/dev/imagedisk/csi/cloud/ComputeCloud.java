@@ -1,10 +1,10 @@
 package dev.imagedisk.csi.cloud;
 
+import dev.imagedisk.csi.common.Futures;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import dev.imagedisk.csi.common.Futures;
 
 /**
  * The Compute Engine calls the driver makes. Mutations return when their operation is DONE and throw
@@ -91,8 +91,8 @@ public interface ComputeCloud {
     }
 
     /** {@link #attachDisk}, asynchronous. */
-    default CompletableFuture<Void> attachDiskAsync(InstanceRef instance, DiskRef disk, String deviceName,
-            boolean readOnly) {
+    default CompletableFuture<Void> attachDiskAsync(
+            InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
         return Futures.of(() -> {
             attachDisk(instance, disk, deviceName, readOnly);
             return null;

@@ -36,8 +36,16 @@ public record Disk(
     }
 
     /** A disk that was not cloned. */
-    public Disk(DiskRef ref, long sizeGb, String type, String sourceImage, String status, List<InstanceRef> users,
-            Map<String, String> labels, String description, String selfLink) {
+    public Disk(
+            DiskRef ref,
+            long sizeGb,
+            String type,
+            String sourceImage,
+            String status,
+            List<InstanceRef> users,
+            Map<String, String> labels,
+            String description,
+            String selfLink) {
         this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, null);
     }
 

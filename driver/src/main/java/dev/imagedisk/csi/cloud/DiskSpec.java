@@ -34,9 +34,16 @@ public record DiskSpec(
     }
 
     /** A disk from an image. */
-    public DiskSpec(DiskRef ref, long sizeGb, String type, String sourceImage, Map<String, String> labels,
-            String description, String kmsKey, Long provisionedIops, Long provisionedThroughput) {
-        this(ref, sizeGb, type, sourceImage, labels, description, kmsKey, provisionedIops, provisionedThroughput,
-                null);
+    public DiskSpec(
+            DiskRef ref,
+            long sizeGb,
+            String type,
+            String sourceImage,
+            Map<String, String> labels,
+            String description,
+            String kmsKey,
+            Long provisionedIops,
+            Long provisionedThroughput) {
+        this(ref, sizeGb, type, sourceImage, labels, description, kmsKey, provisionedIops, provisionedThroughput, null);
     }
 }

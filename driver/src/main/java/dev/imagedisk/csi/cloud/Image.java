@@ -15,8 +15,16 @@ import java.util.Map;
  * @param sourceDisk the disk it was made from ({@code projects/P/zones/Z/disks/D}), or null
  * @param creationTimestamp when it was created (RFC 3339), or null
  */
-public record Image(ImageRef ref, String family, long diskSizeGb, String status, String selfLink,
-        String deprecationState, Map<String, String> labels, String description, DiskRef sourceDisk,
+public record Image(
+        ImageRef ref,
+        String family,
+        long diskSizeGb,
+        String status,
+        String selfLink,
+        String deprecationState,
+        Map<String, String> labels,
+        String description,
+        DiskRef sourceDisk,
         String creationTimestamp) {
 
     public static final String READY = "READY";
@@ -27,8 +35,8 @@ public record Image(ImageRef ref, String family, long diskSizeGb, String status,
     }
 
     /** An image known only by what disk creation needs. */
-    public Image(ImageRef ref, String family, long diskSizeGb, String status, String selfLink,
-            String deprecationState) {
+    public Image(
+            ImageRef ref, String family, long diskSizeGb, String status, String selfLink, String deprecationState) {
         this(ref, family, diskSizeGb, status, selfLink, deprecationState, Map.of(), "", null, null);
     }
 
@@ -38,7 +46,9 @@ public record Image(ImageRef ref, String family, long diskSizeGb, String status,
 
     /** Whether a disk can be created from it: obsolete and deleted images refuse new disks. */
     public boolean usable() {
-        return deprecationState == null || deprecationState.isEmpty() || "ACTIVE".equals(deprecationState)
+        return deprecationState == null
+                || deprecationState.isEmpty()
+                || "ACTIVE".equals(deprecationState)
                 || "DEPRECATED".equals(deprecationState);
     }
 }

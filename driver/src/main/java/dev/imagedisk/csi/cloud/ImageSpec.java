@@ -15,8 +15,14 @@ import java.util.Objects;
  * @param description its description ("" for none)
  * @param forceCreate capture even while the disk is attached read-write (crash-consistent)
  */
-public record ImageSpec(ImageRef ref, DiskRef sourceDisk, String family, List<String> storageLocations,
-        Map<String, String> labels, String description, boolean forceCreate) {
+public record ImageSpec(
+        ImageRef ref,
+        DiskRef sourceDisk,
+        String family,
+        List<String> storageLocations,
+        Map<String, String> labels,
+        String description,
+        boolean forceCreate) {
     public ImageSpec {
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(sourceDisk, "sourceDisk");

@@ -105,8 +105,16 @@ public final class OperationTracker<O> {
      * @param listers runs the list reads
      * @param callbacks completes the futures (their dependent stages run there)
      */
-    public OperationTracker(Source<O> source, int longPolls, Duration longPollLimit, Duration listInterval,
-            Duration timeout, LongSupplier nanos, Executor pollers, Executor listers, Executor callbacks) {
+    public OperationTracker(
+            Source<O> source,
+            int longPolls,
+            Duration longPollLimit,
+            Duration listInterval,
+            Duration timeout,
+            LongSupplier nanos,
+            Executor pollers,
+            Executor listers,
+            Executor callbacks) {
         this.source = source;
         this.longPolls = longPolls;
         this.longPollLimit = longPollLimit;
@@ -210,16 +218,20 @@ public final class OperationTracker<O> {
         CallDeadline.Stop stop = p.call.stopped();
         String waiting = p.what + ": waiting for operation " + p.name + " (it goes on in Compute Engine)";
         if (stop == CallDeadline.Stop.DEADLINE) {
-            return new CloudException(CloudException.Kind.DEADLINE, 0, null,
-                    waiting + ": the call's deadline passed", null);
+            return new CloudException(
+                    CloudException.Kind.DEADLINE, 0, null, waiting + ": the call's deadline passed", null);
         }
         if (stop == CallDeadline.Stop.CANCELLED) {
-            return new CloudException(CloudException.Kind.CANCELLED, 0, null,
-                    waiting + ": the call was cancelled", null);
+            return new CloudException(
+                    CloudException.Kind.CANCELLED, 0, null, waiting + ": the call was cancelled", null);
         }
         if (now - p.deadline >= 0) {
-            return new CloudException(CloudException.Kind.DEADLINE, 0, null, p.what + ": operation " + p.name
-                    + " not DONE after " + timeout.toSeconds() + " s", null);
+            return new CloudException(
+                    CloudException.Kind.DEADLINE,
+                    0,
+                    null,
+                    p.what + ": operation " + p.name + " not DONE after " + timeout.toSeconds() + " s",
+                    null);
         }
         return null;
     }
@@ -228,9 +240,13 @@ public final class OperationTracker<O> {
         O op = null;
         RuntimeException failure = null;
         try {
-            long left = Math.min(p.deadline - nanos.getAsLong(), p.call.remaining(timeout).toNanos());
+            long left = Math.min(
+                    p.deadline - nanos.getAsLong(), p.call.remaining(timeout).toNanos());
             if (left > 0 && !p.future.isDone()) {
-                op = source.await(p.scope, p.name, Duration.ofNanos(Math.min(left, longPollLimit.toNanos())),
+                op = source.await(
+                        p.scope,
+                        p.name,
+                        Duration.ofNanos(Math.min(left, longPollLimit.toNanos())),
                         () -> p.future.isDone() || p.call.stopped() != CallDeadline.Stop.NONE);
             }
         } catch (RuntimeException e) {
@@ -241,8 +257,10 @@ public final class OperationTracker<O> {
             p.longPolled = false;
             if (op != null && source.done(op)) {
                 finish(p.scope, p.name, op);
-            } else if (failure != null && !(failure instanceof CloudException c && c.is(CloudException.Kind.DEADLINE))
-                    && p.call.stopped() == CallDeadline.Stop.NONE && pending.values().remove(p)) {
+            } else if (failure != null
+                    && !(failure instanceof CloudException c && c.is(CloudException.Kind.DEADLINE))
+                    && p.call.stopped() == CallDeadline.Stop.NONE
+                    && pending.values().remove(p)) {
                 RuntimeException f = failure;
                 callbacks.execute(() -> p.future.completeExceptionally(f));
             }
@@ -264,7 +282,10 @@ public final class OperationTracker<O> {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.debug("reading operations of {} failed (read again in {} ms): {}", scope, listInterval.toMillis(),
+            LOG.debug(
+                    "reading operations of {} failed (read again in {} ms): {}",
+                    scope,
+                    listInterval.toMillis(),
                     e.toString());
         } finally {
             synchronized (lock) {

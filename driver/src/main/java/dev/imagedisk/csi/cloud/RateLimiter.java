@@ -55,8 +55,8 @@ public final class RateLimiter implements ApiLimiter {
 
     /** A limiter with a burst of one second's worth of requests. */
     public static RateLimiter perSecond(double perSecond) {
-        return new RateLimiter(perSecond, (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.ceil(perSecond))),
-                Clock.SYSTEM);
+        return new RateLimiter(
+                perSecond, (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.ceil(perSecond))), Clock.SYSTEM);
     }
 
     /** Takes a slot, sleeping until it comes; returns how long it waited. */

@@ -68,8 +68,14 @@ public final class Retrier {
         retries.incrementAndGet();
         int space = what.indexOf(' ');
         observer.retry(space < 0 ? what : what.substring(0, space));
-        LOG.debug("{}: {} ({}); retry {}/{} in {} ms", what, failure.reason(), failure.getMessage(), retry,
-                backoff.maxRetries(), delay.toMillis());
+        LOG.debug(
+                "{}: {} ({}); retry {}/{} in {} ms",
+                what,
+                failure.reason(),
+                failure.getMessage(),
+                retry,
+                backoff.maxRetries(),
+                delay.toMillis());
         try {
             sleeper.sleep(delay);
         } catch (InterruptedException ie) {

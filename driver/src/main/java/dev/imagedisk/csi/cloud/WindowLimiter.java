@@ -23,6 +23,7 @@ public final class WindowLimiter implements ApiLimiter {
     private final Condition changed = lock.newCondition();
     /** When the permits of answered requests come free. */
     private final PriorityQueue<Long> freeAt = new PriorityQueue<>();
+
     private int inFlight;
     private long nextTicket;
     private long serving;

@@ -45,7 +45,8 @@ public final class CallDeadline {
 
     /** A token whose deadline is {@code timeout} from now (null: none), on the system clock. */
     public static CallDeadline after(Duration timeout) {
-        return timeout == null ? new CallDeadline(Long.MAX_VALUE, System::nanoTime)
+        return timeout == null
+                ? new CallDeadline(Long.MAX_VALUE, System::nanoTime)
                 : new CallDeadline(System.nanoTime() + timeout.toNanos(), System::nanoTime);
     }
 

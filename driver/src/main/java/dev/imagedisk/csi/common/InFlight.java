@@ -33,8 +33,8 @@ public final class InFlight {
     public Lease acquire(String key, String operation) {
         String previous = running.putIfAbsent(key, operation);
         if (previous != null) {
-            throw CsiErrors.aborted("an operation (%s) is already in progress for volume %s; retry later",
-                    previous, key);
+            throw CsiErrors.aborted(
+                    "an operation (%s) is already in progress for volume %s; retry later", previous, key);
         }
         return new Lease(key);
     }
@@ -43,8 +43,8 @@ public final class InFlight {
      * Runs {@code body} holding the key, which is let go when the future it returns completes (not when it returns):
      * a call answered asynchronously keeps its volume busy until it is answered.
      */
-    public <T> java.util.concurrent.CompletableFuture<T> holding(String key, String operation,
-            java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> body) {
+    public <T> java.util.concurrent.CompletableFuture<T> holding(
+            String key, String operation, java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> body) {
         Lease lease = acquire(key, operation);
         java.util.concurrent.CompletableFuture<T> future = Futures.compose(body);
         return future.whenComplete((result, failure) -> lease.close());

@@ -94,19 +94,22 @@ public final class Rpc {
     /** A token with the deadline of the gRPC {@code context} (none when it has none). */
     private static CallDeadline fromContext(Context context) {
         Deadline deadline = context.getDeadline();
-        return CallDeadline.after(deadline == null ? null
-                : Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+        return CallDeadline.after(
+                deadline == null ? null : Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
     }
 
     /** The status a failure is answered with. */
     public static Status toStatus(Throwable e) {
         if (e instanceof CsiFailure f) {
-            return Status.fromCode(Status.Code.valueOf(f.code().name())).withDescription(f.getMessage())
+            return Status.fromCode(Status.Code.valueOf(f.code().name()))
+                    .withDescription(f.getMessage())
                     .withCause(f.getCause());
         }
         if (e instanceof CloudException c) {
-            return Status.fromCode(Status.Code.valueOf(CloudFailures.code(c.kind()).name()))
-                    .withDescription(c.getMessage()).withCause(c);
+            return Status.fromCode(
+                            Status.Code.valueOf(CloudFailures.code(c.kind()).name()))
+                    .withDescription(c.getMessage())
+                    .withCause(c);
         }
         if (e instanceof StatusRuntimeException s) {
             return s.getStatus();
@@ -121,8 +124,7 @@ public final class Rpc {
      */
     private static CallDeadline.Stop stopOf(Context context, Deadline deadline) {
         Throwable cause = context.cancellationCause();
-        boolean timedOut = cause instanceof TimeoutException
-                || (deadline != null && deadline.isExpired());
+        boolean timedOut = cause instanceof TimeoutException || (deadline != null && deadline.isExpired());
         return timedOut ? CallDeadline.Stop.DEADLINE : CallDeadline.Stop.CANCELLED;
     }
 }

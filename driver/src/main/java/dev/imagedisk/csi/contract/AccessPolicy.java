@@ -14,8 +14,12 @@ import java.util.Set;
  * layer words them as INVALID_ARGUMENT or a {@code confirmed}-less answer.
  */
 public final class AccessPolicy {
-    public static final Set<Mode> SUPPORTED = EnumSet.of(Mode.SINGLE_NODE_WRITER, Mode.SINGLE_NODE_SINGLE_WRITER,
-            Mode.SINGLE_NODE_MULTI_WRITER, Mode.SINGLE_NODE_READER_ONLY, Mode.MULTI_NODE_READER_ONLY);
+    public static final Set<Mode> SUPPORTED = EnumSet.of(
+            Mode.SINGLE_NODE_WRITER,
+            Mode.SINGLE_NODE_SINGLE_WRITER,
+            Mode.SINGLE_NODE_MULTI_WRITER,
+            Mode.SINGLE_NODE_READER_ONLY,
+            Mode.MULTI_NODE_READER_ONLY);
 
     private AccessPolicy() {}
 

@@ -19,6 +19,7 @@ public final class GceNames {
     public static final String PROJECT_REGEX = "[a-z][-a-z0-9.:]{0,62}";
     /** A zone such as {@code us-central1-a}. */
     public static final String ZONE_REGEX = "[a-z][-a-z0-9]{0,62}";
+
     public static final int MAX_NAME_LENGTH = 63;
     /** The longest description Compute Engine accepts on a disk or an image, in characters. */
     public static final int MAX_DESCRIPTION_LENGTH = 2048;
@@ -55,7 +56,8 @@ public final class GceNames {
             return requestName;
         }
         String hash = HexFormat.of().formatHex(sha256(requestName), 0, HASH_HEX / 2);
-        String prefix = requestName.toLowerCase(Locale.ROOT)
+        String prefix = requestName
+                .toLowerCase(Locale.ROOT)
                 .replaceAll("[^a-z0-9-]+", "-")
                 .replaceAll("-{2,}", "-")
                 .replaceAll("^[^a-z]+", "");

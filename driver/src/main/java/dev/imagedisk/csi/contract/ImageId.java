@@ -16,8 +16,12 @@ public record ImageId(String project, String name, boolean family) {
             return Optional.empty();
         }
         String[] p = id.split("/", -1);
-        if (p.length < 5 || p.length > 6 || !p[0].equals("projects") || !GceNames.isProject(p[1])
-                || !p[2].equals("global") || !p[3].equals("images")) {
+        if (p.length < 5
+                || p.length > 6
+                || !p[0].equals("projects")
+                || !GceNames.isProject(p[1])
+                || !p[2].equals("global")
+                || !p[3].equals("images")) {
             return Optional.empty();
         }
         if (p.length == 5) {

@@ -22,5 +22,6 @@ public final class Keys {
 
     /** The label every Compute Engine resource this driver makes carries (disks and images). */
     public static final String MANAGED_LABEL_KEY = "imagedisk-csi";
+
     public static final String MANAGED_LABEL_VALUE = "managed";
 }

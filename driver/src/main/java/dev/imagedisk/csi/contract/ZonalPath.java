@@ -14,8 +14,13 @@ public record ZonalPath(String project, String zone, String collection, String n
             return Optional.empty();
         }
         String[] p = path.split("/", -1);
-        if (p.length != 6 || !p[0].equals("projects") || !p[2].equals("zones") || !p[4].equals(collection)
-                || !GceNames.isProject(p[1]) || !GceNames.isZone(p[3]) || !GceNames.isName(p[5])) {
+        if (p.length != 6
+                || !p[0].equals("projects")
+                || !p[2].equals("zones")
+                || !p[4].equals(collection)
+                || !GceNames.isProject(p[1])
+                || !GceNames.isZone(p[3])
+                || !GceNames.isName(p[5])) {
             return Optional.empty();
         }
         return Optional.of(new ZonalPath(p[1], p[3], collection, p[5]));

@@ -52,12 +52,14 @@ public final class Attacher {
                 return CompletableFuture.completedFuture(alreadyAttached(here.get(), diskRef, node, readOnly));
             }
             if (!diskRef.zone().equals(node.zone()) || !diskRef.project().equals(node.project())) {
-                throw failedPrecondition("volume %s is in zone %s; node %s is in zone %s: a zonal disk can only be"
-                        + " attached in its own zone", diskRef, diskRef.zone(), node, node.zone());
+                throw failedPrecondition(
+                        "volume %s is in zone %s; node %s is in zone %s: a zonal disk can only be"
+                                + " attached in its own zone",
+                        diskRef, diskRef.zone(), node, node.zone());
             }
             String deviceName = diskRef.name();
-            return cloud.attachDiskAsync(node, diskRef, deviceName, readOnly).handle(CallDeadline.current().bind(
-                    (done, failure) -> {
+            return cloud.attachDiskAsync(node, diskRef, deviceName, readOnly)
+                    .handle(CallDeadline.current().bind((done, failure) -> {
                         if (failure == null) {
                             return Map.of(Keys.PUBLISH_DEVICE_NAME, deviceName);
                         }
@@ -87,8 +89,9 @@ public final class Attacher {
             List<InstanceRef> others = new ArrayList<>(disk.get().users());
             others.remove(node);
             if (!others.isEmpty()) {
-                throw failedPrecondition("volume %s is attached to %s; it can be attached read-write to one"
-                        + " node only", diskRef, paths(others));
+                throw failedPrecondition(
+                        "volume %s is attached to %s; it can be attached read-write to one" + " node only",
+                        diskRef, paths(others));
             }
             throw failedPrecondition("volume %s is in use elsewhere: %s", diskRef, e.getMessage());
         }
@@ -100,11 +103,15 @@ public final class Attacher {
         return Futures.join(future, () -> CsiErrors.unavailable("interrupted while waiting for Compute Engine"));
     }
 
-    private static Map<String, String> alreadyAttached(Instance.AttachedDisk attached, DiskRef disk, InstanceRef node,
-            boolean readOnly) {
+    private static Map<String, String> alreadyAttached(
+            Instance.AttachedDisk attached, DiskRef disk, InstanceRef node, boolean readOnly) {
         if (attached.readOnly() != readOnly) {
-            throw alreadyExists("volume %s is already attached to node %s %s; asked for %s", disk, node,
-                    attached.readOnly() ? "read-only" : "read-write", readOnly ? "read-only" : "read-write");
+            throw alreadyExists(
+                    "volume %s is already attached to node %s %s; asked for %s",
+                    disk,
+                    node,
+                    attached.readOnly() ? "read-only" : "read-write",
+                    readOnly ? "read-only" : "read-write");
         }
         return Map.of(Keys.PUBLISH_DEVICE_NAME, attached.deviceName());
     }
@@ -145,8 +152,8 @@ public final class Attacher {
             if (attached.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
-            return cloud.detachDiskAsync(node, attached.get().deviceName()).handle(CallDeadline.current().bind(
-                    (done, failure) -> {
+            return cloud.detachDiskAsync(node, attached.get().deviceName())
+                    .handle(CallDeadline.current().bind((done, failure) -> {
                         if (failure == null) {
                             return null;
                         }
@@ -156,7 +163,9 @@ public final class Attacher {
                                 return null;
                             }
                             if (e.is(CloudException.Kind.INVALID)
-                                    && cloud.getInstance(node).flatMap(i -> i.attachment(diskRef)).isEmpty()) {
+                                    && cloud.getInstance(node)
+                                            .flatMap(i -> i.attachment(diskRef))
+                                            .isEmpty()) {
                                 return null; // detached meanwhile: "No attached disk found with device name"
                             }
                         }

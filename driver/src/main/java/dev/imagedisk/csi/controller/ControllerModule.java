@@ -2,17 +2,17 @@ package dev.imagedisk.csi.controller;
 
 import dev.imagedisk.csi.DriverConfig;
 import dev.imagedisk.csi.ServicePart;
-import dev.imagedisk.csi.metrics.CloudApiMetrics;
-import dev.imagedisk.csi.metrics.DriverMetrics;
 import dev.imagedisk.csi.Version;
+import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudReadiness;
-import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.metadata.MetadataClient;
+import dev.imagedisk.csi.metrics.CloudApiMetrics;
+import dev.imagedisk.csi.metrics.DriverMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -50,35 +50,66 @@ public final class ControllerModule {
                 project = isBlank(project) ? metadata.projectId() : project;
                 zone = isBlank(zone) ? metadata.zone() : zone;
             } catch (IOException e) {
-                throw new IllegalStateException("--project/--zone not given and the metadata server at "
-                        + config.cloud().metadataEndpoint + " cannot tell them: " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "--project/--zone not given and the metadata server at " + config.cloud().metadataEndpoint
+                                + " cannot tell them: " + e.getMessage(),
+                        e);
             }
         }
         ComputeClients clients;
         try {
-            clients = ComputeClients.create(o.computeEndpoint, "imagedisk-csi/" + Version.get(), o.apiCallTimeout,
+            clients = ComputeClients.create(
+                    o.computeEndpoint,
+                    "imagedisk-csi/" + Version.get(),
+                    o.apiCallTimeout,
                     ComputeClients.WAIT_CALL_TIMEOUT);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up the Compute Engine client: " + e.getMessage(), e);
         }
         ApiBudgets budgets = ApiBudgets.of(o.apiWriteRateLimit, o.apiReadRateLimit, o.apiRateLimit);
         CloudApiMetrics observer = new CloudApiMetrics(metrics);
-        Retrier retrier = new Retrier(new Backoff(o.apiRetries, o.apiRetryBackoff,
-                o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff),
+        Retrier retrier = new Retrier(
+                new Backoff(
+                        o.apiRetries,
+                        o.apiRetryBackoff,
+                        o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0
+                                ? o.apiRetryBackoff
+                                : o.apiRetryMaxBackoff),
                 observer);
-        GoogleComputeCloud cloud = new GoogleComputeCloud(clients, project, zone, budgets, retrier,
-                o.operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT, observer);
-        if (o.defaultImage != null && StorageClassParameters.readImage(o.defaultImage.trim(), project).isEmpty()) {
+        GoogleComputeCloud cloud = new GoogleComputeCloud(
+                clients,
+                project,
+                zone,
+                budgets,
+                retrier,
+                o.operationTimeout,
+                ComputeClients.WAIT_CALL_TIMEOUT,
+                observer);
+        if (o.defaultImage != null
+                && StorageClassParameters.readImage(o.defaultImage.trim(), project)
+                        .isEmpty()) {
             throw new IllegalArgumentException("--default-image: \"" + o.defaultImage + "\" is not an image; use"
                     + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME");
         }
-        ControllerService service = new ControllerService(project, o.defaultImage,
-                new VolumeProvisioner(cloud, project, new ZonePicker(zone), o.operationTimeout,
-                        new ImageCache(o.imageCacheTtl)),
-                new Attacher(cloud), new VolumeCatalog(cloud), new Snapshotter(cloud, project), new InFlight());
-        LOG.info("controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"
-                + " operation reads {}/s{}; image cache {}", project, zone, clients.endpoint(), o.apiWriteRateLimit,
-                o.apiReadRateLimit, o.apiReadRateLimit, o.apiRateLimit == null ? "" : ", all " + o.apiRateLimit + "/s",
+        ControllerService service = new ControllerService(
+                project,
+                o.defaultImage,
+                new VolumeProvisioner(
+                        cloud, project, new ZonePicker(zone), o.operationTimeout, new ImageCache(o.imageCacheTtl)),
+                new Attacher(cloud),
+                new VolumeCatalog(cloud),
+                new Snapshotter(cloud, project),
+                new InFlight());
+        LOG.info(
+                "controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"
+                        + " operation reads {}/s{}; image cache {}",
+                project,
+                zone,
+                clients.endpoint(),
+                o.apiWriteRateLimit,
+                o.apiReadRateLimit,
+                o.apiReadRateLimit,
+                o.apiRateLimit == null ? "" : ", all " + o.apiRateLimit + "/s",
                 o.imageCacheTtl);
         return new ServicePart(service, List.of(new CloudReadiness(cloud)), clients);
     }

@@ -39,7 +39,6 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
-import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.AccessPolicy;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
@@ -64,10 +63,19 @@ import java.util.concurrent.CompletableFuture;
  * ControllerGetCapabilities (GetCapacity, ModifyVolume) answer UNIMPLEMENTED.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
-    static final List<Type> CAPABILITIES = List.of(Type.CREATE_DELETE_VOLUME, Type.PUBLISH_UNPUBLISH_VOLUME,
-            Type.LIST_VOLUMES, Type.LIST_VOLUMES_PUBLISHED_NODES, Type.EXPAND_VOLUME, Type.GET_VOLUME,
-            Type.VOLUME_CONDITION, Type.SINGLE_NODE_MULTI_WRITER, Type.PUBLISH_READONLY,
-            Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.CLONE_VOLUME);
+    static final List<Type> CAPABILITIES = List.of(
+            Type.CREATE_DELETE_VOLUME,
+            Type.PUBLISH_UNPUBLISH_VOLUME,
+            Type.LIST_VOLUMES,
+            Type.LIST_VOLUMES_PUBLISHED_NODES,
+            Type.EXPAND_VOLUME,
+            Type.GET_VOLUME,
+            Type.VOLUME_CONDITION,
+            Type.SINGLE_NODE_MULTI_WRITER,
+            Type.PUBLISH_READONLY,
+            Type.CREATE_DELETE_SNAPSHOT,
+            Type.LIST_SNAPSHOTS,
+            Type.CLONE_VOLUME);
 
     private final String project;
     private final String defaultImage;
@@ -78,8 +86,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private final InFlight inFlight;
 
     /** @param defaultImage the image for a CreateVolume that names none ({@code --default-image}), or null */
-    public ControllerService(String project, String defaultImage, VolumeProvisioner provisioner, Attacher attacher,
-            VolumeCatalog catalog, Snapshotter snapshotter, InFlight inFlight) {
+    public ControllerService(
+            String project,
+            String defaultImage,
+            VolumeProvisioner provisioner,
+            Attacher attacher,
+            VolumeCatalog catalog,
+            Snapshotter snapshotter,
+            InFlight inFlight) {
         this.project = project;
         this.defaultImage = defaultImage;
         this.provisioner = provisioner;
@@ -103,7 +117,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (request.hasVolumeContentSource()) {
                 VolumeContentSource source = request.getVolumeContentSource();
                 switch (source.getTypeCase()) {
-                    case SNAPSHOT -> snapshot = snapshotSource(source.getSnapshot().getSnapshotId());
+                    case SNAPSHOT ->
+                        snapshot = snapshotSource(source.getSnapshot().getSnapshotId());
                     case VOLUME -> cloneOf = volumeSource(source.getVolume().getVolumeId());
                     default -> throw invalidArgument("volume_content_source names neither a snapshot nor a volume");
                 }
@@ -114,34 +129,41 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             } else {
                 params = StorageClassParameters.parse(request.getParametersMap(), project, defaultImage);
             }
-            VolumeProvisioner.CreateRequest create = new VolumeProvisioner.CreateRequest(name, params,
+            VolumeProvisioner.CreateRequest create = new VolumeProvisioner.CreateRequest(
+                    name,
+                    params,
                     request.hasCapacityRange() ? request.getCapacityRange() : null,
-                    request.getAccessibilityRequirements(), snapshot, cloneOf);
+                    request.getAccessibilityRequirements(),
+                    snapshot,
+                    cloneOf);
             String partition = params.partition().value();
-            return inFlight.holding(name, "CreateVolume", () -> provisioner.createAsync(create)).thenApply(disk -> {
-                csi.v1.Volume.Builder volume = Volumes.volume(disk).toBuilder()
-                        .putVolumeContext(Keys.CONTEXT_PARTITION, partition);
-                if (request.hasVolumeContentSource()) {
-                    volume.setContentSource(request.getVolumeContentSource());
-                }
-                return CreateVolumeResponse.newBuilder().setVolume(volume).build();
-            });
+            return inFlight.holding(name, "CreateVolume", () -> provisioner.createAsync(create))
+                    .thenApply(disk -> {
+                        csi.v1.Volume.Builder volume =
+                                Volumes.volume(disk).toBuilder().putVolumeContext(Keys.CONTEXT_PARTITION, partition);
+                        if (request.hasVolumeContentSource()) {
+                            volume.setContentSource(request.getVolumeContentSource());
+                        }
+                        return CreateVolumeResponse.newBuilder()
+                                .setVolume(volume)
+                                .build();
+                    });
         });
     }
 
     /** The image a snapshot source names; NOT_FOUND when the id is no image path (it names no snapshot). */
     private static ImageRef snapshotSource(String id) {
         require(id, "volume_content_source.snapshot.snapshot_id");
-        ImageId image = ImageId.parse(id).orElseThrow(() -> notFound(
-                "snapshot %s does not exist: a snapshot id is an image path, %s", id, ImageId.FORM));
+        ImageId image = ImageId.parse(id)
+                .orElseThrow(() ->
+                        notFound("snapshot %s does not exist: a snapshot id is an image path, %s", id, ImageId.FORM));
         return new ImageRef(image.project(), image.name(), image.family());
     }
 
     /** The disk a clone source names; NOT_FOUND when the id is no volume id of this driver. */
     private static DiskRef volumeSource(String id) {
         require(id, "volume_content_source.volume.volume_id");
-        VolumeId v = VolumeId.parse(id)
-                .orElseThrow(() -> notFound("source volume %s does not exist", id));
+        VolumeId v = VolumeId.parse(id).orElseThrow(() -> notFound("source volume %s does not exist", id));
         return Snapshotter.disk(v);
     }
 
@@ -150,8 +172,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         require(value, field);
         int bytes = value.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > GceNames.MAX_CSI_NAME_BYTES) {
-            throw invalidArgument("%s is %d bytes long; CSI allows at most %d", field, bytes,
-                    GceNames.MAX_CSI_NAME_BYTES);
+            throw invalidArgument(
+                    "%s is %d bytes long; CSI allows at most %d", field, bytes, GceNames.MAX_CSI_NAME_BYTES);
         }
         return value;
     }
@@ -168,7 +190,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             String imagePath = ImageId.image(project, GceNames.derive(name)).path();
             Snapshotter.CreateRequest create = new Snapshotter.CreateRequest(name, source, params);
             return inFlight.holding(imagePath, "CreateSnapshot", () -> snapshotter.createAsync(create))
-                    .thenApply(snapshot -> CreateSnapshotResponse.newBuilder().setSnapshot(snapshot).build());
+                    .thenApply(snapshot -> CreateSnapshotResponse.newBuilder()
+                            .setSnapshot(snapshot)
+                            .build());
         });
     }
 
@@ -183,8 +207,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void listSnapshots(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> observer) {
-        Rpc.bounded(observer, () -> snapshotter.list(request.getSnapshotId(), request.getSourceVolumeId(),
-                request.getMaxEntries(), request.getStartingToken()));
+        Rpc.bounded(
+                observer,
+                () -> snapshotter.list(
+                        request.getSnapshotId(),
+                        request.getSourceVolumeId(),
+                        request.getMaxEntries(),
+                        request.getStartingToken()));
     }
 
     @Override
@@ -201,25 +230,27 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     @Override
-    public void controllerPublishVolume(ControllerPublishVolumeRequest request,
-            StreamObserver<ControllerPublishVolumeResponse> observer) {
+    public void controllerPublishVolume(
+            ControllerPublishVolumeRequest request, StreamObserver<ControllerPublishVolumeResponse> observer) {
         Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             String nodeId = require(request.getNodeId(), "node_id");
             requireCapability(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
             DiskRef disk = volume(id);
-            InstanceRef node = NodeId.parse(nodeId).map(InstanceRef::of)
+            InstanceRef node = NodeId.parse(nodeId)
+                    .map(InstanceRef::of)
                     .orElseThrow(() -> notFound("node %s does not exist", nodeId));
             boolean readOnly = AccessPolicy.readOnly(request.getVolumeCapability(), request.getReadonly());
             return inFlight.holding(id, "ControllerPublishVolume", () -> attacher.publishAsync(disk, node, readOnly))
                     .thenApply(context -> ControllerPublishVolumeResponse.newBuilder()
-                            .putAllPublishContext(context).build());
+                            .putAllPublishContext(context)
+                            .build());
         });
     }
 
     @Override
-    public void controllerUnpublishVolume(ControllerUnpublishVolumeRequest request,
-            StreamObserver<ControllerUnpublishVolumeResponse> observer) {
+    public void controllerUnpublishVolume(
+            ControllerUnpublishVolumeRequest request, StreamObserver<ControllerUnpublishVolumeResponse> observer) {
         Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
@@ -229,15 +260,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (disk.isEmpty() || (!nodeId.isEmpty() && node.isEmpty())) {
                 return CompletableFuture.completedFuture(ControllerUnpublishVolumeResponse.getDefaultInstance());
             }
-            return inFlight.holding(id, "ControllerUnpublishVolume",
-                    () -> attacher.unpublishAsync(disk.get(), node.orElse(null)))
+            return inFlight.holding(
+                            id,
+                            "ControllerUnpublishVolume",
+                            () -> attacher.unpublishAsync(disk.get(), node.orElse(null)))
                     .thenApply(done -> ControllerUnpublishVolumeResponse.getDefaultInstance());
         });
     }
 
     @Override
-    public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest request,
-            StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
+    public void validateVolumeCapabilities(
+            ValidateVolumeCapabilitiesRequest request, StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
         Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (request.getVolumeCapabilitiesCount() == 0) {
@@ -250,12 +283,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 reason = Optional.of("mutable_parameters are not supported");
             }
             if (reason.isEmpty() && !request.getParametersMap().isEmpty()) {
-                StorageClassParameters.Checked params = StorageClassParameters.check(request.getParametersMap(),
-                        project, defaultImage);
+                StorageClassParameters.Checked params =
+                        StorageClassParameters.check(request.getParametersMap(), project, defaultImage);
                 reason = params.problem().or(() -> provisioner.mismatch(disk, params.parameters()));
             }
             if (reason.isPresent()) {
-                return ValidateVolumeCapabilitiesResponse.newBuilder().setMessage(reason.get()).build();
+                return ValidateVolumeCapabilitiesResponse.newBuilder()
+                        .setMessage(reason.get())
+                        .build();
             }
             return ValidateVolumeCapabilitiesResponse.newBuilder()
                     .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
@@ -272,8 +307,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     @Override
-    public void controllerGetVolume(ControllerGetVolumeRequest request,
-            StreamObserver<ControllerGetVolumeResponse> observer) {
+    public void controllerGetVolume(
+            ControllerGetVolumeRequest request, StreamObserver<ControllerGetVolumeResponse> observer) {
         Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             DiskRef ref = volume(id);
@@ -288,8 +323,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     @Override
-    public void controllerExpandVolume(ControllerExpandVolumeRequest request,
-            StreamObserver<ControllerExpandVolumeResponse> observer) {
+    public void controllerExpandVolume(
+            ControllerExpandVolumeRequest request, StreamObserver<ControllerExpandVolumeResponse> observer) {
         Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
             if (!request.hasCapacityRange()) {
@@ -301,8 +336,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             DiskRef ref = volume(id);
             boolean block = request.hasVolumeCapability()
                     && request.getVolumeCapability().getAccessTypeCase() == VolumeCapability.AccessTypeCase.BLOCK;
-            return inFlight.holding(id, "ControllerExpandVolume",
-                    () -> provisioner.expandAsync(ref, request.getCapacityRange()))
+            return inFlight.holding(
+                            id,
+                            "ControllerExpandVolume",
+                            () -> provisioner.expandAsync(ref, request.getCapacityRange()))
                     .thenApply(sizeGb -> ControllerExpandVolumeResponse.newBuilder()
                             .setCapacityBytes(sizeGb * VolumeSize.GIB)
                             .setNodeExpansionRequired(!block)
@@ -311,8 +348,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     @Override
-    public void controllerGetCapabilities(ControllerGetCapabilitiesRequest request,
-            StreamObserver<ControllerGetCapabilitiesResponse> observer) {
+    public void controllerGetCapabilities(
+            ControllerGetCapabilitiesRequest request, StreamObserver<ControllerGetCapabilitiesResponse> observer) {
         Rpc.bounded(observer, () -> {
             ControllerGetCapabilitiesResponse.Builder response = ControllerGetCapabilitiesResponse.newBuilder();
             for (Type t : CAPABILITIES) {

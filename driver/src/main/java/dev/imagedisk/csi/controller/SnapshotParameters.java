@@ -25,8 +25,13 @@ import java.util.regex.Pattern;
  * @param snapshotNamespace the VolumeSnapshot's namespace, or null
  * @param contentName the VolumeSnapshotContent's name, or null
  */
-public record SnapshotParameters(String family, List<String> storageLocations, Map<String, String> labels,
-        String snapshotName, String snapshotNamespace, String contentName) {
+public record SnapshotParameters(
+        String family,
+        List<String> storageLocations,
+        Map<String, String> labels,
+        String snapshotName,
+        String snapshotNamespace,
+        String contentName) {
 
     public static final String IMAGE_FAMILY = "image-family";
     public static final String STORAGE_LOCATIONS = "storage-locations";
@@ -40,8 +45,8 @@ public record SnapshotParameters(String family, List<String> storageLocations, M
     /** Kubernetes object names are at most this long (DNS subdomains). */
     static final int MAX_OBJECT_NAME = 253;
 
-    private static final Set<String> KNOWN = Set.of(IMAGE_FAMILY, STORAGE_LOCATIONS, LABELS, SNAPSHOT_TYPE,
-            SNAPSHOT_NAME, SNAPSHOT_NAMESPACE, CONTENT_NAME);
+    private static final Set<String> KNOWN = Set.of(
+            IMAGE_FAMILY, STORAGE_LOCATIONS, LABELS, SNAPSHOT_TYPE, SNAPSHOT_NAME, SNAPSHOT_NAMESPACE, CONTENT_NAME);
     /** A region or multi-region: {@code us}, {@code eu}, {@code us-central1}. */
     private static final Pattern LOCATION = Pattern.compile("[a-z][a-z0-9-]{0,62}");
 
@@ -56,24 +61,29 @@ public record SnapshotParameters(String family, List<String> storageLocations, M
         for (Map.Entry<String, String> e : parameters.entrySet()) {
             String key = e.getKey().toLowerCase(Locale.ROOT);
             if (!KNOWN.contains(key)) {
-                throw invalidArgument("unknown VolumeSnapshotClass parameter \"%s\"; known parameters: %s",
+                throw invalidArgument(
+                        "unknown VolumeSnapshotClass parameter \"%s\"; known parameters: %s",
                         e.getKey(), String.join(", ", new TreeSet<>(KNOWN)));
             }
             if (p.put(key, e.getValue() == null ? "" : e.getValue().trim()) != null) {
-                throw invalidArgument("VolumeSnapshotClass parameter \"%s\" is given twice (keys are"
-                        + " case-insensitive)", e.getKey());
+                throw invalidArgument(
+                        "VolumeSnapshotClass parameter \"%s\" is given twice (keys are" + " case-insensitive)",
+                        e.getKey());
             }
         }
         String type = p.getOrDefault(SNAPSHOT_TYPE, "");
         if (!type.isEmpty() && !type.equals(TYPE_IMAGES)) {
-            throw invalidArgument("VolumeSnapshotClass parameter \"%s\": \"%s\" is not supported; only \"%s\": a"
-                    + " snapshot of this driver is a global image, because disk snapshots bring back the restore"
-                    + " rate limits this driver exists to avoid", SNAPSHOT_TYPE, type, TYPE_IMAGES);
+            throw invalidArgument(
+                    "VolumeSnapshotClass parameter \"%s\": \"%s\" is not supported; only \"%s\": a"
+                            + " snapshot of this driver is a global image, because disk snapshots bring back the restore"
+                            + " rate limits this driver exists to avoid",
+                    SNAPSHOT_TYPE, type, TYPE_IMAGES);
         }
         String family = blankToNull(p.get(IMAGE_FAMILY));
         if (family != null && !GceNames.isName(family)) {
-            throw invalidArgument("VolumeSnapshotClass parameter \"%s\": \"%s\" is not a valid image family name"
-                    + " (lowercase letters, digits and '-', at most %d characters, starting with a letter)",
+            throw invalidArgument(
+                    "VolumeSnapshotClass parameter \"%s\": \"%s\" is not a valid image family name"
+                            + " (lowercase letters, digits and '-', at most %d characters, starting with a letter)",
                     IMAGE_FAMILY, family, GceNames.MAX_NAME_LENGTH);
         }
         List<String> locations = new ArrayList<>();
@@ -83,16 +93,20 @@ public record SnapshotParameters(String family, List<String> storageLocations, M
                 continue;
             }
             if (!LOCATION.matcher(loc).matches()) {
-                throw invalidArgument("VolumeSnapshotClass parameter \"%s\": \"%s\" is not a region or multi-region",
+                throw invalidArgument(
+                        "VolumeSnapshotClass parameter \"%s\": \"%s\" is not a region or multi-region",
                         STORAGE_LOCATIONS, loc);
             }
             locations.add(loc);
         }
         if (locations.size() > 1) {
-            throw invalidArgument("VolumeSnapshotClass parameter \"%s\": an image has one storage location, not %d",
+            throw invalidArgument(
+                    "VolumeSnapshotClass parameter \"%s\": an image has one storage location, not %d",
                     STORAGE_LOCATIONS, locations.size());
         }
-        return new SnapshotParameters(family, locations,
+        return new SnapshotParameters(
+                family,
+                locations,
                 StorageClassParameters.parseLabels(p.getOrDefault(LABELS, ""), "VolumeSnapshotClass"),
                 objectName(SNAPSHOT_NAME, p.get(SNAPSHOT_NAME)),
                 objectName(SNAPSHOT_NAMESPACE, p.get(SNAPSHOT_NAMESPACE)),
@@ -102,8 +116,9 @@ public record SnapshotParameters(String family, List<String> storageLocations, M
     private static String objectName(String key, String value) {
         String v = blankToNull(value);
         if (v != null && v.length() > MAX_OBJECT_NAME) {
-            throw invalidArgument("VolumeSnapshotClass parameter \"%s\" is %d characters long; a Kubernetes name has"
-                    + " at most %d", key, v.length(), MAX_OBJECT_NAME);
+            throw invalidArgument(
+                    "VolumeSnapshotClass parameter \"%s\" is %d characters long; a Kubernetes name has" + " at most %d",
+                    key, v.length(), MAX_OBJECT_NAME);
         }
         return v;
     }

@@ -11,13 +11,13 @@ import com.google.protobuf.Timestamp;
 import csi.v1.ListSnapshotsResponse;
 import csi.v1.Snapshot;
 import dev.imagedisk.csi.cloud.CloudException;
-import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.cloud.ComputeCloud;
 import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
@@ -73,20 +73,28 @@ public final class Snapshotter {
             }
             SnapshotParameters p = request.parameters();
             // forceCreate: the capture is taken while the volume may be attached read-write, as a crash would leave it
-            ImageSpec spec = new ImageSpec(ref, disk, p.family(), p.storageLocations(), p.imageLabels(),
-                    ImageDescription.of(request.name(), request.source().path(), p), true);
-            return cloud.createImageAsync(spec, ref.path()).handle(CallDeadline.current().bind((done, failure) -> {
-                if (failure != null) {
-                    Throwable f = Futures.unwrap(failure);
-                    if (!(f instanceof CloudException e && e.is(CloudException.Kind.ALREADY_EXISTS))) {
-                        throw Futures.rethrow(f);
-                    }
-                    LOG.info("image {} exists already; checking it is snapshot {}", ref, request.name());
-                }
-                Image image = cloud.getImage(ref).orElseThrow(() -> unavailable(
-                        "image %s disappeared right after it was created; retry", ref));
-                return snapshot(matching(image, request), ref.path());
-            }));
+            ImageSpec spec = new ImageSpec(
+                    ref,
+                    disk,
+                    p.family(),
+                    p.storageLocations(),
+                    p.imageLabels(),
+                    ImageDescription.of(request.name(), request.source().path(), p),
+                    true);
+            return cloud.createImageAsync(spec, ref.path())
+                    .handle(CallDeadline.current().bind((done, failure) -> {
+                        if (failure != null) {
+                            Throwable f = Futures.unwrap(failure);
+                            if (!(f instanceof CloudException e && e.is(CloudException.Kind.ALREADY_EXISTS))) {
+                                throw Futures.rethrow(f);
+                            }
+                            LOG.info("image {} exists already; checking it is snapshot {}", ref, request.name());
+                        }
+                        Image image = cloud.getImage(ref)
+                                .orElseThrow(() ->
+                                        unavailable("image %s disappeared right after it was created; retry", ref));
+                        return snapshot(matching(image, request), ref.path());
+                    }));
         });
     }
 
@@ -97,12 +105,17 @@ public final class Snapshotter {
             throw alreadyExists("image %s exists and is not snapshot \"%s\"", image.ref(), request.name());
         }
         if (!disk(request.source()).equals(image.sourceDisk())) {
-            throw alreadyExists("snapshot \"%s\" exists as image %s of volume %s, not of %s", request.name(),
-                    image.ref(), image.sourceDisk() == null ? "(none)" : image.sourceDisk().path(), request.source());
+            throw alreadyExists(
+                    "snapshot \"%s\" exists as image %s of volume %s, not of %s",
+                    request.name(),
+                    image.ref(),
+                    image.sourceDisk() == null ? "(none)" : image.sourceDisk().path(),
+                    request.source());
         }
         if ("FAILED".equals(image.status())) {
-            throw internal("image %s of snapshot \"%s\" FAILED; delete the snapshot and take it again", image.ref(),
-                    request.name());
+            throw internal(
+                    "image %s of snapshot \"%s\" FAILED; delete the snapshot and take it again",
+                    image.ref(), request.name());
         }
         return image;
     }
@@ -120,13 +133,16 @@ public final class Snapshotter {
         return Futures.compose(() -> {
             Optional<ImageId> id = ImageId.parse(snapshotId);
             if (id.isEmpty()) {
-                LOG.info("DeleteSnapshot {}: not an image path, so no snapshot of this driver; nothing to delete",
+                LOG.info(
+                        "DeleteSnapshot {}: not an image path, so no snapshot of this driver; nothing to delete",
                         snapshotId);
                 return CompletableFuture.completedFuture(null);
             }
             if (id.get().family()) {
-                LOG.info("DeleteSnapshot {}: names an image family, which this driver never makes; not deleting"
-                        + " any image of it", snapshotId);
+                LOG.info(
+                        "DeleteSnapshot {}: names an image family, which this driver never makes; not deleting"
+                                + " any image of it",
+                        snapshotId);
                 return CompletableFuture.completedFuture(null);
             }
             ImageRef ref = ImageRef.image(id.get().project(), id.get().name());
@@ -135,8 +151,13 @@ public final class Snapshotter {
                 return CompletableFuture.completedFuture(null);
             }
             if (!isManaged(image.get())) {
-                LOG.info("DeleteSnapshot {}: image {} was not made by this driver (no label {}={}); leaving it in"
-                        + " place", snapshotId, ref, Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
+                LOG.info(
+                        "DeleteSnapshot {}: image {} was not made by this driver (no label {}={}); leaving it in"
+                                + " place",
+                        snapshotId,
+                        ref,
+                        Keys.MANAGED_LABEL_KEY,
+                        Keys.MANAGED_LABEL_VALUE);
                 return CompletableFuture.completedFuture(null);
             }
             return cloud.deleteImageAsync(ref).handle((done, failure) -> {
@@ -175,11 +196,11 @@ public final class Snapshotter {
         }
         if (!snapshotId.isEmpty()) {
             Optional<DiskRef> of = source;
-            find(snapshotId).filter(i -> of.isEmpty() || of.get().equals(i.sourceDisk()))
+            find(snapshotId)
+                    .filter(i -> of.isEmpty() || of.get().equals(i.sourceDisk()))
                     .ifPresent(i -> all.add(snapshot(i, snapshotId)));
         } else {
-            for (Image i : cloud.listImages(project, Map.of(Keys.MANAGED_LABEL_KEY,
-                    Keys.MANAGED_LABEL_VALUE))) {
+            for (Image i : cloud.listImages(project, Map.of(Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE))) {
                 if (source.isEmpty() || source.get().equals(i.sourceDisk())) {
                     all.add(snapshot(i, i.ref().path()));
                 }
@@ -206,13 +227,13 @@ public final class Snapshotter {
         if (id.isEmpty()) {
             return Optional.empty();
         }
-        ImageRef ref = new ImageRef(id.get().project(), id.get().name(), id.get().family());
+        ImageRef ref =
+                new ImageRef(id.get().project(), id.get().name(), id.get().family());
         return ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
     }
 
     static boolean isManaged(Image image) {
-        return Keys.MANAGED_LABEL_VALUE.equals(
-                image.labels().get(Keys.MANAGED_LABEL_KEY));
+        return Keys.MANAGED_LABEL_VALUE.equals(image.labels().get(Keys.MANAGED_LABEL_KEY));
     }
 
     static DiskRef disk(VolumeId id) {
@@ -231,7 +252,8 @@ public final class Snapshotter {
         if (image.creationTimestamp() != null) {
             try {
                 OffsetDateTime t = OffsetDateTime.parse(image.creationTimestamp());
-                s.setCreationTime(Timestamp.newBuilder().setSeconds(t.toEpochSecond()).setNanos(t.getNano()));
+                s.setCreationTime(
+                        Timestamp.newBuilder().setSeconds(t.toEpochSecond()).setNanos(t.getNano()));
             } catch (DateTimeParseException e) {
                 LOG.debug("image {}: unreadable creationTimestamp {}", image.ref(), image.creationTimestamp());
             }

@@ -58,10 +58,20 @@ public record StorageClassParameters(
     /** Compute Engine allows this many labels per resource; ours takes one. */
     static final int MAX_LABELS = 64;
 
-    private static final java.util.Set<String> KNOWN = java.util.Set.of(IMAGE, TYPE, LABELS, KMS_KEY,
-            PROVISIONED_IOPS, PROVISIONED_THROUGHPUT, PVC_NAME, PVC_NAMESPACE, PV_NAME, PARTITION);
+    private static final java.util.Set<String> KNOWN = java.util.Set.of(
+            IMAGE,
+            TYPE,
+            LABELS,
+            KMS_KEY,
+            PROVISIONED_IOPS,
+            PROVISIONED_THROUGHPUT,
+            PVC_NAME,
+            PVC_NAMESPACE,
+            PV_NAME,
+            PARTITION);
     /** The short form of an image in the controller's own project. */
     private static final String OWN_PROJECT_IMAGE = "global/images/";
+
     private static final Pattern KMS = Pattern.compile(
             "projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+(/cryptoKeyVersions/[^/]+)?");
     private static final Pattern THROUGHPUT = Pattern.compile("([0-9]+)(Mi|M|MiB|MB)?(/s)?");
@@ -98,8 +108,8 @@ public record StorageClassParameters(
      * As {@link #parse(Map, String)}, with {@code defaultImage} (the controller's {@code --default-image}, or
      * null) standing in for a missing {@code image} parameter.
      */
-    public static StorageClassParameters parse(Map<String, String> parameters, String defaultProject,
-            String defaultImage) {
+    public static StorageClassParameters parse(
+            Map<String, String> parameters, String defaultProject, String defaultImage) {
         return parse(parameters, defaultProject, defaultImage, false);
     }
 
@@ -111,18 +121,19 @@ public record StorageClassParameters(
         return parse(parameters, defaultProject, null, true);
     }
 
-    private static StorageClassParameters parse(Map<String, String> parameters, String defaultProject,
-            String defaultImage, boolean imageOptional) {
+    private static StorageClassParameters parse(
+            Map<String, String> parameters, String defaultProject, String defaultImage, boolean imageOptional) {
         Map<String, String> p = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : parameters.entrySet()) {
             String key = e.getKey().toLowerCase(Locale.ROOT);
             if (!KNOWN.contains(key)) {
-                throw invalidArgument("unknown StorageClass parameter \"%s\"; known parameters: %s", e.getKey(),
-                        String.join(", ", new java.util.TreeSet<>(KNOWN)));
+                throw invalidArgument(
+                        "unknown StorageClass parameter \"%s\"; known parameters: %s",
+                        e.getKey(), String.join(", ", new java.util.TreeSet<>(KNOWN)));
             }
             if (p.put(key, e.getValue()) != null) {
-                throw invalidArgument("StorageClass parameter \"%s\" is given twice (keys are case-insensitive)",
-                        e.getKey());
+                throw invalidArgument(
+                        "StorageClass parameter \"%s\" is given twice (keys are case-insensitive)", e.getKey());
             }
         }
         String image = p.get(IMAGE);
@@ -130,8 +141,10 @@ public record StorageClassParameters(
             image = defaultImage;
         }
         if ((image == null || image.isBlank()) && !imageOptional) {
-            throw invalidArgument("StorageClass parameter \"%s\" is required: projects/P/global/images/NAME,"
-                    + " projects/P/global/images/family/FAMILY or global/images/NAME", IMAGE);
+            throw invalidArgument(
+                    "StorageClass parameter \"%s\" is required: projects/P/global/images/NAME,"
+                            + " projects/P/global/images/family/FAMILY or global/images/NAME",
+                    IMAGE);
         }
         String type = p.getOrDefault(TYPE, DEFAULT_TYPE).trim();
         if (!GceNames.isName(type)) {
@@ -139,8 +152,10 @@ public record StorageClassParameters(
         }
         String kms = blankToNull(p.get(KMS_KEY));
         if (kms != null && !KMS.matcher(kms).matches()) {
-            throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not a Cloud KMS key name"
-                    + " (projects/P/locations/L/keyRings/R/cryptoKeys/K)", KMS_KEY, kms);
+            throw invalidArgument(
+                    "StorageClass parameter \"%s\": \"%s\" is not a Cloud KMS key name"
+                            + " (projects/P/locations/L/keyRings/R/cryptoKeys/K)",
+                    KMS_KEY, kms);
         }
         return new StorageClassParameters(
                 image == null || image.isBlank() ? null : parseImage(image.trim(), defaultProject),
@@ -157,9 +172,10 @@ public record StorageClassParameters(
 
     static PartitionChoice parsePartition(String value) {
         String v = value == null ? "" : value.trim();
-        return PartitionChoice.parse(v).orElseThrow(() -> invalidArgument("StorageClass parameter \"%s\": \"%s\" is "
-                + "neither \"%s\" nor a partition number (1 to %d)", PARTITION, v, PartitionChoice.AUTO_VALUE,
-                PartitionChoice.MAX_NUMBER));
+        return PartitionChoice.parse(v)
+                .orElseThrow(() -> invalidArgument(
+                        "StorageClass parameter \"%s\": \"%s\" is " + "neither \"%s\" nor a partition number (1 to %d)",
+                        PARTITION, v, PartitionChoice.AUTO_VALUE, PartitionChoice.MAX_NUMBER));
     }
 
     /**
@@ -179,8 +195,9 @@ public record StorageClassParameters(
         if (ref.isPresent()) {
             return ref.get();
         }
-        throw invalidArgument("StorageClass parameter \"%s\": \"%s\" is not an image; use"
-                + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME",
+        throw invalidArgument(
+                "StorageClass parameter \"%s\": \"%s\" is not an image; use"
+                        + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME",
                 IMAGE, image);
     }
 
@@ -209,16 +226,17 @@ public record StorageClassParameters(
             checkLabelKey(k, origin);
             checkLabelValue(k, v, origin);
             if (k.equals(Keys.MANAGED_LABEL_KEY)) {
-                throw invalidArgument("%s parameter \"%s\": the label key \"%s\" is reserved for the driver", origin,
-                        LABELS, k);
+                throw invalidArgument(
+                        "%s parameter \"%s\": the label key \"%s\" is reserved for the driver", origin, LABELS, k);
             }
             if (labels.put(k, v) != null) {
                 throw invalidArgument("%s parameter \"%s\": label \"%s\" is given twice", origin, LABELS, k);
             }
         }
         if (labels.size() > MAX_LABELS - 1) {
-            throw invalidArgument("%s parameter \"%s\": %d labels; at most %d (Compute Engine allows %d,"
-                    + " one is the driver's)", origin, LABELS, labels.size(), MAX_LABELS - 1, MAX_LABELS);
+            throw invalidArgument(
+                    "%s parameter \"%s\": %d labels; at most %d (Compute Engine allows %d," + " one is the driver's)",
+                    origin, LABELS, labels.size(), MAX_LABELS - 1, MAX_LABELS);
         }
         return labels;
     }
@@ -226,30 +244,34 @@ public record StorageClassParameters(
     private static void checkLabelKey(String k, String origin) {
         int n = k.codePointCount(0, k.length());
         if (n < 1 || n > 63) {
-            throw invalidArgument("%s parameter \"%s\": label key \"%s\" must be 1 to 63 characters", origin,
-                    LABELS, k);
+            throw invalidArgument(
+                    "%s parameter \"%s\": label key \"%s\" must be 1 to 63 characters", origin, LABELS, k);
         }
         if (!Character.isLowerCase(k.codePointAt(0)) || !labelChars(k)) {
-            throw invalidArgument("%s parameter \"%s\": label key \"%s\" must start with a lowercase letter"
-                    + " and contain only lowercase letters, digits, '_' and '-'", origin, LABELS, k);
+            throw invalidArgument(
+                    "%s parameter \"%s\": label key \"%s\" must start with a lowercase letter"
+                            + " and contain only lowercase letters, digits, '_' and '-'",
+                    origin, LABELS, k);
         }
     }
 
     private static void checkLabelValue(String k, String v, String origin) {
         if (v.codePointCount(0, v.length()) > 63) {
-            throw invalidArgument("%s parameter \"%s\": the value of label \"%s\" is longer than 63"
-                    + " characters", origin, LABELS, k);
+            throw invalidArgument(
+                    "%s parameter \"%s\": the value of label \"%s\" is longer than 63" + " characters",
+                    origin, LABELS, k);
         }
         if (!labelChars(v)) {
-            throw invalidArgument("%s parameter \"%s\": the value \"%s\" of label \"%s\" may contain only"
-                    + " lowercase letters, digits, '_' and '-'", origin, LABELS, v, k);
+            throw invalidArgument(
+                    "%s parameter \"%s\": the value \"%s\" of label \"%s\" may contain only"
+                            + " lowercase letters, digits, '_' and '-'",
+                    origin, LABELS, v, k);
         }
     }
 
     /** Lowercase letters (international ones too), ASCII digits, '_' and '-'. */
     private static boolean labelChars(String s) {
-        return s.codePoints().allMatch(c -> Character.isLowerCase(c) || (c >= '0' && c <= '9') || c == '_'
-                || c == '-');
+        return s.codePoints().allMatch(c -> Character.isLowerCase(c) || (c >= '0' && c <= '9') || c == '_' || c == '-');
     }
 
     private static Long parsePositive(String key, String value, boolean throughput) {
@@ -281,8 +303,17 @@ public record StorageClassParameters(
 
     /** These parameters with {@code image} replaced: a volume's snapshot source wins over the StorageClass. */
     public StorageClassParameters withImage(ImageRef source) {
-        return new StorageClassParameters(source, type, labels, kmsKey, provisionedIops, provisionedThroughput,
-                pvcName, pvcNamespace, pvName, partition);
+        return new StorageClassParameters(
+                source,
+                type,
+                labels,
+                kmsKey,
+                provisionedIops,
+                provisionedThroughput,
+                pvcName,
+                pvcNamespace,
+                pvName,
+                partition);
     }
 
     /** The labels the disk gets: the user's plus the driver's own. */

@@ -1,9 +1,5 @@
 package dev.imagedisk.csi.controller;
 
-import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.CsiErrors;
-import dev.imagedisk.csi.common.CsiFailure;
-import dev.imagedisk.csi.common.Futures;
 import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
 import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
 import static dev.imagedisk.csi.common.CsiErrors.failedPrecondition;
@@ -22,6 +18,10 @@ import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.Keys;
 import java.time.Duration;
@@ -48,12 +48,17 @@ public final class VolumeProvisioner {
      *     the StorageClass {@code image}
      * @param cloneOf the disk named by {@code volume_content_source.volume}, or null
      */
-    public record CreateRequest(String name, StorageClassParameters parameters, CapacityRange capacity,
-            TopologyRequirement topology, ImageRef snapshot, DiskRef cloneOf) {
+    public record CreateRequest(
+            String name,
+            StorageClassParameters parameters,
+            CapacityRange capacity,
+            TopologyRequirement topology,
+            ImageRef snapshot,
+            DiskRef cloneOf) {
 
         /** A volume from the StorageClass image. */
-        public CreateRequest(String name, StorageClassParameters parameters, CapacityRange capacity,
-                TopologyRequirement topology) {
+        public CreateRequest(
+                String name, StorageClassParameters parameters, CapacityRange capacity, TopologyRequirement topology) {
             this(name, parameters, capacity, topology, null, null);
         }
 
@@ -74,8 +79,8 @@ public final class VolumeProvisioner {
     private final Duration readyTimeout;
     private final ImageCache images;
 
-    public VolumeProvisioner(ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout,
-            ImageCache images) {
+    public VolumeProvisioner(
+            ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout, ImageCache images) {
         this.cloud = cloud;
         this.project = project;
         this.zones = zones;
@@ -102,24 +107,41 @@ public final class VolumeProvisioner {
         Image image = resolve(request.image(), request.imageOrigin());
         long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
         DiskRef ref = new DiskRef(project, zone, GceNames.derive(request.name()));
-        DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), image.selfLink(), params.diskLabels(),
-                DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
+        DiskSpec spec = new DiskSpec(
+                ref,
+                sizeGb,
+                params.type(),
+                image.selfLink(),
+                params.diskLabels(),
+                DiskDescription.of(request.name(), params),
+                params.kmsKey(),
+                params.provisionedIops(),
                 params.provisionedThroughput());
-        return cloud.createDiskAsync(spec, ref.path()).handle(CallDeadline.current().bind((ours, failure) -> {
-            if (failure == null && ours) {
-                // This call's own insert ended DONE without error: Compute Engine made the disk READY exactly as
-                // specified, so it is not read back (one API call less per volume).
-                return new Disk(ref, spec.sizeGb(), spec.type(), spec.sourceImage(), Disk.READY, List.of(),
-                        spec.labels(), spec.description(), null);
-            }
-            if (failure != null) {
-                alreadyExistsOrRethrow(failure);
-                LOG.info("disk {} exists already; checking it matches volume {}", ref, request.name());
-            }
-            Disk disk = awaitReady(ref);
-            checkMatches(disk, request, image);
-            return disk;
-        }));
+        return cloud.createDiskAsync(spec, ref.path())
+                .handle(CallDeadline.current().bind((ours, failure) -> {
+                    if (failure == null && ours) {
+                        // This call's own insert ended DONE without error: Compute Engine made the disk READY exactly
+                        // as
+                        // specified, so it is not read back (one API call less per volume).
+                        return new Disk(
+                                ref,
+                                spec.sizeGb(),
+                                spec.type(),
+                                spec.sourceImage(),
+                                Disk.READY,
+                                List.of(),
+                                spec.labels(),
+                                spec.description(),
+                                null);
+                    }
+                    if (failure != null) {
+                        alreadyExistsOrRethrow(failure);
+                        LOG.info("disk {} exists already; checking it matches volume {}", ref, request.name());
+                    }
+                    Disk disk = awaitReady(ref);
+                    checkMatches(disk, request, image);
+                    return disk;
+                }));
     }
 
     /** Returns when {@code failure} is ALREADY_EXISTS from the cloud; rethrows it otherwise. */
@@ -166,8 +188,10 @@ public final class VolumeProvisioner {
 
     /** NOT_FOUND naming the image and where it was named ({@code origin}). */
     private static CsiFailure missing(ImageRef ref, String origin) {
-        return notFound(ref.family() ? "image family %s has no usable image (%s)" : "image %s does not exist (%s)",
-                ref, origin);
+        return notFound(
+                ref.family() ? "image family %s has no usable image (%s)" : "image %s does not exist (%s)",
+                ref,
+                origin);
     }
 
     /** Why no new disk can be made from {@code image} now, or empty when one can. */
@@ -176,8 +200,8 @@ public final class VolumeProvisioner {
             return Optional.of(unavailable("image %s is %s, not READY", image.ref(), image.status()));
         }
         if (!image.usable()) {
-            return Optional.of(failedPrecondition("image %s is %s: no new disks can be created from it",
-                    image.ref(), image.deprecationState()));
+            return Optional.of(failedPrecondition(
+                    "image %s is %s: no new disks can be created from it", image.ref(), image.deprecationState()));
         }
         return Optional.empty();
     }
@@ -191,12 +215,13 @@ public final class VolumeProvisioner {
             if (call.stopped() != CallDeadline.Stop.NONE) {
                 throw stopped(call, ref);
             }
-            Disk disk = cloud.getDisk(ref).orElseThrow(() -> unavailable(
-                    "disk %s disappeared while it was being created; retry", ref));
+            Disk disk = cloud.getDisk(ref)
+                    .orElseThrow(() -> unavailable("disk %s disappeared while it was being created; retry", ref));
             if (!disk.inProgress()) {
                 if (!disk.ready()) {
-                    throw internal("disk %s is %s; it cannot be used (delete it to create the volume anew)", ref,
-                            disk.status());
+                    throw internal(
+                            "disk %s is %s; it cannot be used (delete it to create the volume anew)",
+                            ref, disk.status());
                 }
                 return disk;
             }
@@ -204,7 +229,8 @@ public final class VolumeProvisioner {
                 throw deadlineExceeded("disk %s still %s after %d s", ref, disk.status(), readyTimeout.toSeconds());
             }
             try {
-                Thread.sleep(Math.max(1, call.remaining(Duration.ofMillis(sleepMillis)).toMillis()));
+                Thread.sleep(Math.max(
+                        1, call.remaining(Duration.ofMillis(sleepMillis)).toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 if (call.stopped() != CallDeadline.Stop.NONE) {
@@ -218,29 +244,37 @@ public final class VolumeProvisioner {
 
     private static CsiFailure stopped(CallDeadline call, DiskRef ref) {
         boolean deadline = call.stopped() == CallDeadline.Stop.DEADLINE;
-        return CsiErrors.error(deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
+        return CsiErrors.error(
+                deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
                 "%s while disk %s was being created; a retry finds it by name",
-                deadline ? "the call's deadline passed" : "the call was cancelled", ref);
+                deadline ? "the call's deadline passed" : "the call was cancelled",
+                ref);
     }
 
     /** ALREADY_EXISTS unless the existing disk is what this request would have created. */
     private void checkMatches(Disk disk, CreateRequest request, Image image) {
         String recorded = DiskDescription.requestName(disk.description());
         if (recorded != null && !recorded.equals(request.name())) {
-            throw alreadyExists("disk %s was created for volume \"%s\", not \"%s\"", disk.ref(), recorded,
-                    request.name());
+            throw alreadyExists(
+                    "disk %s was created for volume \"%s\", not \"%s\"", disk.ref(), recorded, request.name());
         }
         if (!Objects.equals(disk.type(), request.parameters().type())) {
-            throw alreadyExists("volume \"%s\" exists as disk %s of type %s, not %s", request.name(), disk.ref(),
-                    disk.type(), request.parameters().type());
+            throw alreadyExists(
+                    "volume \"%s\" exists as disk %s of type %s, not %s",
+                    request.name(),
+                    disk.ref(),
+                    disk.type(),
+                    request.parameters().type());
         }
         if (!VolumeSize.fits(request.capacity(), disk.sizeGb(), image.diskSizeGb())) {
-            throw alreadyExists("volume \"%s\" exists as disk %s of %d GiB, outside the requested capacity range",
+            throw alreadyExists(
+                    "volume \"%s\" exists as disk %s of %d GiB, outside the requested capacity range",
                     request.name(), disk.ref(), disk.sizeGb());
         }
         if (!sameImage(disk, request.image(), image)) {
-            throw alreadyExists("volume \"%s\" exists as disk %s made from image %s, not from %s", request.name(),
-                    disk.ref(), disk.sourceImage(), request.image());
+            throw alreadyExists(
+                    "volume \"%s\" exists as disk %s made from image %s, not from %s",
+                    request.name(), disk.ref(), disk.sourceImage(), request.image());
         }
     }
 
@@ -251,31 +285,51 @@ public final class VolumeProvisioner {
     private CompletableFuture<Disk> createClone(CreateRequest request) {
         StorageClassParameters params = request.parameters();
         DiskRef sourceRef = request.cloneOf();
-        Disk source = cloud.getDisk(sourceRef).orElseThrow(() -> notFound(
-                "source volume %s does not exist (volume_content_source.volume.volume_id)", sourceRef));
+        Disk source = cloud.getDisk(sourceRef)
+                .orElseThrow(() -> notFound(
+                        "source volume %s does not exist (volume_content_source.volume.volume_id)", sourceRef));
         String zone = sourceRef.zone();
         List<String> allowed = ZonePicker.allowedZones(request.topology());
         if (!allowed.isEmpty() && !allowed.contains(zone)) {
-            throw invalidArgument("volume_content_source.volume %s is in zone %s, but accessibility_requirements"
-                    + " allow only %s: a clone is made in its source's zone", sourceRef, zone,
-                    String.join(", ", allowed));
+            throw invalidArgument(
+                    "volume_content_source.volume %s is in zone %s, but accessibility_requirements"
+                            + " allow only %s: a clone is made in its source's zone",
+                    sourceRef, zone, String.join(", ", allowed));
         }
         long sizeGb = VolumeSize.forCreate(request.capacity(), source.sizeGb(), params.type());
         DiskRef ref = new DiskRef(sourceRef.project(), zone, GceNames.derive(request.name()));
-        DiskSpec spec = new DiskSpec(ref, sizeGb, params.type(), null, params.diskLabels(),
-                DiskDescription.of(request.name(), params), params.kmsKey(), params.provisionedIops(),
-                params.provisionedThroughput(), sourceRef);
-        return cloud.createDiskAsync(spec, ref.path()).handle(CallDeadline.current().bind((ours, failure) -> {
-            if (failure == null && ours) {
-                return new Disk(ref, spec.sizeGb(), spec.type(), null, Disk.READY, List.of(), spec.labels(),
-                        spec.description(), null, sourceRef);
-            }
-            if (failure != null) {
-                alreadyExistsOrRethrow(failure);
-                LOG.info("disk {} exists already; checking it matches clone {}", ref, request.name());
-            }
-            return matchingClone(request, ref, sourceRef, source);
-        }));
+        DiskSpec spec = new DiskSpec(
+                ref,
+                sizeGb,
+                params.type(),
+                null,
+                params.diskLabels(),
+                DiskDescription.of(request.name(), params),
+                params.kmsKey(),
+                params.provisionedIops(),
+                params.provisionedThroughput(),
+                sourceRef);
+        return cloud.createDiskAsync(spec, ref.path())
+                .handle(CallDeadline.current().bind((ours, failure) -> {
+                    if (failure == null && ours) {
+                        return new Disk(
+                                ref,
+                                spec.sizeGb(),
+                                spec.type(),
+                                null,
+                                Disk.READY,
+                                List.of(),
+                                spec.labels(),
+                                spec.description(),
+                                null,
+                                sourceRef);
+                    }
+                    if (failure != null) {
+                        alreadyExistsOrRethrow(failure);
+                        LOG.info("disk {} exists already; checking it matches clone {}", ref, request.name());
+                    }
+                    return matchingClone(request, ref, sourceRef, source);
+                }));
     }
 
     private Disk matchingClone(CreateRequest request, DiskRef ref, DiskRef sourceRef, Disk source) {
@@ -283,17 +337,23 @@ public final class VolumeProvisioner {
         Disk disk = awaitReady(ref);
         String recorded = DiskDescription.requestName(disk.description());
         if (recorded != null && !recorded.equals(request.name())) {
-            throw alreadyExists("disk %s was created for volume \"%s\", not \"%s\"", disk.ref(), recorded,
-                    request.name());
+            throw alreadyExists(
+                    "disk %s was created for volume \"%s\", not \"%s\"", disk.ref(), recorded, request.name());
         }
         if (!sourceRef.equals(disk.sourceDisk())) {
-            throw alreadyExists("volume \"%s\" exists as disk %s %s, not as a clone of %s", request.name(), ref,
-                    disk.sourceDisk() == null ? "made from image " + disk.sourceImage()
-                            : "cloned from " + disk.sourceDisk(), sourceRef);
+            throw alreadyExists(
+                    "volume \"%s\" exists as disk %s %s, not as a clone of %s",
+                    request.name(),
+                    ref,
+                    disk.sourceDisk() == null
+                            ? "made from image " + disk.sourceImage()
+                            : "cloned from " + disk.sourceDisk(),
+                    sourceRef);
         }
         if (!Objects.equals(disk.type(), params.type())
                 || !VolumeSize.fits(request.capacity(), disk.sizeGb(), source.sizeGb())) {
-            throw alreadyExists("volume \"%s\" exists as disk %s (%s, %d GiB), which does not match the request",
+            throw alreadyExists(
+                    "volume \"%s\" exists as disk %s (%s, %d GiB), which does not match the request",
                     request.name(), ref, disk.type(), disk.sizeGb());
         }
         return disk;
@@ -314,7 +374,9 @@ public final class VolumeProvisioner {
         if (!requested.family() || !source.project().equals(requested.project())) {
             return false;
         }
-        return cloud.getImage(source).map(i -> requested.name().equals(i.family())).orElse(false);
+        return cloud.getImage(source)
+                .map(i -> requested.name().equals(i.family()))
+                .orElse(false);
     }
 
     /**
@@ -360,9 +422,9 @@ public final class VolumeProvisioner {
                 return CompletableFuture.completedFuture(null);
             }
             Disk disk = found.get();
-            if (!Keys.MANAGED_LABEL_VALUE.equals(
-                    disk.labels().get(Keys.MANAGED_LABEL_KEY))) {
-                throw failedPrecondition("disk %s was not created by this driver (no label %s=%s); not deleting it",
+            if (!Keys.MANAGED_LABEL_VALUE.equals(disk.labels().get(Keys.MANAGED_LABEL_KEY))) {
+                throw failedPrecondition(
+                        "disk %s was not created by this driver (no label %s=%s); not deleting it",
                         ref, Keys.MANAGED_LABEL_KEY, Keys.MANAGED_LABEL_VALUE);
             }
             if (!disk.users().isEmpty()) {
@@ -390,8 +452,9 @@ public final class VolumeProvisioner {
     }
 
     private static RuntimeException stillAttached(Disk disk) {
-        return failedPrecondition("volume %s is still attached to %s; unpublish it first", disk.ref(),
-                disk.users().stream().map(InstanceRef::path).collect(Collectors.joining(", ")));
+        return failedPrecondition(
+                "volume %s is still attached to %s; unpublish it first",
+                disk.ref(), disk.users().stream().map(InstanceRef::path).collect(Collectors.joining(", ")));
     }
 
     /** Grows the disk to the range; a disk already that large or larger stays as it is. */

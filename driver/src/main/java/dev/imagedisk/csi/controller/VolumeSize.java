@@ -18,8 +18,22 @@ public final class VolumeSize {
      * enforces the same table.
      */
     private static final Map<String, Long> TYPE_MINIMUM_GB = Map.of(
-            "pd-standard", 1L, "pd-balanced", 1L, "pd-ssd", 1L, "pd-extreme", 500L,
-            "hyperdisk-balanced", 4L, "hyperdisk-extreme", 64L, "hyperdisk-throughput", 2048L, "hyperdisk-ml", 4L);
+            "pd-standard",
+            1L,
+            "pd-balanced",
+            1L,
+            "pd-ssd",
+            1L,
+            "pd-extreme",
+            500L,
+            "hyperdisk-balanced",
+            4L,
+            "hyperdisk-extreme",
+            64L,
+            "hyperdisk-throughput",
+            2048L,
+            "hyperdisk-ml",
+            4L);
 
     private VolumeSize() {}
 
@@ -39,22 +53,25 @@ public final class VolumeSize {
         check(required, limit);
         long sizeGb = required == 0 ? imageGb : ceilGib(required);
         if (sizeGb < imageGb) {
-            throw outOfRange("capacity_range.required_bytes %d (%d GiB) is smaller than the image's disk size of"
-                    + " %d GiB", required, sizeGb, imageGb);
+            throw outOfRange(
+                    "capacity_range.required_bytes %d (%d GiB) is smaller than the image's disk size of" + " %d GiB",
+                    required, sizeGb, imageGb);
         }
         long minimum = minimumGb(diskType);
         if (sizeGb < minimum) {
             if (limit > 0 && minimum * GIB > limit) {
-                throw outOfRange("capacity_range.limit_bytes %d is below %d GB, the smallest %s disk", limit, minimum,
-                        diskType);
+                throw outOfRange(
+                        "capacity_range.limit_bytes %d is below %d GB, the smallest %s disk", limit, minimum, diskType);
             }
             sizeGb = minimum;
         }
         if (limit > 0 && sizeGb * GIB > limit) {
-            throw outOfRange(required == 0
-                    ? "the image's disk size of %2$d GiB is larger than capacity_range.limit_bytes %1$d"
-                    : "capacity_range.limit_bytes %d is below %d GiB, the required size rounded up to whole GiB",
-                    limit, sizeGb);
+            throw outOfRange(
+                    required == 0
+                            ? "the image's disk size of %2$d GiB is larger than capacity_range.limit_bytes %1$d"
+                            : "capacity_range.limit_bytes %d is below %d GiB, the required size rounded up to whole GiB",
+                    limit,
+                    sizeGb);
         }
         return sizeGb;
     }
@@ -69,7 +86,8 @@ public final class VolumeSize {
         }
         long sizeGb = required == 0 ? limit / GIB : ceilGib(required);
         if (limit > 0 && sizeGb * GIB > limit) {
-            throw outOfRange("capacity_range.limit_bytes %d is below %d GiB, the required size rounded up to whole GiB",
+            throw outOfRange(
+                    "capacity_range.limit_bytes %d is below %d GiB, the required size rounded up to whole GiB",
                     limit, sizeGb);
         }
         if (sizeGb == 0) {

@@ -39,9 +39,14 @@ public final class Volumes {
     /** Abnormal unless the disk is READY. */
     public static VolumeCondition condition(Disk disk) {
         if (disk.ready()) {
-            return VolumeCondition.newBuilder().setAbnormal(false).setMessage("disk is READY").build();
+            return VolumeCondition.newBuilder()
+                    .setAbnormal(false)
+                    .setMessage("disk is READY")
+                    .build();
         }
-        return VolumeCondition.newBuilder().setAbnormal(true)
-                .setMessage("disk " + disk.ref() + " is " + disk.status() + ", not READY").build();
+        return VolumeCondition.newBuilder()
+                .setAbnormal(true)
+                .setMessage("disk " + disk.ref() + " is " + disk.status() + ", not READY")
+                .build();
     }
 }

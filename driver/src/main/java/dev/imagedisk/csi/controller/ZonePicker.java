@@ -34,8 +34,7 @@ public final class ZonePicker {
             return requisite.get((int) (crc.getValue() % requisite.size()));
         }
         if (requirement.getRequisiteCount() > 0) {
-            throw invalidArgument("accessibility_requirements.requisite names no %s segment",
-                    Keys.TOPOLOGY_ZONE);
+            throw invalidArgument("accessibility_requirements.requisite names no %s segment", Keys.TOPOLOGY_ZONE);
         }
         return defaultZone;
     }

@@ -30,10 +30,12 @@ public final class BlkidInspector implements BlockDeviceInspector {
 
     @Override
     public DeviceContent inspect(BlockDevice device) {
-        CommandResult r = runner.run("blkid", "-p", "-o", "export", device.path().toString());
+        CommandResult r =
+                runner.run("blkid", "-p", "-o", "export", device.path().toString());
         if (r.exitCode() == BLKID_NOTHING) {
             String nonZero = firstNonZero(device);
-            return nonZero == null ? new DeviceContent.Blank()
+            return nonZero == null
+                    ? new DeviceContent.Blank()
                     : new DeviceContent.Other("no signature blkid knows, but data (" + nonZero + ")");
         }
         if (!r.ok()) {
@@ -43,10 +45,13 @@ public final class BlkidInspector implements BlockDeviceInspector {
         String type = tags.get("TYPE");
         String usage = tags.getOrDefault("USAGE", "");
         String ptType = tags.get("PTTYPE");
-        if (type == null && ptType == null && tags.keySet().stream().allMatch(k -> k.startsWith("PART_ENTRY_") || k.equals("DEVNAME"))) {
+        if (type == null
+                && ptType == null
+                && tags.keySet().stream().allMatch(k -> k.startsWith("PART_ENTRY_") || k.equals("DEVNAME"))) {
             // a partition's own entry in its disk's table, and nothing inside it
             String nonZero = firstNonZero(device);
-            return nonZero == null ? new DeviceContent.Blank()
+            return nonZero == null
+                    ? new DeviceContent.Blank()
                     : new DeviceContent.Other("no signature blkid knows, but data (" + nonZero + ")");
         }
         if (type != null && ptType != null) {

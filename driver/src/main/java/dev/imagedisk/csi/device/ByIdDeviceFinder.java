@@ -29,7 +29,8 @@ public final class ByIdDeviceFinder implements DeviceFinder {
 
     @Override
     public List<String> candidates(String deviceName) {
-        return List.of(deviceDir.resolve("google-" + deviceName).toString(),
+        return List.of(
+                deviceDir.resolve("google-" + deviceName).toString(),
                 deviceDir.resolve("scsi-0Google_PersistentDisk_" + deviceName).toString());
     }
 }

@@ -29,7 +29,8 @@ public final class E2fsckChecker implements FilesystemChecker {
 
     @Override
     public Result check(BlockDevice device, String fsType, boolean full) {
-        CommandResult r = full ? runner.run("e2fsck", "-f", "-p", device.path().toString())
+        CommandResult r = full
+                ? runner.run("e2fsck", "-f", "-p", device.path().toString())
                 : runner.run("e2fsck", "-p", device.path().toString());
         int code = r.exitCode();
         if (code <= 2) {

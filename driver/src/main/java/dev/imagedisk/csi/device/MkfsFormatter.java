@@ -35,8 +35,8 @@ public final class MkfsFormatter implements Formatter {
     public void format(BlockDevice device, String fsType) {
         String dev = device.path().toString();
         List<String> cmd = switch (fsType) {
-            case "ext3", "ext4" -> List.of(tool(fsType), "-F", "-q", "-m", "0",
-                    "-E", "lazy_itable_init=1,lazy_journal_init=1", dev);
+            case "ext3", "ext4" ->
+                List.of(tool(fsType), "-F", "-q", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1", dev);
             case "xfs" -> List.of("mkfs.xfs", "-q", dev);
             default -> throw new IllegalArgumentException("cannot make a " + fsType + " filesystem");
         };

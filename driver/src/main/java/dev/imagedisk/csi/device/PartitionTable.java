@@ -14,15 +14,17 @@ import java.util.Optional;
  *     (which stays where the image put it until the backup header is moved), for MBR the disk's last sector
  * @param partitions the partitions, by number
  */
-public record PartitionTable(String label, int sectorSize, long diskSectors, long lastUsableSector,
-        List<Partition> partitions) {
+public record PartitionTable(
+        String label, int sectorSize, long diskSectors, long lastUsableSector, List<Partition> partitions) {
     /** MBR entries hold 32-bit sector numbers: no partition ends past 2^32 sectors. */
     public static final long MBR_LIMIT_SECTORS = 1L << 32;
     /** The sectors GPT keeps at the end of a disk for the backup header and entries. */
     public static final long GPT_BACKUP_SECTORS = 33;
 
     public PartitionTable {
-        partitions = partitions.stream().sorted(Comparator.comparingInt(Partition::number)).toList();
+        partitions = partitions.stream()
+                .sorted(Comparator.comparingInt(Partition::number))
+                .toList();
     }
 
     /** One partition entry: number, first sector, length in sectors, type (GUID or MBR id) and GPT name. */
@@ -59,10 +61,21 @@ public record PartitionTable(String label, int sectorSize, long diskSectors, lon
 
     /** A one-line description for logs and messages. */
     public String describe() {
-        StringBuilder b = new StringBuilder(label).append(" table on ").append(bytes(diskSectors)).append(" bytes:");
+        StringBuilder b = new StringBuilder(label)
+                .append(" table on ")
+                .append(bytes(diskSectors))
+                .append(" bytes:");
         for (Partition p : partitions) {
-            b.append(" #").append(p.number()).append(" [sectors ").append(p.start()).append('-').append(p.end())
-                    .append(", ").append(bytes(p.sectors())).append(" bytes, type ").append(p.type());
+            b.append(" #")
+                    .append(p.number())
+                    .append(" [sectors ")
+                    .append(p.start())
+                    .append('-')
+                    .append(p.end())
+                    .append(", ")
+                    .append(bytes(p.sectors()))
+                    .append(" bytes, type ")
+                    .append(p.type());
             if (!p.name().isEmpty()) {
                 b.append(", \"").append(p.name()).append('"');
             }

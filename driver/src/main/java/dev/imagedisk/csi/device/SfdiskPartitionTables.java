@@ -56,8 +56,12 @@ public final class SfdiskPartitionTables implements PartitionTables {
                 long start = Long.parseLong(find(START, fields, line));
                 long size = Long.parseLong(find(SIZE, fields, line));
                 Matcher name = NAME.matcher(fields);
-                parts.add(new PartitionTable.Partition(Integer.parseInt(entry.group(2)), start, size,
-                        find(TYPE, fields, line), name.find() ? name.group(1) : ""));
+                parts.add(new PartitionTable.Partition(
+                        Integer.parseInt(entry.group(2)),
+                        start,
+                        size,
+                        find(TYPE, fields, line),
+                        name.find() ? name.group(1) : ""));
                 continue;
             }
             Matcher h = HEADER.matcher(line);
@@ -72,7 +76,8 @@ public final class SfdiskPartitionTables implements PartitionTables {
         int sectorSize = Integer.parseInt(header.getOrDefault("sector-size", "512"));
         long diskSectors = diskBytes / sectorSize;
         long lastUsable = label.equals("gpt") && header.containsKey("last-lba")
-                ? Long.parseLong(header.get("last-lba")) : diskSectors - 1;
+                ? Long.parseLong(header.get("last-lba"))
+                : diskSectors - 1;
         return new PartitionTable(label, sectorSize, diskSectors, lastUsable, parts);
     }
 
@@ -86,23 +91,41 @@ public final class SfdiskPartitionTables implements PartitionTables {
 
     @Override
     public PartitionTable growToEnd(BlockDevice disk, int number) {
-        PartitionTable table = read(disk).orElseThrow(
-                () -> new IllegalStateException(disk + " carries no partition table"));
+        PartitionTable table =
+                read(disk).orElseThrow(() -> new IllegalStateException(disk + " carries no partition table"));
         if (table.gpt() && table.lastUsableSector() < table.lastSectorAtFullSize()) {
             // the backup header of an image sits where the image ended: move it to the end of the disk first
-            check(disk, runner.run("sfdisk", "--no-reread", "--no-tell-kernel", "--relocate", "gpt-bak-std",
-                    disk.path().toString()), "moving the GPT backup header to the end");
+            check(
+                    disk,
+                    runner.run(
+                            "sfdisk",
+                            "--no-reread",
+                            "--no-tell-kernel",
+                            "--relocate",
+                            "gpt-bak-std",
+                            disk.path().toString()),
+                    "moving the GPT backup header to the end");
             table = read(disk).orElseThrow();
         }
-        PartitionTable.Partition p = table.partition(number).orElseThrow(
-                () -> new IllegalStateException(disk + " has no partition " + number));
+        PartitionTable.Partition p = table.partition(number)
+                .orElseThrow(() -> new IllegalStateException(disk + " has no partition " + number));
         long end = Math.min(table.lastUsableSector(), table.lastSectorAtFullSize());
         if (p.end() >= end) {
             return table;
         }
         long sectors = end - p.start() + 1;
-        check(disk, runner.run(List.of("sfdisk", "--no-reread", "--no-tell-kernel", "--force", "-N",
-                Integer.toString(number), disk.path().toString()), "," + sectors + "\n"),
+        check(
+                disk,
+                runner.run(
+                        List.of(
+                                "sfdisk",
+                                "--no-reread",
+                                "--no-tell-kernel",
+                                "--force",
+                                "-N",
+                                Integer.toString(number),
+                                disk.path().toString()),
+                        "," + sectors + "\n"),
                 "growing partition " + number + " to " + sectors + " sectors");
         return read(disk).orElseThrow();
     }
@@ -115,19 +138,26 @@ public final class SfdiskPartitionTables implements PartitionTables {
             BlockDevice dev = known.get(p.number());
             String nr = p.number() + ":" + p.number();
             long start512 = table.bytes(p.start()) / 512;
-            if (dev != null && devices.partitionOf(dev).map(PartitionOf::start512).orElse(start512) != start512) {
+            if (dev != null
+                    && devices.partitionOf(dev).map(PartitionOf::start512).orElse(start512) != start512) {
                 // a partition left from another table (a reused loop device): it cannot be in use by this disk's
                 // filesystems, so it is replaced
-                check(disk, runner.run("partx", "--delete", "--nr", nr, disk.path().toString()),
+                check(
+                        disk,
+                        runner.run("partx", "--delete", "--nr", nr, disk.path().toString()),
                         "removing the kernel's stale partition " + p.number());
                 dev = null;
             }
             if (dev == null) {
-                check(disk, runner.run("partx", "--add", "--nr", nr, disk.path().toString()),
+                check(
+                        disk,
+                        runner.run("partx", "--add", "--nr", nr, disk.path().toString()),
                         "adding partition " + p.number() + " to the kernel");
                 changed = true;
             } else if (devices.sizeBytes(dev) != table.bytes(p.sectors())) {
-                check(disk, runner.run("partx", "--update", "--nr", nr, disk.path().toString()),
+                check(
+                        disk,
+                        runner.run("partx", "--update", "--nr", nr, disk.path().toString()),
                         "telling the kernel the new size of partition " + p.number());
                 changed = true;
             }

@@ -128,7 +128,8 @@ public final class SysfsBlockDevices implements BlockDevices {
             if (backing.isEmpty()) {
                 return "loop device " + major + ":" + minor + " has no backing file";
             }
-            if (Files.exists(loop.resolve("autoclear")) && read(loop.resolve("autoclear")).equals("1")) {
+            if (Files.exists(loop.resolve("autoclear"))
+                    && read(loop.resolve("autoclear")).equals("1")) {
                 return "loop device " + major + ":" + minor + " is detached from " + backing
                         + " (it goes away at its last close)";
             }

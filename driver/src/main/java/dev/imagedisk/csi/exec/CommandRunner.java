@@ -91,12 +91,15 @@ public final class CommandRunner {
                 process.destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
                 observer.ran(command, false, Duration.ofNanos(System.nanoTime() - start));
-                throw new CommandException(shown + " did not finish within " + limit.toMillis() + " ms and was killed",
-                        true, null);
+                throw new CommandException(
+                        shown + " did not finish within " + limit.toMillis() + " ms and was killed", true, null);
             }
             CommandResult result = new CommandResult(command, process.exitValue(), get(out), get(err));
             observer.ran(command, result.ok(), Duration.ofNanos(System.nanoTime() - start));
-            LOG.debug("{} -> {} in {} ms", shown, result.exitCode(),
+            LOG.debug(
+                    "{} -> {} in {} ms",
+                    shown,
+                    result.exitCode(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             return result;
         } catch (InterruptedException e) {
@@ -116,21 +119,23 @@ public final class CommandRunner {
 
     private static CompletableFuture<String> drain(InputStream in) {
         CompletableFuture<String> result = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            byte[] chunk = new byte[8192];
-            try (in) {
-                int n;
-                while ((n = in.read(chunk)) >= 0) {
-                    if (buffer.size() < MAX_CAPTURE) {
-                        buffer.write(chunk, 0, Math.min(n, MAX_CAPTURE - buffer.size()));
+        Thread t = new Thread(
+                () -> {
+                    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+                    byte[] chunk = new byte[8192];
+                    try (in) {
+                        int n;
+                        while ((n = in.read(chunk)) >= 0) {
+                            if (buffer.size() < MAX_CAPTURE) {
+                                buffer.write(chunk, 0, Math.min(n, MAX_CAPTURE - buffer.size()));
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the process was killed; keep what was read
                     }
-                }
-            } catch (IOException e) {
-                // the process was killed; keep what was read
-            }
-            result.complete(buffer.toString(StandardCharsets.UTF_8));
-        }, "command-output");
+                    result.complete(buffer.toString(StandardCharsets.UTF_8));
+                },
+                "command-output");
         t.setDaemon(true);
         t.start();
         return result;

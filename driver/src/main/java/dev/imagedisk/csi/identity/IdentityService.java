@@ -33,15 +33,17 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
 
     @Override
     public void getPluginInfo(GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> observer) {
-        Rpc.unary(observer, () -> GetPluginInfoResponse.newBuilder()
-                .setName(driverName)
-                .setVendorVersion(version)
-                .build());
+        Rpc.unary(
+                observer,
+                () -> GetPluginInfoResponse.newBuilder()
+                        .setName(driverName)
+                        .setVendorVersion(version)
+                        .build());
     }
 
     @Override
-    public void getPluginCapabilities(GetPluginCapabilitiesRequest request,
-            StreamObserver<GetPluginCapabilitiesResponse> observer) {
+    public void getPluginCapabilities(
+            GetPluginCapabilitiesRequest request, StreamObserver<GetPluginCapabilitiesResponse> observer) {
         Rpc.unary(observer, () -> {
             GetPluginCapabilitiesResponse.Builder b = GetPluginCapabilitiesResponse.newBuilder();
             if (controller) {
@@ -50,8 +52,9 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
             b.addCapabilities(service(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS));
             if (controller) {
                 // Compute Engine grows a disk while it is attached, and the node grows the filesystem mounted
-                b.addCapabilities(PluginCapability.newBuilder().setVolumeExpansion(
-                        PluginCapability.VolumeExpansion.newBuilder().setType(PluginCapability.VolumeExpansion.Type.ONLINE)));
+                b.addCapabilities(PluginCapability.newBuilder()
+                        .setVolumeExpansion(PluginCapability.VolumeExpansion.newBuilder()
+                                .setType(PluginCapability.VolumeExpansion.Type.ONLINE)));
             }
             return b.build();
         });
@@ -64,7 +67,9 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
                 String reason = check.notReadyReason();
                 if (reason != null) {
                     LOG.warn("not ready: {}: {}", check.name(), reason);
-                    return ProbeResponse.newBuilder().setReady(BoolValue.of(false)).build();
+                    return ProbeResponse.newBuilder()
+                            .setReady(BoolValue.of(false))
+                            .build();
                 }
             }
             return ProbeResponse.newBuilder().setReady(BoolValue.of(true)).build();

@@ -3,13 +3,13 @@ package dev.imagedisk.csi.log;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Marker;
+import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
 import org.slf4j.event.LoggingEvent;
 import org.slf4j.helpers.FormattingTuple;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 import org.slf4j.spi.LoggingEventAware;
-import org.slf4j.event.KeyValuePair;
 
 /** A logger of {@link LineLoggerProvider}: formats the message and writes one line, when its level is on. */
 final class LineLogger extends LegacyAbstractLogger implements LoggingEventAware {
@@ -54,8 +54,8 @@ final class LineLogger extends LegacyAbstractLogger implements LoggingEventAware
     }
 
     @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
-            Throwable throwable) {
+    protected void handleNormalizedLoggingCall(
+            Level level, Marker marker, String pattern, Object[] arguments, Throwable throwable) {
         FormattingTuple formatted = MessageFormatter.arrayFormat(pattern, arguments, throwable);
         LineLoggerProvider.write(name, level, formatted.getMessage(), null, formatted.getThrowable());
     }
@@ -73,8 +73,8 @@ final class LineLogger extends LegacyAbstractLogger implements LoggingEventAware
                 pairs.add(new LogLines.Pair(kv.key, kv.value));
             }
         }
-        FormattingTuple formatted = MessageFormatter.arrayFormat(event.getMessage(), event.getArgumentArray(),
-                event.getThrowable());
+        FormattingTuple formatted =
+                MessageFormatter.arrayFormat(event.getMessage(), event.getArgumentArray(), event.getThrowable());
         LineLoggerProvider.write(name, event.getLevel(), formatted.getMessage(), pairs, formatted.getThrowable());
     }
 }

@@ -62,8 +62,9 @@ public final class LineLoggerProvider implements SLF4JServiceProvider {
             case "warn" -> Level.WARN.toInt();
             case "error" -> Level.ERROR.toInt();
             case "off" -> Integer.MAX_VALUE;
-            default -> throw new IllegalArgumentException("unknown log level '" + level
-                    + "'; use trace, debug, info, warn or error");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown log level '" + level + "'; use trace, debug, info, warn or error");
         };
     }
 
@@ -86,7 +87,8 @@ public final class LineLoggerProvider implements SLF4JServiceProvider {
         Settings s = settings;
         long now = System.currentTimeMillis();
         String thread = Thread.currentThread().getName();
-        byte[] line = s.json() ? LogLines.json(now, level.name(), thread, logger, message, pairs, t)
+        byte[] line = s.json()
+                ? LogLines.json(now, level.name(), thread, logger, message, pairs, t)
                 : LogLines.text(now, level.name(), thread, logger, message, pairs, t);
         PrintStream err = System.err;
         synchronized (err) {

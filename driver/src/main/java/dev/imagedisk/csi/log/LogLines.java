@@ -20,8 +20,8 @@ public final class LogLines {
 
     /** The text lines' time format, made on first use: JSON lines (the DaemonSet's) never read the zone rules. */
     private static final class Time {
-        static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
-                .withZone(ZoneId.systemDefault());
+        static final DateTimeFormatter FORMAT =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneId.systemDefault());
     }
 
     private LogLines() {}
@@ -29,18 +29,26 @@ public final class LogLines {
     /** A key-value pair of a log event. */
     public record Pair(String key, Object value) {}
 
-    public static byte[] text(long millis, String level, String thread, String logger, String message,
-            List<Pair> pairs, Throwable t) {
+    public static byte[] text(
+            long millis, String level, String thread, String logger, String message, List<Pair> pairs, Throwable t) {
         StringBuilder b = new StringBuilder(160);
         b.append(Time.FORMAT.format(Instant.ofEpochMilli(millis))).append(' ').append(level);
         for (int i = level.length(); i < 5; i++) {
             b.append(' ');
         }
-        b.append(" [").append(thread).append("] ").append(abbreviate(logger, LOGGER_LENGTH)).append(' ')
-                .append(message).append(' ');
+        b.append(" [")
+                .append(thread)
+                .append("] ")
+                .append(abbreviate(logger, LOGGER_LENGTH))
+                .append(' ')
+                .append(message)
+                .append(' ');
         if (pairs != null) {
             for (int i = 0; i < pairs.size(); i++) {
-                b.append(i == 0 ? "" : " ").append(pairs.get(i).key()).append('=').append(pairs.get(i).value());
+                b.append(i == 0 ? "" : " ")
+                        .append(pairs.get(i).key())
+                        .append('=')
+                        .append(pairs.get(i).value());
             }
         }
         b.append(System.lineSeparator());
@@ -52,8 +60,8 @@ public final class LogLines {
     }
 
     /** As logback prints a throwable: frames shared with the enclosing trace as "... N common frames omitted". */
-    private static void stackTrace(StringBuilder b, Throwable t, StackTraceElement[] enclosing, String prefix,
-            Set<Throwable> seen) {
+    private static void stackTrace(
+            StringBuilder b, Throwable t, StackTraceElement[] enclosing, String prefix, Set<Throwable> seen) {
         if (!seen.add(t)) {
             return;
         }
@@ -65,7 +73,10 @@ public final class LogLines {
             b.append(prefix).append("\tat ").append(frames[i]).append(System.lineSeparator());
         }
         if (common > 0) {
-            b.append(prefix).append("\t... ").append(common).append(" common frames omitted")
+            b.append(prefix)
+                    .append("\t... ")
+                    .append(common)
+                    .append(" common frames omitted")
                     .append(System.lineSeparator());
         }
         for (Throwable s : t.getSuppressed()) {
@@ -92,8 +103,8 @@ public final class LogLines {
         return n;
     }
 
-    public static byte[] json(long millis, String level, String thread, String logger, String message,
-            List<Pair> pairs, Throwable t) {
+    public static byte[] json(
+            long millis, String level, String thread, String logger, String message, List<Pair> pairs, Throwable t) {
         StringBuilder b = new StringBuilder(200);
         b.append("{\"timestamp\":").append(millis).append(",\"level\":");
         string(b, level);
@@ -126,8 +137,8 @@ public final class LogLines {
         throwable(b, t, enclosing, false, seen);
     }
 
-    private static void throwable(StringBuilder b, Throwable t, StackTraceElement[] enclosing, boolean trim,
-            Set<Throwable> seen) {
+    private static void throwable(
+            StringBuilder b, Throwable t, StackTraceElement[] enclosing, boolean trim, Set<Throwable> seen) {
         if (t == null || !seen.add(t)) {
             b.append("null");
             return;

@@ -9,8 +9,9 @@ import java.util.List;
  * {@link MetricFamily} (no client library: see docs/performance.md, B4).
  */
 public final class DriverMetrics {
-    private static final double[] RPC_BUCKETS = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-        30, 60, 120, 300};
+    private static final double[] RPC_BUCKETS = {
+        0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300
+    };
 
     private final MetricFamily csiCalls;
     private final MetricFamily csiDuration;
@@ -24,30 +25,49 @@ public final class DriverMetrics {
     private final List<MetricFamily> all;
 
     public DriverMetrics() {
-        csiCalls = MetricFamily.counter("imagedisk_csi_calls_total",
-                "CSI calls answered, by method and gRPC status code", "method", "code");
-        csiDuration = MetricFamily.histogram("imagedisk_csi_call_duration_seconds", "CSI call latency by method",
-                RPC_BUCKETS, "method");
-        csiInFlight = MetricFamily.gauge("imagedisk_csi_calls_in_flight", "CSI calls being served now, by method",
-                "method");
-        apiCalls = MetricFamily.counter("imagedisk_compute_api_calls_total",
+        csiCalls = MetricFamily.counter(
+                "imagedisk_csi_calls_total", "CSI calls answered, by method and gRPC status code", "method", "code");
+        csiDuration = MetricFamily.histogram(
+                "imagedisk_csi_call_duration_seconds", "CSI call latency by method", RPC_BUCKETS, "method");
+        csiInFlight =
+                MetricFamily.gauge("imagedisk_csi_calls_in_flight", "CSI calls being served now, by method", "method");
+        apiCalls = MetricFamily.counter(
+                "imagedisk_compute_api_calls_total",
                 "Compute Engine API requests sent, by method (e.g. disks.insert) and outcome"
-                        + " (ok, or the error reason)", "method", "outcome");
-        apiRetries = MetricFamily.counter("imagedisk_compute_api_retries_total",
-                "Compute Engine API requests retried after a rate-limit or quota answer, by method", "method");
-        rateLimitWaitSeconds = MetricFamily.counter("imagedisk_compute_rate_limit_wait_seconds_total",
+                        + " (ok, or the error reason)",
+                "method",
+                "outcome");
+        apiRetries = MetricFamily.counter(
+                "imagedisk_compute_api_retries_total",
+                "Compute Engine API requests retried after a rate-limit or quota answer, by method",
+                "method");
+        rateLimitWaitSeconds = MetricFamily.counter(
+                "imagedisk_compute_rate_limit_wait_seconds_total",
                 "Time callers spent waiting for the client-side API rate limit");
-        operationWait = MetricFamily.histogram("imagedisk_compute_operation_wait_seconds",
+        operationWait = MetricFamily.histogram(
+                "imagedisk_compute_operation_wait_seconds",
                 "Time the driver waited for a Compute Engine operation to be DONE, by operation type",
-                RPC_BUCKETS, "operation");
-        nodeOps = MetricFamily.counter("imagedisk_node_operations_total",
+                RPC_BUCKETS,
+                "operation");
+        nodeOps = MetricFamily.counter(
+                "imagedisk_node_operations_total",
                 "Node-side filesystem and mount operations (mount, bind, unmount, format, fsck, resize),"
-                        + " by operation and outcome", "operation", "outcome");
-        nodeOpDuration = MetricFamily.histogram("imagedisk_node_operation_duration_seconds",
-                "Node-side operation latency", RPC_BUCKETS, "operation");
+                        + " by operation and outcome",
+                "operation",
+                "outcome");
+        nodeOpDuration = MetricFamily.histogram(
+                "imagedisk_node_operation_duration_seconds", "Node-side operation latency", RPC_BUCKETS, "operation");
         // in the order the Prometheus client wrote them: by name, a counter's without its _total
-        all = List.of(apiCalls, apiRetries, operationWait, rateLimitWaitSeconds, csiDuration, csiCalls, csiInFlight,
-                nodeOpDuration, nodeOps);
+        all = List.of(
+                apiCalls,
+                apiRetries,
+                operationWait,
+                rateLimitWaitSeconds,
+                csiDuration,
+                csiCalls,
+                csiInFlight,
+                nodeOpDuration,
+                nodeOps);
     }
 
     public void csiCallStarted(String method) {

@@ -13,7 +13,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * replaces a client library whose ~120 classes every node plugin loaded at start (docs/performance.md, B4).
  */
 final class MetricFamily {
-    enum Type { COUNTER, GAUGE, HISTOGRAM }
+    enum Type {
+        COUNTER,
+        GAUGE,
+        HISTOGRAM
+    }
 
     final String name;
     private final String help;
@@ -21,6 +25,7 @@ final class MetricFamily {
     private final List<String> labelNames;
     /** Label positions in the order of their names: the text format sorts a series' labels by name. */
     private final int[] byName;
+
     private final double[] upperBounds;
     private final Map<List<String>, Series> series = new ConcurrentHashMap<>();
 
@@ -29,8 +34,11 @@ final class MetricFamily {
         this.help = help;
         this.type = type;
         this.labelNames = List.of(labelNames);
-        this.byName = java.util.stream.IntStream.range(0, labelNames.length).boxed()
-                .sorted(Comparator.comparing(i -> labelNames[i])).mapToInt(Integer::intValue).toArray();
+        this.byName = java.util.stream.IntStream.range(0, labelNames.length)
+                .boxed()
+                .sorted(Comparator.comparing(i -> labelNames[i]))
+                .mapToInt(Integer::intValue)
+                .toArray();
         this.upperBounds = upperBounds == null ? new double[0] : upperBounds.clone();
         if (labelNames.length == 0) {
             series.put(List.of(), new Series(this.upperBounds.length)); // shown from the start, at 0
@@ -57,8 +65,8 @@ final class MetricFamily {
     /** The series of these label values (in the order of the label names), made on first use. */
     Series labels(String... values) {
         if (values.length != labelNames.size()) {
-            throw new IllegalArgumentException(name + " takes " + labelNames.size() + " label values, not "
-                    + values.length);
+            throw new IllegalArgumentException(
+                    name + " takes " + labelNames.size() + " label values, not " + values.length);
         }
         for (String v : values) {
             if (v == null) {
@@ -87,8 +95,15 @@ final class MetricFamily {
             return;
         }
         keys.sort(this::compare);
-        out.append("# HELP ").append(name).append(' ').append(escape(help, false)).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type.name().toLowerCase(java.util.Locale.ROOT))
+        out.append("# HELP ")
+                .append(name)
+                .append(' ')
+                .append(escape(help, false))
+                .append('\n');
+        out.append("# TYPE ")
+                .append(name)
+                .append(' ')
+                .append(type.name().toLowerCase(java.util.Locale.ROOT))
                 .append('\n');
         for (List<String> key : keys) {
             Series s = series.get(key);
@@ -140,7 +155,10 @@ final class MetricFamily {
         out.append('{');
         for (int n = 0; n < byName.length; n++) {
             int i = byName[n];
-            out.append(n == 0 ? "" : ",").append(labelNames.get(i)).append("=\"").append(escape(values.get(i), true))
+            out.append(n == 0 ? "" : ",")
+                    .append(labelNames.get(i))
+                    .append("=\"")
+                    .append(escape(values.get(i), true))
                     .append('"');
         }
         if (le != null) {

@@ -23,10 +23,15 @@ public final class StatFilesystemStats implements FilesystemStats {
         }
         String[] f = r.stdout().trim().split("\\s+");
         if (f.length != 6) {
-            throw new IllegalStateException("unexpected statvfs output for " + path + ": " + r.stdout().trim());
+            throw new IllegalStateException(
+                    "unexpected statvfs output for " + path + ": " + r.stdout().trim());
         }
         long frsize = Long.parseLong(f[0]);
-        return new FilesystemUsage(Long.parseLong(f[1]) * frsize, Long.parseLong(f[2]) * frsize,
-                Long.parseLong(f[3]) * frsize, Long.parseLong(f[4]), Long.parseLong(f[5]));
+        return new FilesystemUsage(
+                Long.parseLong(f[1]) * frsize,
+                Long.parseLong(f[2]) * frsize,
+                Long.parseLong(f[3]) * frsize,
+                Long.parseLong(f[4]),
+                Long.parseLong(f[5]));
     }
 }

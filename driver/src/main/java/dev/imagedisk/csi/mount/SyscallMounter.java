@@ -39,11 +39,19 @@ public final class SyscallMounter implements Mounter {
     static final long MS_STRICTATIME = LinuxSystem.MS_STRICTATIME;
 
     /** Mount options that are plain kernel flags (as util-linux maps them); others go to util-linux. */
-    static final Map<String, Long> FLAGS = Map.ofEntries(Map.entry("ro", MS_RDONLY), Map.entry("rw", 0L),
-            Map.entry("defaults", 0L), Map.entry("nosuid", MS_NOSUID), Map.entry("nodev", MS_NODEV),
-            Map.entry("noexec", MS_NOEXEC), Map.entry("sync", MS_SYNCHRONOUS), Map.entry("dirsync", MS_DIRSYNC),
-            Map.entry("noatime", MS_NOATIME), Map.entry("nodiratime", MS_NODIRATIME),
-            Map.entry("relatime", MS_RELATIME), Map.entry("strictatime", MS_STRICTATIME));
+    static final Map<String, Long> FLAGS = Map.ofEntries(
+            Map.entry("ro", MS_RDONLY),
+            Map.entry("rw", 0L),
+            Map.entry("defaults", 0L),
+            Map.entry("nosuid", MS_NOSUID),
+            Map.entry("nodev", MS_NODEV),
+            Map.entry("noexec", MS_NOEXEC),
+            Map.entry("sync", MS_SYNCHRONOUS),
+            Map.entry("dirsync", MS_DIRSYNC),
+            Map.entry("noatime", MS_NOATIME),
+            Map.entry("nodiratime", MS_NODIRATIME),
+            Map.entry("relatime", MS_RELATIME),
+            Map.entry("strictatime", MS_STRICTATIME));
 
     private final UtilLinuxMounter fallback;
     private final CommandRunner.Observer observer;
@@ -53,7 +61,9 @@ public final class SyscallMounter implements Mounter {
         this(fallback, observer, LinuxSystem::get);
     }
 
-    SyscallMounter(UtilLinuxMounter fallback, CommandRunner.Observer observer,
+    SyscallMounter(
+            UtilLinuxMounter fallback,
+            CommandRunner.Observer observer,
             java.util.function.Supplier<LinuxSystem> system) {
         this.fallback = fallback;
         this.observer = observer;
@@ -92,8 +102,13 @@ public final class SyscallMounter implements Mounter {
             fallback.bindMount(source, target, readOnly);
             return;
         }
-        if (!call(libc, List.of("mount", "--bind", source.toString(), target.toString()), source.toString(),
-                target.toString(), null, MS_BIND)) {
+        if (!call(
+                libc,
+                List.of("mount", "--bind", source.toString(), target.toString()),
+                source.toString(),
+                target.toString(),
+                null,
+                MS_BIND)) {
             fallback.bindMount(source, target, readOnly);
             return;
         }
@@ -102,13 +117,20 @@ public final class SyscallMounter implements Mounter {
         }
         // A bind mount takes "ro" only from a remount of the bind (MS_REMOUNT|MS_BIND|MS_RDONLY).
         SyscallException[] why = new SyscallException[1];
-        boolean remounted = call(libc, List.of("mount", "-o", "remount,bind,ro", target.toString()), null,
-                target.toString(), null, MS_REMOUNT | MS_BIND | MS_RDONLY, why);
+        boolean remounted = call(
+                libc,
+                List.of("mount", "-o", "remount,bind,ro", target.toString()),
+                null,
+                target.toString(),
+                null,
+                MS_REMOUNT | MS_BIND | MS_RDONLY,
+                why);
         boolean ro = remounted && mountAt(target).map(MountInfo::readOnly).orElse(false);
         if (!ro) {
             unmount(target);
-            throw new MountException("could not make the bind mount of " + source + " at " + target + " read-only"
-                    + (remounted ? ": the mount is still writable" : ": " + why[0].getMessage()),
+            throw new MountException(
+                    "could not make the bind mount of " + source + " at " + target + " read-only"
+                            + (remounted ? ": the mount is still writable" : ": " + why[0].getMessage()),
                     false);
         }
     }
@@ -149,13 +171,19 @@ public final class SyscallMounter implements Mounter {
         return flags;
     }
 
-    private boolean call(LinuxSystem libc, List<String> shown, String source, String target, String fsType,
-            long flags) {
+    private boolean call(
+            LinuxSystem libc, List<String> shown, String source, String target, String fsType, long flags) {
         return call(libc, shown, source, target, fsType, flags, new SyscallException[1]);
     }
 
-    private boolean call(LinuxSystem libc, List<String> shown, String source, String target, String fsType,
-            long flags, SyscallException[] why) {
+    private boolean call(
+            LinuxSystem libc,
+            List<String> shown,
+            String source,
+            String target,
+            String fsType,
+            long flags,
+            SyscallException[] why) {
         long t0 = System.nanoTime();
         try {
             libc.mount(source, target, fsType, flags);

@@ -53,8 +53,8 @@ public final class ToolFilesystemResizer implements FilesystemResizer {
         Matcher count = BLOCK_COUNT.matcher(r.stdout());
         Matcher size = BLOCK_SIZE.matcher(r.stdout());
         if (!r.ok() || !count.find() || !size.find()) {
-            throw new IllegalStateException("reading the size of the " + fsType + " filesystem on " + device
-                    + " failed: " + r.describe());
+            throw new IllegalStateException(
+                    "reading the size of the " + fsType + " filesystem on " + device + " failed: " + r.describe());
         }
         return Long.parseLong(count.group(1)) * Long.parseLong(size.group(1));
     }
@@ -83,9 +83,10 @@ public final class ToolFilesystemResizer implements FilesystemResizer {
     private static void check(String fsType, Path device, CommandResult r) {
         if (!r.ok()) {
             String hint = r.stderr().contains("Permission denied to resize")
-                    ? " (growing a mounted ext filesystem needs CAP_SYS_RESOURCE)" : "";
-            throw new IllegalStateException("growing the " + fsType + " filesystem on " + device + " failed: "
-                    + r.describe() + hint);
+                    ? " (growing a mounted ext filesystem needs CAP_SYS_RESOURCE)"
+                    : "";
+            throw new IllegalStateException(
+                    "growing the " + fsType + " filesystem on " + device + " failed: " + r.describe() + hint);
         }
     }
 }

@@ -63,8 +63,10 @@ public final class UtilLinuxMounter implements Mounter {
         boolean ro = remount.ok() && mountAt(target).map(MountInfo::readOnly).orElse(false);
         if (!ro) {
             runner.run("umount", target.toString());
-            throw new MountException("could not make the bind mount of " + source + " at " + target + " read-only"
-                    + (remount.ok() ? ": the mount is still writable" : ": " + remount.describe()), false);
+            throw new MountException(
+                    "could not make the bind mount of " + source + " at " + target + " read-only"
+                            + (remount.ok() ? ": the mount is still writable" : ": " + remount.describe()),
+                    false);
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 public final class CapabilityTranslator {
     /** A mount flag: one token of safe characters, never starting with '-'. */
     private static final Pattern FLAG = Pattern.compile("[A-Za-z0-9_=,.:/-]+");
+
     private static final Pattern FS_TYPE = Pattern.compile("[a-z0-9]{1,32}");
     /** Options that would change what kind of mount is made. */
     private static final Set<String> REFUSED = Set.of("bind", "rbind", "remount", "move", "loop");
@@ -41,13 +42,15 @@ public final class CapabilityTranslator {
         }
         for (String flag : mount.getMountFlagsList()) {
             if (!FLAG.matcher(flag).matches() || flag.startsWith("-")) {
-                throw CsiErrors.invalidArgument("%s.mount.mount_flags: %s is not allowed (one token of "
-                        + "[A-Za-z0-9_=,.:/-], not starting with '-')", field, flag);
+                throw CsiErrors.invalidArgument(
+                        "%s.mount.mount_flags: %s is not allowed (one token of "
+                                + "[A-Za-z0-9_=,.:/-], not starting with '-')",
+                        field, flag);
             }
             for (String option : flag.split(",", -1)) {
                 if (option.isEmpty() || option.startsWith("-")) {
-                    throw CsiErrors.invalidArgument("%s.mount.mount_flags: %s has an empty option or one starting "
-                            + "with '-'", field, flag);
+                    throw CsiErrors.invalidArgument(
+                            "%s.mount.mount_flags: %s has an empty option or one starting " + "with '-'", field, flag);
                 }
                 if (REFUSED.contains(option)) {
                     throw CsiErrors.invalidArgument("%s.mount.mount_flags: option %s is not allowed", field, option);

@@ -29,12 +29,14 @@ public final class DeviceLocator {
     public static String deviceName(Map<String, String> publishContext) {
         String name = publishContext.get(Keys.PUBLISH_DEVICE_NAME);
         if (name == null || name.isEmpty()) {
-            throw CsiErrors.invalidArgument("publish_context.%s is required (the disk's device name, set by "
-                    + "ControllerPublishVolume)", Keys.PUBLISH_DEVICE_NAME);
+            throw CsiErrors.invalidArgument(
+                    "publish_context.%s is required (the disk's device name, set by " + "ControllerPublishVolume)",
+                    Keys.PUBLISH_DEVICE_NAME);
         }
         // device names are RFC 1035 labels, which also keeps them from naming other paths
         if (!GceNames.isName(name)) {
-            throw CsiErrors.invalidArgument("publish_context.%s %s is not a Compute Engine device name (%s)",
+            throw CsiErrors.invalidArgument(
+                    "publish_context.%s %s is not a Compute Engine device name (%s)",
                     Keys.PUBLISH_DEVICE_NAME, name, GceNames.NAME_REGEX);
         }
         return name;
@@ -44,8 +46,9 @@ public final class DeviceLocator {
         Duration budget = Deadlines.remaining(wait);
         Optional<BlockDevice> device = finder.await(deviceName, budget);
         if (device.isEmpty()) {
-            throw CsiErrors.notFound("no block device for disk %s after waiting %d ms: looked for %s", deviceName,
-                    budget.toMillis(), String.join(" and ", finder.candidates(deviceName)));
+            throw CsiErrors.notFound(
+                    "no block device for disk %s after waiting %d ms: looked for %s",
+                    deviceName, budget.toMillis(), String.join(" and ", finder.candidates(deviceName)));
         }
         return device.get();
     }

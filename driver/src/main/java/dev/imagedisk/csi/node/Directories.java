@@ -50,8 +50,8 @@ public final class Directories {
             Files.createFile(path);
             return true;
         } catch (DirectoryNotEmptyException e) {
-            throw CsiErrors.failedPrecondition("%s %s is a non-empty directory; a block volume needs a file there",
-                    field, path);
+            throw CsiErrors.failedPrecondition(
+                    "%s %s is a non-empty directory; a block volume needs a file there", field, path);
         } catch (FileAlreadyExistsException e) {
             throw CsiErrors.failedPrecondition("%s %s exists and is not a regular file", field, path);
         } catch (IOException e) {

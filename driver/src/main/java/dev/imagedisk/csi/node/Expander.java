@@ -29,8 +29,13 @@ public final class Expander {
     private final PartitionTables partitions;
     private final VolumeAtPath volumeAtPath;
 
-    Expander(Mounter mounter, BlockDevices devices, PartitionTables partitions, FilesystemResizer resizer,
-            Directories directories, VolumeAtPath volumeAtPath) {
+    Expander(
+            Mounter mounter,
+            BlockDevices devices,
+            PartitionTables partitions,
+            FilesystemResizer resizer,
+            Directories directories,
+            VolumeAtPath volumeAtPath) {
         this.volumeAtPath = volumeAtPath;
         this.partitions = partitions;
         this.mounter = mounter;
@@ -45,41 +50,53 @@ public final class Expander {
             throw CsiErrors.notFound("volume %s: volume_path %s does not exist", volumeId, volumePath);
         }
         MountInfo m = Failures.call("reading the mount table", () -> mounter.mountAt(volumePath))
-                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: nothing is mounted at volume_path %s",
-                        volumeId, volumePath));
+                .orElseThrow(() -> CsiErrors.failedPrecondition(
+                        "volume %s: nothing is mounted at volume_path %s", volumeId, volumePath));
         Optional<BlockDevice> bound = DeviceNodes.blockDevice(volumePath);
         if (bound.isPresent()) {
             // A raw block volume: the consumer sees the new size once the kernel has it.
             BlockDevice device = bound.get();
             volumeAtPath.require(volumeId, device.major(), device.minor(), volumePath);
             Failures.run("re-reading the size of " + device, () -> devices.refreshSize(device));
-            return atLeast(volumeId, device, Failures.call("reading the size of " + device,
-                    () -> devices.sizeBytes(device)), requiredBytes);
+            return atLeast(
+                    volumeId,
+                    device,
+                    Failures.call("reading the size of " + device, () -> devices.sizeBytes(device)),
+                    requiredBytes);
         }
         volumeAtPath.require(volumeId, m.major(), m.minor(), volumePath);
         BlockDevice device = devices.byNumber(m.major(), m.minor())
-                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: the device %s under %s is gone", volumeId,
-                        m.device(), volumePath));
-        Optional<PartitionOf> partition = Failures.call("finding the disk of " + device,
-                () -> devices.partitionOf(device));
+                .orElseThrow(() -> CsiErrors.failedPrecondition(
+                        "volume %s: the device %s under %s is gone", volumeId, m.device(), volumePath));
+        Optional<PartitionOf> partition =
+                Failures.call("finding the disk of " + device, () -> devices.partitionOf(device));
         BlockDevice disk = partition.map(PartitionOf::disk).orElse(device);
         Failures.run("re-reading the size of " + disk, () -> devices.refreshSize(disk));
-        long diskSize = atLeast(volumeId, disk, Failures.call("reading the size of " + disk,
-                () -> devices.sizeBytes(disk)), requiredBytes);
+        long diskSize = atLeast(
+                volumeId,
+                disk,
+                Failures.call("reading the size of " + disk, () -> devices.sizeBytes(disk)),
+                requiredBytes);
         if (m.readOnly()) {
-            throw CsiErrors.failedPrecondition("volume %s: %s is mounted read-only at %s; a read-only filesystem "
-                    + "cannot be grown", volumeId, device, volumePath);
+            throw CsiErrors.failedPrecondition(
+                    "volume %s: %s is mounted read-only at %s; a read-only filesystem " + "cannot be grown",
+                    volumeId, device, volumePath);
         }
-        if (partition.isPresent() && !growPartition(volumeId, disk, partition.get().number())) {
+        if (partition.isPresent()
+                && !growPartition(volumeId, disk, partition.get().number())) {
             return Failures.call("reading the size of " + device, () -> devices.sizeBytes(device));
         }
-        long size = partition.isPresent() ? Failures.call("reading the size of " + device,
-                () -> devices.sizeBytes(device)) : diskSize;
+        long size = partition.isPresent()
+                ? Failures.call("reading the size of " + device, () -> devices.sizeBytes(device))
+                : diskSize;
         if (!resizer.supports(m.fsType())) {
-            throw CsiErrors.failedPrecondition("volume %s: cannot grow the %s filesystem on %s (unsupported type, or "
-                    + "its tool is not installed)", volumeId, m.fsType(), device);
+            throw CsiErrors.failedPrecondition(
+                    "volume %s: cannot grow the %s filesystem on %s (unsupported type, or "
+                            + "its tool is not installed)",
+                    volumeId, m.fsType(), device);
         }
-        Failures.run("growing the " + m.fsType() + " filesystem on " + device + " to " + size + " bytes",
+        Failures.run(
+                "growing the " + m.fsType() + " filesystem on " + device + " to " + size + " bytes",
                 () -> resizer.grow(m.fsType(), device.path(), volumePath));
         LOG.info("volume {}: grew the {} filesystem on {} to {} bytes", volumeId, m.fsType(), device, size);
         return size;
@@ -88,27 +105,33 @@ public final class Expander {
     /** Grows partition {@code number} to the disk's end when it is the last one; false when it is not last. */
     private boolean growPartition(String volumeId, BlockDevice disk, int number) {
         PartitionTable table = Failures.call("reading the partition table of " + disk, () -> partitions.read(disk))
-                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: %s no longer carries a partition table",
-                        volumeId, disk));
+                .orElseThrow(() -> CsiErrors.failedPrecondition(
+                        "volume %s: %s no longer carries a partition table", volumeId, disk));
         boolean last = table.last().map(p -> p.number() == number).orElse(false);
         if (!last) {
-            LOG.info("volume {}: partition {} of {} is not the last one on the disk; it keeps its size ({})", volumeId,
-                    number, disk, table.describe());
+            LOG.info(
+                    "volume {}: partition {} of {} is not the last one on the disk; it keeps its size ({})",
+                    volumeId,
+                    number,
+                    disk,
+                    table.describe());
             return false;
         }
-        PartitionTable grown = Failures.call("growing partition " + number + " of " + disk + " to the disk's end",
+        PartitionTable grown = Failures.call(
+                "growing partition " + number + " of " + disk + " to the disk's end",
                 () -> partitions.growToEnd(disk, number));
-        Failures.run("telling the kernel the new size of partition " + number + " of " + disk,
+        Failures.run(
+                "telling the kernel the new size of partition " + number + " of " + disk,
                 () -> partitions.syncKernel(disk, grown));
-        LOG.info("volume {}: partition {} of {} spans to the disk's end: {}", volumeId, number, disk,
-                grown.describe());
+        LOG.info("volume {}: partition {} of {} spans to the disk's end: {}", volumeId, number, disk, grown.describe());
         return true;
     }
 
     private static long atLeast(String volumeId, BlockDevice device, long size, long requiredBytes) {
         if (requiredBytes > 0 && size < requiredBytes) {
-            throw CsiErrors.failedPrecondition("volume %s: device %s is %d bytes, less than the required %d; the "
-                    + "disk has not grown (yet)", volumeId, device, size, requiredBytes);
+            throw CsiErrors.failedPrecondition(
+                    "volume %s: device %s is %d bytes, less than the required %d; the " + "disk has not grown (yet)",
+                    volumeId, device, size, requiredBytes);
         }
         return size;
     }

@@ -1,9 +1,9 @@
 package dev.imagedisk.csi.node;
 
 import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.exec.CommandException;
 import dev.imagedisk.csi.mount.MountException;
-import dev.imagedisk.csi.common.CsiFailure;
 import java.util.function.Supplier;
 
 /** Turns what an adapter throws into a CSI error that says what was being done and why it failed. */
@@ -22,8 +22,8 @@ final class Failures {
             throw CsiErrors.internal("%s: %s", doing, e.getMessage());
         } catch (MountException e) {
             if (e.busy()) {
-                throw CsiErrors.unavailable("%s: the mount is in use (EBUSY); retry once it is released: %s", doing,
-                        e.getMessage());
+                throw CsiErrors.unavailable(
+                        "%s: the mount is in use (EBUSY); retry once it is released: %s", doing, e.getMessage());
             }
             throw CsiErrors.internal("%s: %s", doing, e.getMessage());
         } catch (RuntimeException e) {

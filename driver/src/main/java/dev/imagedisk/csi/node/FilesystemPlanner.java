@@ -51,8 +51,8 @@ public final class FilesystemPlanner {
     private final Formatter formatter;
     private final String defaultFsType;
 
-    public FilesystemPlanner(BlockDeviceInspector inspector, PartitionTables partitions, Formatter formatter,
-            String defaultFsType) {
+    public FilesystemPlanner(
+            BlockDeviceInspector inspector, PartitionTables partitions, Formatter formatter, String defaultFsType) {
         this.inspector = inspector;
         this.partitions = partitions;
         this.formatter = formatter;
@@ -63,25 +63,31 @@ public final class FilesystemPlanner {
         DeviceContent content = inspect(disk);
         String requested = spec.fsType();
         if (!choice.auto() && !(content instanceof DeviceContent.PartitionTable)) {
-            throw CsiErrors.failedPrecondition("volume %s: partition %d was asked for (volume context %s), but "
-                    + "device %s holds %s, not a partition table", volumeId, choice.number(), "partition", disk,
-                    describe(content));
+            throw CsiErrors.failedPrecondition(
+                    "volume %s: partition %d was asked for (volume context %s), but "
+                            + "device %s holds %s, not a partition table",
+                    volumeId, choice.number(), "partition", disk, describe(content));
         }
         if (content instanceof DeviceContent.Blank) {
             String fsType = requested.isEmpty() ? defaultFsType : requested;
             if (spec.readOnly()) {
-                throw CsiErrors.failedPrecondition("volume %s: device %s is blank, and a read-only volume cannot be "
-                        + "formatted", volumeId, disk);
+                throw CsiErrors.failedPrecondition(
+                        "volume %s: device %s is blank, and a read-only volume cannot be " + "formatted",
+                        volumeId, disk);
             }
             if (!formatter.supports(fsType)) {
-                throw CsiErrors.failedPrecondition("volume %s: device %s is blank and must be formatted as %s, but "
-                        + "this node cannot make %s filesystems (is %s installed?)", volumeId, disk, fsType, fsType,
-                        formatter.tool(fsType));
+                throw CsiErrors.failedPrecondition(
+                        "volume %s: device %s is blank and must be formatted as %s, but "
+                                + "this node cannot make %s filesystems (is %s installed?)",
+                        volumeId, disk, fsType, fsType, formatter.tool(fsType));
             }
             return new Plan(disk, fsType, true, null);
         }
         if (content instanceof DeviceContent.Filesystem fs) {
-            LOG.info("volume {}: device {} holds a {} filesystem on the whole disk; using it", volumeId, disk,
+            LOG.info(
+                    "volume {}: device {} holds a {} filesystem on the whole disk; using it",
+                    volumeId,
+                    disk,
                     fs.type());
             return existing(volumeId, disk, fs.type(), requested, "device", null);
         }
@@ -89,8 +95,10 @@ public final class FilesystemPlanner {
             return partition(volumeId, disk, requested, choice);
         }
         DeviceContent.Other other = (DeviceContent.Other) content;
-        throw CsiErrors.failedPrecondition("volume %s: device %s holds %s, neither a filesystem nor a partition "
-                + "table; refusing to mount or format it", volumeId, disk, other.description());
+        throw CsiErrors.failedPrecondition(
+                "volume %s: device %s holds %s, neither a filesystem nor a partition "
+                        + "table; refusing to mount or format it",
+                volumeId, disk, other.description());
     }
 
     private record Seen(PartitionTable.Partition partition, BlockDevice device, DeviceContent content) {
@@ -107,50 +115,82 @@ public final class FilesystemPlanner {
 
     private Plan partition(String volumeId, BlockDevice disk, String requested, PartitionChoice choice) {
         PartitionTable table = Failures.call("reading the partition table of " + disk, () -> partitions.read(disk))
-                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: blkid sees a partition table on %s "
-                        + "but sfdisk reads none; refusing to use it", volumeId, disk));
-        Map<Integer, BlockDevice> kernel = Failures.call("telling the kernel the partitions of " + disk,
-                () -> partitions.syncKernel(disk, table));
+                .orElseThrow(() -> CsiErrors.failedPrecondition(
+                        "volume %s: blkid sees a partition table on %s " + "but sfdisk reads none; refusing to use it",
+                        volumeId, disk));
+        Map<Integer, BlockDevice> kernel =
+                Failures.call("telling the kernel the partitions of " + disk, () -> partitions.syncKernel(disk, table));
         List<Seen> seen = new ArrayList<>();
         for (PartitionTable.Partition p : table.partitions()) {
             BlockDevice dev = kernel.get(p.number());
             if (dev == null) {
-                throw CsiErrors.internal("volume %s: the kernel has no device for partition %d of %s after adding it",
+                throw CsiErrors.internal(
+                        "volume %s: the kernel has no device for partition %d of %s after adding it",
                         volumeId, p.number(), disk);
             }
             seen.add(new Seen(p, dev, inspect(dev)));
         }
-        String found = table.describe() + "; contents: " + (seen.isEmpty() ? "none" : String.join("; ",
-                seen.stream().map(Seen::toString).toList()));
+        String found = table.describe() + "; contents: "
+                + (seen.isEmpty()
+                        ? "none"
+                        : String.join("; ", seen.stream().map(Seen::toString).toList()));
         Seen chosen;
         String why;
         if (!choice.auto()) {
-            chosen = seen.stream().filter(s -> s.partition().number() == choice.number()).findFirst()
-                    .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s: partition %d was asked for, but the "
-                            + "disk %s has no partition %d: %s", volumeId, choice.number(), disk, choice.number(),
-                            found));
+            chosen = seen.stream()
+                    .filter(s -> s.partition().number() == choice.number())
+                    .findFirst()
+                    .orElseThrow(() -> CsiErrors.failedPrecondition(
+                            "volume %s: partition %d was asked for, but the " + "disk %s has no partition %d: %s",
+                            volumeId, choice.number(), disk, choice.number(), found));
             if (chosen.fsType() == null || !MOUNTABLE.contains(chosen.fsType())) {
-                throw CsiErrors.failedPrecondition("volume %s: partition %d of %s holds %s, not a filesystem this "
-                        + "driver mounts (%s); it is never formatted: %s", volumeId, choice.number(), disk,
-                        describe(chosen.content()), String.join(", ", MOUNTABLE.stream().sorted().toList()), found);
+                throw CsiErrors.failedPrecondition(
+                        "volume %s: partition %d of %s holds %s, not a filesystem this "
+                                + "driver mounts (%s); it is never formatted: %s",
+                        volumeId,
+                        choice.number(),
+                        disk,
+                        describe(chosen.content()),
+                        String.join(", ", MOUNTABLE.stream().sorted().toList()),
+                        found);
             }
             why = "named by the volume context";
         } else {
-            List<Seen> usable = seen.stream().filter(s -> s.fsType() != null && MOUNTABLE.contains(s.fsType()))
+            List<Seen> usable = seen.stream()
+                    .filter(s -> s.fsType() != null && MOUNTABLE.contains(s.fsType()))
                     .toList();
             if (usable.isEmpty()) {
-                throw CsiErrors.failedPrecondition("volume %s: device %s has a partition table but no partition with "
-                        + "a filesystem this driver mounts (%s); it is never formatted. Found: %s", volumeId, disk,
-                        String.join(", ", MOUNTABLE.stream().sorted().toList()), found);
+                throw CsiErrors.failedPrecondition(
+                        "volume %s: device %s has a partition table but no partition with "
+                                + "a filesystem this driver mounts (%s); it is never formatted. Found: %s",
+                        volumeId,
+                        disk,
+                        String.join(", ", MOUNTABLE.stream().sorted().toList()),
+                        found);
             }
-            chosen = usable.stream().max(Comparator.comparingLong((Seen s) -> s.partition().sectors())
-                    .thenComparingInt(s -> -s.partition().number())).orElseThrow();
-            why = usable.size() == 1 ? "the only partition with a mountable filesystem"
+            chosen = usable.stream()
+                    .max(Comparator.comparingLong((Seen s) -> s.partition().sectors())
+                            .thenComparingInt(s -> -s.partition().number()))
+                    .orElseThrow();
+            why = usable.size() == 1
+                    ? "the only partition with a mountable filesystem"
                     : "the largest of " + usable.size() + " partitions with a mountable filesystem";
         }
-        LOG.info("volume {}: chose partition {} ({}, {}) of {}: {}. Seen: {}", volumeId, chosen.partition().number(),
-                chosen.device().name(), chosen.fsType(), disk, why, found);
-        return existing(volumeId, chosen.device(), chosen.fsType(), requested, "partition",
+        LOG.info(
+                "volume {}: chose partition {} ({}, {}) of {}: {}. Seen: {}",
+                volumeId,
+                chosen.partition().number(),
+                chosen.device().name(),
+                chosen.fsType(),
+                disk,
+                why,
+                found);
+        return existing(
+                volumeId,
+                chosen.device(),
+                chosen.fsType(),
+                requested,
+                "partition",
                 new Placement(disk, table, chosen.partition().number()));
     }
 
@@ -167,10 +207,11 @@ public final class FilesystemPlanner {
         return ((DeviceContent.Other) c).description();
     }
 
-    private static Plan existing(String volumeId, BlockDevice device, String onDevice, String requested,
-            String what, Placement placement) {
+    private static Plan existing(
+            String volumeId, BlockDevice device, String onDevice, String requested, String what, Placement placement) {
         if (!requested.isEmpty() && !requested.equals(onDevice)) {
-            throw CsiErrors.failedPrecondition("volume %s: fs_type %s was requested but %s %s holds a %s filesystem",
+            throw CsiErrors.failedPrecondition(
+                    "volume %s: fs_type %s was requested but %s %s holds a %s filesystem",
                     volumeId, requested, what, device, onDevice);
         }
         return new Plan(device, onDevice, false, placement);
@@ -183,8 +224,8 @@ public final class FilesystemPlanner {
             if (e.code() == CsiFailure.Code.DEADLINE_EXCEEDED) {
                 throw e;
             }
-            throw CsiErrors.failedPrecondition("could not tell what device %s holds, so it is left untouched: %s",
-                    device, e.getMessage());
+            throw CsiErrors.failedPrecondition(
+                    "could not tell what device %s holds, so it is left untouched: %s", device, e.getMessage());
         }
     }
 }

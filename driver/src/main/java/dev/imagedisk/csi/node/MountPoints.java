@@ -16,8 +16,13 @@ final class MountPoints {
      */
     static void requireSameAccess(String volumeId, String what, Path path, MountInfo m, boolean readOnly) {
         if (m.readOnly() != readOnly) {
-            throw CsiErrors.alreadyExists("volume %s is already %s at %s %s; the request asks for %s", volumeId,
-                    what, path, m.readOnly() ? "read-only" : "read-write", readOnly ? "read-only" : "read-write");
+            throw CsiErrors.alreadyExists(
+                    "volume %s is already %s at %s %s; the request asks for %s",
+                    volumeId,
+                    what,
+                    path,
+                    m.readOnly() ? "read-only" : "read-write",
+                    readOnly ? "read-only" : "read-write");
         }
     }
 
@@ -32,8 +37,9 @@ final class MountPoints {
                 return;
             }
             if (m.get().major() == 0 && !field.equals("target_path")) {
-                throw CsiErrors.failedPrecondition("volume %s: %s %s has a %s mount (%s) that this driver did not "
-                        + "make; not unmounting it", volumeId, field, path, m.get().fsType(), m.get().source());
+                throw CsiErrors.failedPrecondition(
+                        "volume %s: %s %s has a %s mount (%s) that this driver did not " + "make; not unmounting it",
+                        volumeId, field, path, m.get().fsType(), m.get().source());
             }
             Failures.run("unmounting " + path, () -> mounter.unmount(path));
         }

@@ -4,9 +4,9 @@ import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.contract.NodeId;
 import dev.imagedisk.csi.metadata.MetadataClient;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +20,7 @@ public final class NodeIdentity {
 
     /** Shared-core machine types, which attach at most 15 persistent disks. */
     static final Set<String> SHARED_CORE = Set.of("f1-micro", "g1-small", "e2-micro", "e2-small", "e2-medium");
+
     static final int SHARED_CORE_MAX_VOLUMES = 15;
     static final int DEFAULT_MAX_VOLUMES = 127;
 
@@ -40,8 +41,8 @@ public final class NodeIdentity {
                 throw new IllegalArgumentException("--node-id " + nodeIdFlag + " is not of the form " + NodeId.FORM);
             }
             if (zone != null && !zone.equals(id.get().zone())) {
-                throw new IllegalArgumentException("--zone " + zone + " differs from the zone of --node-id "
-                        + nodeIdFlag);
+                throw new IllegalArgumentException(
+                        "--zone " + zone + " differs from the zone of --node-id " + nodeIdFlag);
             }
             zone = id.get().zone();
         }
@@ -67,11 +68,14 @@ public final class NodeIdentity {
         String zone;
         try {
             zone = zoneFlag != null ? zoneFlag : metadata.zone();
-            nodeId = nodeIdFlag != null ? nodeIdFlag
+            nodeId = nodeIdFlag != null
+                    ? nodeIdFlag
                     : new NodeId(metadata.projectId(), zone, metadata.instanceName()).path();
         } catch (IOException e) {
-            throw CsiErrors.unavailable("cannot tell this node's identity: the metadata server is not answering (%s);"
-                    + " set --node-id to run without it", e.getMessage());
+            throw CsiErrors.unavailable(
+                    "cannot tell this node's identity: the metadata server is not answering (%s);"
+                            + " set --node-id to run without it",
+                    e.getMessage());
         }
         long max = maxVolumesFlag;
         complete = true;
@@ -79,8 +83,11 @@ public final class NodeIdentity {
             try {
                 max = maxVolumesFor(metadata.machineType());
             } catch (IOException e) {
-                LOG.warn("machine type unknown ({}); reporting {} volumes per node; set --max-volumes-per-node to "
-                        + "choose", e.getMessage(), DEFAULT_MAX_VOLUMES);
+                LOG.warn(
+                        "machine type unknown ({}); reporting {} volumes per node; set --max-volumes-per-node to "
+                                + "choose",
+                        e.getMessage(),
+                        DEFAULT_MAX_VOLUMES);
                 max = DEFAULT_MAX_VOLUMES;
                 complete = false;
             }

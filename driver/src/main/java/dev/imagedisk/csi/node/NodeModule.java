@@ -16,8 +16,8 @@ import dev.imagedisk.csi.metadata.MetadataClient;
 import dev.imagedisk.csi.metrics.DriverMetrics;
 import dev.imagedisk.csi.mount.StatFilesystemStats;
 import dev.imagedisk.csi.mount.StatvfsFilesystemStats;
-import dev.imagedisk.csi.mount.ToolFilesystemResizer;
 import dev.imagedisk.csi.mount.SyscallMounter;
+import dev.imagedisk.csi.mount.ToolFilesystemResizer;
 import dev.imagedisk.csi.mount.UtilLinuxMounter;
 import java.time.Duration;
 import java.util.List;
@@ -33,8 +33,8 @@ public final class NodeModule {
         NodeOptions options = config.node();
         CloudOptions cloud = config.cloud();
         if (!FORMATTABLE.contains(options.defaultFsType)) {
-            throw new IllegalArgumentException("--default-fs-type must be one of " + FORMATTABLE + ", not "
-                    + options.defaultFsType);
+            throw new IllegalArgumentException(
+                    "--default-fs-type must be one of " + FORMATTABLE + ", not " + options.defaultFsType);
         }
         Executables executables = Executables.fromEnvironment();
         NodeOperationMetrics operations = new NodeOperationMetrics(metrics);
@@ -48,18 +48,33 @@ public final class NodeModule {
         DeviceLocator locator = new DeviceLocator(finder, options.deviceWait);
         VolumeAtPath volumeAtPath = new VolumeAtPath(finder, devices);
         SfdiskPartitionTables partitions = new SfdiskPartitionTables(runner, devices);
-        FilesystemPlanner planner = new FilesystemPlanner(new BlkidInspector(runner, devices), partitions, formatter,
-                options.defaultFsType);
-        Stager stager = new Stager(locator, planner, devices, partitions, formatter, new E2fsckChecker(runner),
-                mounter, resizer, directories);
+        FilesystemPlanner planner = new FilesystemPlanner(
+                new BlkidInspector(runner, devices), partitions, formatter, options.defaultFsType);
+        Stager stager = new Stager(
+                locator,
+                planner,
+                devices,
+                partitions,
+                formatter,
+                new E2fsckChecker(runner),
+                mounter,
+                resizer,
+                directories);
         Publisher publisher = new Publisher(locator, mounter, directories);
-        VolumeStatsReader stats = new VolumeStatsReader(mounter,
-                new StatvfsFilesystemStats(new StatFilesystemStats(runner)), devices, directories, volumeAtPath);
+        VolumeStatsReader stats = new VolumeStatsReader(
+                mounter,
+                new StatvfsFilesystemStats(new StatFilesystemStats(runner)),
+                devices,
+                directories,
+                volumeAtPath);
         Expander expander = new Expander(mounter, devices, partitions, resizer, directories, volumeAtPath);
-        NodeIdentity identity = new NodeIdentity(options.nodeId, cloud.zone, options.maxVolumesPerNode,
+        NodeIdentity identity = new NodeIdentity(
+                options.nodeId,
+                cloud.zone,
+                options.maxVolumesPerNode,
                 new MetadataClient(cloud.metadataEndpoint, Duration.ofSeconds(2)));
-        NodeService service = new NodeService(new PathPolicy(options.kubeletDir), stager, publisher, stats, expander,
-                identity, new InFlight());
+        NodeService service = new NodeService(
+                new PathPolicy(options.kubeletDir), stager, publisher, stats, expander, identity, new InFlight());
         return new ServicePart(service, List.of(new NodeToolsCheck(executables)), () -> {});
     }
 }

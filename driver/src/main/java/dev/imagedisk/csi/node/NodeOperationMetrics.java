@@ -25,7 +25,8 @@ final class NodeOperationMetrics implements CommandRunner.Observer {
             return "format";
         }
         return switch (program) {
-            case "mount" -> command.stream().anyMatch(a -> a.equals("--bind") || a.contains(",bind")) ? "bind" : "mount";
+            case "mount" ->
+                command.stream().anyMatch(a -> a.equals("--bind") || a.contains(",bind")) ? "bind" : "mount";
             case "umount" -> "unmount";
             case "resize2fs", "xfs_growfs" -> "resize";
             case "e2fsck", "fsck", "xfs_repair" -> "fsck";

@@ -21,11 +21,10 @@ import csi.v1.NodeUnstageVolumeResponse;
 import csi.v1.Topology;
 import csi.v1.VolumeCondition;
 import csi.v1.VolumeUsage;
-import dev.imagedisk.csi.contract.AccessPolicy;
-import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.InFlight;
 import dev.imagedisk.csi.common.Rpc;
+import dev.imagedisk.csi.contract.AccessPolicy;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.PartitionChoice;
 import dev.imagedisk.csi.contract.VolumeId;
@@ -56,8 +55,14 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     private final NodeIdentity identity;
     private final InFlight inFlight;
 
-    public NodeService(PathPolicy paths, Stager stager, Publisher publisher, VolumeStatsReader stats,
-            Expander expander, NodeIdentity identity, InFlight inFlight) {
+    public NodeService(
+            PathPolicy paths,
+            Stager stager,
+            Publisher publisher,
+            VolumeStatsReader stats,
+            Expander expander,
+            NodeIdentity identity,
+            InFlight inFlight) {
         this.paths = paths;
         this.stager = stager;
         this.publisher = publisher;
@@ -83,8 +88,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeUnstageVolume(NodeUnstageVolumeRequest request,
-            StreamObserver<NodeUnstageVolumeResponse> observer) {
+    public void nodeUnstageVolume(
+            NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path staging = paths.check("staging_target_path", request.getStagingTargetPath());
@@ -96,8 +101,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodePublishVolume(NodePublishVolumeRequest request,
-            StreamObserver<NodePublishVolumeResponse> observer) {
+    public void nodePublishVolume(
+            NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
             String volumeId = volumeId(request.getVolumeId());
             Path target = paths.check("target_path", request.getTargetPath());
@@ -106,7 +111,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                 throw CsiErrors.failedPrecondition("staging_target_path is not set: this plugin stages volumes"
                         + " (STAGE_UNSTAGE_VOLUME), so NodeStageVolume must come before NodePublishVolume");
             }
-            Path staging = spec.block() && request.getStagingTargetPath().isEmpty() ? null
+            Path staging = spec.block() && request.getStagingTargetPath().isEmpty()
+                    ? null
                     : paths.check("staging_target_path", request.getStagingTargetPath());
             String deviceName = spec.block() ? DeviceLocator.deviceName(request.getPublishContextMap()) : null;
             boolean readOnly = AccessPolicy.readOnly(request.getVolumeCapability(), request.getReadonly());
@@ -118,8 +124,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeUnpublishVolume(NodeUnpublishVolumeRequest request,
-            StreamObserver<NodeUnpublishVolumeResponse> observer) {
+    public void nodeUnpublishVolume(
+            NodeUnpublishVolumeRequest request, StreamObserver<NodeUnpublishVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path target = paths.check("target_path", request.getTargetPath());
@@ -131,14 +137,15 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     @Override
-    public void nodeGetVolumeStats(NodeGetVolumeStatsRequest request,
-            StreamObserver<NodeGetVolumeStatsResponse> observer) {
+    public void nodeGetVolumeStats(
+            NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> observer) {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
             if (VolumeId.parse(volumeId).isEmpty()) {
-                throw CsiErrors.notFound("volume %s is not at %s: it is not a volume id of this driver (%s)", volumeId,
-                        volumePath, VolumeId.FORM);
+                throw CsiErrors.notFound(
+                        "volume %s is not at %s: it is not a volume id of this driver (%s)",
+                        volumeId, volumePath, VolumeId.FORM);
             }
             if (!request.getStagingTargetPath().isEmpty()) {
                 paths.check("staging_target_path", request.getStagingTargetPath());
@@ -146,16 +153,24 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             VolumeStatsReader.Stats s = stats.read(volumeId, volumePath);
             NodeGetVolumeStatsResponse.Builder out = NodeGetVolumeStatsResponse.newBuilder()
                     .setVolumeCondition(VolumeCondition.newBuilder()
-                            .setAbnormal(s.health().abnormal()).setMessage(s.health().message()));
+                            .setAbnormal(s.health().abnormal())
+                            .setMessage(s.health().message()));
             if (s.block() && s.blockBytes() >= 0) {
-                out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(s.blockBytes()));
+                out.addUsage(
+                        VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(s.blockBytes()));
             }
             FilesystemUsage u = s.usage();
             if (u != null) {
-                out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.BYTES).setTotal(u.totalBytes())
-                        .setUsed(u.usedBytes()).setAvailable(u.availableBytes()));
-                out.addUsage(VolumeUsage.newBuilder().setUnit(VolumeUsage.Unit.INODES).setTotal(u.totalInodes())
-                        .setUsed(u.usedInodes()).setAvailable(u.freeInodes()));
+                out.addUsage(VolumeUsage.newBuilder()
+                        .setUnit(VolumeUsage.Unit.BYTES)
+                        .setTotal(u.totalBytes())
+                        .setUsed(u.usedBytes())
+                        .setAvailable(u.availableBytes()));
+                out.addUsage(VolumeUsage.newBuilder()
+                        .setUnit(VolumeUsage.Unit.INODES)
+                        .setTotal(u.totalInodes())
+                        .setUsed(u.usedInodes())
+                        .setAvailable(u.freeInodes()));
             }
             return out.build();
         });
@@ -167,8 +182,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
             if (VolumeId.parse(volumeId).isEmpty()) {
-                throw CsiErrors.notFound("volume %s is not at %s: it is not a volume id of this driver (%s)", volumeId,
-                        volumePath, VolumeId.FORM);
+                throw CsiErrors.notFound(
+                        "volume %s is not at %s: it is not a volume id of this driver (%s)",
+                        volumeId, volumePath, VolumeId.FORM);
             }
             if (!request.getStagingTargetPath().isEmpty()) {
                 paths.check("staging_target_path", request.getStagingTargetPath());
@@ -179,20 +195,23 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             long required = request.getCapacityRange().getRequiredBytes();
             long limit = request.getCapacityRange().getLimitBytes();
             if (required < 0 || limit < 0 || (limit > 0 && required > limit)) {
-                throw CsiErrors.invalidArgument("capacity_range: required_bytes %d and limit_bytes %d are not a "
-                        + "valid range", required, limit);
+                throw CsiErrors.invalidArgument(
+                        "capacity_range: required_bytes %d and limit_bytes %d are not a " + "valid range",
+                        required, limit);
             }
             long capacity;
             try (InFlight.Lease lease = inFlight.acquire(volumeId, "NodeExpandVolume")) {
                 capacity = expander.expand(volumeId, volumePath, required);
             }
-            return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(capacity).build();
+            return NodeExpandVolumeResponse.newBuilder()
+                    .setCapacityBytes(capacity)
+                    .build();
         });
     }
 
     @Override
-    public void nodeGetCapabilities(NodeGetCapabilitiesRequest request,
-            StreamObserver<NodeGetCapabilitiesResponse> observer) {
+    public void nodeGetCapabilities(
+            NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> observer) {
         Rpc.unary(observer, () -> {
             NodeGetCapabilitiesResponse.Builder out = NodeGetCapabilitiesResponse.newBuilder();
             for (NodeServiceCapability.RPC.Type type : CAPABILITIES) {
@@ -223,15 +242,17 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     static String volumeId(String id) {
         String value = CsiErrors.require(id, "volume_id");
         if (VolumeId.parse(value).isEmpty()) {
-            throw CsiErrors.invalidArgument("volume_id %s is not a volume id of this driver (%s)", value, VolumeId.FORM);
+            throw CsiErrors.invalidArgument(
+                    "volume_id %s is not a volume id of this driver (%s)", value, VolumeId.FORM);
         }
         return value;
     }
 
     static PartitionChoice partition(String value) {
-        return PartitionChoice.parse(value).orElseThrow(() -> CsiErrors.invalidArgument("volume_context.%s \"%s\" "
-                + "is neither \"%s\" nor a partition number (1 to %d)", Keys.CONTEXT_PARTITION, value,
-                PartitionChoice.AUTO_VALUE, PartitionChoice.MAX_NUMBER));
+        return PartitionChoice.parse(value)
+                .orElseThrow(() -> CsiErrors.invalidArgument(
+                        "volume_context.%s \"%s\" " + "is neither \"%s\" nor a partition number (1 to %d)",
+                        Keys.CONTEXT_PARTITION, value, PartitionChoice.AUTO_VALUE, PartitionChoice.MAX_NUMBER));
     }
 
     private static VolumeSpec capability(boolean present, csi.v1.VolumeCapability capability) {

@@ -11,8 +11,7 @@ import java.util.stream.Collectors;
  */
 public final class NodeToolsCheck implements ReadinessCheck {
     public static final List<String> REQUIRED =
-            List.of("blkid", "mkfs.ext4", "e2fsck", "resize2fs", "mount", "umount", "stat", "sfdisk",
-                    "partx");
+            List.of("blkid", "mkfs.ext4", "e2fsck", "resize2fs", "mount", "umount", "stat", "sfdisk", "partx");
 
     private final Executables executables;
 
@@ -27,7 +26,8 @@ public final class NodeToolsCheck implements ReadinessCheck {
 
     @Override
     public String notReadyReason() {
-        List<String> missing = REQUIRED.stream().filter(t -> !executables.has(t)).collect(Collectors.toList());
+        List<String> missing =
+                REQUIRED.stream().filter(t -> !executables.has(t)).collect(Collectors.toList());
         return missing.isEmpty() ? null : "programs missing on this node: " + String.join(", ", missing);
     }
 }

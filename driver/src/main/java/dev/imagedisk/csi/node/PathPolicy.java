@@ -57,13 +57,13 @@ public final class PathPolicy {
         try {
             real = existing.toRealPath();
         } catch (IOException e) {
-            throw CsiErrors.invalidArgument("%s %s: %s is a link that does not resolve (%s)", field, value, existing,
-                    e.getMessage());
+            throw CsiErrors.invalidArgument(
+                    "%s %s: %s is a link that does not resolve (%s)", field, value, existing, e.getMessage());
         }
         Path resolved = real.resolve(existing.relativize(path));
         if (!resolved.startsWith(realKubelet) || resolved.equals(realKubelet)) {
-            throw CsiErrors.invalidArgument("%s %s resolves to %s, outside the kubelet directory %s", field, value,
-                    resolved, kubeletDir);
+            throw CsiErrors.invalidArgument(
+                    "%s %s resolves to %s, outside the kubelet directory %s", field, value, resolved, kubeletDir);
         }
         return resolved;
     }

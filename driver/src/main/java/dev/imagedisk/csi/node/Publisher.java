@@ -27,8 +27,8 @@ public final class Publisher {
         this.directories = directories;
     }
 
-    public void publish(String volumeId, String deviceName, Path staging, Path target, VolumeSpec spec,
-            boolean readOnly) {
+    public void publish(
+            String volumeId, String deviceName, Path staging, Path target, VolumeSpec spec, boolean readOnly) {
         if (spec.block()) {
             publishBlock(volumeId, deviceName, target, readOnly, spec.singleTarget());
         } else {
@@ -42,25 +42,33 @@ public final class Publisher {
      */
     private void requireNoOtherTarget(String volumeId, int major, int minor, String root, Path staging, Path target) {
         for (MountInfo m : Failures.call("reading the mount table", mounter::mounts)) {
-            boolean sameVolume = m.major() == major && m.minor() == minor && m.root().equals(root);
+            boolean sameVolume =
+                    m.major() == major && m.minor() == minor && m.root().equals(root);
             if (sameVolume && !m.mountPoint().equals(target) && !m.mountPoint().equals(staging)) {
-                throw CsiErrors.failedPrecondition("volume %s has access mode SINGLE_NODE_SINGLE_WRITER and is already "
-                        + "published at %s; it cannot be published at %s too", volumeId, m.mountPoint(), target);
+                throw CsiErrors.failedPrecondition(
+                        "volume %s has access mode SINGLE_NODE_SINGLE_WRITER and is already "
+                                + "published at %s; it cannot be published at %s too",
+                        volumeId, m.mountPoint(), target);
             }
         }
     }
 
     private void publishMount(String volumeId, Path staging, Path target, boolean readOnly, boolean singleTarget) {
         MountInfo staged = Failures.call("reading the mount table", () -> mounter.mountAt(staging))
-                .orElseThrow(() -> CsiErrors.failedPrecondition("volume %s is not staged: nothing is mounted at "
-                        + "staging_target_path %s", volumeId, staging));
+                .orElseThrow(() -> CsiErrors.failedPrecondition(
+                        "volume %s is not staged: nothing is mounted at " + "staging_target_path %s",
+                        volumeId, staging));
         Optional<MountInfo> current = Failures.call("reading the mount table", () -> mounter.mountAt(target));
         if (current.isPresent()) {
             MountInfo m = current.get();
-            boolean same = m.major() == staged.major() && m.minor() == staged.minor() && m.root().equals(staged.root());
+            boolean same = m.major() == staged.major()
+                    && m.minor() == staged.minor()
+                    && m.root().equals(staged.root());
             if (!same) {
-                throw CsiErrors.alreadyExists("volume %s: target_path %s already has %s (device %s, %s) mounted, not "
-                        + "the volume staged at %s", volumeId, target, m.source(), m.device(), m.root(), staging);
+                throw CsiErrors.alreadyExists(
+                        "volume %s: target_path %s already has %s (device %s, %s) mounted, not "
+                                + "the volume staged at %s",
+                        volumeId, target, m.source(), m.device(), m.root(), staging);
             }
             requireSameReadOnly(volumeId, target, m, readOnly);
             return;
@@ -72,16 +80,19 @@ public final class Publisher {
         bind(volumeId, staging, target, readOnly, created);
     }
 
-    private void publishBlock(String volumeId, String deviceName, Path target, boolean readOnly,
-            boolean singleTarget) {
+    private void publishBlock(String volumeId, String deviceName, Path target, boolean readOnly, boolean singleTarget) {
         // singleTarget is not enforced for raw block: a device node's bind shows /dev's numbers in mountinfo
         BlockDevice device = locator.locate(deviceName);
         Optional<MountInfo> current = Failures.call("reading the mount table", () -> mounter.mountAt(target));
         if (current.isPresent()) {
             Optional<BlockDevice> there = DeviceNodes.blockDevice(target);
             if (there.isEmpty() || !there.get().sameDevice(device.major(), device.minor())) {
-                throw CsiErrors.alreadyExists("volume %s: target_path %s already has %s mounted, not device %s",
-                        volumeId, target, there.map(Object::toString).orElse(current.get().source()), device);
+                throw CsiErrors.alreadyExists(
+                        "volume %s: target_path %s already has %s mounted, not device %s",
+                        volumeId,
+                        target,
+                        there.map(Object::toString).orElse(current.get().source()),
+                        device);
             }
             requireSameReadOnly(volumeId, target, current.get(), readOnly);
             return;
@@ -92,8 +103,8 @@ public final class Publisher {
 
     private void bind(String volumeId, Path source, Path target, boolean readOnly, boolean created) {
         try {
-            Failures.run("bind-mounting " + source + " at " + target,
-                    () -> mounter.bindMount(source, target, readOnly));
+            Failures.run(
+                    "bind-mounting " + source + " at " + target, () -> mounter.bindMount(source, target, readOnly));
         } catch (RuntimeException e) {
             if (created) {
                 directories.removeIfEmpty("target_path", target);

@@ -11,12 +11,16 @@ import java.util.List;
  * mount it with the request's flags, read-only for a read-only volume. A read-only volume is never checked,
  * repaired or grown.
  */
-public record StagePlan(boolean format, Check check, boolean growOffline, boolean growOnline,
-        List<String> mountOptions) {
+public record StagePlan(
+        boolean format, Check check, boolean growOffline, boolean growOnline, List<String> mountOptions) {
     /** resize2fs may leave a tail too small for a block group's metadata; smaller differences are not growth. */
     static final long GROWTH_SLACK_BYTES = 4L << 20;
 
-    public enum Check { NONE, PREEN, FULL }
+    public enum Check {
+        NONE,
+        PREEN,
+        FULL
+    }
 
     public StagePlan {
         mountOptions = List.copyOf(mountOptions);
@@ -33,18 +37,29 @@ public record StagePlan(boolean format, Check check, boolean growOffline, boolea
      * @param deviceBytes the device's size
      * @param filesystemBytes the filesystem's size when known (offline-grown types), else -1
      */
-    public record Facts(String fsType, boolean format, boolean checkable, boolean resizable, boolean growsOffline,
-            long deviceBytes, long filesystemBytes) {}
+    public record Facts(
+            String fsType,
+            boolean format,
+            boolean checkable,
+            boolean resizable,
+            boolean growsOffline,
+            long deviceBytes,
+            long filesystemBytes) {}
 
     public static StagePlan decide(String volumeId, String device, VolumeSpec spec, Facts f) {
         boolean writable = !spec.readOnly();
         boolean existing = writable && !f.format();
         if (existing && !f.growsOffline() && !f.resizable() && f.fsType().equals("xfs")) {
-            throw CsiErrors.failedPrecondition("volume %s: device %s holds xfs, but xfs_growfs is not installed on "
-                    + "this node", volumeId, device);
+            throw CsiErrors.failedPrecondition(
+                    "volume %s: device %s holds xfs, but xfs_growfs is not installed on " + "this node",
+                    volumeId, device);
         }
-        boolean growOffline = existing && f.checkable() && f.growsOffline() && f.resizable()
-                && f.filesystemBytes() >= 0 && f.deviceBytes() - f.filesystemBytes() > GROWTH_SLACK_BYTES;
+        boolean growOffline = existing
+                && f.checkable()
+                && f.growsOffline()
+                && f.resizable()
+                && f.filesystemBytes() >= 0
+                && f.deviceBytes() - f.filesystemBytes() > GROWTH_SLACK_BYTES;
         Check check = !existing || !f.checkable() ? Check.NONE : growOffline ? Check.FULL : Check.PREEN;
         boolean growOnline = existing && !f.growsOffline() && f.resizable();
         List<String> options = new ArrayList<>(spec.mountFlags());

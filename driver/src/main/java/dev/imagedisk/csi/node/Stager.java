@@ -40,8 +40,15 @@ public final class Stager {
     private final FilesystemResizer resizer;
     private final Directories directories;
 
-    public Stager(DeviceLocator locator, FilesystemPlanner planner, BlockDevices devices, PartitionTables partitions,
-            Formatter formatter, FilesystemChecker checker, Mounter mounter, FilesystemResizer resizer,
+    public Stager(
+            DeviceLocator locator,
+            FilesystemPlanner planner,
+            BlockDevices devices,
+            PartitionTables partitions,
+            Formatter formatter,
+            FilesystemChecker checker,
+            Mounter mounter,
+            FilesystemResizer resizer,
             Directories directories) {
         this.locator = locator;
         this.planner = planner;
@@ -72,8 +79,13 @@ public final class Stager {
         }
         StagePlan plan = StagePlan.decide(volumeId, device.toString(), spec, facts(chosen, device, spec));
         execute(volumeId, device, chosen.fsType(), staging, plan);
-        LOG.info("volume {}: staged {} ({}{}) at {}", volumeId, device, chosen.fsType(),
-                spec.readOnly() ? ", read-only" : "", staging);
+        LOG.info(
+                "volume {}: staged {} ({}{}) at {}",
+                volumeId,
+                device,
+                chosen.fsType(),
+                spec.readOnly() ? ", read-only" : "",
+                staging);
     }
 
     /** The partition grown to the disk's end when it is the last one; otherwise left at its own size. */
@@ -82,22 +94,36 @@ public final class Stager {
         PartitionTable.Partition p = placement.partition();
         BlockDevice disk = placement.disk();
         if (!placement.last()) {
-            LOG.info("volume {}: partition {} of {} is not the last one on the disk, so it is mounted at its own size "
-                    + "({} of {} bytes); the disk's other space is left as it is", volumeId, p.number(), disk,
-                    table.bytes(p.sectors()), table.bytes(table.diskSectors()));
+            LOG.info(
+                    "volume {}: partition {} of {} is not the last one on the disk, so it is mounted at its own size "
+                            + "({} of {} bytes); the disk's other space is left as it is",
+                    volumeId,
+                    p.number(),
+                    disk,
+                    table.bytes(p.sectors()),
+                    table.bytes(table.diskSectors()));
             return device;
         }
         long room = table.bytes(table.lastSectorAtFullSize() - p.end());
         if (room <= PARTITION_SLACK_BYTES && table.lastUsableSector() >= table.lastSectorAtFullSize()) {
             return device;
         }
-        PartitionTable grown = Failures.call("growing partition " + p.number() + " of " + disk + " to the disk's end",
+        PartitionTable grown = Failures.call(
+                "growing partition " + p.number() + " of " + disk + " to the disk's end",
                 () -> partitions.growToEnd(disk, p.number()));
-        Map<Integer, BlockDevice> kernel = Failures.call("telling the kernel the new size of partition "
-                + p.number() + " of " + disk, () -> partitions.syncKernel(disk, grown));
+        Map<Integer, BlockDevice> kernel = Failures.call(
+                "telling the kernel the new size of partition " + p.number() + " of " + disk,
+                () -> partitions.syncKernel(disk, grown));
         long to = grown.partition(p.number()).map(q -> grown.bytes(q.sectors())).orElse(-1L);
-        LOG.info("volume {}: grew partition {} of {} from {} to {} bytes ({} table{})", volumeId, p.number(), disk,
-                table.bytes(p.sectors()), to, table.label(), table.gpt() ? ", backup header at the disk's end" : "");
+        LOG.info(
+                "volume {}: grew partition {} of {} from {} to {} bytes ({} table{})",
+                volumeId,
+                p.number(),
+                disk,
+                table.bytes(p.sectors()),
+                to,
+                table.label(),
+                table.gpt() ? ", backup header at the disk's end" : "");
         return kernel.getOrDefault(p.number(), device);
     }
 
@@ -109,7 +135,8 @@ public final class Stager {
         long fsBytes = -1;
         if (!spec.readOnly() && !chosen.format() && offline && resizable && checker.handles(fs)) {
             deviceBytes = Failures.call("reading the size of " + device, () -> devices.sizeBytes(device));
-            fsBytes = Failures.call("reading the size of the filesystem on " + device,
+            fsBytes = Failures.call(
+                    "reading the size of the filesystem on " + device,
                     () -> resizer.filesystemBytes(fs, device.path()));
         }
         return new StagePlan.Facts(fs, chosen.format(), checker.handles(fs), resizable, offline, deviceBytes, fsBytes);
@@ -124,16 +151,20 @@ public final class Stager {
             check(volumeId, device, fs, plan.check() == StagePlan.Check.FULL);
         }
         if (plan.growOffline()) {
-            Failures.run("growing the " + fs + " filesystem on " + device + " to " + devices.sizeBytes(device)
-                    + " bytes", () -> resizer.growOffline(fs, device.path()));
+            Failures.run(
+                    "growing the " + fs + " filesystem on " + device + " to " + devices.sizeBytes(device) + " bytes",
+                    () -> resizer.growOffline(fs, device.path()));
         }
         directories.ensureDirectory("staging_target_path", staging);
-        Failures.run("mounting " + device + " (" + fs + ") at " + staging,
+        Failures.run(
+                "mounting " + device + " (" + fs + ") at " + staging,
                 () -> mounter.mount(device.path(), staging, fs, plan.mountOptions()));
         if (plan.growOnline()) {
             try {
-                Failures.run("growing the " + fs + " filesystem on " + device + " to " + devices.sizeBytes(device)
-                        + " bytes", () -> resizer.grow(fs, device.path(), staging));
+                Failures.run(
+                        "growing the " + fs + " filesystem on " + device + " to " + devices.sizeBytes(device)
+                                + " bytes",
+                        () -> resizer.grow(fs, device.path(), staging));
             } catch (RuntimeException e) {
                 Failures.run("unmounting " + staging + " after a failed resize", () -> mounter.unmount(staging));
                 throw e;
@@ -142,16 +173,20 @@ public final class Stager {
     }
 
     private void check(String volumeId, BlockDevice device, String fs, boolean full) {
-        FilesystemChecker.Result result = Failures.call("checking the filesystem on " + device,
-                () -> checker.check(device, fs, full));
+        FilesystemChecker.Result result =
+                Failures.call("checking the filesystem on " + device, () -> checker.check(device, fs, full));
         switch (result.outcome()) {
-            case OK -> { }
-            case DAMAGED -> throw CsiErrors.failedPrecondition("volume %s: the %s filesystem on %s has errors left "
-                    + "uncorrected by a preen check; it is never reformatted. Repair it by hand on the node (%s), "
-                    + "then stage again: %s", volumeId, fs, device, checker.manualCommand(device, fs),
-                    result.detail());
-            case FAILED -> throw CsiErrors.internal("volume %s: checking the %s filesystem on %s failed: %s",
-                    volumeId, fs, device, result.detail());
+            case OK -> {}
+            case DAMAGED ->
+                throw CsiErrors.failedPrecondition(
+                        "volume %s: the %s filesystem on %s has errors left "
+                                + "uncorrected by a preen check; it is never reformatted. Repair it by hand on the node (%s), "
+                                + "then stage again: %s",
+                        volumeId, fs, device, checker.manualCommand(device, fs), result.detail());
+            case FAILED ->
+                throw CsiErrors.internal(
+                        "volume %s: checking the %s filesystem on %s failed: %s",
+                        volumeId, fs, device, result.detail());
             default -> throw new IllegalStateException(result.outcome().toString());
         }
     }
@@ -168,9 +203,10 @@ public final class Stager {
             }
         }
         if (!where.isEmpty()) {
-            throw CsiErrors.failedPrecondition("volume %s: its device %s is already mounted at %s (staged at another "
-                    + "path); unstage it there before staging it at %s", volumeId, disk, String.join(", ", where),
-                    staging);
+            throw CsiErrors.failedPrecondition(
+                    "volume %s: its device %s is already mounted at %s (staged at another "
+                            + "path); unstage it there before staging it at %s",
+                    volumeId, disk, String.join(", ", where), staging);
         }
     }
 
@@ -181,12 +217,14 @@ public final class Stager {
                     .anyMatch(p -> p.sameDevice(m.major(), m.minor()));
         }
         if (!ours) {
-            throw CsiErrors.alreadyExists("volume %s: staging_target_path %s already has %s (%s, device %s) mounted, "
-                    + "not device %s", volumeId, staging, m.source(), m.fsType(), m.device(), disk);
+            throw CsiErrors.alreadyExists(
+                    "volume %s: staging_target_path %s already has %s (%s, device %s) mounted, " + "not device %s",
+                    volumeId, staging, m.source(), m.fsType(), m.device(), disk);
         }
         MountPoints.requireSameAccess(volumeId, "staged", staging, m, spec.readOnly());
         if (!spec.fsType().isEmpty() && !spec.fsType().equals(m.fsType())) {
-            throw CsiErrors.alreadyExists("volume %s is already staged at %s as %s; the request asks for fs_type %s",
+            throw CsiErrors.alreadyExists(
+                    "volume %s is already staged at %s as %s; the request asks for fs_type %s",
                     volumeId, staging, m.fsType(), spec.fsType());
         }
     }

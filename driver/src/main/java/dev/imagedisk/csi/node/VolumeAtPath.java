@@ -28,18 +28,20 @@ final class VolumeAtPath {
         if (id.isEmpty()) {
             return; // not a volume id this driver made: nothing to compare against
         }
-        Optional<BlockDevice> disk = Failures.call("looking up the device of " + volumeId,
+        Optional<BlockDevice> disk = Failures.call(
+                "looking up the device of " + volumeId,
                 () -> finder.find(id.get().name()));
         if (disk.isEmpty() || disk.get().sameDevice(major, minor)) {
             return;
         }
-        for (BlockDevice partition : Failures.call("reading the partitions of " + disk.get(),
-                () -> devices.partitions(disk.get()))) {
+        for (BlockDevice partition :
+                Failures.call("reading the partitions of " + disk.get(), () -> devices.partitions(disk.get()))) {
             if (partition.sameDevice(major, minor)) {
                 return;
             }
         }
-        throw CsiErrors.notFound("volume %s is not at %s: its disk is %s, but %s holds device %d:%d", volumeId, path,
-                disk.get(), path, major, minor);
+        throw CsiErrors.notFound(
+                "volume %s is not at %s: its disk is %s, but %s holds device %d:%d",
+                volumeId, path, disk.get(), path, major, minor);
     }
 }

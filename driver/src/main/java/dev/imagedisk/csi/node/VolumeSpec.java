@@ -7,8 +7,8 @@ import java.util.List;
  * filesystem type ("" for any), mount flags, whether the access mode is read-only, and whether it allows one
  * published target only (SINGLE_NODE_SINGLE_WRITER).
  */
-public record VolumeSpec(boolean block, String fsType, List<String> mountFlags, boolean readOnly,
-        boolean singleTarget) {
+public record VolumeSpec(
+        boolean block, String fsType, List<String> mountFlags, boolean readOnly, boolean singleTarget) {
     public VolumeSpec {
         mountFlags = List.copyOf(mountFlags);
     }

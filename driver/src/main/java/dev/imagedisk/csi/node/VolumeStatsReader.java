@@ -3,8 +3,8 @@ package dev.imagedisk.csi.node;
 import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
-import dev.imagedisk.csi.device.PartitionOf;
 import dev.imagedisk.csi.device.DeviceNodes;
+import dev.imagedisk.csi.device.PartitionOf;
 import dev.imagedisk.csi.mount.FilesystemStats;
 import dev.imagedisk.csi.mount.FilesystemUsage;
 import dev.imagedisk.csi.mount.MountInfo;
@@ -26,8 +26,12 @@ public final class VolumeStatsReader {
     private final Directories directories;
     private final VolumeAtPath volumeAtPath;
 
-    VolumeStatsReader(Mounter mounter, FilesystemStats filesystemStats, BlockDevices devices,
-            Directories directories, VolumeAtPath volumeAtPath) {
+    VolumeStatsReader(
+            Mounter mounter,
+            FilesystemStats filesystemStats,
+            BlockDevices devices,
+            Directories directories,
+            VolumeAtPath volumeAtPath) {
         this.volumeAtPath = volumeAtPath;
         this.mounter = mounter;
         this.filesystemStats = filesystemStats;
@@ -54,13 +58,19 @@ public final class VolumeStatsReader {
         volumeAtPath.require(volumeId, m.major(), m.minor(), volumePath);
         VolumeHealth health = health(m.major(), m.minor(), volumePath);
         try {
-            FilesystemUsage usage = Failures.call("reading filesystem usage of " + volumePath,
-                    () -> filesystemStats.usage(volumePath));
+            FilesystemUsage usage =
+                    Failures.call("reading filesystem usage of " + volumePath, () -> filesystemStats.usage(volumePath));
             return new Stats(usage, -1, false, health);
         } catch (RuntimeException e) {
             String why = e.getMessage();
-            return new Stats(null, -1, false, VolumeHealth.abnormal(health.abnormal() ? health.message()
-                    : "filesystem at " + volumePath + " cannot be read: " + why));
+            return new Stats(
+                    null,
+                    -1,
+                    false,
+                    VolumeHealth.abnormal(
+                            health.abnormal()
+                                    ? health.message()
+                                    : "filesystem at " + volumePath + " cannot be read: " + why));
         }
     }
 
@@ -70,8 +80,9 @@ public final class VolumeStatsReader {
             return VolumeHealth.abnormal("the device under " + path + " is unusable: " + absent);
         }
         String note = notLastPartition(major, minor);
-        return note == null ? VolumeHealth.normal() : new VolumeHealth(false, VolumeHealth.normal().message() + "; "
-                + note);
+        return note == null
+                ? VolumeHealth.normal()
+                : new VolumeHealth(false, VolumeHealth.normal().message() + "; " + note);
     }
 
     /**
@@ -89,7 +100,8 @@ public final class VolumeStatsReader {
             for (BlockDevice other : devices.partitions(of.get().disk())) {
                 Optional<PartitionOf> o = devices.partitionOf(other);
                 if (o.isPresent() && o.get().start512() > start) {
-                    return "partition " + of.get().number() + " of " + of.get().disk().path() + " is not the last on "
+                    return "partition " + of.get().number() + " of "
+                            + of.get().disk().path() + " is not the last on "
                             + "the disk, so it keeps its own size (" + devices.sizeBytes(device.get()) + " of "
                             + devices.sizeBytes(of.get().disk()) + " bytes) and is never grown";
                 }

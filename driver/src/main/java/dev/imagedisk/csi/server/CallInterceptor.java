@@ -85,7 +85,10 @@ public final class CallInterceptor implements ServerInterceptor {
 
         void failInternal(RuntimeException e) {
             LOG.error("uncaught exception in {}", method, e);
-            close(Status.INTERNAL.withDescription("internal error in " + method + ": " + e).withCause(e),
+            close(
+                    Status.INTERNAL
+                            .withDescription("internal error in " + method + ": " + e)
+                            .withCause(e),
                     new Metadata());
         }
 
@@ -95,9 +98,11 @@ public final class CallInterceptor implements ServerInterceptor {
                 return;
             }
             if (status.getCode() == Status.Code.UNKNOWN) {
-                String detail = status.getDescription() != null ? status.getDescription()
-                        : String.valueOf(status.getCause());
-                status = Status.INTERNAL.withDescription("internal error: " + detail).withCause(status.getCause());
+                String detail =
+                        status.getDescription() != null ? status.getDescription() : String.valueOf(status.getCause());
+                status = Status.INTERNAL
+                        .withDescription("internal error: " + detail)
+                        .withCause(status.getCause());
             }
             long nanos = System.nanoTime() - start;
             log(status, nanos);

@@ -30,8 +30,8 @@ public final class CsiChannels {
     }
 
     public static Client connect(Path socket) {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, DaemonThreads.named("csi-client"),
-                EpollIoHandler.newFactory());
+        EventLoopGroup group =
+                new MultiThreadIoEventLoopGroup(1, DaemonThreads.named("csi-client"), EpollIoHandler.newFactory());
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollDomainSocketChannel.class)
                 .eventLoopGroup(group)

@@ -37,6 +37,7 @@ public final class CsiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CsiServer.class);
     /** S_IFMT and S_IFSOCK from stat(2). */
     private static final int S_IFMT = 0170000;
+
     private static final int S_IFSOCK = 0140000;
 
     private final Endpoint endpoint;
@@ -45,8 +46,8 @@ public final class CsiServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService executor;
 
-    private CsiServer(Endpoint endpoint, Server server, EventLoopGroup boss, EventLoopGroup workers,
-            ExecutorService executor) {
+    private CsiServer(
+            Endpoint endpoint, Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor) {
         this.endpoint = endpoint;
         this.server = server;
         this.boss = boss;
@@ -73,8 +74,9 @@ public final class CsiServer implements AutoCloseable {
      *     calls in flight); N > 0: one event loop thread for accept and I/O, and at most N call threads (more
      *     calls queue), each ending after 30 s idle: the node plugin's small footprint
      */
-    public static CsiServer start(Endpoint endpoint, List<BindableService> services, CallInterceptor interceptor,
-            int maxCallThreads) throws IOException {
+    public static CsiServer start(
+            Endpoint endpoint, List<BindableService> services, CallInterceptor interceptor, int maxCallThreads)
+            throws IOException {
         if (!Epoll.isAvailable()) {
             throw new IOException("Netty epoll transport is not available: " + Epoll.unavailabilityCause());
         }
@@ -83,14 +85,20 @@ public final class CsiServer implements AutoCloseable {
         clearStaleSocket(socket);
 
         boolean small = maxCallThreads > 0;
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, DaemonThreads.named(small ? "csi-io" : "csi-accept"),
-                EpollIoHandler.newFactory());
-        EventLoopGroup workers = small ? boss : new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("csi-io"),
-                EpollIoHandler.newFactory());
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(
+                1, DaemonThreads.named(small ? "csi-io" : "csi-accept"), EpollIoHandler.newFactory());
+        EventLoopGroup workers = small
+                ? boss
+                : new MultiThreadIoEventLoopGroup(2, DaemonThreads.named("csi-io"), EpollIoHandler.newFactory());
         ExecutorService executor;
         if (small) {
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(maxCallThreads, maxCallThreads, 30, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), DaemonThreads.named("csi-call"));
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                    maxCallThreads,
+                    maxCallThreads,
+                    30,
+                    TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(),
+                    DaemonThreads.named("csi-call"));
             pool.allowCoreThreadTimeOut(true);
             executor = pool;
         } else {

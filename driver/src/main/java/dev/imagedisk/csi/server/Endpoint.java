@@ -35,8 +35,8 @@ public record Endpoint(Path socketPath) {
             throw new IllegalArgumentException("endpoint '" + value + "' names no socket file");
         }
         if (path.getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
-            throw new IllegalArgumentException("endpoint '" + value + "' is longer than the "
-                    + MAX_SOCKET_PATH_BYTES + " bytes a Unix socket path may have");
+            throw new IllegalArgumentException("endpoint '" + value + "' is longer than the " + MAX_SOCKET_PATH_BYTES
+                    + " bytes a Unix socket path may have");
         }
         return new Endpoint(p);
     }

@@ -115,8 +115,15 @@ public final class LinuxSystem {
         if (libc.statvfs(path.toString(), buf) != 0) {
             throw new SyscallException("statvfs(2)", path.toString(), errno());
         }
-        return new StatVfs(buf.getLong(0), buf.getLong(8), buf.getLong(16), buf.getLong(24), buf.getLong(32),
-                buf.getLong(40), buf.getLong(48), buf.getLong(72));
+        return new StatVfs(
+                buf.getLong(0),
+                buf.getLong(8),
+                buf.getLong(16),
+                buf.getLong(24),
+                buf.getLong(32),
+                buf.getLong(40),
+                buf.getLong(48),
+                buf.getLong(72));
     }
 
     /** The size of a block device in bytes (ioctl BLKGETSIZE64). */

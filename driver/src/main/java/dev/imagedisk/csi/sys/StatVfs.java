@@ -5,8 +5,15 @@ package dev.imagedisk.csi.sys;
  *
  * @param flags {@code f_flag} (ST_RDONLY = 1, ST_NOSUID = 2, ...)
  */
-public record StatVfs(long blockSize, long fragmentSize, long blocks, long freeBlocks, long availableBlocks,
-        long files, long freeFiles, long flags) {
+public record StatVfs(
+        long blockSize,
+        long fragmentSize,
+        long blocks,
+        long freeBlocks,
+        long availableBlocks,
+        long files,
+        long freeFiles,
+        long flags) {
     public long totalBytes() {
         return blocks * fragmentSize;
     }

@@ -52,17 +52,23 @@ public final class SyscallException extends RuntimeException {
 
     public Reason reason() {
         switch (name(errno)) {
-            case "ENOENT": case "ENXIO": case "ENODEV":
+            case "ENOENT":
+            case "ENXIO":
+            case "ENODEV":
                 return Reason.NOT_FOUND;
             case "EBUSY":
                 return Reason.BUSY;
             case "EEXIST":
                 return Reason.EXISTS;
-            case "EPERM": case "EACCES":
+            case "EPERM":
+            case "EACCES":
                 return Reason.PERMISSION;
-            case "EINVAL": case "ENOTTY": case "ENOTBLK":
+            case "EINVAL":
+            case "ENOTTY":
+            case "ENOTBLK":
                 return Reason.INVALID;
-            case "ENOSPC": case "ENOMEM":
+            case "ENOSPC":
+            case "ENOMEM":
                 return Reason.NO_SPACE;
             default:
                 return Reason.OTHER;

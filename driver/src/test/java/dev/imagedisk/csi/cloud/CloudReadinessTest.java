@@ -14,8 +14,8 @@ class CloudReadinessTest {
     void cachesAnswersAndRefreshesInTheBackground() {
         FakeComputeCloud cloud = new FakeComputeCloud();
         AtomicLong now = new AtomicLong();
-        CloudReadiness r = new CloudReadiness(cloud, Duration.ofSeconds(60), Duration.ofSeconds(5), Runnable::run,
-                now::get);
+        CloudReadiness r =
+                new CloudReadiness(cloud, Duration.ofSeconds(60), Duration.ofSeconds(5), Runnable::run, now::get);
         assertNull(r.notReadyReason());
         assertNull(r.notReadyReason());
         assertEquals(1, cloud.requestCount("disks.list"), "cached");

@@ -46,8 +46,16 @@ public abstract class ComputeCloudContract {
     }
 
     protected static DiskSpec spec(DiskRef ref, long sizeGb, String image) {
-        return new DiskSpec(ref, sizeGb, "pd-balanced", "projects/" + P + "/global/images/" + image, MANAGED,
-                "made for a test", null, null, null);
+        return new DiskSpec(
+                ref,
+                sizeGb,
+                "pd-balanced",
+                "projects/" + P + "/global/images/" + image,
+                MANAGED,
+                "made for a test",
+                null,
+                null,
+                null);
     }
 
     @Test
@@ -76,8 +84,8 @@ public abstract class ComputeCloudContract {
     void theSameKeyIsTheSameRequestAnotherKeyIsAlreadyExists() {
         cloud().createDisk(spec(disk("d2"), 10, "img"), "key-d2");
         assertFalse(cloud().createDisk(spec(disk("d2"), 10, "img"), "key-d2"), "answered by the first request");
-        CloudException e = assertThrows(CloudException.class,
-                () -> cloud().createDisk(spec(disk("d2"), 10, "img"), "another-key"));
+        CloudException e = assertThrows(
+                CloudException.class, () -> cloud().createDisk(spec(disk("d2"), 10, "img"), "another-key"));
         assertEquals(Kind.ALREADY_EXISTS, e.kind(), e.toString());
     }
 
@@ -85,15 +93,17 @@ public abstract class ComputeCloudContract {
     void badInsertsAreRefused() {
         // Compute Engine answers a source that does not exist with 400 invalid ("... cannot be found"), not 404
         assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(spec(disk("x1"), 10, "no-image"), "k1")));
-        assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(spec(disk("x2"), 5, "img"), "k2")),
+        assertEquals(
+                Kind.INVALID,
+                failure(() -> cloud().createDisk(spec(disk("x2"), 5, "img"), "k2")),
                 "smaller than the image");
         assertEquals(Optional.empty(), cloud().getDisk(disk("x1")));
         assertEquals(Optional.empty(), cloud().getDisk(disk("x2")));
     }
 
     private static ImageSpec imageSpec(String name, DiskRef source, String family) {
-        return new ImageSpec(ImageRef.image(P, name), source, family, List.of(), MANAGED, "{\"snapshot\":\"" + name
-                + "\"}", true);
+        return new ImageSpec(
+                ImageRef.image(P, name), source, family, List.of(), MANAGED, "{\"snapshot\":\"" + name + "\"}", true);
     }
 
     @Test
@@ -108,11 +118,15 @@ public abstract class ComputeCloudContract {
         assertEquals("{\"snapshot\":\"snap-1\"}", i.description());
         assertTrue(i.creationTimestamp() != null && !i.creationTimestamp().isEmpty());
         assertEquals(12, i.diskSizeGb());
-        assertEquals(ImageRef.image(P, "snap-1"),
-                cloud().getImageFromFamily(ImageRef.family(P, "fam-snap")).orElseThrow().ref());
+        assertEquals(
+                ImageRef.image(P, "snap-1"),
+                cloud().getImageFromFamily(ImageRef.family(P, "fam-snap"))
+                        .orElseThrow()
+                        .ref());
         // the same key again is the same request; another key is ALREADY_EXISTS
         cloud().createImage(imageSpec("snap-1", disk("src-1"), "fam-snap"), "key-snap-1");
-        assertEquals(Kind.ALREADY_EXISTS,
+        assertEquals(
+                Kind.ALREADY_EXISTS,
                 failure(() -> cloud().createImage(imageSpec("snap-1", disk("src-1"), null), "other-key")));
     }
 
@@ -121,10 +135,14 @@ public abstract class ComputeCloudContract {
         cloud().createDisk(spec(disk("src-2"), 10, "img"), "key-src-2");
         cloud().createImage(imageSpec("snap-b", disk("src-2"), null), "key-snap-b");
         cloud().createImage(imageSpec("snap-a", disk("src-2"), null), "key-snap-a");
-        List<String> names = cloud().listImages(P, MANAGED).stream().map(i -> i.ref().name())
-                .filter(n -> n.startsWith("snap-")).toList();
+        List<String> names = cloud().listImages(P, MANAGED).stream()
+                .map(i -> i.ref().name())
+                .filter(n -> n.startsWith("snap-"))
+                .toList();
         assertTrue(names.containsAll(List.of("snap-a", "snap-b")), names.toString());
-        assertTrue(cloud().listImages(P, MANAGED).stream().noneMatch(i -> i.ref().name().equals("img")),
+        assertTrue(
+                cloud().listImages(P, MANAGED).stream()
+                        .noneMatch(i -> i.ref().name().equals("img")),
                 "an image without the label is not listed");
         cloud().deleteImage(ImageRef.image(P, "snap-a"));
         assertEquals(Optional.empty(), cloud().getImage(ImageRef.image(P, "snap-a")));
@@ -137,15 +155,17 @@ public abstract class ComputeCloudContract {
     @Test
     void aDiskClonedFromAnotherReadsBackWithItsSource() {
         cloud().createDisk(spec(disk("src-3"), 11, "img"), "key-src-3");
-        DiskSpec clone = new DiskSpec(disk("clone-3"), 11, "pd-balanced", null, MANAGED, "a clone", null, null, null,
-                disk("src-3"));
+        DiskSpec clone = new DiskSpec(
+                disk("clone-3"), 11, "pd-balanced", null, MANAGED, "a clone", null, null, null, disk("src-3"));
         cloud().createDisk(clone, "key-clone-3");
         Disk d = cloud().getDisk(disk("clone-3")).orElseThrow();
         assertEquals(disk("src-3"), d.sourceDisk());
         assertEquals(11, d.sizeGb());
-        DiskSpec orphan = new DiskSpec(disk("clone-4"), 11, "pd-balanced", null, MANAGED, "", null, null, null,
-                disk("no-such-disk"));
-        assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(orphan, "key-clone-4")),
+        DiskSpec orphan = new DiskSpec(
+                disk("clone-4"), 11, "pd-balanced", null, MANAGED, "", null, null, null, disk("no-such-disk"));
+        assertEquals(
+                Kind.INVALID,
+                failure(() -> cloud().createDisk(orphan, "key-clone-4")),
                 "a source that does not exist is 400 invalid");
     }
 
@@ -155,32 +175,50 @@ public abstract class ComputeCloudContract {
         assertEquals(10, img.diskSizeGb());
         assertEquals("fam", img.family());
         assertTrue(img.ready() && img.usable());
-        assertEquals(ImageRef.image(P, "img"),
-                cloud().getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().ref());
+        assertEquals(
+                ImageRef.image(P, "img"),
+                cloud().getImageFromFamily(ImageRef.family(P, "fam"))
+                        .orElseThrow()
+                        .ref());
         addImage("img-2", "fam", 20);
-        assertEquals(ImageRef.image(P, "img-2"),
-                cloud().getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().ref(), "the newest");
+        assertEquals(
+                ImageRef.image(P, "img-2"),
+                cloud().getImageFromFamily(ImageRef.family(P, "fam"))
+                        .orElseThrow()
+                        .ref(),
+                "the newest");
     }
 
     @Test
     void attachAndDetach() {
         cloud().createDisk(spec(disk("a1"), 10, "img"), "key-a1");
         cloud().attachDisk(vm("vm1"), disk("a1"), "a1", false);
-        Instance.AttachedDisk a = cloud().getInstance(vm("vm1")).orElseThrow().attachment(disk("a1")).orElseThrow();
+        Instance.AttachedDisk a = cloud().getInstance(vm("vm1"))
+                .orElseThrow()
+                .attachment(disk("a1"))
+                .orElseThrow();
         assertEquals("a1", a.deviceName());
         assertFalse(a.readOnly());
-        assertEquals(List.of(vm("vm1")), cloud().getDisk(disk("a1")).orElseThrow().users());
+        assertEquals(
+                List.of(vm("vm1")), cloud().getDisk(disk("a1")).orElseThrow().users());
 
-        assertEquals(Kind.IN_USE, failure(() -> cloud().attachDisk(vm("vm2"), disk("a1"), "a1", false)),
+        assertEquals(
+                Kind.IN_USE,
+                failure(() -> cloud().attachDisk(vm("vm2"), disk("a1"), "a1", false)),
                 "read-write elsewhere");
-        assertEquals(Kind.IN_USE, failure(() -> cloud().attachDisk(vm("vm2"), disk("a1"), "a1", true)),
+        assertEquals(
+                Kind.IN_USE,
+                failure(() -> cloud().attachDisk(vm("vm2"), disk("a1"), "a1", true)),
                 "read-only while read-write elsewhere");
-        assertEquals(Kind.IN_USE, failure(() -> cloud().attachDisk(vm("vm1"), disk("a1"), "a1", false)),
+        assertEquals(
+                Kind.IN_USE,
+                failure(() -> cloud().attachDisk(vm("vm1"), disk("a1"), "a1", false)),
                 "attached here already");
         assertEquals(Kind.IN_USE, failure(() -> cloud().deleteDisk(disk("a1"))), "deleting an attached disk");
 
         cloud().detachDisk(vm("vm1"), "a1");
-        assertEquals(Optional.empty(), cloud().getInstance(vm("vm1")).orElseThrow().attachment(disk("a1")));
+        assertEquals(
+                Optional.empty(), cloud().getInstance(vm("vm1")).orElseThrow().attachment(disk("a1")));
         assertEquals(List.of(), cloud().getDisk(disk("a1")).orElseThrow().users());
         assertEquals(Kind.INVALID, failure(() -> cloud().detachDisk(vm("vm1"), "a1")), "no such device");
     }
@@ -191,7 +229,11 @@ public abstract class ComputeCloudContract {
         cloud().attachDisk(vm("vm1"), disk("ro"), "ro", true);
         cloud().attachDisk(vm("vm2"), disk("ro"), "ro", true);
         assertEquals(2, cloud().getDisk(disk("ro")).orElseThrow().users().size());
-        assertTrue(cloud().getInstance(vm("vm2")).orElseThrow().attachment(disk("ro")).orElseThrow().readOnly());
+        assertTrue(cloud().getInstance(vm("vm2"))
+                .orElseThrow()
+                .attachment(disk("ro"))
+                .orElseThrow()
+                .readOnly());
     }
 
     @Test
@@ -218,11 +260,29 @@ public abstract class ComputeCloudContract {
     void listsByLabelAcrossZones() {
         cloud().createDisk(spec(disk("l1"), 10, "img"), "key-l1");
         cloud().createDisk(spec(new DiskRef(P, OTHER_ZONE, "l2"), 10, "img"), "key-l2");
-        cloud().createDisk(new DiskSpec(disk("l3"), 10, "pd-balanced", "projects/" + P + "/global/images/img",
-                Map.of("other", "x"), "", null, null, null), "key-l3");
-        assertEquals(List.of("l1", "l2"), cloud().listDisks(MANAGED).stream().map(d -> d.ref().name()).sorted()
-                .toList());
-        assertEquals(3, cloud().listDisks(Map.of()).stream().filter(d -> d.ref().name().startsWith("l")).count());
+        cloud().createDisk(
+                        new DiskSpec(
+                                disk("l3"),
+                                10,
+                                "pd-balanced",
+                                "projects/" + P + "/global/images/img",
+                                Map.of("other", "x"),
+                                "",
+                                null,
+                                null,
+                                null),
+                        "key-l3");
+        assertEquals(
+                List.of("l1", "l2"),
+                cloud().listDisks(MANAGED).stream()
+                        .map(d -> d.ref().name())
+                        .sorted()
+                        .toList());
+        assertEquals(
+                3,
+                cloud().listDisks(Map.of()).stream()
+                        .filter(d -> d.ref().name().startsWith("l"))
+                        .count());
     }
 
     @Test

@@ -83,8 +83,16 @@ class OperationTrackerTest {
     private final Queue pollers = new Queue();
     private final Queue listers = new Queue();
     private final Queue callbacks = new Queue();
-    private final OperationTracker<Op> tracker = new OperationTracker<>(ops, 2, Duration.ofSeconds(30),
-            Duration.ofMillis(500), Duration.ofMinutes(5), clock::get, pollers, listers, callbacks);
+    private final OperationTracker<Op> tracker = new OperationTracker<>(
+            ops,
+            2,
+            Duration.ofSeconds(30),
+            Duration.ofMillis(500),
+            Duration.ofMinutes(5),
+            clock::get,
+            pollers,
+            listers,
+            callbacks);
 
     private CompletableFuture<Op> start(String name, CallDeadline call) {
         ops.done.put(name, false);
@@ -194,17 +202,25 @@ class OperationTrackerTest {
 
     @Test
     void aFailedReadIsReadAgainNextInterval() {
-        OperationTracker<Op> failing = new OperationTracker<>(new Ops() {
-            int calls;
+        OperationTracker<Op> failing = new OperationTracker<>(
+                new Ops() {
+                    int calls;
 
-            @Override
-            public Map<String, Op> read(Scope scope, List<String> names) {
-                if (calls++ == 0) {
-                    throw new CloudException(CloudException.Kind.UNAVAILABLE, "503");
-                }
-                return Map.of(names.get(0), new Op(names.get(0), true));
-            }
-        }, 0, Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofMinutes(5), clock::get, pollers, listers,
+                    @Override
+                    public Map<String, Op> read(Scope scope, List<String> names) {
+                        if (calls++ == 0) {
+                            throw new CloudException(CloudException.Kind.UNAVAILABLE, "503");
+                        }
+                        return Map.of(names.get(0), new Op(names.get(0), true));
+                    }
+                },
+                0,
+                Duration.ofSeconds(30),
+                Duration.ofMillis(500),
+                Duration.ofMinutes(5),
+                clock::get,
+                pollers,
+                listers,
                 callbacks);
         CompletableFuture<Op> f = failing.await("x", GLOBAL, new Op("op-g", false), "op-g", CallDeadline.NONE);
         advance(Duration.ofMillis(500));

@@ -38,7 +38,9 @@ class RateLimiterTest {
             waits.add(limiter.reserve());
         }
         // three slots free at once, then 100 ms apart
-        assertEquals(List.of(0L, 0L, 0L), waits.subList(0, 3).stream().map(w -> Math.max(0, w)).toList());
+        assertEquals(
+                List.of(0L, 0L, 0L),
+                waits.subList(0, 3).stream().map(w -> Math.max(0, w)).toList());
         assertEquals(100_000_000L, waits.get(3));
         assertEquals(200_000_000L, waits.get(4));
         assertEquals(300_000_000L, waits.get(5));

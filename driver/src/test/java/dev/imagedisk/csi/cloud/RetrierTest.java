@@ -15,8 +15,10 @@ class RetrierTest {
     private final List<Duration> slept = new ArrayList<>();
 
     private Retrier retrier(int retries) {
-        return new Retrier(new Backoff(retries, Duration.ofMillis(100), Duration.ofMillis(400), () -> 1.0),
-                slept::add, CloudCallObserver.NONE);
+        return new Retrier(
+                new Backoff(retries, Duration.ofMillis(100), Duration.ofMillis(400), () -> 1.0),
+                slept::add,
+                CloudCallObserver.NONE);
     }
 
     private static CloudException failure(Kind kind) {
@@ -43,10 +45,14 @@ class RetrierTest {
     void givesUpAfterTheBudgetAndAnOuterLoopDoesNotRetryAgain() {
         Retrier r = retrier(2);
         AtomicInteger calls = new AtomicInteger();
-        CloudException e = assertThrows(CloudException.class, () -> r.call("outer", () -> r.call("inner", () -> {
-            calls.incrementAndGet();
-            throw failure(Kind.RATE_LIMITED);
-        })));
+        CloudException e = assertThrows(
+                CloudException.class,
+                () -> r.call(
+                        "outer",
+                        () -> r.call("inner", () -> {
+                            calls.incrementAndGet();
+                            throw failure(Kind.RATE_LIMITED);
+                        })));
         assertEquals(3, calls.get(), "one call and two retries, not nested 3 x 3");
         assertTrue(e.retriesExhausted());
         assertEquals(Kind.RATE_LIMITED, e.kind());
@@ -58,10 +64,12 @@ class RetrierTest {
         Retrier r = retrier(5);
         AtomicInteger calls = new AtomicInteger();
         for (Kind k : List.of(Kind.UNAVAILABLE, Kind.NOT_FOUND, Kind.INVALID, Kind.DEADLINE)) {
-            assertThrows(CloudException.class, () -> r.call("x", () -> {
-                calls.incrementAndGet();
-                throw failure(k);
-            }));
+            assertThrows(
+                    CloudException.class,
+                    () -> r.call("x", () -> {
+                        calls.incrementAndGet();
+                        throw failure(k);
+                    }));
         }
         assertEquals(4, calls.get());
         assertEquals(0, r.retries());

@@ -90,8 +90,9 @@ class WindowLimiterTest {
         }
         assertEquals(20, limiter.busy(), "the first 20 went, none of them answered yet");
         assertThrows(IllegalArgumentException.class, () -> WindowLimiter.perSecond(0));
-        assertThrows(IllegalArgumentException.class, () -> new WindowLimiter(0, Duration.ofSeconds(1),
-                RateLimiter.Clock.SYSTEM));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new WindowLimiter(0, Duration.ofSeconds(1), RateLimiter.Clock.SYSTEM));
     }
 
     @Test
@@ -100,11 +101,16 @@ class WindowLimiterTest {
         ApiLimiter r = () -> Duration.ZERO;
         ApiLimiter o = () -> Duration.ZERO;
         ApiBudgets b = new ApiBudgets(w, r, o, ApiLimiter.NONE);
-        for (String m : List.of("disks.insert", "disks.delete", "disks.resize", "instances.attachDisk",
-                "instances.detachDisk")) {
+        for (String m : List.of(
+                "disks.insert", "disks.delete", "disks.resize", "instances.attachDisk", "instances.detachDisk")) {
             assertSame(w, b.forMethod(m), m);
         }
-        for (String m : List.of("disks.get", "instances.get", "images.get", "images.getFromFamily", "disks.list",
+        for (String m : List.of(
+                "disks.get",
+                "instances.get",
+                "images.get",
+                "images.getFromFamily",
+                "disks.list",
                 "disks.aggregatedList")) {
             assertSame(r, b.forMethod(m), m);
         }

@@ -72,7 +72,8 @@ class CallDeadlineTest {
             assertTrue(sleeping.await(10, TimeUnit.SECONDS));
             call.cancel(CallDeadline.Stop.CANCELLED);
             assertEquals(CallDeadline.Stop.CANCELLED, body.get(10, TimeUnit.SECONDS));
-            assertFalse(pool.submit(() -> Thread.currentThread().isInterrupted()).get(10, TimeUnit.SECONDS),
+            assertFalse(
+                    pool.submit(() -> Thread.currentThread().isInterrupted()).get(10, TimeUnit.SECONDS),
                     "the pool thread's interrupt was cleared");
         } finally {
             pool.shutdownNow();

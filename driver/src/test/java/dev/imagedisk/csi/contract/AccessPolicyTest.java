@@ -8,9 +8,9 @@ import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** What a zonal disk can do, for mount and block alike. */
 class AccessPolicyTest {
@@ -23,7 +23,8 @@ class AccessPolicyTest {
         "MULTI_NODE_READER_ONLY, true, true, false",
         "MULTI_NODE_SINGLE_WRITER, false, false, false",
         "MULTI_NODE_MULTI_WRITER, false, false, false",
-        "UNKNOWN, false, false, false"})
+        "UNKNOWN, false, false, false"
+    })
     void modes(Mode mode, boolean supported, boolean readOnly, boolean singleTarget) {
         for (boolean block : new boolean[] {false, true}) {
             Optional<String> reason = AccessPolicy.unsupported(cap(mode, block));
@@ -42,14 +43,22 @@ class AccessPolicyTest {
     @Test
     void missingParts() {
         assertTrue(AccessPolicy.unsupported(VolumeCapability.newBuilder()
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER)).build())
-                .orElseThrow().contains("access_type"));
+                        .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.SINGLE_NODE_WRITER))
+                        .build())
+                .orElseThrow()
+                .contains("access_type"));
         assertTrue(AccessPolicy.unsupported(VolumeCapability.newBuilder()
-                .setMount(VolumeCapability.MountVolume.getDefaultInstance()).build())
-                .orElseThrow().contains("access_mode"));
-        assertEquals(Optional.empty(), AccessPolicy.unsupported(List.of(cap(Mode.SINGLE_NODE_WRITER, false),
-                cap(Mode.MULTI_NODE_READER_ONLY, true))));
-        assertTrue(AccessPolicy.unsupported(List.of(cap(Mode.SINGLE_NODE_WRITER, false),
-                cap(Mode.MULTI_NODE_MULTI_WRITER, true))).orElseThrow().contains("MULTI_NODE_MULTI_WRITER"));
+                        .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+                        .build())
+                .orElseThrow()
+                .contains("access_mode"));
+        assertEquals(
+                Optional.empty(),
+                AccessPolicy.unsupported(
+                        List.of(cap(Mode.SINGLE_NODE_WRITER, false), cap(Mode.MULTI_NODE_READER_ONLY, true))));
+        assertTrue(AccessPolicy.unsupported(
+                        List.of(cap(Mode.SINGLE_NODE_WRITER, false), cap(Mode.MULTI_NODE_MULTI_WRITER, true)))
+                .orElseThrow()
+                .contains("MULTI_NODE_MULTI_WRITER"));
     }
 }

@@ -16,7 +16,9 @@ public final class Capabilities {
     public static VolumeCapability cap(Mode mode, boolean block, String fsType) {
         VolumeCapability.Builder b = VolumeCapability.newBuilder()
                 .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode));
-        return block ? b.setBlock(VolumeCapability.BlockVolume.getDefaultInstance()).build()
-                : b.setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fsType)).build();
+        return block
+                ? b.setBlock(VolumeCapability.BlockVolume.getDefaultInstance()).build()
+                : b.setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fsType))
+                        .build();
     }
 }

@@ -42,14 +42,26 @@ class GceNamesTest {
 
     @Test
     void validRequestNamesPassThrough() {
-        assertEquals("pvc-0b5c1a9e-1111-4222-8333-944445555666",
+        assertEquals(
+                "pvc-0b5c1a9e-1111-4222-8333-944445555666",
                 GceNames.derive("pvc-0b5c1a9e-1111-4222-8333-944445555666"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Upper", "with.dots", "9starts-with-digit", "-dash", "ends-with-dash-", "___",
-            "sanity-controller-create-maxlen-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                    + "aaaaaaaaaaaaaaaaaaaaaa", "ünïcode", "", "../../etc"})
+    @ValueSource(
+            strings = {
+                "Upper",
+                "with.dots",
+                "9starts-with-digit",
+                "-dash",
+                "ends-with-dash-",
+                "___",
+                "sanity-controller-create-maxlen-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        + "aaaaaaaaaaaaaaaaaaaaaa",
+                "ünïcode",
+                "",
+                "../../etc"
+            })
     void otherNamesBecomeValidNames(String name) {
         String d = GceNames.derive(name);
         assertTrue(GceNames.isName(d) && d.length() <= GceNames.MAX_NAME_LENGTH, d);

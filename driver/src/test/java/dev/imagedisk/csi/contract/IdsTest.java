@@ -7,9 +7,9 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The id parsers: one strictness for volume, node and image ids, and the cloud refs read through them. */
 class IdsTest {
@@ -20,25 +20,44 @@ class IdsTest {
         VolumeId v = new VolumeId("my-project", "europe-west1-b", "pvc-1");
         assertEquals("projects/my-project/zones/europe-west1-b/disks/pvc-1", v.path());
         assertEquals(Optional.of(v), VolumeId.parse(v.path()));
-        assertEquals(Optional.of(new VolumeId("example.com:p", "z", "d")),
+        assertEquals(
+                Optional.of(new VolumeId("example.com:p", "z", "d")),
                 VolumeId.parse("projects/example.com:p/zones/z/disks/d"));
-        assertEquals(Optional.of(new VolumeId("p", "z", "a".repeat(63))),
+        assertEquals(
+                Optional.of(new VolumeId("p", "z", "a".repeat(63))),
                 VolumeId.parse("projects/p/zones/z/disks/" + "a".repeat(63)));
     }
 
     /** Malformed ids: every one names no volume (and no node, as the same parser reads both). */
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "fake-vol-id", "projects/x/zones/y/disks/../../../a",
-            "projects/x/zones/y/disks/..",
-            "projects/p/zones/z/disks/", "projects//zones/z/disks/d", "projects/p/zones//disks/d",
-            "projects/p/zones/z/disks/A", "projects/P/zones/z/disks/d", "projects/p/zones/Z/disks/d",
-            "projects/p/zones/z/instances/i", "projects/p/zones/z/disks/d/extra", "projects/p/zones/z/disks/d/",
-            "/projects/p/zones/z/disks/d", "projects/p/zones/z/disks", "projects/p/regions/r/disks/d",
-            "https://www.googleapis.com/compute/v1/projects/p/zones/z/disks/d", "projects/p/zones/z/disks/d ",
-            "projects/p/zones/z/disks/-d", "projects/p/zones/z/disks/d_1", "projects/p/zones/z/disks/d%2F..",
-            "PROJECTS/p/zones/z/disks/d",
-            // 64 characters
-            "projects/p/zones/z/disks/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+    @ValueSource(
+            strings = {
+                "",
+                " ",
+                "fake-vol-id",
+                "projects/x/zones/y/disks/../../../a",
+                "projects/x/zones/y/disks/..",
+                "projects/p/zones/z/disks/",
+                "projects//zones/z/disks/d",
+                "projects/p/zones//disks/d",
+                "projects/p/zones/z/disks/A",
+                "projects/P/zones/z/disks/d",
+                "projects/p/zones/Z/disks/d",
+                "projects/p/zones/z/instances/i",
+                "projects/p/zones/z/disks/d/extra",
+                "projects/p/zones/z/disks/d/",
+                "/projects/p/zones/z/disks/d",
+                "projects/p/zones/z/disks",
+                "projects/p/regions/r/disks/d",
+                "https://www.googleapis.com/compute/v1/projects/p/zones/z/disks/d",
+                "projects/p/zones/z/disks/d ",
+                "projects/p/zones/z/disks/-d",
+                "projects/p/zones/z/disks/d_1",
+                "projects/p/zones/z/disks/d%2F..",
+                "PROJECTS/p/zones/z/disks/d",
+                // 64 characters
+                "projects/p/zones/z/disks/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            })
     void malformedVolumeIds(String id) {
         assertEquals(Optional.empty(), VolumeId.parse(id), id);
         assertEquals(Optional.empty(), ZonalPath.parse(id, "disks"), id);
@@ -64,12 +83,24 @@ class IdsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "img", "projects/p1/images/img", "projects/p1/global/images/Img",
-            "projects/p1/global/snapshots/s", "projects/p1/global/images/family/", "projects/p1/global/images/",
-            "projects/p1/global/images/a/b", "projects/p1/global/images/family/f/x", "projects//global/images/i",
-            "projects/p/global/images/../../x", "global/images/img", "projects/p/global/images/img/",
-            "https://www.googleapis.com/compute/v1/projects/p/global/images/img",
-            "projects/p/global/images/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+    @ValueSource(
+            strings = {
+                "",
+                "img",
+                "projects/p1/images/img",
+                "projects/p1/global/images/Img",
+                "projects/p1/global/snapshots/s",
+                "projects/p1/global/images/family/",
+                "projects/p1/global/images/",
+                "projects/p1/global/images/a/b",
+                "projects/p1/global/images/family/f/x",
+                "projects//global/images/i",
+                "projects/p/global/images/../../x",
+                "global/images/img",
+                "projects/p/global/images/img/",
+                "https://www.googleapis.com/compute/v1/projects/p/global/images/img",
+                "projects/p/global/images/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            })
     void malformedImageIds(String id) {
         assertEquals(Optional.empty(), ImageId.parse(id), id);
     }
@@ -78,7 +109,9 @@ class IdsTest {
     void imageIds() {
         assertEquals(Optional.of(ImageId.image("p", "img")), ImageId.parse("projects/p/global/images/img"));
         assertEquals(Optional.of(ImageId.family("p", "fam")), ImageId.parse("projects/p/global/images/family/fam"));
-        assertEquals("projects/p/global/images/family/fam", ImageId.family("p", "fam").path());
+        assertEquals(
+                "projects/p/global/images/family/fam",
+                ImageId.family("p", "fam").path());
     }
 
     @Test

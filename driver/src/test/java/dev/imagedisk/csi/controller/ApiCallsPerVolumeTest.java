@@ -33,8 +33,12 @@ class ApiCallsPerVolumeTest {
             f.stub().createVolume(create("first").build());
             Map<String, Long> before = new TreeMap<>(f.emulator.requestCounts());
             Volume v = f.stub().createVolume(create("second").build()).getVolume();
-            f.stub().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                    .setNodeId(nodeId(NODE_1)).setVolumeCapability(mountWriter()).build());
+            f.stub()
+                    .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                            .setVolumeId(v.getVolumeId())
+                            .setNodeId(nodeId(NODE_1))
+                            .setVolumeCapability(mountWriter())
+                            .build());
             Map<String, Long> used = new TreeMap<>();
             f.emulator.requestCounts().forEach((m, n) -> {
                 long d = n - before.getOrDefault(m, 0L);
@@ -42,8 +46,17 @@ class ApiCallsPerVolumeTest {
                     used.put(m, d);
                 }
             });
-            assertEquals(Map.of("disks.insert", 1L, "zoneOperations.wait", 2L, "instances.get", 1L,
-                    "instances.attachDisk", 1L), used);
+            assertEquals(
+                    Map.of(
+                            "disks.insert",
+                            1L,
+                            "zoneOperations.wait",
+                            2L,
+                            "instances.get",
+                            1L,
+                            "instances.attachDisk",
+                            1L),
+                    used);
             assertEquals(10L << 30, v.getCapacityBytes());
         }
     }

@@ -51,16 +51,21 @@ class ConcurrencyTest {
     @Test
     void secondCallOnABusyVolumeIsAborted() throws Exception {
         long inserts = f.emulator.requestCount("disks.insert");
-        ListenableFuture<CreateVolumeResponse> first = async().createVolume(create("busy-1").build());
+        ListenableFuture<CreateVolumeResponse> first =
+                async().createVolume(create("busy-1").build());
         awaitCount("disks.insert", inserts + 1);
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> f.stub().createVolume(create("busy-1").build()));
         assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
         String v = first.get(10, TimeUnit.SECONDS).getVolume().getVolumeId();
 
         long attaches = f.emulator.requestCount("instances.attachDisk");
-        ControllerPublishVolumeRequest publish = ControllerPublishVolumeRequest.newBuilder().setVolumeId(v)
-                .setNodeId(nodeId(NODE_1)).setVolumeCapability(mountWriter()).build();
+        ControllerPublishVolumeRequest publish = ControllerPublishVolumeRequest.newBuilder()
+                .setVolumeId(v)
+                .setNodeId(nodeId(NODE_1))
+                .setVolumeCapability(mountWriter())
+                .build();
         var attach = async().controllerPublishVolume(publish);
         awaitCount("instances.attachDisk", attaches + 1);
         e = assertThrows(StatusRuntimeException.class, () -> f.stub().controllerPublishVolume(publish));
@@ -74,11 +79,13 @@ class ConcurrencyTest {
 
     @Test
     void fiftyParallelCreatesAllSucceed() throws Exception {
-        int before = f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesCount();
+        int before =
+                f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesCount();
         List<ListenableFuture<CreateVolumeResponse>> calls = new ArrayList<>();
         long t0 = System.nanoTime();
         for (int i = 0; i < 50; i++) {
-            calls.add(async().createVolume(create(String.format("pvc-par-%02d", i)).build()));
+            calls.add(async().createVolume(
+                            create(String.format("pvc-par-%02d", i)).build()));
         }
         Set<String> ids = new HashSet<>();
         for (ListenableFuture<CreateVolumeResponse> c : calls) {
@@ -86,7 +93,9 @@ class ConcurrencyTest {
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertEquals(50, ids.size());
-        assertEquals(before + 50, f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesCount());
+        assertEquals(
+                before + 50,
+                f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesCount());
         // in parallel, not one after another (50 x 400 ms = 20 s)
         assertTrue(millis < 10_000, millis + " ms");
     }
@@ -94,7 +103,8 @@ class ConcurrencyTest {
     @Test
     void restartBetweenInsertAndReplyGivesTheSameVolumeAndOneDisk() throws Exception {
         long inserts = f.emulator.requestCount("disks.insert");
-        ListenableFuture<CreateVolumeResponse> lost = async().createVolume(create("pvc-crash").build());
+        ListenableFuture<CreateVolumeResponse> lost =
+                async().createVolume(create("pvc-crash").build());
         awaitCount("disks.insert", inserts + 1);
         f.stopPlugin(); // the reply is never sent
         assertThrows(ExecutionException.class, () -> lost.get(10, TimeUnit.SECONDS));
@@ -102,9 +112,12 @@ class ConcurrencyTest {
         CreateVolumeResponse again = f.stub().createVolume(create("pvc-crash").build());
         assertTrue(again.getVolume().getVolumeId().endsWith("/disks/pvc-crash"));
         long disks = f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-                .filter(e -> e.getVolume().getVolumeId().endsWith("/disks/pvc-crash")).count();
+                .filter(e -> e.getVolume().getVolumeId().endsWith("/disks/pvc-crash"))
+                .count();
         assertEquals(1, disks);
-        assertEquals(inserts + 2, f.emulator.requestCount("disks.insert"),
+        assertEquals(
+                inserts + 2,
+                f.emulator.requestCount("disks.insert"),
                 "the second insert carried the first one's request id and was answered with its operation");
     }
 }

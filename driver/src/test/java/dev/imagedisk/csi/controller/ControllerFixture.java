@@ -14,8 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -85,8 +85,11 @@ final class ControllerFixture implements AutoCloseable, BeforeAllCallback, After
     }
 
     private static GceEmulator startEmulator(Duration operationDuration) throws Exception {
-        return GceEmulator.builder().storage(false).operationDuration(operationDuration)
-                .waitTimeout(Duration.ofSeconds(5)).start();
+        return GceEmulator.builder()
+                .storage(false)
+                .operationDuration(operationDuration)
+                .waitTimeout(Duration.ofSeconds(5))
+                .start();
     }
 
     /** Storage off, operations of {@code operationDuration}; {@code args} are extra plugin flags. */
@@ -134,12 +137,29 @@ final class ControllerFixture implements AutoCloseable, BeforeAllCallback, After
     }
 
     void startPlugin(String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--mode", "controller", "--endpoint", "unix://" + socket,
-                "--project", PROJECT, "--zone", ZONE,
-                "--compute-endpoint", emulator.baseUrl(), "--metadata-endpoint", emulator.baseUrl(),
-                "--api-rate-limit", "1000", "--api-retry-backoff", "10ms", "--api-retry-max-backoff", "100ms",
-                "--image-cache-ttl", "0s",
-                "--shutdown-grace", "0s"));
+        List<String> args = new ArrayList<>(List.of(
+                "--mode",
+                "controller",
+                "--endpoint",
+                "unix://" + socket,
+                "--project",
+                PROJECT,
+                "--zone",
+                ZONE,
+                "--compute-endpoint",
+                emulator.baseUrl(),
+                "--metadata-endpoint",
+                emulator.baseUrl(),
+                "--api-rate-limit",
+                "1000",
+                "--api-retry-backoff",
+                "10ms",
+                "--api-retry-max-backoff",
+                "100ms",
+                "--image-cache-ttl",
+                "0s",
+                "--shutdown-grace",
+                "0s"));
         args.addAll(extraArgs);
         args.addAll(List.of(more));
         PluginCommand command = new PluginCommand();

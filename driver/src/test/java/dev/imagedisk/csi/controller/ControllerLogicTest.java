@@ -63,24 +63,37 @@ class ControllerLogicTest {
         return createVolume(create(name).build()).value().getVolume().getVolumeId();
     }
 
-    private Answer<ControllerPublishVolumeResponse> publish(String volume, String node, VolumeCapability cap,
-            boolean readonly) {
-        return f.call(f.service::controllerPublishVolume, ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(volume).setNodeId(node).setVolumeCapability(cap).setReadonly(readonly).build());
+    private Answer<ControllerPublishVolumeResponse> publish(
+            String volume, String node, VolumeCapability cap, boolean readonly) {
+        return f.call(
+                f.service::controllerPublishVolume,
+                ControllerPublishVolumeRequest.newBuilder()
+                        .setVolumeId(volume)
+                        .setNodeId(node)
+                        .setVolumeCapability(cap)
+                        .setReadonly(readonly)
+                        .build());
     }
 
     private Answer<ControllerUnpublishVolumeResponse> unpublish(String volume, String node) {
-        return f.call(f.service::controllerUnpublishVolume, ControllerUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(volume).setNodeId(node).build());
+        return f.call(
+                f.service::controllerUnpublishVolume,
+                ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(volume)
+                        .setNodeId(node)
+                        .build());
     }
 
     private Answer<DeleteVolumeResponse> delete(String volume) {
-        return f.call(f.service::deleteVolume, DeleteVolumeRequest.newBuilder().setVolumeId(volume).build());
+        return f.call(
+                f.service::deleteVolume,
+                DeleteVolumeRequest.newBuilder().setVolumeId(volume).build());
     }
 
     private Answer<ControllerGetVolumeResponse> get(String volume) {
-        return f.call(f.service::controllerGetVolume, ControllerGetVolumeRequest.newBuilder().setVolumeId(volume)
-                .build());
+        return f.call(
+                f.service::controllerGetVolume,
+                ControllerGetVolumeRequest.newBuilder().setVolumeId(volume).build());
     }
 
     // ------------------------------------------------------------------------------------------ idempotency
@@ -92,7 +105,8 @@ class ControllerLogicTest {
         assertEquals(first, again);
         assertEquals(volumeId(ZONE, "pvc-a"), first.getVolumeId());
         assertEquals(10 * GIB, first.getCapacityBytes());
-        assertEquals(Map.of(Keys.TOPOLOGY_ZONE, ZONE), first.getAccessibleTopology(0).getSegmentsMap());
+        assertEquals(
+                Map.of(Keys.TOPOLOGY_ZONE, ZONE), first.getAccessibleTopology(0).getSegmentsMap());
         assertTrue(first.getVolumeContextOrThrow(Keys.CONTEXT_IMAGE).endsWith("/global/images/" + IMAGE));
         assertEquals(1, f.cloud.listDisks(Map.of()).size());
     }
@@ -100,10 +114,16 @@ class ControllerLogicTest {
     @Test
     void createVolumeAgainWithOtherParametersIsAlreadyExists() {
         newVolume("pvc-b");
-        assertEquals(Code.ALREADY_EXISTS, createVolume(create("pvc-b").setCapacityRange(
-                CapacityRange.newBuilder().setRequiredBytes(20 * GIB)).build()).code());
-        assertEquals(Code.ALREADY_EXISTS, createVolume(create("pvc-b").putParameters("type", "pd-ssd").build())
-                .code());
+        assertEquals(
+                Code.ALREADY_EXISTS,
+                createVolume(create("pvc-b")
+                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(20 * GIB))
+                                .build())
+                        .code());
+        assertEquals(
+                Code.ALREADY_EXISTS,
+                createVolume(create("pvc-b").putParameters("type", "pd-ssd").build())
+                        .code());
     }
 
     @Test
@@ -111,17 +131,20 @@ class ControllerLogicTest {
         newVolume("pvc-c");
         // a disk of that name made by a request the cloud does not remember (e.g. after its request ids expired)
         f.cloud.failNext("disks.insert", Kind.ALREADY_EXISTS, 1);
-        assertEquals(volumeId(ZONE, "pvc-c"), createVolume(create("pvc-c").build()).value().getVolume()
-                .getVolumeId());
+        assertEquals(
+                volumeId(ZONE, "pvc-c"),
+                createVolume(create("pvc-c").build()).value().getVolume().getVolumeId());
     }
 
     @Test
     void publishUnpublishAndDeleteAreIdempotent() {
         String v = newVolume("pvc-d");
-        Map<String, String> context = publish(v, nodeId("node-1"), mountWriter(), false).value()
-                .getPublishContextMap();
+        Map<String, String> context =
+                publish(v, nodeId("node-1"), mountWriter(), false).value().getPublishContextMap();
         assertEquals(Map.of(Keys.PUBLISH_DEVICE_NAME, "pvc-d"), context);
-        assertEquals(context, publish(v, nodeId("node-1"), mountWriter(), false).value().getPublishContextMap());
+        assertEquals(
+                context,
+                publish(v, nodeId("node-1"), mountWriter(), false).value().getPublishContextMap());
         assertEquals(1, f.cloud.requestCount("instances.attachDisk"), "the second publish found it attached");
         assertEquals(Code.OK, unpublish(v, nodeId("node-1")).code());
         assertEquals(Code.OK, unpublish(v, nodeId("node-1")).code());
@@ -132,8 +155,12 @@ class ControllerLogicTest {
 
     @Test
     void unpublishFromEveryNodeWhenNoNodeIsNamed() {
-        String v = createVolume(create("pvc-e").clearVolumeCapabilities()
-                .addVolumeCapabilities(cap(Mode.MULTI_NODE_READER_ONLY, false)).build()).value().getVolume()
+        String v = createVolume(create("pvc-e")
+                        .clearVolumeCapabilities()
+                        .addVolumeCapabilities(cap(Mode.MULTI_NODE_READER_ONLY, false))
+                        .build())
+                .value()
+                .getVolume()
                 .getVolumeId();
         VolumeCapability rox = cap(Mode.MULTI_NODE_READER_ONLY, false);
         publish(v, nodeId("node-1"), rox, false).value();
@@ -160,13 +187,16 @@ class ControllerLogicTest {
         "PERMISSION_DENIED, PERMISSION_DENIED",
         "UNAUTHENTICATED, UNAUTHENTICATED",
         "CANCELLED, CANCELLED",
-        "OTHER, INTERNAL"})
+        "OTHER, INTERNAL"
+    })
     void cloudFailuresAreAnsweredWithTheirCode(Kind kind, Code code) {
         String v = newVolume("pvc-f");
         f.cloud.failNext("disks.get", kind, 1);
         Answer<ControllerGetVolumeResponse> answer = get(v);
         assertEquals(code, answer.code(), answer.status().toString());
-        assertTrue(answer.status().getDescription().contains("disks.get"), answer.status().getDescription());
+        assertTrue(
+                answer.status().getDescription().contains("disks.get"),
+                answer.status().getDescription());
     }
 
     @Test
@@ -175,14 +205,18 @@ class ControllerLogicTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Kind.class, names = {"UNAVAILABLE", "RATE_LIMITED", "INVALID", "PERMISSION_DENIED"})
+    @EnumSource(
+            value = Kind.class,
+            names = {"UNAVAILABLE", "RATE_LIMITED", "INVALID", "PERMISSION_DENIED"})
     void aFailedInsertOperationIsAnsweredAndLeavesNoDisk(Kind kind) {
         f.cloud.failNextOperations("disks.insert", kind, 1);
         Answer<CreateVolumeResponse> answer = createVolume(create("pvc-g").build());
         assertFalse(answer.status().isOk());
         assertEquals(0, f.cloud.listDisks(Map.of()).size(), "a failed operation makes nothing");
-        assertEquals(volumeId(ZONE, "pvc-g"), createVolume(create("pvc-g").build()).value().getVolume()
-                .getVolumeId(), "a retry makes the disk");
+        assertEquals(
+                volumeId(ZONE, "pvc-g"),
+                createVolume(create("pvc-g").build()).value().getVolume().getVolumeId(),
+                "a retry makes the disk");
     }
 
     @Test
@@ -190,42 +224,80 @@ class ControllerLogicTest {
         String v = newVolume("pvc-h");
         // bad input
         assertEquals(Code.INVALID_ARGUMENT, createVolume(create("").build()).code());
-        assertEquals(Code.INVALID_ARGUMENT, createVolume(create("pvc-x").clearVolumeCapabilities().build()).code());
-        assertEquals(Code.INVALID_ARGUMENT, createVolume(create("pvc-x").clearVolumeCapabilities()
-                .addVolumeCapabilities(cap(Mode.MULTI_NODE_MULTI_WRITER, true)).build()).code());
-        assertEquals(Code.INVALID_ARGUMENT, createVolume(create("pvc-x").putParameters("colour", "red").build())
-                .code());
-        assertEquals(Code.INVALID_ARGUMENT, publish(v, nodeId("node-1"), cap(Mode.MULTI_NODE_SINGLE_WRITER, false),
-                false).code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                createVolume(create("pvc-x").clearVolumeCapabilities().build()).code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                createVolume(create("pvc-x")
+                                .clearVolumeCapabilities()
+                                .addVolumeCapabilities(cap(Mode.MULTI_NODE_MULTI_WRITER, true))
+                                .build())
+                        .code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                createVolume(create("pvc-x").putParameters("colour", "red").build())
+                        .code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                publish(v, nodeId("node-1"), cap(Mode.MULTI_NODE_SINGLE_WRITER, false), false)
+                        .code());
         // what does not exist
-        assertEquals(Code.NOT_FOUND, createVolume(create("pvc-x").putParameters("image",
-                "projects/" + PROJECT + "/global/images/nope").build()).code());
-        assertEquals(Code.NOT_FOUND, publish(volumeId(ZONE, "nope"), nodeId("node-1"), mountWriter(), false).code());
-        assertEquals(Code.NOT_FOUND, publish("garbage", nodeId("node-1"), mountWriter(), false).code());
-        assertEquals(Code.NOT_FOUND, publish(v, nodeId("nope"), mountWriter(), false).code());
+        assertEquals(
+                Code.NOT_FOUND,
+                createVolume(create("pvc-x")
+                                .putParameters("image", "projects/" + PROJECT + "/global/images/nope")
+                                .build())
+                        .code());
+        assertEquals(
+                Code.NOT_FOUND,
+                publish(volumeId(ZONE, "nope"), nodeId("node-1"), mountWriter(), false)
+                        .code());
+        assertEquals(
+                Code.NOT_FOUND,
+                publish("garbage", nodeId("node-1"), mountWriter(), false).code());
+        assertEquals(
+                Code.NOT_FOUND, publish(v, nodeId("nope"), mountWriter(), false).code());
         assertEquals(Code.NOT_FOUND, publish(v, "garbage", mountWriter(), false).code());
         assertEquals(Code.OK, delete("garbage").code(), "an id that names nothing of ours is deleted already");
         assertEquals(Code.OK, unpublish("garbage", nodeId("node-1")).code());
         // what cannot be done now
-        assertEquals(Code.FAILED_PRECONDITION, publish(v, nodeId(OTHER_ZONE, "node-3"), mountWriter(), false).code(),
+        assertEquals(
+                Code.FAILED_PRECONDITION,
+                publish(v, nodeId(OTHER_ZONE, "node-3"), mountWriter(), false).code(),
                 "another zone");
         publish(v, nodeId("node-1"), mountWriter(), false).value();
         Answer<ControllerPublishVolumeResponse> elsewhere = publish(v, nodeId("node-2"), mountWriter(), false);
         assertEquals(Code.FAILED_PRECONDITION, elsewhere.code());
         assertTrue(elsewhere.status().getDescription().contains(nodeId("node-1")), "names where it is attached");
-        assertEquals(Code.ALREADY_EXISTS, publish(v, nodeId("node-1"), mountWriter(), true).code(),
+        assertEquals(
+                Code.ALREADY_EXISTS,
+                publish(v, nodeId("node-1"), mountWriter(), true).code(),
                 "read-only where it is read-write");
         Answer<DeleteVolumeResponse> attached = delete(v);
         assertEquals(Code.FAILED_PRECONDITION, attached.code());
-        assertTrue(attached.status().getDescription().contains("attached"), attached.status().getDescription());
+        assertTrue(
+                attached.status().getDescription().contains("attached"),
+                attached.status().getDescription());
         f.cloud.deprecateImage(PROJECT, IMAGE, "OBSOLETE");
-        assertEquals(Code.FAILED_PRECONDITION, createVolume(create("pvc-y").build()).code(), "an obsolete image");
+        assertEquals(
+                Code.FAILED_PRECONDITION, createVolume(create("pvc-y").build()).code(), "an obsolete image");
     }
 
     @Test
     void aDiskNotMadeByTheDriverIsNotDeleted() {
-        f.cloud.createDisk(new dev.imagedisk.csi.cloud.DiskSpec(new DiskRef(PROJECT, ZONE, "theirs"), 10,
-                "pd-balanced", "projects/" + PROJECT + "/global/images/" + IMAGE, Map.of(), "", null, null, null), "k");
+        f.cloud.createDisk(
+                new dev.imagedisk.csi.cloud.DiskSpec(
+                        new DiskRef(PROJECT, ZONE, "theirs"),
+                        10,
+                        "pd-balanced",
+                        "projects/" + PROJECT + "/global/images/" + IMAGE,
+                        Map.of(),
+                        "",
+                        null,
+                        null,
+                        null),
+                "k");
         assertEquals(Code.FAILED_PRECONDITION, delete(volumeId(ZONE, "theirs")).code());
         assertTrue(f.cloud.getDisk(new DiskRef(PROJECT, ZONE, "theirs")).isPresent());
     }
@@ -233,8 +305,12 @@ class ControllerLogicTest {
     // ------------------------------------------------------------------------------------------ zone choice
 
     private String zoneOf(TopologyRequirement requirement, String name) {
-        return createVolume(create(name).setAccessibilityRequirements(requirement).build()).value().getVolume()
-                .getAccessibleTopology(0).getSegmentsOrThrow(Keys.TOPOLOGY_ZONE);
+        return createVolume(
+                        create(name).setAccessibilityRequirements(requirement).build())
+                .value()
+                .getVolume()
+                .getAccessibleTopology(0)
+                .getSegmentsOrThrow(Keys.TOPOLOGY_ZONE);
     }
 
     @Test
@@ -244,17 +320,27 @@ class ControllerLogicTest {
 
     @Test
     void thePreferredZoneWins() {
-        assertEquals(OTHER_ZONE, zoneOf(TopologyRequirement.newBuilder().addRequisite(zone(ZONE))
-                .addRequisite(zone(OTHER_ZONE)).addPreferred(zone(OTHER_ZONE)).addPreferred(zone(ZONE)).build(),
-                "pvc-z1"));
-        assertEquals(volumeId(OTHER_ZONE, "pvc-z1"), get(volumeId(OTHER_ZONE, "pvc-z1")).value().getVolume()
-                .getVolumeId());
+        assertEquals(
+                OTHER_ZONE,
+                zoneOf(
+                        TopologyRequirement.newBuilder()
+                                .addRequisite(zone(ZONE))
+                                .addRequisite(zone(OTHER_ZONE))
+                                .addPreferred(zone(OTHER_ZONE))
+                                .addPreferred(zone(ZONE))
+                                .build(),
+                        "pvc-z1"));
+        assertEquals(
+                volumeId(OTHER_ZONE, "pvc-z1"),
+                get(volumeId(OTHER_ZONE, "pvc-z1")).value().getVolume().getVolumeId());
     }
 
     @Test
     void requisiteZonesAreSpreadByNameAndStablePerName() {
-        TopologyRequirement both = TopologyRequirement.newBuilder().addRequisite(zone(ZONE))
-                .addRequisite(zone(OTHER_ZONE)).build();
+        TopologyRequirement both = TopologyRequirement.newBuilder()
+                .addRequisite(zone(ZONE))
+                .addRequisite(zone(OTHER_ZONE))
+                .build();
         Set<String> chosen = new HashSet<>();
         for (int i = 0; i < 20; i++) {
             String z = zoneOf(both, "pvc-s" + i);
@@ -266,9 +352,14 @@ class ControllerLogicTest {
 
     @Test
     void aRequisiteWithoutTheZoneKeyIsInvalid() {
-        assertEquals(Code.INVALID_ARGUMENT, createVolume(create("pvc-z2").setAccessibilityRequirements(
-                TopologyRequirement.newBuilder().addRequisite(csi.v1.Topology.newBuilder()
-                        .putSegments("kubernetes.io/hostname", "n"))).build()).code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                createVolume(create("pvc-z2")
+                                .setAccessibilityRequirements(TopologyRequirement.newBuilder()
+                                        .addRequisite(csi.v1.Topology.newBuilder()
+                                                .putSegments("kubernetes.io/hostname", "n")))
+                                .build())
+                        .code());
     }
 
     // ------------------------------------------------------------------------------- expand, validate, list
@@ -276,15 +367,23 @@ class ControllerLogicTest {
     @Test
     void expandGrowsAndNeverShrinks() {
         String v = newVolume("pvc-x1");
-        ControllerExpandVolumeResponse grown = f.call(f.service::controllerExpandVolume,
-                ControllerExpandVolumeRequest.newBuilder().setVolumeId(v)
-                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(12 * GIB + 1)).build()).value();
+        ControllerExpandVolumeResponse grown = f.call(
+                        f.service::controllerExpandVolume,
+                        ControllerExpandVolumeRequest.newBuilder()
+                                .setVolumeId(v)
+                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(12 * GIB + 1))
+                                .build())
+                .value();
         assertEquals(13 * GIB, grown.getCapacityBytes());
         assertTrue(grown.getNodeExpansionRequired());
-        ControllerExpandVolumeResponse same = f.call(f.service::controllerExpandVolume,
-                ControllerExpandVolumeRequest.newBuilder().setVolumeId(v)
-                        .setVolumeCapability(cap(Mode.SINGLE_NODE_WRITER, true))
-                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(11 * GIB)).build()).value();
+        ControllerExpandVolumeResponse same = f.call(
+                        f.service::controllerExpandVolume,
+                        ControllerExpandVolumeRequest.newBuilder()
+                                .setVolumeId(v)
+                                .setVolumeCapability(cap(Mode.SINGLE_NODE_WRITER, true))
+                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(11 * GIB))
+                                .build())
+                .value();
         assertEquals(13 * GIB, same.getCapacityBytes());
         assertFalse(same.getNodeExpansionRequired(), "a block volume needs no node step");
         assertEquals(1, f.cloud.requestCount("disks.resize"));
@@ -296,12 +395,17 @@ class ControllerLogicTest {
         "SINGLE_NODE_MULTI_WRITER, true, true",
         "MULTI_NODE_READER_ONLY, false, true",
         "MULTI_NODE_SINGLE_WRITER, false, false",
-        "MULTI_NODE_MULTI_WRITER, true, false"})
+        "MULTI_NODE_MULTI_WRITER, true, false"
+    })
     void validateConfirmsWhatTheAccessPolicyAllows(Mode mode, boolean block, boolean confirmed) {
         String v = newVolume("pvc-v");
-        ValidateVolumeCapabilitiesResponse r = f.call(f.service::validateVolumeCapabilities,
-                ValidateVolumeCapabilitiesRequest.newBuilder().setVolumeId(v).addVolumeCapabilities(cap(mode, block))
-                        .build()).value();
+        ValidateVolumeCapabilitiesResponse r = f.call(
+                        f.service::validateVolumeCapabilities,
+                        ValidateVolumeCapabilitiesRequest.newBuilder()
+                                .setVolumeId(v)
+                                .addVolumeCapabilities(cap(mode, block))
+                                .build())
+                .value();
         assertEquals(confirmed, r.hasConfirmed(), r.toString());
         assertEquals(confirmed, r.getMessage().isEmpty(), r.getMessage());
     }
@@ -310,21 +414,37 @@ class ControllerLogicTest {
     void validateReportsParametersThatDoNotMatch() {
         String v = newVolume("pvc-v2");
         ValidateVolumeCapabilitiesRequest.Builder request = ValidateVolumeCapabilitiesRequest.newBuilder()
-                .setVolumeId(v).addVolumeCapabilities(mountWriter())
+                .setVolumeId(v)
+                .addVolumeCapabilities(mountWriter())
                 .putParameters("image", "projects/" + PROJECT + "/global/images/" + IMAGE);
-        assertTrue(f.call(f.service::validateVolumeCapabilities, request.build()).value().hasConfirmed());
-        ValidateVolumeCapabilitiesResponse type = f.call(f.service::validateVolumeCapabilities,
-                request.clone().putParameters("type", "pd-ssd").build()).value();
+        assertTrue(f.call(f.service::validateVolumeCapabilities, request.build())
+                .value()
+                .hasConfirmed());
+        ValidateVolumeCapabilitiesResponse type = f.call(
+                        f.service::validateVolumeCapabilities,
+                        request.clone().putParameters("type", "pd-ssd").build())
+                .value();
         assertTrue(type.getMessage().contains("pd-ssd"), type.getMessage());
-        ValidateVolumeCapabilitiesResponse bad = f.call(f.service::validateVolumeCapabilities,
-                request.clone().putParameters("colour", "red").build()).value();
+        ValidateVolumeCapabilitiesResponse bad = f.call(
+                        f.service::validateVolumeCapabilities,
+                        request.clone().putParameters("colour", "red").build())
+                .value();
         assertTrue(bad.getMessage().contains("colour"), bad.getMessage());
-        ValidateVolumeCapabilitiesResponse missing = f.call(f.service::validateVolumeCapabilities,
-                request.clone().putParameters("image", "projects/" + PROJECT + "/global/images/other").build())
+        ValidateVolumeCapabilitiesResponse missing = f.call(
+                        f.service::validateVolumeCapabilities,
+                        request.clone()
+                                .putParameters("image", "projects/" + PROJECT + "/global/images/other")
+                                .build())
                 .value();
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
-        assertEquals(Code.NOT_FOUND, f.call(f.service::validateVolumeCapabilities,
-                request.clone().setVolumeId(volumeId(ZONE, "nope")).build()).code());
+        assertEquals(
+                Code.NOT_FOUND,
+                f.call(
+                                f.service::validateVolumeCapabilities,
+                                request.clone()
+                                        .setVolumeId(volumeId(ZONE, "nope"))
+                                        .build())
+                        .code());
     }
 
     @Test
@@ -332,15 +452,27 @@ class ControllerLogicTest {
         for (String n : new String[] {"pvc-l3", "pvc-l1", "pvc-l2"}) {
             newVolume(n);
         }
-        ListVolumesResponse page = f.call(f.service::listVolumes, ListVolumesRequest.newBuilder().setMaxEntries(2)
-                .build()).value();
+        ListVolumesResponse page = f.call(
+                        f.service::listVolumes,
+                        ListVolumesRequest.newBuilder().setMaxEntries(2).build())
+                .value();
         assertEquals(2, page.getEntriesCount());
         assertEquals(volumeId(ZONE, "pvc-l1"), page.getEntries(0).getVolume().getVolumeId());
-        ListVolumesResponse rest = f.call(f.service::listVolumes, ListVolumesRequest.newBuilder()
-                .setStartingToken(page.getNextToken()).build()).value();
+        ListVolumesResponse rest = f.call(
+                        f.service::listVolumes,
+                        ListVolumesRequest.newBuilder()
+                                .setStartingToken(page.getNextToken())
+                                .build())
+                .value();
         assertEquals(1, rest.getEntriesCount());
         assertEquals(volumeId(ZONE, "pvc-l3"), rest.getEntries(0).getVolume().getVolumeId());
-        assertEquals(Code.ABORTED, f.call(f.service::listVolumes, ListVolumesRequest.newBuilder()
-                .setStartingToken("garbage").build()).code());
+        assertEquals(
+                Code.ABORTED,
+                f.call(
+                                f.service::listVolumes,
+                                ListVolumesRequest.newBuilder()
+                                        .setStartingToken("garbage")
+                                        .build())
+                        .code());
     }
 }

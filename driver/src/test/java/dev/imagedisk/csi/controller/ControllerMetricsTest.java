@@ -24,38 +24,52 @@ class ControllerMetricsTest {
     Path dir;
 
     private static double sample(String body, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test
     void apiCallsRetriesAndOperationWaitsAreCounted() throws Exception {
-        try (ControllerFixture f = ControllerFixture.start(dir, Duration.ofMillis(50),
-                "--metrics-address", "127.0.0.1:0")) {
+        try (ControllerFixture f =
+                ControllerFixture.start(dir, Duration.ofMillis(50), "--metrics-address", "127.0.0.1:0")) {
             f.emulator.faults().injectError("instances.attachDisk", 403, "rateLimitExceeded", 2);
-            Volume v = f.stub().createVolume(ControllerFixture.create("pvc-metrics").build()).getVolume();
-            f.stub().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder().setVolumeId(v.getVolumeId())
-                    .setNodeId(ControllerFixture.nodeId(ControllerFixture.NODE_1))
-                    .setVolumeCapability(ControllerFixture.mountWriter()).build());
+            Volume v = f.stub()
+                    .createVolume(ControllerFixture.create("pvc-metrics").build())
+                    .getVolume();
+            f.stub()
+                    .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                            .setVolumeId(v.getVolumeId())
+                            .setNodeId(ControllerFixture.nodeId(ControllerFixture.NODE_1))
+                            .setVolumeCapability(ControllerFixture.mountWriter())
+                            .build());
 
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + f.plugin.metricsPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + f.plugin.metricsPort() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             String body = r.body();
-            assertEquals(1, sample(body, "imagedisk_compute_api_calls_total{method=\"disks.insert\",outcome=\"ok\"}"),
+            assertEquals(
+                    1, sample(body, "imagedisk_compute_api_calls_total{method=\"disks.insert\",outcome=\"ok\"}"), body);
+            assertEquals(
+                    2,
+                    sample(
+                            body,
+                            "imagedisk_compute_api_calls_total{method=\"instances.attachDisk\",outcome=\"rateLimitExceeded\"}"),
                     body);
-            assertEquals(2, sample(body,
-                    "imagedisk_compute_api_calls_total{method=\"instances.attachDisk\",outcome=\"rateLimitExceeded\"}"),
+            assertEquals(
+                    1,
+                    sample(body, "imagedisk_compute_api_calls_total{method=\"instances.attachDisk\",outcome=\"ok\"}"),
                     body);
-            assertEquals(1, sample(body,
-                    "imagedisk_compute_api_calls_total{method=\"instances.attachDisk\",outcome=\"ok\"}"), body);
-            assertEquals(2, sample(body, "imagedisk_compute_api_retries_total{method=\"instances.attachDisk\"}"),
+            assertEquals(2, sample(body, "imagedisk_compute_api_retries_total{method=\"instances.attachDisk\"}"), body);
+            assertTrue(sample(body, "imagedisk_compute_operation_wait_seconds_count{operation=\"insert\"}") >= 1, body);
+            assertTrue(
+                    sample(body, "imagedisk_compute_operation_wait_seconds_count{operation=\"attachDisk\"}") >= 1,
                     body);
-            assertTrue(sample(body, "imagedisk_compute_operation_wait_seconds_count{operation=\"insert\"}") >= 1,
-                    body);
-            assertTrue(sample(body, "imagedisk_compute_operation_wait_seconds_count{operation=\"attachDisk\"}") >= 1,
-                    body);
-            assertEquals(f.emulator.requestCount("disks.insert"),
+            assertEquals(
+                    f.emulator.requestCount("disks.insert"),
                     sample(body, "imagedisk_compute_api_calls_total{method=\"disks.insert\",outcome=\"ok\"}"));
         }
     }

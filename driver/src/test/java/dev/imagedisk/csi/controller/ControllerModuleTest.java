@@ -42,14 +42,23 @@ class ControllerModuleTest {
             emulator.registerImage("meta-project", "img", null, 10);
             emulator.addInstance("meta-project", "europe-west4-b", "controller-vm", "e2-small");
             emulator.setMetadataInstance("meta-project", "europe-west4-b", "controller-vm");
-            try (PluginRuntime p = plugin(socket, "--compute-endpoint", emulator.baseUrl(),
-                    "--metadata-endpoint", emulator.baseUrl());
+            try (PluginRuntime p = plugin(
+                            socket,
+                            "--compute-endpoint",
+                            emulator.baseUrl(),
+                            "--metadata-endpoint",
+                            emulator.baseUrl());
                     CsiChannels.Client client = CsiChannels.connect(socket)) {
-                Volume v = ControllerGrpc.newBlockingStub(client.channel()).createVolume(ControllerFixture.create("m")
-                        .putParameters("image", "global/images/img").build()).getVolume();
+                Volume v = ControllerGrpc.newBlockingStub(client.channel())
+                        .createVolume(ControllerFixture.create("m")
+                                .putParameters("image", "global/images/img")
+                                .build())
+                        .getVolume();
                 assertEquals("projects/meta-project/zones/europe-west4-b/disks/m", v.getVolumeId());
-                assertTrue(IdentityGrpc.newBlockingStub(client.channel()).probe(ProbeRequest.getDefaultInstance())
-                        .getReady().getValue());
+                assertTrue(IdentityGrpc.newBlockingStub(client.channel())
+                        .probe(ProbeRequest.getDefaultInstance())
+                        .getReady()
+                        .getValue());
             }
         }
     }
@@ -61,24 +70,50 @@ class ControllerModuleTest {
         try (GceEmulator gone = GceEmulator.builder().storage(false).start()) {
             port = gone.port();
         }
-        try (PluginRuntime p = plugin(socket, "--project", "p", "--zone", "us-central1-a",
-                "--compute-endpoint", "http://127.0.0.1:" + port, "--api-call-timeout", "2s");
+        try (PluginRuntime p = plugin(
+                        socket,
+                        "--project",
+                        "p",
+                        "--zone",
+                        "us-central1-a",
+                        "--compute-endpoint",
+                        "http://127.0.0.1:" + port,
+                        "--api-call-timeout",
+                        "2s");
                 CsiChannels.Client client = CsiChannels.connect(socket)) {
-            assertFalse(IdentityGrpc.newBlockingStub(client.channel()).probe(ProbeRequest.getDefaultInstance())
-                    .getReady().getValue());
+            assertFalse(IdentityGrpc.newBlockingStub(client.channel())
+                    .probe(ProbeRequest.getDefaultInstance())
+                    .getReady()
+                    .getValue());
         }
     }
 
     @Test
     void noProjectAndNoMetadataServerFailsAtStart() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> plugin(dir.resolve("csi.sock"),
-                "--metadata-endpoint", "http://127.0.0.1:9", "--compute-endpoint", "http://127.0.0.1:9"));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> plugin(
+                        dir.resolve("csi.sock"),
+                        "--metadata-endpoint",
+                        "http://127.0.0.1:9",
+                        "--compute-endpoint",
+                        "http://127.0.0.1:9"));
         assertTrue(e.getMessage().contains("--project"), e.getMessage());
     }
 
     @Test
     void badRateLimitFailsAtStart() {
-        assertThrows(IllegalArgumentException.class, () -> plugin(dir.resolve("csi.sock"), "--project", "p",
-                "--zone", "us-central1-a", "--api-rate-limit", "0", "--compute-endpoint", "http://127.0.0.1:9"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> plugin(
+                        dir.resolve("csi.sock"),
+                        "--project",
+                        "p",
+                        "--zone",
+                        "us-central1-a",
+                        "--api-rate-limit",
+                        "0",
+                        "--compute-endpoint",
+                        "http://127.0.0.1:9"));
     }
 }

@@ -31,6 +31,7 @@ class ControllerThreadsTest {
     static final Duration OPERATION = Duration.ofSeconds(3);
     /** The bound is 64 for the whole controller JVM; its own pools must stay well under it. */
     static final int POOL_THREADS_AT_MOST = 40;
+
     static final List<String> POOLS = List.of("csi-call-", "csi-io-", "csi-accept-", "compute-", "Gax-");
 
     @TempDir
@@ -56,8 +57,8 @@ class ControllerThreadsTest {
             long started = System.nanoTime();
             for (int i = 0; i < CALLS; i++) {
                 String name = "pvc-" + i;
-                stub.withDeadlineAfter(120, TimeUnit.SECONDS).createVolume(create(name).build(),
-                        new StreamObserver<CreateVolumeResponse>() {
+                stub.withDeadlineAfter(120, TimeUnit.SECONDS)
+                        .createVolume(create(name).build(), new StreamObserver<CreateVolumeResponse>() {
                             @Override
                             public void onNext(CreateVolumeResponse r) {}
 
@@ -89,11 +90,12 @@ class ControllerThreadsTest {
             }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             assertEquals(Map.of(), failures);
-            System.out.printf("ControllerThreadsTest: %d calls in %s, pools peaked at %d threads: %s%n", CALLS, took,
-                    peak, atPeak);
+            System.out.printf(
+                    "ControllerThreadsTest: %d calls in %s, pools peaked at %d threads: %s%n",
+                    CALLS, took, peak, atPeak);
             assertTrue(inFlightSamples > 10, "the calls were not in flight together long enough to count threads");
-            assertTrue(peak <= POOL_THREADS_AT_MOST, "the controller's pools peaked at " + peak + " threads: "
-                    + atPeak);
+            assertTrue(
+                    peak <= POOL_THREADS_AT_MOST, "the controller's pools peaked at " + peak + " threads: " + atPeak);
             // served together, not 8 at a time (that would take 300 / 8 x 3 s = 112 s)
             assertTrue(took.compareTo(Duration.ofSeconds(40)) < 0, "300 calls took " + took);
             assertEquals(Set.of(), Set.copyOf(failures.keySet()));

@@ -53,8 +53,11 @@ class CreateVolumeDeadlineTest {
     void start() throws Exception {
         // a long poll is answered after 3 s at the latest: longer than a stop may take (the 1 s checked here), short
         // enough that closing the client does not wait long for a poll that was given up
-        emulator = GceEmulator.builder().storage(false).operationDuration(Duration.ofSeconds(30))
-                .waitTimeout(Duration.ofSeconds(3)).start();
+        emulator = GceEmulator.builder()
+                .storage(false)
+                .operationDuration(Duration.ofSeconds(30))
+                .waitTimeout(Duration.ofSeconds(3))
+                .start();
         emulator.registerImage(P, "img", "fam", 10);
         clients = ComputeClients.create(emulator.baseUrl(), "test", Duration.ofSeconds(10), Duration.ofSeconds(30));
         cloud = EmulatorClouds.google(clients, P, Z, Duration.ofMinutes(2));
@@ -69,19 +72,28 @@ class CreateVolumeDeadlineTest {
     }
 
     private static DiskSpec spec(String name) {
-        return new DiskSpec(new DiskRef(P, Z, name), 10, "pd-balanced", "projects/" + P + "/global/images/img",
-                Map.of("imagedisk-csi", "managed"), "", null, null, null);
+        return new DiskSpec(
+                new DiskRef(P, Z, name),
+                10,
+                "pd-balanced",
+                "projects/" + P + "/global/images/img",
+                Map.of("imagedisk-csi", "managed"),
+                "",
+                null,
+                null,
+                null);
     }
 
     @Test
     void theCallsDeadlineEndsTheOperationWait() throws Exception {
         cloud.getImage(dev.imagedisk.csi.cloud.ImageRef.image(P, "img")); // the client warmed up, not timed
         CallDeadline call = CallDeadline.after(Duration.ofMillis(300));
-        Future<Boolean> create = callers.submit(() -> CallDeadline.within(call,
-                () -> cloud.createDisk(spec("late"), "key-late")));
+        Future<Boolean> create =
+                callers.submit(() -> CallDeadline.within(call, () -> cloud.createDisk(spec("late"), "key-late")));
         CloudException e = failure(create, Duration.ofMillis(300).plus(STOPS_WITHIN));
         assertEquals(CloudException.Kind.DEADLINE, e.kind(), e.toString());
-        assertTrue(e.getMessage().contains("deadline") && e.getMessage().contains("waiting for operation"),
+        assertTrue(
+                e.getMessage().contains("deadline") && e.getMessage().contains("waiting for operation"),
                 e.getMessage());
         assertEquals(1, emulator.requestCount("disks.insert"));
     }
@@ -89,8 +101,8 @@ class CreateVolumeDeadlineTest {
     @Test
     void cancellingTheCallEndsTheOperationWait() throws Exception {
         CallDeadline call = CallDeadline.after(null);
-        Future<Boolean> create = callers.submit(() -> CallDeadline.within(call,
-                () -> cloud.createDisk(spec("gone"), "key-gone")));
+        Future<Boolean> create =
+                callers.submit(() -> CallDeadline.within(call, () -> cloud.createDisk(spec("gone"), "key-gone")));
         // the caller goes away while the insert's operation (30 s) is being waited for
         timers.schedule(() -> call.cancel(CallDeadline.Stop.CANCELLED), 300, TimeUnit.MILLISECONDS);
         CloudException e = failure(create, Duration.ofMillis(300).plus(STOPS_WITHIN));
@@ -101,27 +113,37 @@ class CreateVolumeDeadlineTest {
     @Test
     void createVolumePastItsGrpcDeadlineAnswersDeadlineExceededAndARetryFindsTheDisk() throws Exception {
         emulator.faults().setOperationDuration(Duration.ofSeconds(2));
-        ControllerService service = new ControllerService(P, null,
+        ControllerService service = new ControllerService(
+                P,
+                null,
                 new VolumeProvisioner(cloud, P, new ZonePicker(Z), Duration.ofSeconds(30), ImageCache.none()),
-                new Attacher(cloud), new VolumeCatalog(cloud), new Snapshotter(cloud, P), new InFlight());
-        CreateVolumeRequest request = CreateVolumeRequest.newBuilder().setName("pvc-late")
+                new Attacher(cloud),
+                new VolumeCatalog(cloud),
+                new Snapshotter(cloud, P),
+                new InFlight());
+        CreateVolumeRequest request = CreateVolumeRequest.newBuilder()
+                .setName("pvc-late")
                 .addVolumeCapabilities(VolumeCapability.newBuilder()
                         .setMount(VolumeCapability.MountVolume.getDefaultInstance())
                         .setAccessMode(VolumeCapability.AccessMode.newBuilder()
                                 .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
-                .putParameters("image", "projects/" + P + "/global/images/img").build();
+                .putParameters("image", "projects/" + P + "/global/images/img")
+                .build();
 
         Answer<CreateVolumeResponse> late = new Answer<>();
         Context.CancellableContext context = Context.current().withDeadlineAfter(300, TimeUnit.MILLISECONDS, timers);
         callers.submit(() -> context.run(() -> service.createVolume(request, late)));
-        assertTrue(late.await(Duration.ofMillis(300).plus(STOPS_WITHIN)),
+        assertTrue(
+                late.await(Duration.ofMillis(300).plus(STOPS_WITHIN)),
                 "CreateVolume still waiting a second after its deadline");
         assertEquals(Status.Code.DEADLINE_EXCEEDED, late.code(), late.status().toString());
         context.cancel(null);
 
         Answer<CreateVolumeResponse> retry = new Answer<>();
         service.createVolume(request, retry);
-        assertEquals("projects/" + P + "/zones/" + Z + "/disks/pvc-late", retry.value().getVolume().getVolumeId());
+        assertEquals(
+                "projects/" + P + "/zones/" + Z + "/disks/pvc-late",
+                retry.value().getVolume().getVolumeId());
         assertTrue(cloud.getDisk(new DiskRef(P, Z, "pvc-late")).orElseThrow().ready());
         assertEquals(1, cloud.listDisks(Map.of("imagedisk-csi", "managed")).size(), "one disk for both calls");
     }

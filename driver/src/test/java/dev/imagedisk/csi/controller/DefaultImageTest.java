@@ -21,11 +21,19 @@ class DefaultImageTest {
 
     @Test
     void aVolumeWithoutParametersIsMadeFromTheDefaultImage() throws Exception {
-        try (ControllerFixture f = ControllerFixture.start(dir, Duration.ZERO,
-                "--default-image", "projects/" + PROJECT + "/global/images/family/" + ControllerFixture.FAMILY)) {
-            Volume v = f.stub().createVolume(CreateVolumeRequest.newBuilder().setName("no-parameters")
-                    .addVolumeCapabilities(ControllerFixture.mountWriter()).build()).getVolume();
-            assertTrue(v.getVolumeContextOrThrow("image").endsWith("/global/images/" + ControllerFixture.IMAGE),
+        try (ControllerFixture f = ControllerFixture.start(
+                dir,
+                Duration.ZERO,
+                "--default-image",
+                "projects/" + PROJECT + "/global/images/family/" + ControllerFixture.FAMILY)) {
+            Volume v = f.stub()
+                    .createVolume(CreateVolumeRequest.newBuilder()
+                            .setName("no-parameters")
+                            .addVolumeCapabilities(ControllerFixture.mountWriter())
+                            .build())
+                    .getVolume();
+            assertTrue(
+                    v.getVolumeContextOrThrow("image").endsWith("/global/images/" + ControllerFixture.IMAGE),
                     v.getVolumeContextMap().toString());
             assertEquals(1, f.emulator.requestCount("disks.insert"));
         }
@@ -33,8 +41,9 @@ class DefaultImageTest {
 
     @Test
     void aMalformedDefaultImageStopsTheStart() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ControllerFixture.start(dir,
-                Duration.ZERO, "--default-image", "sd-image"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ControllerFixture.start(dir, Duration.ZERO, "--default-image", "sd-image"));
         assertTrue(e.getMessage().contains("--default-image"), e.getMessage());
     }
 }

@@ -31,9 +31,14 @@ final class FakeController {
         cloud.addInstance(PROJECT, ZONE, "node-1");
         cloud.addInstance(PROJECT, ZONE, "node-2");
         cloud.addInstance(PROJECT, OTHER_ZONE, "node-3");
-        service = new ControllerService(PROJECT, null,
+        service = new ControllerService(
+                PROJECT,
+                null,
                 new VolumeProvisioner(cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), ImageCache.none()),
-                new Attacher(cloud), new VolumeCatalog(cloud), new Snapshotter(cloud, PROJECT), new InFlight());
+                new Attacher(cloud),
+                new VolumeCatalog(cloud),
+                new Snapshotter(cloud, PROJECT),
+                new InFlight());
     }
 
     /** Calls an RPC of the service ({@code service::createVolume}) and returns its answer. */
@@ -70,7 +75,9 @@ final class FakeController {
 
     /** A CreateVolume for {@code name} from the test image, single-node writer, mount. */
     static CreateVolumeRequest.Builder create(String name) {
-        return CreateVolumeRequest.newBuilder().setName(name).addVolumeCapabilities(mountWriter())
+        return CreateVolumeRequest.newBuilder()
+                .setName(name)
+                .addVolumeCapabilities(mountWriter())
                 .putParameters("image", "projects/" + PROJECT + "/global/images/" + IMAGE);
     }
 }

@@ -41,9 +41,16 @@ class FaultMappingTest {
 
     @Test
     void zoneResourcePoolExhaustedOperationIsUnavailableAndARetrySucceedsLater() throws Exception {
-        f.emulator.faults().failNextOperations("insert", "ZONE_RESOURCE_POOL_EXHAUSTED",
-                "The zone does not have enough resources available to fulfill the request.", true, 1);
-        StatusRuntimeException e = fails(() -> f.stub().createVolume(create("pool-1").build()));
+        f.emulator
+                .faults()
+                .failNextOperations(
+                        "insert",
+                        "ZONE_RESOURCE_POOL_EXHAUSTED",
+                        "The zone does not have enough resources available to fulfill the request.",
+                        true,
+                        1);
+        StatusRuntimeException e =
+                fails(() -> f.stub().createVolume(create("pool-1").build()));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
         assertTrue(e.getStatus().getDescription().contains("ZONE_RESOURCE_POOL_EXHAUSTED"), e.getMessage());
         // Compute Engine answers the same request id with the same failed operation; once that is clearly an
@@ -55,27 +62,48 @@ class FaultMappingTest {
     @Test
     void failedOperationWithoutHttpStatusIsAFailure() {
         f.emulator.faults().failNextOperations("insert", "ZONE_RESOURCE_POOL_EXHAUSTED", "no capacity", false, 1);
-        StatusRuntimeException e = fails(() -> f.stub().createVolume(create("pool-0").build()));
+        StatusRuntimeException e =
+                fails(() -> f.stub().createVolume(create("pool-0").build()));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
 
-        String v = f.stub().createVolume(create("attach-fails").build()).getVolume().getVolumeId();
-        f.emulator.faults().failNextOperations("attachDisk", "RESOURCE_NOT_FOUND", "The resource was not found",
-                false, 1);
-        e = fails(() -> f.stub().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(v).setNodeId(nodeId(NODE_1)).setVolumeCapability(mountWriter()).build()));
+        String v = f.stub()
+                .createVolume(create("attach-fails").build())
+                .getVolume()
+                .getVolumeId();
+        f.emulator
+                .faults()
+                .failNextOperations("attachDisk", "RESOURCE_NOT_FOUND", "The resource was not found", false, 1);
+        e = fails(() -> f.stub()
+                .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .setNodeId(nodeId(NODE_1))
+                        .setVolumeCapability(mountWriter())
+                        .build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getMessage());
-        assertEquals(0, f.stub().controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(v).build())
-                .getStatus().getPublishedNodeIdsCount());
+        assertEquals(
+                0,
+                f.stub()
+                        .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                                .setVolumeId(v)
+                                .build())
+                        .getStatus()
+                        .getPublishedNodeIdsCount());
     }
 
     @Test
     void operationRefusedForItsRateIsSentAgain() {
         String v = f.stub().createVolume(create("op-rate").build()).getVolume().getVolumeId();
         long before = f.emulator.requestCount("disks.resize");
-        f.emulator.faults().failNextOperations("resize", "RESOURCE_OPERATION_RATE_EXCEEDED",
-                "Operation rate exceeded for resource", false, 2);
-        long size = f.stub().controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(v)
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(11 * GIB)).build()).getCapacityBytes();
+        f.emulator
+                .faults()
+                .failNextOperations(
+                        "resize", "RESOURCE_OPERATION_RATE_EXCEEDED", "Operation rate exceeded for resource", false, 2);
+        long size = f.stub()
+                .controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(11 * GIB))
+                        .build())
+                .getCapacityBytes();
         assertEquals(11 * GIB, size);
         assertEquals(before + 3, f.emulator.requestCount("disks.resize"));
     }
@@ -83,7 +111,8 @@ class FaultMappingTest {
     @Test
     void injected5xxIsUnavailable() {
         f.emulator.faults().injectError("disks.insert", 503, "backendError", 1);
-        StatusRuntimeException e = fails(() -> f.stub().createVolume(create("five-oh-three").build()));
+        StatusRuntimeException e =
+                fails(() -> f.stub().createVolume(create("five-oh-three").build()));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
         f.emulator.faults().injectError("images.get", 500, "internalError", 1);
         e = fails(() -> f.stub().createVolume(create("five-hundred").build()));
@@ -93,13 +122,22 @@ class FaultMappingTest {
 
     @Test
     void injected404IsNotFound() {
-        String v = f.stub().createVolume(create("four-oh-four").build()).getVolume().getVolumeId();
+        String v = f.stub()
+                .createVolume(create("four-oh-four").build())
+                .getVolume()
+                .getVolumeId();
         f.emulator.faults().injectError("instances.get", 404, "notFound", 1);
-        StatusRuntimeException e = fails(() -> f.stub().controllerPublishVolume(ControllerPublishVolumeRequest
-                .newBuilder().setVolumeId(v).setNodeId(nodeId(NODE_1)).setVolumeCapability(mountWriter()).build()));
+        StatusRuntimeException e = fails(() -> f.stub()
+                .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .setNodeId(nodeId(NODE_1))
+                        .setVolumeCapability(mountWriter())
+                        .build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getMessage());
         f.emulator.faults().injectError("disks.get", 404, "notFound", 1);
-        e = fails(() -> f.stub().controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(v).build()));
+        e = fails(() -> f.stub()
+                .controllerGetVolume(
+                        ControllerGetVolumeRequest.newBuilder().setVolumeId(v).build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getMessage());
     }
 
@@ -112,7 +150,8 @@ class FaultMappingTest {
 
         before = f.emulator.requestCount("images.get");
         f.emulator.faults().injectError("images.get", 429, "rateLimitExceeded", 100);
-        StatusRuntimeException e = fails(() -> f.stub().createVolume(create("rate-never").build()));
+        StatusRuntimeException e =
+                fails(() -> f.stub().createVolume(create("rate-never").build()));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getMessage());
         assertEquals(before + 4, f.emulator.requestCount("images.get"), "--api-retries 3: four attempts in all");
 
@@ -124,10 +163,11 @@ class FaultMappingTest {
 
     @Test
     void operationOutlastingTheTimeoutIsDeadlineExceeded(@TempDir Path own) throws Exception {
-        try (ControllerFixture slow = ControllerFixture.start(own, Duration.ofSeconds(3),
-                "--operation-timeout", "300ms")) {
+        try (ControllerFixture slow =
+                ControllerFixture.start(own, Duration.ofSeconds(3), "--operation-timeout", "300ms")) {
             long t0 = System.nanoTime();
-            StatusRuntimeException e = fails(() -> slow.stub().createVolume(create("slow").build()));
+            StatusRuntimeException e =
+                    fails(() -> slow.stub().createVolume(create("slow").build()));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.getMessage());
             assertTrue(ms < 2_000, ms + " ms");
@@ -137,10 +177,16 @@ class FaultMappingTest {
     @Test
     void resourceInUseOnDeleteIsFailedPrecondition() {
         String v = f.stub().createVolume(create("in-use").build()).getVolume().getVolumeId();
-        f.emulator.faults().injectError("disks.delete", 400, "resourceInUseByAnotherResource",
-                "The disk resource is already being used by 'projects/p/zones/z/instances/x'", 1);
-        StatusRuntimeException e = fails(() -> f.stub().deleteVolume(
-                DeleteVolumeRequest.newBuilder().setVolumeId(v).build()));
+        f.emulator
+                .faults()
+                .injectError(
+                        "disks.delete",
+                        400,
+                        "resourceInUseByAnotherResource",
+                        "The disk resource is already being used by 'projects/p/zones/z/instances/x'",
+                        1);
+        StatusRuntimeException e = fails(() -> f.stub()
+                .deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v).build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getMessage());
         f.stub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v).build());
     }

@@ -45,9 +45,11 @@ class ImageCacheTest {
     @Test
     void failuresAreNotKept() {
         ImageCache cache = new ImageCache(Duration.ofSeconds(30));
-        assertThrows(IllegalStateException.class, () -> cache.get(REF, () -> {
-            throw new IllegalStateException("rate limited");
-        }));
+        assertThrows(
+                IllegalStateException.class,
+                () -> cache.get(REF, () -> {
+                    throw new IllegalStateException("rate limited");
+                }));
         assertSame(IMAGE, cache.get(REF, () -> IMAGE));
     }
 

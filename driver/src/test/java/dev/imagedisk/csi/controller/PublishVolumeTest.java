@@ -33,19 +33,26 @@ class PublishVolumeTest {
     static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(20));
 
     private static ControllerPublishVolumeRequest.Builder publish(String volumeId, String node) {
-        return ControllerPublishVolumeRequest.newBuilder().setVolumeId(volumeId).setNodeId(nodeId(node))
+        return ControllerPublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setNodeId(nodeId(node))
                 .setVolumeCapability(mountWriter());
     }
 
     private static List<String> publishedNodes(String volumeId) {
-        return f.stub().controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(volumeId).build())
-                .getStatus().getPublishedNodeIdsList();
+        return f.stub()
+                .controllerGetVolume(ControllerGetVolumeRequest.newBuilder()
+                        .setVolumeId(volumeId)
+                        .build())
+                .getStatus()
+                .getPublishedNodeIdsList();
     }
 
     @Test
     void publishAttachesUnderTheDiskNameAndIsIdempotent() {
         String v = f.volume("pub-1");
-        ControllerPublishVolumeResponse r = f.stub().controllerPublishVolume(publish(v, NODE_1).build());
+        ControllerPublishVolumeResponse r =
+                f.stub().controllerPublishVolume(publish(v, NODE_1).build());
         assertEquals(Map.of("deviceName", "pub-1"), r.getPublishContextMap());
         assertEquals(r, f.stub().controllerPublishVolume(publish(v, NODE_1).build()));
         assertEquals(List.of(nodeId(NODE_1)), publishedNodes(v));
@@ -53,19 +60,28 @@ class PublishVolumeTest {
         f.stub().controllerPublishVolume(publish(v, NODE_1).build());
         assertEquals(attaches, f.emulator.requestCount("instances.attachDisk"), "no second attach");
 
-        f.stub().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v)
-                .setNodeId(nodeId(NODE_1)).build());
+        f.stub()
+                .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .setNodeId(nodeId(NODE_1))
+                        .build());
         assertEquals(List.of(), publishedNodes(v));
-        f.stub().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v)
-                .setNodeId(nodeId(NODE_1)).build());
+        f.stub()
+                .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .setNodeId(nodeId(NODE_1))
+                        .build());
     }
 
     @Test
     void sameNodeDifferentModeIsAlreadyExists() {
         String v = f.volume("pub-mode");
         f.stub().controllerPublishVolume(publish(v, NODE_1).build());
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> f.stub().controllerPublishVolume(publish(v, NODE_1).setReadonly(true).build()));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> f.stub()
+                        .controllerPublishVolume(
+                                publish(v, NODE_1).setReadonly(true).build()));
         assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode(), e.getMessage());
         unpublishAll(v);
     }
@@ -74,28 +90,42 @@ class PublishVolumeTest {
     void readWriteOnAnotherNodeIsFailedPrecondition() {
         String v = f.volume("pub-other");
         f.stub().controllerPublishVolume(publish(v, NODE_1).build());
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> f.stub().controllerPublishVolume(publish(v, NODE_2).build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains(nodeId(NODE_1)), e.getMessage());
         // and read-only elsewhere is refused by Compute Engine while it is read-write here
-        e = assertThrows(StatusRuntimeException.class,
-                () -> f.stub().controllerPublishVolume(publish(v, NODE_2).setReadonly(true).build()));
+        e = assertThrows(
+                StatusRuntimeException.class,
+                () -> f.stub()
+                        .controllerPublishVolume(
+                                publish(v, NODE_2).setReadonly(true).build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getMessage());
         unpublishAll(v);
     }
 
     @Test
     void readOnlyManyAttachesReadOnlyToSeveralNodes() {
-        String v = f.stub().createVolume(create("pub-rox").clearVolumeCapabilities()
-                .addVolumeCapabilities(cap(Mode.MULTI_NODE_READER_ONLY, false)).build()).getVolume().getVolumeId();
+        String v = f.stub()
+                .createVolume(create("pub-rox")
+                        .clearVolumeCapabilities()
+                        .addVolumeCapabilities(cap(Mode.MULTI_NODE_READER_ONLY, false))
+                        .build())
+                .getVolume()
+                .getVolumeId();
         for (String node : List.of(NODE_1, NODE_2)) {
-            f.stub().controllerPublishVolume(publish(v, node)
-                    .setVolumeCapability(cap(Mode.MULTI_NODE_READER_ONLY, false)).build());
+            f.stub()
+                    .controllerPublishVolume(publish(v, node)
+                            .setVolumeCapability(cap(Mode.MULTI_NODE_READER_ONLY, false))
+                            .build());
         }
         assertEquals(List.of(nodeId(NODE_1), nodeId(NODE_2)), publishedNodes(v));
         // Unpublish without a node detaches from all
-        f.stub().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v).build());
+        f.stub()
+                .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .build());
         assertEquals(List.of(), publishedNodes(v));
     }
 
@@ -103,12 +133,13 @@ class PublishVolumeTest {
     void missingVolumeOrNodeIsNotFound() {
         String v = f.volume("pub-missing");
         String missingVolume = "projects/" + PROJECT + "/zones/" + ZONE + "/disks/no-such-disk";
-        for (ControllerPublishVolumeRequest r : List.of(publish(missingVolume, NODE_1).build(),
+        for (ControllerPublishVolumeRequest r : List.of(
+                publish(missingVolume, NODE_1).build(),
                 publish(v, "no-such-node").build(),
                 publish("fake-vol-id", NODE_1).build(),
                 publish(v, NODE_1).setNodeId("fake-node-id").build())) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> f.stub().controllerPublishVolume(r));
+            StatusRuntimeException e =
+                    assertThrows(StatusRuntimeException.class, () -> f.stub().controllerPublishVolume(r));
             assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), r.toString());
         }
     }
@@ -116,13 +147,16 @@ class PublishVolumeTest {
     @Test
     void requiredFieldsAreInvalidArgument() {
         String v = f.volume("pub-fields");
-        for (ControllerPublishVolumeRequest r : List.of(publish(v, NODE_1).clearVolumeId().build(),
-                publish(v, NODE_1).clearNodeId().build(), publish(v, NODE_1).clearVolumeCapability().build())) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> f.stub().controllerPublishVolume(r));
+        for (ControllerPublishVolumeRequest r : List.of(
+                publish(v, NODE_1).clearVolumeId().build(),
+                publish(v, NODE_1).clearNodeId().build(),
+                publish(v, NODE_1).clearVolumeCapability().build())) {
+            StatusRuntimeException e =
+                    assertThrows(StatusRuntimeException.class, () -> f.stub().controllerPublishVolume(r));
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), r.toString());
         }
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> f.stub().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.getDefaultInstance()));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     }
@@ -131,18 +165,33 @@ class PublishVolumeTest {
     void unpublishOfWhatIsNotThereIsOk() {
         String v = f.volume("unpub");
         for (ControllerUnpublishVolumeRequest r : List.of(
-                ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v).setNodeId(nodeId(NODE_2)).build(),
-                ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v).setNodeId(nodeId("gone")).build(),
-                ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v).setNodeId("garbage").build(),
+                ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .setNodeId(nodeId(NODE_2))
+                        .build(),
+                ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .setNodeId(nodeId("gone"))
+                        .build(),
+                ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .setNodeId("garbage")
+                        .build(),
                 ControllerUnpublishVolumeRequest.newBuilder()
                         .setVolumeId("projects/" + PROJECT + "/zones/" + ZONE + "/disks/gone")
-                        .setNodeId(nodeId(NODE_1)).build(),
-                ControllerUnpublishVolumeRequest.newBuilder().setVolumeId("garbage").build())) {
+                        .setNodeId(nodeId(NODE_1))
+                        .build(),
+                ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId("garbage")
+                        .build())) {
             f.stub().controllerUnpublishVolume(r);
         }
     }
 
     private static void unpublishAll(String v) {
-        f.stub().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v).build());
+        f.stub()
+                .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(v)
+                        .build());
     }
 }

@@ -19,8 +19,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("integration")
 class RateLimitTest {
     @RegisterExtension
-    static final ControllerFixture f = ControllerFixture.perClass(Duration.ofMillis(20), "--api-retries", "12",
-                "--api-retry-backoff", "50ms", "--api-retry-max-backoff", "500ms");
+    static final ControllerFixture f = ControllerFixture.perClass(
+            Duration.ofMillis(20),
+            "--api-retries",
+            "12",
+            "--api-retry-backoff",
+            "50ms",
+            "--api-retry-max-backoff",
+            "500ms");
 
     @Test
     void burstOverTheProjectRateLimitStillSucceeds() throws Exception {
@@ -39,6 +45,10 @@ class RateLimitTest {
         } finally {
             f.emulator.faults().setRateLimit(0);
         }
-        assertEquals(8, f.stub().listVolumes(csi.v1.ListVolumesRequest.getDefaultInstance()).getEntriesCount());
+        assertEquals(
+                8,
+                f.stub()
+                        .listVolumes(csi.v1.ListVolumesRequest.getDefaultInstance())
+                        .getEntriesCount());
     }
 }

@@ -48,32 +48,48 @@ class RealStorageTest {
         System.arraycopy(marker, 0, bytes, 0, marker.length);
         Files.write(image, bytes);
         Path byId = dir.resolve("by-id");
-        try (GceEmulator emulator = GceEmulator.builder().storage(true).dataDir(dir.resolve("data"))
-                .deviceDir(byId).operationDuration(Duration.ofMillis(20)).start();
+        try (GceEmulator emulator = GceEmulator.builder()
+                        .storage(true)
+                        .dataDir(dir.resolve("data"))
+                        .deviceDir(byId)
+                        .operationDuration(Duration.ofMillis(20))
+                        .start();
                 ControllerFixture f = ControllerFixture.start(dir, emulator)) {
             emulator.registerImage(PROJECT, "real", null, image);
-            String v = f.stub().createVolume(create("pvc-real")
-                    .putParameters("image", "projects/" + PROJECT + "/global/images/real")
-                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10 * GIB)).build())
-                    .getVolume().getVolumeId();
+            String v = f.stub()
+                    .createVolume(create("pvc-real")
+                            .putParameters("image", "projects/" + PROJECT + "/global/images/real")
+                            .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10 * GIB))
+                            .build())
+                    .getVolume()
+                    .getVolumeId();
             Path file = emulator.diskFile(PROJECT, ZONE, "pvc-real").orElseThrow();
             assertEquals(10 * GIB, Files.size(file));
             assertArrayEquals(marker, head(file, marker.length));
 
-            String device = f.stub().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
-                    .setVolumeId(v).setNodeId(nodeId(NODE_1)).setVolumeCapability(mountWriter()).build())
+            String device = f.stub()
+                    .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                            .setVolumeId(v)
+                            .setNodeId(nodeId(NODE_1))
+                            .setVolumeCapability(mountWriter())
+                            .build())
                     .getPublishContextOrThrow("deviceName");
             String loop = emulator.loopDevice(PROJECT, ZONE, NODE_1, device).orElseThrow();
             Path link = byId.resolve("google-" + device);
             assertEquals(Path.of(loop), link.toRealPath());
             assertArrayEquals(marker, head(link, marker.length));
 
-            f.stub().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(v)
-                    .setNodeId(nodeId(NODE_1)).build());
+            f.stub()
+                    .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                            .setVolumeId(v)
+                            .setNodeId(nodeId(NODE_1))
+                            .build());
             assertFalse(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS));
             assertFalse(emulator.boundLoopDevices().containsKey(loop));
 
-            f.stub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v).build());
+            f.stub()
+                    .deleteVolume(
+                            DeleteVolumeRequest.newBuilder().setVolumeId(v).build());
             assertFalse(Files.exists(file));
             assertTrue(emulator.diskFile(PROJECT, ZONE, "pvc-real").isEmpty());
         }

@@ -40,12 +40,20 @@ class SnapshotLogicTest {
     private final FakeController f = new FakeController();
 
     private String newVolume(String name) {
-        return f.call(f.service::createVolume, create(name).build()).value().getVolume().getVolumeId();
+        return f.call(f.service::createVolume, create(name).build())
+                .value()
+                .getVolume()
+                .getVolumeId();
     }
 
     private Answer<CreateSnapshotResponse> snapshot(String name, String source, Map<String, String> params) {
-        return f.call(f.service::createSnapshot, CreateSnapshotRequest.newBuilder().setName(name)
-                .setSourceVolumeId(source).putAllParameters(params).build());
+        return f.call(
+                f.service::createSnapshot,
+                CreateSnapshotRequest.newBuilder()
+                        .setName(name)
+                        .setSourceVolumeId(source)
+                        .putAllParameters(params)
+                        .build());
     }
 
     private Answer<CreateVolumeResponse> createVolume(CreateVolumeRequest request) {
@@ -53,7 +61,9 @@ class SnapshotLogicTest {
     }
 
     private Answer<DeleteSnapshotResponse> deleteSnapshot(String id) {
-        return f.call(f.service::deleteSnapshot, DeleteSnapshotRequest.newBuilder().setSnapshotId(id).build());
+        return f.call(
+                f.service::deleteSnapshot,
+                DeleteSnapshotRequest.newBuilder().setSnapshotId(id).build());
     }
 
     private ListSnapshotsResponse list(ListSnapshotsRequest request) {
@@ -62,19 +72,22 @@ class SnapshotLogicTest {
 
     private static VolumeContentSource fromSnapshot(String id) {
         return VolumeContentSource.newBuilder()
-                .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(id)).build();
+                .setSnapshot(VolumeContentSource.SnapshotSource.newBuilder().setSnapshotId(id))
+                .build();
     }
 
     private static VolumeContentSource fromVolume(String id) {
         return VolumeContentSource.newBuilder()
-                .setVolume(VolumeContentSource.VolumeSource.newBuilder().setVolumeId(id)).build();
+                .setVolume(VolumeContentSource.VolumeSource.newBuilder().setVolumeId(id))
+                .build();
     }
 
     @Test
     void aSnapshotIsAManagedImageNamedAfterItAndIdempotent() {
         String v = newVolume("pvc-a");
         String longName = "snapshot of pvc-a, taken by hand / with spaces";
-        var first = snapshot(longName, v, Map.of("image-family", "runtime", "labels", "team=ml")).value()
+        var first = snapshot(longName, v, Map.of("image-family", "runtime", "labels", "team=ml"))
+                .value()
                 .getSnapshot();
         String imageName = GceNames.derive(longName);
         assertEquals("projects/" + PROJECT + "/global/images/" + imageName, first.getSnapshotId());
@@ -85,7 +98,9 @@ class SnapshotLogicTest {
         assertEquals(longName, ImageDescription.snapshotName(image.description()));
         assertEquals(first, snapshot(longName, v, Map.of()).value().getSnapshot());
         assertEquals(1, f.cloud.requestCount("images.insert"), "the second call found the image");
-        assertEquals(Code.ALREADY_EXISTS, snapshot(longName, newVolume("pvc-b"), Map.of()).code());
+        assertEquals(
+                Code.ALREADY_EXISTS,
+                snapshot(longName, newVolume("pvc-b"), Map.of()).code());
     }
 
     @ParameterizedTest
@@ -105,14 +120,20 @@ class SnapshotLogicTest {
             return;
         }
         assertEquals(Code.INVALID_ARGUMENT, answer.code());
-        assertTrue(answer.status().getDescription().contains(named), answer.status().getDescription());
+        assertTrue(
+                answer.status().getDescription().contains(named),
+                answer.status().getDescription());
         assertEquals(0, f.cloud.requestCount("images.insert"), "nothing was made");
     }
 
     @Test
     void aMissingSourceIsNotFoundAndACloudFailureIsAnsweredWithItsCode() {
-        assertEquals(Code.NOT_FOUND, snapshot("snap-x", FakeController.volumeId(ZONE, "nope"), Map.of()).code());
-        assertEquals(Code.NOT_FOUND, snapshot("snap-y", "not-a-volume-id", Map.of()).code());
+        assertEquals(
+                Code.NOT_FOUND,
+                snapshot("snap-x", FakeController.volumeId(ZONE, "nope"), Map.of())
+                        .code());
+        assertEquals(
+                Code.NOT_FOUND, snapshot("snap-y", "not-a-volume-id", Map.of()).code());
         String v = newVolume("pvc-f");
         f.cloud.failNextOperations("images.insert", Kind.UNAVAILABLE, 1);
         assertEquals(Code.UNAVAILABLE, snapshot("snap-f", v, Map.of()).code());
@@ -128,7 +149,9 @@ class SnapshotLogicTest {
         assertTrue(f.cloud.getImage(ImageRef.image(PROJECT, "snap-d")).isEmpty());
         String golden = "projects/" + PROJECT + "/global/images/" + IMAGE;
         assertTrue(deleteSnapshot(golden).status().isOk());
-        assertTrue(deleteSnapshot("projects/" + PROJECT + "/global/images/family/" + FAMILY).status().isOk());
+        assertTrue(deleteSnapshot("projects/" + PROJECT + "/global/images/family/" + FAMILY)
+                .status()
+                .isOk());
         assertTrue(f.cloud.getImage(ImageRef.image(PROJECT, IMAGE)).isPresent(), "the golden image stays");
         assertTrue(deleteSnapshot("garbage").status().isOk());
         assertEquals(Code.INVALID_ARGUMENT, deleteSnapshot("").code());
@@ -146,99 +169,197 @@ class SnapshotLogicTest {
         List<String> seen = new ArrayList<>();
         String token = "";
         do {
-            ListSnapshotsResponse page = list(ListSnapshotsRequest.newBuilder().setMaxEntries(2)
-                    .setStartingToken(token).build());
-            page.getEntriesList().forEach(e -> seen.add(e.getSnapshot().getSnapshotId()
-                    .substring(("projects/" + PROJECT + "/global/images/").length())));
+            ListSnapshotsResponse page = list(ListSnapshotsRequest.newBuilder()
+                    .setMaxEntries(2)
+                    .setStartingToken(token)
+                    .build());
+            page.getEntriesList()
+                    .forEach(e -> seen.add(e.getSnapshot()
+                            .getSnapshotId()
+                            .substring(("projects/" + PROJECT + "/global/images/").length())));
             token = page.getNextToken();
         } while (!token.isEmpty());
         assertEquals(List.of("snap-0", "snap-1", "snap-2", "snap-3"), seen, "the driver's images only, in order");
-        assertEquals(3, list(ListSnapshotsRequest.newBuilder().setSourceVolumeId(a).build()).getEntriesCount());
-        assertEquals(0, list(ListSnapshotsRequest.newBuilder().setSourceVolumeId("nope").build()).getEntriesCount());
+        assertEquals(
+                3,
+                list(ListSnapshotsRequest.newBuilder().setSourceVolumeId(a).build())
+                        .getEntriesCount());
+        assertEquals(
+                0,
+                list(ListSnapshotsRequest.newBuilder().setSourceVolumeId("nope").build())
+                        .getEntriesCount());
         String snap0 = "projects/" + PROJECT + "/global/images/snap-0";
-        assertEquals(1, list(ListSnapshotsRequest.newBuilder().setSnapshotId(snap0).setSourceVolumeId(b).build())
-                .getEntriesCount(), "both filters, and both match");
-        assertEquals(0, list(ListSnapshotsRequest.newBuilder().setSnapshotId(snap0).setSourceVolumeId(a).build())
-                .getEntriesCount(), "both filters: the snapshot is of another volume");
+        assertEquals(
+                1,
+                list(ListSnapshotsRequest.newBuilder()
+                                .setSnapshotId(snap0)
+                                .setSourceVolumeId(b)
+                                .build())
+                        .getEntriesCount(),
+                "both filters, and both match");
+        assertEquals(
+                0,
+                list(ListSnapshotsRequest.newBuilder()
+                                .setSnapshotId(snap0)
+                                .setSourceVolumeId(a)
+                                .build())
+                        .getEntriesCount(),
+                "both filters: the snapshot is of another volume");
         var golden = list(ListSnapshotsRequest.newBuilder()
-                .setSnapshotId("projects/" + PROJECT + "/global/images/" + IMAGE).build());
+                .setSnapshotId("projects/" + PROJECT + "/global/images/" + IMAGE)
+                .build());
         assertEquals(1, golden.getEntriesCount());
         assertTrue(golden.getEntries(0).getSnapshot().getReadyToUse());
-        assertEquals(Code.ABORTED, f.call(f.service::listSnapshots, ListSnapshotsRequest.newBuilder()
-                .setStartingToken("bogus").build()).code());
-        assertEquals(Code.INVALID_ARGUMENT, f.call(f.service::listSnapshots, ListSnapshotsRequest.newBuilder()
-                .setMaxEntries(-1).build()).code());
+        assertEquals(
+                Code.ABORTED,
+                f.call(
+                                f.service::listSnapshots,
+                                ListSnapshotsRequest.newBuilder()
+                                        .setStartingToken("bogus")
+                                        .build())
+                        .code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                f.call(
+                                f.service::listSnapshots,
+                                ListSnapshotsRequest.newBuilder()
+                                        .setMaxEntries(-1)
+                                        .build())
+                        .code());
     }
 
     @Test
     void aVolumeFromASnapshotNeedsNoStorageClassImageAndComparesItsSource() {
         String v = newVolume("pvc-r");
-        String id = snapshot("snap-r", v, Map.of("image-family", "next")).value().getSnapshot().getSnapshotId();
-        CreateVolumeRequest restore = create("pvc-restored").clearParameters()
-                .setVolumeContentSource(fromSnapshot(id)).build();
+        String id = snapshot("snap-r", v, Map.of("image-family", "next"))
+                .value()
+                .getSnapshot()
+                .getSnapshotId();
+        CreateVolumeRequest restore = create("pvc-restored")
+                .clearParameters()
+                .setVolumeContentSource(fromSnapshot(id))
+                .build();
         var volume = createVolume(restore).value().getVolume();
         assertEquals(fromSnapshot(id), volume.getContentSource());
         assertTrue(volume.getVolumeContextOrThrow("image").endsWith(id));
         assertEquals(volume, createVolume(restore).value().getVolume());
         // the same name from another source is ALREADY_EXISTS
-        assertEquals(Code.ALREADY_EXISTS, createVolume(create("pvc-restored").build()).code());
+        assertEquals(
+                Code.ALREADY_EXISTS,
+                createVolume(create("pvc-restored").build()).code());
         // a family as the snapshot id: its newest image
-        var fromFamily = createVolume(create("pvc-fam").setVolumeContentSource(fromSnapshot(
-                "projects/" + PROJECT + "/global/images/family/next")).build()).value().getVolume();
+        var fromFamily = createVolume(create("pvc-fam")
+                        .setVolumeContentSource(fromSnapshot("projects/" + PROJECT + "/global/images/family/next"))
+                        .build())
+                .value()
+                .getVolume();
         assertTrue(fromFamily.getVolumeContextOrThrow("image").endsWith(id));
-        assertEquals(Code.NOT_FOUND, createVolume(create("pvc-none").setVolumeContentSource(fromSnapshot(
-                "projects/" + PROJECT + "/global/images/family/empty")).build()).code());
+        assertEquals(
+                Code.NOT_FOUND,
+                createVolume(create("pvc-none")
+                                .setVolumeContentSource(
+                                        fromSnapshot("projects/" + PROJECT + "/global/images/family/empty"))
+                                .build())
+                        .code());
     }
 
     @Test
     void aCloneIsInItsSourcesZoneAndAtLeastItsSize() {
-        String src = f.call(f.service::createVolume, create("pvc-src").setCapacityRange(CapacityRange.newBuilder()
-                .setRequiredBytes(15 * GIB)).build()).value().getVolume().getVolumeId();
-        var clone = createVolume(create("pvc-clone").clearParameters().setVolumeContentSource(fromVolume(src))
-                .build()).value().getVolume();
+        String src = f.call(
+                        f.service::createVolume,
+                        create("pvc-src")
+                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(15 * GIB))
+                                .build())
+                .value()
+                .getVolume()
+                .getVolumeId();
+        var clone = createVolume(create("pvc-clone")
+                        .clearParameters()
+                        .setVolumeContentSource(fromVolume(src))
+                        .build())
+                .value()
+                .getVolume();
         assertEquals(15 * GIB, clone.getCapacityBytes());
         assertEquals(FakeController.volumeId(ZONE, "pvc-clone"), clone.getVolumeId());
-        assertEquals(clone, createVolume(create("pvc-clone").clearParameters().setVolumeContentSource(
-                fromVolume(src)).build()).value().getVolume());
-        assertEquals(Code.OUT_OF_RANGE, createVolume(create("pvc-small").setVolumeContentSource(fromVolume(src))
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(10 * GIB).setLimitBytes(10 * GIB))
-                .build()).code());
-        var elsewhere = createVolume(create("pvc-far").setVolumeContentSource(fromVolume(src))
+        assertEquals(
+                clone,
+                createVolume(create("pvc-clone")
+                                .clearParameters()
+                                .setVolumeContentSource(fromVolume(src))
+                                .build())
+                        .value()
+                        .getVolume());
+        assertEquals(
+                Code.OUT_OF_RANGE,
+                createVolume(create("pvc-small")
+                                .setVolumeContentSource(fromVolume(src))
+                                .setCapacityRange(CapacityRange.newBuilder()
+                                        .setRequiredBytes(10 * GIB)
+                                        .setLimitBytes(10 * GIB))
+                                .build())
+                        .code());
+        var elsewhere = createVolume(create("pvc-far")
+                .setVolumeContentSource(fromVolume(src))
                 .setAccessibilityRequirements(TopologyRequirement.newBuilder().addRequisite(zone(OTHER_ZONE)))
                 .build());
         assertEquals(Code.INVALID_ARGUMENT, elsewhere.code());
         assertTrue(elsewhere.status().getDescription().contains(ZONE)
                 && elsewhere.status().getDescription().contains(OTHER_ZONE));
-        assertFalse(f.cloud.getDisk(new dev.imagedisk.csi.cloud.DiskRef(PROJECT, OTHER_ZONE, "pvc-far")).isPresent());
+        assertFalse(f.cloud
+                .getDisk(new dev.imagedisk.csi.cloud.DiskRef(PROJECT, OTHER_ZONE, "pvc-far"))
+                .isPresent());
     }
 
     @Test
     void descriptionsFitComputeEnginesLimit() {
         String huge = "x".repeat(5000);
-        var v = createVolume(create("pvc-desc").putParameters("csi.storage.k8s.io/pvc/name", huge)
-                .putParameters("csi.storage.k8s.io/pvc/namespace", huge).build()).value().getVolume();
-        String disk = f.cloud.getDisk(new dev.imagedisk.csi.cloud.DiskRef(PROJECT, ZONE, "pvc-desc")).orElseThrow()
+        var v = createVolume(create("pvc-desc")
+                        .putParameters("csi.storage.k8s.io/pvc/name", huge)
+                        .putParameters("csi.storage.k8s.io/pvc/namespace", huge)
+                        .build())
+                .value()
+                .getVolume();
+        String disk = f.cloud
+                .getDisk(new dev.imagedisk.csi.cloud.DiskRef(PROJECT, ZONE, "pvc-desc"))
+                .orElseThrow()
                 .description();
         assertTrue(disk.length() <= GceNames.MAX_DESCRIPTION_LENGTH, disk.length() + " characters");
         assertEquals("pvc-desc", DiskDescription.requestName(disk));
         String name = "n".repeat(128);
-        var s = snapshot(name, v.getVolumeId(), Map.of(
-                "csi.storage.k8s.io/volumesnapshot/name", "s".repeat(253),
-                "csi.storage.k8s.io/volumesnapshot/namespace", "n".repeat(253),
-                "csi.storage.k8s.io/volumesnapshotcontent/name", "c".repeat(253))).value().getSnapshot();
-        String image = f.cloud.getImage(ImageRef.image(PROJECT, s.getSnapshotId().substring(
-                s.getSnapshotId().lastIndexOf('/') + 1))).orElseThrow().description();
+        var s = snapshot(
+                        name,
+                        v.getVolumeId(),
+                        Map.of(
+                                "csi.storage.k8s.io/volumesnapshot/name", "s".repeat(253),
+                                "csi.storage.k8s.io/volumesnapshot/namespace", "n".repeat(253),
+                                "csi.storage.k8s.io/volumesnapshotcontent/name", "c".repeat(253)))
+                .value()
+                .getSnapshot();
+        String image = f.cloud
+                .getImage(ImageRef.image(
+                        PROJECT, s.getSnapshotId().substring(s.getSnapshotId().lastIndexOf('/') + 1)))
+                .orElseThrow()
+                .description();
         assertTrue(image.length() <= GceNames.MAX_DESCRIPTION_LENGTH, image.length() + " characters");
         assertTrue(image.contains("s".repeat(253)), "the VolumeSnapshot's name is recorded");
-        assertEquals(Code.INVALID_ARGUMENT, snapshot("snap-long-meta", v.getVolumeId(), Map.of(
-                "csi.storage.k8s.io/volumesnapshot/name", "s".repeat(254))).code(), "not a Kubernetes name");
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                snapshot(
+                                "snap-long-meta",
+                                v.getVolumeId(),
+                                Map.of("csi.storage.k8s.io/volumesnapshot/name", "s".repeat(254)))
+                        .code(),
+                "not a Kubernetes name");
     }
 
     @Test
     void namesOverCsis128BytesAreRefused() {
         String v = newVolume("pvc-n");
-        assertEquals(Code.INVALID_ARGUMENT, snapshot("é".repeat(65), v, Map.of()).code(), "130 bytes");
-        assertEquals(Code.INVALID_ARGUMENT, createVolume(create("v".repeat(100_000)).build()).code());
+        assertEquals(
+                Code.INVALID_ARGUMENT, snapshot("é".repeat(65), v, Map.of()).code(), "130 bytes");
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                createVolume(create("v".repeat(100_000)).build()).code());
         assertTrue(createVolume(create("v".repeat(128)).build()).status().isOk());
     }
 }

@@ -30,7 +30,8 @@ class CommandRunnerTest {
     @Test
     void aProgramIsKilledAtTheCallsDeadline() {
         // the runner's own limit (30 s) is longer than the program (20 s): only the call's deadline can kill it
-        CommandException e = CallDeadline.within(CallDeadline.after(Duration.ofMillis(300)),
+        CommandException e = CallDeadline.within(
+                CallDeadline.after(Duration.ofMillis(300)),
                 () -> assertThrows(CommandException.class, () -> runner.run("sleep", "20")));
         assertTrue(e.timedOut(), e.getMessage());
     }

@@ -28,8 +28,14 @@ import java.util.TreeMap;
  * CAP_SYS_RESOURCE; a
  * device that is not there cannot be probed. Every mutation is counted so tests can assert what was (not) done.
  */
-public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceInspector, PartitionTables, Formatter,
-        FilesystemChecker, FilesystemResizer {
+public final class FakeDisks
+        implements BlockDevices,
+                DeviceFinder,
+                BlockDeviceInspector,
+                PartitionTables,
+                Formatter,
+                FilesystemChecker,
+                FilesystemResizer {
     public static final int SECTOR = 512;
     private static final Set<String> EXT = Set.of("ext2", "ext3", "ext4");
 
@@ -43,6 +49,7 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
          * only once a second has passed between check and mount; the fake always, the stricter case).
          */
         public boolean mountedSinceCheck;
+
         public final Map<String, String> files = new LinkedHashMap<>();
 
         public Fs(String type, long bytes) {
@@ -80,6 +87,7 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
         public final TreeMap<Integer, Part> parts = new TreeMap<>();
         /** The kernel's partitions: number -> {start, sectors, minor}. */
         final TreeMap<Integer, long[]> kernel = new TreeMap<>();
+
         boolean attached = true;
 
         Disk(String name, BlockDevice device, long bytes) {
@@ -110,6 +118,7 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
     public boolean xfsTools = true;
     /** Partition numbers the kernel is told of automatically at attach (a kernel that parses tables). */
     public boolean kernelParsesTables = false;
+
     private FakeMounter mounter;
 
     public void mounter(FakeMounter m) {
@@ -174,13 +183,13 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
     }
 
     private Found require(BlockDevice dev) {
-        return lookup(dev.major(), dev.minor()).orElseThrow(
-                () -> new IllegalStateException("device " + dev + " is gone"));
+        return lookup(dev.major(), dev.minor())
+                .orElseThrow(() -> new IllegalStateException("device " + dev + " is gone"));
     }
 
     private static BlockDevice partDevice(Disk d, int number) {
-        return new BlockDevice(Path.of(d.device.path() + "p" + number), d.device.name() + "p" + number,
-                d.device.major(), number);
+        return new BlockDevice(
+                Path.of(d.device.path() + "p" + number), d.device.name() + "p" + number, d.device.major(), number);
     }
 
     // BlockDevices
@@ -204,7 +213,8 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
         if (f.number() == null) {
             return Optional.empty();
         }
-        return Optional.of(new PartitionOf(f.disk().device, f.number(), f.disk().kernel.get(f.number())[0]));
+        return Optional.of(
+                new PartitionOf(f.disk().device, f.number(), f.disk().kernel.get(f.number())[0]));
     }
 
     @Override
@@ -215,8 +225,9 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
 
     @Override
     public long sizeBytes(int major, int minor) {
-        return lookup(major, minor).map(f -> f.number() == null ? f.disk().bytes
-                : f.disk().kernel.get(f.number())[1] * SECTOR).orElse(-1L);
+        return lookup(major, minor)
+                .map(f -> f.number() == null ? f.disk().bytes : f.disk().kernel.get(f.number())[1] * SECTOR)
+                .orElse(-1L);
     }
 
     @Override
@@ -311,8 +322,7 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
         long end = Math.min(table.lastUsableSector(), table.lastSectorAtFullSize());
         for (Part other : d.parts.values()) {
             if (other != p && other.start > p.start && other.start <= end) {
-                throw new IllegalStateException("partition " + number + " cannot grow over partition "
-                        + other.number);
+                throw new IllegalStateException("partition " + number + " cannot grow over partition " + other.number);
             }
         }
         if (p.start + p.sectors - 1 < end) {
@@ -401,8 +411,8 @@ public final class FakeDisks implements BlockDevices, DeviceFinder, BlockDeviceI
         count(full ? "fsckFull" : "fsck");
         Fs fs = fs(device);
         if (fs == null) {
-            return new Result(Outcome.FAILED, "e2fsck: Bad magic number in super-block while trying to open "
-                    + device.path());
+            return new Result(
+                    Outcome.FAILED, "e2fsck: Bad magic number in super-block while trying to open " + device.path());
         }
         if (fs.damaged) {
             return new Result(Outcome.DAMAGED, "e2fsck -p " + device.path() + " exited 4: UNEXPECTED INCONSISTENCY");

@@ -47,23 +47,41 @@ public final class FakeMounter implements Mounter {
         }
         FakeDisks.Fs fs = disks.fs(dev);
         if (fs == null || (fsType != null && !fsType.equals(fs.type))) {
-            throw new MountException("mount " + device + " at " + target + ": wrong fs type, bad option, bad "
-                    + "superblock", false);
+            throw new MountException(
+                    "mount " + device + " at " + target + ": wrong fs type, bad option, bad " + "superblock", false);
         }
         boolean ro = options.contains("ro");
         if (!ro) {
             fs.mountedSinceCheck = true;
         }
-        table.add(new MountInfo(nextId++, 1, dev.major(), dev.minor(), "/", target, List.of(ro ? "ro" : "rw"),
-                fs.type, device.toString(), List.of(ro ? "ro" : "rw")));
+        table.add(new MountInfo(
+                nextId++,
+                1,
+                dev.major(),
+                dev.minor(),
+                "/",
+                target,
+                List.of(ro ? "ro" : "rw"),
+                fs.type,
+                device.toString(),
+                List.of(ro ? "ro" : "rw")));
     }
 
     @Override
     public void bindMount(Path source, Path target, boolean readOnly) {
-        MountInfo src = mountAt(source).orElseThrow(
-                () -> new MountException("bind " + source + ": not a mount point of a volume", false));
-        table.add(new MountInfo(nextId++, 1, src.major(), src.minor(), src.root(), target,
-                List.of(readOnly ? "ro" : "rw"), src.fsType(), src.source(), src.superOptions()));
+        MountInfo src = mountAt(source)
+                .orElseThrow(() -> new MountException("bind " + source + ": not a mount point of a volume", false));
+        table.add(new MountInfo(
+                nextId++,
+                1,
+                src.major(),
+                src.minor(),
+                src.root(),
+                target,
+                List.of(readOnly ? "ro" : "rw"),
+                src.fsType(),
+                src.source(),
+                src.superOptions()));
     }
 
     @Override

@@ -33,16 +33,28 @@ class IdentityServiceTest {
 
     private PluginRuntime startNodePlugin(Path socket) throws Exception {
         PluginCommand command = new PluginCommand();
-        new CommandLine(command).parseArgs("--mode", "node", "--endpoint", "unix://" + socket,
-                "--node-id", "projects/p/zones/z/instances/i", "--zone", "z", "--kubelet-dir", dir.toString(),
-                "--device-dir", dir.toString());
+        new CommandLine(command)
+                .parseArgs(
+                        "--mode",
+                        "node",
+                        "--endpoint",
+                        "unix://" + socket,
+                        "--node-id",
+                        "projects/p/zones/z/instances/i",
+                        "--zone",
+                        "z",
+                        "--kubelet-dir",
+                        dir.toString(),
+                        "--device-dir",
+                        dir.toString());
         return PluginRuntime.start(command.config());
     }
 
     @Test
     void pluginInfoIsAValidDomainNameWithTheBuildVersion() throws Exception {
         Path socket = dir.resolve("csi.sock");
-        try (PluginRuntime plugin = startNodePlugin(socket); CsiChannels.Client client = CsiChannels.connect(socket)) {
+        try (PluginRuntime plugin = startNodePlugin(socket);
+                CsiChannels.Client client = CsiChannels.connect(socket)) {
             GetPluginInfoResponse info = IdentityGrpc.newBlockingStub(client.channel())
                     .getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
             assertEquals("imagedisk.csi.dev", info.getName());
@@ -57,13 +69,19 @@ class IdentityServiceTest {
     @Test
     void nodeModeAdvertisesTopologyButNoControllerService() throws Exception {
         Path socket = dir.resolve("csi.sock");
-        try (PluginRuntime plugin = startNodePlugin(socket); CsiChannels.Client client = CsiChannels.connect(socket)) {
+        try (PluginRuntime plugin = startNodePlugin(socket);
+                CsiChannels.Client client = CsiChannels.connect(socket)) {
             Set<PluginCapability.Service.Type> types = IdentityGrpc.newBlockingStub(client.channel())
                     .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
-                    .getCapabilitiesList().stream().map(c -> c.getService().getType()).collect(Collectors.toSet());
+                    .getCapabilitiesList()
+                    .stream()
+                    .map(c -> c.getService().getType())
+                    .collect(Collectors.toSet());
             assertEquals(Set.of(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS), types);
-            assertTrue(IdentityGrpc.newBlockingStub(client.channel()).probe(ProbeRequest.getDefaultInstance())
-                    .getReady().getValue());
+            assertTrue(IdentityGrpc.newBlockingStub(client.channel())
+                    .probe(ProbeRequest.getDefaultInstance())
+                    .getReady()
+                    .getValue());
         }
     }
 
@@ -88,13 +106,24 @@ class IdentityServiceTest {
             IdentityGrpc.IdentityBlockingStub stub = IdentityGrpc.newBlockingStub(client.channel());
             Set<PluginCapability.Service.Type> types = stub
                     .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
-                    .getCapabilitiesList().stream().filter(PluginCapability::hasService)
-                    .map(c -> c.getService().getType()).collect(Collectors.toSet());
-            assertEquals(Set.of(PluginCapability.Service.Type.CONTROLLER_SERVICE,
-                    PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS), types);
-            assertTrue(stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
-                    .getCapabilitiesList().stream().anyMatch(c -> c.hasVolumeExpansion()
-                            && c.getVolumeExpansion().getType() == PluginCapability.VolumeExpansion.Type.ONLINE),
+                    .getCapabilitiesList()
+                    .stream()
+                    .filter(PluginCapability::hasService)
+                    .map(c -> c.getService().getType())
+                    .collect(Collectors.toSet());
+            assertEquals(
+                    Set.of(
+                            PluginCapability.Service.Type.CONTROLLER_SERVICE,
+                            PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS),
+                    types);
+            assertTrue(
+                    stub
+                            .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                            .getCapabilitiesList()
+                            .stream()
+                            .anyMatch(c -> c.hasVolumeExpansion()
+                                    && c.getVolumeExpansion().getType()
+                                            == PluginCapability.VolumeExpansion.Type.ONLINE),
                     "a controller advertises online expansion");
             assertTrue(stub.probe(ProbeRequest.getDefaultInstance()).hasReady());
             assertFalse(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());

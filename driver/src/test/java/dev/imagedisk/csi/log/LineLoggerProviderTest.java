@@ -21,8 +21,9 @@ class LineLoggerProviderTest {
         int debug = Level.DEBUG.toInt();
         assertEquals(debug, LineLoggerProvider.threshold("dev.imagedisk.csi.node.NodeService", debug));
         assertEquals(Level.INFO.toInt(), LineLoggerProvider.threshold("io.grpc.netty.NettyServer", debug));
-        assertEquals(Level.ERROR.toInt(), LineLoggerProvider.threshold("io.netty.bootstrap.ServerBootstrap",
-                Level.INFO.toInt()));
+        assertEquals(
+                Level.ERROR.toInt(),
+                LineLoggerProvider.threshold("io.netty.bootstrap.ServerBootstrap", Level.INFO.toInt()));
         assertEquals(Level.WARN.toInt(), LineLoggerProvider.threshold("io.netty.channel.X", Level.WARN.toInt()));
     }
 

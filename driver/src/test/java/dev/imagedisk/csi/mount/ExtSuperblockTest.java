@@ -34,10 +34,15 @@ class ExtSuperblockTest {
 
     @Test
     void agreesWithDumpe2fsOnRealFilesystems() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/sbin/mkfs.ext4")) || Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")),
+        assumeTrue(
+                Files.isExecutable(Path.of("/sbin/mkfs.ext4")) || Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")),
                 "mkfs.ext4 not installed");
-        for (String[] mk : new String[][] {{"mkfs.ext4", "-F", "-q"}, {"mkfs.ext4", "-F", "-q", "-b", "1024"},
-            {"mkfs.ext4", "-F", "-q", "-O", "^64bit"}, {"mkfs.ext3", "-F", "-q"}}) {
+        for (String[] mk : new String[][] {
+            {"mkfs.ext4", "-F", "-q"},
+            {"mkfs.ext4", "-F", "-q", "-b", "1024"},
+            {"mkfs.ext4", "-F", "-q", "-O", "^64bit"},
+            {"mkfs.ext3", "-F", "-q"}
+        }) {
             Path img = dir.resolve("fs-" + String.join("", mk).hashCode() + ".img");
             String[] cmd = new String[mk.length + 2];
             System.arraycopy(mk, 0, cmd, 0, mk.length);
@@ -48,7 +53,9 @@ class ExtSuperblockTest {
             Matcher count = Pattern.compile("(?m)^Block count:\\s+(\\d+)").matcher(out);
             Matcher size = Pattern.compile("(?m)^Block size:\\s+(\\d+)").matcher(out);
             assertEquals(true, count.find() && size.find(), out);
-            assertEquals(Long.parseLong(count.group(1)) * Long.parseLong(size.group(1)), ExtSuperblock.sizeBytes(img),
+            assertEquals(
+                    Long.parseLong(count.group(1)) * Long.parseLong(size.group(1)),
+                    ExtSuperblock.sizeBytes(img),
                     String.join(" ", mk));
         }
         assertEquals(-1, ExtSuperblock.sizeBytes(dir.resolve("missing")));

@@ -58,7 +58,7 @@ class MountInfoParserTest {
                 + "24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw,size=1k\n\n");
         assertEquals(2, all.size());
         assertThrows(IllegalArgumentException.class, () -> MountInfoParser.parseLine("22 27 0:21 / /proc rw"));
-        assertThrows(IllegalArgumentException.class,
-                () -> MountInfoParser.parseLine("x 27 0:21 / /proc rw - proc proc rw"));
+        assertThrows(
+                IllegalArgumentException.class, () -> MountInfoParser.parseLine("x 27 0:21 / /proc rw - proc proc rw"));
     }
 }

@@ -28,13 +28,15 @@ class SyscallMounterTest {
     private SyscallMounter mounter;
 
     private SyscallMounter mounter() {
-        CommandRunner runner = new CommandRunner(Duration.ofSeconds(30), (c, ok, t) -> spawned.add(String.join(" ", c)));
+        CommandRunner runner =
+                new CommandRunner(Duration.ofSeconds(30), (c, ok, t) -> spawned.add(String.join(" ", c)));
         mounter = new SyscallMounter(new UtilLinuxMounter(runner), (c, ok, t) -> observed.add(String.join(" ", c)));
         return mounter;
     }
 
     private static boolean root() throws Exception {
-        return Files.readString(Path.of("/proc/self/status")).lines()
+        return Files.readString(Path.of("/proc/self/status"))
+                .lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0"));
     }
 
@@ -46,7 +48,9 @@ class SyscallMounterTest {
         for (int i = 0; i < 8; i++) {
             for (MountInfo m : mounter.mounts()) {
                 if (m.mountPoint().startsWith(dir)) {
-                    new ProcessBuilder("umount", "-l", m.mountPoint().toString()).start().waitFor();
+                    new ProcessBuilder("umount", "-l", m.mountPoint().toString())
+                            .start()
+                            .waitFor();
                 }
             }
         }
@@ -55,7 +59,8 @@ class SyscallMounterTest {
     @Test
     void plainFlagsOnlyOthersGoToUtilLinux() {
         assertEquals(0L, SyscallMounter.flags(List.of()));
-        assertEquals(SyscallMounter.MS_RDONLY | SyscallMounter.MS_NOATIME, SyscallMounter.flags(List.of("ro", "noatime")));
+        assertEquals(
+                SyscallMounter.MS_RDONLY | SyscallMounter.MS_NOATIME, SyscallMounter.flags(List.of("ro", "noatime")));
         assertNull(SyscallMounter.flags(List.of("discard")));
         assertNull(SyscallMounter.flags(List.of("ro", "errors=remount-ro")));
     }
@@ -90,8 +95,8 @@ class SyscallMounterTest {
         assumeTrue(root(), "mounting needs root");
         SyscallMounter m = mounter();
         Path target = Files.createDirectories(dir.resolve("t"));
-        MountException e = assertThrows(MountException.class,
-                () -> m.mount(dir.resolve("no-such-device"), target, "ext4", List.of()));
+        MountException e = assertThrows(
+                MountException.class, () -> m.mount(dir.resolve("no-such-device"), target, "ext4", List.of()));
         assertTrue(e.getMessage().contains("mount"), e.getMessage());
         assertTrue(spawned.stream().anyMatch(c -> c.startsWith("mount")), "util-linux ran for the error: " + spawned);
         Path notMounted = Files.createDirectories(dir.resolve("n"));

@@ -103,11 +103,13 @@ final class DeviceLab implements AutoCloseable, BeforeEachCallback, AfterEachCal
     }
 
     static void assumeLoopDevices() {
-        assumeTrue("root".equals(System.getProperty("user.name")),
+        assumeTrue(
+                "root".equals(System.getProperty("user.name")),
                 "node device tests need root (they attach loop devices and mount); skipped as "
                         + System.getProperty("user.name"));
         assumeTrue(Files.exists(Path.of("/dev/loop-control")), "node device tests need /dev/loop-control; skipped");
-        assumeTrue(has("losetup") && has("mkfs.ext4") && has("blkid"),
+        assumeTrue(
+                has("losetup") && has("mkfs.ext4") && has("blkid"),
                 "node device tests need losetup, mkfs.ext4 and blkid; skipped");
     }
 
@@ -129,7 +131,8 @@ final class DeviceLab implements AutoCloseable, BeforeEachCallback, AfterEachCal
 
     /** Attaches {@code file} to a free loop device and links it as {@code google-<disk>} in the device dir. */
     Path attach(Path file, String disk) throws IOException {
-        String dev = sh("losetup", "--find", "--show", "--partscan", file.toString()).trim();
+        String dev =
+                sh("losetup", "--find", "--show", "--partscan", file.toString()).trim();
         Path device = Path.of(dev);
         loops.put(device, file.toRealPath());
         link(disk, device);
@@ -225,8 +228,8 @@ final class DeviceLab implements AutoCloseable, BeforeEachCallback, AfterEachCal
     }
 
     static List<MountInfo> mounts() throws IOException {
-        return MountInfoParser.parse(new String(Files.readAllBytes(Path.of("/proc/self/mountinfo")),
-                StandardCharsets.UTF_8));
+        return MountInfoParser.parse(
+                new String(Files.readAllBytes(Path.of("/proc/self/mountinfo")), StandardCharsets.UTF_8));
     }
 
     static boolean isMountPoint(Path path) throws IOException {
@@ -251,9 +254,12 @@ final class DeviceLab implements AutoCloseable, BeforeEachCallback, AfterEachCal
     public void close() throws IOException {
         List<Throwable> errors = new ArrayList<>();
         for (int round = 0; round < 8; round++) {
-            List<MountInfo> ours = mounts().stream().filter(m -> m.mountPoint().startsWith(root))
-                    .sorted(Comparator.comparingInt((MountInfo m) -> m.mountPoint().getNameCount())
-                            .thenComparingInt(MountInfo::id).reversed())
+            List<MountInfo> ours = mounts().stream()
+                    .filter(m -> m.mountPoint().startsWith(root))
+                    .sorted(Comparator.comparingInt(
+                                    (MountInfo m) -> m.mountPoint().getNameCount())
+                            .thenComparingInt(MountInfo::id)
+                            .reversed())
                     .toList();
             if (ours.isEmpty()) {
                 break;

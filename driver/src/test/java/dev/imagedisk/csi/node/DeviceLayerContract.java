@@ -66,8 +66,12 @@ abstract class DeviceLayerContract {
         assertInstanceOf(DeviceContent.Blank.class, inspector().inspect(parts.get(14)));
         for (PartitionTable.Partition p : t.partitions()) {
             assertEquals(p.sectors() * 512, devices().sizeBytes(parts.get(p.number())));
-            assertEquals(disk, devices().partitionOf(parts.get(p.number())).orElseThrow().disk());
-            assertEquals(p.number(), devices().partitionOf(parts.get(p.number())).orElseThrow().number());
+            assertEquals(
+                    disk,
+                    devices().partitionOf(parts.get(p.number())).orElseThrow().disk());
+            assertEquals(
+                    p.number(),
+                    devices().partitionOf(parts.get(p.number())).orElseThrow().number());
         }
         assertEquals(parts, tables().syncKernel(disk, t), "a second sync changes nothing");
         assertTrue(devices().partitionOf(disk).isEmpty(), "a whole disk is no partition");
@@ -76,14 +80,18 @@ abstract class DeviceLayerContract {
     @Test
     void theLastPartitionGrowsToTheDiskEndAndNothingElseChanges() throws Exception {
         BlockDevice disk = bootDisk("ct-grow", 256 * MIB, 256 * MIB);
-        Map<Integer, BlockDevice> parts = tables().syncKernel(disk, tables().read(disk).orElseThrow());
+        Map<Integer, BlockDevice> parts =
+                tables().syncKernel(disk, tables().read(disk).orElseThrow());
         growDisk(disk, 512 * MIB);
         PartitionTable before = tables().read(disk).orElseThrow();
         long p1Bytes = devices().sizeBytes(parts.get(1));
         PartitionTable after = tables().growToEnd(disk, 1);
         assertEquals(after.lastSectorAtFullSize(), after.lastUsableSector(), "the backup header moved to the end");
-        assertEquals(after.lastSectorAtFullSize(), after.partition(1).orElseThrow().end());
-        assertEquals(before.partition(1).orElseThrow().start(), after.partition(1).orElseThrow().start());
+        assertEquals(
+                after.lastSectorAtFullSize(), after.partition(1).orElseThrow().end());
+        assertEquals(
+                before.partition(1).orElseThrow().start(),
+                after.partition(1).orElseThrow().start());
         assertEquals(before.partition(14), after.partition(14));
         assertEquals(before.partition(15), after.partition(15));
         assertEquals(p1Bytes, devices().sizeBytes(parts.get(1)), "the kernel keeps the old size until told");
@@ -99,7 +107,9 @@ abstract class DeviceLayerContract {
         assertEquals("dos", before.label());
         assertEquals(2048, before.partition(1).orElseThrow().start());
         PartitionTable after = tables().growToEnd(disk, 1);
-        assertEquals(PartitionTable.MBR_LIMIT_SECTORS - 1, after.partition(1).orElseThrow().end());
+        assertEquals(
+                PartitionTable.MBR_LIMIT_SECTORS - 1,
+                after.partition(1).orElseThrow().end());
         assertEquals(2048, after.partition(1).orElseThrow().start());
         assertEquals(after, tables().growToEnd(disk, 1), "growing again changes nothing");
     }

@@ -32,7 +32,12 @@ class FakeDeviceLayerTest extends DeviceLayerContract {
         // sfdisk ends a partition that takes "the rest" on a 1 MiB boundary
         long p1Sectors = (d.lastUsable + 1) / 2048 * 2048 - p1Start;
         d.part(14, 2048, 2048, TestImages.BIOS_BOOT, null);
-        d.part(15, 4096, TestImages.EFI_SECTORS, TestImages.EFI, new FakeDisks.Fs("vfat", TestImages.EFI_SECTORS * 512));
+        d.part(
+                15,
+                4096,
+                TestImages.EFI_SECTORS,
+                TestImages.EFI,
+                new FakeDisks.Fs("vfat", TestImages.EFI_SECTORS * 512));
         d.part(1, p1Start, p1Sectors, TestImages.LINUX, new FakeDisks.Fs("ext4", p1Sectors * 512));
         d.grow(diskBytes);
         return d.device;

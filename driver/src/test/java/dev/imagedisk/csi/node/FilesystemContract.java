@@ -54,7 +54,9 @@ abstract class FilesystemContract {
         assertEquals(new DeviceContent.Filesystem("ext4"), inspector().inspect(disk));
         long bytes = resizer().filesystemBytes("ext4", disk.path());
         assertTrue(bytes <= 64 * MIB && bytes > 60 * MIB, "filesystem " + bytes);
-        assertEquals(FilesystemChecker.Outcome.OK, checker().check(disk, "ext4", true).outcome());
+        assertEquals(
+                FilesystemChecker.Outcome.OK,
+                checker().check(disk, "ext4", true).outcome());
     }
 
     @Test
@@ -63,9 +65,13 @@ abstract class FilesystemContract {
         formatter().format(disk, "ext4");
         Path a = Files.createDirectories(dir().resolve("a"));
         Path b = Files.createDirectories(dir().resolve("b"));
-        assertThrows(RuntimeException.class, () -> mounter().mount(disk.path(), dir().resolve("missing"), "ext4",
-                List.of()), "a missing mount point");
-        assertThrows(RuntimeException.class, () -> mounter().mount(disk.path(), a, "xfs", List.of()),
+        assertThrows(
+                RuntimeException.class,
+                () -> mounter().mount(disk.path(), dir().resolve("missing"), "ext4", List.of()),
+                "a missing mount point");
+        assertThrows(
+                RuntimeException.class,
+                () -> mounter().mount(disk.path(), a, "xfs", List.of()),
                 "the wrong filesystem type");
         assertTrue(mounter().mountAt(a).isEmpty());
         mounter().mount(disk.path(), a, "ext4", List.of());
@@ -96,7 +102,9 @@ abstract class FilesystemContract {
         assertTrue(resizer().growsOffline("ext4"));
         // resize2fs refuses a filesystem mounted since its last check (when the clock has moved on), so the
         // stager always checks fully first; the fake refuses always
-        assertEquals(FilesystemChecker.Outcome.OK, checker().check(disk, "ext4", true).outcome());
+        assertEquals(
+                FilesystemChecker.Outcome.OK,
+                checker().check(disk, "ext4", true).outcome());
         resizer().growOffline("ext4", disk.path());
         long bytes = resizer().filesystemBytes("ext4", disk.path());
         assertTrue(bytes > 124 * MIB && bytes <= 128 * MIB, "grown to " + bytes);
@@ -107,7 +115,9 @@ abstract class FilesystemContract {
         BlockDevice disk = blankDisk("fs-bad", 64 * MIB);
         formatter().format(disk, "ext4");
         damage(disk);
-        assertEquals(FilesystemChecker.Outcome.DAMAGED, checker().check(disk, "ext4", false).outcome());
+        assertEquals(
+                FilesystemChecker.Outcome.DAMAGED,
+                checker().check(disk, "ext4", false).outcome());
         assertEquals("e2fsck -f " + disk.path(), checker().manualCommand(disk, "ext4"));
     }
 }

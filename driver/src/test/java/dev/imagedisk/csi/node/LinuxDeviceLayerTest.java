@@ -23,8 +23,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("integration")
 class LinuxDeviceLayerTest extends DeviceLayerContract {
     @RegisterExtension
-    final DeviceLab lab = DeviceLab.perTest("sfdisk, partx and mkfs.vfat (fdisk, util-linux, dosfstools) are needed",
-            "sfdisk", "partx", "mkfs.vfat");
+    final DeviceLab lab = DeviceLab.perTest(
+            "sfdisk, partx and mkfs.vfat (fdisk, util-linux, dosfstools) are needed", "sfdisk", "partx", "mkfs.vfat");
+
     final SysfsBlockDevices devices = new SysfsBlockDevices();
     final CommandRunner runner = new CommandRunner(Duration.ofSeconds(60));
     final Map<BlockDevice, Path> files = new HashMap<>();

@@ -30,9 +30,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class LinuxFilesystemTest extends FilesystemContract {
     @RegisterExtension
     final DeviceLab lab = DeviceLab.perTest("debugfs and resize2fs (e2fsprogs) are needed", "debugfs", "resize2fs");
+
     final CommandRunner runner = new CommandRunner(Duration.ofSeconds(60));
     final Executables executables = Executables.fromEnvironment();
-    final SyscallMounter mounter = new SyscallMounter(new UtilLinuxMounter(runner), (c, ok, t) -> { });
+    final SyscallMounter mounter = new SyscallMounter(new UtilLinuxMounter(runner), (c, ok, t) -> {});
     final Map<BlockDevice, Path> files = new HashMap<>();
 
     @Override

@@ -46,7 +46,8 @@ class NodeGetInfoTest {
             requests.incrementAndGet();
             String path = exchange.getRequestURI().getPath().substring("/computeMetadata/v1/".length());
             String answer = answers.get(path);
-            int status = !"Google".equals(exchange.getRequestHeaders().getFirst("Metadata-Flavor")) ? 403
+            int status = !"Google".equals(exchange.getRequestHeaders().getFirst("Metadata-Flavor"))
+                    ? 403
                     : answer == null ? 404 : 200;
             byte[] body = (status == 200 ? answer : "no").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Metadata-Flavor", "Google");
@@ -65,19 +66,36 @@ class NodeGetInfoTest {
     @Test
     void flagsAloneNeedNoMetadataServer() throws Exception {
         DeviceLab lab = new DeviceLab(dir);
-        try (NodePlugin plugin = new NodePlugin(lab, "--node-id", "projects/p/zones/us-east1-c/instances/n-1",
-                "--zone", "us-east1-c", "--metadata-endpoint", "http://127.0.0.1:9")) {
+        try (NodePlugin plugin = new NodePlugin(
+                lab,
+                "--node-id",
+                "projects/p/zones/us-east1-c/instances/n-1",
+                "--zone",
+                "us-east1-c",
+                "--metadata-endpoint",
+                "http://127.0.0.1:9")) {
             NodeGetInfoResponse info = info(plugin);
             assertEquals("projects/p/zones/us-east1-c/instances/n-1", info.getNodeId());
-            assertEquals(Map.of(Keys.TOPOLOGY_ZONE, "us-east1-c"),
+            assertEquals(
+                    Map.of(Keys.TOPOLOGY_ZONE, "us-east1-c"),
                     info.getAccessibleTopology().getSegmentsMap());
             assertEquals(127, info.getMaxVolumesPerNode(), "machine type unknown: the general limit");
         }
-        try (NodePlugin plugin = new NodePlugin(lab, "--node-id", "projects/p/zones/us-east1-c/instances/n-1",
-                "--zone", "", "--max-volumes-per-node", "15", "--metadata-endpoint", "http://127.0.0.1:9")) {
+        try (NodePlugin plugin = new NodePlugin(
+                lab,
+                "--node-id",
+                "projects/p/zones/us-east1-c/instances/n-1",
+                "--zone",
+                "",
+                "--max-volumes-per-node",
+                "15",
+                "--metadata-endpoint",
+                "http://127.0.0.1:9")) {
             NodeGetInfoResponse info = info(plugin);
-            assertEquals("us-east1-c", info.getAccessibleTopology().getSegmentsMap()
-                    .get(Keys.TOPOLOGY_ZONE), "the zone comes from --node-id");
+            assertEquals(
+                    "us-east1-c",
+                    info.getAccessibleTopology().getSegmentsMap().get(Keys.TOPOLOGY_ZONE),
+                    "the zone comes from --node-id");
             assertEquals(15, info.getMaxVolumesPerNode());
         }
     }
@@ -85,12 +103,13 @@ class NodeGetInfoTest {
     @Test
     void theMetadataServerFillsWhatTheFlagsLeaveOut() throws Exception {
         DeviceLab lab = new DeviceLab(dir);
-        try (NodePlugin plugin = new NodePlugin(lab, "--node-id", "", "--zone", "",
-                "--metadata-endpoint", metadata("e2-medium"))) {
+        try (NodePlugin plugin =
+                new NodePlugin(lab, "--node-id", "", "--zone", "", "--metadata-endpoint", metadata("e2-medium"))) {
             NodeGetInfoResponse info = info(plugin);
             assertEquals("projects/proj-1/zones/europe-west1-b/instances/vm-7", info.getNodeId());
-            assertEquals("europe-west1-b", info.getAccessibleTopology().getSegmentsMap()
-                    .get(Keys.TOPOLOGY_ZONE));
+            assertEquals(
+                    "europe-west1-b",
+                    info.getAccessibleTopology().getSegmentsMap().get(Keys.TOPOLOGY_ZONE));
             assertEquals(15, info.getMaxVolumesPerNode(), "e2-medium is shared-core");
             int asked = requests.get();
             assertEquals(info, info(plugin));
@@ -101,8 +120,8 @@ class NodeGetInfoTest {
     @Test
     void aStandardMachineTypeAttaches127() throws Exception {
         DeviceLab lab = new DeviceLab(dir);
-        try (NodePlugin plugin = new NodePlugin(lab, "--node-id", "", "--zone", "",
-                "--metadata-endpoint", metadata("n2-standard-8"))) {
+        try (NodePlugin plugin =
+                new NodePlugin(lab, "--node-id", "", "--zone", "", "--metadata-endpoint", metadata("n2-standard-8"))) {
             assertEquals(127, info(plugin).getMaxVolumesPerNode());
         }
         assertEquals(15, NodeIdentity.maxVolumesFor("f1-micro"));
@@ -115,21 +134,24 @@ class NodeGetInfoTest {
     @Test
     void withoutFlagsOrMetadataTheNodeStartsAndSaysWhy() throws Exception {
         DeviceLab lab = new DeviceLab(dir);
-        try (NodePlugin plugin = new NodePlugin(lab, "--node-id", "", "--zone", "",
-                "--metadata-endpoint", "http://127.0.0.1:9")) {
+        try (NodePlugin plugin =
+                new NodePlugin(lab, "--node-id", "", "--zone", "", "--metadata-endpoint", "http://127.0.0.1:9")) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> info(plugin));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-            assertTrue(e.getStatus().getDescription().contains("--node-id"), e.getStatus().getDescription());
+            assertTrue(
+                    e.getStatus().getDescription().contains("--node-id"),
+                    e.getStatus().getDescription());
         }
     }
 
     @Test
     void aMalformedNodeIdOrAConflictingZoneStopsTheStart() throws Exception {
         DeviceLab lab = new DeviceLab(dir);
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                () -> new NodePlugin(lab, "--node-id", "node-1"));
+        IllegalArgumentException bad =
+                assertThrows(IllegalArgumentException.class, () -> new NodePlugin(lab, "--node-id", "node-1"));
         assertTrue(bad.getMessage().contains("projects/P/zones/Z/instances/NAME"), bad.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new NodePlugin(lab,
-                "--node-id", "projects/p/zones/a/instances/n", "--zone", "b"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new NodePlugin(lab, "--node-id", "projects/p/zones/a/instances/n", "--zone", "b"));
     }
 }

@@ -46,6 +46,7 @@ class NodeLifecycleTest {
 
     @RegisterExtension
     final DeviceLab lab = DeviceLab.perTest();
+
     NodePlugin plugin;
 
     @BeforeEach
@@ -70,22 +71,31 @@ class NodeLifecycleTest {
     }
 
     void unstage(String volumeId, Path staging) {
-        node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setStagingTargetPath(staging.toString()).build());
+        node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setStagingTargetPath(staging.toString())
+                .build());
     }
 
     void unpublish(String volumeId, Path target) {
-        node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-                .setTargetPath(target.toString()).build());
+        node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setTargetPath(target.toString())
+                .build());
     }
 
     NodeGetVolumeStatsResponse stats(String volumeId, Path path) {
-        return node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(volumeId)
-                .setVolumePath(path.toString()).build());
+        return node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setVolumePath(path.toString())
+                .build());
     }
 
     static VolumeUsage usage(NodeGetVolumeStatsResponse r, VolumeUsage.Unit unit) {
-        return r.getUsageList().stream().filter(u -> u.getUnit() == unit).findFirst().orElseThrow();
+        return r.getUsageList().stream()
+                .filter(u -> u.getUnit() == unit)
+                .findFirst()
+                .orElseThrow();
     }
 
     static Status.Code code(Runnable call) {
@@ -102,24 +112,36 @@ class NodeLifecycleTest {
             node().nodeStageVolume(stage(V + "vol-a", "disk-a", staging, mount()));
             node().nodePublishVolume(publish(V + "vol-a", "disk-a", staging, target, mount(), false));
         }
-        assertEquals(1, DeviceLab.mounts().stream().filter(m -> m.mountPoint().equals(staging)).count(),
+        assertEquals(
+                1,
+                DeviceLab.mounts().stream()
+                        .filter(m -> m.mountPoint().equals(staging))
+                        .count(),
                 "staged once");
-        assertEquals(1, DeviceLab.mounts().stream().filter(m -> m.mountPoint().equals(target)).count(),
+        assertEquals(
+                1,
+                DeviceLab.mounts().stream()
+                        .filter(m -> m.mountPoint().equals(target))
+                        .count(),
                 "published once");
 
         // another disk at the same staging path, and something else already mounted at a target
-        assertEquals(Status.Code.ALREADY_EXISTS,
+        assertEquals(
+                Status.Code.ALREADY_EXISTS,
                 code(() -> node().nodeStageVolume(stage(V + "vol-b", "disk-b", staging, mount()))));
         Path other = Files.createDirectories(lab.kubeletDir.resolve("other"));
         Path target2 = target("pod-b");
         Files.createDirectories(target2);
         sh("mount", "--bind", other.toString(), target2.toString());
-        assertEquals(Status.Code.ALREADY_EXISTS,
+        assertEquals(
+                Status.Code.ALREADY_EXISTS,
                 code(() -> node().nodePublishVolume(publish(V + "vol-a", "disk-a", staging, target2, mount(), false))));
         sh("umount", target2.toString());
         // a writable stage asked again as read-only
-        assertEquals(Status.Code.ALREADY_EXISTS, code(() -> node().nodeStageVolume(stage(V + "vol-a", "disk-a", staging,
-                mount(Mode.SINGLE_NODE_READER_ONLY, "")))));
+        assertEquals(
+                Status.Code.ALREADY_EXISTS,
+                code(() -> node().nodeStageVolume(
+                                stage(V + "vol-a", "disk-a", staging, mount(Mode.SINGLE_NODE_READER_ONLY, "")))));
 
         for (int i = 0; i < 2; i++) {
             unpublish(V + "vol-a", target);
@@ -138,17 +160,23 @@ class NodeLifecycleTest {
         sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", staging.toString());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unstage(V + "vol-f", staging));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("did not make"), e.getStatus().getDescription());
+        assertTrue(
+                e.getStatus().getDescription().contains("did not make"),
+                e.getStatus().getDescription());
         assertTrue(DeviceLab.isMountPoint(staging), "the tmpfs is still mounted");
     }
 
     @Test
     void publishBeforeStageIsFailedPrecondition() throws Exception {
         lab.attach(lab.sparse("ns", 64 * MIB), "disk-ns");
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodePublishVolume(
-                publish(V + "vol-ns", "disk-ns", lab.staging("pv-ns"), target("pod-ns"), mount(), false)));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> node().nodePublishVolume(publish(
+                        V + "vol-ns", "disk-ns", lab.staging("pv-ns"), target("pod-ns"), mount(), false)));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("not staged"), e.getStatus().getDescription());
+        assertTrue(
+                e.getStatus().getDescription().contains("not staged"),
+                e.getStatus().getDescription());
     }
 
     @Test
@@ -156,12 +184,14 @@ class NodeLifecycleTest {
         lab.attach(lab.sparse("busy", 64 * MIB), "disk-busy");
         Path staging = lab.staging("pv-busy");
         node().nodeStageVolume(stage(V + "vol-busy", "disk-busy", staging, mount()));
-        try (FileChannel open = FileChannel.open(staging.resolve("held"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> unstage(V + "vol-busy", staging));
+        try (FileChannel open =
+                FileChannel.open(staging.resolve("held"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            StatusRuntimeException e =
+                    assertThrows(StatusRuntimeException.class, () -> unstage(V + "vol-busy", staging));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-            assertTrue(e.getStatus().getDescription().contains("in use"), e.getStatus().getDescription());
+            assertTrue(
+                    e.getStatus().getDescription().contains("in use"),
+                    e.getStatus().getDescription());
             assertTrue(DeviceLab.isMountPoint(staging), "no lazy detach: the mount stays");
             open.write(ByteBuffer.wrap("still writable".getBytes()));
         }
@@ -188,34 +218,42 @@ class NodeLifecycleTest {
         assertTrue(bytes.getTotal() > 100 * MIB && bytes.getTotal() <= 128 * MIB, bytes.toString());
         assertTrue(bytes.getUsed() - usage(before, VolumeUsage.Unit.BYTES).getUsed() >= 5 * MIB, bytes.toString());
         assertTrue(bytes.getAvailable() > 0 && bytes.getAvailable() < bytes.getTotal(), bytes.toString());
-        assertEquals(11, inodes.getUsed() - usage(before, VolumeUsage.Unit.INODES).getUsed(), inodes.toString());
+        assertEquals(
+                11, inodes.getUsed() - usage(before, VolumeUsage.Unit.INODES).getUsed(), inodes.toString());
         assertTrue(inodes.getTotal() > 1000, inodes.toString());
-        assertFalse(after.getVolumeCondition().getAbnormal(), after.getVolumeCondition().getMessage());
+        assertFalse(
+                after.getVolumeCondition().getAbnormal(),
+                after.getVolumeCondition().getMessage());
 
         // the disk goes away under the mounts (here: the loop device is detached, lazily, while in use)
         lab.detach(device);
         lab.unlink("disk-st");
         NodeGetVolumeStatsResponse gone = stats(V + "vol-st", target);
         assertTrue(gone.getVolumeCondition().getAbnormal());
-        assertTrue(gone.getVolumeCondition().getMessage().contains("detached"), gone.getVolumeCondition().getMessage());
+        assertTrue(
+                gone.getVolumeCondition().getMessage().contains("detached"),
+                gone.getVolumeCondition().getMessage());
 
         // and it still unpublishes and unstages, after which the kernel lets the loop device go
         unpublish(V + "vol-st", target);
         unstage(V + "vol-st", staging);
         assertFalse(DeviceLab.isMountPoint(staging));
-        assertFalse(Files.exists(Path.of("/sys/class/block", device.getFileName().toString(), "loop/backing_file")),
+        assertFalse(
+                Files.exists(Path.of("/sys/class/block", device.getFileName().toString(), "loop/backing_file")),
                 "the loop device was released");
     }
 
     @Test
     void statsOfAMissingPathIsNotFoundAndOfAnUnmountedOneAbnormal() throws Exception {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> stats(V + "vol-x", lab.kubeletDir.resolve("pods/none/mount")));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class, () -> stats(V + "vol-x", lab.kubeletDir.resolve("pods/none/mount")));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
         Path plain = Files.createDirectories(lab.kubeletDir.resolve("pods/plain/mount"));
         NodeGetVolumeStatsResponse r = stats(V + "vol-x", plain);
         assertTrue(r.getVolumeCondition().getAbnormal());
-        assertTrue(r.getVolumeCondition().getMessage().contains("not mounted"), r.getVolumeCondition().getMessage());
+        assertTrue(
+                r.getVolumeCondition().getMessage().contains("not mounted"),
+                r.getVolumeCondition().getMessage());
     }
 
     @Test
@@ -230,9 +268,12 @@ class NodeLifecycleTest {
         long before = Files.getFileStore(target).getTotalSpace();
         sh("truncate", "-s", Long.toString(640 * MIB), file.toString());
         sh("losetup", "--set-capacity", device.toString());
-        long capacity = node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-xg")
-                .setVolumePath(target.toString())
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(640 * MIB)).build()).getCapacityBytes();
+        long capacity = node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-xg")
+                        .setVolumePath(target.toString())
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(640 * MIB))
+                        .build())
+                .getCapacityBytes();
         assertEquals(640 * MIB, capacity);
         long afterBytes = Files.getFileStore(target).getTotalSpace();
         assertTrue(afterBytes > before + 250 * MIB, before + " -> " + afterBytes);
@@ -240,16 +281,21 @@ class NodeLifecycleTest {
 
     @Test
     void expandGrowsExt4OnlineWhenThePluginMayResize() throws Exception {
-        assumeTrue(hasCapSysResource(), "this process lacks CAP_SYS_RESOURCE, which online ext4 growth "
-                + "(EXT4_IOC_RESIZE_FS) needs; skipped (the xfs and offline ext4 growth tests still run)");
+        assumeTrue(
+                hasCapSysResource(),
+                "this process lacks CAP_SYS_RESOURCE, which online ext4 growth "
+                        + "(EXT4_IOC_RESIZE_FS) needs; skipped (the xfs and offline ext4 growth tests still run)");
         Path file = lab.sparse("eg", 64 * MIB);
         Path device = lab.attach(file, "disk-eg");
         Path staging = lab.staging("pv-eg");
         node().nodeStageVolume(stage(V + "vol-eg", "disk-eg", staging, mount()));
         sh("truncate", "-s", Long.toString(256 * MIB), file.toString());
         sh("losetup", "--set-capacity", device.toString());
-        long capacity = node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-eg")
-                .setVolumePath(staging.toString()).build()).getCapacityBytes();
+        long capacity = node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-eg")
+                        .setVolumePath(staging.toString())
+                        .build())
+                .getCapacityBytes();
         assertEquals(256 * MIB, capacity);
         assertTrue(Files.getFileStore(staging).getTotalSpace() > 200 * MIB);
     }
@@ -257,18 +303,32 @@ class NodeLifecycleTest {
     @Test
     void expandRefusesAPathWithNothingMountedAndAnUngrownDisk() throws Exception {
         Path plain = Files.createDirectories(lab.kubeletDir.resolve("pods/p/mount"));
-        assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> node().nodeExpandVolume(NodeExpandVolumeRequest
-                .newBuilder().setVolumeId(V + "v").setVolumePath(plain.toString()).build())));
-        assertEquals(Status.Code.NOT_FOUND, code(() -> node().nodeExpandVolume(NodeExpandVolumeRequest
-                .newBuilder().setVolumeId(V + "v").setVolumePath(plain.resolveSibling("nope").toString()).build())));
+        assertEquals(
+                Status.Code.FAILED_PRECONDITION,
+                code(() -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId(V + "v")
+                        .setVolumePath(plain.toString())
+                        .build())));
+        assertEquals(
+                Status.Code.NOT_FOUND,
+                code(() -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId(V + "v")
+                        .setVolumePath(plain.resolveSibling("nope").toString())
+                        .build())));
         lab.attach(lab.sparse("ug", 64 * MIB), "disk-ug");
         Path staging = lab.staging("pv-ug");
         node().nodeStageVolume(stage(V + "vol-ug", "disk-ug", staging, mount()));
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodeExpandVolume(
-                NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-ug").setVolumePath(staging.toString())
-                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(128 * MIB)).build()));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-ug")
+                        .setVolumePath(staging.toString())
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(128 * MIB))
+                        .build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("has not grown"), e.getStatus().getDescription());
+        assertTrue(
+                e.getStatus().getDescription().contains("has not grown"),
+                e.getStatus().getDescription());
     }
 
     @Test
@@ -281,8 +341,8 @@ class NodeLifecycleTest {
         node().nodeStageVolume(stage(V + "vol-blk", "disk-blk", staging, block(Mode.SINGLE_NODE_WRITER)));
         assertFalse(DeviceLab.isMountPoint(staging), "nothing is mounted at stage for a block volume");
         for (int i = 0; i < 2; i++) {
-            node().nodePublishVolume(publish(V + "vol-blk", "disk-blk", staging, target, block(Mode.SINGLE_NODE_WRITER),
-                    false));
+            node().nodePublishVolume(
+                            publish(V + "vol-blk", "disk-blk", staging, target, block(Mode.SINGLE_NODE_WRITER), false));
         }
         assertTrue(DeviceLab.isMountPoint(target));
         try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
@@ -293,8 +353,8 @@ class NodeLifecycleTest {
             ch.read(buf, 4096);
             assertEquals("through the target", new String(buf.array()));
         }
-        node().nodePublishVolume(publish(V + "vol-blk", "disk-blk", staging, roTarget, block(Mode.SINGLE_NODE_WRITER),
-                true));
+        node().nodePublishVolume(
+                        publish(V + "vol-blk", "disk-blk", staging, roTarget, block(Mode.SINGLE_NODE_WRITER), true));
         MountInfo ro = DeviceLab.mountAt(roTarget);
         assertNotNull(ro);
         assertTrue(ro.readOnly(), "the read-only bind of the device is a read-only mount");
@@ -305,8 +365,13 @@ class NodeLifecycleTest {
 
         sh("truncate", "-s", Long.toString(96 * MIB), file.toString());
         sh("losetup", "--set-capacity", device.toString());
-        assertEquals(96 * MIB, node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "vol-blk")
-                .setVolumePath(target.toString()).build()).getCapacityBytes());
+        assertEquals(
+                96 * MIB,
+                node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                                .setVolumeId(V + "vol-blk")
+                                .setVolumePath(target.toString())
+                                .build())
+                        .getCapacityBytes());
 
         unpublish(V + "vol-blk", target);
         unpublish(V + "vol-blk", roTarget);
@@ -322,13 +387,16 @@ class NodeLifecycleTest {
         Path staging = lab.staging("pv-slow");
         lab.unlink("disk-slow");
         // the first stage waits for its device, which appears only later
-        CompletableFuture<Void> first = CompletableFuture.runAsync(() ->
-                node().nodeStageVolume(stage(V + "vol-slow", "disk-slow", staging, mount())));
+        CompletableFuture<Void> first = CompletableFuture.runAsync(
+                () -> node().nodeStageVolume(stage(V + "vol-slow", "disk-slow", staging, mount())));
         Thread.sleep(400);
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> node().nodeStageVolume(stage(V + "vol-slow", "disk-slow", staging, mount())));
         assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("NodeStageVolume"), e.getStatus().getDescription());
+        assertTrue(
+                e.getStatus().getDescription().contains("NodeStageVolume"),
+                e.getStatus().getDescription());
         assertEquals(Status.Code.ABORTED, code(() -> unstage(V + "vol-slow", staging)));
         // a different volume is not held up
         node().nodeStageVolume(stage(V + "vol-other", "disk-other", lab.staging("pv-other"), mount()));
@@ -342,23 +410,30 @@ class NodeLifecycleTest {
     void theDeviceWaitIsBoundedByTheFlagAndByTheCallsDeadline() throws Exception {
         // --device-wait is 5s here, but the caller gives only 700 ms
         long start = System.nanoTime();
-        StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> NodeGrpc
-                .newBlockingStub(plugin.client.channel()).withDeadlineAfter(700, TimeUnit.MILLISECONDS)
-                .nodeStageVolume(stage(V + "vol-none", "disk-none", lab.staging("pv-none"), mount())));
+        StatusRuntimeException late = assertThrows(
+                StatusRuntimeException.class,
+                () -> NodeGrpc.newBlockingStub(plugin.client.channel())
+                        .withDeadlineAfter(700, TimeUnit.MILLISECONDS)
+                        .nodeStageVolume(stage(V + "vol-none", "disk-none", lab.staging("pv-none"), mount())));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
         Thread.sleep(300); // the server gives up at the deadline too, and releases the volume
-        node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "vol-none")
-                .setStagingTargetPath(lab.staging("pv-none").toString()).build());
+        node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(V + "vol-none")
+                .setStagingTargetPath(lab.staging("pv-none").toString())
+                .build());
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2500);
 
         plugin.close();
         plugin = new NodePlugin(lab, "--device-wait", "1s");
         start = System.nanoTime();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> node().nodeStageVolume(stage(V + "vol-none", "disk-none", lab.staging("pv-none"), mount())));
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("google-disk-none"), e.getStatus().getDescription());
+        assertTrue(
+                e.getStatus().getDescription().contains("google-disk-none"),
+                e.getStatus().getDescription());
         assertTrue(waited >= 900 && waited < 5000, "waited " + waited + " ms for a 1s --device-wait");
     }
 
@@ -379,16 +454,20 @@ class NodeLifecycleTest {
             link.toString(),
         };
         for (String path : bad) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node().nodeStageVolume(
-                    stage(V + "vol-ps", "disk-ps", Path.of("/"), mount()).toBuilder().setStagingTargetPath(path)
+            StatusRuntimeException e = assertThrows(
+                    StatusRuntimeException.class,
+                    () -> node().nodeStageVolume(stage(V + "vol-ps", "disk-ps", Path.of("/"), mount()).toBuilder()
+                            .setStagingTargetPath(path)
                             .build()),
                     path);
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), path);
-            assertTrue(e.getStatus().getDescription().contains("staging_target_path"), e.getStatus().getDescription());
+            assertTrue(
+                    e.getStatus().getDescription().contains("staging_target_path"),
+                    e.getStatus().getDescription());
         }
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> unpublish(V + "vol-ps", link.resolve("mount"))));
-        assertTrue(DeviceLab.mounts().stream().noneMatch(m -> m.mountPoint().startsWith(lab.root)),
-                "nothing was mounted");
+        assertTrue(
+                DeviceLab.mounts().stream().noneMatch(m -> m.mountPoint().startsWith(lab.root)), "nothing was mounted");
         try (var s = Files.list(outside)) {
             assertEquals(0, s.count(), "nothing was created outside");
         }

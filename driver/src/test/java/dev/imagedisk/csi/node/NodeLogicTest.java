@@ -189,8 +189,14 @@ class NodeLogicTest {
         assertTrue(staged().readOnly());
         assertEquals(1, staged().minor());
         assertEquals(before, d.parts.get(1).sectors);
-        assertEquals(0, disks.ran("relocate") + disks.ran("growPartition") + disks.ran("fsck") + disks.ran("fsckFull")
-                + disks.ran("growFs") + disks.ran("format"));
+        assertEquals(
+                0,
+                disks.ran("relocate")
+                        + disks.ran("growPartition")
+                        + disks.ran("fsck")
+                        + disks.ran("fsckFull")
+                        + disks.ran("growFs")
+                        + disks.ran("format"));
     }
 
     @Test
@@ -234,11 +240,14 @@ class NodeLogicTest {
     @Test
     void aPartitionNumberOnADiskWithoutATableIsRefused() {
         disks.disk("whole", GIB).fs = new FakeDisks.Fs("ext4", GIB);
-        CsiFailure e = fails(CsiFailure.Code.FAILED_PRECONDITION,
+        CsiFailure e = fails(
+                CsiFailure.Code.FAILED_PRECONDITION,
                 () -> stage("whole", RW, PartitionChoice.parse("1").orElseThrow()));
         assertTrue(e.getMessage().contains("not a partition table"), e.getMessage());
         disks.disk("blank", GIB);
-        fails(CsiFailure.Code.FAILED_PRECONDITION, () -> stage("blank", RW, PartitionChoice.parse("1").orElseThrow()));
+        fails(
+                CsiFailure.Code.FAILED_PRECONDITION,
+                () -> stage("blank", RW, PartitionChoice.parse("1").orElseThrow()));
         assertEquals(0, disks.ran("format"));
     }
 
@@ -344,12 +353,25 @@ class NodeLogicTest {
         "false, false, xfs,  false, true,  false, 100, -1,  NONE,  false, true",
         "true,  false, xfs,  false, true,  false, 100, -1,  NONE,  false, false",
     })
-    void thePlanFollowsFromWhatWasFound(boolean readOnly, boolean format, String fs, boolean checkable,
-            boolean resizable, boolean offline, long deviceMib, long fsMib, StagePlan.Check check, boolean growOffline,
+    void thePlanFollowsFromWhatWasFound(
+            boolean readOnly,
+            boolean format,
+            String fs,
+            boolean checkable,
+            boolean resizable,
+            boolean offline,
+            long deviceMib,
+            long fsMib,
+            StagePlan.Check check,
+            boolean growOffline,
             boolean growOnline) {
         VolumeSpec spec = new VolumeSpec(false, "", List.of("noatime"), readOnly, false);
-        StagePlan plan = StagePlan.decide("v", "/dev/x", spec, new StagePlan.Facts(fs, format, checkable, resizable,
-                offline, deviceMib * MIB, fsMib < 0 ? -1 : fsMib * MIB));
+        StagePlan plan = StagePlan.decide(
+                "v",
+                "/dev/x",
+                spec,
+                new StagePlan.Facts(
+                        fs, format, checkable, resizable, offline, deviceMib * MIB, fsMib < 0 ? -1 : fsMib * MIB));
         assertEquals(check, plan.check());
         assertEquals(growOffline, plan.growOffline());
         assertEquals(growOnline, plan.growOnline());
@@ -386,24 +408,39 @@ class NodeLogicTest {
     })
     void nodeStageChecksTheVolumeIdFirst(String id, Status.Code code) {
         bootDisk("boot", 10 * GIB);
-        NodeService service = new NodeService(new PathPolicy(dir.resolve("kubelet")), stager,
+        NodeService service = new NodeService(
+                new PathPolicy(dir.resolve("kubelet")),
+                stager,
                 new Publisher(new DeviceLocator(disks, Duration.ZERO), mounter, new Directories()),
                 new VolumeStatsReader(mounter, null, disks, new Directories(), new VolumeAtPath(disks, disks)),
-                expander, new NodeIdentity("projects/p/zones/us-central1-a/instances/n", "us-central1-a", 16,
-                        new MetadataClient("http://127.0.0.1:9", Duration.ofMillis(10))), new InFlight());
+                expander,
+                new NodeIdentity(
+                        "projects/p/zones/us-central1-a/instances/n",
+                        "us-central1-a",
+                        16,
+                        new MetadataClient("http://127.0.0.1:9", Duration.ofMillis(10))),
+                new InFlight());
         Capture<NodeStageVolumeResponse> out = new Capture<>();
-        service.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id).putPublishContext("deviceName",
-                "boot").setStagingTargetPath(staging.toString()).setVolumeCapability(VolumeCapability.newBuilder()
-                .setMount(VolumeCapability.MountVolume.getDefaultInstance())
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                        .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))).build(), out);
+        service.nodeStageVolume(
+                NodeStageVolumeRequest.newBuilder()
+                        .setVolumeId(id)
+                        .putPublishContext("deviceName", "boot")
+                        .setStagingTargetPath(staging.toString())
+                        .setVolumeCapability(VolumeCapability.newBuilder()
+                                .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+                                .setAccessMode(VolumeCapability.AccessMode.newBuilder()
+                                        .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER)))
+                        .build(),
+                out);
         if (code == Status.Code.OK) {
             assertNotNull(out.value.get(), String.valueOf(out.error.get()));
             assertEquals(1, staged().minor());
         } else {
             StatusRuntimeException e = (StatusRuntimeException) out.error.get();
             assertEquals(code, e.getStatus().getCode());
-            assertTrue(e.getStatus().getDescription().contains("volume_id"), e.getStatus().getDescription());
+            assertTrue(
+                    e.getStatus().getDescription().contains("volume_id"),
+                    e.getStatus().getDescription());
             assertEquals(0, disks.ran("partxAdd"), "no device was touched");
             assertFalse(mounter.mountAt(staging).isPresent());
         }

@@ -20,10 +20,12 @@ class NodeOperationMetricsTest {
         assertEquals("resize", NodeOperationMetrics.operation(List.of("xfs_growfs", "/m")));
         assertEquals("fsck", NodeOperationMetrics.operation(List.of("e2fsck", "-p", "/dev/loop0")));
         assertEquals("inspect", NodeOperationMetrics.operation(List.of("sfdisk", "--dump", "/dev/loop0")));
-        assertEquals("partition", NodeOperationMetrics.operation(List.of("sfdisk", "--no-reread", "--no-tell-kernel",
-                "--force", "-N", "1", "/dev/loop0")));
-        assertEquals("partition", NodeOperationMetrics.operation(List.of("partx", "--update", "--nr", "1:1",
-                "/dev/loop0")));
+        assertEquals(
+                "partition",
+                NodeOperationMetrics.operation(
+                        List.of("sfdisk", "--no-reread", "--no-tell-kernel", "--force", "-N", "1", "/dev/loop0")));
+        assertEquals(
+                "partition", NodeOperationMetrics.operation(List.of("partx", "--update", "--nr", "1:1", "/dev/loop0")));
     }
 
     @Test
@@ -34,8 +36,11 @@ class NodeOperationMetricsTest {
         observer.ran(List.of("mount", "/dev/x", "/m"), false, Duration.ofMillis(3));
         observer.ran(List.of("mkfs.ext4", "/dev/x"), true, Duration.ofMillis(30));
         String text = metrics.scrape();
-        assertEquals(true, text.contains("imagedisk_node_operations_total{operation=\"mount\",outcome=\"ok\"} 1"), text);
-        assertEquals(true, text.contains("imagedisk_node_operations_total{operation=\"mount\",outcome=\"error\"} 1"), text);
-        assertEquals(true, text.contains("imagedisk_node_operations_total{operation=\"format\",outcome=\"ok\"} 1"), text);
+        assertEquals(
+                true, text.contains("imagedisk_node_operations_total{operation=\"mount\",outcome=\"ok\"} 1"), text);
+        assertEquals(
+                true, text.contains("imagedisk_node_operations_total{operation=\"mount\",outcome=\"error\"} 1"), text);
+        assertEquals(
+                true, text.contains("imagedisk_node_operations_total{operation=\"format\",outcome=\"ok\"} 1"), text);
     }
 }

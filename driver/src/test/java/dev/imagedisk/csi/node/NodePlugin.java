@@ -22,8 +22,15 @@ final class NodePlugin implements AutoCloseable {
     NodePlugin(DeviceLab lab, String... extraArgs) throws Exception {
         Path socket = lab.root.resolve("csi.sock");
         List<String> extra = List.of(extraArgs);
-        List<String> args = new ArrayList<>(List.of("--mode", "node", "--endpoint", "unix://" + socket,
-                "--kubelet-dir", lab.kubeletDir.toString(), "--device-dir", lab.deviceDir.toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "--mode",
+                "node",
+                "--endpoint",
+                "unix://" + socket,
+                "--kubelet-dir",
+                lab.kubeletDir.toString(),
+                "--device-dir",
+                lab.deviceDir.toString()));
         defaults(args, extra, "--node-id", "projects/p/zones/us-central1-a/instances/node-1");
         defaults(args, extra, "--zone", "us-central1-a");
         defaults(args, extra, "--device-wait", "1s");
@@ -49,7 +56,9 @@ final class NodePlugin implements AutoCloseable {
 
     static VolumeCapability mount(Mode mode, String fsType, String... flags) {
         return VolumeCapability.newBuilder()
-                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType(fsType).addAllMountFlags(List.of(flags)))
+                .setMount(VolumeCapability.MountVolume.newBuilder()
+                        .setFsType(fsType)
+                        .addAllMountFlags(List.of(flags)))
                 .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
                 .build();
     }
@@ -66,15 +75,24 @@ final class NodePlugin implements AutoCloseable {
     }
 
     static NodeStageVolumeRequest stage(String volumeId, String disk, Path staging, VolumeCapability cap) {
-        return NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId).putPublishContext("deviceName", disk)
-                .setStagingTargetPath(staging.toString()).setVolumeCapability(cap).build();
+        return NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .putPublishContext("deviceName", disk)
+                .setStagingTargetPath(staging.toString())
+                .setVolumeCapability(cap)
+                .build();
     }
 
-    static NodePublishVolumeRequest publish(String volumeId, String disk, Path staging, Path target,
-            VolumeCapability cap, boolean readOnly) {
-        return NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId).putPublishContext("deviceName", disk)
-                .setStagingTargetPath(staging.toString()).setTargetPath(target.toString()).setVolumeCapability(cap)
-                .setReadonly(readOnly).build();
+    static NodePublishVolumeRequest publish(
+            String volumeId, String disk, Path staging, Path target, VolumeCapability cap, boolean readOnly) {
+        return NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .putPublishContext("deviceName", disk)
+                .setStagingTargetPath(staging.toString())
+                .setTargetPath(target.toString())
+                .setVolumeCapability(cap)
+                .setReadonly(readOnly)
+                .build();
     }
 
     @Override

@@ -42,6 +42,7 @@ class NodeStageTest {
 
     @RegisterExtension
     final DeviceLab lab = DeviceLab.perTest();
+
     NodePlugin plugin;
 
     @BeforeEach
@@ -123,8 +124,9 @@ class NodeStageTest {
         assertNotNull(staged, "the staging path is a mount point");
         assertEquals("ext4", staged.fsType());
         assertFalse(staged.readOnly());
-        assertTrue(fsTotalBytes(staging) > 450 * MIB, "the filesystem grew to the 512 MiB device: "
-                + fsTotalBytes(staging));
+        assertTrue(
+                fsTotalBytes(staging) > 450 * MIB,
+                "the filesystem grew to the 512 MiB device: " + fsTotalBytes(staging));
 
         plugin.node().nodePublishVolume(publish(V + "vol-img", "disk-img", staging, target, mount(), false));
         assertTrue(DeviceLab.isMountPoint(target));
@@ -132,18 +134,31 @@ class NodeStageTest {
         Files.writeString(target.resolve("written-by-pod"), "data");
         assertEquals("data", Files.readString(staging.resolve("written-by-pod")), "the bind shows the staged fs");
 
-        NodeGetVolumeStatsResponse stats = plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(V + "vol-img").setVolumePath(target.toString()).build());
-        VolumeUsage bytes = stats.getUsageList().stream().filter(u -> u.getUnit() == VolumeUsage.Unit.BYTES)
-                .findFirst().orElseThrow();
+        NodeGetVolumeStatsResponse stats = plugin.node()
+                .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId(V + "vol-img")
+                        .setVolumePath(target.toString())
+                        .build());
+        VolumeUsage bytes = stats.getUsageList().stream()
+                .filter(u -> u.getUnit() == VolumeUsage.Unit.BYTES)
+                .findFirst()
+                .orElseThrow();
         assertTrue(bytes.getTotal() > 450 * MIB && bytes.getUsed() > 3 * MIB, bytes.toString());
-        assertFalse(stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
+        assertFalse(
+                stats.getVolumeCondition().getAbnormal(),
+                stats.getVolumeCondition().getMessage());
 
-        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(V + "vol-img")
-                .setTargetPath(target.toString()).build());
+        plugin.node()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-img")
+                        .setTargetPath(target.toString())
+                        .build());
         assertFalse(Files.exists(target), "the target is removed");
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "vol-img")
-                .setStagingTargetPath(staging.toString()).build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-img")
+                        .setStagingTargetPath(staging.toString())
+                        .build());
         assertFalse(DeviceLab.isMountPoint(staging));
         assertFalse(Files.exists(staging), "the staging directory is removed");
         assertEquals("ext4", blkid(device, "TYPE"));
@@ -159,8 +174,11 @@ class NodeStageTest {
         assertEquals("ext4", blkid(device, "TYPE"));
         String uuid = blkid(device, "UUID");
         Files.writeString(staging.resolve("keep"), "kept");
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "vol-blank")
-                .setStagingTargetPath(staging.toString()).build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-blank")
+                        .setStagingTargetPath(staging.toString())
+                        .build());
 
         plugin.node().nodeStageVolume(stage(V + "vol-blank", "disk-blank", staging, mount()));
         assertEquals("kept", Files.readString(staging.resolve("keep")), "a second stage does not reformat");
@@ -171,8 +189,8 @@ class NodeStageTest {
     void blankDeviceIsFormattedWithTheRequestedType() throws Exception {
         Path device = lab.attach(lab.sparse("blank3", 96 * MIB), "disk-ext3");
         Path staging = lab.staging("pv-ext3");
-        plugin.node().nodeStageVolume(stage(V + "vol-ext3", "disk-ext3", staging, mount(Mode.SINGLE_NODE_WRITER,
-                "ext3")));
+        plugin.node()
+                .nodeStageVolume(stage(V + "vol-ext3", "disk-ext3", staging, mount(Mode.SINGLE_NODE_WRITER, "ext3")));
         assertEquals("ext3", blkid(device, "TYPE"));
         assertEquals("ext3", DeviceLab.mountAt(staging).fsType());
     }
@@ -190,7 +208,8 @@ class NodeStageTest {
 
     @Test
     void aSinglePartitionDiskStagesItsPartition() throws Exception {
-        assumeTrue(DeviceLab.has("sfdisk") && DeviceLab.has("partx"),
+        assumeTrue(
+                DeviceLab.has("sfdisk") && DeviceLab.has("partx"),
                 "sfdisk/partx are not installed (apt packages fdisk, util-linux); partition test skipped");
         Path file = lab.sparse("parted", 96 * MIB);
         DeviceLab.shIn("label: gpt\n,\n", "sfdisk", "-q", file.toString());
@@ -223,8 +242,11 @@ class NodeStageTest {
         MountInfo m = DeviceLab.mountAt(staging);
         assertNotNull(m);
         assertEquals(device + "p2", m.source(), "the larger partition (p2) is chosen");
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "vol-two")
-                .setStagingTargetPath(staging.toString()).build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-two")
+                        .setStagingTargetPath(staging.toString())
+                        .build());
         assertEquals(p1, DeviceLab.sha256(Path.of(device + "p1")), "the other partition is never changed");
     }
 
@@ -250,17 +272,26 @@ class NodeStageTest {
         Path data = lab.attach(dataFile, "disk-data");
 
         for (Path device : List.of(swap, luks, data)) {
-            String disk = lab.deviceDir.resolve("google-disk-swap").toRealPath().equals(device) ? "disk-swap"
+            String disk = lab.deviceDir.resolve("google-disk-swap").toRealPath().equals(device)
+                    ? "disk-swap"
                     : device.equals(luks) ? "disk-luks" : "disk-data";
             String before = DeviceLab.sha256(device);
             Path staging = lab.staging("pv-" + disk);
-            StatusRuntimeException e = error(() -> plugin.node().nodeStageVolume(stage(V + "vol-" + disk, disk, staging,
-                    mount())));
-            assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
+            StatusRuntimeException e =
+                    error(() -> plugin.node().nodeStageVolume(stage(V + "vol-" + disk, disk, staging, mount())));
+            assertEquals(
+                    Status.Code.FAILED_PRECONDITION,
+                    e.getStatus().getCode(),
+                    e.getStatus().toString());
             String why = e.getStatus().getDescription();
             assertTrue(why.contains(device.toString()), why);
-            assertTrue(device.equals(swap) ? why.contains("swap") : device.equals(luks) ? why.contains("LUKS")
-                    : why.contains("non-zero byte at offset 300000"), why);
+            assertTrue(
+                    device.equals(swap)
+                            ? why.contains("swap")
+                            : device.equals(luks)
+                                    ? why.contains("LUKS")
+                                    : why.contains("non-zero byte at offset 300000"),
+                    why);
             assertFalse(DeviceLab.isMountPoint(staging));
             DeviceLab.assertUnchanged(before, device);
         }
@@ -272,8 +303,9 @@ class NodeStageTest {
         sh("mkfs.ext4", "-F", "-q", file.toString());
         Path device = lab.attach(file, "disk-mm");
         String before = DeviceLab.sha256(device);
-        StatusRuntimeException e = error(() -> plugin.node().nodeStageVolume(stage(V + "vol-mm", "disk-mm",
-                lab.staging("pv-mm"), mount(Mode.SINGLE_NODE_WRITER, "xfs"))));
+        StatusRuntimeException e = error(() -> plugin.node()
+                .nodeStageVolume(
+                        stage(V + "vol-mm", "disk-mm", lab.staging("pv-mm"), mount(Mode.SINGLE_NODE_WRITER, "xfs"))));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         String why = e.getStatus().getDescription();
         assertTrue(why.contains("fs_type xfs") && why.contains("ext4"), why);
@@ -289,11 +321,18 @@ class NodeStageTest {
         sh("debugfs", "-w", "-R", "ssv state 2", file.toString()); // and mark it as the kernel would: errors
         Path device = lab.attach(file, "disk-bad");
         String uuid = blkid(device, "UUID");
-        StatusRuntimeException e = error(() -> plugin.node().nodeStageVolume(stage(V + "vol-bad", "disk-bad",
-                lab.staging("pv-bad"), mount())));
-        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
-        assertTrue(e.getStatus().getDescription().contains("errors left uncorrected"), e.getStatus().getDescription());
-        assertTrue(e.getStatus().getDescription().contains("e2fsck -f " + device), e.getStatus().getDescription());
+        StatusRuntimeException e = error(
+                () -> plugin.node().nodeStageVolume(stage(V + "vol-bad", "disk-bad", lab.staging("pv-bad"), mount())));
+        assertEquals(
+                Status.Code.FAILED_PRECONDITION,
+                e.getStatus().getCode(),
+                e.getStatus().toString());
+        assertTrue(
+                e.getStatus().getDescription().contains("errors left uncorrected"),
+                e.getStatus().getDescription());
+        assertTrue(
+                e.getStatus().getDescription().contains("e2fsck -f " + device),
+                e.getStatus().getDescription());
         assertEquals("ext4", blkid(device, "TYPE"));
         assertEquals(uuid, blkid(device, "UUID"), "the filesystem was not replaced");
         assertFalse(DeviceLab.isMountPoint(lab.staging("pv-bad")));
@@ -307,16 +346,23 @@ class NodeStageTest {
         Path target = lab.target("pod-ro");
         plugin.node().nodeStageVolume(stage(V + "vol-ro", "disk-ro", staging, mount(Mode.MULTI_NODE_READER_ONLY, "")));
         assertTrue(DeviceLab.mountAt(staging).readOnly());
-        plugin.node().nodePublishVolume(publish(V + "vol-ro", "disk-ro", staging, target,
-                mount(Mode.MULTI_NODE_READER_ONLY, ""), false));
+        plugin.node()
+                .nodePublishVolume(publish(
+                        V + "vol-ro", "disk-ro", staging, target, mount(Mode.MULTI_NODE_READER_ONLY, ""), false));
         assertTrue(DeviceLab.mountAt(target).readOnly());
         assertSameTree(lab.files.resolve("tree"), target);
         assertErofs(target.resolve("new-file"));
         assertErofs(staging.resolve("new-file"));
-        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(V + "vol-ro")
-                .setTargetPath(target.toString()).build());
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "vol-ro")
-                .setStagingTargetPath(staging.toString()).build());
+        plugin.node()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-ro")
+                        .setTargetPath(target.toString())
+                        .build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-ro")
+                        .setStagingTargetPath(staging.toString())
+                        .build());
         DeviceLab.assertUnchanged(before, device);
     }
 
@@ -333,8 +379,10 @@ class NodeStageTest {
         assertEquals("staging stays writable", Files.readString(target.resolve("x")));
         // the same publish again is fine; a writable publish at the same target is not
         plugin.node().nodePublishVolume(publish(V + "vol-rw", "disk-rw", staging, target, mount(), true));
-        assertEquals(Status.Code.ALREADY_EXISTS, code(() -> plugin.node().nodePublishVolume(
-                publish(V + "vol-rw", "disk-rw", staging, target, mount(), false))));
+        assertEquals(
+                Status.Code.ALREADY_EXISTS,
+                code(() -> plugin.node()
+                        .nodePublishVolume(publish(V + "vol-rw", "disk-rw", staging, target, mount(), false))));
     }
 
     static void assertErofs(Path file) {

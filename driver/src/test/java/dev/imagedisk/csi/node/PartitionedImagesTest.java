@@ -42,7 +42,10 @@ class PartitionedImagesTest {
     @RegisterExtension
     final DeviceLab lab = DeviceLab.perTest(
             "partitioned-image tests need sfdisk, partx (fdisk, util-linux) and mkfs.vfat (dosfstools)",
-            "sfdisk", "partx", "mkfs.vfat");
+            "sfdisk",
+            "partx",
+            "mkfs.vfat");
+
     NodePlugin plugin;
 
     @BeforeEach
@@ -59,8 +62,11 @@ class PartitionedImagesTest {
             // closed here (again after this method, harmlessly) to check it left nothing behind
             Path files = lab.files;
             lab.close();
-            String left = DeviceLab.run("losetup", "--associated", files.resolve("x").toString()).out();
-            assertFalse(DeviceLab.mounts().stream().anyMatch(m -> m.mountPoint().startsWith(lab.root)),
+            String left = DeviceLab.run(
+                            "losetup", "--associated", files.resolve("x").toString())
+                    .out();
+            assertFalse(
+                    DeviceLab.mounts().stream().anyMatch(m -> m.mountPoint().startsWith(lab.root)),
                     "nothing is left mounted");
             assertTrue(left.isBlank(), left);
         }
@@ -85,10 +91,16 @@ class PartitionedImagesTest {
     }
 
     void unpublishAndUnstage(String name, Path staging, Path target) {
-        plugin.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(V + name)
-                .setTargetPath(target.toString()).build());
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + name)
-                .setStagingTargetPath(staging.toString()).build());
+        plugin.node()
+                .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                        .setVolumeId(V + name)
+                        .setTargetPath(target.toString())
+                        .build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + name)
+                        .setStagingTargetPath(staging.toString())
+                        .build());
     }
 
     static String blkid(Path device, String tag) throws IOException {
@@ -150,13 +162,18 @@ class PartitionedImagesTest {
     /** The size of partition {@code n} of {@code device} as the kernel knows it (sysfs). */
     static long kernelPartitionBytes(Path device, int n) throws IOException {
         return Long.parseLong(Files.readString(Path.of("/sys/class/block", device.getFileName() + "p" + n, "size"))
-                .trim()) * 512;
+                        .trim())
+                * 512;
     }
 
     /** Partition {@code n}'s line of {@code sfdisk --dump device}. */
     static String tableEntry(Path device, int n) throws IOException {
-        return DeviceLab.run("sfdisk", "--dump", device.toString()).out().lines()
-                .filter(l -> l.startsWith(device + "p" + n)).findFirst().orElseThrow();
+        return DeviceLab.run("sfdisk", "--dump", device.toString())
+                .out()
+                .lines()
+                .filter(l -> l.startsWith(device + "p" + n))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -170,8 +187,10 @@ class PartitionedImagesTest {
         stageAndPublish("grow", staging, target);
         sh("truncate", "-s", Long.toString(20 * GIB), image.toString());
         sh("losetup", "--set-capacity", device.toString());
-        NodeExpandVolumeRequest expand = NodeExpandVolumeRequest.newBuilder().setVolumeId(V + "grow")
-                .setVolumePath(target.toString()).build();
+        NodeExpandVolumeRequest expand = NodeExpandVolumeRequest.newBuilder()
+                .setVolumeId(V + "grow")
+                .setVolumePath(target.toString())
+                .build();
         if (hasCapSysResource()) {
             long capacity = plugin.node().nodeExpandVolume(expand).getCapacityBytes();
             assertTrue(capacity >= 0.99 * 20 * GIB, "capacity " + capacity);
@@ -179,15 +198,18 @@ class PartitionedImagesTest {
         } else {
             System.out.println("PartitionedImagesTest: this process lacks CAP_SYS_RESOURCE, so the online grow of a "
                     + "mounted ext4 is refused here; checking the refusal and the growth at the next stage instead");
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> plugin.node().nodeExpandVolume(expand));
-            assertTrue(e.getStatus().getDescription().contains("CAP_SYS_RESOURCE"), e.getStatus().toString());
+            StatusRuntimeException e = assertThrows(
+                    StatusRuntimeException.class, () -> plugin.node().nodeExpandVolume(expand));
+            assertTrue(
+                    e.getStatus().getDescription().contains("CAP_SYS_RESOURCE"),
+                    e.getStatus().toString());
         }
         long p1 = kernelPartitionBytes(device, 1);
         assertTrue(p1 >= 20 * GIB - 200 * MIB, "the partition spans the 20 GiB disk: " + p1);
         unpublishAndUnstage("grow", staging, target);
         stageAndPublish("grow", staging, target);
-        assertTrue(Files.getFileStore(target).getTotalSpace() >= 0.9 * 20 * GIB,
+        assertTrue(
+                Files.getFileStore(target).getTotalSpace() >= 0.9 * 20 * GIB,
                 "grown at the next stage: " + Files.getFileStore(target).getTotalSpace());
         assertEquals("runtime 1.0\n", Files.readString(target.resolve("VERSION")));
         assertEquals("vfat", blkid(Path.of(device + "p15"), "TYPE"));
@@ -247,8 +269,12 @@ class PartitionedImagesTest {
         assertEquals("runtime 1.0\n", Files.readString(target.resolve("VERSION")));
         String p2After = tableEntry(device, 2);
         assertEquals(p2Before, p2After, "the other partition is never changed");
-        csi.v1.VolumeCondition condition = plugin.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-                .setVolumeId(V + "notlast").setVolumePath(target.toString()).build()).getVolumeCondition();
+        csi.v1.VolumeCondition condition = plugin.node()
+                .nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                        .setVolumeId(V + "notlast")
+                        .setVolumePath(target.toString())
+                        .build())
+                .getVolumeCondition();
         assertFalse(condition.getAbnormal());
         assertTrue(condition.getMessage().contains("not the last"), condition.getMessage());
         unpublishAndUnstage("notlast", staging, target);
@@ -262,16 +288,27 @@ class PartitionedImagesTest {
         Path first = lab.staging("pv-twice-a");
         plugin.node().nodeStageVolume(stage(V + "twice", "twice", first, mount()));
         Path second = lab.staging("pv-twice-b");
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> plugin.node().nodeStageVolume(stage(V + "twice", "twice", second, mount())));
-        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
-        assertTrue(e.getStatus().getDescription().contains(first.toString()), e.getStatus().getDescription());
+        assertEquals(
+                Status.Code.FAILED_PRECONDITION,
+                e.getStatus().getCode(),
+                e.getStatus().toString());
+        assertTrue(
+                e.getStatus().getDescription().contains(first.toString()),
+                e.getStatus().getDescription());
         assertFalse(DeviceLab.isMountPoint(second));
-        StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> plugin.node().nodeStageVolume(
-                stage("projects/x/zones/y/disks/../../../a", "twice", second, mount())));
+        StatusRuntimeException bad = assertThrows(
+                StatusRuntimeException.class,
+                () -> plugin.node()
+                        .nodeStageVolume(stage("projects/x/zones/y/disks/../../../a", "twice", second, mount())));
         assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "twice")
-                .setStagingTargetPath(first.toString()).build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + "twice")
+                        .setStagingTargetPath(first.toString())
+                        .build());
     }
 
     @Test
@@ -289,7 +326,10 @@ class PartitionedImagesTest {
         assertEquals("runtime 1.0\n", Files.readString(staging.resolve("VERSION")));
         assertTrue(Files.getFileStore(staging).getTotalSpace() < GIB, "not grown");
         assertEquals(before, sh("sfdisk", "--dump", device.toString()), "the table is untouched");
-        plugin.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(V + "rox")
-                .setStagingTargetPath(staging.toString()).build());
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + "rox")
+                        .setStagingTargetPath(staging.toString())
+                        .build());
     }
 }

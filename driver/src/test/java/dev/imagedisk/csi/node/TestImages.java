@@ -29,11 +29,14 @@ final class TestImages {
     static void bootDisk(Path image, long bytes, Path tree) throws IOException {
         sh("truncate", "-s", Long.toString(bytes), image.toString());
         String n = image.toString();
-        shIn("label: gpt\n"
-                + n + "14 : start=2048, size=2048, type=" + BIOS_BOOT + ", name=\"BIOS boot\"\n"
-                + n + "15 : start=4096, size=" + EFI_SECTORS + ", type=" + EFI + ", name=\"EFI System\"\n"
-                + n + "1 : start=" + (4096 + EFI_SECTORS) + ", type=" + LINUX + ", name=\"root\"\n",
-                "sfdisk", "-q", image.toString());
+        shIn(
+                "label: gpt\n"
+                        + n + "14 : start=2048, size=2048, type=" + BIOS_BOOT + ", name=\"BIOS boot\"\n"
+                        + n + "15 : start=4096, size=" + EFI_SECTORS + ", type=" + EFI + ", name=\"EFI System\"\n"
+                        + n + "1 : start=" + (4096 + EFI_SECTORS) + ", type=" + LINUX + ", name=\"root\"\n",
+                "sfdisk",
+                "-q",
+                image.toString());
         sh("mkfs.vfat", "-F", "16", "-n", "EFI", "--offset", "4096", image.toString(), Long.toString(EFI_SECTORS / 2));
         ext4At(image, 1, tree);
     }
@@ -48,7 +51,10 @@ final class TestImages {
     /** A GPT disk whose ext4 partition (p1, {@code ext4Bytes}) is followed by a data partition p2 with no filesystem. */
     static void gptNotLast(Path image, long bytes, long ext4Bytes, Path tree) throws IOException {
         sh("truncate", "-s", Long.toString(bytes), image.toString());
-        shIn("label: gpt\nstart=2048, size=" + ext4Bytes / 512 + ", type=" + LINUX + "\n,\n", "sfdisk", "-q",
+        shIn(
+                "label: gpt\nstart=2048, size=" + ext4Bytes / 512 + ", type=" + LINUX + "\n,\n",
+                "sfdisk",
+                "-q",
                 image.toString());
         ext4At(image, 1, tree);
     }
@@ -56,15 +62,26 @@ final class TestImages {
     /** Makes an ext4 filesystem holding {@code tree} in partition {@code number} of the image file. */
     static void ext4At(Path image, int number, Path tree) throws IOException {
         long[] part = partition(image, number);
-        sh("mkfs.ext4", "-F", "-q", "-m", "0", "-E", "offset=" + part[0] * 512, "-d", tree.toString(),
-                image.toString(), (part[1] / 2) + "k");
+        sh(
+                "mkfs.ext4",
+                "-F",
+                "-q",
+                "-m",
+                "0",
+                "-E",
+                "offset=" + part[0] * 512,
+                "-d",
+                tree.toString(),
+                image.toString(),
+                (part[1] / 2) + "k");
     }
 
     /** {start, sectors} of partition {@code number} in the image's table. */
     static long[] partition(Path image, int number) throws IOException {
         String dump = sh("sfdisk", "--dump", image.toString());
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(image.toString()) + number
-                + "\\s*:\\s*start=\\s*(\\d+),\\s*size=\\s*(\\d+)").matcher(dump);
+                        + "\\s*:\\s*start=\\s*(\\d+),\\s*size=\\s*(\\d+)")
+                .matcher(dump);
         if (!m.find()) {
             throw new IOException("no partition " + number + " in " + dump);
         }

@@ -55,8 +55,8 @@ class CallInterceptorTest {
 
     private ManagedChannel serve(GrpcCleanupRule grpc, io.grpc.BindableService service) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        ServerServiceDefinition intercepted = ServerInterceptors.intercept(service, new CallInterceptor(
-                new CallInterceptor.CallObserver() {
+        ServerServiceDefinition intercepted =
+                ServerInterceptors.intercept(service, new CallInterceptor(new CallInterceptor.CallObserver() {
                     @Override
                     public void started(String method) {
                         observed.add("started " + method);
@@ -67,8 +67,13 @@ class CallInterceptorTest {
                         observed.add("finished " + method + " " + code);
                     }
                 }));
-        grpc.register(InProcessServerBuilder.forName(name).directExecutor().addService(intercepted).build().start());
-        return grpc.register(InProcessChannelBuilder.forName(name).directExecutor().build());
+        grpc.register(InProcessServerBuilder.forName(name)
+                .directExecutor()
+                .addService(intercepted)
+                .build()
+                .start());
+        return grpc.register(
+                InProcessChannelBuilder.forName(name).directExecutor().build());
     }
 
     @Test
@@ -79,10 +84,12 @@ class CallInterceptorTest {
                 throw new IllegalStateException("boom");
             }
         });
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> IdentityGrpc.newBlockingStub(channel).probe(ProbeRequest.getDefaultInstance()));
         assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
-        assertEquals("internal error in csi.v1.Identity/Probe: java.lang.IllegalStateException: boom",
+        assertEquals(
+                "internal error in csi.v1.Identity/Probe: java.lang.IllegalStateException: boom",
                 e.getStatus().getDescription());
         assertEquals(List.of("started csi.v1.Identity/Probe", "finished csi.v1.Identity/Probe INTERNAL"), observed);
     }
@@ -95,7 +102,8 @@ class CallInterceptorTest {
                 observer.onError(Status.UNKNOWN.withDescription("who knows").asRuntimeException());
             }
         });
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> IdentityGrpc.newBlockingStub(channel).probe(ProbeRequest.getDefaultInstance()));
         assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
         assertEquals("internal error: who knows", e.getStatus().getDescription());
@@ -106,10 +114,12 @@ class CallInterceptorTest {
         ManagedChannel channel = serve(grpc, new IdentityGrpc.IdentityImplBase() {
             @Override
             public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
-                observer.onError(Status.FAILED_PRECONDITION.withDescription("not yet").asRuntimeException());
+                observer.onError(
+                        Status.FAILED_PRECONDITION.withDescription("not yet").asRuntimeException());
             }
         });
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
                 () -> IdentityGrpc.newBlockingStub(channel).probe(ProbeRequest.getDefaultInstance()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertEquals("not yet", e.getStatus().getDescription());
@@ -119,8 +129,8 @@ class CallInterceptorTest {
     void eachCallIsLoggedOnceWithMethodIdsAndCode(GrpcCleanupRule grpc) throws Exception {
         ManagedChannel channel = serve(grpc, new NodeGrpc.NodeImplBase() {
             @Override
-            public void nodeUnstageVolume(NodeUnstageVolumeRequest request,
-                    StreamObserver<NodeUnstageVolumeResponse> observer) {
+            public void nodeUnstageVolume(
+                    NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> observer) {
                 if (request.getVolumeId().endsWith("busy")) {
                     observer.onError(Status.ABORTED.withDescription("in flight").asRuntimeException());
                     return;
@@ -130,10 +140,16 @@ class CallInterceptorTest {
             }
         });
         NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(channel);
-        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId("projects/p/zones/z/disks/ok")
-                .setStagingTargetPath("/staging/ok").build());
-        assertThrows(StatusRuntimeException.class, () -> node.nodeUnstageVolume(NodeUnstageVolumeRequest
-                .newBuilder().setVolumeId("projects/p/zones/z/disks/busy").setStagingTargetPath("/s").build()));
+        node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId("projects/p/zones/z/disks/ok")
+                .setStagingTargetPath("/staging/ok")
+                .build());
+        assertThrows(
+                StatusRuntimeException.class,
+                () -> node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId("projects/p/zones/z/disks/busy")
+                        .setStagingTargetPath("/s")
+                        .build()));
         List<ILoggingEvent> events = log.list;
         assertEquals(2, events.size(), events.toString());
         Map<String, String> ok = keyValues(events.get(0));

@@ -48,7 +48,8 @@ class CsiServerTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            observer.onNext(ProbeResponse.newBuilder().setReady(BoolValue.of(true)).build());
+            observer.onNext(
+                    ProbeResponse.newBuilder().setReady(BoolValue.of(true)).build());
             observer.onCompleted();
         }
 
@@ -57,9 +58,13 @@ class CsiServerTest {
             switch (infoFailure) {
                 case "throw" -> throw new IllegalStateException("boom from the service");
                 case "onError" -> observer.onError(new IllegalStateException("handed to onError"));
-                case "unknown" -> observer.onError(Status.UNKNOWN.withDescription("mystery").asRuntimeException());
+                case "unknown" ->
+                    observer.onError(Status.UNKNOWN.withDescription("mystery").asRuntimeException());
                 default -> {
-                    observer.onNext(GetPluginInfoResponse.newBuilder().setName("x.dev").setVendorVersion("1").build());
+                    observer.onNext(GetPluginInfoResponse.newBuilder()
+                            .setName("x.dev")
+                            .setVendorVersion("1")
+                            .build());
                     observer.onCompleted();
                 }
             }
@@ -92,8 +97,10 @@ class CsiServerTest {
         assertTrue(Files.exists(socket), "closing a bound Unix socket leaves its file behind");
         try (CsiServer server = start(socket, new ScriptedIdentity());
                 CsiChannels.Client client = CsiChannels.connect(socket)) {
-            assertTrue(IdentityGrpc.newBlockingStub(client.channel()).probe(ProbeRequest.getDefaultInstance())
-                    .getReady().getValue());
+            assertTrue(IdentityGrpc.newBlockingStub(client.channel())
+                    .probe(ProbeRequest.getDefaultInstance())
+                    .getReady()
+                    .getValue());
         }
     }
 
@@ -101,8 +108,8 @@ class CsiServerTest {
     void refusesToStartWhenALiveServerAnswers() throws Exception {
         Path socket = dir.resolve("csi.sock");
         try (CsiServer first = start(socket, new ScriptedIdentity())) {
-            CsiServer.SocketInUseException e = assertThrows(CsiServer.SocketInUseException.class,
-                    () -> start(socket, new ScriptedIdentity()));
+            CsiServer.SocketInUseException e =
+                    assertThrows(CsiServer.SocketInUseException.class, () -> start(socket, new ScriptedIdentity()));
             assertTrue(e.getMessage().contains("already listening"), e.getMessage());
             try (CsiChannels.Client client = CsiChannels.connect(socket)) {
                 IdentityGrpc.newBlockingStub(client.channel()).probe(ProbeRequest.getDefaultInstance());
@@ -160,18 +167,25 @@ class CsiServerTest {
     void everyKindOfServiceFailureAnswersInternalNeverUnknown() throws Exception {
         Path socket = dir.resolve("csi.sock");
         ScriptedIdentity identity = new ScriptedIdentity();
-        try (CsiServer server = start(socket, identity); CsiChannels.Client client = CsiChannels.connect(socket)) {
+        try (CsiServer server = start(socket, identity);
+                CsiChannels.Client client = CsiChannels.connect(socket)) {
             IdentityGrpc.IdentityBlockingStub stub = IdentityGrpc.newBlockingStub(client.channel());
             for (String failure : List.of("throw", "onError", "unknown")) {
                 identity.infoFailure = failure;
-                StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                StatusRuntimeException e = assertThrows(
+                        StatusRuntimeException.class,
                         () -> stub.getPluginInfo(GetPluginInfoRequest.getDefaultInstance()));
                 assertEquals(Status.Code.INTERNAL, e.getStatus().getCode(), failure);
-                assertTrue(e.getStatus().getDescription() != null && !e.getStatus().getDescription().isBlank(),
+                assertTrue(
+                        e.getStatus().getDescription() != null
+                                && !e.getStatus().getDescription().isBlank(),
                         failure + " must carry a message");
             }
             identity.infoFailure = "none";
-            assertEquals("x.dev", stub.getPluginInfo(GetPluginInfoRequest.getDefaultInstance()).getName(),
+            assertEquals(
+                    "x.dev",
+                    stub.getPluginInfo(GetPluginInfoRequest.getDefaultInstance())
+                            .getName(),
                     "the server keeps serving after failures");
         }
     }

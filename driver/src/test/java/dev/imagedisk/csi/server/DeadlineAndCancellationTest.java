@@ -50,7 +50,9 @@ class DeadlineAndCancellationTest {
     private static ManagedChannel serve(GrpcCleanupRule grpc, Handler handler) throws Exception {
         String name = InProcessServerBuilder.generateName();
         grpc.register(InProcessServerBuilder.forName(name)
-                .addService(ServerInterceptors.intercept(handler, new CallInterceptor())).build().start());
+                .addService(ServerInterceptors.intercept(handler, new CallInterceptor()))
+                .build()
+                .start());
         return grpc.register(InProcessChannelBuilder.forName(name).build());
     }
 
@@ -68,12 +70,15 @@ class DeadlineAndCancellationTest {
             budget.set(Deadlines.remaining(Duration.ofMinutes(5)));
             return ready();
         };
-        IdentityGrpc.newBlockingStub(serve(grpc, h)).withDeadlineAfter(3, TimeUnit.SECONDS)
+        IdentityGrpc.newBlockingStub(serve(grpc, h))
+                .withDeadlineAfter(3, TimeUnit.SECONDS)
                 .probe(ProbeRequest.getDefaultInstance());
         assertNotNull(seen.get(), "no deadline in the handler's Context");
         long left = seen.get().timeRemaining(TimeUnit.MILLISECONDS);
         assertTrue(left <= 3000, left + " ms left");
-        assertTrue(budget.get().compareTo(Duration.ofSeconds(3)) <= 0 && budget.get().toMillis() > 1000,
+        assertTrue(
+                budget.get().compareTo(Duration.ofSeconds(3)) <= 0
+                        && budget.get().toMillis() > 1000,
                 "Deadlines.remaining gave " + budget.get());
     }
 
@@ -109,9 +114,11 @@ class DeadlineAndCancellationTest {
             }
             return ready();
         };
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> IdentityGrpc
-                .newBlockingStub(serve(grpc, h)).withDeadlineAfter(400, TimeUnit.MILLISECONDS)
-                .probe(ProbeRequest.getDefaultInstance()));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> IdentityGrpc.newBlockingStub(serve(grpc, h))
+                        .withDeadlineAfter(400, TimeUnit.MILLISECONDS)
+                        .probe(ProbeRequest.getDefaultInstance()));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
         assertTrue(done.await(10, TimeUnit.SECONDS), "sleep 30 was not stopped at the deadline");
         long ms = Long.parseLong(outcome.get().toString().replaceAll(".* after (\\d+) ms$", "$1"));
@@ -126,10 +133,12 @@ class DeadlineAndCancellationTest {
         AtomicReference<Throwable> cause = new AtomicReference<>();
         h.body = () -> {
             Context ctx = Context.current();
-            ctx.addListener(c -> {
-                cause.set(c.cancellationCause());
-                cancelled.countDown();
-            }, Runnable::run);
+            ctx.addListener(
+                    c -> {
+                        cause.set(c.cancellationCause());
+                        cancelled.countDown();
+                    },
+                    Runnable::run);
             started.countDown();
             try {
                 cancelled.await(10, TimeUnit.SECONDS);

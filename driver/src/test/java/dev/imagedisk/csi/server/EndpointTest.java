@@ -15,8 +15,18 @@ class EndpointTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "tcp://127.0.0.1:10000", "/csi/csi.sock", "unix://csi/csi.sock", "unix:csi.sock",
-            "unix:///csi/../etc/csi.sock", "unix:///csi/", "unix:///", "http://localhost/x"})
+    @ValueSource(
+            strings = {
+                "",
+                "tcp://127.0.0.1:10000",
+                "/csi/csi.sock",
+                "unix://csi/csi.sock",
+                "unix:csi.sock",
+                "unix:///csi/../etc/csi.sock",
+                "unix:///csi/",
+                "unix:///",
+                "http://localhost/x"
+            })
     void refusesEverythingElse(String value) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Endpoint.parse(value));
         assert e.getMessage().contains("endpoint") : e.getMessage();

@@ -29,14 +29,21 @@ public final class GrpcCleanup implements ParameterResolver, InvocationIntercept
     }
 
     @Override
-    public void interceptTestMethod(Invocation<Void> invocation, ReflectiveInvocationContext<Method> invocationContext,
-            ExtensionContext context) throws Throwable {
-        rule(context).apply(new Statement() {
-            @Override
-            public void evaluate() throws Throwable {
-                invocation.proceed();
-            }
-        }, Description.EMPTY).evaluate();
+    public void interceptTestMethod(
+            Invocation<Void> invocation,
+            ReflectiveInvocationContext<Method> invocationContext,
+            ExtensionContext context)
+            throws Throwable {
+        rule(context)
+                .apply(
+                        new Statement() {
+                            @Override
+                            public void evaluate() throws Throwable {
+                                invocation.proceed();
+                            }
+                        },
+                        Description.EMPTY)
+                .evaluate();
     }
 
     private static GrpcCleanupRule rule(ExtensionContext context) {

@@ -33,9 +33,13 @@ class InProcessIdentityTest {
     private static IdentityGrpc.IdentityBlockingStub identity(GrpcCleanupRule grpc, IdentityService service)
             throws Exception {
         String name = InProcessServerBuilder.generateName();
-        grpc.register(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(service, new CallInterceptor())).build().start());
-        ManagedChannel channel = grpc.register(InProcessChannelBuilder.forName(name).directExecutor().build());
+        grpc.register(InProcessServerBuilder.forName(name)
+                .directExecutor()
+                .addService(ServerInterceptors.intercept(service, new CallInterceptor()))
+                .build()
+                .start());
+        ManagedChannel channel = grpc.register(
+                InProcessChannelBuilder.forName(name).directExecutor().build());
         return IdentityGrpc.newBlockingStub(channel);
     }
 
@@ -70,8 +74,12 @@ class InProcessIdentityTest {
     }
 
     private static Set<PluginCapability.Service.Type> services(IdentityGrpc.IdentityBlockingStub stub) {
-        return stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList()
-                .stream().filter(PluginCapability::hasService).map(c -> c.getService().getType())
+        return stub
+                .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+                .getCapabilitiesList()
+                .stream()
+                .filter(PluginCapability::hasService)
+                .map(c -> c.getService().getType())
                 .collect(Collectors.toSet());
     }
 
@@ -79,8 +87,8 @@ class InProcessIdentityTest {
     void probeIsReadyOnlyWhileEveryCheckIs(GrpcCleanupRule grpc) throws Exception {
         AtomicReference<String> tools = new AtomicReference<>();
         AtomicReference<String> cloud = new AtomicReference<>();
-        IdentityGrpc.IdentityBlockingStub stub = identity(grpc, new IdentityService("d", "v", true,
-                List.of(check("tools", tools), check("cloud", cloud))));
+        IdentityGrpc.IdentityBlockingStub stub = identity(
+                grpc, new IdentityService("d", "v", true, List.of(check("tools", tools), check("cloud", cloud))));
         assertTrue(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
         cloud.set("compute API unreachable");
         assertFalse(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
@@ -104,10 +112,13 @@ class InProcessIdentityTest {
                 throw new IllegalStateException("metadata server gave garbage");
             }
         };
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> identity(grpc,
-                new IdentityService("d", "v", false, List.of(broken))).probe(ProbeRequest.getDefaultInstance()));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> identity(grpc, new IdentityService("d", "v", false, List.of(broken)))
+                        .probe(ProbeRequest.getDefaultInstance()));
         assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("metadata server gave garbage"),
+        assertTrue(
+                e.getStatus().getDescription().contains("metadata server gave garbage"),
                 e.getStatus().getDescription());
     }
 }

@@ -58,9 +58,13 @@ class RpcStatusMappingTest {
 
     private static IdentityGrpc.IdentityBlockingStub serve(GrpcCleanupRule grpc, Failing service) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        grpc.register(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(service, new CallInterceptor())).build().start());
-        ManagedChannel channel = grpc.register(InProcessChannelBuilder.forName(name).directExecutor().build());
+        grpc.register(InProcessServerBuilder.forName(name)
+                .directExecutor()
+                .addService(ServerInterceptors.intercept(service, new CallInterceptor()))
+                .build()
+                .start());
+        ManagedChannel channel = grpc.register(
+                InProcessChannelBuilder.forName(name).directExecutor().build());
         return IdentityGrpc.newBlockingStub(channel);
     }
 

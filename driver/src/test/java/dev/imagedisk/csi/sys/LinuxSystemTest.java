@@ -37,7 +37,9 @@ class LinuxSystemTest {
     @Test
     void statvfsAgreesWithCoreutilsStat() throws Exception {
         StatVfs s = sys().statvfs(dir);
-        String[] f = run("stat", "--file-system", "--format=%S %b %c", "--", dir.toString()).trim().split("\\s+");
+        String[] f = run("stat", "--file-system", "--format=%S %b %c", "--", dir.toString())
+                .trim()
+                .split("\\s+");
         assertEquals(Long.parseLong(f[0]), s.fragmentSize());
         assertEquals(Long.parseLong(f[1]), s.blocks());
         assertEquals(Long.parseLong(f[2]), s.files());
@@ -67,8 +69,9 @@ class LinuxSystemTest {
 
     @Test
     void partitionsAddResizeAndDeleteOnALoopDevice() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "BLKPG needs root; skipped as "
-                + System.getProperty("user.name"));
+        assumeTrue(
+                "root".equals(System.getProperty("user.name")),
+                "BLKPG needs root; skipped as " + System.getProperty("user.name"));
         assumeTrue(Files.exists(Path.of("/dev/loop-control")), "no /dev/loop-control; skipped");
         LinuxSystem s = sys();
         Path file = dir.resolve("disk.img");
@@ -76,7 +79,8 @@ class LinuxSystemTest {
             c.truncate(0);
             c.position(64 * MIB - 1).write(java.nio.ByteBuffer.wrap(new byte[1]));
         }
-        Path loop = Path.of(run("losetup", "--find", "--show", "--partscan", file.toString()).trim());
+        Path loop = Path.of(run("losetup", "--find", "--show", "--partscan", file.toString())
+                .trim());
         try {
             assertEquals(64 * MIB, s.blockDeviceSize(loop));
             String name = loop.getFileName().toString();
@@ -86,11 +90,12 @@ class LinuxSystemTest {
             assertEquals(MIB / 512, sysfs(part.resolve("start")));
             assertEquals(16 * MIB / 512, sysfs(part.resolve("size")));
 
-            SyscallException taken = assertThrows(SyscallException.class,
-                    () -> s.addPartition(loop, 1, 20 * MIB, MIB));
+            SyscallException taken = assertThrows(SyscallException.class, () -> s.addPartition(loop, 1, 20 * MIB, MIB));
             assertEquals(SyscallException.Reason.BUSY, taken.reason(), taken.getMessage());
-            assertTrue(taken.getMessage().contains("BLKPG_ADD_PARTITION") && taken.getMessage().contains(
-                    loop + " partition 1"), taken.getMessage());
+            assertTrue(
+                    taken.getMessage().contains("BLKPG_ADD_PARTITION")
+                            && taken.getMessage().contains(loop + " partition 1"),
+                    taken.getMessage());
 
             s.resizePartition(loop, 1, MIB, 32 * MIB);
             assertEquals(32 * MIB / 512, sysfs(part.resolve("size")));

@@ -11,23 +11,22 @@ import java.util.concurrent.ScheduledExecutorService;
  * reservations an accepted operation holds until it is DONE.
  */
 final class ComputeState {
-  final Object lock = new Object();
-  final Storage storage;
-  final Faults faults;
-  final ScheduledExecutorService scheduler;
-  final Path defaultDeviceDir;
-  final Map<String, Model.Image> images = new LinkedHashMap<>();
-  final Map<String, Model.Disk> disks = new LinkedHashMap<>();
-  final Map<String, Model.Instance> instances = new LinkedHashMap<>();
-  volatile Links links;
-  volatile Runnable onChange = () -> {};
-  volatile boolean closed;
+    final Object lock = new Object();
+    final Storage storage;
+    final Faults faults;
+    final ScheduledExecutorService scheduler;
+    final Path defaultDeviceDir;
+    final Map<String, Model.Image> images = new LinkedHashMap<>();
+    final Map<String, Model.Disk> disks = new LinkedHashMap<>();
+    final Map<String, Model.Instance> instances = new LinkedHashMap<>();
+    volatile Links links;
+    volatile Runnable onChange = () -> {};
+    volatile boolean closed;
 
-  ComputeState(Storage storage, Faults faults, ScheduledExecutorService scheduler,
-      Path defaultDeviceDir) {
-    this.storage = storage;
-    this.faults = faults;
-    this.scheduler = scheduler;
-    this.defaultDeviceDir = defaultDeviceDir;
-  }
+    ComputeState(Storage storage, Faults faults, ScheduledExecutorService scheduler, Path defaultDeviceDir) {
+        this.storage = storage;
+        this.faults = faults;
+        this.scheduler = scheduler;
+        this.defaultDeviceDir = defaultDeviceDir;
+    }
 }

@@ -23,228 +23,236 @@ import java.util.Objects;
  * {@code images.delete}, {@code disks.insert}, ...), or {@code *} for any.
  */
 public final class Faults {
-  private static final class InjectedError {
-    final String method;
-    final int status;
-    final String reason;
-    final String message;
-    int remaining;
+    private static final class InjectedError {
+        final String method;
+        final int status;
+        final String reason;
+        final String message;
+        int remaining;
 
-    InjectedError(String method, int status, String reason, String message, int remaining) {
-      this.method = method;
-      this.status = status;
-      this.reason = reason;
-      this.message = message;
-      this.remaining = remaining;
-    }
-  }
-
-  private static final class OperationFault {
-    final String operationType;
-    final String code;
-    final String message;
-    final int httpStatus;
-    int remaining;
-
-    OperationFault(String type, String code, String message, int httpStatus, int remaining) {
-      this.operationType = type;
-      this.code = code;
-      this.message = message;
-      this.httpStatus = httpStatus;
-      this.remaining = remaining;
-    }
-  }
-
-  private final List<InjectedError> errors = new ArrayList<>();
-  private final List<OperationFault> operationFaults = new ArrayList<>();
-  private final ArrayDeque<Long> mutatingTimes = new ArrayDeque<>();
-  private double mutatingPerSecond; // <= 0: unlimited
-  private volatile Duration operationDuration;
-  private volatile int inUseOperationHttpStatus = 200;
-
-  Faults(Duration operationDuration) {
-    this.operationDuration = operationDuration;
-  }
-
-  /**
-   * The next {@code times} calls of {@code method} answer HTTP {@code httpStatus} with Google's
-   * error body carrying {@code reason} and the message Compute Engine uses for that reason.
-   */
-  public Faults injectError(String method, int httpStatus, String reason, int times) {
-    return injectError(method, httpStatus, reason, GceException.defaultMessage(httpStatus, reason),
-        times);
-  }
-
-  /** Like {@link #injectError(String, int, String, int)} with an explicit message. */
-  public synchronized Faults injectError(String method, int httpStatus, String reason,
-      String message, int times) {
-    Objects.requireNonNull(method, "method");
-    Objects.requireNonNull(reason, "reason");
-    if (httpStatus < 400 || httpStatus > 599) {
-      throw new IllegalArgumentException("httpStatus must be 4xx or 5xx: " + httpStatus);
-    }
-    if (times > 0) {
-      errors.add(new InjectedError(method, httpStatus, reason, message, times));
-    }
-    return this;
-  }
-
-  /**
-   * Past {@code mutatingPerSecond} mutating requests (disks.insert/delete/resize,
-   * images.insert/delete, instances.attachDisk/detachDisk) in any one-second window, further mutating requests answer 403
-   * {@code rateLimitExceeded} "Rate Limit Exceeded". Reads are unlimited. Zero, a negative value or
-   * infinity turns the limit off.
-   */
-  public synchronized Faults setRateLimit(double mutatingPerSecond) {
-    this.mutatingPerSecond =
-        Double.isInfinite(mutatingPerSecond) || Double.isNaN(mutatingPerSecond)
-            ? 0 : mutatingPerSecond;
-    mutatingTimes.clear();
-    return this;
-  }
-
-  /** How long an operation takes from insertion to DONE (zero: DONE in the response). */
-  public Faults setOperationDuration(Duration duration) {
-    if (duration.isNegative()) {
-      throw new IllegalArgumentException("negative duration");
-    }
-    this.operationDuration = duration;
-    return this;
-  }
-
-  public Duration operationDuration() {
-    return operationDuration;
-  }
-
-  /**
-   * The next {@code times} operations of {@code operationType} end {@code DONE} with
-   * {@code error.errors[0].code = errorCode} and no change to any resource. With
-   * {@code withHttpStatus} the operation also carries {@code httpErrorStatusCode} /
-   * {@code httpErrorMessage} as Compute Engine sets them for that code (e.g. 503 for
-   * {@code ZONE_RESOURCE_POOL_EXHAUSTED}); without, they are absent (0), which the client library
-   * treats as success: callers must check {@code error}.
-   */
-  public Faults failNextOperations(String operationType, String errorCode, String message,
-      boolean withHttpStatus, int times) {
-    return failNextOperations(operationType, errorCode, message,
-        withHttpStatus ? httpStatusFor(errorCode) : 0, times);
-  }
-
-  /** Like above with an explicit {@code httpErrorStatusCode} (0 = absent; 200 is also possible). */
-  public synchronized Faults failNextOperations(String operationType, String errorCode,
-      String message, int httpStatus, int times) {
-    Objects.requireNonNull(operationType, "operationType");
-    Objects.requireNonNull(errorCode, "errorCode");
-    if (times > 0) {
-      operationFaults.add(new OperationFault(operationType, errorCode,
-          message == null ? errorCode : message, httpStatus, times));
-    }
-    return this;
-  }
-
-  /**
-   * The {@code httpErrorStatusCode} of an attachDisk operation that fails with
-   * {@code RESOURCE_IN_USE_BY_ANOTHER_RESOURCE} (the disk is read-write elsewhere, or already on
-   * the instance). Compute Engine has been seen answering 200 (the default here: the client library
-   * then reports success and only {@code error} tells) and 400.
-   */
-  public Faults setInUseOperationHttpStatus(int httpStatus) {
-    if (httpStatus != 200 && httpStatus != 400) {
-      throw new IllegalArgumentException("200 or 400: " + httpStatus);
-    }
-    this.inUseOperationHttpStatus = httpStatus;
-    return this;
-  }
-
-  public int inUseOperationHttpStatus() {
-    return inUseOperationHttpStatus;
-  }
-
-  /** Clears injected errors, operation failures and the rate limit (not the duration). */
-  public synchronized Faults clear() {
-    errors.clear();
-    operationFaults.clear();
-    mutatingPerSecond = 0;
-    mutatingTimes.clear();
-    return this;
-  }
-
-  synchronized GceException takeInjectedError(String method) {
-    for (Iterator<InjectedError> it = errors.iterator(); it.hasNext(); ) {
-      InjectedError e = it.next();
-      if (e.method.equals(method)) {
-        if (--e.remaining <= 0) {
-          it.remove();
+        InjectedError(String method, int status, String reason, String message, int remaining) {
+            this.method = method;
+            this.status = status;
+            this.reason = reason;
+            this.message = message;
+            this.remaining = remaining;
         }
-        return new GceException(e.status, e.reason, GceException.domainFor(e.reason), e.message);
-      }
     }
-    return null;
-  }
 
-  /** Records a mutating request; false when it is past the rate limit. */
-  synchronized boolean admitMutating() {
-    if (mutatingPerSecond <= 0) {
-      return true;
-    }
-    long now = System.nanoTime();
-    long windowStart = now - 1_000_000_000L;
-    while (!mutatingTimes.isEmpty() && mutatingTimes.peekFirst() <= windowStart) {
-      mutatingTimes.pollFirst();
-    }
-    if (mutatingTimes.size() >= Math.max(1, (int) Math.floor(mutatingPerSecond))) {
-      return false;
-    }
-    mutatingTimes.addLast(now);
-    return true;
-  }
+    private static final class OperationFault {
+        final String operationType;
+        final String code;
+        final String message;
+        final int httpStatus;
+        int remaining;
 
-  synchronized OperationFailure takeOperationFailure(String operationType, String method) {
-    for (Iterator<OperationFault> it = operationFaults.iterator(); it.hasNext(); ) {
-      OperationFault f = it.next();
-      if (f.operationType.equals(operationType) || f.operationType.equals("*")
-          || f.operationType.equals(method)) {
-        if (--f.remaining <= 0) {
-          it.remove();
+        OperationFault(String type, String code, String message, int httpStatus, int remaining) {
+            this.operationType = type;
+            this.code = code;
+            this.message = message;
+            this.httpStatus = httpStatus;
+            this.remaining = remaining;
         }
-        return new OperationFailure(f.code, f.message, f.httpStatus);
-      }
     }
-    return null;
-  }
 
-  static int httpStatusFor(String errorCode) {
-    String c = errorCode.toUpperCase(Locale.ROOT);
-    if (c.equals("QUOTA_EXCEEDED")) {
-      return 403;
-    }
-    if (c.contains("NOT_FOUND")) {
-      return 404;
-    }
-    if (c.equals("RESOURCE_OPERATION_RATE_EXCEEDED") || c.contains("RATE_LIMIT")) {
-      return 429;
-    }
-    if (c.contains("EXHAUSTED") || c.contains("UNAVAILABLE")) {
-      return 503;
-    }
-    if (c.contains("INTERNAL")) {
-      return 500;
-    }
-    return 400;
-  }
+    private final List<InjectedError> errors = new ArrayList<>();
+    private final List<OperationFault> operationFaults = new ArrayList<>();
+    private final ArrayDeque<Long> mutatingTimes = new ArrayDeque<>();
+    private double mutatingPerSecond; // <= 0: unlimited
+    private volatile Duration operationDuration;
+    private volatile int inUseOperationHttpStatus = 200;
 
-  static String httpStatusMessage(int status) {
-    switch (status) {
-      case 200: return "OK";
-      case 400: return "BAD REQUEST";
-      case 403: return "FORBIDDEN";
-      case 404: return "NOT FOUND";
-      case 409: return "CONFLICT";
-      case 412: return "PRECONDITION FAILED";
-      case 429: return "TOO MANY REQUESTS";
-      case 500: return "INTERNAL SERVER ERROR";
-      case 503: return "SERVICE UNAVAILABLE";
-      default: return "ERROR " + status;
+    Faults(Duration operationDuration) {
+        this.operationDuration = operationDuration;
     }
-  }
+
+    /**
+     * The next {@code times} calls of {@code method} answer HTTP {@code httpStatus} with Google's
+     * error body carrying {@code reason} and the message Compute Engine uses for that reason.
+     */
+    public Faults injectError(String method, int httpStatus, String reason, int times) {
+        return injectError(method, httpStatus, reason, GceException.defaultMessage(httpStatus, reason), times);
+    }
+
+    /** Like {@link #injectError(String, int, String, int)} with an explicit message. */
+    public synchronized Faults injectError(String method, int httpStatus, String reason, String message, int times) {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(reason, "reason");
+        if (httpStatus < 400 || httpStatus > 599) {
+            throw new IllegalArgumentException("httpStatus must be 4xx or 5xx: " + httpStatus);
+        }
+        if (times > 0) {
+            errors.add(new InjectedError(method, httpStatus, reason, message, times));
+        }
+        return this;
+    }
+
+    /**
+     * Past {@code mutatingPerSecond} mutating requests (disks.insert/delete/resize,
+     * images.insert/delete, instances.attachDisk/detachDisk) in any one-second window, further mutating requests answer 403
+     * {@code rateLimitExceeded} "Rate Limit Exceeded". Reads are unlimited. Zero, a negative value or
+     * infinity turns the limit off.
+     */
+    public synchronized Faults setRateLimit(double mutatingPerSecond) {
+        this.mutatingPerSecond =
+                Double.isInfinite(mutatingPerSecond) || Double.isNaN(mutatingPerSecond) ? 0 : mutatingPerSecond;
+        mutatingTimes.clear();
+        return this;
+    }
+
+    /** How long an operation takes from insertion to DONE (zero: DONE in the response). */
+    public Faults setOperationDuration(Duration duration) {
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("negative duration");
+        }
+        this.operationDuration = duration;
+        return this;
+    }
+
+    public Duration operationDuration() {
+        return operationDuration;
+    }
+
+    /**
+     * The next {@code times} operations of {@code operationType} end {@code DONE} with
+     * {@code error.errors[0].code = errorCode} and no change to any resource. With
+     * {@code withHttpStatus} the operation also carries {@code httpErrorStatusCode} /
+     * {@code httpErrorMessage} as Compute Engine sets them for that code (e.g. 503 for
+     * {@code ZONE_RESOURCE_POOL_EXHAUSTED}); without, they are absent (0), which the client library
+     * treats as success: callers must check {@code error}.
+     */
+    public Faults failNextOperations(
+            String operationType, String errorCode, String message, boolean withHttpStatus, int times) {
+        return failNextOperations(
+                operationType, errorCode, message, withHttpStatus ? httpStatusFor(errorCode) : 0, times);
+    }
+
+    /** Like above with an explicit {@code httpErrorStatusCode} (0 = absent; 200 is also possible). */
+    public synchronized Faults failNextOperations(
+            String operationType, String errorCode, String message, int httpStatus, int times) {
+        Objects.requireNonNull(operationType, "operationType");
+        Objects.requireNonNull(errorCode, "errorCode");
+        if (times > 0) {
+            operationFaults.add(new OperationFault(
+                    operationType, errorCode, message == null ? errorCode : message, httpStatus, times));
+        }
+        return this;
+    }
+
+    /**
+     * The {@code httpErrorStatusCode} of an attachDisk operation that fails with
+     * {@code RESOURCE_IN_USE_BY_ANOTHER_RESOURCE} (the disk is read-write elsewhere, or already on
+     * the instance). Compute Engine has been seen answering 200 (the default here: the client library
+     * then reports success and only {@code error} tells) and 400.
+     */
+    public Faults setInUseOperationHttpStatus(int httpStatus) {
+        if (httpStatus != 200 && httpStatus != 400) {
+            throw new IllegalArgumentException("200 or 400: " + httpStatus);
+        }
+        this.inUseOperationHttpStatus = httpStatus;
+        return this;
+    }
+
+    public int inUseOperationHttpStatus() {
+        return inUseOperationHttpStatus;
+    }
+
+    /** Clears injected errors, operation failures and the rate limit (not the duration). */
+    public synchronized Faults clear() {
+        errors.clear();
+        operationFaults.clear();
+        mutatingPerSecond = 0;
+        mutatingTimes.clear();
+        return this;
+    }
+
+    synchronized GceException takeInjectedError(String method) {
+        for (Iterator<InjectedError> it = errors.iterator(); it.hasNext(); ) {
+            InjectedError e = it.next();
+            if (e.method.equals(method)) {
+                if (--e.remaining <= 0) {
+                    it.remove();
+                }
+                return new GceException(e.status, e.reason, GceException.domainFor(e.reason), e.message);
+            }
+        }
+        return null;
+    }
+
+    /** Records a mutating request; false when it is past the rate limit. */
+    synchronized boolean admitMutating() {
+        if (mutatingPerSecond <= 0) {
+            return true;
+        }
+        long now = System.nanoTime();
+        long windowStart = now - 1_000_000_000L;
+        while (!mutatingTimes.isEmpty() && mutatingTimes.peekFirst() <= windowStart) {
+            mutatingTimes.pollFirst();
+        }
+        if (mutatingTimes.size() >= Math.max(1, (int) Math.floor(mutatingPerSecond))) {
+            return false;
+        }
+        mutatingTimes.addLast(now);
+        return true;
+    }
+
+    synchronized OperationFailure takeOperationFailure(String operationType, String method) {
+        for (Iterator<OperationFault> it = operationFaults.iterator(); it.hasNext(); ) {
+            OperationFault f = it.next();
+            if (f.operationType.equals(operationType)
+                    || f.operationType.equals("*")
+                    || f.operationType.equals(method)) {
+                if (--f.remaining <= 0) {
+                    it.remove();
+                }
+                return new OperationFailure(f.code, f.message, f.httpStatus);
+            }
+        }
+        return null;
+    }
+
+    static int httpStatusFor(String errorCode) {
+        String c = errorCode.toUpperCase(Locale.ROOT);
+        if (c.equals("QUOTA_EXCEEDED")) {
+            return 403;
+        }
+        if (c.contains("NOT_FOUND")) {
+            return 404;
+        }
+        if (c.equals("RESOURCE_OPERATION_RATE_EXCEEDED") || c.contains("RATE_LIMIT")) {
+            return 429;
+        }
+        if (c.contains("EXHAUSTED") || c.contains("UNAVAILABLE")) {
+            return 503;
+        }
+        if (c.contains("INTERNAL")) {
+            return 500;
+        }
+        return 400;
+    }
+
+    static String httpStatusMessage(int status) {
+        switch (status) {
+            case 200:
+                return "OK";
+            case 400:
+                return "BAD REQUEST";
+            case 403:
+                return "FORBIDDEN";
+            case 404:
+                return "NOT FOUND";
+            case 409:
+                return "CONFLICT";
+            case 412:
+                return "PRECONDITION FAILED";
+            case 429:
+                return "TOO MANY REQUESTS";
+            case 500:
+                return "INTERNAL SERVER ERROR";
+            case 503:
+                return "SERVICE UNAVAILABLE";
+            default:
+                return "ERROR " + status;
+        }
+    }
 }

@@ -5,12 +5,12 @@ package dev.imagedisk.gce.emulator;
  * {code, message}} and, when {@code httpStatus > 0}, {@code httpErrorStatusCode}/{@code httpErrorMessage}.
  */
 final class OperationFailure extends RuntimeException {
-  final String code;
-  final int httpStatus;
+    final String code;
+    final int httpStatus;
 
-  OperationFailure(String code, String message, int httpStatus) {
-    super(message);
-    this.code = code;
-    this.httpStatus = httpStatus;
-  }
+    OperationFailure(String code, String message, int httpStatus) {
+        super(message);
+        this.code = code;
+        this.httpStatus = httpStatus;
+    }
 }

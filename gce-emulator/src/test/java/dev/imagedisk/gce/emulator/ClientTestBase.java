@@ -10,27 +10,27 @@ import org.junit.jupiter.api.BeforeEach;
  * {@code @BeforeEach}, which runs after this one.
  */
 abstract class ClientTestBase {
-  GceEmulator emu;
-  Clients c;
+    GceEmulator emu;
+    Clients c;
 
-  /** The emulator to start; by default without storage, operations waited on for 10 s. */
-  GceEmulator.Builder emulator() {
-    return GceEmulator.builder().storage(false).waitTimeout(Duration.ofSeconds(10));
-  }
-
-  @BeforeEach
-  void startEmulator() throws Exception {
-    emu = emulator().start();
-    c = new Clients(emu.baseUrl());
-  }
-
-  @AfterEach
-  void stopEmulator() {
-    if (c != null) {
-      c.close();
+    /** The emulator to start; by default without storage, operations waited on for 10 s. */
+    GceEmulator.Builder emulator() {
+        return GceEmulator.builder().storage(false).waitTimeout(Duration.ofSeconds(10));
     }
-    if (emu != null) {
-      emu.close();
+
+    @BeforeEach
+    void startEmulator() throws Exception {
+        emu = emulator().start();
+        c = new Clients(emu.baseUrl());
     }
-  }
+
+    @AfterEach
+    void stopEmulator() {
+        if (c != null) {
+            c.close();
+        }
+        if (emu != null) {
+            emu.close();
+        }
+    }
 }

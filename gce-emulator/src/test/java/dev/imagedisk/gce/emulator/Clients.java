@@ -19,31 +19,41 @@ import java.io.IOException;
  * {@link NoCredentialsProvider} sends no Authorization header.
  */
 final class Clients implements AutoCloseable {
-  final DisksClient disks;
-  final InstancesClient instances;
-  final ImagesClient images;
-  final ZoneOperationsClient zoneOperations;
-  final GlobalOperationsClient globalOperations;
+    final DisksClient disks;
+    final InstancesClient instances;
+    final ImagesClient images;
+    final ZoneOperationsClient zoneOperations;
+    final GlobalOperationsClient globalOperations;
 
-  Clients(String baseUrl) throws IOException {
-    disks = DisksClient.create(DisksSettings.newBuilder().setEndpoint(baseUrl)
-        .setCredentialsProvider(NoCredentialsProvider.create()).build());
-    instances = InstancesClient.create(InstancesSettings.newBuilder().setEndpoint(baseUrl)
-        .setCredentialsProvider(NoCredentialsProvider.create()).build());
-    images = ImagesClient.create(ImagesSettings.newBuilder().setEndpoint(baseUrl)
-        .setCredentialsProvider(NoCredentialsProvider.create()).build());
-    zoneOperations = ZoneOperationsClient.create(ZoneOperationsSettings.newBuilder()
-        .setEndpoint(baseUrl).setCredentialsProvider(NoCredentialsProvider.create()).build());
-    globalOperations = GlobalOperationsClient.create(GlobalOperationsSettings.newBuilder()
-        .setEndpoint(baseUrl).setCredentialsProvider(NoCredentialsProvider.create()).build());
-  }
+    Clients(String baseUrl) throws IOException {
+        disks = DisksClient.create(DisksSettings.newBuilder()
+                .setEndpoint(baseUrl)
+                .setCredentialsProvider(NoCredentialsProvider.create())
+                .build());
+        instances = InstancesClient.create(InstancesSettings.newBuilder()
+                .setEndpoint(baseUrl)
+                .setCredentialsProvider(NoCredentialsProvider.create())
+                .build());
+        images = ImagesClient.create(ImagesSettings.newBuilder()
+                .setEndpoint(baseUrl)
+                .setCredentialsProvider(NoCredentialsProvider.create())
+                .build());
+        zoneOperations = ZoneOperationsClient.create(ZoneOperationsSettings.newBuilder()
+                .setEndpoint(baseUrl)
+                .setCredentialsProvider(NoCredentialsProvider.create())
+                .build());
+        globalOperations = GlobalOperationsClient.create(GlobalOperationsSettings.newBuilder()
+                .setEndpoint(baseUrl)
+                .setCredentialsProvider(NoCredentialsProvider.create())
+                .build());
+    }
 
-  @Override
-  public void close() {
-    disks.close();
-    instances.close();
-    images.close();
-    zoneOperations.close();
-    globalOperations.close();
-  }
+    @Override
+    public void close() {
+        disks.close();
+        instances.close();
+        images.close();
+        zoneOperations.close();
+        globalOperations.close();
+    }
 }

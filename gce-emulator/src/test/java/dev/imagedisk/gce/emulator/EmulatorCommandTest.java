@@ -22,113 +22,149 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class EmulatorCommandTest {
-  @Test
-  void servesUntilStoppedWithImagesAndInstancesFromFlags() throws Exception {
-    Path tmp = Files.createTempDirectory("gce-emu-cmd-");
-    try {
-      Path image = tmp.resolve("img.ext4");
-      Files.write(image, new byte[3 << 20]);
-      EmulatorCommand cmd = new EmulatorCommand();
-      StringWriter out = new StringWriter();
-      CommandLine cli = new CommandLine(cmd).setOut(new PrintWriter(out, true));
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute(
-          "--no-storage", "--project", "proj", "--operation-duration", "50ms",
-          "--image", "lib=" + image + ":lib-family",
-          "--instance", "us-central1-a/node-1:n2-standard-2",
-          "--instance", "us-central1-b/node-2",
-          "--metadata-instance", "us-central1-b/node-2"));
-      String url = awaitFirstLine(out);
-      assertTrue(url.matches("http://127\\.0\\.0\\.1:\\d+"), url);
-      JsonNode img = raw("GET", url + "/compute/v1/projects/proj/global/images/family/lib-family",
-          null).json();
-      assertEquals("lib", img.get("name").asText());
-      assertEquals("1", img.get("diskSizeGb").asText());
-      JsonNode node1 = raw("GET", url + "/compute/v1/projects/proj/zones/us-central1-a/instances"
-          + "/node-1", null).json();
-      assertTrue(node1.get("machineType").asText().endsWith("/machineTypes/n2-standard-2"));
-      assertEquals("node-2", raw("GET", url + "/computeMetadata/v1/instance/name", null,
-          "Metadata-Flavor", "Google").text());
-      JsonNode op = raw("POST", url + "/compute/v1/projects/proj/zones/us-central1-a/disks",
-          "{\"name\":\"d\",\"sizeGb\":\"10\"}").json();
-      assertEquals("PENDING", op.get("status").asText());
-      cmd.stop.countDown();
-      assertEquals(0, exit.get(30, TimeUnit.SECONDS));
-      assertEquals(2, new CommandLine(new EmulatorCommand()).setErr(new PrintWriter(
-          new StringWriter())).execute("--image", "no-equals-sign"));
-    } finally {
-      TestSupport.deleteTree(tmp);
+    @Test
+    void servesUntilStoppedWithImagesAndInstancesFromFlags() throws Exception {
+        Path tmp = Files.createTempDirectory("gce-emu-cmd-");
+        try {
+            Path image = tmp.resolve("img.ext4");
+            Files.write(image, new byte[3 << 20]);
+            EmulatorCommand cmd = new EmulatorCommand();
+            StringWriter out = new StringWriter();
+            CommandLine cli = new CommandLine(cmd).setOut(new PrintWriter(out, true));
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute(
+                    "--no-storage",
+                    "--project",
+                    "proj",
+                    "--operation-duration",
+                    "50ms",
+                    "--image",
+                    "lib=" + image + ":lib-family",
+                    "--instance",
+                    "us-central1-a/node-1:n2-standard-2",
+                    "--instance",
+                    "us-central1-b/node-2",
+                    "--metadata-instance",
+                    "us-central1-b/node-2"));
+            String url = awaitFirstLine(out);
+            assertTrue(url.matches("http://127\\.0\\.0\\.1:\\d+"), url);
+            JsonNode img = raw("GET", url + "/compute/v1/projects/proj/global/images/family/lib-family", null)
+                    .json();
+            assertEquals("lib", img.get("name").asText());
+            assertEquals("1", img.get("diskSizeGb").asText());
+            JsonNode node1 = raw(
+                            "GET", url + "/compute/v1/projects/proj/zones/us-central1-a/instances" + "/node-1", null)
+                    .json();
+            assertTrue(node1.get("machineType").asText().endsWith("/machineTypes/n2-standard-2"));
+            assertEquals(
+                    "node-2",
+                    raw("GET", url + "/computeMetadata/v1/instance/name", null, "Metadata-Flavor", "Google")
+                            .text());
+            JsonNode op = raw(
+                            "POST",
+                            url + "/compute/v1/projects/proj/zones/us-central1-a/disks",
+                            "{\"name\":\"d\",\"sizeGb\":\"10\"}")
+                    .json();
+            assertEquals("PENDING", op.get("status").asText());
+            cmd.stop.countDown();
+            assertEquals(0, exit.get(30, TimeUnit.SECONDS));
+            assertEquals(
+                    2,
+                    new CommandLine(new EmulatorCommand())
+                            .setErr(new PrintWriter(new StringWriter()))
+                            .execute("--image", "no-equals-sign"));
+        } finally {
+            TestSupport.deleteTree(tmp);
+        }
     }
-  }
 
-  private static String awaitFirstLine(StringWriter out) throws InterruptedException {
-    for (int i = 0; i < 300; i++) {
-      String s = out.toString();
-      int nl = s.indexOf('\n');
-      if (nl > 0) {
-        return s.substring(0, nl).trim();
-      }
-      Thread.sleep(20);
+    private static String awaitFirstLine(StringWriter out) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            String s = out.toString();
+            int nl = s.indexOf('\n');
+            if (nl > 0) {
+                return s.substring(0, nl).trim();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no URL printed: " + out);
     }
-    throw new AssertionError("no URL printed: " + out);
-  }
 
-  /** The standalone process: SIGTERM detaches its loop devices, removes its links, exits 0. */
-  @Test
-  void sigtermCleansUpAndExitsZero() throws Exception {
-    TestSupport.assumeLoopDevices();
-    Path tmp = Files.createTempDirectory("gce-emu-proc-");
-    Process p = null;
-    try {
-      Path image = tmp.resolve("img.ext4");
-      try (var raf = new java.io.RandomAccessFile(image.toFile(), "rw")) {
-        raf.setLength(16 << 20);
-      }
-      TestSupport.run(TestSupport.sbin("mkfs.ext4"), "-F", "-q", image.toString());
-      Path data = tmp.resolve("data");
-      Path dev = tmp.resolve("by-id");
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          EmulatorCommand.class.getName(), "--data-dir", data.toString(),
-          "--device-dir", dev.toString(), "--project", "proj", "--image",
-          "lib=" + image + ":lib", "--instance", "us-central1-a/node-1",
-          "--operation-duration", "50ms")
-          .redirectError(tmp.resolve("stderr.txt").toFile()).start();
-      BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-          StandardCharsets.UTF_8));
-      String url = r.readLine();
-      assertNotNull(url, "no URL; stderr: " + Files.readString(tmp.resolve("stderr.txt")));
-      String api = url + "/compute/v1/projects/proj/zones/us-central1-a";
-      JsonNode ins = raw("POST", api + "/disks", "{\"name\":\"d\",\"sizeGb\":\"10\","
-          + "\"sourceImage\":\"global/images/family/lib\"}").json();
-      raw("POST", api + "/operations/" + ins.get("name").asText() + "/wait", null);
-      JsonNode att = raw("POST", api + "/instances/node-1/attachDisk",
-          "{\"source\":\"zones/us-central1-a/disks/d\",\"deviceName\":\"data\"}").json();
-      JsonNode done = raw("POST", api + "/operations/" + att.get("name").asText() + "/wait",
-          null).json();
-      assertEquals("DONE", done.get("status").asText(), done.toString());
-      assertFalse(done.has("error"), done.toString());
-      Path link = dev.resolve("google-data");
-      assertTrue(Files.isSymbolicLink(link));
-      Path diskFile;
-      try (var files = Files.walk(data.resolve("disks"))) {
-        diskFile = files.filter(Files::isRegularFile).findFirst().orElseThrow();
-      }
-      assertEquals(1, TestSupport.loopsOf(diskFile).size());
+    /** The standalone process: SIGTERM detaches its loop devices, removes its links, exits 0. */
+    @Test
+    void sigtermCleansUpAndExitsZero() throws Exception {
+        TestSupport.assumeLoopDevices();
+        Path tmp = Files.createTempDirectory("gce-emu-proc-");
+        Process p = null;
+        try {
+            Path image = tmp.resolve("img.ext4");
+            try (var raf = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+                raf.setLength(16 << 20);
+            }
+            TestSupport.run(TestSupport.sbin("mkfs.ext4"), "-F", "-q", image.toString());
+            Path data = tmp.resolve("data");
+            Path dev = tmp.resolve("by-id");
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            p = new ProcessBuilder(
+                            java,
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            EmulatorCommand.class.getName(),
+                            "--data-dir",
+                            data.toString(),
+                            "--device-dir",
+                            dev.toString(),
+                            "--project",
+                            "proj",
+                            "--image",
+                            "lib=" + image + ":lib",
+                            "--instance",
+                            "us-central1-a/node-1",
+                            "--operation-duration",
+                            "50ms")
+                    .redirectError(tmp.resolve("stderr.txt").toFile())
+                    .start();
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String url = r.readLine();
+            assertNotNull(url, "no URL; stderr: " + Files.readString(tmp.resolve("stderr.txt")));
+            String api = url + "/compute/v1/projects/proj/zones/us-central1-a";
+            JsonNode ins = raw(
+                            "POST",
+                            api + "/disks",
+                            "{\"name\":\"d\",\"sizeGb\":\"10\"," + "\"sourceImage\":\"global/images/family/lib\"}")
+                    .json();
+            raw("POST", api + "/operations/" + ins.get("name").asText() + "/wait", null);
+            JsonNode att = raw(
+                            "POST",
+                            api + "/instances/node-1/attachDisk",
+                            "{\"source\":\"zones/us-central1-a/disks/d\",\"deviceName\":\"data\"}")
+                    .json();
+            JsonNode done = raw("POST", api + "/operations/" + att.get("name").asText() + "/wait", null)
+                    .json();
+            assertEquals("DONE", done.get("status").asText(), done.toString());
+            assertFalse(done.has("error"), done.toString());
+            Path link = dev.resolve("google-data");
+            assertTrue(Files.isSymbolicLink(link));
+            Path diskFile;
+            try (var files = Files.walk(data.resolve("disks"))) {
+                diskFile = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+            }
+            assertEquals(1, TestSupport.loopsOf(diskFile).size());
 
-      p.destroy(); // SIGTERM
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-      assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("stderr.txt")));
-      assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
-      assertEquals(List.of(), TestSupport.loopsOf(diskFile));
-      assertTrue(Files.exists(diskFile)); // a given data dir keeps its disks and state
-      assertTrue(Files.exists(data.resolve("state.json")));
-    } finally {
-      if (p != null && p.isAlive()) {
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
-      }
-      TestSupport.releaseLoopsUnder(tmp);
-      TestSupport.deleteTree(tmp);
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("stderr.txt")));
+            assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
+            assertEquals(List.of(), TestSupport.loopsOf(diskFile));
+            assertTrue(Files.exists(diskFile)); // a given data dir keeps its disks and state
+            assertTrue(Files.exists(data.resolve("state.json")));
+        } finally {
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+            TestSupport.releaseLoopsUnder(tmp);
+            TestSupport.deleteTree(tmp);
+        }
     }
-  }
 }

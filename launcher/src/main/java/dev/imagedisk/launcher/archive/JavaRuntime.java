@@ -15,7 +15,8 @@ public record JavaRuntime(Path home, int feature) {
 
     /** The runtime of this JVM. */
     public static JavaRuntime current() {
-        return new JavaRuntime(Path.of(System.getProperty("java.home")), Runtime.version().feature());
+        return new JavaRuntime(
+                Path.of(System.getProperty("java.home")), Runtime.version().feature());
     }
 
     /** The runtime at {@code home}. */

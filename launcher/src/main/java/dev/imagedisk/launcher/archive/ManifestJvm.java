@@ -22,6 +22,7 @@ public record ManifestJvm(String source, String javaToolOptions, long memoryLimi
     static final String DEFAULT_NODE_OPTIONS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=30 -Xss256k "
             + "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=64m "
             + "-XX:MaxDirectMemorySize=32m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError";
+
     static final String DEFAULT_CONTROLLER_OPTIONS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xss256k "
             + "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=96m "
             + "-XX:MaxDirectMemorySize=32m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError";
@@ -71,18 +72,23 @@ public record ManifestJvm(String source, String javaToolOptions, long memoryLimi
     private static ManifestJvm read(String file, String defaultOptions, long defaultLimit) {
         Path manifest = find(file);
         if (manifest == null) {
-            return new ManifestJvm("built-in default (no manifests/" + file + " above " + Path.of("")
-                    .toAbsolutePath() + ")", defaultOptions, defaultLimit);
+            return new ManifestJvm(
+                    "built-in default (no manifests/" + file + " above "
+                            + Path.of("").toAbsolutePath() + ")",
+                    defaultOptions,
+                    defaultLimit);
         }
         try {
             List<String> lines = Files.readAllLines(manifest);
             String options = javaToolOptions(lines);
             long limit = memoryLimit(lines);
-            return new ManifestJvm(manifest.toString(), options == null ? defaultOptions : options,
-                    limit > 0 ? limit : defaultLimit);
+            return new ManifestJvm(
+                    manifest.toString(), options == null ? defaultOptions : options, limit > 0 ? limit : defaultLimit);
         } catch (IOException | RuntimeException e) {
-            return new ManifestJvm("built-in default (" + manifest + " unreadable: " + e.getMessage() + ")",
-                    defaultOptions, defaultLimit);
+            return new ManifestJvm(
+                    "built-in default (" + manifest + " unreadable: " + e.getMessage() + ")",
+                    defaultOptions,
+                    defaultLimit);
         }
     }
 
@@ -157,8 +163,14 @@ public record ManifestJvm(String source, String javaToolOptions, long memoryLimi
 
     static long quantity(String q) {
         String s = q.toLowerCase(Locale.ROOT);
-        String[][] units = {{"ki", "1024"}, {"mi", "1048576"}, {"gi", "1073741824"}, {"k", "1000"},
-            {"m", "1000000"}, {"g", "1000000000"}};
+        String[][] units = {
+            {"ki", "1024"},
+            {"mi", "1048576"},
+            {"gi", "1073741824"},
+            {"k", "1000"},
+            {"m", "1000000"},
+            {"g", "1000000000"}
+        };
         for (String[] u : units) {
             if (s.endsWith(u[0])) {
                 return (long) (Double.parseDouble(s.substring(0, s.length() - u[0].length())) * Long.parseLong(u[1]));

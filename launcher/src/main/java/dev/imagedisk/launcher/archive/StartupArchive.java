@@ -11,8 +11,8 @@ import csi.v1.NodeGrpc;
 import csi.v1.ProbeRequest;
 import dev.imagedisk.csi.Mode;
 import dev.imagedisk.csi.server.CsiChannels;
-import io.grpc.StatusRuntimeException;
 import dev.imagedisk.launcher.Main;
+import io.grpc.StatusRuntimeException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,12 +46,12 @@ public final class StartupArchive {
 
     /** What kind of archive this JVM's runtime makes. */
     public enum Kind {
-        CDS, AOT;
+        CDS,
+        AOT;
 
         public static Kind of(int javaFeature) {
             return javaFeature >= AOT_CACHE_FEATURE ? AOT : CDS;
         }
-
 
         /**
          * The JVM option that writes the archive from a training run: an AOT cache at exit; for CDS a dynamic
@@ -102,16 +102,33 @@ public final class StartupArchive {
      * archive).
      */
     static List<String> trainingArgs(Mode mode, Path work) {
-        List<String> a = new ArrayList<>(List.of("plugin", "--mode", mode.name(),
-                "--endpoint", "unix://" + work.resolve("csi.sock"), "--driver-name", "imagedisk.csi.dev",
-                "--log-format", "json", "--log-level", "warn", "--metrics-address", "127.0.0.1:0",
-                "--metadata-endpoint", "http://127.0.0.1:9"));
+        List<String> a = new ArrayList<>(List.of(
+                "plugin",
+                "--mode",
+                mode.name(),
+                "--endpoint",
+                "unix://" + work.resolve("csi.sock"),
+                "--driver-name",
+                "imagedisk.csi.dev",
+                "--log-format",
+                "json",
+                "--log-level",
+                "warn",
+                "--metrics-address",
+                "127.0.0.1:0",
+                "--metadata-endpoint",
+                "http://127.0.0.1:9"));
         if (mode.controllerService()) {
             a.addAll(List.of("--project", "archive", "--compute-endpoint", "http://127.0.0.1:9"));
         }
         if (mode.nodeService()) {
-            a.addAll(List.of("--node-id", "projects/archive/zones/archive-a/instances/archive",
-                    "--kubelet-dir", work.toString(), "--device-dir", work.toString()));
+            a.addAll(List.of(
+                    "--node-id",
+                    "projects/archive/zones/archive-a/instances/archive",
+                    "--kubelet-dir",
+                    work.toString(),
+                    "--device-dir",
+                    work.toString()));
         }
         a.addAll(List.of("--zone", "archive-a"));
         return a;
@@ -128,14 +145,22 @@ public final class StartupArchive {
      * @param log where the child's output goes
      * @throws IOException when the run fails or writes no archive (the message holds the end of its output)
      */
-    public static Result create(JavaRuntime runtime, Mode mode, Path out, List<String> toolOptions,
-            List<String> extraJvmArgs, Path log) throws IOException, InterruptedException {
+    public static Result create(
+            JavaRuntime runtime, Mode mode, Path out, List<String> toolOptions, List<String> extraJvmArgs, Path log)
+            throws IOException, InterruptedException {
         return create(runtime, System.getProperty("java.class.path"), mode, out, toolOptions, extraJvmArgs, log);
     }
 
     /** As {@link #create(JavaRuntime, Mode, Path, List, List, Path)}, for starts with the class path {@code cp}. */
-    public static Result create(JavaRuntime runtime, String cp, Mode mode, Path out, List<String> toolOptions,
-            List<String> extraJvmArgs, Path log) throws IOException, InterruptedException {
+    public static Result create(
+            JavaRuntime runtime,
+            String cp,
+            Mode mode,
+            Path out,
+            List<String> toolOptions,
+            List<String> extraJvmArgs,
+            Path log)
+            throws IOException, InterruptedException {
         Kind kind = runtime.archiveKind();
         Path file = out.toAbsolutePath();
         Files.createDirectories(file.getParent());
@@ -148,7 +173,8 @@ public final class StartupArchive {
             jvmArgs.add(kind == Kind.AOT ? "-Xlog:aot=error,cds=error" : "-Xlog:cds=error");
             List<String> cmd = javaCommand(runtime, cp, jvmArgs);
             cmd.addAll(trainingArgs(mode, work));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().remove("JDK_JAVA_OPTIONS");
@@ -165,8 +191,12 @@ public final class StartupArchive {
                 String inherited = pb.environment().get("JAVA_TOOL_OPTIONS");
                 if (inherited != null) {
                     // an archive is not made while another one is mapped
-                    pb.environment().put("JAVA_TOOL_OPTIONS", inherited.replaceAll(
-                            "-XX:(SharedArchiveFile|AOTCache)=\\S+", "").trim());
+                    pb.environment()
+                            .put(
+                                    "JAVA_TOOL_OPTIONS",
+                                    inherited
+                                            .replaceAll("-XX:(SharedArchiveFile|AOTCache)=\\S+", "")
+                                            .trim());
                 }
             }
             long t0 = System.nanoTime();
@@ -193,9 +223,13 @@ public final class StartupArchive {
                             + "; end of its output:\n" + tail(log));
                 }
                 List<String> dumpArgs = new ArrayList<>(extraJvmArgs);
-                dumpArgs.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
-                        "-XX:SharedArchiveFile=" + file, "-Xlog:cds=error"));
-                ProcessBuilder dump = new ProcessBuilder(javaCommand(runtime, cp, dumpArgs)).redirectErrorStream(true)
+                dumpArgs.addAll(List.of(
+                        "-Xshare:dump",
+                        "-XX:SharedClassListFile=" + classList,
+                        "-XX:SharedArchiveFile=" + file,
+                        "-Xlog:cds=error"));
+                ProcessBuilder dump = new ProcessBuilder(javaCommand(runtime, cp, dumpArgs))
+                        .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 dump.environment().clear();
@@ -234,19 +268,20 @@ public final class StartupArchive {
             }
             if (Files.exists(socket)) {
                 try (CsiChannels.Client c = CsiChannels.connect(socket)) {
-                    IdentityGrpc.IdentityBlockingStub identity = IdentityGrpc.newBlockingStub(c.channel())
-                            .withDeadlineAfter(30, TimeUnit.SECONDS);
+                    IdentityGrpc.IdentityBlockingStub identity =
+                            IdentityGrpc.newBlockingStub(c.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
                     // answered at all is enough: a controller without a reachable Compute Engine answers "not ready"
                     identity.probe(ProbeRequest.getDefaultInstance());
                     identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
                     identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance());
                     if (mode.controllerService()) {
-                        ControllerGrpc.newBlockingStub(c.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        ControllerGrpc.newBlockingStub(c.channel())
+                                .withDeadlineAfter(30, TimeUnit.SECONDS)
                                 .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance());
                     }
                     if (mode.nodeService()) {
-                        NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(c.channel())
-                                .withDeadlineAfter(30, TimeUnit.SECONDS);
+                        NodeGrpc.NodeBlockingStub node =
+                                NodeGrpc.newBlockingStub(c.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
                         node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance());
                         node.nodeGetInfo(NodeGetInfoRequest.getDefaultInstance());
                     }

@@ -17,44 +17,67 @@ import picocli.CommandLine.Option;
  * {@code imagedisk bench [--quick]}: the performance benchmarks B1–B4 against the Compute Engine emulator on
  * this machine, each with its baseline measured in the same run; writes {@code bench.md} and {@code bench.csv}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Run the benchmarks (B1 added latency, B2 burst, B3 node stage+publish, B4 footprint) on a"
                 + " local Compute Engine emulator and write a Markdown table and a CSV.")
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--quick", description = "Shrink every size: a smoke run of under a minute whose figures are"
-            + " not comparable with the targets.")
+    @Option(
+            names = "--quick",
+            description = "Shrink every size: a smoke run of under a minute whose figures are"
+                    + " not comparable with the targets.")
     boolean quick;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "target/bench",
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            defaultValue = "target/bench",
             description = "Where bench.md and bench.csv go (default: ${DEFAULT-VALUE}, relative to the current"
                     + " directory).")
     Path out;
 
-    @Option(names = "--only", split = ",", paramLabel = "B1,B2,...",
+    @Option(
+            names = "--only",
+            split = ",",
+            paramLabel = "B1,B2,...",
             description = "Run only these benchmarks (default: all).")
     List<String> only;
 
-    @Option(names = "--b2-callers", hidden = true, paramLabel = "N",
+    @Option(
+            names = "--b2-callers",
+            hidden = true,
+            paramLabel = "N",
             description = "B2's concurrent callers (default: 100, csi-provisioner's worker count; 20 with --quick).")
     Integer b2Callers;
 
     @Option(names = "--log-level", defaultValue = "warn", description = "Driver log level (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
-    @Option(names = "--b4-java-options", paramLabel = "OPTIONS", hidden = true,
+    @Option(
+            names = "--b4-java-options",
+            paramLabel = "OPTIONS",
+            hidden = true,
             description = "B4: measure with these JVM options in place of manifests/node.yaml's (a candidate, before"
                     + " the manifest takes it); -XX:MaxRAM still comes from the manifest's memory limit.")
     String b4JavaOptions;
 
-    @Option(names = "--b4-java-home", paramLabel = "DIR", hidden = true,
+    @Option(
+            names = "--b4-java-home",
+            paramLabel = "DIR",
+            hidden = true,
             description = "B4: measure on this Java runtime instead of the Dockerfile's release.")
     Path b4JavaHome;
 
-    @Option(names = "--b4-starts-only", hidden = true,
+    @Option(
+            names = "--b4-starts-only",
+            hidden = true,
             description = "B4: the start measurements only (no stage/unstage cycles).")
     boolean b4StartsOnly;
 
-    @Option(names = "--b4-priority", hidden = true,
+    @Option(
+            names = "--b4-priority",
+            hidden = true,
             description = "B4: start the plugin at nice -20 (root), to measure start-up on a machine shared with other"
                     + " work as it would run on an idle node; the report says so.")
     boolean b4Priority;
@@ -99,8 +122,17 @@ public final class BenchCommand implements Callable<Integer> {
                 System.setProperty(ChildJvm.PRIORITY_PROPERTY, "true");
                 report.note("B4 children ran at nice -20 (--b4-priority): the machine was shared with other work");
             }
-            run(report, "B4", selected, () -> new FootprintBench(report, stdout, work, whyNotRoot == null,
-                    new FootprintBench.Overrides(b4JavaOptions, b4JavaHome, b4StartsOnly)).run());
+            run(
+                    report,
+                    "B4",
+                    selected,
+                    () -> new FootprintBench(
+                                    report,
+                                    stdout,
+                                    work,
+                                    whyNotRoot == null,
+                                    new FootprintBench.Overrides(b4JavaOptions, b4JavaHome, b4StartsOnly))
+                            .run());
         } finally {
             try {
                 LoopLab.deleteTree(work);

@@ -1,9 +1,9 @@
 package dev.imagedisk.launcher.bench;
 
-import dev.imagedisk.launcher.archive.ManifestJvm;
 import csi.v1.ControllerGrpc;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.gce.emulator.GceEmulator;
+import dev.imagedisk.launcher.archive.ManifestJvm;
 import dev.imagedisk.launcher.bench.Report.Verdict;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,10 +35,10 @@ final class BurstBench {
     static final String ZONE = "us-central1-a";
     static final String IMAGE = "runtime-lib";
     static final double EMULATOR_LIMIT = 20;
-    static final Set<String> WRITES = Set.of("disks.insert", "disks.delete", "disks.resize", "instances.attachDisk",
-            "instances.detachDisk");
-    private static final Pattern API_LINE = Pattern.compile(
-            "(?m)^imagedisk_compute_api_calls_total\\{([^}]*)\\}\\s+([0-9.eE+-]+)\\s*$");
+    static final Set<String> WRITES =
+            Set.of("disks.insert", "disks.delete", "disks.resize", "instances.attachDisk", "instances.detachDisk");
+    private static final Pattern API_LINE =
+            Pattern.compile("(?m)^imagedisk_compute_api_calls_total\\{([^}]*)\\}\\s+([0-9.eE+-]+)\\s*$");
 
     private final Report report;
     private final PrintStream out;
@@ -62,7 +62,10 @@ final class BurstBench {
         Duration operation = quick ? Duration.ofMillis(200) : Duration.ofSeconds(1);
         double floorSeconds = 2.0 * volumes / EMULATOR_LIMIT;
         ManifestJvm jvm = ManifestJvm.controller();
-        try (GceEmulator emulator = GceEmulator.builder().storage(false).operationDuration(operation).port(0)
+        try (GceEmulator emulator = GceEmulator.builder()
+                .storage(false)
+                .operationDuration(operation)
+                .port(0)
                 .start()) {
             emulator.registerImage(PROJECT, IMAGE, IMAGE, 10);
             for (int i = 0; i < instances; i++) {
@@ -70,13 +73,30 @@ final class BurstBench {
             }
             Path socket = dir.resolve("b2.sock");
             int metricsPort = freePort();
-            out.printf("  B2: %d volumes, %d instances, %d callers, %s operations, emulator limit %.0f writes/s;"
-                    + " controller in a child JVM: %s%n", volumes, instances, callers,
-                    AddedLatencyBench.seconds(operation), EMULATOR_LIMIT, jvm.describe());
-            try (ChildJvm child = ChildJvm.start(jvm.options(), List.of(), List.of("--mode", "controller",
-                    "--endpoint", "unix://" + socket, "--project", PROJECT, "--zone", ZONE,
-                    "--compute-endpoint", emulator.baseUrl(), "--metadata-endpoint", emulator.baseUrl(),
-                    "--metrics-address", "127.0.0.1:" + metricsPort, "--log-level", "warn"),
+            out.printf(
+                    "  B2: %d volumes, %d instances, %d callers, %s operations, emulator limit %.0f writes/s;"
+                            + " controller in a child JVM: %s%n",
+                    volumes, instances, callers, AddedLatencyBench.seconds(operation), EMULATOR_LIMIT, jvm.describe());
+            try (ChildJvm child = ChildJvm.start(
+                    jvm.options(),
+                    List.of(),
+                    List.of(
+                            "--mode",
+                            "controller",
+                            "--endpoint",
+                            "unix://" + socket,
+                            "--project",
+                            PROJECT,
+                            "--zone",
+                            ZONE,
+                            "--compute-endpoint",
+                            emulator.baseUrl(),
+                            "--metadata-endpoint",
+                            emulator.baseUrl(),
+                            "--metrics-address",
+                            "127.0.0.1:" + metricsPort,
+                            "--log-level",
+                            "warn"),
                     dir.resolve("b2-controller.log"))) {
                 child.awaitProbe(socket, 60_000);
                 Map<String, Double> before = apiCalls(metricsPort);
@@ -89,11 +109,17 @@ final class BurstBench {
                     ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(client.channel());
                     long bound = (long) (floorSeconds * 3) + 120;
                     result = Concurrent.run(volumes, callers, bound, i -> {
-                        String id = stub.withDeadlineAfter(300, TimeUnit.SECONDS).createVolume(Csi.create(
-                                "pvc-b2-" + i, "projects/" + PROJECT + "/global/images/" + IMAGE, ZONE, 10L << 30))
-                                .getVolume().getVolumeId();
-                        stub.withDeadlineAfter(300, TimeUnit.SECONDS).controllerPublishVolume(
-                                Csi.publish(id, Csi.nodeId(PROJECT, ZONE, "node-" + (i % instances))));
+                        String id = stub.withDeadlineAfter(300, TimeUnit.SECONDS)
+                                .createVolume(Csi.create(
+                                        "pvc-b2-" + i,
+                                        "projects/" + PROJECT + "/global/images/" + IMAGE,
+                                        ZONE,
+                                        10L << 30))
+                                .getVolume()
+                                .getVolumeId();
+                        stub.withDeadlineAfter(300, TimeUnit.SECONDS)
+                                .controllerPublishVolume(
+                                        Csi.publish(id, Csi.nodeId(PROJECT, ZONE, "node-" + (i % instances))));
                     });
                 } finally {
                     sampler.stop();
@@ -129,46 +155,99 @@ final class BurstBench {
                     }
                 }
                 double perVolume = (writes + reads + waits) / volumes;
-                report.value("B2", "makespan, " + volumes + " × (CreateVolume + ControllerPublishVolume), "
-                        + callers + " callers, " + AddedLatencyBench.seconds(operation) + " operations", "s",
-                        makespan, floorSeconds, "≤ 1.2 × floor (" + Report.fmt(floorSeconds * 1.2) + " s)",
+                report.value(
+                        "B2",
+                        "makespan, " + volumes + " × (CreateVolume + ControllerPublishVolume), " + callers
+                                + " callers, " + AddedLatencyBench.seconds(operation) + " operations",
+                        "s",
+                        makespan,
+                        floorSeconds,
+                        "≤ 1.2 × floor (" + Report.fmt(floorSeconds * 1.2) + " s)",
                         failed > 0 ? Verdict.FAILED : report.atMost(makespan, floorSeconds * 1.2),
                         "baseline = the floor, " + (2 * volumes) + " writes / " + Report.fmt(EMULATOR_LIMIT)
                                 + " per s");
-                report.value("B2", "failed RPCs", "", failed, null, "0", failed == 0 ? Verdict.MET : Verdict.MISSED,
+                report.value(
+                        "B2",
+                        "failed RPCs",
+                        "",
+                        failed,
+                        null,
+                        "0",
+                        failed == 0 ? Verdict.MET : Verdict.MISSED,
                         result.failures().isEmpty() ? "" : result.failures().get(0));
-                report.value("B2", "Compute Engine API calls per volume (driver metrics)", "", perVolume, null,
-                        "≤ 6", report.atMost(perVolume, 6), String.format(java.util.Locale.ROOT,
+                report.value(
+                        "B2",
+                        "Compute Engine API calls per volume (driver metrics)",
+                        "",
+                        perVolume,
+                        null,
+                        "≤ 6",
+                        report.atMost(perVolume, 6),
+                        String.format(
+                                java.util.Locale.ROOT,
                                 "writes %s, reads %s, operation waits %s per volume; %s refused for rate;"
-                                        + " emulator saw %s requests", Report.fmt(writes / volumes),
-                                Report.fmt(reads / volumes), Report.fmt(waits / volumes), Report.fmt(refused),
+                                        + " emulator saw %s requests",
+                                Report.fmt(writes / volumes),
+                                Report.fmt(reads / volumes),
+                                Report.fmt(waits / volumes),
+                                Report.fmt(refused),
                                 emuTotal));
-                report.dist("B2", "volume ready (CreateVolume + ControllerPublishVolume, per caller)", "s",
-                        result.millis().stream().map(m -> m / 1000).toList(), null, "", Verdict.INFO,
+                report.dist(
+                        "B2",
+                        "volume ready (CreateVolume + ControllerPublishVolume, per caller)",
+                        "s",
+                        result.millis().stream().map(m -> m / 1000).toList(),
+                        null,
+                        "",
+                        Verdict.INFO,
                         "queueing for the write budget included");
                 double heapMib = sampler.peakHeapUsedKb.get() / 1024.0;
                 double committedMib = sampler.peakHeapCommittedKb.get() / 1024.0;
                 if (sampler.peakHeapUsedKb.get() > 0) {
-                    report.value("B2", "controller peak heap (used, jcmd GC.heap_info every 2 s)", "MiB", heapMib,
-                            null, "≤ 256 MiB", report.atMost(heapMib, 256), "committed peak "
-                                    + Report.fmt(committedMib) + " MiB; child JVM, " + jvm.describe());
+                    report.value(
+                            "B2",
+                            "controller peak heap (used, jcmd GC.heap_info every 2 s)",
+                            "MiB",
+                            heapMib,
+                            null,
+                            "≤ 256 MiB",
+                            report.atMost(heapMib, 256),
+                            "committed peak " + Report.fmt(committedMib) + " MiB; child JVM, " + jvm.describe());
                 } else {
                     report.skipped("B2", "controller peak heap", "jcmd could not read the child's heap");
                 }
-                report.value("B2", "controller peak threads (/proc, every 100 ms)", "", sampler.peakThreads.get(),
-                        null, "≤ 64", report.atMost(sampler.peakThreads.get(), 64), "issue 12: at most 64 threads with"
+                report.value(
+                        "B2",
+                        "controller peak threads (/proc, every 100 ms)",
+                        "",
+                        sampler.peakThreads.get(),
+                        null,
+                        "≤ 64",
+                        report.atMost(sampler.peakThreads.get(), 64),
+                        "issue 12: at most 64 threads with"
                                 + " 300 calls in flight; sampled from /proc/PID/status of the controller JVM");
-                report.value("B2", "controller peak resident memory (VmHWM)", "MiB", child.status("VmHWM") / 1024.0,
-                        null, "", Verdict.INFO, "");
+                report.value(
+                        "B2",
+                        "controller peak resident memory (VmHWM)",
+                        "MiB",
+                        child.status("VmHWM") / 1024.0,
+                        null,
+                        "",
+                        Verdict.INFO,
+                        "");
             }
         }
     }
 
     /** method|outcome → count, from the plugin's metrics endpoint. */
     static Map<String, Double> apiCalls(int port) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return parseApiCalls(r.body());
     }
 

@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
  * from {@code /proc} and its heap with {@code jcmd GC.heap_info}. Closing it sends SIGTERM, then kills it.
  */
 final class ChildJvm implements AutoCloseable {
-    private static final Pattern HEAP_LINE = Pattern.compile("(?m)^\\s*\\S.*?(?:generation|space)?\\s+total (\\d+)K, used (\\d+)K");
-    private static final Pattern GEN_LINE = Pattern.compile("(?m)^\\s*(?:def new generation|tenured generation|garbage-first heap|PSYoungGen|ParOldGen)\\s+total (\\d+)K, used (\\d+)K");
+    private static final Pattern HEAP_LINE =
+            Pattern.compile("(?m)^\\s*\\S.*?(?:generation|space)?\\s+total (\\d+)K, used (\\d+)K");
+    private static final Pattern GEN_LINE = Pattern.compile(
+            "(?m)^\\s*(?:def new generation|tenured generation|garbage-first heap|PSYoungGen|ParOldGen)\\s+total (\\d+)K, used (\\d+)K");
 
     /**
      * System property (set by bench --b4-priority): start children at nice -20, so that on a machine shared with
@@ -52,8 +54,9 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** As {@link #start(List, List, List, Path)}, on the Java runtime {@code runtime}. */
-    static ChildJvm start(JavaRuntime runtime, List<String> toolOptions, List<String> jvmArgs,
-            List<String> pluginArgs, Path log) throws IOException {
+    static ChildJvm start(
+            JavaRuntime runtime, List<String> toolOptions, List<String> jvmArgs, List<String> pluginArgs, Path log)
+            throws IOException {
         // launched as the archive's training run is, or the archive would not map
         List<String> cmd = new ArrayList<>(StartupArchive.javaCommand(runtime, jvmArgs));
         cmd.add("plugin");
@@ -61,7 +64,8 @@ final class ChildJvm implements AutoCloseable {
         if (Boolean.getBoolean(PRIORITY_PROPERTY)) {
             cmd.addAll(0, List.of("nice", "-n", "-20"));
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().remove("JDK_JAVA_OPTIONS");
@@ -92,7 +96,8 @@ final class ChildJvm implements AutoCloseable {
             }
             if (Files.exists(socket)) {
                 try (CsiChannels.Client c = CsiChannels.connect(socket)) {
-                    ProbeResponse r = IdentityGrpc.newBlockingStub(c.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    ProbeResponse r = IdentityGrpc.newBlockingStub(c.channel())
+                            .withDeadlineAfter(2, TimeUnit.SECONDS)
                             .probe(ProbeRequest.getDefaultInstance());
                     if (r.getReady().getValue()) {
                         return System.nanoTime() - startNanos;
@@ -142,7 +147,8 @@ final class ChildJvm implements AutoCloseable {
         }
         try {
             Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), "GC.heap_info")
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 return null;

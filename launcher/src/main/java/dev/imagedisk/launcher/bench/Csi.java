@@ -7,8 +7,8 @@ import csi.v1.Topology;
 import csi.v1.TopologyRequirement;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.DriverConfig;
-import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.PluginCommand;
+import dev.imagedisk.csi.contract.Keys;
 import picocli.CommandLine;
 
 /** The CSI requests the benchmarks send, as csi-provisioner and csi-attacher send them. */
@@ -37,8 +37,11 @@ final class Csi {
     }
 
     static ControllerPublishVolumeRequest publish(String volumeId, String nodeId) {
-        return ControllerPublishVolumeRequest.newBuilder().setVolumeId(volumeId).setNodeId(nodeId)
-                .setVolumeCapability(MOUNT_RWO).build();
+        return ControllerPublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId)
+                .setNodeId(nodeId)
+                .setVolumeCapability(MOUNT_RWO)
+                .build();
     }
 
     static String nodeId(String project, String zone, String instance) {

@@ -52,8 +52,8 @@ record ImageRuntime(JavaRuntime runtime, String note) {
         } catch (IOException e) {
             // no /usr/lib/jvm
         }
-        return new ImageRuntime(current, "no Java " + feature + " (the image's) on this machine: this JVM ("
-                + current.feature() + ")");
+        return new ImageRuntime(
+                current, "no Java " + feature + " (the image's) on this machine: this JVM (" + current.feature() + ")");
     }
 
     /** The Temurin feature release of the last FROM line (the runtime stage); 0 when it names none. */

@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
 final class NodeBench {
     static final String CAREFUL = "blkid -p -o export \"$1\" >/dev/null && { e2fsck -f -p \"$1\" >/dev/null || "
             + "[ $? -le 1 ]; } && resize2fs \"$1\" >/dev/null 2>&1 && mount \"$1\" \"$2\" && mount --bind \"$2\" \"$3\"";
-    static final String MINIMAL = "resize2fs \"$1\" >/dev/null 2>&1 && mount \"$1\" \"$2\" && mount --bind \"$2\" \"$3\"";
+    static final String MINIMAL =
+            "resize2fs \"$1\" >/dev/null 2>&1 && mount \"$1\" \"$2\" && mount --bind \"$2\" \"$3\"";
 
     private final Report report;
     private final PrintStream out;
@@ -54,14 +55,27 @@ final class NodeBench {
         try (LoopLab lab = new LoopLab(dir.resolve("b3"))) {
             Path image = lab.image("runtime", 256);
             Path socket = lab.root.resolve("node.sock");
-            try (PluginRuntime plugin = PluginRuntime.start(Csi.config("--mode", "node", "--endpoint",
-                    "unix://" + socket, "--node-id", "projects/bench/zones/us-central1-a/instances/node-1",
-                    "--zone", "us-central1-a", "--kubelet-dir", lab.kubeletDir.toString(),
-                    "--device-dir", lab.deviceDir.toString(), "--metadata-endpoint", "http://127.0.0.1:9",
-                    "--log-level", "warn"));
+            try (PluginRuntime plugin = PluginRuntime.start(Csi.config(
+                            "--mode",
+                            "node",
+                            "--endpoint",
+                            "unix://" + socket,
+                            "--node-id",
+                            "projects/bench/zones/us-central1-a/instances/node-1",
+                            "--zone",
+                            "us-central1-a",
+                            "--kubelet-dir",
+                            lab.kubeletDir.toString(),
+                            "--device-dir",
+                            lab.deviceDir.toString(),
+                            "--metadata-endpoint",
+                            "http://127.0.0.1:9",
+                            "--log-level",
+                            "warn"));
                     CsiChannels.Client client = CsiChannels.connect(socket)) {
                 NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(client.channel());
-                out.printf("  B3: %d × stage+publish of a %d GiB disk from a 256 MiB image, then %d at once%n",
+                out.printf(
+                        "  B3: %d × stage+publish of a %d GiB disk from a 256 MiB image, then %d at once%n",
                         runs, gib, parallel);
                 // warm-up (class loading, JIT), not counted
                 for (int i = 0; i < 2; i++) {
@@ -77,14 +91,34 @@ final class NodeBench {
                 }
                 double carefulP50 = Stats.of(careful).p50();
                 double driverP50 = Stats.of(driver).p50();
-                report.dist("B3", "NodeStage+NodePublish, " + gib + " GiB disk from a 256 MiB image, one at a time",
-                        "ms", driver, carefulP50, "≤ 1.3 × careful by hand", report.atMost(driverP50,
-                                1.3 * carefulP50), "baseline: careful by hand (blkid, e2fsck -f, resize2fs, mount,"
-                                + " bind); vs minimal by hand " + Report.fmt(driverP50 / Stats.of(minimal).p50()) + "×");
-                report.dist("B3", "baseline: careful by hand (blkid -p, e2fsck -f -p, resize2fs, mount, mount --bind)",
-                        "ms", careful, null, "", Verdict.INFO, "one bash script per volume");
-                report.dist("B3", "baseline: minimal by hand (resize2fs, mount, mount --bind)", "ms", minimal, null,
-                        "", Verdict.INFO, "no safety checks: not what the driver may do");
+                report.dist(
+                        "B3",
+                        "NodeStage+NodePublish, " + gib + " GiB disk from a 256 MiB image, one at a time",
+                        "ms",
+                        driver,
+                        carefulP50,
+                        "≤ 1.3 × careful by hand",
+                        report.atMost(driverP50, 1.3 * carefulP50),
+                        "baseline: careful by hand (blkid, e2fsck -f, resize2fs, mount," + " bind); vs minimal by hand "
+                                + Report.fmt(driverP50 / Stats.of(minimal).p50()) + "×");
+                report.dist(
+                        "B3",
+                        "baseline: careful by hand (blkid -p, e2fsck -f -p, resize2fs, mount, mount --bind)",
+                        "ms",
+                        careful,
+                        null,
+                        "",
+                        Verdict.INFO,
+                        "one bash script per volume");
+                report.dist(
+                        "B3",
+                        "baseline: minimal by hand (resize2fs, mount, mount --bind)",
+                        "ms",
+                        minimal,
+                        null,
+                        "",
+                        Verdict.INFO,
+                        "no safety checks: not what the driver may do");
 
                 // a makespan is one sample: take the median of a few rounds, interleaved, for each side
                 int rounds = quick ? 1 : 5;
@@ -98,11 +132,20 @@ final class NodeBench {
                 }
                 double driverSpan = Stats.median(driverSpans);
                 double carefulSpan = Stats.median(carefulSpans);
-                report.add(new Report.Row("B3", parallel + " volumes staged+published at once on one node (makespan,"
-                        + " median of " + rounds + " rounds)", "ms", driverSpan, Stats.of(driverSpans), carefulSpan,
-                        "≤ 1.3 × careful by hand", report.atMost(driverSpan, 1.3 * carefulSpan), "baseline: "
-                        + parallel + " careful scripts in parallel; minimal: " + Report.fmt(Stats.median(minimalSpans))
-                        + " ms"));
+                report.add(new Report.Row(
+                        "B3",
+                        parallel + " volumes staged+published at once on one node (makespan," + " median of " + rounds
+                                + " rounds)",
+                        "ms",
+                        driverSpan,
+                        Stats.of(driverSpans),
+                        carefulSpan,
+                        "≤ 1.3 × careful by hand",
+                        report.atMost(driverSpan, 1.3 * carefulSpan),
+                        "baseline: "
+                                + parallel + " careful scripts in parallel; minimal: "
+                                + Report.fmt(Stats.median(minimalSpans))
+                                + " ms"));
             }
         }
     }
@@ -123,20 +166,31 @@ final class NodeBench {
 
     private static void stagePublish(NodeGrpc.NodeBlockingStub node, String name, Path staging, Path target) {
         NodeGrpc.NodeBlockingStub s = node.withDeadlineAfter(120, TimeUnit.SECONDS);
-        s.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId(name))
-                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, name).setStagingTargetPath(staging.toString())
-                .setVolumeCapability(Csi.MOUNT_RWO).build());
-        s.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId(name))
-                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, name).setStagingTargetPath(staging.toString())
-                .setTargetPath(target.toString()).setVolumeCapability(Csi.MOUNT_RWO).build());
+        s.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(volumeId(name))
+                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, name)
+                .setStagingTargetPath(staging.toString())
+                .setVolumeCapability(Csi.MOUNT_RWO)
+                .build());
+        s.nodePublishVolume(NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId(name))
+                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, name)
+                .setStagingTargetPath(staging.toString())
+                .setTargetPath(target.toString())
+                .setVolumeCapability(Csi.MOUNT_RWO)
+                .build());
     }
 
     private static void unpublishUnstage(NodeGrpc.NodeBlockingStub node, String name, Path staging, Path target) {
         NodeGrpc.NodeBlockingStub s = node.withDeadlineAfter(120, TimeUnit.SECONDS);
-        s.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId(name))
-                .setTargetPath(target.toString()).build());
-        s.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(volumeId(name))
-                .setStagingTargetPath(staging.toString()).build());
+        s.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(volumeId(name))
+                .setTargetPath(target.toString())
+                .build());
+        s.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(volumeId(name))
+                .setStagingTargetPath(staging.toString())
+                .build());
     }
 
     private double byHandOnce(LoopLab lab, Path image, String name, int gib, String script) throws Exception {
@@ -147,7 +201,8 @@ final class NodeBench {
         Process p = byHand(script, loop, staging, target);
         long took = System.nanoTime() - t0;
         if (p.exitValue() != 0) {
-            throw new IOException("by hand (" + script + ") failed: " + new String(p.getInputStream().readAllBytes()));
+            throw new IOException("by hand (" + script + ") failed: "
+                    + new String(p.getInputStream().readAllBytes()));
         }
         check(target, gib);
         LoopLab.sh("umount", target.toString());
@@ -157,8 +212,10 @@ final class NodeBench {
     }
 
     private static Process byHand(String script, Path loop, Path staging, Path target) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", script, "byhand", loop.toString(), staging.toString(),
-                target.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "bash", "-c", script, "byhand", loop.toString(), staging.toString(), target.toString())
+                .redirectErrorStream(true)
+                .start();
         if (!p.waitFor(2, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IOException("by hand did not finish in 2 minutes");
@@ -172,8 +229,8 @@ final class NodeBench {
         for (int i = 0; i < n; i++) {
             loops.add(lab.disk(image, "p" + i, gib));
         }
-        Concurrent.Result r = Concurrent.run(n, n, 300, i -> stagePublish(node, "p" + i, staging(lab, "p" + i),
-                target(lab, "p" + i)));
+        Concurrent.Result r = Concurrent.run(
+                n, n, 300, i -> stagePublish(node, "p" + i, staging(lab, "p" + i), target(lab, "p" + i)));
         if (!r.failures().isEmpty()) {
             throw new IOException(r.failures().size() + " of " + n + " parallel stage+publish failed: "
                     + r.failures().get(0));
@@ -192,8 +249,10 @@ final class NodeBench {
         List<Path[]> paths = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             loops.add(lab.disk(image, prefix + i, gib));
-            paths.add(new Path[] {Files.createDirectories(lab.root.resolve("hand/" + prefix + i + "/globalmount")),
-                Files.createDirectories(lab.root.resolve("hand/" + prefix + i + "/mount"))});
+            paths.add(new Path[] {
+                Files.createDirectories(lab.root.resolve("hand/" + prefix + i + "/globalmount")),
+                Files.createDirectories(lab.root.resolve("hand/" + prefix + i + "/mount"))
+            });
         }
         // one script starts them all, as an operator's "for ...; do ... & done; wait" would; the paths go in as
         // arguments (three per volume), never into the script's text
@@ -238,8 +297,8 @@ final class NodeBench {
     }
 
     static Path staging(LoopLab lab, String name) {
-        return lab.kubeletDir.resolve("plugins/kubernetes.io/csi/" + DriverConfig.DEFAULT_DRIVER_NAME + "/" + name
-                + "/globalmount");
+        return lab.kubeletDir.resolve(
+                "plugins/kubernetes.io/csi/" + DriverConfig.DEFAULT_DRIVER_NAME + "/" + name + "/globalmount");
     }
 
     static Path target(LoopLab lab, String name) {

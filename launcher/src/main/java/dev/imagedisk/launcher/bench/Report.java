@@ -20,15 +20,29 @@ import java.util.Map;
  */
 final class Report {
     /** Whether a figure meets its target. */
-    enum Verdict { MET, MISSED, INFO, SKIPPED, FAILED }
+    enum Verdict {
+        MET,
+        MISSED,
+        INFO,
+        SKIPPED,
+        FAILED
+    }
 
     /**
      * One figure. {@code value} is the headline number (a p50, a makespan, a count); {@code stats} its
      * distribution when it has one; {@code baseline} the same figure measured the plain way in the same
      * run, when there is one.
      */
-    record Row(String bench, String figure, String unit, double value, Stats stats, Double baseline,
-            String target, Verdict verdict, String note) {
+    record Row(
+            String bench,
+            String figure,
+            String unit,
+            double value,
+            Stats stats,
+            Double baseline,
+            String target,
+            Verdict verdict,
+            String note) {
         String ratio() {
             return baseline == null || baseline == 0 || Double.isNaN(value) ? "" : fmt(value / baseline) + "×";
         }
@@ -41,10 +55,12 @@ final class Report {
 
     Report(boolean quick) {
         this.quick = quick;
-        facts.put("date", OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-                .replaceAll("\\.\\d+", ""));
-        facts.put("mode", quick ? "--quick (smoke run: sizes shrunk, figures not comparable with targets)"
-                : "full");
+        facts.put(
+                "date",
+                OffsetDateTime.now(ZoneOffset.UTC)
+                        .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                        .replaceAll("\\.\\d+", ""));
+        facts.put("mode", quick ? "--quick (smoke run: sizes shrunk, figures not comparable with targets)" : "full");
         facts.putAll(Machine.describe());
     }
 
@@ -65,14 +81,28 @@ final class Report {
     }
 
     /** A figure with a distribution: the value is its p50. */
-    void dist(String bench, String figure, String unit, List<Double> values, Double baseline, String target,
-            Verdict verdict, String note) {
+    void dist(
+            String bench,
+            String figure,
+            String unit,
+            List<Double> values,
+            Double baseline,
+            String target,
+            Verdict verdict,
+            String note) {
         Stats s = Stats.of(values);
         add(new Row(bench, figure, unit, s.p50(), s, baseline, target, verdict, note));
     }
 
-    void value(String bench, String figure, String unit, double value, Double baseline, String target,
-            Verdict verdict, String note) {
+    void value(
+            String bench,
+            String figure,
+            String unit,
+            double value,
+            Double baseline,
+            String target,
+            Verdict verdict,
+            String note) {
         add(new Row(bench, figure, unit, value, null, baseline, target, verdict, note));
     }
 
@@ -129,12 +159,22 @@ final class Report {
         b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
         for (Row r : rows) {
             String u = r.unit().isEmpty() ? "" : " " + r.unit();
-            b.append("| ").append(r.bench()).append(" | ").append(esc(r.figure())).append(" | ")
-                    .append(esc(result(r))).append(" | ")
-                    .append(r.baseline() == null ? "" : fmt(r.baseline()) + u).append(" | ")
-                    .append(r.ratio()).append(" | ").append(esc(r.target())).append(" | ")
+            b.append("| ")
+                    .append(r.bench())
+                    .append(" | ")
+                    .append(esc(r.figure()))
+                    .append(" | ")
+                    .append(esc(result(r)))
+                    .append(" | ")
+                    .append(r.baseline() == null ? "" : fmt(r.baseline()) + u)
+                    .append(" | ")
+                    .append(r.ratio())
+                    .append(" | ")
+                    .append(esc(r.target()))
+                    .append(" | ")
                     .append(r.verdict().name().toLowerCase(Locale.ROOT))
-                    .append(r.note() == null || r.note().isEmpty() ? "" : ": " + esc(r.note())).append(" |\n");
+                    .append(r.note() == null || r.note().isEmpty() ? "" : ": " + esc(r.note()))
+                    .append(" |\n");
         }
         if (!notes.isEmpty()) {
             b.append('\n');
@@ -153,12 +193,22 @@ final class Report {
         b.append("bench,figure,unit,n,value,p50,p99,min,max,baseline,ratio,target,verdict,note\n");
         for (Row r : rows) {
             Stats s = r.stats();
-            b.append(String.join(",", csvField(r.bench()), csvField(r.figure()), csvField(r.unit()),
-                    s == null ? "" : Integer.toString(s.n()), num(r.value()),
-                    s == null ? "" : num(s.p50()), s == null ? "" : num(s.p99()),
-                    s == null ? "" : num(s.min()), s == null ? "" : num(s.max()),
-                    r.baseline() == null ? "" : num(r.baseline()), csvField(r.ratio().replace("×", "")),
-                    csvField(r.target()), r.verdict().name().toLowerCase(Locale.ROOT), csvField(r.note())))
+            b.append(String.join(
+                            ",",
+                            csvField(r.bench()),
+                            csvField(r.figure()),
+                            csvField(r.unit()),
+                            s == null ? "" : Integer.toString(s.n()),
+                            num(r.value()),
+                            s == null ? "" : num(s.p50()),
+                            s == null ? "" : num(s.p99()),
+                            s == null ? "" : num(s.min()),
+                            s == null ? "" : num(s.max()),
+                            r.baseline() == null ? "" : num(r.baseline()),
+                            csvField(r.ratio().replace("×", "")),
+                            csvField(r.target()),
+                            r.verdict().name().toLowerCase(Locale.ROOT),
+                            csvField(r.note())))
                     .append('\n');
         }
         return b.toString();
@@ -199,12 +249,18 @@ final class Report {
             Map<String, String> m = new LinkedHashMap<>();
             m.put("nproc", Integer.toString(Runtime.getRuntime().availableProcessors()));
             m.put("memory", memory());
-            m.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                    + System.getProperty("os.arch"));
+            m.put(
+                    "kernel",
+                    System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                            + System.getProperty("os.arch"));
             m.put("cpu", cpuModel());
-            m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
-                    + " (" + System.getProperty("java.vendor") + ")");
-            m.put("bench JVM options", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+            m.put(
+                    "jvm",
+                    System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " ("
+                            + System.getProperty("java.vendor") + ")");
+            m.put(
+                    "bench JVM options",
+                    String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
             return m;
         }
 

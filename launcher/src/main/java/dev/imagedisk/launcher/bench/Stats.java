@@ -12,7 +12,11 @@ record Stats(int n, double min, double p50, double p99, double max) {
         }
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
-        return new Stats(sorted.size(), sorted.get(0), percentile(sorted, 50), percentile(sorted, 99),
+        return new Stats(
+                sorted.size(),
+                sorted.get(0),
+                percentile(sorted, 50),
+                percentile(sorted, 99),
                 sorted.get(sorted.size() - 1));
     }
 

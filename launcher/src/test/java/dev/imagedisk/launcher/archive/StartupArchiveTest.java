@@ -40,18 +40,35 @@ class StartupArchiveTest {
         JavaRuntime runtime = JavaRuntime.current();
         String cp = jarredClassPath();
         Path out = dir.resolve("node.jsa");
-        StartupArchive.Result r = StartupArchive.create(runtime, cp, Mode.node, out,
-                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), List.of(), dir.resolve("train.log"));
+        StartupArchive.Result r = StartupArchive.create(
+                runtime,
+                cp,
+                Mode.node,
+                out,
+                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                List.of(),
+                dir.resolve("train.log"));
         assertTrue(Files.size(out) > 1 << 20, "archive of " + Files.size(out) + " bytes");
         assertEquals(out.toAbsolutePath(), r.file());
-        List<String> cmd = new java.util.ArrayList<>(StartupArchive.javaCommand(runtime, cp, List.of(
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", r.useOption(), "-Xshare:on", "-Xlog:class+load=info")));
+        List<String> cmd = new java.util.ArrayList<>(StartupArchive.javaCommand(
+                runtime,
+                cp,
+                List.of(
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        r.useOption(),
+                        "-Xshare:on",
+                        "-Xlog:class+load=info")));
         cmd.add("--version");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), output);
-        assertTrue(output.contains("dev.imagedisk.launcher.Main source: shared objects file"), output.lines()
-                .filter(l -> l.contains("imagedisk.launcher.Main")).toList().toString());
+        assertTrue(
+                output.contains("dev.imagedisk.launcher.Main source: shared objects file"),
+                output.lines()
+                        .filter(l -> l.contains("imagedisk.launcher.Main"))
+                        .toList()
+                        .toString());
     }
 
     /** The test class path with each class directory packed into a jar (CDS maps jars only). */
@@ -68,7 +85,8 @@ class StartupArchiveTest {
             try (java.util.jar.JarOutputStream j = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
                     java.util.stream.Stream<Path> files = Files.walk(p)) {
                 for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    j.putNextEntry(new java.util.jar.JarEntry(p.relativize(f).toString().replace('\\', '/')));
+                    j.putNextEntry(new java.util.jar.JarEntry(
+                            p.relativize(f).toString().replace('\\', '/')));
                     Files.copy(f, j);
                     j.closeEntry();
                 }
@@ -80,7 +98,12 @@ class StartupArchiveTest {
 
     @Test
     void imageRuntimeIsTheLastStagesTemurinRelease() {
-        assertEquals(25, dev.imagedisk.launcher.bench.ImageRuntimeAccess.lastStageFeature(List.of(
-                "FROM maven:3.9-eclipse-temurin-17 AS build", "RUN x", "FROM eclipse-temurin:25-jre-noble", "USER 1")));
+        assertEquals(
+                25,
+                dev.imagedisk.launcher.bench.ImageRuntimeAccess.lastStageFeature(List.of(
+                        "FROM maven:3.9-eclipse-temurin-17 AS build",
+                        "RUN x",
+                        "FROM eclipse-temurin:25-jre-noble",
+                        "USER 1")));
     }
 }

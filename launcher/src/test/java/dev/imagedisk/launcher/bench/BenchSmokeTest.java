@@ -65,8 +65,12 @@ class BenchSmokeTest {
             assertHas(rows, "B4", "stage/unstage cycles");
         } else {
             System.out.println("BenchSmokeTest: B3 and B4's stage/unstage cycles skipped: " + whyNotRoot);
-            assertTrue(rows.stream().anyMatch(r -> r.bench().equals("B3") && r.verdict() == Report.Verdict.SKIPPED
-                    && r.note().contains("root")), printed);
+            assertTrue(
+                    rows.stream()
+                            .anyMatch(r -> r.bench().equals("B3")
+                                    && r.verdict() == Report.Verdict.SKIPPED
+                                    && r.note().contains("root")),
+                    printed);
         }
         for (Report.Row r : rows) {
             if (r.verdict() != Report.Verdict.SKIPPED) {
@@ -81,7 +85,10 @@ class BenchSmokeTest {
     }
 
     private static void assertHas(List<Report.Row> rows, String bench, String figure) {
-        assertTrue(rows.stream().anyMatch(r -> r.bench().equals(bench) && r.figure().contains(figure)),
-                bench + " has no row \"" + figure + "\": " + rows.stream().map(Report.Row::figure).toList());
+        assertTrue(
+                rows.stream()
+                        .anyMatch(r -> r.bench().equals(bench) && r.figure().contains(figure)),
+                bench + " has no row \"" + figure + "\": "
+                        + rows.stream().map(Report.Row::figure).toList());
     }
 }

@@ -3,11 +3,18 @@ package dev.imagedisk.launcher.manifests;
 import dev.imagedisk.csi.DriverConfig;
 import dev.imagedisk.csi.Mode;
 import dev.imagedisk.csi.PluginCommand;
+import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.contract.ImageId;
+import dev.imagedisk.csi.controller.SnapshotParameters;
 import dev.imagedisk.launcher.Main;
+import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshot;
+import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshotClass;
+import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshotContent;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -28,13 +35,6 @@ import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.api.model.storage.CSIDriver;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshot;
-import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshotClass;
-import dev.imagedisk.launcher.manifests.SnapshotKinds.VolumeSnapshotContent;
-import dev.imagedisk.csi.common.CsiFailure;
-import dev.imagedisk.csi.contract.ImageId;
-import dev.imagedisk.csi.controller.SnapshotParameters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -76,8 +76,11 @@ final class ManifestChecks {
         }
 
         Optional<Volume> volume(String name) {
-            return pod.getVolumes() == null ? Optional.empty()
-                    : pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst();
+            return pod.getVolumes() == null
+                    ? Optional.empty()
+                    : pod.getVolumes().stream()
+                            .filter(v -> v.getName().equals(name))
+                            .findFirst();
         }
     }
 
@@ -227,8 +230,11 @@ final class ManifestChecks {
 
     static boolean hasFlag(Container c, String name) {
         List<String> args = c.getArgs() == null ? List.of() : c.getArgs();
-        return args.stream().anyMatch(a -> a.equals("--" + name) || a.startsWith("--" + name + "=")
-                || a.equals("-" + name) || a.startsWith("-" + name + "="));
+        return args.stream()
+                .anyMatch(a -> a.equals("--" + name)
+                        || a.startsWith("--" + name + "=")
+                        || a.equals("-" + name)
+                        || a.startsWith("-" + name + "="));
     }
 
     static boolean isSidecar(Container c, String name) {
@@ -245,7 +251,9 @@ final class ManifestChecks {
         for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
             Path mount = Path.of(m.getMountPath());
             if (Path.of(path).startsWith(mount)
-                    && (best == null || mount.getNameCount() > Path.of(best.getMountPath()).getNameCount())) {
+                    && (best == null
+                            || mount.getNameCount()
+                                    > Path.of(best.getMountPath()).getNameCount())) {
                 best = m;
             }
         }
@@ -261,8 +269,10 @@ final class ManifestChecks {
 
     static Optional<String> pathOn(Container c, OnVolume where) {
         for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
-            if (m.getName().equals(where.volume()) && (m.getSubPath() == null || m.getSubPath().isEmpty())) {
-                return Optional.of(Path.of(m.getMountPath()).resolve(where.relative()).toString());
+            if (m.getName().equals(where.volume())
+                    && (m.getSubPath() == null || m.getSubPath().isEmpty())) {
+                return Optional.of(
+                        Path.of(m.getMountPath()).resolve(where.relative()).toString());
             }
         }
         return Optional.empty();
@@ -275,7 +285,9 @@ final class ManifestChecks {
     static List<String> sockets(List<HasMetadata> objects) {
         List<String> problems = new ArrayList<>();
         for (Workload w : workloads(objects)) {
-            Optional<Container> driver = w.pod().getContainers().stream().filter(ManifestChecks::isDriver).findFirst();
+            Optional<Container> driver = w.pod().getContainers().stream()
+                    .filter(ManifestChecks::isDriver)
+                    .findFirst();
             if (driver.isEmpty()) {
                 continue;
             }
@@ -303,8 +315,8 @@ final class ManifestChecks {
                 }
                 Optional<String> expected = pathOn(c, shared.get());
                 if (expected.isEmpty()) {
-                    problems.add(w.name() + "/" + c.getName() + ": does not mount volume " + shared.get().volume()
-                            + " that holds the driver's socket");
+                    problems.add(w.name() + "/" + c.getName() + ": does not mount volume "
+                            + shared.get().volume() + " that holds the driver's socket");
                 } else if (!expected.get().equals(address.get().replaceFirst("^unix://", ""))) {
                     problems.add(w.name() + "/" + c.getName() + ": --csi-address=" + address.get()
                             + " but the driver's socket is at " + expected.get() + " in this container");
@@ -312,11 +324,14 @@ final class ManifestChecks {
                 if (isSidecar(c, "csi-node-driver-registrar")) {
                     String onHost = w.volume(shared.get().volume())
                             .filter(v -> v.getHostPath() != null)
-                            .map(v -> Path.of(v.getHostPath().getPath()).resolve(shared.get().relative()).toString())
+                            .map(v -> Path.of(v.getHostPath().getPath())
+                                    .resolve(shared.get().relative())
+                                    .toString())
                             .orElse(null);
                     Optional<String> registration = flag(c, "kubelet-registration-path");
                     if (onHost == null) {
-                        problems.add(w.name() + ": the socket volume " + shared.get().volume() + " is not a hostPath");
+                        problems.add(
+                                w.name() + ": the socket volume " + shared.get().volume() + " is not a hostPath");
                     } else if (registration.isEmpty() || !registration.get().equals(onHost)) {
                         problems.add(w.name() + "/" + c.getName() + ": --kubelet-registration-path="
                                 + registration.orElse("(unset)") + " but the socket is at " + onHost + " on the host");
@@ -349,14 +364,14 @@ final class ManifestChecks {
         }
         for (VolumeSnapshotClass c : ofType(objects, VolumeSnapshotClass.class)) {
             if (!name.equals(c.driver)) {
-                problems.add("VolumeSnapshotClass " + c.getMetadata().getName() + ": driver " + c.driver
-                        + " is not " + name);
+                problems.add("VolumeSnapshotClass " + c.getMetadata().getName() + ": driver " + c.driver + " is not "
+                        + name);
             }
         }
         for (VolumeSnapshotContent c : ofType(objects, VolumeSnapshotContent.class)) {
             if (!name.equals(c.spec.driver)) {
-                problems.add("VolumeSnapshotContent " + c.getMetadata().getName() + ": driver "
-                        + c.spec.driver + " is not " + name);
+                problems.add("VolumeSnapshotContent " + c.getMetadata().getName() + ": driver " + c.spec.driver
+                        + " is not " + name);
             }
         }
         for (Workload w : workloads(objects)) {
@@ -365,14 +380,15 @@ final class ManifestChecks {
                 if (isDriver(c)) {
                     config = config(c);
                     if (config.isPresent() && !config.get().driverName().equals(name)) {
-                        problems.add(w.name() + "/" + c.getName() + ": --driver-name " + config.get().driverName()
-                                + " is not " + name);
+                        problems.add(w.name() + "/" + c.getName() + ": --driver-name "
+                                + config.get().driverName() + " is not " + name);
                     }
                 }
             }
             for (Container c : w.pod().getContainers()) {
                 if (isSidecar(c, "csi-node-driver-registrar")) {
-                    String kubeletDir = config.map(cfg -> cfg.node().kubeletDir.toString()).orElse("/var/lib/kubelet");
+                    String kubeletDir =
+                            config.map(cfg -> cfg.node().kubeletDir.toString()).orElse("/var/lib/kubelet");
                     String expected = kubeletDir + "/plugins/" + name + "/";
                     String path = flag(c, "kubelet-registration-path").orElse("");
                     if (!path.startsWith(expected)) {
@@ -392,7 +408,8 @@ final class ManifestChecks {
     }
 
     private static Optional<ContainerPort> namedPort(Container c, String name) {
-        return c.getPorts() == null ? Optional.empty()
+        return c.getPorts() == null
+                ? Optional.empty()
                 : c.getPorts().stream().filter(p -> name.equals(p.getName())).findFirst();
     }
 
@@ -413,13 +430,16 @@ final class ManifestChecks {
                     }
                 }
                 for (String endpoint : Stream.of(flag(c, "http-endpoint"), flag(c, "metrics-address"))
-                        .flatMap(Optional::stream).toList()) {
+                        .flatMap(Optional::stream)
+                        .toList()) {
                     if (!isDriver(c)) {
                         used.putIfAbsent(portOf(endpoint), c.getName() + " " + endpoint);
                     }
                 }
             }
-            Optional<Container> driver = w.pod().getContainers().stream().filter(ManifestChecks::isDriver).findFirst();
+            Optional<Container> driver = w.pod().getContainers().stream()
+                    .filter(ManifestChecks::isDriver)
+                    .findFirst();
             if (driver.isEmpty()) {
                 continue;
             }
@@ -437,7 +457,8 @@ final class ManifestChecks {
                         + " but --metrics-address=" + metrics);
             }
             Optional<Container> probe = w.pod().getContainers().stream()
-                    .filter(c -> isSidecar(c, "livenessprobe")).findFirst();
+                    .filter(c -> isSidecar(c, "livenessprobe"))
+                    .findFirst();
             Optional<ContainerPort> healthz = namedPort(d, "healthz");
             if (probe.isEmpty()) {
                 problems.add(w.name() + ": no livenessprobe sidecar");
@@ -445,14 +466,17 @@ final class ManifestChecks {
                 problems.add(where + ": no container port named healthz");
             } else {
                 Optional<String> endpoint = flag(probe.get(), "http-endpoint");
-                if (endpoint.isEmpty() || portOf(endpoint.get()) != healthz.get().getContainerPort()) {
+                if (endpoint.isEmpty()
+                        || portOf(endpoint.get()) != healthz.get().getContainerPort()) {
                     problems.add(w.name() + "/" + probe.get().getName() + ": --http-endpoint="
                             + endpoint.orElse("(unset)") + " is not the healthz port "
                             + healthz.get().getContainerPort());
                 }
             }
-            IntOrString probePort = d.getLivenessProbe() == null || d.getLivenessProbe().getHttpGet() == null
-                    ? null : d.getLivenessProbe().getHttpGet().getPort();
+            IntOrString probePort =
+                    d.getLivenessProbe() == null || d.getLivenessProbe().getHttpGet() == null
+                            ? null
+                            : d.getLivenessProbe().getHttpGet().getPort();
             if (probePort == null || !"healthz".equals(probePort.getStrVal())) {
                 problems.add(where + ": its livenessProbe does not GET the healthz port");
             }
@@ -473,12 +497,16 @@ final class ManifestChecks {
     static List<String> serviceAccounts(List<HasMetadata> objects) {
         List<String> problems = new ArrayList<>();
         Map<String, ServiceAccount> accounts = new HashMap<>();
-        ofType(objects, ServiceAccount.class).forEach(sa ->
-                accounts.put(key(sa.getMetadata().getNamespace(), sa.getMetadata().getName()), sa));
+        ofType(objects, ServiceAccount.class)
+                .forEach(sa -> accounts.put(
+                        key(sa.getMetadata().getNamespace(), sa.getMetadata().getName()), sa));
         Set<String> clusterRoles = new HashSet<>();
-        ofType(objects, ClusterRole.class).forEach(r -> clusterRoles.add(r.getMetadata().getName()));
+        ofType(objects, ClusterRole.class)
+                .forEach(r -> clusterRoles.add(r.getMetadata().getName()));
         Set<String> roles = new HashSet<>();
-        ofType(objects, Role.class).forEach(r -> roles.add(key(r.getMetadata().getNamespace(), r.getMetadata().getName())));
+        ofType(objects, Role.class)
+                .forEach(r -> roles.add(
+                        key(r.getMetadata().getNamespace(), r.getMetadata().getName())));
 
         Set<String> bound = new HashSet<>();
         for (ClusterRoleBinding b : ofType(objects, ClusterRoleBinding.class)) {
@@ -515,8 +543,13 @@ final class ManifestChecks {
         return problems;
     }
 
-    private static void checkRoleRef(String where, RoleRef ref, String namespace, Set<String> clusterRoles,
-            Set<String> roles, List<String> problems) {
+    private static void checkRoleRef(
+            String where,
+            RoleRef ref,
+            String namespace,
+            Set<String> clusterRoles,
+            Set<String> roles,
+            List<String> problems) {
         boolean exists = switch (ref.getKind()) {
             case "ClusterRole" -> clusterRoles.contains(ref.getName());
             case "Role" -> namespace != null && roles.contains(key(namespace, ref.getName()));
@@ -530,8 +563,13 @@ final class ManifestChecks {
         }
     }
 
-    private static void checkSubjects(String where, List<Subject> subjects, String bindingNamespace,
-            Map<String, ServiceAccount> accounts, Set<String> bound, List<String> problems) {
+    private static void checkSubjects(
+            String where,
+            List<Subject> subjects,
+            String bindingNamespace,
+            Map<String, ServiceAccount> accounts,
+            Set<String> bound,
+            List<String> problems) {
         if (subjects == null || subjects.isEmpty()) {
             problems.add(where + ": no subjects");
             return;
@@ -559,10 +597,12 @@ final class ManifestChecks {
     /** What the rules of the roles bound to namespace/serviceAccount grant (namespaced Roles included). */
     static Set<Permission> granted(List<HasMetadata> objects, String namespace, String serviceAccount) {
         Map<String, List<PolicyRule>> clusterRoles = new HashMap<>();
-        ofType(objects, ClusterRole.class).forEach(r -> clusterRoles.put(r.getMetadata().getName(), rules(r.getRules())));
+        ofType(objects, ClusterRole.class)
+                .forEach(r -> clusterRoles.put(r.getMetadata().getName(), rules(r.getRules())));
         Map<String, List<PolicyRule>> roles = new HashMap<>();
-        ofType(objects, Role.class).forEach(r ->
-                roles.put(key(r.getMetadata().getNamespace(), r.getMetadata().getName()), rules(r.getRules())));
+        ofType(objects, Role.class)
+                .forEach(r -> roles.put(
+                        key(r.getMetadata().getNamespace(), r.getMetadata().getName()), rules(r.getRules())));
         List<PolicyRule> rules = new ArrayList<>();
         for (ClusterRoleBinding b : ofType(objects, ClusterRoleBinding.class)) {
             if (names(b.getSubjects(), null, namespace, serviceAccount)) {
@@ -571,9 +611,14 @@ final class ManifestChecks {
         }
         for (RoleBinding b : ofType(objects, RoleBinding.class)) {
             if (names(b.getSubjects(), b.getMetadata().getNamespace(), namespace, serviceAccount)) {
-                rules.addAll("Role".equals(b.getRoleRef().getKind())
-                        ? roles.getOrDefault(key(b.getMetadata().getNamespace(), b.getRoleRef().getName()), List.of())
-                        : clusterRoles.getOrDefault(b.getRoleRef().getName(), List.of()));
+                rules.addAll(
+                        "Role".equals(b.getRoleRef().getKind())
+                                ? roles.getOrDefault(
+                                        key(
+                                                b.getMetadata().getNamespace(),
+                                                b.getRoleRef().getName()),
+                                        List.of())
+                                : clusterRoles.getOrDefault(b.getRoleRef().getName(), List.of()));
             }
         }
         Set<Permission> out = new HashSet<>();
@@ -594,24 +639,29 @@ final class ManifestChecks {
     }
 
     private static boolean names(List<Subject> subjects, String bindingNamespace, String namespace, String name) {
-        return subjects != null && subjects.stream().anyMatch(s -> "ServiceAccount".equals(s.getKind())
-                && name.equals(s.getName())
-                && namespace.equals(s.getNamespace() != null ? s.getNamespace() : bindingNamespace));
+        return subjects != null
+                && subjects.stream()
+                        .anyMatch(s -> "ServiceAccount".equals(s.getKind())
+                                && name.equals(s.getName())
+                                && namespace.equals(s.getNamespace() != null ? s.getNamespace() : bindingNamespace));
     }
 
     /** No wildcards, no secrets, no privilege-escalating verbs in any role. */
     static List<String> leastPrivilege(List<HasMetadata> objects) {
         List<String> problems = new ArrayList<>();
         Map<String, List<PolicyRule>> all = new HashMap<>();
-        ofType(objects, ClusterRole.class).forEach(r -> all.put("ClusterRole " + r.getMetadata().getName(), rules(r.getRules())));
-        ofType(objects, Role.class).forEach(r -> all.put("Role " + r.getMetadata().getName(), rules(r.getRules())));
+        ofType(objects, ClusterRole.class)
+                .forEach(r -> all.put("ClusterRole " + r.getMetadata().getName(), rules(r.getRules())));
+        ofType(objects, Role.class)
+                .forEach(r -> all.put("Role " + r.getMetadata().getName(), rules(r.getRules())));
         for (Map.Entry<String, List<PolicyRule>> e : all.entrySet()) {
             for (PolicyRule r : e.getValue()) {
                 List<String> everything = new ArrayList<>(r.getApiGroups());
                 everything.addAll(r.getResources());
                 everything.addAll(r.getVerbs());
                 if (everything.contains("*")) {
-                    problems.add(e.getKey() + ": wildcard in " + r.getApiGroups() + " " + r.getResources() + " " + r.getVerbs());
+                    problems.add(e.getKey() + ": wildcard in " + r.getApiGroups() + " " + r.getResources() + " "
+                            + r.getVerbs());
                 }
                 if (r.getResources().contains("secrets")) {
                     problems.add(e.getKey() + ": grants access to secrets");
@@ -627,11 +677,13 @@ final class ManifestChecks {
     }
 
     /** The permissions a ServiceAccount lacks of those required. */
-    static List<String> missing(List<HasMetadata> objects, String namespace, String serviceAccount,
-            List<Permission> required) {
+    static List<String> missing(
+            List<HasMetadata> objects, String namespace, String serviceAccount, List<Permission> required) {
         Set<Permission> granted = granted(objects, namespace, serviceAccount);
-        return required.stream().filter(p -> !granted.contains(p))
-                .map(p -> namespace + "/" + serviceAccount + " may not " + p).toList();
+        return required.stream()
+                .filter(p -> !granted.contains(p))
+                .map(p -> namespace + "/" + serviceAccount + " may not " + p)
+                .toList();
     }
 
     // ---------------------------------------------------------------- the node plugin and the controller
@@ -645,7 +697,9 @@ final class ManifestChecks {
             return problems;
         }
         Workload w = workloads(List.of(sets.get(0))).get(0);
-        Optional<Container> driver = w.pod().getContainers().stream().filter(ManifestChecks::isDriver).findFirst();
+        Optional<Container> driver = w.pod().getContainers().stream()
+                .filter(ManifestChecks::isDriver)
+                .findFirst();
         if (driver.isEmpty()) {
             problems.add(w.name() + ": no driver container");
             return problems;
@@ -659,20 +713,25 @@ final class ManifestChecks {
         wanted.put("/sys", null);
         for (Map.Entry<String, String> e : wanted.entrySet()) {
             Optional<VolumeMount> m = d.getVolumeMounts().stream()
-                    .filter(vm -> vm.getMountPath().equals(e.getKey())).findFirst();
+                    .filter(vm -> vm.getMountPath().equals(e.getKey()))
+                    .findFirst();
             Optional<String> host = m.flatMap(vm -> w.volume(vm.getName()))
-                    .filter(v -> v.getHostPath() != null).map(v -> v.getHostPath().getPath());
+                    .filter(v -> v.getHostPath() != null)
+                    .map(v -> v.getHostPath().getPath());
             if (host.isEmpty() || !host.get().equals(e.getKey())) {
                 problems.add(w.name() + ": the driver does not mount host " + e.getKey() + " at " + e.getKey());
             } else if (e.getValue() != null && !e.getValue().equals(m.get().getMountPropagation())) {
                 problems.add(w.name() + ": " + e.getKey() + " is not mounted with " + e.getValue() + " propagation");
             }
         }
-        if (d.getSecurityContext() == null || !Boolean.TRUE.equals(d.getSecurityContext().getPrivileged())) {
+        if (d.getSecurityContext() == null
+                || !Boolean.TRUE.equals(d.getSecurityContext().getPrivileged())) {
             problems.add(w.name() + ": the driver is not privileged");
         }
-        List<Toleration> tolerations = w.pod().getTolerations() == null ? List.of() : w.pod().getTolerations();
-        if (tolerations.stream().noneMatch(t -> "Exists".equals(t.getOperator()) && t.getKey() == null && t.getEffect() == null)) {
+        List<Toleration> tolerations =
+                w.pod().getTolerations() == null ? List.of() : w.pod().getTolerations();
+        if (tolerations.stream()
+                .noneMatch(t -> "Exists".equals(t.getOperator()) && t.getKey() == null && t.getEffect() == null)) {
             problems.add(w.name() + ": does not tolerate every taint");
         }
         if (!"system-node-critical".equals(w.pod().getPriorityClassName())) {
@@ -691,23 +750,28 @@ final class ManifestChecks {
         }
         Workload w = workloads(List.of(deployments.get(0))).get(0);
         var pod = w.pod().getSecurityContext();
-        if (pod == null || !Boolean.TRUE.equals(pod.getRunAsNonRoot()) || pod.getRunAsUser() == null
+        if (pod == null
+                || !Boolean.TRUE.equals(pod.getRunAsNonRoot())
+                || pod.getRunAsUser() == null
                 || pod.getRunAsUser() == 0) {
             problems.add(w.name() + ": the pod does not set runAsNonRoot with a non-zero runAsUser");
         }
         for (Container c : w.pod().getContainers()) {
             var sc = c.getSecurityContext();
-            if (sc != null && (Boolean.TRUE.equals(sc.getPrivileged()) || Long.valueOf(0).equals(sc.getRunAsUser()))) {
+            if (sc != null
+                    && (Boolean.TRUE.equals(sc.getPrivileged())
+                            || Long.valueOf(0).equals(sc.getRunAsUser()))) {
                 problems.add(w.name() + "/" + c.getName() + ": privileged or root");
             }
         }
         Optional<Container> provisioner = w.pod().getContainers().stream()
-                .filter(c -> isSidecar(c, "csi-provisioner")).findFirst();
+                .filter(c -> isSidecar(c, "csi-provisioner"))
+                .findFirst();
         if (provisioner.isEmpty()) {
             problems.add(w.name() + ": no csi-provisioner");
         } else {
-            for (String f : List.of("feature-gates", "extra-create-metadata", "leader-election", "default-fstype",
-                    "timeout")) {
+            for (String f :
+                    List.of("feature-gates", "extra-create-metadata", "leader-election", "default-fstype", "timeout")) {
                 if (!hasFlag(provisioner.get(), f)) {
                     problems.add(w.name() + "/csi-provisioner: no --" + f);
                 }
@@ -716,14 +780,20 @@ final class ManifestChecks {
                 problems.add(w.name() + "/csi-provisioner: --feature-gates lacks Topology=true");
             }
         }
-        w.pod().getContainers().stream().filter(x -> isSidecar(x, "csi-snapshotter")).findFirst().ifPresent(c -> {
-            if (!hasFlag(c, "extra-create-metadata")) {
-                problems.add(w.name() + "/csi-snapshotter: no --extra-create-metadata (the VolumeSnapshot's name"
-                        + " is recorded on the image)");
-            }
-        });
+        w.pod().getContainers().stream()
+                .filter(x -> isSidecar(x, "csi-snapshotter"))
+                .findFirst()
+                .ifPresent(c -> {
+                    if (!hasFlag(c, "extra-create-metadata")) {
+                        problems.add(
+                                w.name() + "/csi-snapshotter: no --extra-create-metadata (the VolumeSnapshot's name"
+                                        + " is recorded on the image)");
+                    }
+                });
         for (String sidecar : List.of("csi-attacher", "csi-resizer", "csi-snapshotter")) {
-            Optional<Container> c = w.pod().getContainers().stream().filter(x -> isSidecar(x, sidecar)).findFirst();
+            Optional<Container> c = w.pod().getContainers().stream()
+                    .filter(x -> isSidecar(x, sidecar))
+                    .findFirst();
             if (c.isEmpty()) {
                 problems.add(w.name() + ": no " + sidecar);
             } else if (!hasFlag(c.get(), "leader-election")) {
@@ -797,7 +867,8 @@ final class ManifestChecks {
         for (VolumeSnapshotContent c : ofType(objects, VolumeSnapshotContent.class)) {
             contents.put(c.getMetadata().getName(), c);
             String handle = c.spec.source == null ? null : c.spec.source.snapshotHandle;
-            if (handle != null && ImageId.parse(handle.replace("PROJECT", "my-project")).isEmpty()) {
+            if (handle != null
+                    && ImageId.parse(handle.replace("PROJECT", "my-project")).isEmpty()) {
                 problems.add("VolumeSnapshotContent " + c.getMetadata().getName() + ": snapshotHandle " + handle
                         + " is not " + ImageId.FORM);
             }
@@ -832,7 +903,8 @@ final class ManifestChecks {
             String ns = Objects.requireNonNullElse(o.getMetadata().getNamespace(), "default");
             for (PersistentVolumeClaim pvc : claims) {
                 var source = pvc.getSpec().getDataSource();
-                if (source != null && "VolumeSnapshot".equals(source.getKind())
+                if (source != null
+                        && "VolumeSnapshot".equals(source.getKind())
                         && !snapshots.contains(ns + "/" + source.getName())) {
                     problems.add(o.getKind() + " " + o.getMetadata().getName() + ": VolumeSnapshot " + ns + "/"
                             + source.getName() + " does not exist");

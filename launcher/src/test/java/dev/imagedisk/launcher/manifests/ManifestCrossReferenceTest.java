@@ -35,7 +35,8 @@ class ManifestCrossReferenceTest {
     }
 
     private static void assertReported(List<String> problems, String fragment) {
-        assertTrue(problems.stream().anyMatch(p -> p.contains(fragment)),
+        assertTrue(
+                problems.stream().anyMatch(p -> p.contains(fragment)),
                 "expected a problem mentioning '" + fragment + "', got " + problems);
     }
 
@@ -44,12 +45,15 @@ class ManifestCrossReferenceTest {
                 .filter(w -> owner.isInstance(w.owner()))
                 .flatMap(w -> w.pod().getContainers().stream())
                 .filter(c -> c.getName().equals(name))
-                .findFirst().orElseThrow(() -> new AssertionError("no container " + name + " in a " + owner.getSimpleName()));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no container " + name + " in a " + owner.getSimpleName()));
     }
 
     private static List<String> replaceArg(Container c, String prefix, String replacement) {
         List<String> args = new ArrayList<>(c.getArgs());
-        int i = args.indexOf(args.stream().filter(a -> a.startsWith(prefix)).findFirst()
+        int i = args.indexOf(args.stream()
+                .filter(a -> a.startsWith(prefix))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(c.getName() + " has no arg " + prefix)));
         if (replacement == null) {
             args.remove(i);
@@ -66,7 +70,9 @@ class ManifestCrossReferenceTest {
     void everyFlagPassedToTheDriverIsAcceptedByItsCli() {
         assertNone(ManifestChecks.driverFlags(everything()));
         long drivers = ManifestChecks.workloads(everything()).stream()
-                .flatMap(w -> w.pod().getContainers().stream()).filter(ManifestChecks::isDriver).count();
+                .flatMap(w -> w.pod().getContainers().stream())
+                .filter(ManifestChecks::isDriver)
+                .count();
         assertEquals(2, drivers, "the controller and the node plugin");
     }
 
@@ -81,7 +87,8 @@ class ManifestCrossReferenceTest {
     @Test
     void aBadDriverFlagValueIsCaught() {
         List<HasMetadata> objects = everything();
-        replaceArg(container(objects, Deployment.class, "imagedisk"), "--operation-timeout", "--operation-timeout=4m30s");
+        replaceArg(
+                container(objects, Deployment.class, "imagedisk"), "--operation-timeout", "--operation-timeout=4m30s");
         assertReported(ManifestChecks.driverFlags(objects), "4m30s");
 
         objects = everything();
@@ -125,12 +132,13 @@ class ManifestCrossReferenceTest {
     @Test
     void aSnapshotClassOrContentOfAnotherDriverIsCaught() {
         List<HasMetadata> objects = everything();
-        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class).get(0)
-                .driver = "pd.csi.storage.gke.io";
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class).get(0).driver = "pd.csi.storage.gke.io";
         assertReported(ManifestChecks.driverName(objects), "pd.csi.storage.gke.io");
         objects = everything();
-        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class).get(0)
-                .spec.driver = "other.csi.dev";
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class)
+                .get(0)
+                .spec
+                .driver = "other.csi.dev";
         assertReported(ManifestChecks.driverName(objects), "other.csi.dev");
     }
 
@@ -139,7 +147,10 @@ class ManifestCrossReferenceTest {
     @Test
     void theSnapshotExamplesFitTogetherAndTheDriverAcceptsThem() {
         List<HasMetadata> objects = everything();
-        assertTrue(ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshot.class).size() >= 2,
+        assertTrue(
+                ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshot.class)
+                                .size()
+                        >= 2,
                 "a VolumeSnapshot of replica 0 and a pre-provisioned one");
         assertNone(ManifestChecks.snapshots(objects));
     }
@@ -147,20 +158,30 @@ class ManifestCrossReferenceTest {
     @Test
     void aBadSnapshotParameterHandleOrReferenceIsCaught() {
         List<HasMetadata> objects = everything();
-        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class).get(0)
-                .parameters.put("snapshot-type", "snapshots");
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class)
+                .get(0)
+                .parameters
+                .put("snapshot-type", "snapshots");
         assertReported(ManifestChecks.snapshots(objects), "snapshot-type");
         objects = everything();
-        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class).get(0)
-                .parameters.put("image-familly", "x");
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotClass.class)
+                .get(0)
+                .parameters
+                .put("image-familly", "x");
         assertReported(ManifestChecks.snapshots(objects), "image-familly");
         objects = everything();
-        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class).get(0)
-                .spec.source.snapshotHandle = "projects/PROJECT/global/snapshots/s";
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class)
+                .get(0)
+                .spec
+                .source
+                .snapshotHandle = "projects/PROJECT/global/snapshots/s";
         assertReported(ManifestChecks.snapshots(objects), "snapshotHandle");
         objects = everything();
-        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class).get(0)
-                .spec.volumeSnapshotRef.setName("someone-else");
+        ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshotContent.class)
+                .get(0)
+                .spec
+                .volumeSnapshotRef
+                .setName("someone-else");
         assertReported(ManifestChecks.snapshots(objects), "does not point back");
         objects = everything();
         ManifestChecks.ofType(objects, SnapshotKinds.VolumeSnapshot.class)
@@ -178,7 +199,9 @@ class ManifestCrossReferenceTest {
     @Test
     void aRegistrationPathUnderAnotherDriverNameIsCaught() {
         List<HasMetadata> objects = everything();
-        replaceArg(container(objects, DaemonSet.class, "node-driver-registrar"), "--kubelet-registration-path",
+        replaceArg(
+                container(objects, DaemonSet.class, "node-driver-registrar"),
+                "--kubelet-registration-path",
                 "--kubelet-registration-path=/var/lib/kubelet/plugins/pd.csi.storage.gke.io/csi.sock");
         assertReported(ManifestChecks.driverName(objects), "pd.csi.storage.gke.io");
     }
@@ -193,7 +216,8 @@ class ManifestCrossReferenceTest {
     @Test
     void aSidecarPointedAtAnotherSocketIsCaught() {
         List<HasMetadata> objects = base();
-        replaceArg(container(objects, Deployment.class, "csi-attacher"), "--csi-address", "--csi-address=/run/csi/socket");
+        replaceArg(
+                container(objects, Deployment.class, "csi-attacher"), "--csi-address", "--csi-address=/run/csi/socket");
         assertReported(ManifestChecks.sockets(objects), "csi-attacher");
     }
 
@@ -207,7 +231,9 @@ class ManifestCrossReferenceTest {
     @Test
     void aRegistrationPathThatIsNotTheSocketOnTheHostIsCaught() {
         List<HasMetadata> objects = base();
-        replaceArg(container(objects, DaemonSet.class, "node-driver-registrar"), "--kubelet-registration-path",
+        replaceArg(
+                container(objects, DaemonSet.class, "node-driver-registrar"),
+                "--kubelet-registration-path",
                 "--kubelet-registration-path=/var/lib/kubelet/plugins/imagedisk.csi.dev/socket");
         assertReported(ManifestChecks.sockets(objects), "kubelet-registration-path");
     }
@@ -229,19 +255,27 @@ class ManifestCrossReferenceTest {
     @Test
     void aMissingServiceAccountOrRoleIsCaught() {
         List<HasMetadata> objects = base();
-        ManifestChecks.workloads(objects).stream().filter(w -> w.owner() instanceof Deployment).findFirst()
-                .orElseThrow().pod().setServiceAccountName("imagedisk-controler");
+        ManifestChecks.workloads(objects).stream()
+                .filter(w -> w.owner() instanceof Deployment)
+                .findFirst()
+                .orElseThrow()
+                .pod()
+                .setServiceAccountName("imagedisk-controler");
         assertReported(ManifestChecks.serviceAccounts(objects), "imagedisk-controler");
 
         List<HasMetadata> noRole = base();
-        ManifestChecks.ofType(noRole, ClusterRoleBinding.class).get(0).getRoleRef().setName("external-provisioner-runner");
+        ManifestChecks.ofType(noRole, ClusterRoleBinding.class)
+                .get(0)
+                .getRoleRef()
+                .setName("external-provisioner-runner");
         assertReported(ManifestChecks.serviceAccounts(noRole), "external-provisioner-runner");
     }
 
     @Test
     void aServiceAccountWithATokenButNoBindingIsCaught() {
         List<HasMetadata> objects = base();
-        objects.removeIf(o -> o instanceof ClusterRoleBinding || o instanceof io.fabric8.kubernetes.api.model.rbac.RoleBinding);
+        objects.removeIf(
+                o -> o instanceof ClusterRoleBinding || o instanceof io.fabric8.kubernetes.api.model.rbac.RoleBinding);
         assertReported(ManifestChecks.serviceAccounts(objects), "bound to no role");
         // the node plugin has no token, so it needs no binding
         assertTrue(ManifestChecks.serviceAccounts(objects).stream().noneMatch(p -> p.contains("imagedisk-node")));
@@ -250,17 +284,26 @@ class ManifestCrossReferenceTest {
     /** What the sidecar releases in controller.yaml read and write (from their upstream RBAC). */
     static final List<Permission> CONTROLLER_NEEDS = List.of(
             // csi-provisioner v5.3
-            new Permission("", "persistentvolumes", "get"), new Permission("", "persistentvolumes", "list"),
-            new Permission("", "persistentvolumes", "watch"), new Permission("", "persistentvolumes", "create"),
-            new Permission("", "persistentvolumes", "patch"), new Permission("", "persistentvolumes", "delete"),
-            new Permission("", "persistentvolumeclaims", "get"), new Permission("", "persistentvolumeclaims", "list"),
-            new Permission("", "persistentvolumeclaims", "watch"), new Permission("", "persistentvolumeclaims", "update"),
+            new Permission("", "persistentvolumes", "get"),
+            new Permission("", "persistentvolumes", "list"),
+            new Permission("", "persistentvolumes", "watch"),
+            new Permission("", "persistentvolumes", "create"),
+            new Permission("", "persistentvolumes", "patch"),
+            new Permission("", "persistentvolumes", "delete"),
+            new Permission("", "persistentvolumeclaims", "get"),
+            new Permission("", "persistentvolumeclaims", "list"),
+            new Permission("", "persistentvolumeclaims", "watch"),
+            new Permission("", "persistentvolumeclaims", "update"),
             new Permission("storage.k8s.io", "storageclasses", "get"),
             new Permission("storage.k8s.io", "storageclasses", "list"),
             new Permission("storage.k8s.io", "storageclasses", "watch"),
-            new Permission("", "events", "create"), new Permission("", "events", "patch"),
-            new Permission("", "nodes", "get"), new Permission("", "nodes", "list"), new Permission("", "nodes", "watch"),
-            new Permission("storage.k8s.io", "csinodes", "get"), new Permission("storage.k8s.io", "csinodes", "list"),
+            new Permission("", "events", "create"),
+            new Permission("", "events", "patch"),
+            new Permission("", "nodes", "get"),
+            new Permission("", "nodes", "list"),
+            new Permission("", "nodes", "watch"),
+            new Permission("storage.k8s.io", "csinodes", "get"),
+            new Permission("storage.k8s.io", "csinodes", "list"),
             new Permission("storage.k8s.io", "csinodes", "watch"),
             new Permission("storage.k8s.io", "volumeattachments", "list"),
             new Permission("storage.k8s.io", "volumeattachments", "watch"),
@@ -293,7 +336,9 @@ class ManifestCrossReferenceTest {
         assertNone(ManifestChecks.leastPrivilege(objects));
         // the resizer's pod watch is off, and the RBAC relies on it
         Container resizer = container(objects, Deployment.class, "csi-resizer");
-        assertEquals("false", ManifestChecks.flag(resizer, "handle-volume-inuse-error").orElse("true"),
+        assertEquals(
+                "false",
+                ManifestChecks.flag(resizer, "handle-volume-inuse-error").orElse("true"),
                 "without --handle-volume-inuse-error=false the resizer watches pods, which the RBAC does not allow");
         assertTrue(ManifestChecks.granted(objects, "imagedisk-system", "imagedisk-controller").stream()
                 .noneMatch(p -> p.resource().equals("pods")));
@@ -303,14 +348,21 @@ class ManifestCrossReferenceTest {
     void aMissingPermissionOrAWildcardIsCaught() {
         List<HasMetadata> objects = base();
         ManifestChecks.ofType(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).stream()
-                .filter(r -> r.getMetadata().getName().equals("imagedisk-attacher")).findFirst().orElseThrow()
-                .getRules().removeIf(r -> r.getResources().contains("volumeattachments/status"));
-        assertReported(ManifestChecks.missing(objects, "imagedisk-system", "imagedisk-controller", CONTROLLER_NEEDS),
+                .filter(r -> r.getMetadata().getName().equals("imagedisk-attacher"))
+                .findFirst()
+                .orElseThrow()
+                .getRules()
+                .removeIf(r -> r.getResources().contains("volumeattachments/status"));
+        assertReported(
+                ManifestChecks.missing(objects, "imagedisk-system", "imagedisk-controller", CONTROLLER_NEEDS),
                 "volumeattachments/status");
 
         objects = base();
-        ManifestChecks.ofType(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).get(0)
-                .getRules().get(0).setVerbs(List.of("*"));
+        ManifestChecks.ofType(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class)
+                .get(0)
+                .getRules()
+                .get(0)
+                .setVerbs(List.of("*"));
         assertReported(ManifestChecks.leastPrivilege(objects), "wildcard");
     }
 
@@ -331,8 +383,7 @@ class ManifestCrossReferenceTest {
         assertReported(with.apply("registry.k8s.io/sig-storage/csi-provisioner:latest"), ":latest");
         assertReported(with.apply("registry.k8s.io/sig-storage/csi-provisioner"), "not pinned");
         assertReported(with.apply("localhost:5000/csi-provisioner"), "not pinned");
-        assertNone(with.apply("registry.k8s.io/sig-storage/csi-provisioner@sha256:"
-                + "0".repeat(64)));
+        assertNone(with.apply("registry.k8s.io/sig-storage/csi-provisioner@sha256:" + "0".repeat(64)));
     }
 
     @Test
@@ -368,8 +419,12 @@ class ManifestCrossReferenceTest {
         container(objects, DaemonSet.class, "imagedisk").getVolumeMounts().forEach(m -> m.setMountPropagation(null));
         assertReported(ManifestChecks.nodePlugin(objects), "Bidirectional");
         objects = base();
-        ManifestChecks.workloads(objects).stream().filter(w -> w.owner() instanceof DaemonSet).findFirst()
-                .orElseThrow().pod().setTolerations(List.of());
+        ManifestChecks.workloads(objects).stream()
+                .filter(w -> w.owner() instanceof DaemonSet)
+                .findFirst()
+                .orElseThrow()
+                .pod()
+                .setTolerations(List.of());
         assertReported(ManifestChecks.nodePlugin(objects), "tolerate");
     }
 
@@ -380,8 +435,13 @@ class ManifestCrossReferenceTest {
         replaceArg(container(objects, Deployment.class, "csi-provisioner"), "--extra-create-metadata", null);
         assertReported(ManifestChecks.controller(objects), "extra-create-metadata");
         objects = base();
-        ManifestChecks.workloads(objects).stream().filter(w -> w.owner() instanceof Deployment).findFirst()
-                .orElseThrow().pod().getSecurityContext().setRunAsNonRoot(false);
+        ManifestChecks.workloads(objects).stream()
+                .filter(w -> w.owner() instanceof Deployment)
+                .findFirst()
+                .orElseThrow()
+                .pod()
+                .getSecurityContext()
+                .setRunAsNonRoot(false);
         assertReported(ManifestChecks.controller(objects), "runAsNonRoot");
     }
 
@@ -389,7 +449,9 @@ class ManifestCrossReferenceTest {
     void everyContainerHasRequestsAndLimits() {
         assertNone(ManifestChecks.resources(base()));
         List<HasMetadata> objects = base();
-        container(objects, DaemonSet.class, "node-driver-registrar").getResources().setLimits(null);
+        container(objects, DaemonSet.class, "node-driver-registrar")
+                .getResources()
+                .setLimits(null);
         assertReported(ManifestChecks.resources(objects), "node-driver-registrar: no cpu limits");
     }
 

@@ -17,13 +17,26 @@ class ManifestIamRoleTest {
      * needs), images.delete/list, globalOperations.get (image operations are global).
      */
     static final Set<String> CONTROLLER_PERMISSIONS = Set.of(
-            "compute.disks.create", "compute.disks.delete", "compute.disks.get", "compute.disks.list",
-            "compute.disks.resize", "compute.disks.setLabels", "compute.disks.use",
-            "compute.images.get", "compute.images.getFromFamily", "compute.images.useReadOnly",
-            "compute.instances.attachDisk", "compute.instances.detachDisk", "compute.instances.get",
+            "compute.disks.create",
+            "compute.disks.delete",
+            "compute.disks.get",
+            "compute.disks.list",
+            "compute.disks.resize",
+            "compute.disks.setLabels",
+            "compute.disks.use",
+            "compute.images.get",
+            "compute.images.getFromFamily",
+            "compute.images.useReadOnly",
+            "compute.instances.attachDisk",
+            "compute.instances.detachDisk",
+            "compute.instances.get",
             "compute.zoneOperations.get",
-            "compute.images.create", "compute.images.setLabels", "compute.disks.useReadOnly",
-            "compute.images.delete", "compute.images.list", "compute.globalOperations.get");
+            "compute.images.create",
+            "compute.images.setLabels",
+            "compute.disks.useReadOnly",
+            "compute.images.delete",
+            "compute.images.list",
+            "compute.globalOperations.get");
 
     static List<String> problems(Manifests.IamRole role) {
         List<String> problems = new java.util.ArrayList<>();

@@ -64,7 +64,8 @@ class ManifestKustomizeTest {
         Manifests.Kustomization k = Manifests.kustomization(Manifests.base());
         List<String> problems = listingProblems(Manifests.base(), k);
         assertTrue(problems.isEmpty(), String.join("\n", problems));
-        assertTrue(k.resourcesOrEmpty().stream().noneMatch(r -> r.startsWith("examples") || r.startsWith("iam")),
+        assertTrue(
+                k.resourcesOrEmpty().stream().noneMatch(r -> r.startsWith("examples") || r.startsWith("iam")),
                 "examples/ and iam/ are not part of the base");
     }
 
@@ -79,24 +80,27 @@ class ManifestKustomizeTest {
         Manifests.Kustomization k = Manifests.kustomization(Manifests.base());
         List<String> fewer = new ArrayList<>(k.resourcesOrEmpty());
         String dropped = fewer.remove(fewer.size() - 1);
-        Manifests.Kustomization missingOne = new Manifests.Kustomization(k.apiVersion(), k.kind(), k.namespace(), fewer,
-                k.images(), k.labels(), k.patches());
+        Manifests.Kustomization missingOne = new Manifests.Kustomization(
+                k.apiVersion(), k.kind(), k.namespace(), fewer, k.images(), k.labels(), k.patches());
         assertTrue(listingProblems(Manifests.base(), missingOne).stream().anyMatch(p -> p.contains(dropped)));
         List<String> more = new ArrayList<>(k.resourcesOrEmpty());
         more.add("storageclass.yaml");
-        Manifests.Kustomization extra = new Manifests.Kustomization(k.apiVersion(), k.kind(), k.namespace(), more,
-                k.images(), k.labels(), k.patches());
+        Manifests.Kustomization extra = new Manifests.Kustomization(
+                k.apiVersion(), k.kind(), k.namespace(), more, k.images(), k.labels(), k.patches());
         assertTrue(listingProblems(Manifests.base(), extra).stream().anyMatch(p -> p.contains("does not exist")));
     }
 
     @Test
     void noOtherDirectoriesUnderManifests() throws IOException {
         try (Stream<Path> s = Files.list(Manifests.base())) {
-            Set<String> dirs = s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+            Set<String> dirs = s.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(Set.of("examples", "iam"), dirs);
         }
-        assertEquals(List.of(Manifests.iamRole()), Manifests.yamlFilesIn(Manifests.base().resolve("iam")));
+        assertEquals(
+                List.of(Manifests.iamRole()),
+                Manifests.yamlFilesIn(Manifests.base().resolve("iam")));
     }
 
     // ---------------------------------------------------------------- kubectl kustomize
@@ -106,18 +110,22 @@ class ManifestKustomizeTest {
         if (path == null) {
             return Optional.empty();
         }
-        return Stream.of(path.split(File.pathSeparator)).map(d -> Path.of(d, "kubectl"))
-                .filter(Files::isExecutable).findFirst();
+        return Stream.of(path.split(File.pathSeparator))
+                .map(d -> Path.of(d, "kubectl"))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     private static String render(Path dir) throws Exception {
         Path kubectl = kubectl().orElse(null);
-        Assumptions.assumeTrue(kubectl != null,
+        Assumptions.assumeTrue(
+                kubectl != null,
                 "kubectl is not on PATH: skipping `kubectl kustomize` (the file checks above still ran)");
         Path err = Files.createTempFile("kustomize", ".err");
         try {
             Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
-                    .redirectError(err.toFile()).start();
+                    .redirectError(err.toFile())
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kubectl kustomize did not finish");
             assertEquals(0, p.exitValue(), "kubectl kustomize " + dir + " failed:\n" + Files.readString(err));
@@ -145,19 +153,28 @@ class ManifestKustomizeTest {
         problems.addAll(ManifestChecks.criticalPriorityQuota(rendered));
         assertTrue(problems.isEmpty(), String.join("\n", problems));
 
-        Manifests.Kustomization.Image image = Manifests.kustomization(Manifests.base()).images().get(0);
+        Manifests.Kustomization.Image image =
+                Manifests.kustomization(Manifests.base()).images().get(0);
         List<String> driverImages = ManifestChecks.workloads(rendered).stream()
-                .flatMap(w -> w.pod().getContainers().stream()).filter(ManifestChecks::isDriver)
-                .map(Container::getImage).distinct().toList();
-        assertEquals(List.of(image.newName() + ":" + image.newTag()), driverImages,
+                .flatMap(w -> w.pod().getContainers().stream())
+                .filter(ManifestChecks::isDriver)
+                .map(Container::getImage)
+                .distinct()
+                .toList();
+        assertEquals(
+                List.of(image.newName() + ":" + image.newTag()),
+                driverImages,
                 "kustomize sets the driver image of both workloads");
     }
 
     @Test
     void kubectlRendersTheExamples() throws Exception {
-        List<HasMetadata> rendered = StrictYaml.kubernetes(render(Manifests.examples()), "kubectl kustomize manifests/examples/");
+        List<HasMetadata> rendered =
+                StrictYaml.kubernetes(render(Manifests.examples()), "kubectl kustomize manifests/examples/");
         assertEquals(Manifests.objectsOf(Manifests.examples()).size(), rendered.size());
-        assertTrue(ManifestChecks.imagesPinned(rendered).isEmpty(), ManifestChecks.imagesPinned(rendered).toString());
+        assertTrue(
+                ManifestChecks.imagesPinned(rendered).isEmpty(),
+                ManifestChecks.imagesPinned(rendered).toString());
     }
 
     // ---------------------------------------------------------------- one version everywhere
@@ -182,8 +199,10 @@ class ManifestKustomizeTest {
         Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT (\\[.*])$").matcher(dockerfile);
         assertTrue(entrypoint.find(), "Dockerfile has no exec-form ENTRYPOINT");
         assertEquals("[\"java\", \"-jar\", \"/opt/imagedisk/imagedisk.jar\", \"plugin\"]", entrypoint.group(1));
-        assertTrue(dockerfile.contains("COPY --from=build /src/launcher/target/imagedisk.jar /opt/imagedisk/imagedisk.jar"));
-        assertTrue(dockerfile.contains("COPY --from=build /src/launcher/target/lib/ /opt/imagedisk/lib/"),
+        assertTrue(dockerfile.contains(
+                "COPY --from=build /src/launcher/target/imagedisk.jar /opt/imagedisk/imagedisk.jar"));
+        assertTrue(
+                dockerfile.contains("COPY --from=build /src/launcher/target/lib/ /opt/imagedisk/lib/"),
                 "the jar's Class-Path names lib/ beside it");
         assertTrue(dockerfile.contains("-pl launcher -am"));
         assertFalse(Pattern.compile("(?m)^USER (0|root)").matcher(dockerfile).find(), "the image defaults to non-root");

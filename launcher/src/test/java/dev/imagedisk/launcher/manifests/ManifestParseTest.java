@@ -22,25 +22,27 @@ class ManifestParseTest {
     Stream<DynamicTest> everyManifestFileParsesIntoTypedObjects() {
         List<Path> files = Manifests.allYamlFiles();
         assertFalse(files.isEmpty(), "no YAML under " + Manifests.base());
-        return files.stream().map(file -> DynamicTest.dynamicTest(Manifests.relative(file), () -> {
-            String text = Manifests.read(file);
-            String where = Manifests.relative(file);
-            if (Manifests.isKustomization(file)) {
-                Manifests.Kustomization k = StrictYaml.plain(text, Manifests.Kustomization.class, where);
-                assertEquals("kustomize.config.k8s.io/v1beta1", k.apiVersion(), where);
-                assertEquals("Kustomization", k.kind(), where);
-            } else if (file.equals(Manifests.iamRole())) {
-                Manifests.IamRole role = StrictYaml.plain(text, Manifests.IamRole.class, where);
-                assertFalse(role.includedPermissions().isEmpty(), where);
-            } else {
-                List<HasMetadata> objects = StrictYaml.kubernetes(text, where);
-                assertFalse(objects.isEmpty(), where + " holds no object");
-                for (HasMetadata o : objects) {
-                    assertTrue(o.getMetadata() != null && o.getMetadata().getName() != null,
-                            where + ": a " + o.getKind() + " without metadata.name");
-                }
-            }
-        }));
+        return files.stream()
+                .map(file -> DynamicTest.dynamicTest(Manifests.relative(file), () -> {
+                    String text = Manifests.read(file);
+                    String where = Manifests.relative(file);
+                    if (Manifests.isKustomization(file)) {
+                        Manifests.Kustomization k = StrictYaml.plain(text, Manifests.Kustomization.class, where);
+                        assertEquals("kustomize.config.k8s.io/v1beta1", k.apiVersion(), where);
+                        assertEquals("Kustomization", k.kind(), where);
+                    } else if (file.equals(Manifests.iamRole())) {
+                        Manifests.IamRole role = StrictYaml.plain(text, Manifests.IamRole.class, where);
+                        assertFalse(role.includedPermissions().isEmpty(), where);
+                    } else {
+                        List<HasMetadata> objects = StrictYaml.kubernetes(text, where);
+                        assertFalse(objects.isEmpty(), where + " holds no object");
+                        for (HasMetadata o : objects) {
+                            assertTrue(
+                                    o.getMetadata() != null && o.getMetadata().getName() != null,
+                                    where + ": a " + o.getKind() + " without metadata.name");
+                        }
+                    }
+                }));
     }
 
     @Test
@@ -75,7 +77,9 @@ class ManifestParseTest {
     void aWellFormedDeploymentReadsAsADeployment() {
         List<HasMetadata> objects = StrictYaml.kubernetes(DEPLOYMENT, "inline");
         Deployment d = assertInstanceOf(Deployment.class, objects.get(0));
-        assertEquals("IfNotPresent", d.getSpec().getTemplate().getSpec().getContainers().get(0).getImagePullPolicy());
+        assertEquals(
+                "IfNotPresent",
+                d.getSpec().getTemplate().getSpec().getContainers().get(0).getImagePullPolicy());
     }
 
     @Test
@@ -91,7 +95,8 @@ class ManifestParseTest {
         // Why StrictYaml removes fabric8's any-setter: with only FAIL_ON_UNKNOWN_PROPERTIES, the model files
         // the misspelt field under additionalProperties and the manifest "parses".
         var lenient = tools.jackson.dataformat.yaml.YAMLMapper.builder()
-                .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+                .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
         Deployment d = lenient.readValue(DEPLOYMENT.replace("imagePullPolicy:", "imagePullPolcy:"), Deployment.class);
         var container = d.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals(null, container.getImagePullPolicy());
@@ -108,7 +113,8 @@ class ManifestParseTest {
     @Test
     void aBrokenCopyOfARealManifestIsRefused() {
         Path node = Manifests.base().resolve("node.yaml");
-        String broken = Manifests.read(node).replace("mountPropagation: Bidirectional", "mountPropogation: Bidirectional");
+        String broken =
+                Manifests.read(node).replace("mountPropagation: Bidirectional", "mountPropogation: Bidirectional");
         assertTrue(!broken.equals(Manifests.read(node)), "node.yaml no longer has the line this test breaks");
         var e = assertThrows(StrictYaml.ManifestException.class, () -> StrictYaml.kubernetes(broken, "node.yaml"));
         assertTrue(e.getMessage().contains("mountPropogation"), e.getMessage());
@@ -137,10 +143,11 @@ class ManifestParseTest {
     @Test
     void anUnknownFieldInTheIamRoleOrAKustomizationIsRefused() {
         String role = Manifests.read(Manifests.iamRole()).replace("includedPermissions:", "includedPermission:");
-        assertThrows(StrictYaml.ManifestException.class,
-                () -> StrictYaml.plain(role, Manifests.IamRole.class, "role"));
-        String k = Manifests.read(Manifests.base().resolve("kustomization.yaml")).replace("resources:", "resource:");
-        assertThrows(StrictYaml.ManifestException.class,
+        assertThrows(StrictYaml.ManifestException.class, () -> StrictYaml.plain(role, Manifests.IamRole.class, "role"));
+        String k =
+                Manifests.read(Manifests.base().resolve("kustomization.yaml")).replace("resources:", "resource:");
+        assertThrows(
+                StrictYaml.ManifestException.class,
                 () -> StrictYaml.plain(k, Manifests.Kustomization.class, "kustomization"));
     }
 }

@@ -16,8 +16,14 @@ final class Manifests {
     private Manifests() {}
 
     /** manifests/kustomization.yaml, and the shape of the examples' one: only the fields we use. */
-    record Kustomization(String apiVersion, String kind, String namespace, List<String> resources,
-            List<Image> images, List<Map<String, Object>> labels, List<Map<String, Object>> patches) {
+    record Kustomization(
+            String apiVersion,
+            String kind,
+            String namespace,
+            List<String> resources,
+            List<Image> images,
+            List<Map<String, Object>> labels,
+            List<Map<String, Object>> patches) {
         record Image(String name, String newName, String newTag, String digest) {}
 
         List<String> resourcesOrEmpty() {

@@ -32,8 +32,11 @@ final class SnapshotKinds {
         };
     }
 
-    @JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
-            isGetterVisibility = Visibility.NONE, setterVisibility = Visibility.NONE)
+    @JsonAutoDetect(
+            fieldVisibility = Visibility.ANY,
+            getterVisibility = Visibility.NONE,
+            isGetterVisibility = Visibility.NONE,
+            setterVisibility = Visibility.NONE)
     abstract static class Base implements HasMetadata {
         public String apiVersion;
         public String kind;

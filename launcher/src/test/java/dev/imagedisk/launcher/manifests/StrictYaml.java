@@ -77,20 +77,26 @@ final class StrictYaml {
     }
 
     static HasMetadata kubernetes(JsonNode doc, String where) {
-        String kind = doc.path("apiVersion").asString("?") + " " + doc.path("kind").asString("?");
+        String kind =
+                doc.path("apiVersion").asString("?") + " " + doc.path("kind").asString("?");
         KubernetesResource resource;
         try {
-            Class<? extends HasMetadata> snapshotKind = SnapshotKinds.API_VERSION.equals(doc.path("apiVersion")
-                    .asString("")) ? SnapshotKinds.of(doc.path("kind").asString("")) : null;
-            resource = snapshotKind != null ? STRICT.treeToValue(doc, snapshotKind)
+            Class<? extends HasMetadata> snapshotKind =
+                    SnapshotKinds.API_VERSION.equals(doc.path("apiVersion").asString(""))
+                            ? SnapshotKinds.of(doc.path("kind").asString(""))
+                            : null;
+            resource = snapshotKind != null
+                    ? STRICT.treeToValue(doc, snapshotKind)
                     : STRICT.treeToValue(doc, KubernetesResource.class);
         } catch (JacksonException e) {
-            throw new ManifestException(where + ": " + kind + ": " + e.getOriginalMessage()
-                    + " at " + e.getPathReference(), e);
+            throw new ManifestException(
+                    where + ": " + kind + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
         }
         if (resource instanceof GenericKubernetesResource || !(resource instanceof HasMetadata)) {
-            throw new ManifestException(where + ": " + kind + " is not a Kubernetes kind the fabric8 model knows"
-                    + " (misspelt kind or apiVersion?)", null);
+            throw new ManifestException(
+                    where + ": " + kind + " is not a Kubernetes kind the fabric8 model knows"
+                            + " (misspelt kind or apiVersion?)",
+                    null);
         }
         return (HasMetadata) resource;
     }
@@ -120,8 +126,8 @@ final class StrictYaml {
     /** Drops the {@code @JsonAnySetter} ({@code additionalProperties}) of fabric8 beans. */
     private static final class NoAnySetter extends ValueDeserializerModifier {
         @Override
-        public BeanDeserializerBuilder updateBuilder(DeserializationConfig config, BeanDescription.Supplier bean,
-                BeanDeserializerBuilder builder) {
+        public BeanDeserializerBuilder updateBuilder(
+                DeserializationConfig config, BeanDescription.Supplier bean, BeanDeserializerBuilder builder) {
             if (bean.getBeanClass().getName().startsWith("io.fabric8.")) {
                 builder.setAnySetter(null);
             }

@@ -1,7 +1,7 @@
 package dev.imagedisk.csi.cloud.gce;
 
-import dev.imagedisk.csi.common.DaemonThreads;
 import com.google.api.gax.core.CredentialsProvider;
+import com.google.api.gax.core.FixedExecutorProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.httpjson.InstantiatingHttpJsonChannelProvider;
 import com.google.api.gax.retrying.RetrySettings;
@@ -18,10 +18,10 @@ import com.google.cloud.compute.v1.InstancesClient;
 import com.google.cloud.compute.v1.InstancesSettings;
 import com.google.cloud.compute.v1.ZoneOperationsClient;
 import com.google.cloud.compute.v1.ZoneOperationsSettings;
+import dev.imagedisk.csi.common.DaemonThreads;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
-import com.google.api.gax.core.FixedExecutorProvider;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -51,15 +51,15 @@ public final class ComputeClients implements AutoCloseable {
      * the caller's own thread (a direct executor), because a call's timeout must be able to abandon a request
      * the server is slow to answer.
      */
-    private static final ExecutorService HTTP_THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5,
-            TimeUnit.SECONDS, new SynchronousQueue<>(), DaemonThreads.named("compute-http"));
+    private static final ExecutorService HTTP_THREADS = new ThreadPoolExecutor(
+            0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new SynchronousQueue<>(), DaemonThreads.named("compute-http"));
 
     /**
      * The clients' background executor (the library's timers, e.g. a request's timeout), shared: by default each
      * client makes its own pool of several threads.
      */
-    private static final ScheduledExecutorService TIMERS = new ScheduledThreadPoolExecutor(1,
-            DaemonThreads.named("compute-timer"));
+    private static final ScheduledExecutorService TIMERS =
+            new ScheduledThreadPoolExecutor(1, DaemonThreads.named("compute-timer"));
 
     private final DisksClient disks;
     private final InstancesClient instances;
@@ -68,8 +68,13 @@ public final class ComputeClients implements AutoCloseable {
     private final GlobalOperationsClient globalOperations;
     private final String endpoint;
 
-    private ComputeClients(String endpoint, DisksClient disks, InstancesClient instances, ImagesClient images,
-            ZoneOperationsClient zoneOperations, GlobalOperationsClient globalOperations) {
+    private ComputeClients(
+            String endpoint,
+            DisksClient disks,
+            InstancesClient instances,
+            ImagesClient images,
+            ZoneOperationsClient zoneOperations,
+            GlobalOperationsClient globalOperations) {
         this.endpoint = endpoint;
         this.disks = disks;
         this.instances = instances;
@@ -87,7 +92,8 @@ public final class ComputeClients implements AutoCloseable {
             throws IOException {
         String ep = normalize(endpoint);
         boolean emulator = ep.startsWith("http://");
-        CredentialsProvider credentials = emulator ? NoCredentialsProvider.create()
+        CredentialsProvider credentials = emulator
+                ? NoCredentialsProvider.create()
                 : DisksSettings.defaultCredentialsProviderBuilder().build();
 
         DisksSettings.Builder disks = DisksSettings.newBuilder();
@@ -103,13 +109,18 @@ public final class ComputeClients implements AutoCloseable {
         images.applyToAllUnaryMethods(noRetries(callTimeout));
 
         ZoneOperationsSettings.Builder operations = ZoneOperationsSettings.newBuilder();
-        configure(operations, ZoneOperationsSettings.defaultHttpJsonTransportProviderBuilder(), ep, credentials, userAgent);
+        configure(
+                operations,
+                ZoneOperationsSettings.defaultHttpJsonTransportProviderBuilder(),
+                ep,
+                credentials,
+                userAgent);
         operations.applyToAllUnaryMethods(noRetries(callTimeout));
         operations.waitSettings().setRetryableCodes(Set.of()).setRetrySettings(single(waitTimeout));
 
         GlobalOperationsSettings.Builder global = GlobalOperationsSettings.newBuilder();
-        configure(global, GlobalOperationsSettings.defaultHttpJsonTransportProviderBuilder(), ep, credentials,
-                userAgent);
+        configure(
+                global, GlobalOperationsSettings.defaultHttpJsonTransportProviderBuilder(), ep, credentials, userAgent);
         global.applyToAllUnaryMethods(noRetries(callTimeout));
         global.waitSettings().setRetryableCodes(Set.of()).setRetrySettings(single(waitTimeout));
 
@@ -150,8 +161,12 @@ public final class ComputeClients implements AutoCloseable {
         return ep.equals(DEFAULT_ENDPOINT) ? null : ep;
     }
 
-    private static void configure(ClientSettings.Builder<?, ?> b, InstantiatingHttpJsonChannelProvider.Builder transport,
-            String endpoint, CredentialsProvider credentials, String userAgent) {
+    private static void configure(
+            ClientSettings.Builder<?, ?> b,
+            InstantiatingHttpJsonChannelProvider.Builder transport,
+            String endpoint,
+            CredentialsProvider credentials,
+            String userAgent) {
         b.setTransportChannelProvider(transport.setExecutor(HTTP_THREADS).build());
         b.setBackgroundExecutorProvider(FixedExecutorProvider.create(TIMERS));
         if (endpoint != null) {

@@ -72,19 +72,25 @@ public final class GceErrors {
             int status = body.code > 0 ? body.code : http.getStatusCode();
             String message = body.message != null ? body.message : http.getStatusMessage();
             Kind kind = classify(body.reason, status);
-            return new CloudException(kind, status, body.reason,
-                    method + ": HTTP " + status + (body.reason == null ? "" : " " + body.reason) + ": " + message, t);
+            return new CloudException(
+                    kind,
+                    status,
+                    body.reason,
+                    method + ": HTTP " + status + (body.reason == null ? "" : " " + body.reason) + ": " + message,
+                    t);
         }
         if (find(t, SocketTimeoutException.class) != null) {
             return new CloudException(Kind.DEADLINE, 0, null, method + ": timed out: " + rootMessage(t), t);
         }
-        if (find(t, InterruptedException.class) != null || find(t, CancellationException.class) != null
-                || (find(t, InterruptedIOException.class) != null && Thread.currentThread().isInterrupted())) {
+        if (find(t, InterruptedException.class) != null
+                || find(t, CancellationException.class) != null
+                || (find(t, InterruptedIOException.class) != null
+                        && Thread.currentThread().isInterrupted())) {
             return new CloudException(Kind.CANCELLED, 0, null, method + ": cancelled", t);
         }
         if (find(t, ConnectException.class) != null || find(t, UnknownHostException.class) != null) {
-            return new CloudException(Kind.UNAVAILABLE, 0, null,
-                    method + ": cannot reach Compute Engine: " + rootMessage(t), t);
+            return new CloudException(
+                    Kind.UNAVAILABLE, 0, null, method + ": cannot reach Compute Engine: " + rootMessage(t), t);
         }
         ApiException api = find(t, ApiException.class);
         if (api != null) {
@@ -100,8 +106,12 @@ public final class GceErrors {
                 case CANCELLED -> Kind.CANCELLED;
                 default -> Kind.OTHER;
             };
-            return new CloudException(kind, 0, api.getReason(),
-                    method + ": " + api.getStatusCode().getCode() + ": " + rootMessage(t), t);
+            return new CloudException(
+                    kind,
+                    0,
+                    api.getReason(),
+                    method + ": " + api.getStatusCode().getCode() + ": " + rootMessage(t),
+                    t);
         }
         return new CloudException(Kind.OTHER, 0, null, method + ": " + t, t);
     }
@@ -137,9 +147,13 @@ public final class GceErrors {
             message.append(op.getHttpErrorMessage());
         }
         Kind kind = classify(code, status);
-        return new CloudException(kind, status, code,
-                what + ": operation " + op.getName() + " failed"
-                        + (status > 0 ? " (HTTP " + status + ")" : "") + ": " + message, null);
+        return new CloudException(
+                kind,
+                status,
+                code,
+                what + ": operation " + op.getName() + " failed" + (status > 0 ? " (HTTP " + status + ")" : "") + ": "
+                        + message,
+                null);
     }
 
     /** The kind for a reason (or operation error code) and an HTTP status, either of which may be missing. */

@@ -2,8 +2,8 @@ package dev.imagedisk.csi.cloud.gce;
 
 import com.google.cloud.compute.v1.DeleteImageRequest;
 import com.google.cloud.compute.v1.GetImageRequest;
-import com.google.cloud.compute.v1.InsertImageRequest;
 import com.google.cloud.compute.v1.ImageList;
+import com.google.cloud.compute.v1.InsertImageRequest;
 import com.google.cloud.compute.v1.ListImagesRequest;
 import com.google.cloud.compute.v1.Operation;
 import dev.imagedisk.csi.cloud.CloudException;
@@ -14,9 +14,9 @@ import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.Futures;
 import java.util.ArrayList;
-import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The image half of {@link GoogleComputeCloud}: {@code images.insert} from a disk, {@code images.delete} and
@@ -38,8 +38,12 @@ final class GceImages {
     private final IdempotentInsert inserts;
     private final Retrier retrier;
 
-    GceImages(ComputeClients clients, GceOperations.Requests requests, Await waiter,
-            IdempotentInsert inserts, Retrier retrier) {
+    GceImages(
+            ComputeClients clients,
+            GceOperations.Requests requests,
+            Await waiter,
+            IdempotentInsert inserts,
+            Retrier retrier) {
         this.clients = clients;
         this.requests = requests;
         this.waiter = waiter;
@@ -62,22 +66,30 @@ final class GceImages {
         }
         com.google.cloud.compute.v1.Image resource = image.build();
         String what = "images.insert " + ref;
-        return inserts.runAsync(what, idempotencyKey,
-                requestId -> {
-                    InsertImageRequest request = InsertImageRequest.newBuilder()
-                            .setProject(ref.project())
-                            .setRequestId(requestId)
-                            .setForceCreate(spec.forceCreate())
-                            .setImageResource(resource)
-                            .build();
-                    return requests.call("images.insert", () -> clients.images().insertCallable().call(request));
-                },
-                op -> waiter.await(what, ref.project(), null, op),
-                () -> !exists(ref)).thenApply(ours -> null);
+        return inserts.runAsync(
+                        what,
+                        idempotencyKey,
+                        requestId -> {
+                            InsertImageRequest request = InsertImageRequest.newBuilder()
+                                    .setProject(ref.project())
+                                    .setRequestId(requestId)
+                                    .setForceCreate(spec.forceCreate())
+                                    .setImageResource(resource)
+                                    .build();
+                            return requests.call(
+                                    "images.insert",
+                                    () -> clients.images().insertCallable().call(request));
+                        },
+                        op -> waiter.await(what, ref.project(), null, op),
+                        () -> !exists(ref))
+                .thenApply(ours -> null);
     }
 
     private boolean exists(ImageRef ref) {
-        GetImageRequest request = GetImageRequest.newBuilder().setProject(ref.project()).setImage(ref.name()).build();
+        GetImageRequest request = GetImageRequest.newBuilder()
+                .setProject(ref.project())
+                .setImage(ref.name())
+                .build();
         try {
             requests.call("images.get", () -> clients.images().getCallable().call(request));
             return true;
@@ -97,21 +109,28 @@ final class GceImages {
         String what = "images.delete " + ref;
         return Futures.compose(() -> {
             DeleteImageRequest request = DeleteImageRequest.newBuilder()
-                    .setProject(ref.project()).setImage(ref.name()).build();
-            Operation op = requests.call("images.delete", () -> clients.images().deleteCallable().call(request));
-            return waiter.await(what, ref.project(), null, op).handle((done, failure) -> {
-                if (failure == null) {
-                    return CompletableFuture.<Void>completedFuture(null);
-                }
-                return CallDeadline.within(call, () -> Futures.compose(() -> {
-                    Throwable f = Futures.unwrap(failure);
-                    if (!(f instanceof CloudException e)) {
-                        throw Futures.rethrow(f);
-                    }
-                    retrier.backOff(what, e, retry);
-                    return delete(ref, call, retry + 1);
-                }));
-            }).thenCompose(f -> f);
+                    .setProject(ref.project())
+                    .setImage(ref.name())
+                    .build();
+            Operation op = requests.call(
+                    "images.delete", () -> clients.images().deleteCallable().call(request));
+            return waiter.await(what, ref.project(), null, op)
+                    .handle((done, failure) -> {
+                        if (failure == null) {
+                            return CompletableFuture.<Void>completedFuture(null);
+                        }
+                        return CallDeadline.within(
+                                call,
+                                () -> Futures.compose(() -> {
+                                    Throwable f = Futures.unwrap(failure);
+                                    if (!(f instanceof CloudException e)) {
+                                        throw Futures.rethrow(f);
+                                    }
+                                    retrier.backOff(what, e, retry);
+                                    return delete(ref, call, retry + 1);
+                                }));
+                    })
+                    .thenCompose(f -> f);
         });
     }
 
@@ -121,12 +140,15 @@ final class GceImages {
         String token = "";
         do {
             ListImagesRequest.Builder b = ListImagesRequest.newBuilder()
-                    .setProject(project).setMaxResults(LIST_PAGE_SIZE).setPageToken(token);
+                    .setProject(project)
+                    .setMaxResults(LIST_PAGE_SIZE)
+                    .setPageToken(token);
             if (!filter.isEmpty()) {
                 b.setFilter(filter);
             }
             ListImagesRequest request = b.build();
-            ImageList page = requests.call("images.list", () -> clients.images().listCallable().call(request));
+            ImageList page = requests.call(
+                    "images.list", () -> clients.images().listCallable().call(request));
             for (com.google.cloud.compute.v1.Image i : page.getItemsList()) {
                 Image image = GceModel.image(ImageRef.image(project, i.getName()), i);
                 // the filter is applied by the server; checked again in case it was not understood

@@ -26,9 +26,16 @@ final class GceModel {
                 users.add(i);
             }
         }
-        return new Disk(ref, d.getSizeGb(), lastSegment(d.getType()),
+        return new Disk(
+                ref,
+                d.getSizeGb(),
+                lastSegment(d.getType()),
                 d.hasSourceImage() && !d.getSourceImage().isEmpty() ? d.getSourceImage() : null,
-                d.getStatus(), users, d.getLabelsMap(), d.getDescription(), d.getSelfLink(),
+                d.getStatus(),
+                users,
+                d.getLabelsMap(),
+                d.getDescription(),
+                d.getSelfLink(),
                 d.hasSourceDisk() && !d.getSourceDisk().isEmpty() ? DiskRef.parse(d.getSourceDisk()) : null);
     }
 
@@ -37,10 +44,19 @@ final class GceModel {
         if (ref == null) {
             ref = ImageRef.image(fallback.project(), i.getName());
         }
-        String deprecation = i.hasDeprecated() && i.getDeprecated().hasState() ? i.getDeprecated().getState() : null;
-        return new Image(ref, i.hasFamily() && !i.getFamily().isEmpty() ? i.getFamily() : null, i.getDiskSizeGb(),
-                i.getStatus(), i.getSelfLink().isEmpty() ? ref.path() : i.getSelfLink(), deprecation,
-                i.getLabelsMap(), i.getDescription(), i.hasSourceDisk() ? DiskRef.parse(i.getSourceDisk()) : null,
+        String deprecation = i.hasDeprecated() && i.getDeprecated().hasState()
+                ? i.getDeprecated().getState()
+                : null;
+        return new Image(
+                ref,
+                i.hasFamily() && !i.getFamily().isEmpty() ? i.getFamily() : null,
+                i.getDiskSizeGb(),
+                i.getStatus(),
+                i.getSelfLink().isEmpty() ? ref.path() : i.getSelfLink(),
+                deprecation,
+                i.getLabelsMap(),
+                i.getDescription(),
+                i.hasSourceDisk() ? DiskRef.parse(i.getSourceDisk()) : null,
                 i.hasCreationTimestamp() && !i.getCreationTimestamp().isEmpty() ? i.getCreationTimestamp() : null);
     }
 
@@ -53,8 +69,8 @@ final class GceModel {
         for (AttachedDisk a : i.getDisksList()) {
             DiskRef source = DiskRef.parse(a.getSource());
             if (source != null) {
-                disks.add(new Instance.AttachedDisk(source, a.getDeviceName(), "READ_ONLY".equals(a.getMode()),
-                        a.getBoot()));
+                disks.add(new Instance.AttachedDisk(
+                        source, a.getDeviceName(), "READ_ONLY".equals(a.getMode()), a.getBoot()));
             }
         }
         return new Instance(ref, i.getStatus(), disks);

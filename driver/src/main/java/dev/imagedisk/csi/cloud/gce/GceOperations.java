@@ -49,14 +49,21 @@ final class GceOperations implements OperationTracker.Source<Operation> {
         HttpJsonCallContext context = HttpJsonCallContext.createDefault().withTimeoutDuration(timeout);
         if (scope.zone() == null) {
             WaitGlobalOperationRequest request = WaitGlobalOperationRequest.newBuilder()
-                    .setProject(scope.project()).setOperation(name).build();
-            return requests.call("globalOperations.wait", () -> poll(name,
-                    clients.globalOperations().waitCallable().futureCall(request, context), abandon));
+                    .setProject(scope.project())
+                    .setOperation(name)
+                    .build();
+            return requests.call(
+                    "globalOperations.wait",
+                    () -> poll(name, clients.globalOperations().waitCallable().futureCall(request, context), abandon));
         }
         WaitZoneOperationRequest request = WaitZoneOperationRequest.newBuilder()
-                .setProject(scope.project()).setZone(scope.zone()).setOperation(name).build();
-        return requests.call("zoneOperations.wait", () -> poll(name,
-                clients.zoneOperations().waitCallable().futureCall(request, context), abandon));
+                .setProject(scope.project())
+                .setZone(scope.zone())
+                .setOperation(name)
+                .build();
+        return requests.call(
+                "zoneOperations.wait",
+                () -> poll(name, clients.zoneOperations().waitCallable().futureCall(request, context), abandon));
     }
 
     @Override
@@ -65,13 +72,22 @@ final class GceOperations implements OperationTracker.Source<Operation> {
         OperationList page;
         if (scope.zone() == null) {
             ListGlobalOperationsRequest request = ListGlobalOperationsRequest.newBuilder()
-                    .setProject(scope.project()).setFilter(filter).setMaxResults(500).build();
-            page = requests.call("globalOperations.list",
+                    .setProject(scope.project())
+                    .setFilter(filter)
+                    .setMaxResults(500)
+                    .build();
+            page = requests.call(
+                    "globalOperations.list",
                     () -> clients.globalOperations().listCallable().call(request));
         } else {
             ListZoneOperationsRequest request = ListZoneOperationsRequest.newBuilder()
-                    .setProject(scope.project()).setZone(scope.zone()).setFilter(filter).setMaxResults(500).build();
-            page = requests.call("zoneOperations.list",
+                    .setProject(scope.project())
+                    .setZone(scope.zone())
+                    .setFilter(filter)
+                    .setMaxResults(500)
+                    .build();
+            page = requests.call(
+                    "zoneOperations.list",
                     () -> clients.zoneOperations().listCallable().call(request));
         }
         Map<String, Operation> out = new HashMap<>();
@@ -111,14 +127,14 @@ final class GceOperations implements OperationTracker.Source<Operation> {
             } catch (TimeoutException e) {
                 if (abandon.getAsBoolean()) {
                     poll.cancel(true);
-                    throw new CloudException(CloudException.Kind.CANCELLED, "waiting for operation " + name
-                            + ": no longer wanted");
+                    throw new CloudException(
+                            CloudException.Kind.CANCELLED, "waiting for operation " + name + ": no longer wanted");
                 }
             } catch (InterruptedException e) {
                 poll.cancel(true);
                 Thread.currentThread().interrupt();
-                throw new CloudException(CloudException.Kind.CANCELLED, "waiting for operation " + name
-                        + ": interrupted");
+                throw new CloudException(
+                        CloudException.Kind.CANCELLED, "waiting for operation " + name + ": interrupted");
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof RuntimeException r) {

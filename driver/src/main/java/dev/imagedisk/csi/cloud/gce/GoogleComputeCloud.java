@@ -17,6 +17,7 @@ import com.google.cloud.compute.v1.InsertDiskRequest;
 import com.google.cloud.compute.v1.ListDisksRequest;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.ResizeDiskRequest;
+import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.CloudException.Kind;
@@ -29,12 +30,11 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
-import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.OperationTracker;
+import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.DaemonThreads;
 import dev.imagedisk.csi.common.Futures;
-import dev.imagedisk.csi.cloud.Retrier;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,30 +84,46 @@ public final class GoogleComputeCloud implements ComputeCloud {
      * @param pollLimit the longest one {@code zoneOperations.wait} long poll may block
      * @param observer told of every request, rate-limit wait and operation (metrics)
      */
-    public GoogleComputeCloud(ComputeClients clients, String project, String zone, ApiBudgets budgets,
-            Retrier retrier, Duration operationTimeout, Duration pollLimit, CloudCallObserver observer) {
+    public GoogleComputeCloud(
+            ComputeClients clients,
+            String project,
+            String zone,
+            ApiBudgets budgets,
+            Retrier retrier,
+            Duration operationTimeout,
+            Duration pollLimit,
+            CloudCallObserver observer) {
         this.clients = clients;
         this.project = project;
         this.zone = zone;
         this.budgets = budgets;
         this.retrier = retrier;
         this.observer = observer;
-        this.tracker = new OperationTracker<>(new GceOperations(clients, this::request), LONG_POLLS, pollLimit,
-                LIST_INTERVAL, operationTimeout, System::nanoTime, POLLERS, LISTERS, CALLBACKS).start(TIMER);
+        this.tracker = new OperationTracker<>(
+                        new GceOperations(clients, this::request),
+                        LONG_POLLS,
+                        pollLimit,
+                        LIST_INTERVAL,
+                        operationTimeout,
+                        System::nanoTime,
+                        POLLERS,
+                        LISTERS,
+                        CALLBACKS)
+                .start(TIMER);
         this.inserts = new IdempotentInsert(Clock.systemUTC(), retrier);
         this.images = new GceImages(clients, this::request, this::awaitAsync, inserts, retrier);
     }
 
     // The tracker's threads, shared by every adapter of the process (one in the controller): the long polls,
     // the batch reads, the completions (where the callers' next steps run) and the clock.
-    private static final ExecutorService POLLERS = Executors.newFixedThreadPool(LONG_POLLS,
-            DaemonThreads.named("compute-op-wait"));
-    private static final ExecutorService LISTERS = Executors.newSingleThreadExecutor(
-            DaemonThreads.named("compute-op-list"));
-    private static final ExecutorService CALLBACKS = Executors.newFixedThreadPool(2,
-            DaemonThreads.named("compute-op-done"));
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
-            DaemonThreads.named("compute-op-tick"));
+    private static final ExecutorService POLLERS =
+            Executors.newFixedThreadPool(LONG_POLLS, DaemonThreads.named("compute-op-wait"));
+    private static final ExecutorService LISTERS =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("compute-op-list"));
+    private static final ExecutorService CALLBACKS =
+            Executors.newFixedThreadPool(2, DaemonThreads.named("compute-op-done"));
+    private static final ScheduledExecutorService TIMER =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("compute-op-tick"));
 
     /** Operations being waited for (for tests and metrics). */
     public int pendingOperations() {
@@ -119,25 +135,36 @@ public final class GoogleComputeCloud implements ComputeCloud {
     @Override
     public Optional<Disk> getDisk(DiskRef disk) {
         GetDiskRequest request = GetDiskRequest.newBuilder()
-                .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name()).build();
-        return absentIfNotFound(() -> GceModel.disk(disk,
-                request("disks.get", () -> clients.disks().getCallable().call(request))));
+                .setProject(disk.project())
+                .setZone(disk.zone())
+                .setDisk(disk.name())
+                .build();
+        return absentIfNotFound(() -> GceModel.disk(
+                disk, request("disks.get", () -> clients.disks().getCallable().call(request))));
     }
 
     @Override
     public Optional<Image> getImage(ImageRef image) {
         GetImageRequest request = GetImageRequest.newBuilder()
-                .setProject(image.project()).setImage(image.name()).build();
-        return absentIfNotFound(() -> GceModel.image(image,
+                .setProject(image.project())
+                .setImage(image.name())
+                .build();
+        return absentIfNotFound(() -> GceModel.image(
+                image,
                 request("images.get", () -> clients.images().getCallable().call(request))));
     }
 
     @Override
     public Optional<Image> getImageFromFamily(ImageRef family) {
         GetFromFamilyImageRequest request = GetFromFamilyImageRequest.newBuilder()
-                .setProject(family.project()).setFamily(family.name()).build();
-        return absentIfNotFound(() -> GceModel.image(family,
-                request("images.getFromFamily", () -> clients.images().getFromFamilyCallable().call(request))));
+                .setProject(family.project())
+                .setFamily(family.name())
+                .build();
+        return absentIfNotFound(() -> GceModel.image(
+                family,
+                request(
+                        "images.getFromFamily",
+                        () -> clients.images().getFromFamilyCallable().call(request))));
     }
 
     @Override
@@ -168,8 +195,12 @@ public final class GoogleComputeCloud implements ComputeCloud {
     @Override
     public Optional<Instance> getInstance(InstanceRef instance) {
         GetInstanceRequest request = GetInstanceRequest.newBuilder()
-                .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name()).build();
-        return absentIfNotFound(() -> GceModel.instance(instance,
+                .setProject(instance.project())
+                .setZone(instance.zone())
+                .setInstance(instance.name())
+                .build();
+        return absentIfNotFound(() -> GceModel.instance(
+                instance,
                 request("instances.get", () -> clients.instances().getCallable().call(request))));
     }
 
@@ -180,12 +211,15 @@ public final class GoogleComputeCloud implements ComputeCloud {
         String token = "";
         do {
             AggregatedListDisksRequest.Builder b = AggregatedListDisksRequest.newBuilder()
-                    .setProject(project).setMaxResults(LIST_PAGE_SIZE).setPageToken(token);
+                    .setProject(project)
+                    .setMaxResults(LIST_PAGE_SIZE)
+                    .setPageToken(token);
             if (!filter.isEmpty()) {
                 b.setFilter(filter);
             }
             AggregatedListDisksRequest request = b.build();
-            DiskAggregatedList page = request("disks.aggregatedList",
+            DiskAggregatedList page = request(
+                    "disks.aggregatedList",
                     () -> clients.disks().aggregatedListCallable().call(request));
             for (DisksScopedList scoped : page.getItemsMap().values()) {
                 addMatching(scoped.getDisksList(), labels, out);
@@ -195,8 +229,8 @@ public final class GoogleComputeCloud implements ComputeCloud {
         return out;
     }
 
-    private static void addMatching(List<com.google.cloud.compute.v1.Disk> disks, Map<String, String> labels,
-            List<Disk> out) {
+    private static void addMatching(
+            List<com.google.cloud.compute.v1.Disk> disks, Map<String, String> labels, List<Disk> out) {
         for (com.google.cloud.compute.v1.Disk d : disks) {
             Disk disk = GceModel.disk(null, d);
             // the filter is applied by the server; checked again in case it was not understood
@@ -216,7 +250,10 @@ public final class GoogleComputeCloud implements ComputeCloud {
     @Override
     public void checkAccess() {
         ListDisksRequest request = ListDisksRequest.newBuilder()
-                .setProject(project).setZone(zone).setMaxResults(1).build();
+                .setProject(project)
+                .setZone(zone)
+                .setMaxResults(1)
+                .build();
         request("disks.list", () -> clients.disks().listCallable().call(request));
     }
 
@@ -253,12 +290,19 @@ public final class GoogleComputeCloud implements ComputeCloud {
             disk.setProvisionedThroughput(spec.provisionedThroughput());
         }
         com.google.cloud.compute.v1.Disk resource = disk.build();
-        return inserts.runAsync("disks.insert " + ref, idempotencyKey,
+        return inserts.runAsync(
+                "disks.insert " + ref,
+                idempotencyKey,
                 requestId -> {
                     InsertDiskRequest request = InsertDiskRequest.newBuilder()
-                            .setProject(ref.project()).setZone(ref.zone()).setRequestId(requestId)
-                            .setDiskResource(resource).build();
-                    return request("disks.insert", () -> clients.disks().insertCallable().call(request));
+                            .setProject(ref.project())
+                            .setZone(ref.zone())
+                            .setRequestId(requestId)
+                            .setDiskResource(resource)
+                            .build();
+                    return request(
+                            "disks.insert",
+                            () -> clients.disks().insertCallable().call(request));
                 },
                 op -> awaitAsync("disks.insert " + ref, ref.project(), ref.zone(), op),
                 () -> getDisk(ref).isEmpty());
@@ -273,8 +317,12 @@ public final class GoogleComputeCloud implements ComputeCloud {
     public CompletableFuture<Void> deleteDiskAsync(DiskRef disk) {
         return mutate("disks.delete " + disk, disk.project(), disk.zone(), () -> {
             DeleteDiskRequest request = DeleteDiskRequest.newBuilder()
-                    .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name()).build();
-            return request("disks.delete", () -> clients.disks().deleteCallable().call(request));
+                    .setProject(disk.project())
+                    .setZone(disk.zone())
+                    .setDisk(disk.name())
+                    .build();
+            return request(
+                    "disks.delete", () -> clients.disks().deleteCallable().call(request));
         });
     }
 
@@ -287,9 +335,14 @@ public final class GoogleComputeCloud implements ComputeCloud {
     public CompletableFuture<Void> resizeDiskAsync(DiskRef disk, long sizeGb) {
         return mutate("disks.resize " + disk, disk.project(), disk.zone(), () -> {
             ResizeDiskRequest request = ResizeDiskRequest.newBuilder()
-                    .setProject(disk.project()).setZone(disk.zone()).setDisk(disk.name())
-                    .setDisksResizeRequestResource(DisksResizeRequest.newBuilder().setSizeGb(sizeGb)).build();
-            return request("disks.resize", () -> clients.disks().resizeCallable().call(request));
+                    .setProject(disk.project())
+                    .setZone(disk.zone())
+                    .setDisk(disk.name())
+                    .setDisksResizeRequestResource(
+                            DisksResizeRequest.newBuilder().setSizeGb(sizeGb))
+                    .build();
+            return request(
+                    "disks.resize", () -> clients.disks().resizeCallable().call(request));
         });
     }
 
@@ -299,8 +352,8 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public CompletableFuture<Void> attachDiskAsync(InstanceRef instance, DiskRef disk, String deviceName,
-            boolean readOnly) {
+    public CompletableFuture<Void> attachDiskAsync(
+            InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
         AttachedDisk attached = AttachedDisk.newBuilder()
                 .setSource(disk.path())
                 .setDeviceName(deviceName)
@@ -311,9 +364,14 @@ public final class GoogleComputeCloud implements ComputeCloud {
                 .build();
         return mutate("instances.attachDisk " + disk + " to " + instance, instance.project(), instance.zone(), () -> {
             AttachDiskInstanceRequest request = AttachDiskInstanceRequest.newBuilder()
-                    .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name())
-                    .setAttachedDiskResource(attached).build();
-            return request("instances.attachDisk", () -> clients.instances().attachDiskCallable().call(request));
+                    .setProject(instance.project())
+                    .setZone(instance.zone())
+                    .setInstance(instance.name())
+                    .setAttachedDiskResource(attached)
+                    .build();
+            return request(
+                    "instances.attachDisk",
+                    () -> clients.instances().attachDiskCallable().call(request));
         });
     }
 
@@ -324,12 +382,16 @@ public final class GoogleComputeCloud implements ComputeCloud {
 
     @Override
     public CompletableFuture<Void> detachDiskAsync(InstanceRef instance, String deviceName) {
-        return mutate("instances.detachDisk " + deviceName + " from " + instance, instance.project(), instance.zone(),
-                () -> {
+        return mutate(
+                "instances.detachDisk " + deviceName + " from " + instance, instance.project(), instance.zone(), () -> {
                     DetachDiskInstanceRequest request = DetachDiskInstanceRequest.newBuilder()
-                            .setProject(instance.project()).setZone(instance.zone()).setInstance(instance.name())
-                            .setDeviceName(deviceName).build();
-                    return request("instances.detachDisk",
+                            .setProject(instance.project())
+                            .setZone(instance.zone())
+                            .setInstance(instance.name())
+                            .setDeviceName(deviceName)
+                            .build();
+                    return request(
+                            "instances.detachDisk",
                             () -> clients.instances().detachDiskCallable().call(request));
                 });
     }
@@ -342,21 +404,25 @@ public final class GoogleComputeCloud implements ComputeCloud {
         return mutate(what, project, zone, send, CallDeadline.current(), 1);
     }
 
-    private CompletableFuture<Void> mutate(String what, String project, String zone, Supplier<Operation> send,
-            CallDeadline call, int retry) {
-        return Futures.compose(() -> awaitAsync(what, project, zone, send.get()).handle((op, failure) -> {
-            if (failure == null) {
-                return CompletableFuture.<Void>completedFuture(null);
-            }
-            return CallDeadline.within(call, () -> Futures.compose(() -> {
-                Throwable f = Futures.unwrap(failure);
-                if (!(f instanceof CloudException e)) {
-                    throw Futures.rethrow(f);
-                }
-                retrier.backOff(what, e, retry);
-                return mutate(what, project, zone, send, call, retry + 1);
-            }));
-        }).thenCompose(f -> f));
+    private CompletableFuture<Void> mutate(
+            String what, String project, String zone, Supplier<Operation> send, CallDeadline call, int retry) {
+        return Futures.compose(() -> awaitAsync(what, project, zone, send.get())
+                .handle((op, failure) -> {
+                    if (failure == null) {
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    return CallDeadline.within(
+                            call,
+                            () -> Futures.compose(() -> {
+                                Throwable f = Futures.unwrap(failure);
+                                if (!(f instanceof CloudException e)) {
+                                    throw Futures.rethrow(f);
+                                }
+                                retrier.backOff(what, e, retry);
+                                return mutate(what, project, zone, send, call, retry + 1);
+                            }));
+                })
+                .thenCompose(f -> f));
     }
 
     /**
@@ -368,8 +434,13 @@ public final class GoogleComputeCloud implements ComputeCloud {
      */
     CompletableFuture<Operation> awaitAsync(String what, String project, String zone, Operation started) {
         long begun = System.nanoTime();
-        return tracker.await(what, new OperationTracker.Scope(project, zone), started, started.getName(),
-                CallDeadline.current()).thenApply(op -> {
+        return tracker.await(
+                        what,
+                        new OperationTracker.Scope(project, zone),
+                        started,
+                        started.getName(),
+                        CallDeadline.current())
+                .thenApply(op -> {
                     observer.operationDone(op.getOperationType(), Duration.ofNanos(System.nanoTime() - begun));
                     CloudException failure = GceErrors.fromOperation(what, op);
                     if (failure != null) {
@@ -420,7 +491,9 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     private static String outcome(CloudException e) {
-        return e.reason() != null && !e.reason().isEmpty() ? e.reason() : e.kind().name().toLowerCase(Locale.ROOT);
+        return e.reason() != null && !e.reason().isEmpty()
+                ? e.reason()
+                : e.kind().name().toLowerCase(Locale.ROOT);
     }
 
     private static <T> Optional<T> absentIfNotFound(Supplier<T> read) {

@@ -76,10 +76,17 @@ final class IdempotentInsert {
      * @return true when this call's own request made the resource; false when the answer was an earlier request's
      */
     boolean run(String what, String key, Function<String, Operation> send, OperationWait wait, BooleanSupplier gone) {
-        return Futures.join(runAsync(what, key, send, op -> Futures.of(() -> {
-            wait.await(op);
-            return null;
-        }), gone), () -> CloudException.stopped(what, null));
+        return Futures.join(
+                runAsync(
+                        what,
+                        key,
+                        send,
+                        op -> Futures.of(() -> {
+                            wait.await(op);
+                            return null;
+                        }),
+                        gone),
+                () -> CloudException.stopped(what, null));
     }
 
     /**
@@ -87,13 +94,21 @@ final class IdempotentInsert {
      * thread; a retry after a rate-refused operation is sent from the thread that completes the wait, within the
      * calling thread's {@link CallDeadline}.
      */
-    CompletableFuture<Boolean> runAsync(String what, String key, Function<String, Operation> send, AsyncWait wait,
-            BooleanSupplier gone) {
+    CompletableFuture<Boolean> runAsync(
+            String what, String key, Function<String, Operation> send, AsyncWait wait, BooleanSupplier gone) {
         return attempt(what, key, send, wait, gone, CallDeadline.current(), 0, 0, 0);
     }
 
-    private CompletableFuture<Boolean> attempt(String what, String key, Function<String, Operation> send,
-            AsyncWait wait, BooleanSupplier gone, CallDeadline call, int firstAttempt, int alreadySpent, int retries) {
+    private CompletableFuture<Boolean> attempt(
+            String what,
+            String key,
+            Function<String, Operation> send,
+            AsyncWait wait,
+            BooleanSupplier gone,
+            CallDeadline call,
+            int firstAttempt,
+            int alreadySpent,
+            int retries) {
         return Futures.compose(() -> {
             int attempt = firstAttempt;
             int spent = alreadySpent;
@@ -102,10 +117,14 @@ final class IdempotentInsert {
                 Instant sent = clock.instant();
                 Operation op = send.apply(requestId);
                 boolean earlier = insertedBefore(op, sent);
-                if (op.getStatus() == Operation.Status.DONE && spent < MAX_SPENT
+                if (op.getStatus() == Operation.Status.DONE
+                        && spent < MAX_SPENT
                         && (GceErrors.failed(op) ? earlier : gone.getAsBoolean())) {
-                    LOG.debug("{}: request id {} answered by an earlier operation {} that ended; next id", what,
-                            requestId, op.getName());
+                    LOG.debug(
+                            "{}: request id {} answered by an earlier operation {} that ended; next id",
+                            what,
+                            requestId,
+                            op.getName());
                     spent++;
                     attempt++;
                     continue;
@@ -113,19 +132,26 @@ final class IdempotentInsert {
                 boolean ours = op.getStatus() != Operation.Status.DONE && op.hasInsertTime() && !earlier;
                 int next = attempt + 1;
                 int spentNow = spent;
-                return wait.await(op).handle((done, failure) -> {
-                    if (failure == null) {
-                        return CompletableFuture.completedFuture(ours);
-                    }
-                    return CallDeadline.within(call, () -> Futures.compose(() -> {
-                        Throwable f = Futures.unwrap(failure);
-                        if (!(f instanceof CloudException e)) {
-                            throw Futures.rethrow(f);
-                        }
-                        retrier.backOff(what, e, retries + 1); // rethrows all but a rate refusal with retries left
-                        return attempt(what, key, send, wait, gone, call, next, spentNow, retries + 1);
-                    }));
-                }).thenCompose(f -> f);
+                return wait.await(op)
+                        .handle((done, failure) -> {
+                            if (failure == null) {
+                                return CompletableFuture.completedFuture(ours);
+                            }
+                            return CallDeadline.within(
+                                    call,
+                                    () -> Futures.compose(() -> {
+                                        Throwable f = Futures.unwrap(failure);
+                                        if (!(f instanceof CloudException e)) {
+                                            throw Futures.rethrow(f);
+                                        }
+                                        retrier.backOff(
+                                                what,
+                                                e,
+                                                retries + 1); // rethrows all but a rate refusal with retries left
+                                        return attempt(what, key, send, wait, gone, call, next, spentNow, retries + 1);
+                                    }));
+                        })
+                        .thenCompose(f -> f);
             }
         });
     }

@@ -37,9 +37,23 @@ import java.util.Optional;
 public final class FakeComputeCloud implements ComputeCloud {
     public static final String SELF_LINK_PREFIX = "https://compute.googleapis.com/compute/v1/";
     /** Disk types and their smallest size in GB, as Compute Engine has them. */
-    static final Map<String, Long> DISK_TYPES = Map.of("pd-standard", 10L, "pd-balanced", 10L, "pd-ssd", 10L,
-            "pd-extreme", 500L, "hyperdisk-balanced", 4L, "hyperdisk-throughput", 2048L, "hyperdisk-extreme", 64L,
-            "hyperdisk-ml", 4L);
+    static final Map<String, Long> DISK_TYPES = Map.of(
+            "pd-standard",
+            10L,
+            "pd-balanced",
+            10L,
+            "pd-ssd",
+            10L,
+            "pd-extreme",
+            500L,
+            "hyperdisk-balanced",
+            4L,
+            "hyperdisk-throughput",
+            2048L,
+            "hyperdisk-extreme",
+            64L,
+            "hyperdisk-ml",
+            4L);
     /** Persistent disks an instance can have attached (boot disk included). */
     public static final int MAX_ATTACHED = 128;
 
@@ -71,8 +85,19 @@ public final class FakeComputeCloud implements ComputeCloud {
     public synchronized void deprecateImage(String project, String name, String state) {
         ImageRef ref = ImageRef.image(project, name);
         Image i = images.get(ref);
-        images.put(ref, new Image(ref, i.family(), i.diskSizeGb(), i.status(), i.selfLink(), state, i.labels(),
-                i.description(), i.sourceDisk(), i.creationTimestamp()));
+        images.put(
+                ref,
+                new Image(
+                        ref,
+                        i.family(),
+                        i.diskSizeGb(),
+                        i.status(),
+                        i.selfLink(),
+                        state,
+                        i.labels(),
+                        i.description(),
+                        i.sourceDisk(),
+                        i.creationTimestamp()));
     }
 
     /** A RUNNING instance with its boot disk ({@code persistent-disk-0}, named as the instance) attached. */
@@ -134,9 +159,12 @@ public final class FakeComputeCloud implements ComputeCloud {
     }
 
     private Optional<Image> newestOf(ImageRef family) {
-        return imageOrder.stream().map(images::get)
-                .filter(i -> i.ref().project().equals(family.project()) && family.name().equals(i.family()))
-                .filter(i -> i.deprecationState() == null || i.deprecationState().equals("ACTIVE"))
+        return imageOrder.stream()
+                .map(images::get)
+                .filter(i -> i.ref().project().equals(family.project())
+                        && family.name().equals(i.family()))
+                .filter(i ->
+                        i.deprecationState() == null || i.deprecationState().equals("ACTIVE"))
                 .max(Comparator.comparingInt(i -> imageOrder.indexOf(i.ref())));
     }
 
@@ -150,7 +178,9 @@ public final class FakeComputeCloud implements ComputeCloud {
     @Override
     public synchronized List<Disk> listDisks(Map<String, String> labels) {
         request("disks.aggregatedList");
-        return disks.values().stream().filter(d -> d.labels().entrySet().containsAll(labels.entrySet())).toList();
+        return disks.values().stream()
+                .filter(d -> d.labels().entrySet().containsAll(labels.entrySet()))
+                .toList();
     }
 
     @Override
@@ -175,16 +205,22 @@ public final class FakeComputeCloud implements ComputeCloud {
             if (ref.equals(createdUnderKey.get(idempotencyKey))) {
                 return false; // the same request again: answered with the first one's operation
             }
-            throw new CloudException(Kind.ALREADY_EXISTS, 409, "alreadyExists",
-                    "disks.insert: HTTP 409 alreadyExists: The resource '" + ref + "' already exists", null);
+            throw new CloudException(
+                    Kind.ALREADY_EXISTS,
+                    409,
+                    "alreadyExists",
+                    "disks.insert: HTTP 409 alreadyExists: The resource '" + ref + "' already exists",
+                    null);
         }
         if (spec.sourceDisk() != null) {
             return cloneDisk(spec, idempotencyKey);
         }
         ImageRef source = ImageRef.parse(spec.sourceImage());
         if (source == null) {
-            throw invalid("disks.insert", "Invalid value for field 'resource.sourceImage': '" + spec.sourceImage()
-                    + "'. Must be a URL to a valid Compute resource of the correct type.");
+            throw invalid(
+                    "disks.insert",
+                    "Invalid value for field 'resource.sourceImage': '" + spec.sourceImage()
+                            + "'. Must be a URL to a valid Compute resource of the correct type.");
         }
         Image image = source.family() ? newestOf(source).orElse(null) : images.get(source);
         if (image == null) {
@@ -192,20 +228,35 @@ public final class FakeComputeCloud implements ComputeCloud {
         }
         Long minSize = DISK_TYPES.get(spec.type());
         if (minSize == null) {
-            throw notFound("disks.insert", "projects/" + ref.project() + "/zones/" + ref.zone() + "/diskTypes/"
-                    + spec.type());
+            throw notFound(
+                    "disks.insert", "projects/" + ref.project() + "/zones/" + ref.zone() + "/diskTypes/" + spec.type());
         }
         if (spec.sizeGb() < image.diskSizeGb()) {
-            throw invalid("disks.insert", "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
-                    + "'. Requested disk size cannot be smaller than the image size (" + image.diskSizeGb() + " GB)");
+            throw invalid(
+                    "disks.insert",
+                    "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
+                            + "'. Requested disk size cannot be smaller than the image size (" + image.diskSizeGb()
+                            + " GB)");
         }
         if (spec.sizeGb() < minSize) {
-            throw invalid("disks.insert", "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
-                    + "'. Disk size cannot be smaller than " + minSize + " GB.");
+            throw invalid(
+                    "disks.insert",
+                    "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
+                            + "'. Disk size cannot be smaller than " + minSize + " GB.");
         }
         operation("disks.insert");
-        disks.put(ref, new Disk(ref, spec.sizeGb(), spec.type(), image.selfLink(), Disk.READY, List.of(),
-                spec.labels(), spec.description(), SELF_LINK_PREFIX + ref.path()));
+        disks.put(
+                ref,
+                new Disk(
+                        ref,
+                        spec.sizeGb(),
+                        spec.type(),
+                        image.selfLink(),
+                        Disk.READY,
+                        List.of(),
+                        spec.labels(),
+                        spec.description(),
+                        SELF_LINK_PREFIX + ref.path()));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
     }
@@ -218,12 +269,26 @@ public final class FakeComputeCloud implements ComputeCloud {
             throw invalid("disks.insert", "The resource '" + spec.sourceDisk() + "' cannot be found");
         }
         if (spec.sizeGb() < source.sizeGb()) {
-            throw invalid("disks.insert", "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
-                    + "'. Requested disk size cannot be smaller than the source disk's (" + source.sizeGb() + " GB)");
+            throw invalid(
+                    "disks.insert",
+                    "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
+                            + "'. Requested disk size cannot be smaller than the source disk's (" + source.sizeGb()
+                            + " GB)");
         }
         operation("disks.insert");
-        disks.put(ref, new Disk(ref, spec.sizeGb(), spec.type(), null, Disk.READY, List.of(), spec.labels(),
-                spec.description(), SELF_LINK_PREFIX + ref.path(), spec.sourceDisk()));
+        disks.put(
+                ref,
+                new Disk(
+                        ref,
+                        spec.sizeGb(),
+                        spec.type(),
+                        null,
+                        Disk.READY,
+                        List.of(),
+                        spec.labels(),
+                        spec.description(),
+                        SELF_LINK_PREFIX + ref.path(),
+                        spec.sourceDisk()));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
     }
@@ -236,8 +301,12 @@ public final class FakeComputeCloud implements ComputeCloud {
             if (ref.equals(imagesUnderKey.get(idempotencyKey))) {
                 return; // the same request again
             }
-            throw new CloudException(Kind.ALREADY_EXISTS, 409, "alreadyExists",
-                    "images.insert: HTTP 409 alreadyExists: The resource '" + ref + "' already exists", null);
+            throw new CloudException(
+                    Kind.ALREADY_EXISTS,
+                    409,
+                    "alreadyExists",
+                    "images.insert: HTTP 409 alreadyExists: The resource '" + ref + "' already exists",
+                    null);
         }
         Disk source = disks.get(spec.sourceDisk());
         if (source == null) {
@@ -247,8 +316,19 @@ public final class FakeComputeCloud implements ComputeCloud {
             throw inUse("images.insert", source.ref(), source.users().get(0));
         }
         operation("images.insert");
-        images.put(ref, new Image(ref, spec.family(), source.sizeGb(), Image.READY, SELF_LINK_PREFIX + ref.path(),
-                null, spec.labels(), spec.description(), source.ref(), "2026-01-01T00:00:00.000-08:00"));
+        images.put(
+                ref,
+                new Image(
+                        ref,
+                        spec.family(),
+                        source.sizeGb(),
+                        Image.READY,
+                        SELF_LINK_PREFIX + ref.path(),
+                        null,
+                        spec.labels(),
+                        spec.description(),
+                        source.ref(),
+                        "2026-01-01T00:00:00.000-08:00"));
         imageOrder.remove(ref);
         imageOrder.add(ref);
         imagesUnderKey.put(idempotencyKey, ref);
@@ -268,9 +348,12 @@ public final class FakeComputeCloud implements ComputeCloud {
     @Override
     public synchronized List<Image> listImages(String project, Map<String, String> labels) {
         request("images.list");
-        return imageOrder.stream().map(images::get).filter(i -> i.ref().project().equals(project))
+        return imageOrder.stream()
+                .map(images::get)
+                .filter(i -> i.ref().project().equals(project))
                 .filter(i -> i.labels().entrySet().containsAll(labels.entrySet()))
-                .sorted(Comparator.comparing(i -> i.ref().name())).toList();
+                .sorted(Comparator.comparing(i -> i.ref().name()))
+                .toList();
     }
 
     @Override
@@ -289,12 +372,24 @@ public final class FakeComputeCloud implements ComputeCloud {
         request("disks.resize");
         Disk d = existing("disks.resize", ref);
         if (sizeGb <= d.sizeGb()) {
-            throw invalid("disks.resize", "Invalid value for field 'sizeGb': '" + sizeGb + "'. New disk size '"
-                    + sizeGb + "' GB must be larger than existing size '" + d.sizeGb() + "' GB.");
+            throw invalid(
+                    "disks.resize",
+                    "Invalid value for field 'sizeGb': '" + sizeGb + "'. New disk size '" + sizeGb
+                            + "' GB must be larger than existing size '" + d.sizeGb() + "' GB.");
         }
         operation("disks.resize");
-        disks.put(ref, new Disk(ref, sizeGb, d.type(), d.sourceImage(), d.status(), d.users(), d.labels(),
-                d.description(), d.selfLink()));
+        disks.put(
+                ref,
+                new Disk(
+                        ref,
+                        sizeGb,
+                        d.type(),
+                        d.sourceImage(),
+                        d.status(),
+                        d.users(),
+                        d.labels(),
+                        d.description(),
+                        d.selfLink()));
     }
 
     @Override
@@ -306,15 +401,21 @@ public final class FakeComputeCloud implements ComputeCloud {
         }
         Disk disk = existing("instances.attachDisk", ref);
         if (!ref.zone().equals(instance.zone()) || !ref.project().equals(instance.project())) {
-            throw invalid("instances.attachDisk", "Invalid value for field 'resource.source': '" + ref
-                    + "'. Disk must be in the same zone as the instance.");
+            throw invalid(
+                    "instances.attachDisk",
+                    "Invalid value for field 'resource.source': '" + ref
+                            + "'. Disk must be in the same zone as the instance.");
         }
         if (disk.users().contains(instance)) {
             // Compute Engine accepts the call and fails the operation
             operation("instances.attachDisk");
-            throw new CloudException(Kind.IN_USE, 400, "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE",
+            throw new CloudException(
+                    Kind.IN_USE,
+                    400,
+                    "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE",
                     "instances.attachDisk: operation failed (HTTP 400): RESOURCE_IN_USE_BY_ANOTHER_RESOURCE: The disk"
-                            + " resource '" + ref + "' is already being used by '" + instance + "'", null);
+                            + " resource '" + ref + "' is already being used by '" + instance + "'",
+                    null);
         }
         for (InstanceRef user : disk.users()) {
             boolean userWrites = instances.get(user).stream().anyMatch(a -> ref.equals(a.source()) && !a.readOnly());
@@ -323,13 +424,21 @@ public final class FakeComputeCloud implements ComputeCloud {
             }
         }
         if (attached.stream().anyMatch(a -> a.deviceName().equals(deviceName))) {
-            throw invalid("instances.attachDisk", "Invalid value for field 'resource.deviceName': '" + deviceName
-                    + "'. Device name '" + deviceName + "' is already in use on instance '" + instance + "'.");
+            throw invalid(
+                    "instances.attachDisk",
+                    "Invalid value for field 'resource.deviceName': '" + deviceName + "'. Device name '" + deviceName
+                            + "' is already in use on instance '" + instance + "'.");
         }
         if (attached.size() >= MAX_ATTACHED) {
-            throw new CloudException(Kind.LIMIT_EXCEEDED, 400, "limitExceeded", "instances.attachDisk: HTTP 400"
-                    + " limitExceeded: Exceeded limit 'maximum_persistent_disks' on resource '" + instance.name()
-                    + "'. Limit: " + MAX_ATTACHED + ".0", null);
+            throw new CloudException(
+                    Kind.LIMIT_EXCEEDED,
+                    400,
+                    "limitExceeded",
+                    "instances.attachDisk: HTTP 400"
+                            + " limitExceeded: Exceeded limit 'maximum_persistent_disks' on resource '"
+                            + instance.name()
+                            + "'. Limit: " + MAX_ATTACHED + ".0",
+                    null);
         }
         operation("instances.attachDisk");
         attached.add(new Instance.AttachedDisk(ref, deviceName, readOnly, false));
@@ -345,12 +454,16 @@ public final class FakeComputeCloud implements ComputeCloud {
         if (attached == null) {
             throw notFound("instances.detachDisk", instance.path());
         }
-        Instance.AttachedDisk a = attached.stream().filter(d -> d.deviceName().equals(deviceName)).findFirst()
-                .orElseThrow(() -> invalid("instances.detachDisk", "No attached disk found with device name '"
-                        + deviceName + "'"));
+        Instance.AttachedDisk a = attached.stream()
+                .filter(d -> d.deviceName().equals(deviceName))
+                .findFirst()
+                .orElseThrow(() -> invalid(
+                        "instances.detachDisk", "No attached disk found with device name '" + deviceName + "'"));
         if (a.boot()) {
-            throw invalid("instances.detachDisk", "Invalid value for field 'deviceName': '" + deviceName
-                    + "'. The boot disk of a running instance cannot be detached.");
+            throw invalid(
+                    "instances.detachDisk",
+                    "Invalid value for field 'deviceName': '" + deviceName
+                            + "'. The boot disk of a running instance cannot be detached.");
         }
         operation("instances.detachDisk");
         attached.remove(a);
@@ -365,8 +478,19 @@ public final class FakeComputeCloud implements ComputeCloud {
     // ---------------------------------------------------------------------------------------- plumbing
 
     private void setUsers(Disk d, List<InstanceRef> users) {
-        disks.put(d.ref(), new Disk(d.ref(), d.sizeGb(), d.type(), d.sourceImage(), d.status(), users, d.labels(),
-                d.description(), d.selfLink(), d.sourceDisk()));
+        disks.put(
+                d.ref(),
+                new Disk(
+                        d.ref(),
+                        d.sizeGb(),
+                        d.type(),
+                        d.sourceImage(),
+                        d.status(),
+                        users,
+                        d.labels(),
+                        d.description(),
+                        d.selfLink(),
+                        d.sourceDisk()));
     }
 
     private Disk existing(String method, DiskRef ref) {
@@ -392,8 +516,8 @@ public final class FakeComputeCloud implements ComputeCloud {
         Deque<Fault> queued = faults.get(method);
         if (queued != null && !queued.isEmpty() && queued.peek().operation()) {
             Fault f = queued.poll();
-            throw new CloudException(f.kind(), 0, reasonOf(f.kind()), method + ": operation failed: injected "
-                    + f.kind(), null);
+            throw new CloudException(
+                    f.kind(), 0, reasonOf(f.kind()), method + ": operation failed: injected " + f.kind(), null);
         }
     }
 
@@ -413,8 +537,12 @@ public final class FakeComputeCloud implements ComputeCloud {
     }
 
     private static CloudException notFound(String method, String path) {
-        return new CloudException(Kind.NOT_FOUND, 404, "notFound", method + ": HTTP 404 notFound: The resource '"
-                + path + "' was not found", null);
+        return new CloudException(
+                Kind.NOT_FOUND,
+                404,
+                "notFound",
+                method + ": HTTP 404 notFound: The resource '" + path + "' was not found",
+                null);
     }
 
     private static CloudException invalid(String method, String message) {
@@ -422,8 +550,13 @@ public final class FakeComputeCloud implements ComputeCloud {
     }
 
     private static CloudException inUse(String method, DiskRef disk, InstanceRef user) {
-        return new CloudException(Kind.IN_USE, 400, "resourceInUseByAnotherResource", method + ": HTTP 400"
-                + " resourceInUseByAnotherResource: The disk resource '" + disk + "' is already being used by '"
-                + user + "'", null);
+        return new CloudException(
+                Kind.IN_USE,
+                400,
+                "resourceInUseByAnotherResource",
+                method + ": HTTP 400"
+                        + " resourceInUseByAnotherResource: The disk resource '" + disk + "' is already being used by '"
+                        + user + "'",
+                null);
     }
 }

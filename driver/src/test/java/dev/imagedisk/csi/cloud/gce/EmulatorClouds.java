@@ -14,11 +14,16 @@ public final class EmulatorClouds {
 
     private EmulatorClouds() {}
 
-    public static GoogleComputeCloud google(ComputeClients clients, String project, String zone,
-            Duration operationTimeout) {
-        return new GoogleComputeCloud(clients, project, zone, ApiBudgets.single(RateLimiter.perSecond(1000)),
-                new Retrier(new Backoff(RETRIES, Duration.ofMillis(5), Duration.ofMillis(20)),
-                        CloudCallObserver.NONE),
-                operationTimeout, ComputeClients.WAIT_CALL_TIMEOUT, CloudCallObserver.NONE);
+    public static GoogleComputeCloud google(
+            ComputeClients clients, String project, String zone, Duration operationTimeout) {
+        return new GoogleComputeCloud(
+                clients,
+                project,
+                zone,
+                ApiBudgets.single(RateLimiter.perSecond(1000)),
+                new Retrier(new Backoff(RETRIES, Duration.ofMillis(5), Duration.ofMillis(20)), CloudCallObserver.NONE),
+                operationTimeout,
+                ComputeClients.WAIT_CALL_TIMEOUT,
+                CloudCallObserver.NONE);
     }
 }

@@ -31,25 +31,36 @@ class GceErrorsTest {
 
     @Test
     void operationWithErrorFailsEvenWithoutHttpStatus() {
-        Operation op = Operation.newBuilder().setName("op-1").setStatus(Operation.Status.DONE)
-                .setError(Error.newBuilder().addErrors(Errors.newBuilder()
-                        .setCode("ZONE_RESOURCE_POOL_EXHAUSTED").setMessage("no room"))).build();
+        Operation op = Operation.newBuilder()
+                .setName("op-1")
+                .setStatus(Operation.Status.DONE)
+                .setError(Error.newBuilder()
+                        .addErrors(Errors.newBuilder()
+                                .setCode("ZONE_RESOURCE_POOL_EXHAUSTED")
+                                .setMessage("no room")))
+                .build();
         CloudException e = GceErrors.fromOperation("disks.insert", op);
         assertEquals(Kind.UNAVAILABLE, e.kind());
         assertEquals(0, e.httpStatus());
         assertEquals("ZONE_RESOURCE_POOL_EXHAUSTED", e.reason());
 
-        assertNull(GceErrors.fromOperation("x", Operation.newBuilder().setStatus(Operation.Status.DONE).build()));
-        CloudException httpOnly = GceErrors.fromOperation("x", Operation.newBuilder()
-                .setStatus(Operation.Status.DONE).setHttpErrorStatusCode(503).setHttpErrorMessage("SERVICE UNAVAILABLE")
-                .build());
+        assertNull(GceErrors.fromOperation(
+                "x", Operation.newBuilder().setStatus(Operation.Status.DONE).build()));
+        CloudException httpOnly = GceErrors.fromOperation(
+                "x",
+                Operation.newBuilder()
+                        .setStatus(Operation.Status.DONE)
+                        .setHttpErrorStatusCode(503)
+                        .setHttpErrorMessage("SERVICE UNAVAILABLE")
+                        .build());
         assertEquals(Kind.UNAVAILABLE, httpOnly.kind());
     }
 
     @Test
     void errorBodyIsRead() {
-        var body = GceErrors.parse("{\"error\":{\"code\":403,\"message\":\"Rate Limit Exceeded\",\"errors\":"
-                + "[{\"message\":\"Rate Limit Exceeded\",\"domain\":\"usageLimits\",\"reason\":\"rateLimitExceeded\"}]}}");
+        var body = GceErrors.parse(
+                "{\"error\":{\"code\":403,\"message\":\"Rate Limit Exceeded\",\"errors\":"
+                        + "[{\"message\":\"Rate Limit Exceeded\",\"domain\":\"usageLimits\",\"reason\":\"rateLimitExceeded\"}]}}");
         assertEquals(403, body.code());
         assertEquals("rateLimitExceeded", body.reason());
         var details = GceErrors.parse("{\"error\":{\"code\":429,\"message\":\"m\",\"details\":[{\"@type\":"

@@ -23,8 +23,11 @@ class GoogleComputeCloudContractTest extends ComputeCloudContract {
     @BeforeEach
     void start() throws Exception {
         // operations take a little while: an insert answered DONE at once would not count as this call's own
-        emulator = GceEmulator.builder().storage(false).operationDuration(Duration.ofMillis(200))
-                .waitTimeout(Duration.ofSeconds(5)).start();
+        emulator = GceEmulator.builder()
+                .storage(false)
+                .operationDuration(Duration.ofMillis(200))
+                .waitTimeout(Duration.ofSeconds(5))
+                .start();
         emulator.registerImage(P, "img", "fam", 10);
         emulator.addInstance(P, Z, "vm1", "e2-small");
         emulator.addInstance(P, Z, "vm2", "e2-small");
@@ -53,8 +56,8 @@ class GoogleComputeCloudContractTest extends ComputeCloudContract {
         switch (kind) {
             case UNAVAILABLE -> emulator.faults().injectError(method, 503, "backendError", times);
             // the adapter retries a rate-limit answer: every attempt is refused
-            case RATE_LIMITED -> emulator.faults().injectError(method, 403, "rateLimitExceeded",
-                    1 + EmulatorClouds.RETRIES);
+            case RATE_LIMITED ->
+                emulator.faults().injectError(method, 403, "rateLimitExceeded", 1 + EmulatorClouds.RETRIES);
             default -> throw new IllegalArgumentException("no emulator fault for " + kind);
         }
     }

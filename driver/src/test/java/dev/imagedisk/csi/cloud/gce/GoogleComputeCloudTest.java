@@ -33,8 +33,11 @@ class GoogleComputeCloudTest {
 
     @BeforeEach
     void start() throws Exception {
-        emulator = GceEmulator.builder().storage(false).operationDuration(Duration.ofMillis(300))
-                .waitTimeout(Duration.ofSeconds(10)).start();
+        emulator = GceEmulator.builder()
+                .storage(false)
+                .operationDuration(Duration.ofMillis(300))
+                .waitTimeout(Duration.ofSeconds(10))
+                .start();
         emulator.registerImage(P, "img", "fam", 10);
         emulator.addInstance(P, Z, "vm", "e2-small");
         clients = ComputeClients.create(emulator.baseUrl(), "test", Duration.ofSeconds(10), Duration.ofSeconds(30));
@@ -51,8 +54,16 @@ class GoogleComputeCloudTest {
     }
 
     private static DiskSpec spec(String name) {
-        return new DiskSpec(new DiskRef(P, Z, name), 10, "pd-balanced", "projects/" + P + "/global/images/img",
-                Map.of("imagedisk-csi", "managed"), "", null, null, null);
+        return new DiskSpec(
+                new DiskRef(P, Z, name),
+                10,
+                "pd-balanced",
+                "projects/" + P + "/global/images/img",
+                Map.of("imagedisk-csi", "managed"),
+                "",
+                null,
+                null,
+                null);
     }
 
     @Test
@@ -60,7 +71,11 @@ class GoogleComputeCloudTest {
         assertEquals(emulator.baseUrl(), clients.endpoint());
         GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
         cloud.checkAccess();
-        assertEquals(10, cloud.getImageFromFamily(ImageRef.family(P, "fam")).orElseThrow().diskSizeGb());
+        assertEquals(
+                10,
+                cloud.getImageFromFamily(ImageRef.family(P, "fam"))
+                        .orElseThrow()
+                        .diskSizeGb());
         assertTrue(cloud.getImage(ImageRef.image(P, "nope")).isEmpty());
     }
 
@@ -72,8 +87,11 @@ class GoogleComputeCloudTest {
         assertEquals(0, emulator.requestCount("zoneOperations.get"));
         assertTrue(cloud.getDisk(new DiskRef(P, Z, "d1")).orElseThrow().ready());
         cloud.attachDisk(new InstanceRef(P, Z, "vm"), new DiskRef(P, Z, "d1"), "d1", true);
-        assertTrue(cloud.getInstance(new InstanceRef(P, Z, "vm")).orElseThrow()
-                .attachment(new DiskRef(P, Z, "d1")).orElseThrow().readOnly());
+        assertTrue(cloud.getInstance(new InstanceRef(P, Z, "vm"))
+                .orElseThrow()
+                .attachment(new DiskRef(P, Z, "d1"))
+                .orElseThrow()
+                .readOnly());
     }
 
     @Test
@@ -113,8 +131,17 @@ class GoogleComputeCloudTest {
         GoogleComputeCloud cloud = cloud(Duration.ofSeconds(30));
         emulator.faults().setOperationDuration(Duration.ZERO);
         cloud.createDisk(spec("l1"), "key-l1");
-        cloud.createDisk(new DiskSpec(new DiskRef(P, "europe-west1-b", "l2"), 10, "pd-balanced",
-                "projects/" + P + "/global/images/img", Map.of("imagedisk-csi", "managed"), "", null, null, null),
+        cloud.createDisk(
+                new DiskSpec(
+                        new DiskRef(P, "europe-west1-b", "l2"),
+                        10,
+                        "pd-balanced",
+                        "projects/" + P + "/global/images/img",
+                        Map.of("imagedisk-csi", "managed"),
+                        "",
+                        null,
+                        null,
+                        null),
                 "key-l2");
         emulator.resetRequestCounts();
         assertEquals(2, cloud.listDisks(Map.of("imagedisk-csi", "managed")).size());

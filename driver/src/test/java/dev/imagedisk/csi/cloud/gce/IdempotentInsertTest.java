@@ -34,13 +34,19 @@ class IdempotentInsertTest {
     private final Deque<Operation> answers = new ArrayDeque<>();
     private boolean gone;
 
-    private final IdempotentInsert insert = new IdempotentInsert(Clock.fixed(NOW, ZoneOffset.UTC),
-            new Retrier(new Backoff(3, Duration.ofMillis(100), Duration.ofMillis(100), () -> 1.0), backoffs::add,
+    private final IdempotentInsert insert = new IdempotentInsert(
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            new Retrier(
+                    new Backoff(3, Duration.ofMillis(100), Duration.ofMillis(100), () -> 1.0),
+                    backoffs::add,
                     CloudCallObserver.NONE));
 
     private static Operation op(String name, Operation.Status status, Duration before, String errorCode) {
-        Operation.Builder b = Operation.newBuilder().setName(name).setStatus(status)
-                .setInsertTime(NOW.minus(before).atOffset(ZoneOffset.ofHours(-8)).toString());
+        Operation.Builder b = Operation.newBuilder()
+                .setName(name)
+                .setStatus(status)
+                .setInsertTime(
+                        NOW.minus(before).atOffset(ZoneOffset.ofHours(-8)).toString());
         if (errorCode != null) {
             b.setError(com.google.cloud.compute.v1.Error.newBuilder()
                     .addErrors(Errors.newBuilder().setCode(errorCode).setMessage("m")));
@@ -54,13 +60,18 @@ class IdempotentInsertTest {
             sentIds.add(id);
             return answers.removeFirst();
         };
-        return insert.run("disks.insert d", KEY, send, op -> {
-            awaited.add(op);
-            CloudException failure = GceErrors.fromOperation("disks.insert d", op);
-            if (failure != null) {
-                throw failure;
-            }
-        }, () -> gone);
+        return insert.run(
+                "disks.insert d",
+                KEY,
+                send,
+                op -> {
+                    awaited.add(op);
+                    CloudException failure = GceErrors.fromOperation("disks.insert d", op);
+                    if (failure != null) {
+                        throw failure;
+                    }
+                },
+                () -> gone);
     }
 
     private static String id(int attempt) {
@@ -124,8 +135,8 @@ class IdempotentInsertTest {
 
     @Test
     void aJustEndedFailureIsThrownNotSkipped() {
-        answers.add(op("op-recent-failed", Operation.Status.DONE, Duration.ofMillis(300),
-                "ZONE_RESOURCE_POOL_EXHAUSTED"));
+        answers.add(
+                op("op-recent-failed", Operation.Status.DONE, Duration.ofMillis(300), "ZONE_RESOURCE_POOL_EXHAUSTED"));
         org.junit.jupiter.api.Assertions.assertThrows(dev.imagedisk.csi.cloud.CloudException.class, this::run);
         assertEquals(List.of(id(0)), sentIds, "a new insert that failed at once is this call's failure");
     }
@@ -141,8 +152,8 @@ class IdempotentInsertTest {
     @Test
     void spentRequestIdsAreSkippedABoundedNumberOfTimes() {
         for (int i = 0; i <= IdempotentInsert.MAX_SPENT; i++) {
-            answers.add(op("op-failed-" + i, Operation.Status.DONE, Duration.ofHours(1),
-                    "ZONE_RESOURCE_POOL_EXHAUSTED"));
+            answers.add(
+                    op("op-failed-" + i, Operation.Status.DONE, Duration.ofHours(1), "ZONE_RESOURCE_POOL_EXHAUSTED"));
         }
         CloudException e = assertThrows(CloudException.class, this::run);
         assertEquals(CloudException.Kind.UNAVAILABLE, e.kind());
@@ -153,8 +164,10 @@ class IdempotentInsertTest {
     @Test
     void anOperationRefusedForItsRateIsSentAgainUnderTheNextIdAfterABackoff() {
         answers.add(op("op-1", Operation.Status.RUNNING, Duration.ZERO, null).toBuilder()
-                .setStatus(Operation.Status.DONE).setError(com.google.cloud.compute.v1.Error.newBuilder()
-                        .addErrors(Errors.newBuilder().setCode("RESOURCE_OPERATION_RATE_EXCEEDED"))).build());
+                .setStatus(Operation.Status.DONE)
+                .setError(com.google.cloud.compute.v1.Error.newBuilder()
+                        .addErrors(Errors.newBuilder().setCode("RESOURCE_OPERATION_RATE_EXCEEDED")))
+                .build());
         answers.add(op("op-2", Operation.Status.RUNNING, Duration.ZERO, null));
         assertTrue(run());
         assertEquals(List.of(id(0), id(1)), sentIds);
@@ -164,8 +177,10 @@ class IdempotentInsertTest {
     @Test
     void otherFailuresAreThrown() {
         answers.add(op("op-1", Operation.Status.RUNNING, Duration.ZERO, null).toBuilder()
-                .setStatus(Operation.Status.DONE).setError(com.google.cloud.compute.v1.Error.newBuilder()
-                        .addErrors(Errors.newBuilder().setCode("RESOURCE_ALREADY_EXISTS"))).build());
+                .setStatus(Operation.Status.DONE)
+                .setError(com.google.cloud.compute.v1.Error.newBuilder()
+                        .addErrors(Errors.newBuilder().setCode("RESOURCE_ALREADY_EXISTS")))
+                .build());
         CloudException e = assertThrows(CloudException.class, this::run);
         assertEquals(CloudException.Kind.ALREADY_EXISTS, e.kind());
         assertEquals(List.of(id(0)), sentIds);
@@ -174,7 +189,8 @@ class IdempotentInsertTest {
 
     @Test
     void unreadableInsertTimesCountAsNew() {
-        assertFalse(IdempotentInsert.insertedBefore(Operation.newBuilder().setInsertTime("yesterday").build(), NOW));
+        assertFalse(IdempotentInsert.insertedBefore(
+                Operation.newBuilder().setInsertTime("yesterday").build(), NOW));
         assertFalse(IdempotentInsert.insertedBefore(Operation.getDefaultInstance(), NOW));
         assertTrue(IdempotentInsert.insertedBefore(op("o", Operation.Status.DONE, Duration.ofSeconds(3), null), NOW));
     }
