@@ -24,7 +24,7 @@ import java.util.regex.PatternSyntaxException;
 final class Lists {
     private static final Pattern TERM =
             Pattern.compile("\\s*\\(?\\s*([A-Za-z][A-Za-z0-9_.\\-]*)\\s*(!=|=|:|\\beq\\b|\\bne\\b)\\s*"
-                    + "(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^\\s()]+)\\s*\\)?\\s*(?:(?i:AND)\\s+)?");
+                    + "(\"(?:[^\"\\\\]++|\\\\.)*+\"|'[^']*+'|[^\\s()]++)\\s*\\)?\\s*(?:(?i:AND)\\s+)?");
 
     private Lists() {}
 
