@@ -1,6 +1,7 @@
 package dev.imagedisk.csi.cloud;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,22 +57,41 @@ class RateLimiterTest {
         assertEquals(100_000_000L, limiter.reserve());
     }
 
+    /** A clock that stands still while many threads reserve; their sleeps are recorded, not slept. */
+    static final class FrozenClock implements RateLimiter.Clock {
+        final long now = 5_000_000_000L;
+        final List<Long> sleeps = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public void sleepNanos(long nanos) {
+            sleeps.add(nanos);
+        }
+    }
+
     @Test
     void sustainedRateHoldsUnderManyThreadsAndServesThemInTurn() throws Exception {
-        RateLimiter limiter = RateLimiter.perSecond(200); // burst 200
+        FrozenClock clock = new FrozenClock();
+        RateLimiter limiter = new RateLimiter(200, 200, clock); // 5 ms apart, burst 200
         int threads = 100;
         int perThread = 4;
         CountDownLatch start = new CountDownLatch(1);
         List<Long> maxWaits = Collections.synchronizedList(new ArrayList<>());
+        List<Long> allWaits = Collections.synchronizedList(new ArrayList<>());
         List<Thread> all = new ArrayList<>();
-        long t0 = System.nanoTime();
         for (int t = 0; t < threads; t++) {
             Thread th = new Thread(() -> {
                 long worst = 0;
                 try {
                     start.await();
                     for (int i = 0; i < perThread; i++) {
-                        worst = Math.max(worst, limiter.acquire().toMillis());
+                        long w = limiter.acquire().toNanos();
+                        allWaits.add(w);
+                        worst = Math.max(worst, w);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -83,15 +103,25 @@ class RateLimiterTest {
         }
         start.countDown();
         for (Thread th : all) {
-            th.join(10_000);
+            th.join(30_000);
+            assertFalse(th.isAlive(), "a caller hung");
         }
-        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        // 400 requests at 200/s with a burst of 200: about 1 s, never much less
-        assertTrue(elapsedMs >= 900, "rate held: " + elapsedMs + " ms");
         assertEquals(threads, maxWaits.size());
-        // fair: no thread waits much longer than the whole backlog takes
-        long worst = Collections.max(maxWaits);
-        assertTrue(worst <= 1_200, "no caller starves: worst single wait " + worst + " ms");
+        // 400 requests at 200/s with a burst of 200, all asked at one instant: the burst goes at once and the
+        // other 200 get distinct slots 5 ms apart, the last one 1 s out: the rate held, whatever the interleaving
+        List<Long> waits = new ArrayList<>(allWaits);
+        Collections.sort(waits);
+        List<Long> expected = new ArrayList<>();
+        for (int k = 0; k < threads * perThread; k++) {
+            expected.add(Math.max(0, k - 199) * 5_000_000L);
+        }
+        assertEquals(expected, waits);
+        // every wait was slept on the clock, not on the wall
+        List<Long> slept = new ArrayList<>(clock.sleeps);
+        Collections.sort(slept);
+        assertEquals(expected.subList(200, 400), slept);
+        // no caller waits longer than the whole backlog takes
+        assertEquals(1_000_000_000L, (long) Collections.max(maxWaits));
     }
 
     @Test

@@ -42,44 +42,59 @@ class WindowLimiterTest {
     }
 
     /**
-     * Many threads, random transit delays: the server-side arrival times never put more than n requests into
-     * one window, and the budget is used (the run takes about requests / n windows).
+     * Random transit delays, on a fake clock: the server-side arrival times never put more than n requests into
+     * one window, and the budget is used (the run takes about requests / n windows of fake time). Each request
+     * is sent as soon as {@code busy()} shows a free permit, and then its acquire must not wait.
      */
     @Test
+    @org.junit.jupiter.api.Timeout(30) // against a hang only: the time asserted on is the fake clock's
     void neverMoreThanNArrivalsInAnyWindowUnderLoad() throws Exception {
         int n = 5;
         long window = 100_000_000L;
-        WindowLimiter limiter = new WindowLimiter(n, Duration.ofNanos(window), RateLimiter.Clock.SYSTEM);
-        List<Long> arrivals = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+        long maxTransit = 19_000_000L;
+        RateLimiterTest.FakeClock clock = new RateLimiterTest.FakeClock();
+        WindowLimiter limiter = new WindowLimiter(n, Duration.ofNanos(window), clock);
         java.util.Random random = new java.util.Random(1);
         int requests = 60;
-        long t0 = System.nanoTime();
-        List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
-        for (int i = 0; i < requests; i++) {
-            long before = random.nextInt(20) * 1_000_000L;
-            long after = random.nextInt(20) * 1_000_000L;
-            fs.add(pool.submit(() -> {
-                limiter.acquire();
-                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(before); // on its way
-                arrivals.add(System.nanoTime());
-                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(after); // the answer on its way back
+        long t0 = clock.nanoTime();
+        List<Long> arrivals = new ArrayList<>();
+        // pending events: {time, kind}, kind 0 = arrival at the server, 1 = answer back at the caller
+        java.util.PriorityQueue<long[]> events = new java.util.PriorityQueue<>(
+                java.util.Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
+        int sent = 0;
+        while (sent < requests || !events.isEmpty()) {
+            while (sent < requests && limiter.busy() < n) {
+                assertEquals(Duration.ZERO, limiter.acquire(), "a free permit is given at once");
+                long now = clock.nanoTime();
+                long before = random.nextInt(20) * 1_000_000L;
+                long after = random.nextInt(20) * 1_000_000L;
+                events.add(new long[] {now + before, 0});
+                events.add(new long[] {now + before + after, 1});
+                sent++;
+            }
+            long[] next = events.poll();
+            if (next == null) {
+                // permits still held by answered requests: move to when the first comes free
+                clock.sleepNanos(1_000_000L);
+                continue;
+            }
+            clock.sleepNanos(Math.max(0, next[0] - clock.nanoTime()));
+            if (next[1] == 0) {
+                arrivals.add(next[0]);
+            } else {
                 limiter.answered(true);
-                return null;
-            }));
+            }
         }
-        for (java.util.concurrent.Future<?> f : fs) {
-            f.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        }
-        pool.shutdown();
-        long span = System.nanoTime() - t0;
+        assertEquals(requests, arrivals.size());
         List<Long> sorted = new ArrayList<>(arrivals);
         java.util.Collections.sort(sorted);
         for (int i = 0; i + n < sorted.size(); i++) {
             assertTrue(sorted.get(i + n) - sorted.get(i) > window, (n + 1) + " arrivals within one window at " + i);
         }
-        // 60 requests at 5 per 100 ms window (+ up to 40 ms round trip): well under 2 s
-        assertTrue(span < 2_000_000_000L, span / 1_000_000 + " ms");
+        // the budget is used: 12 rounds of 5, each at most a round trip plus a window (+ the 1 ms steps)
+        long span = clock.nanoTime() - t0;
+        long bound = (requests / n) * (2 * maxTransit + window + 1_000_000L);
+        assertTrue(span <= bound, span / 1_000_000 + " ms of fake time, bound " + bound / 1_000_000);
     }
 
     @Test

@@ -5,7 +5,9 @@ import static dev.imagedisk.csi.controller.ControllerFixture.create;
 import static dev.imagedisk.csi.controller.ControllerFixture.mountWriter;
 import static dev.imagedisk.csi.controller.ControllerFixture.nodeId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -40,12 +42,22 @@ class ConcurrencyTest {
         return ControllerGrpc.newFutureStub(f.client.channel());
     }
 
-    private static void awaitCount(String method, long atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (f.emulator.requestCount(method) < atLeast) {
-            assertTrue(System.nanoTime() < deadline, method + " never sent");
-            Thread.sleep(5);
-        }
+    /** Waits until the emulator has seen {@code atLeast} requests of {@code method} (30 s against a hang). */
+    private static void awaitCount(String method, long atLeast) {
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(30),
+                () -> {
+                    while (f.emulator.requestCount(method) < atLeast) {
+                        Thread.sleep(5);
+                    }
+                },
+                method + " never sent");
+    }
+
+    private static long operationReads() {
+        return f.emulator.requestCount("zoneOperations.wait")
+                + f.emulator.requestCount("zoneOperations.get")
+                + f.emulator.requestCount("zoneOperations.list");
     }
 
     @Test
@@ -66,38 +78,65 @@ class ConcurrencyTest {
                 .setNodeId(nodeId(NODE_1))
                 .setVolumeCapability(mountWriter())
                 .build();
-        var attach = async().controllerPublishVolume(publish);
-        awaitCount("instances.attachDisk", attaches + 1);
-        e = assertThrows(StatusRuntimeException.class, () -> f.stub().controllerPublishVolume(publish));
-        assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
-        // a different volume is not held up meanwhile
-        long t0 = System.nanoTime();
-        f.stub().createVolume(create("busy-2").build());
-        assertTrue(attach.isDone() || System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
-        assertEquals("busy-1", attach.get(10, TimeUnit.SECONDS).getPublishContextOrThrow("deviceName"));
+        // the attach's operation takes 3 s; the other volume's operations are DONE at once
+        f.emulator.faults().setOperationDuration(Duration.ofSeconds(3));
+        ListenableFuture<?> attach;
+        try {
+            long polls = operationReads();
+            attach = async().controllerPublishVolume(publish);
+            awaitCount("instances.attachDisk", attaches + 1);
+            // the plugin reads the operation once it has the insert's answer: the 3 s operation exists
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                while (operationReads() == polls) {
+                    Thread.sleep(5);
+                }
+            });
+            f.emulator.faults().setOperationDuration(Duration.ZERO);
+            e = assertThrows(StatusRuntimeException.class, () -> f.stub().controllerPublishVolume(publish));
+            assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
+            // a different volume is not held up meanwhile: it is created while the attach still waits
+            f.stub().createVolume(create("busy-2").build());
+            assertFalse(attach.isDone(), "busy-2 was created before busy-1's attach ended, not after it");
+        } finally {
+            f.emulator.faults().setOperationDuration(Duration.ofMillis(400));
+        }
+        assertEquals(
+                "busy-1",
+                ((csi.v1.ControllerPublishVolumeResponse) attach.get(30, TimeUnit.SECONDS))
+                        .getPublishContextOrThrow("deviceName"));
     }
 
     @Test
     void fiftyParallelCreatesAllSucceed() throws Exception {
         int before =
                 f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesCount();
+        long inserts = f.emulator.requestCount("disks.insert");
         List<ListenableFuture<CreateVolumeResponse>> calls = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < 50; i++) {
-            calls.add(async().createVolume(
-                            create(String.format("pvc-par-%02d", i)).build()));
+        // operations of 10 s: all 50 inserts are sent while none of the calls has ended, so they run together,
+        // not one after another (a call waits for its operation)
+        f.emulator.faults().setOperationDuration(Duration.ofSeconds(10));
+        try {
+            for (int i = 0; i < 50; i++) {
+                calls.add(async().createVolume(
+                                create(String.format("pvc-par-%02d", i)).build()));
+            }
+            awaitCount("disks.insert", inserts + 50);
+            assertEquals(
+                    0,
+                    calls.stream().filter(java.util.concurrent.Future::isDone).count(),
+                    "every insert was sent while all 50 calls were in flight");
+        } finally {
+            f.emulator.faults().setOperationDuration(Duration.ofMillis(400));
         }
         Set<String> ids = new HashSet<>();
         for (ListenableFuture<CreateVolumeResponse> c : calls) {
             ids.add(c.get(60, TimeUnit.SECONDS).getVolume().getVolumeId());
         }
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertEquals(50, ids.size());
         assertEquals(
                 before + 50,
                 f.stub().listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesCount());
-        // in parallel, not one after another (50 x 400 ms = 20 s)
-        assertTrue(millis < 10_000, millis + " ms");
+        assertEquals(inserts + 50, f.emulator.requestCount("disks.insert"), "one insert per volume");
     }
 
     @Test

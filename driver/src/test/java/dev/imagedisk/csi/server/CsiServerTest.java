@@ -3,6 +3,7 @@ package dev.imagedisk.csi.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.BoolValue;
@@ -37,16 +38,21 @@ class CsiServerTest {
     /** An Identity service whose Probe waits on a latch, and whose GetPluginInfo fails in chosen ways. */
     static final class ScriptedIdentity extends IdentityGrpc.IdentityImplBase {
         final CountDownLatch probeEntered = new CountDownLatch(1);
-        volatile Duration probeDelay = Duration.ZERO;
+        /** When set, Probe holds until it is opened (or the handler is interrupted). */
+        volatile CountDownLatch probeGate;
+
         volatile String infoFailure = "none";
 
         @Override
         public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
             probeEntered.countDown();
-            try {
-                Thread.sleep(probeDelay.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            CountDownLatch gate = probeGate;
+            if (gate != null) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             observer.onNext(
                     ProbeResponse.newBuilder().setReady(BoolValue.of(true)).build());
@@ -125,41 +131,69 @@ class CsiServerTest {
         assertEquals("precious", Files.readString(socket));
     }
 
+    /**
+     * A call in flight when shutdown starts completes OK, and shutdown returns only after it: shutdown has
+     * begun (new calls are refused) and not returned while the call is held, then returns once it is let go.
+     */
     @Test
     void shutdownDrainsACallInFlight() throws Exception {
         Path socket = dir.resolve("csi.sock");
         ScriptedIdentity identity = new ScriptedIdentity();
-        identity.probeDelay = Duration.ofMillis(700);
+        CountDownLatch gate = new CountDownLatch(1);
+        identity.probeGate = gate;
         CsiServer server = start(socket, identity);
         try (CsiChannels.Client client = CsiChannels.connect(socket)) {
-            CompletableFuture<ProbeResponse> call = CompletableFuture.supplyAsync(
-                    () -> IdentityGrpc.newBlockingStub(client.channel()).probe(ProbeRequest.getDefaultInstance()));
-            assertTrue(identity.probeEntered.await(5, TimeUnit.SECONDS));
-            long start = System.nanoTime();
-            server.shutdown(Duration.ofSeconds(10));
-            long tookMs = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(call.get(5, TimeUnit.SECONDS).getReady().getValue(), "the call in flight completes OK");
-            assertTrue(tookMs >= 300, "shutdown waited for the call, took " + tookMs + " ms");
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                CompletableFuture<ProbeResponse> call = CompletableFuture.supplyAsync(
+                        () -> IdentityGrpc.newBlockingStub(client.channel()).probe(ProbeRequest.getDefaultInstance()));
+                identity.probeEntered.await();
+                CompletableFuture<Void> shutdown =
+                        CompletableFuture.runAsync(() -> server.shutdown(Duration.ofSeconds(60)));
+                while (accepts(client)) {
+                    Thread.sleep(5);
+                }
+                assertFalse(shutdown.isDone(), "shutdown returned with a call still in flight");
+                assertFalse(call.isDone());
+                gate.countDown();
+                assertTrue(call.get().getReady().getValue(), "the call in flight completes OK");
+                shutdown.get();
+            });
             assertFalse(Files.exists(socket));
+        } finally {
+            gate.countDown();
         }
     }
 
+    /** Whether a new call is still served (false once shutdown has begun). */
+    private static boolean accepts(CsiChannels.Client client) {
+        try {
+            IdentityGrpc.newBlockingStub(client.channel())
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
+            return true;
+        } catch (StatusRuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A call that would never end is cancelled once the grace period is over: shutdown does not wait for it. */
     @Test
     void shutdownCancelsCallsThatOutliveTheGracePeriod() throws Exception {
         Path socket = dir.resolve("csi.sock");
         ScriptedIdentity identity = new ScriptedIdentity();
-        identity.probeDelay = Duration.ofSeconds(5);
+        CountDownLatch never = new CountDownLatch(1);
+        identity.probeGate = never;
         CsiServer server = start(socket, identity);
         try (CsiChannels.Client client = CsiChannels.connect(socket)) {
             CompletableFuture<ProbeResponse> call = CompletableFuture.supplyAsync(
                     () -> IdentityGrpc.newBlockingStub(client.channel()).probe(ProbeRequest.getDefaultInstance()));
-            assertTrue(identity.probeEntered.await(5, TimeUnit.SECONDS));
-            long start = System.nanoTime();
-            server.shutdown(Duration.ofMillis(200));
-            long tookMs = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(tookMs < 4000, "shutdown must not wait past its grace period, took " + tookMs + " ms");
-            Exception e = assertThrows(Exception.class, () -> call.get(5, TimeUnit.SECONDS));
+            assertTrue(identity.probeEntered.await(30, TimeUnit.SECONDS));
+            // the call is held until the test ends: a shutdown that waited for it would hang here
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> server.shutdown(Duration.ofMillis(200)));
+            Exception e = assertThrows(Exception.class, () -> call.get(30, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof StatusRuntimeException, String.valueOf(e));
+        } finally {
+            never.countDown();
         }
     }
 

@@ -93,6 +93,20 @@ public final class GoogleComputeCloud implements ComputeCloud {
             Duration operationTimeout,
             Duration pollLimit,
             CloudCallObserver observer) {
+        this(clients, project, zone, budgets, retrier, operationTimeout, pollLimit, observer, System::nanoTime);
+    }
+
+    /** As above, with the clock the operation timeout is measured on ({@link System#nanoTime}-like; tests). */
+    GoogleComputeCloud(
+            ComputeClients clients,
+            String project,
+            String zone,
+            ApiBudgets budgets,
+            Retrier retrier,
+            Duration operationTimeout,
+            Duration pollLimit,
+            CloudCallObserver observer,
+            java.util.function.LongSupplier nanos) {
         this.clients = clients;
         this.project = project;
         this.zone = zone;
@@ -105,7 +119,7 @@ public final class GoogleComputeCloud implements ComputeCloud {
                         pollLimit,
                         LIST_INTERVAL,
                         operationTimeout,
-                        System::nanoTime,
+                        nanos,
                         POLLERS,
                         LISTERS,
                         CALLBACKS)

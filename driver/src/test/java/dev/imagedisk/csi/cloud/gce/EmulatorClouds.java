@@ -16,6 +16,16 @@ public final class EmulatorClouds {
 
     public static GoogleComputeCloud google(
             ComputeClients clients, String project, String zone, Duration operationTimeout) {
+        return google(clients, project, zone, operationTimeout, System::nanoTime);
+    }
+
+    /** As above, the operation timeout measured on {@code nanos} (a fake clock). */
+    static GoogleComputeCloud google(
+            ComputeClients clients,
+            String project,
+            String zone,
+            Duration operationTimeout,
+            java.util.function.LongSupplier nanos) {
         return new GoogleComputeCloud(
                 clients,
                 project,
@@ -24,6 +34,7 @@ public final class EmulatorClouds {
                 new Retrier(new Backoff(RETRIES, Duration.ofMillis(5), Duration.ofMillis(20)), CloudCallObserver.NONE),
                 operationTimeout,
                 ComputeClients.WAIT_CALL_TIMEOUT,
-                CloudCallObserver.NONE);
+                CloudCallObserver.NONE,
+                nanos);
     }
 }
