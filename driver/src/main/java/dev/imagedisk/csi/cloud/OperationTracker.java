@@ -230,7 +230,7 @@ public final class OperationTracker<O> {
                     CloudException.Kind.DEADLINE,
                     0,
                     null,
-                    p.what + ": operation " + p.name + " not DONE after " + timeout.toSeconds() + " s",
+                    p.what + ": operation " + p.name + " not DONE after " + timeout.toMillis() + " ms",
                     null);
         }
         return null;

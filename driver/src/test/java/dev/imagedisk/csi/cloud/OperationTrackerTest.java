@@ -197,7 +197,7 @@ class OperationTrackerTest {
         callbacks.runAll();
         CloudException e = failure(f);
         assertEquals(CloudException.Kind.DEADLINE, e.kind());
-        assertTrue(e.getMessage().contains("not DONE after 300 s"), e.getMessage());
+        assertTrue(e.getMessage().contains("not DONE after 300000 ms"), e.getMessage());
     }
 
     @Test
