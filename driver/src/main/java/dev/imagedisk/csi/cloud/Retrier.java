@@ -1,7 +1,9 @@
 package dev.imagedisk.csi.cloud;
 
 import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.Futures;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -47,6 +49,35 @@ public final class Retrier {
                 backOff(what, e, retry);
             }
         }
+    }
+
+    /**
+     * {@link #call} for a step that answers with a future: an attempt that fails with a rate-limit answer is
+     * sent again after the backoff, within the calling thread's {@link CallDeadline}; any other failure ends it.
+     */
+    public <T> CompletableFuture<T> callAsync(String what, Supplier<CompletableFuture<T>> attempt) {
+        return callAsync(what, attempt, CallDeadline.current(), 1);
+    }
+
+    private <T> CompletableFuture<T> callAsync(
+            String what, Supplier<CompletableFuture<T>> attempt, CallDeadline call, int retry) {
+        return Futures.compose(attempt)
+                .handle((value, failure) -> {
+                    if (failure == null) {
+                        return CompletableFuture.completedFuture(value);
+                    }
+                    return CallDeadline.within(
+                            call,
+                            () -> Futures.compose(() -> {
+                                Throwable f = Futures.unwrap(failure);
+                                if (!(f instanceof CloudException e)) {
+                                    throw Futures.rethrow(f);
+                                }
+                                backOff(what, e, retry);
+                                return callAsync(what, attempt, call, retry + 1);
+                            }));
+                })
+                .thenCompose(f -> f);
     }
 
     /**

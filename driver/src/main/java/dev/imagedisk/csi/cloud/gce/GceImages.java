@@ -11,8 +11,6 @@ import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Retrier;
-import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.Futures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -102,36 +100,18 @@ final class GceImages {
     }
 
     CompletableFuture<Void> delete(ImageRef ref) {
-        return delete(ref, CallDeadline.current(), 1);
-    }
-
-    private CompletableFuture<Void> delete(ImageRef ref, CallDeadline call, int retry) {
         String what = "images.delete " + ref;
-        return Futures.compose(() -> {
-            DeleteImageRequest request = DeleteImageRequest.newBuilder()
-                    .setProject(ref.project())
-                    .setImage(ref.name())
-                    .build();
-            Operation op = requests.call(
-                    "images.delete", () -> clients.images().deleteCallable().call(request));
-            return waiter.await(what, ref.project(), null, op)
-                    .handle((done, failure) -> {
-                        if (failure == null) {
-                            return CompletableFuture.<Void>completedFuture(null);
-                        }
-                        return CallDeadline.within(
-                                call,
-                                () -> Futures.compose(() -> {
-                                    Throwable f = Futures.unwrap(failure);
-                                    if (!(f instanceof CloudException e)) {
-                                        throw Futures.rethrow(f);
-                                    }
-                                    retrier.backOff(what, e, retry);
-                                    return delete(ref, call, retry + 1);
-                                }));
-                    })
-                    .thenCompose(f -> f);
-        });
+        DeleteImageRequest request = DeleteImageRequest.newBuilder()
+                .setProject(ref.project())
+                .setImage(ref.name())
+                .build();
+        return retrier.callAsync(what, () -> {
+                    Operation op = requests.call(
+                            "images.delete",
+                            () -> clients.images().deleteCallable().call(request));
+                    return waiter.await(what, ref.project(), null, op);
+                })
+                .thenApply(done -> null);
     }
 
     List<Image> list(String project, Map<String, String> labels) {

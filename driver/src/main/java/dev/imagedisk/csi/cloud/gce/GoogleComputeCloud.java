@@ -415,28 +415,8 @@ public final class GoogleComputeCloud implements ComputeCloud {
      * sent again after the backoff.
      */
     private CompletableFuture<Void> mutate(String what, String project, String zone, Supplier<Operation> send) {
-        return mutate(what, project, zone, send, CallDeadline.current(), 1);
-    }
-
-    private CompletableFuture<Void> mutate(
-            String what, String project, String zone, Supplier<Operation> send, CallDeadline call, int retry) {
-        return Futures.compose(() -> awaitAsync(what, project, zone, send.get())
-                .handle((op, failure) -> {
-                    if (failure == null) {
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    return CallDeadline.within(
-                            call,
-                            () -> Futures.compose(() -> {
-                                Throwable f = Futures.unwrap(failure);
-                                if (!(f instanceof CloudException e)) {
-                                    throw Futures.rethrow(f);
-                                }
-                                retrier.backOff(what, e, retry);
-                                return mutate(what, project, zone, send, call, retry + 1);
-                            }));
-                })
-                .thenCompose(f -> f));
+        return retrier.callAsync(what, () -> awaitAsync(what, project, zone, send.get()))
+                .thenApply(op -> null);
     }
 
     /**
