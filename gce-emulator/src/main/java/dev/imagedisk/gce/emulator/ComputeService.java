@@ -53,6 +53,10 @@ final class ComputeService {
         operations.setWaitTimeout(waitTimeout);
     }
 
+    Sharing sharing() {
+        return state.sharing;
+    }
+
     Storage storage() {
         return state.storage;
     }
