@@ -57,7 +57,7 @@ public final class FakeComputeCloud implements ComputeCloud {
     /** Persistent disks an instance can have attached (boot disk included). */
     public static final int MAX_ATTACHED = 128;
 
-    private record Fault(Kind kind, boolean operation) {}
+    private record Fault(Kind kind, boolean operation, String location) {}
 
     private final Map<DiskRef, Disk> disks = new LinkedHashMap<>();
     private final Map<String, DiskRef> createdUnderKey = new HashMap<>();
@@ -112,15 +112,23 @@ public final class FakeComputeCloud implements ComputeCloud {
     /** The next {@code times} calls of {@code method} fail with {@code kind}, as a refused request. */
     public synchronized FakeComputeCloud failNext(String method, Kind kind, int times) {
         for (int i = 0; i < times; i++) {
-            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, false));
+            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, false, ""));
         }
         return this;
     }
 
     /** The next {@code times} mutations of {@code method} end in an operation failure of {@code kind}. */
     public synchronized FakeComputeCloud failNextOperations(String method, Kind kind, int times) {
+        return failNextOperations(method, kind, "", times);
+    }
+
+    /**
+     * As above for a failure about a place: {@link Kind#ZONE_EXHAUSTED} (a stockout or zonal quota; {@code location}
+     * is the zone) or {@link Kind#QUOTA_EXCEEDED} (a regional quota; the region), as the adapter reads them.
+     */
+    public synchronized FakeComputeCloud failNextOperations(String method, Kind kind, String location, int times) {
         for (int i = 0; i < times; i++) {
-            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, true));
+            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, true, location));
         }
         return this;
     }
@@ -517,7 +525,12 @@ public final class FakeComputeCloud implements ComputeCloud {
         if (queued != null && !queued.isEmpty() && queued.peek().operation()) {
             Fault f = queued.poll();
             throw new CloudException(
-                    f.kind(), 0, reasonOf(f.kind()), method + ": operation failed: injected " + f.kind(), null);
+                    f.kind(),
+                    0,
+                    reasonOf(f.kind()),
+                    method + ": operation failed: injected " + f.kind(),
+                    null,
+                    f.location());
         }
     }
 
@@ -532,6 +545,8 @@ public final class FakeComputeCloud implements ComputeCloud {
             case INVALID -> "invalid";
             case PERMISSION_DENIED -> "forbidden";
             case LIMIT_EXCEEDED -> "limitExceeded";
+            case ZONE_EXHAUSTED -> "ZONE_RESOURCE_POOL_EXHAUSTED";
+            case QUOTA_EXCEEDED -> "QUOTA_EXCEEDED";
             default -> kind.name().toLowerCase(java.util.Locale.ROOT);
         };
     }
