@@ -309,6 +309,40 @@ public abstract class ComputeCloudContract {
     }
 
     @Test
+    void updatesProvisionedPerformanceOfHyperdiskOnly() {
+        DiskRef hd = disk("hd");
+        cloud().createDisk(
+                        new DiskSpec(
+                                hd,
+                                100,
+                                "hyperdisk-balanced",
+                                "projects/" + P + "/global/images/img",
+                                MANAGED,
+                                "made for a test",
+                                null,
+                                3000L,
+                                140L),
+                        "key-hd");
+        assertEquals(3000L, cloud().getDisk(hd).orElseThrow().provisionedIops());
+        cloud().updateDiskPerformance(hd, 6000L, 400L);
+        Disk updated = cloud().getDisk(hd).orElseThrow();
+        assertEquals(6000L, updated.provisionedIops());
+        assertEquals(400L, updated.provisionedThroughput());
+        cloud().updateDiskPerformance(hd, null, 500L);
+        assertEquals(6000L, cloud().getDisk(hd).orElseThrow().provisionedIops(), "null leaves it");
+        assertEquals(500L, cloud().getDisk(hd).orElseThrow().provisionedThroughput());
+
+        // out of range for the size; throughput above a quarter of the IOPS; a Persistent Disk type
+        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(hd, 60_000L, null)));
+        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(hd, 4000L, 1001L)));
+        cloud().createDisk(spec(disk("pd"), 10, "img"), "key-pd");
+        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(disk("pd"), 3000L, null)));
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().updateDiskPerformance(disk("none"), 3000L, null)));
+        assertEquals(
+                500L, cloud().getDisk(hd).orElseThrow().provisionedThroughput(), "a refused update changes nothing");
+    }
+
+    @Test
     void capacityFailuresNameTheirZoneOrRegion() {
         String region = Z.substring(0, Z.lastIndexOf('-'));
         failNextInsertForCapacity(Kind.ZONE_EXHAUSTED, true);
