@@ -55,6 +55,21 @@ public final class Faults {
         }
     }
 
+    /** What goes wrong with the {@code google-<deviceName>} link of an attach (storage on). */
+    public enum LinkFault {
+        /** No link is made (udev missed the device). */
+        MISSING,
+        /** The link is made {@link #setLateLinkDelay} after the attach operation is DONE. */
+        LATE,
+        /**
+         * The link points at the loop device bound just before this one (a stale link left on a reused device
+         * node); the attach fails when this emulator has no other loop device bound.
+         */
+        WRONG
+    }
+
+    private final ArrayDeque<LinkFault> linkFaults = new ArrayDeque<>();
+    private volatile Duration lateLinkDelay = Duration.ofMillis(500);
     private final List<InjectedError> errors = new ArrayList<>();
     private final List<OperationFault> operationFaults = new ArrayList<>();
     private final ArrayDeque<Long> mutatingTimes = new ArrayDeque<>();
@@ -157,8 +172,35 @@ public final class Faults {
         return inUseOperationHttpStatus;
     }
 
-    /** Clears injected errors, operation failures and the rate limit (not the duration). */
+    /** The next {@code times} attaches (storage on) get {@code fault} on their device link. */
+    public synchronized Faults failNextDeviceLinks(LinkFault fault, int times) {
+        Objects.requireNonNull(fault, "fault");
+        for (int i = 0; i < times; i++) {
+            linkFaults.addLast(fault);
+        }
+        return this;
+    }
+
+    /** How long after the attach a {@link LinkFault#LATE} link appears (default 500 ms). */
+    public Faults setLateLinkDelay(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("negative delay");
+        }
+        this.lateLinkDelay = delay;
+        return this;
+    }
+
+    public Duration lateLinkDelay() {
+        return lateLinkDelay;
+    }
+
+    synchronized LinkFault takeLinkFault() {
+        return linkFaults.pollFirst();
+    }
+
+    /** Clears injected errors, operation and link failures and the rate limit (not the duration). */
     public synchronized Faults clear() {
+        linkFaults.clear();
         errors.clear();
         operationFaults.clear();
         mutatingPerSecond = 0;
