@@ -69,6 +69,7 @@ public final class Faults {
     }
 
     private final ArrayDeque<LinkFault> linkFaults = new ArrayDeque<>();
+    private final java.util.Set<String> revoked = new java.util.HashSet<>();
     private volatile Duration lateLinkDelay = Duration.ofMillis(500);
     private final List<InjectedError> errors = new ArrayList<>();
     private final List<OperationFault> operationFaults = new ArrayList<>();
@@ -172,6 +173,19 @@ public final class Faults {
         return inUseOperationHttpStatus;
     }
 
+    /**
+     * The caller no longer holds {@code permissions} (e.g. {@code compute.images.useReadOnly}): the
+     * {@code testIamPermissions} methods leave them out of their answers. {@link #clear} grants them again.
+     */
+    public synchronized Faults revokePermissions(String... permissions) {
+        revoked.addAll(List.of(permissions));
+        return this;
+    }
+
+    synchronized boolean revoked(String permission) {
+        return revoked.contains(permission);
+    }
+
     /** The next {@code times} attaches (storage on) get {@code fault} on their device link. */
     public synchronized Faults failNextDeviceLinks(LinkFault fault, int times) {
         Objects.requireNonNull(fault, "fault");
@@ -201,6 +215,7 @@ public final class Faults {
     /** Clears injected errors, operation and link failures and the rate limit (not the duration). */
     public synchronized Faults clear() {
         linkFaults.clear();
+        revoked.clear();
         errors.clear();
         operationFaults.clear();
         mutatingPerSecond = 0;
