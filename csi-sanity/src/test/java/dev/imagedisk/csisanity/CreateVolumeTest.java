@@ -20,7 +20,7 @@ import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import csi.v1.VolumeContentSource;
-import dev.imagedisk.launcher.SampleImage;
+import dev.imagedisk.stack.SampleImage;
 import io.grpc.Status;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;

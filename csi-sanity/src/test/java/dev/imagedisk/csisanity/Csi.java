@@ -16,7 +16,7 @@ import csi.v1.SnapshotMetadataGrpc;
 import csi.v1.Topology;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.gce.emulator.GceEmulator;
-import dev.imagedisk.launcher.LocalStack;
+import dev.imagedisk.stack.LocalStack;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Files;

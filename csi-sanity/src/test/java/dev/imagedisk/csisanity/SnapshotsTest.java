@@ -19,7 +19,7 @@ import csi.v1.VolumeContentSource;
 import dev.imagedisk.csi.exec.CommandResult;
 import dev.imagedisk.csi.exec.CommandRunner;
 import dev.imagedisk.gce.emulator.GceEmulator;
-import dev.imagedisk.launcher.SampleImage;
+import dev.imagedisk.stack.SampleImage;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,9 +1,15 @@
 package dev.imagedisk.launcher;
 
-import dev.imagedisk.csi.LoggingSetup;
-import dev.imagedisk.csi.StopSignal;
+import dev.imagedisk.csi.log.LoggingSetup;
 import dev.imagedisk.csi.mount.MountInfo;
+import dev.imagedisk.csi.plugin.StopSignal;
 import dev.imagedisk.csi.server.CsiChannels;
+import dev.imagedisk.stack.LocalStack;
+import dev.imagedisk.stack.PhaseTimings;
+import dev.imagedisk.stack.RootCheck;
+import dev.imagedisk.stack.SampleImage;
+import dev.imagedisk.stack.ScaleOut;
+import dev.imagedisk.stack.UpdateLoop;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package dev.imagedisk.launcher;
 
-import dev.imagedisk.csi.PluginCommand;
-import dev.imagedisk.csi.log.LineLoggerProvider;
+import dev.imagedisk.csi.plugin.PluginCommand;
 import dev.imagedisk.gce.emulator.EmulatorCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,8 +16,8 @@ import picocli.CommandLine.Command;
             EmulatorCommand.class,
             ServeCommand.class,
             DemoCommand.class,
-            dev.imagedisk.launcher.archive.ArchiveCommand.class,
-            dev.imagedisk.launcher.bench.BenchCommand.class
+            dev.imagedisk.csi.plugin.archive.ArchiveCommand.class,
+            dev.imagedisk.bench.BenchCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -35,27 +34,9 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("plugin")) {
-            if (nodeMode(args)) {
-                // the node plugin on every node logs through a small binding of its own, not logback (B4)
-                LineLoggerProvider.select();
-            }
-            // the containers' entrypoint: build only the plugin's command model, not every tool's (start-up time)
-            System.exit(new CommandLine(new PluginCommand())
-                    .setCommandName("imagedisk plugin")
-                    .setCaseInsensitiveEnumValuesAllowed(true)
-                    .execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+            // the containers' entrypoint: only the plugin's command model, not every tool's (start-up time)
+            PluginCommand.main(args);
         }
         System.exit(commandLine().execute(args));
-    }
-
-    /** Whether these plugin arguments ask for {@code --mode node} (read before picocli, which logs). */
-    static boolean nodeMode(String[] args) {
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equalsIgnoreCase("--mode=node")
-                    || args[i].equals("--mode") && i + 1 < args.length && args[i + 1].equalsIgnoreCase("node")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

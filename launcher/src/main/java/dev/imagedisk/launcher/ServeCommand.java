@@ -1,7 +1,10 @@
 package dev.imagedisk.launcher;
 
-import dev.imagedisk.csi.LoggingSetup;
-import dev.imagedisk.csi.StopSignal;
+import dev.imagedisk.csi.log.LoggingSetup;
+import dev.imagedisk.csi.plugin.StopSignal;
+import dev.imagedisk.stack.LocalStack;
+import dev.imagedisk.stack.RootCheck;
+import dev.imagedisk.stack.SampleImage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,8 +1,9 @@
 package dev.imagedisk.launcher;
 
-import dev.imagedisk.csi.DurationConverter;
-import dev.imagedisk.csi.PluginCommand;
+import dev.imagedisk.csi.plugin.DurationConverter;
+import dev.imagedisk.csi.plugin.PluginCommand;
 import dev.imagedisk.csi.server.Endpoint;
+import dev.imagedisk.stack.LocalStack;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package dev.imagedisk.csi.cloud;
 
-import dev.imagedisk.csi.identity.ReadinessCheck;
+import dev.imagedisk.csi.common.ReadinessCheck;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -5,7 +5,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The deadline and cancellation of the call being served, without gRPC types: the RPC boundary ({@link Rpc})
+ * The deadline and cancellation of the call being served, without gRPC types: the RPC boundary ({@code server.Rpc})
  * makes one from the gRPC context of each controller call and runs the call's body {@link #within} it; the
  * volume logic and the cloud adapter read it with {@link #current()} to bound their requests, retries,
  * rate-limit waits and operation waits. When the caller cancels or its deadline passes, {@link #cancel} marks

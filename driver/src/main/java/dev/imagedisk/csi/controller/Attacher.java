@@ -1,8 +1,8 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
-import static dev.imagedisk.csi.common.CsiErrors.failedPrecondition;
-import static dev.imagedisk.csi.common.CsiErrors.notFound;
+import static dev.imagedisk.csi.server.CsiErrors.alreadyExists;
+import static dev.imagedisk.csi.server.CsiErrors.failedPrecondition;
+import static dev.imagedisk.csi.server.CsiErrors.notFound;
 
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.ComputeCloud;
@@ -11,9 +11,9 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

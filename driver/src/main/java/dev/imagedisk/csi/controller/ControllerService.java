@@ -1,8 +1,8 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
-import static dev.imagedisk.csi.common.CsiErrors.notFound;
-import static dev.imagedisk.csi.common.CsiErrors.require;
+import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.server.CsiErrors.notFound;
+import static dev.imagedisk.csi.server.CsiErrors.require;
 
 import csi.v1.ControllerExpandVolumeRequest;
 import csi.v1.ControllerExpandVolumeResponse;
@@ -37,14 +37,14 @@ import dev.imagedisk.csi.cloud.Disk;
 import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
-import dev.imagedisk.csi.common.InFlight;
-import dev.imagedisk.csi.common.Rpc;
 import dev.imagedisk.csi.contract.AccessPolicy;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.NodeId;
 import dev.imagedisk.csi.contract.VolumeId;
+import dev.imagedisk.csi.server.InFlight;
+import dev.imagedisk.csi.server.Rpc;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

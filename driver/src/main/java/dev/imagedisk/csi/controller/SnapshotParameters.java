@@ -1,6 +1,6 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
 
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.Keys;

@@ -1,11 +1,11 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.aborted;
-import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
-import static dev.imagedisk.csi.common.CsiErrors.internal;
-import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
-import static dev.imagedisk.csi.common.CsiErrors.notFound;
-import static dev.imagedisk.csi.common.CsiErrors.unavailable;
+import static dev.imagedisk.csi.server.CsiErrors.aborted;
+import static dev.imagedisk.csi.server.CsiErrors.alreadyExists;
+import static dev.imagedisk.csi.server.CsiErrors.internal;
+import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.server.CsiErrors.notFound;
+import static dev.imagedisk.csi.server.CsiErrors.unavailable;
 
 import com.google.protobuf.Timestamp;
 import csi.v1.ListSnapshotsResponse;

@@ -1,14 +1,14 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
 
 import dev.imagedisk.csi.cloud.ImageRef;
-import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.PartitionChoice;
 import dev.imagedisk.csi.contract.ZonalPath;
+import dev.imagedisk.csi.server.CsiFailure;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;

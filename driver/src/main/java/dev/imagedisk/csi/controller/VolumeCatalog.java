@@ -1,7 +1,7 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.aborted;
-import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.server.CsiErrors.aborted;
+import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
 
 import csi.v1.ListVolumesResponse;
 import dev.imagedisk.csi.cloud.ComputeCloud;

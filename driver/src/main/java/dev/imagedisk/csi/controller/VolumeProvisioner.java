@@ -1,12 +1,12 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.alreadyExists;
-import static dev.imagedisk.csi.common.CsiErrors.deadlineExceeded;
-import static dev.imagedisk.csi.common.CsiErrors.failedPrecondition;
-import static dev.imagedisk.csi.common.CsiErrors.internal;
-import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
-import static dev.imagedisk.csi.common.CsiErrors.notFound;
-import static dev.imagedisk.csi.common.CsiErrors.unavailable;
+import static dev.imagedisk.csi.server.CsiErrors.alreadyExists;
+import static dev.imagedisk.csi.server.CsiErrors.deadlineExceeded;
+import static dev.imagedisk.csi.server.CsiErrors.failedPrecondition;
+import static dev.imagedisk.csi.server.CsiErrors.internal;
+import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.server.CsiErrors.notFound;
+import static dev.imagedisk.csi.server.CsiErrors.unavailable;
 
 import csi.v1.CapacityRange;
 import csi.v1.TopologyRequirement;
@@ -19,11 +19,11 @@ import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.CsiErrors;
-import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.server.CsiErrors;
+import dev.imagedisk.csi.server.CsiFailure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
-import static dev.imagedisk.csi.common.CsiErrors.outOfRange;
+import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.server.CsiErrors.outOfRange;
 
 import csi.v1.CapacityRange;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.imagedisk.csi.controller;
 
-import static dev.imagedisk.csi.common.CsiErrors.invalidArgument;
+import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
 
 import csi.v1.Topology;
 import csi.v1.TopologyRequirement;

@@ -2,8 +2,8 @@ package dev.imagedisk.csi.node;
 
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;

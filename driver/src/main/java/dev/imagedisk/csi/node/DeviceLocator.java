@@ -1,11 +1,11 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.DeviceFinder;
 import dev.imagedisk.csi.exec.Deadlines;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

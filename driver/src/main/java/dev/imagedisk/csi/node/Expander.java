@@ -1,6 +1,5 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.DeviceNodes;
@@ -10,6 +9,7 @@ import dev.imagedisk.csi.device.PartitionTables;
 import dev.imagedisk.csi.mount.FilesystemResizer;
 import dev.imagedisk.csi.mount.MountInfo;
 import dev.imagedisk.csi.mount.Mounter;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -29,7 +29,7 @@ public final class Expander {
     private final PartitionTables partitions;
     private final VolumeAtPath volumeAtPath;
 
-    Expander(
+    public Expander(
             Mounter mounter,
             BlockDevices devices,
             PartitionTables partitions,

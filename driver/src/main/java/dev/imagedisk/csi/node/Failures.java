@@ -1,9 +1,9 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
-import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.exec.CommandException;
 import dev.imagedisk.csi.mount.MountException;
+import dev.imagedisk.csi.server.CsiErrors;
+import dev.imagedisk.csi.server.CsiFailure;
 import java.util.function.Supplier;
 
 /** Turns what an adapter throws into a CSI error that says what was being done and why it failed. */

@@ -1,7 +1,5 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
-import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.PartitionChoice;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDeviceInspector;
@@ -9,6 +7,8 @@ import dev.imagedisk.csi.device.DeviceContent;
 import dev.imagedisk.csi.device.Formatter;
 import dev.imagedisk.csi.device.PartitionTable;
 import dev.imagedisk.csi.device.PartitionTables;
+import dev.imagedisk.csi.server.CsiErrors;
+import dev.imagedisk.csi.server.CsiFailure;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

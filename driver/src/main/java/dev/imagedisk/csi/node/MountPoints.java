@@ -1,8 +1,8 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.mount.MountInfo;
 import dev.imagedisk.csi.mount.Mounter;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.nio.file.Path;
 import java.util.Optional;
 

@@ -1,8 +1,8 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.contract.NodeId;
 import dev.imagedisk.csi.metadata.MetadataClient;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.Set;

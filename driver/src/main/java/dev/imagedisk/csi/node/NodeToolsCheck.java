@@ -1,7 +1,7 @@
 package dev.imagedisk.csi.node;
 
+import dev.imagedisk.csi.common.ReadinessCheck;
 import dev.imagedisk.csi.exec.Executables;
-import dev.imagedisk.csi.identity.ReadinessCheck;
 import java.util.List;
 import java.util.stream.Collectors;
 

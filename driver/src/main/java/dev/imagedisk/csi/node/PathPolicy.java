@@ -1,7 +1,7 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
-import dev.imagedisk.csi.common.CsiFailure;
+import dev.imagedisk.csi.server.CsiErrors;
+import dev.imagedisk.csi.server.CsiFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

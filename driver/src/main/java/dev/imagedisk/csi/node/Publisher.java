@@ -1,10 +1,10 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.DeviceNodes;
 import dev.imagedisk.csi.mount.MountInfo;
 import dev.imagedisk.csi.mount.Mounter;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;

@@ -1,6 +1,6 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,5 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.contract.PartitionChoice;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
@@ -11,6 +10,7 @@ import dev.imagedisk.csi.device.PartitionTables;
 import dev.imagedisk.csi.mount.FilesystemResizer;
 import dev.imagedisk.csi.mount.MountInfo;
 import dev.imagedisk.csi.mount.Mounter;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.contract.VolumeId;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.DeviceFinder;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -13,11 +13,11 @@ import java.util.Optional;
  * here ({@code google-<disk name>}) and the device under the path is a different one, the volume is not at that
  * path (NOT_FOUND). When the disk is not attached, the caller's condition check reports the device gone.
  */
-final class VolumeAtPath {
+public final class VolumeAtPath {
     private final DeviceFinder finder;
     private final BlockDevices devices;
 
-    VolumeAtPath(DeviceFinder finder, BlockDevices devices) {
+    public VolumeAtPath(DeviceFinder finder, BlockDevices devices) {
         this.finder = finder;
         this.devices = devices;
     }

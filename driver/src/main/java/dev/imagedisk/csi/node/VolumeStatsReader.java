@@ -1,6 +1,5 @@
 package dev.imagedisk.csi.node;
 
-import dev.imagedisk.csi.common.CsiErrors;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.DeviceNodes;
@@ -9,6 +8,7 @@ import dev.imagedisk.csi.mount.FilesystemStats;
 import dev.imagedisk.csi.mount.FilesystemUsage;
 import dev.imagedisk.csi.mount.MountInfo;
 import dev.imagedisk.csi.mount.Mounter;
+import dev.imagedisk.csi.server.CsiErrors;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -26,7 +26,7 @@ public final class VolumeStatsReader {
     private final Directories directories;
     private final VolumeAtPath volumeAtPath;
 
-    VolumeStatsReader(
+    public VolumeStatsReader(
             Mounter mounter,
             FilesystemStats filesystemStats,
             BlockDevices devices,

@@ -4,9 +4,9 @@ import csi.v1.ControllerGrpc;
 import csi.v1.CreateVolumeRequest;
 import csi.v1.IdentityGrpc;
 import csi.v1.VolumeCapability;
-import dev.imagedisk.csi.PluginCommand;
-import dev.imagedisk.csi.PluginRuntime;
 import dev.imagedisk.csi.contract.Capabilities;
+import dev.imagedisk.csi.plugin.PluginCommand;
+import dev.imagedisk.csi.plugin.PluginRuntime;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import java.io.IOException;
@@ -32,7 +32,7 @@ import picocli.CommandLine;
  * first test and closed after the last: {@code @RegisterExtension static final ControllerFixture f =
  * ControllerFixture.perClass(Duration.ofMillis(20));}
  */
-final class ControllerFixture implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+public final class ControllerFixture implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     static final long GIB = 1L << 30;
     static final String PROJECT = "imagedisk-test";
     static final String ZONE = "us-central1-a";
@@ -208,7 +208,7 @@ final class ControllerFixture implements AutoCloseable, BeforeAllCallback, After
     }
 
     /** A CreateVolume for {@code name} from the test image, single-node writer, mount. */
-    static CreateVolumeRequest.Builder create(String name) {
+    public static CreateVolumeRequest.Builder create(String name) {
         return CreateVolumeRequest.newBuilder()
                 .setName(name)
                 .addVolumeCapabilities(mountWriter())

@@ -14,7 +14,7 @@ import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.EmulatorClouds;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.InFlight;
+import dev.imagedisk.csi.server.InFlight;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import io.grpc.Context;
 import io.grpc.Status;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
-import dev.imagedisk.csi.common.CsiFailure;
 import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.server.CsiFailure;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

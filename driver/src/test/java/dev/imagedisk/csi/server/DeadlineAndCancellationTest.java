@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import csi.v1.IdentityGrpc;
 import csi.v1.ProbeRequest;
 import csi.v1.ProbeResponse;
-import dev.imagedisk.csi.common.Rpc;
 import dev.imagedisk.csi.exec.CommandResult;
 import dev.imagedisk.csi.exec.CommandRunner;
 import dev.imagedisk.csi.exec.Deadlines;
