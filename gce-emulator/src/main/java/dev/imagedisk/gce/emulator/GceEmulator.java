@@ -149,12 +149,12 @@ public final class GceEmulator implements AutoCloseable {
         this.persistent = b.dataDir != null;
         this.deviceDir =
                 b.deviceDir != null ? b.deviceDir.toAbsolutePath() : dir != null ? dir.resolve("dev/disk/by-id") : null;
-        this.storage = b.storage ? new FileStorage(dir) : new Storage.None();
         this.faults = new Faults(b.operationDuration);
         this.scheduler = new ScheduledThreadPoolExecutor(4, daemon("gce-emulator-ops"));
         scheduler.setRemoveOnCancelPolicy(true);
         // at close, operations still waiting for their time are dropped; running ones finish
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.storage = b.storage ? new FileStorage(dir, faults, scheduler) : new Storage.None();
         this.compute = new ComputeService(storage, faults, scheduler, deviceDir, b.waitTimeout);
         if (persistent) {
             StateFile.read(dataDir, compute, b.storage);

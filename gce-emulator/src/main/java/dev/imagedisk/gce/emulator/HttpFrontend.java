@@ -226,6 +226,10 @@ final class HttpFrontend implements HttpHandler {
                                 () -> compute.disks.updateDisk(
                                         p, z, r.get(3), body.get(), q, queryValues(rawQuery, "paths")));
                     }
+                    if (n == 5 && method.equals("POST") && r.get(4).equals("testIamPermissions")) {
+                        return new Route(
+                                "disks.testIamPermissions", () -> compute.iam.testDisk(p, z, r.get(3), body.get()));
+                    }
                     if (n == 5 && method.equals("POST") && r.get(4).equals("resize")) {
                         return new Route("disks.resize", () -> compute.disks.resizeDisk(p, z, r.get(3), body.get(), q));
                     }
@@ -241,6 +245,11 @@ final class HttpFrontend implements HttpHandler {
                         return new Route(
                                 "instances.attachDisk",
                                 () -> compute.instances.attachDisk(p, z, r.get(3), body.get(), q));
+                    }
+                    if (n == 5 && method.equals("POST") && r.get(4).equals("testIamPermissions")) {
+                        return new Route(
+                                "instances.testIamPermissions",
+                                () -> compute.iam.testInstance(p, z, r.get(3), body.get()));
                     }
                     if (n == 5 && method.equals("POST") && r.get(4).equals("detachDisk")) {
                         return new Route("instances.detachDisk", () -> compute.instances.detachDisk(p, z, r.get(3), q));
@@ -265,6 +274,9 @@ final class HttpFrontend implements HttpHandler {
                 }
                 if (n == 3 && method.equals("DELETE")) {
                     return new Route("images.delete", () -> compute.images.deleteImage(p, r.get(2), q));
+                }
+                if (n == 4 && method.equals("POST") && r.get(3).equals("testIamPermissions")) {
+                    return new Route("images.testIamPermissions", () -> compute.iam.testImage(p, r.get(2), body.get()));
                 }
                 if (n == 4 && method.equals("GET") && r.get(2).equals("family")) {
                     return new Route("images.getFromFamily", () -> compute.images.getImageFromFamily(p, r.get(3)));
