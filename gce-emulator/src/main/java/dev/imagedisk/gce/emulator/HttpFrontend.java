@@ -44,6 +44,7 @@ final class HttpFrontend implements HttpHandler {
     private final Faults faults;
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     private volatile MetadataTarget metadataTarget;
+    private volatile boolean ready = true;
     private final java.util.function.ToLongFunction<String> projectNumber;
 
     HttpFrontend(ComputeService compute, Faults faults, java.util.function.ToLongFunction<String> projectNumber) {
@@ -54,6 +55,14 @@ final class HttpFrontend implements HttpHandler {
 
     void setMetadataTarget(MetadataTarget target) {
         this.metadataTarget = target;
+    }
+
+    /**
+     * Whether requests are served; until then every request (Compute API and metadata) is answered 503 with
+     * {@code Retry-After}, as a server that is still starting answers.
+     */
+    void setReady(boolean ready) {
+        this.ready = ready;
     }
 
     MetadataTarget metadataTarget() {
@@ -83,6 +92,17 @@ final class HttpFrontend implements HttpHandler {
     public void handle(HttpExchange ex) throws IOException {
         try {
             byte[] bodyBytes = ex.getRequestBody().readAllBytes();
+            if (!ready) {
+                ex.getResponseHeaders().set("Retry-After", "1");
+                sendJson(
+                        ex,
+                        503,
+                        errorBody(new GceException(
+                                503,
+                                "backendError",
+                                "The emulator is still adding its images and instances; retry shortly.")));
+                return;
+            }
             String rawPath = ex.getRequestURI().getRawPath();
             if (log.isDebugEnabled()) {
                 log.debug(
