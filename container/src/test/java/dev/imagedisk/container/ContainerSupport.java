@@ -12,9 +12,8 @@ final class ContainerSupport {
     /** A podman, or the test is skipped saying why not (no root, no podman or runc, no way to build the image). */
     static Podman podmanOrSkip() throws IOException {
         Optional<String> podman = Podman.unavailable();
-        Optional<String> why = podman.isEmpty() && ImageUnderTest.named().isEmpty()
-                ? ImageUnderTest.unbuildable()
-                : podman;
+        Optional<String> why =
+                podman.isEmpty() && ImageUnderTest.named().isEmpty() ? ImageUnderTest.unbuildable() : podman;
         why.ifPresent(w -> System.out.println("container tests skipped: " + w));
         assumeTrue(why.isEmpty(), () -> "container tests skipped: " + why.orElse(""));
         return Podman.open();
