@@ -248,7 +248,12 @@ public record PluginContainer(
 
         /** A bind mount beside the manifest's, at the same path inside (the emulator's device links). */
         public Run addBind(Path hostDir) {
-            extraMounts.add(new String[] {hostDir.toString(), hostDir.toString()});
+            return addBind(hostDir, "rslave");
+        }
+
+        /** As {@link #addBind(Path)} with these mount options (rshared: mounts made inside show outside). */
+        public Run addBind(Path hostDir, String options) {
+            extraMounts.add(new String[] {hostDir.toString(), hostDir.toString(), options});
             return this;
         }
 
@@ -333,7 +338,7 @@ public record PluginContainer(
                 a.addAll(List.of("--volume", host + ":" + m.mountPath() + ":" + (m.readOnly() ? "ro," : "") + options));
             }
             for (String[] b : extraMounts) {
-                a.addAll(List.of("--volume", b[0] + ":" + b[1] + ":rslave"));
+                a.addAll(List.of("--volume", b[0] + ":" + b[1] + ":" + b[2]));
             }
             if (!spec.command().isEmpty()) {
                 a.addAll(List.of("--entrypoint", spec.command().get(0)));
