@@ -153,6 +153,7 @@ final class FootprintBench {
         if (haveArchive || !jvm.usesSharedArchive()) {
             nativeMemory(jvm.options(), jvm.usesSharedArchive() ? mapArchive : List.of(), work, quick);
         }
+        container(starts, quick, work);
         if (overrides.startsOnly()) {
             return;
         }
@@ -316,5 +317,84 @@ final class FootprintBench {
                 "json",
                 "--metrics-address",
                 "127.0.0.1:" + BurstBench.freePort());
+    }
+
+    /**
+     * B4 in the node container: the image ({@code ./imagedisk image}, or -Dimagedisk.image) started by podman as
+     * node.yaml runs it (its args, JVM options with the image's node archive, memory limit, privileged, host
+     * /dev), beside the process figures above: exec and {@code podman start} to the first ready Probe, resident
+     * memory 2 s later, and how many classes came from the image's archive.
+     */
+    private void container(int starts, boolean quick, Path work) {
+        String figure = "node container (the image, as node.yaml runs it)";
+        java.util.Optional<String> why = dev.imagedisk.container.Podman.unavailable();
+        if (why.isPresent()) {
+            report.skipped("B4", figure, why.get());
+            return;
+        }
+        try (dev.imagedisk.container.Podman podman = dev.imagedisk.container.Podman.open()) {
+            String image = dev.imagedisk.container.ImageUnderTest.named()
+                    .orElse(dev.imagedisk.container.ImageUnderTest.defaultTag());
+            if (!podman.imageExists(image)) {
+                report.skipped("B4", figure, "no image " + image + " in local storage (./imagedisk image builds it)");
+                return;
+            }
+            dev.imagedisk.container.NodeStartup startup = new dev.imagedisk.container.NodeStartup(
+                    podman, image, Files.createDirectories(work.resolve("container")));
+            out.printf("  B4: %s, image %s, %d starts%n", figure, image, starts);
+            dev.imagedisk.container.NodeStartup.ClassSources classes = startup.classSources();
+            List<Double> fromExec = new ArrayList<>();
+            List<Double> fromStart = new ArrayList<>();
+            List<Double> rss = new ArrayList<>();
+            for (int i = 0; i < starts; i++) {
+                dev.imagedisk.container.NodeStartup.Sample s = startup.start(i);
+                fromExec.add(s.fromExecMs());
+                fromStart.add(s.fromStartMs());
+                rss.add(s.rssMib());
+            }
+            double probe = Stats.median(fromExec);
+            double mem = Stats.median(rss);
+            report.add(new Report.Row(
+                    "B4",
+                    "exec to first ready Probe: " + figure,
+                    "ms",
+                    probe,
+                    Stats.of(fromExec),
+                    null,
+                    "≤ 600 ms",
+                    report.atMost(probe, 600),
+                    "median of " + starts + "; the JVM's exec time read from /proc (10 ms ticks)"));
+            report.add(new Report.Row(
+                    "B4",
+                    "podman start to first ready Probe: " + figure,
+                    "ms",
+                    Stats.median(fromStart),
+                    Stats.of(fromStart),
+                    null,
+                    "",
+                    Verdict.INFO,
+                    "median of " + starts + "; adds the runtime's set-up (runc, mounts, cgroup)"));
+            report.add(new Report.Row(
+                    "B4",
+                    "resident memory after start: " + figure,
+                    "MiB",
+                    mem,
+                    Stats.of(rss),
+                    null,
+                    "≤ 64 MiB",
+                    report.atMost(mem, 64),
+                    "VmRSS 2 s after the first ready Probe, median of " + starts));
+            report.value(
+                    "B4",
+                    "classes loaded from the image's node archive: " + figure,
+                    "%",
+                    classes.total() == 0 ? 0 : 100.0 * classes.shared() / classes.total(),
+                    null,
+                    "",
+                    Verdict.INFO,
+                    classes.shared() + " of " + classes.total() + " (-Xlog:class+load); " + classes.archiveLine());
+        } catch (Exception e) {
+            report.failed("B4", figure, String.valueOf(e.getMessage()));
+        }
     }
 }
