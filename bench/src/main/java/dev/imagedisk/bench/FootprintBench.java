@@ -31,6 +31,8 @@ final class FootprintBench {
     private final Path dir;
     private final boolean root;
     private JavaRuntime runtime = JavaRuntime.current();
+    /** The node's class path: the plugin artifact the image carries, when built; else this JVM's. */
+    private String cp = System.getProperty("java.class.path");
 
     private final Overrides overrides;
 
@@ -52,7 +54,7 @@ final class FootprintBench {
     }
 
     /** A JVM option set: what goes into JAVA_TOOL_OPTIONS and what goes on the command line. */
-    record Variant(String name, List<String> toolOptions, List<String> jvmArgs) {}
+    record Variant(String name, List<String> toolOptions, List<String> jvmArgs, String cp) {}
 
     void run() throws Exception {
         boolean quick = report.quick();
@@ -70,14 +72,23 @@ final class FootprintBench {
                 ? new ImageRuntime(JavaRuntime.at(overrides.javaHome()), "--b4-java-home " + overrides.javaHome())
                 : ImageRuntime.find();
         runtime = image.runtime();
+        Path pluginJar = pluginJar();
+        if (pluginJar != null) {
+            cp = pluginJar.toString();
+        }
         Path work = Files.createDirectories(dir.resolve("b4"));
         out.printf(
                 "  B4: node plugin, %s; on %s; %d starts per option set, %d stage/unstage cycles%n",
                 jvm.describe(), image.note(), starts, cycles);
         report.note("B4 runtime: " + image.note());
+        report.note("B4 class path: "
+                + (pluginJar != null
+                        ? pluginJar + " (the plugin artifact the image carries: " + jarCount(pluginJar) + " jars)"
+                        : "this JVM's (" + cp.split(java.io.File.pathSeparator).length
+                                + " entries; mvn package builds plugin-dist/target/plugin)"));
         Path archive =
                 work.resolve("node-plugin." + (runtime.archiveKind() == StartupArchive.Kind.AOT ? "aot" : "jsa"));
-        long archiveNanos = createArchive(jvm, archive, work);
+        long archiveNanos = createArchive(jvm, cp, archive, work);
         String kind = runtime.archiveKind() == StartupArchive.Kind.AOT ? "AOT cache" : "AppCDS archive";
         List<Variant> variants = new ArrayList<>();
         boolean haveArchive = archiveNanos > 0;
@@ -85,16 +96,31 @@ final class FootprintBench {
         if (jvm.usesSharedArchive() && haveArchive) {
             // the manifest maps the image's archive: measured with the one made here the same way
             variants.add(new Variant(
-                    "manifest options (with the node " + kind + ", as in the image)", jvm.options(), mapArchive));
-            variants.add(new Variant("manifest options without the " + kind, jvm.options(), List.of()));
+                    "manifest options (with the node " + kind + ", as in the image)", jvm.options(), mapArchive, cp));
+            variants.add(new Variant("manifest options without the " + kind, jvm.options(), List.of(), cp));
         } else {
-            variants.add(new Variant("manifest options", jvm.options(), List.of()));
+            variants.add(new Variant("manifest options", jvm.options(), List.of(), cp));
             if (haveArchive) {
-                variants.add(new Variant("manifest options + node " + kind, jvm.options(), mapArchive));
+                variants.add(new Variant("manifest options + node " + kind, jvm.options(), mapArchive, cp));
+            }
+        }
+        String launcherCp = System.getProperty("java.class.path");
+        if (haveArchive && pluginJar != null && !launcherCp.equals(cp) && isJarPath(launcherCp)) {
+            // where the plugin artifact moved B4: the same start on the launcher's class path (the emulator, the
+            // bench, the tools and their libraries beside the plugin's), with an archive made for that class path
+            Path launcherArchive = work.resolve(
+                    "node-launcher-cp." + (runtime.archiveKind() == StartupArchive.Kind.AOT ? "aot" : "jsa"));
+            if (createArchive(jvm, launcherCp, launcherArchive, work) > 0) {
+                variants.add(new Variant(
+                        "manifest options with the node " + kind + ", on the launcher's class path ("
+                                + jarCount(Path.of(launcherCp)) + " jars; before the plugin artifact)",
+                        jvm.options(),
+                        List.of(runtime.archiveKind().useOption(launcherArchive)),
+                        launcherCp));
             }
         }
         variants.add(new Variant(
-                "JVM defaults (only -XX:MaxRAM)", List.of("-XX:MaxRAM=" + jvm.memoryLimitBytes()), List.of()));
+                "JVM defaults (only -XX:MaxRAM)", List.of("-XX:MaxRAM=" + jvm.memoryLimitBytes()), List.of(), cp));
         for (Variant v : variants) {
             List<Double> probe = new ArrayList<>();
             List<Double> rss = new ArrayList<>();
@@ -104,6 +130,7 @@ final class FootprintBench {
                 Files.deleteIfExists(sock);
                 try (ChildJvm child = ChildJvm.start(
                         runtime,
+                        v.cp(),
                         v.toolOptions(),
                         v.jvmArgs(),
                         nodeArgs(sock, work, work),
@@ -168,10 +195,16 @@ final class FootprintBench {
     }
 
     /** Makes the node archive as the image build does (StartupArchive); returns how long it took, 0 on failure. */
-    private long createArchive(ManifestJvm jvm, Path archive, Path work) throws Exception {
+    private long createArchive(ManifestJvm jvm, String classPath, Path archive, Path work) throws Exception {
         try {
             return StartupArchive.create(
-                            runtime, Mode.node, archive, jvm.options(), List.of(), work.resolve("archive.log"))
+                            runtime,
+                            classPath,
+                            Mode.node,
+                            archive,
+                            jvm.options(),
+                            List.of(),
+                            work.resolve("archive.log"))
                     .nanos();
         } catch (IOException e) {
             report.note("B4: the start-up archive was not written: " + e.getMessage());
@@ -187,6 +220,7 @@ final class FootprintBench {
             Files.deleteIfExists(sock);
             try (ChildJvm child = ChildJvm.start(
                     runtime,
+                    cp,
                     jvm.options(),
                     jvmArgs,
                     nodeArgs(sock, lab.kubeletDir, lab.deviceDir),
@@ -250,7 +284,7 @@ final class FootprintBench {
         Path sock = work.resolve("nmt.sock");
         Files.deleteIfExists(sock);
         try (ChildJvm child =
-                ChildJvm.start(runtime, options, args, nodeArgs(sock, work, work), work.resolve("nmt.log"))) {
+                ChildJvm.start(runtime, cp, options, args, nodeArgs(sock, work, work), work.resolve("nmt.log"))) {
             child.awaitProbe(sock, 30_000);
             Thread.sleep(quick ? 300 : 2000);
             Process p = new ProcessBuilder(
@@ -395,6 +429,35 @@ final class FootprintBench {
                     classes.shared() + " of " + classes.total() + " (-Xlog:class+load); " + classes.archiveLine());
         } catch (Exception e) {
             report.failed("B4", figure, String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** plugin-dist/target/plugin/imagedisk-csi.jar of this checkout (what the image carries), or null. */
+    static Path pluginJar() {
+        Path manifest = ManifestJvm.find("node.yaml");
+        if (manifest == null) {
+            return null;
+        }
+        Path jar = manifest.getParent()
+                .getParent()
+                .resolve("plugin-dist/target/plugin/imagedisk-csi.jar")
+                .toAbsolutePath();
+        return Files.isRegularFile(jar) ? jar : null;
+    }
+
+    private static boolean isJarPath(String classPath) {
+        return classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator);
+    }
+
+    /** The jar plus those its manifest's Class-Path names. */
+    static int jarCount(Path jar) {
+        try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile())) {
+            String classPath = j.getManifest() == null
+                    ? null
+                    : j.getManifest().getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
+            return 1 + (classPath == null ? 0 : classPath.trim().split("\\s+").length);
+        } catch (IOException e) {
+            return 1;
         }
     }
 }
