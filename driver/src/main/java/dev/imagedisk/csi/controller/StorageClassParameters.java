@@ -316,6 +316,21 @@ public record StorageClassParameters(
                 partition);
     }
 
+    /** These parameters with provisioned performance set (null keeps the StorageClass's value). */
+    public StorageClassParameters withPerformance(Long iops, Long throughput) {
+        return new StorageClassParameters(
+                image,
+                type,
+                labels,
+                kmsKey,
+                iops != null ? iops : provisionedIops,
+                throughput != null ? throughput : provisionedThroughput,
+                pvcName,
+                pvcNamespace,
+                pvName,
+                partition);
+    }
+
     /** The labels the disk gets: the user's plus the driver's own. */
     public Map<String, String> diskLabels() {
         Map<String, String> all = new LinkedHashMap<>(labels);
