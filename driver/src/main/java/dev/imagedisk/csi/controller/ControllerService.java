@@ -40,6 +40,7 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.contract.FsTypes;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
@@ -289,6 +290,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalidArgument("volume_capabilities is required");
             }
+            // a filesystem no node can mount is bad input, not an unconfirmed capability
+            FsTypes.unsupported(request.getVolumeCapabilitiesList()).ifPresent(reason -> {
+                throw invalidArgument("volume_capabilities: %s", reason);
+            });
             DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
             Optional<String> reason = AccessPolicy.unsupported(request.getVolumeCapabilitiesList());

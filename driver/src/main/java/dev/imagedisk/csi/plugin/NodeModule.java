@@ -35,7 +35,7 @@ import java.util.Set;
 
 /** Builds the node service and what it stands on. */
 public final class NodeModule {
-    static final Set<String> FORMATTABLE = Set.of("ext3", "ext4", "xfs");
+    static final Set<String> FORMATTABLE = Set.copyOf(dev.imagedisk.csi.contract.FsTypes.SUPPORTED);
 
     private NodeModule() {}
 
