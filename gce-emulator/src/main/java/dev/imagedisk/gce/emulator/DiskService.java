@@ -144,6 +144,7 @@ final class DiskService extends ComputeApi {
                         "Requested disk size cannot be smaller than the source disk size (" + cloneOf.sizeGb + " GB)");
             }
             checkSize("resource.sizeGb", type, size);
+            String accessMode = checkAccessMode(body, type, img != null);
             String description = checkDescription(body);
             Map<String, String> labels = checkLabels(body);
             disk = new Model.Disk();
@@ -155,6 +156,7 @@ final class DiskService extends ComputeApi {
             disk.description = description;
             disk.sizeGb = size;
             disk.type = type;
+            disk.accessMode = accessMode;
             if (img != null) {
                 disk.sourceImageProject = img.project;
                 disk.sourceImageName = img.name;
@@ -279,6 +281,7 @@ final class DiskService extends ComputeApi {
                             synchronized (lock) {
                                 disks.remove(disk.key(), disk);
                             }
+                            sharing.forget(disk.key());
                         },
                         () -> disk.status = "READY"));
     }
@@ -337,6 +340,41 @@ final class DiskService extends ComputeApi {
                             }
                         },
                         () -> {}));
+    }
+
+    /**
+     * The disk's access mode: Hyperdisk types only (absent: READ_WRITE_SINGLE), each type its own
+     * modes, and a Hyperdisk ML disk from an image only READ_ONLY_MANY; null for other types.
+     */
+    private static String checkAccessMode(JsonNode body, String type, boolean fromImage) {
+        String mode = Json.text(body, "accessMode");
+        boolean given = mode != null && !mode.isEmpty();
+        if (!Sharing.hyperdisk(type)) {
+            if (given) {
+                throw GceException.invalidField(
+                        "resource.accessMode",
+                        mode,
+                        "Access mode can only be set for Hyperdisk disk types; disk type " + type + " has none.");
+            }
+            return null;
+        }
+        if (!given) {
+            mode = "READ_WRITE_SINGLE";
+        }
+        if (!Sharing.accessModes(type).contains(mode)) {
+            throw GceException.invalidField(
+                    "resource.accessMode",
+                    mode,
+                    "Disk type " + type + " supports access modes " + new java.util.TreeSet<>(Sharing.accessModes(type))
+                            + ".");
+        }
+        if (fromImage && type.equals("hyperdisk-ml") && !mode.equals("READ_ONLY_MANY")) {
+            throw GceException.invalidField(
+                    "resource.accessMode",
+                    mode,
+                    "A hyperdisk-ml disk created from an image must have access mode READ_ONLY_MANY.");
+        }
+        return mode;
     }
 
     /** The fields {@code disks.update} changes here. */
@@ -456,6 +494,9 @@ final class DiskService extends ComputeApi {
             Json.putInt64(n, "sourceDiskId", d.sourceDiskId);
         }
         n.put("type", links().diskType(d.project, d.zone, d.type));
+        if (d.accessMode != null) {
+            n.put("accessMode", d.accessMode);
+        }
         if (!d.labels.isEmpty()) {
             ObjectNode labels = n.putObject("labels");
             d.labels.forEach(labels::put);

@@ -75,6 +75,22 @@ public final class Faults {
         }
     }
 
+    /** What goes wrong with the {@code google-<deviceName>} link of an attach (storage on). */
+    public enum LinkFault {
+        /** No link is made (udev missed the device). */
+        MISSING,
+        /** The link is made {@link #setLateLinkDelay} after the attach operation is DONE. */
+        LATE,
+        /**
+         * The link points at the loop device bound just before this one (a stale link left on a reused device
+         * node); the attach fails when this emulator has no other loop device bound.
+         */
+        WRONG
+    }
+
+    private final ArrayDeque<LinkFault> linkFaults = new ArrayDeque<>();
+    private final java.util.Set<String> revoked = new java.util.HashSet<>();
+    private volatile Duration lateLinkDelay = Duration.ofMillis(500);
     private final List<InjectedError> errors = new ArrayList<>();
     private final List<ShapedFault> shapedFaults = new ArrayList<>();
     private final List<OperationFault> operationFaults = new ArrayList<>();
@@ -196,8 +212,49 @@ public final class Faults {
         return inUseOperationHttpStatus;
     }
 
-    /** Clears injected errors, operation failures and the rate limit (not the duration). */
+    /**
+     * The caller no longer holds {@code permissions} (e.g. {@code compute.images.useReadOnly}): the
+     * {@code testIamPermissions} methods leave them out of their answers. {@link #clear} grants them again.
+     */
+    public synchronized Faults revokePermissions(String... permissions) {
+        revoked.addAll(List.of(permissions));
+        return this;
+    }
+
+    synchronized boolean revoked(String permission) {
+        return revoked.contains(permission);
+    }
+
+    /** The next {@code times} attaches (storage on) get {@code fault} on their device link. */
+    public synchronized Faults failNextDeviceLinks(LinkFault fault, int times) {
+        Objects.requireNonNull(fault, "fault");
+        for (int i = 0; i < times; i++) {
+            linkFaults.addLast(fault);
+        }
+        return this;
+    }
+
+    /** How long after the attach a {@link LinkFault#LATE} link appears (default 500 ms). */
+    public Faults setLateLinkDelay(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("negative delay");
+        }
+        this.lateLinkDelay = delay;
+        return this;
+    }
+
+    public Duration lateLinkDelay() {
+        return lateLinkDelay;
+    }
+
+    synchronized LinkFault takeLinkFault() {
+        return linkFaults.pollFirst();
+    }
+
+    /** Clears injected errors, operation and link failures and the rate limit (not the duration). */
     public synchronized Faults clear() {
+        linkFaults.clear();
+        revoked.clear();
         errors.clear();
         operationFaults.clear();
         shapedFaults.clear();

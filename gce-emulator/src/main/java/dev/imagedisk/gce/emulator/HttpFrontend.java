@@ -44,6 +44,7 @@ final class HttpFrontend implements HttpHandler {
     private final Faults faults;
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     private volatile MetadataTarget metadataTarget;
+    private volatile boolean ready = true;
     private final java.util.function.ToLongFunction<String> projectNumber;
 
     HttpFrontend(ComputeService compute, Faults faults, java.util.function.ToLongFunction<String> projectNumber) {
@@ -54,6 +55,14 @@ final class HttpFrontend implements HttpHandler {
 
     void setMetadataTarget(MetadataTarget target) {
         this.metadataTarget = target;
+    }
+
+    /**
+     * Whether requests are served; until then every request (Compute API and metadata) is answered 503 with
+     * {@code Retry-After}, as a server that is still starting answers.
+     */
+    void setReady(boolean ready) {
+        this.ready = ready;
     }
 
     MetadataTarget metadataTarget() {
@@ -83,6 +92,17 @@ final class HttpFrontend implements HttpHandler {
     public void handle(HttpExchange ex) throws IOException {
         try {
             byte[] bodyBytes = ex.getRequestBody().readAllBytes();
+            if (!ready) {
+                ex.getResponseHeaders().set("Retry-After", "1");
+                sendJson(
+                        ex,
+                        503,
+                        errorBody(new GceException(
+                                503,
+                                "backendError",
+                                "The emulator is still adding its images and instances; retry shortly.")));
+                return;
+            }
             String rawPath = ex.getRequestURI().getRawPath();
             if (log.isDebugEnabled()) {
                 log.debug(
@@ -226,6 +246,10 @@ final class HttpFrontend implements HttpHandler {
                                 () -> compute.disks.updateDisk(
                                         p, z, r.get(3), body.get(), q, queryValues(rawQuery, "paths")));
                     }
+                    if (n == 5 && method.equals("POST") && r.get(4).equals("testIamPermissions")) {
+                        return new Route(
+                                "disks.testIamPermissions", () -> compute.iam.testDisk(p, z, r.get(3), body.get()));
+                    }
                     if (n == 5 && method.equals("POST") && r.get(4).equals("resize")) {
                         return new Route("disks.resize", () -> compute.disks.resizeDisk(p, z, r.get(3), body.get(), q));
                     }
@@ -241,6 +265,11 @@ final class HttpFrontend implements HttpHandler {
                         return new Route(
                                 "instances.attachDisk",
                                 () -> compute.instances.attachDisk(p, z, r.get(3), body.get(), q));
+                    }
+                    if (n == 5 && method.equals("POST") && r.get(4).equals("testIamPermissions")) {
+                        return new Route(
+                                "instances.testIamPermissions",
+                                () -> compute.iam.testInstance(p, z, r.get(3), body.get()));
                     }
                     if (n == 5 && method.equals("POST") && r.get(4).equals("detachDisk")) {
                         return new Route("instances.detachDisk", () -> compute.instances.detachDisk(p, z, r.get(3), q));
@@ -265,6 +294,9 @@ final class HttpFrontend implements HttpHandler {
                 }
                 if (n == 3 && method.equals("DELETE")) {
                     return new Route("images.delete", () -> compute.images.deleteImage(p, r.get(2), q));
+                }
+                if (n == 4 && method.equals("POST") && r.get(3).equals("testIamPermissions")) {
+                    return new Route("images.testIamPermissions", () -> compute.iam.testImage(p, r.get(2), body.get()));
                 }
                 if (n == 4 && method.equals("GET") && r.get(2).equals("family")) {
                     return new Route("images.getFromFamily", () -> compute.images.getImageFromFamily(p, r.get(3)));

@@ -46,6 +46,7 @@ final class Model {
         String description;
         long sizeGb;
         String type; // disk type name, e.g. pd-balanced
+        String accessMode; // Hyperdisk only: READ_WRITE_SINGLE, READ_ONLY_MANY or READ_WRITE_MANY; null for pd-*
         String sourceImageProject; // null for a blank disk
         String sourceImageName;
         long sourceImageId;
