@@ -377,12 +377,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             ControllerModifyVolumeRequest request, StreamObserver<ControllerModifyVolumeResponse> observer) {
         Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
+            // no parameters (a class without any) change nothing: the volume must exist, nothing is sent
             MutableParameters wanted = MutableParameters.parse(request.getMutableParametersMap(), "mutable_parameters");
-            if (wanted.isEmpty()) {
-                throw invalidArgument(
-                        "mutable_parameters is required: %s and/or %s",
-                        MutableParameters.IOPS, MutableParameters.THROUGHPUT);
-            }
             DiskRef disk = volume(id);
             return inFlight.holding(id, "ControllerModifyVolume", () -> modifier.modifyAsync(disk, wanted))
                     .thenApply(done -> ControllerModifyVolumeResponse.getDefaultInstance());

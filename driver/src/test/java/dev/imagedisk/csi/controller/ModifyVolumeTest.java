@@ -129,7 +129,15 @@ class ModifyVolumeTest {
         String notANumber =
                 message(() -> f.stub().controllerModifyVolume(modify(hd, Map.of("provisioned-iops", "fast"))));
         assertTrue(notANumber.contains("provisioned-iops") && notANumber.contains("fast"), notANumber);
-        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> f.stub().controllerModifyVolume(modify(hd, Map.of()))));
+        // a class without parameters changes nothing (and sends nothing); the volume must still exist
+        long updates = f.emulator.requestCount("disks.update");
+        f.stub().controllerModifyVolume(modify(hd, Map.of()));
+        assertEquals(updates, f.emulator.requestCount("disks.update"));
+        assertEquals(
+                Status.Code.NOT_FOUND,
+                code(() -> f.stub()
+                        .controllerModifyVolume(
+                                modify("projects/imagedisk-test/zones/us-central1-a/disks/gone", Map.of()))));
         String persistentDisk =
                 message(() -> f.stub().controllerModifyVolume(modify(pd, Map.of("provisioned-iops", "4000"))));
         assertTrue(persistentDisk.contains("pd-balanced"), persistentDisk);
