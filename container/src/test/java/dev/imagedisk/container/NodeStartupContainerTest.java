@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * plugin's classes come from it), and five starts, timed and measured. The figures are printed; their B4 budgets
  * (600 ms to the first ready Probe, 64 MiB resident, medians of 5) are verdicts of {@code ./imagedisk bench
  * --only B4}, beside the process figure (no wall-clock assertion in a test); here the median resident memory
- * must stay within half node.yaml's memory limit, the rest being the filesystem tools' room.
+ * must leave 48 MiB of node.yaml's memory limit to the filesystem tools the plugin runs.
  */
 @Tag("container")
 class NodeStartupContainerTest {
