@@ -58,12 +58,13 @@ class NodeStartupContainerTest {
                             + " %.1f MiB%n",
                     median(fromStart), median(fromExec), median(rss));
             // B4's budgets (600 ms, 64 MiB) are verdicts of `./imagedisk bench --only B4`, as for the process
-            // figure; here the container must stay well inside the limit node.yaml gives it
+            // figure; here the JVM must leave the node's child processes (e2fsck, resize2fs, mount) 48 MiB of
+            // the limit node.yaml gives the container
             double limitMib = startup.spec().memoryLimitBytes() / 1048576.0;
             assertTrue(
-                    median(rss) <= limitMib / 2,
-                    "median VmRSS " + median(rss) + " MiB, over half node.yaml's limit of " + limitMib + " MiB: "
-                            + rss);
+                    median(rss) <= limitMib - 48,
+                    "median VmRSS " + median(rss) + " MiB leaves less than 48 MiB of node.yaml's limit of " + limitMib
+                            + " MiB: " + rss);
         }
     }
 
