@@ -373,8 +373,11 @@ final class FootprintBench {
                 report.skipped("B4", figure, "no image " + image + " in local storage (./imagedisk image builds it)");
                 return;
             }
+            boolean niced = Boolean.getBoolean(ChildJvm.PRIORITY_PROPERTY);
             dev.imagedisk.container.NodeStartup startup = new dev.imagedisk.container.NodeStartup(
-                    podman, image, Files.createDirectories(work.resolve("container")));
+                    niced ? podman.withHighPriority() : podman,
+                    image,
+                    Files.createDirectories(work.resolve("container")));
             out.printf("  B4: %s, image %s, %d starts%n", figure, image, starts);
             dev.imagedisk.container.NodeStartup.ClassSources classes = startup.classSources();
             List<Double> fromExec = new ArrayList<>();
