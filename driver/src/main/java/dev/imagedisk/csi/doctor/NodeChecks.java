@@ -43,7 +43,7 @@ final class NodeChecks {
     }
 
     static Finding deviceDir(Path dir) {
-        String check = "disk links " + dir;
+        String check = "disk links";
         if (!Files.isDirectory(dir)) {
             return Finding.fail(
                     check,
