@@ -387,7 +387,10 @@ class NodeLogicTest {
         assertEquals(growOffline, plan.growOffline());
         assertEquals(growOnline, plan.growOnline());
         assertEquals(format, plan.format());
-        assertEquals(readOnly ? List.of("noatime", "ro") : List.of("noatime"), plan.mountOptions());
+        // read-only: ro, and the journal is not replayed (ext4 noload, xfs norecovery)
+        List<String> expected =
+                !readOnly ? List.of("noatime") : List.of("noatime", "ro", fs.equals("xfs") ? "norecovery" : "noload");
+        assertEquals(expected, plan.mountOptions());
     }
 
     // NodeService: requests are refused before any device is touched

@@ -55,6 +55,10 @@ final class ComputeService {
         operations.setWaitTimeout(waitTimeout);
     }
 
+    Sharing sharing() {
+        return state.sharing;
+    }
+
     Storage storage() {
         return state.storage;
     }
