@@ -170,8 +170,14 @@ final class CloudChecks {
             }
         }
         if (small.isEmpty()) {
+            long least = all.stream()
+                    .mapToLong(c -> (c.bytes() + GIB - 1) / GIB)
+                    .min()
+                    .orElseThrow();
             return Finding.ok(
-                    check + ": claim sizes", all.size() + " claim(s) of at least " + image.diskSizeGb() + "Gi");
+                    check + ": claim sizes",
+                    all.size() + " claim(s), the smallest " + least + "Gi, hold the image's " + image.diskSizeGb()
+                            + " GB");
         }
         return Finding.fail(
                 check + ": claim sizes",
