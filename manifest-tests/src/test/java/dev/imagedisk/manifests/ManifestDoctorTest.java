@@ -3,7 +3,7 @@ package dev.imagedisk.manifests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.imagedisk.csi.doctor.DoctorCommand;
+import dev.imagedisk.csi.plugin.DoctorCommand;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccount;

@@ -5,6 +5,7 @@ import dev.imagedisk.csi.cloud.ComputeCloud;
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.cloud.Permissions;
 import dev.imagedisk.csi.controller.StorageClassParameters;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,13 @@ final class CloudChecks {
     static final String FAMILY_PERMISSION = "compute.images.getFromFamily";
     static final List<String> INSTANCE_PERMISSIONS =
             List.of("compute.instances.attachDisk", "compute.instances.detachDisk", "compute.instances.get");
+    static final List<String> DISK_PERMISSIONS = List.of(
+            "compute.disks.get",
+            "compute.disks.delete",
+            "compute.disks.resize",
+            "compute.disks.setLabels",
+            "compute.disks.use",
+            "compute.disks.useReadOnly");
     private static final long GIB = 1L << 30;
 
     private final ComputeCloud cloud;
@@ -65,6 +73,33 @@ final class CloudChecks {
         } catch (RuntimeException e) {
             return Finding.fail(
                     check, message(e), fixFor(e instanceof CloudException c ? c : null, e, instance.project()));
+        }
+    }
+
+    /**
+     * The role's permissions on disks, tested on a disk the driver made (its label); with none yet, skipped.
+     * ({@code compute.disks.create} is a project permission that Compute Engine's testIamPermissions cannot test.)
+     */
+    Finding disks() {
+        String check = "permissions on disks";
+        try {
+            List<dev.imagedisk.csi.cloud.Disk> ours = cloud.listDisks(java.util.Map.of(
+                    dev.imagedisk.csi.contract.Keys.MANAGED_LABEL_KEY,
+                    dev.imagedisk.csi.contract.Keys.MANAGED_LABEL_VALUE));
+            if (ours.isEmpty()) {
+                return Finding.skipped(check, "no disk made by the driver yet to test them on");
+            }
+            dev.imagedisk.csi.cloud.DiskRef disk = ours.get(0).ref();
+            List<String> missing = missing(DISK_PERMISSIONS, permissions.heldOnDisk(disk, DISK_PERMISSIONS));
+            if (missing.isEmpty()) {
+                return Finding.ok(check, "holds " + String.join(", ", DISK_PERMISSIONS) + " on " + disk.name());
+            }
+            return Finding.fail(
+                    check,
+                    "missing " + String.join(", ", missing) + " on " + disk,
+                    "add " + String.join(", ", missing) + " to the controller's role (" + ROLE_FILE + ")");
+        } catch (RuntimeException e) {
+            return Finding.fail(check, message(e), fixFor(e instanceof CloudException c ? c : null, e, project));
         }
     }
 

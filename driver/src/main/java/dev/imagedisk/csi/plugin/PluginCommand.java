@@ -145,7 +145,7 @@ public final class PluginCommand implements Callable<Integer> {
     /**
      * Runs just this command, as the container image does. A leading {@code plugin} is skipped, so {@code java -jar
      * JAR plugin ARGS} starts the plugin from the launcher's jar and from the plugin's own alike; {@code plugin
-     * doctor ARGS} runs {@link dev.imagedisk.csi.doctor.DoctorCommand} (the image's install check).
+     * doctor ARGS} runs {@link dev.imagedisk.csi.plugin.DoctorCommand} (the image's install check).
      */
     public static void main(String[] args) {
         String[] pluginArgs =
@@ -153,7 +153,7 @@ public final class PluginCommand implements Callable<Integer> {
         if (pluginArgs.length > 0 && pluginArgs[0].equals("doctor")) {
             // the image's entrypoint is `plugin`: `plugin doctor ARGS` runs the install checks instead
             System.exit(
-                    dev.imagedisk.csi.doctor.DoctorCommand.run(Arrays.copyOfRange(pluginArgs, 1, pluginArgs.length)));
+                    dev.imagedisk.csi.plugin.DoctorCommand.run(Arrays.copyOfRange(pluginArgs, 1, pluginArgs.length)));
         }
         if (nodeMode(pluginArgs)) {
             // the node plugin on every node logs through a small binding of its own, not logback (B4)

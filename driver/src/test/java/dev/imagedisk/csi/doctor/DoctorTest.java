@@ -3,6 +3,7 @@ package dev.imagedisk.csi.doctor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.imagedisk.csi.plugin.DoctorCommand;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -137,7 +138,7 @@ class DoctorTest {
         new CommandLine(command)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .parseArgs(args(extra).toArray(String[]::new));
-        Report report = new Report(command.run());
+        Report report = command.doctor().run();
         return new Run(report.exitCode(), report.table(), report.findings());
     }
 
@@ -192,7 +193,8 @@ class DoctorTest {
         }
         assertTrue(run.row("class runtime: image").result().contains("runtime-lib-v1 READY, 10 GB"), run.table());
         assertTrue(!run.table().contains("class standard"), "only the driver's classes are checked");
-        assertTrue(run.table().contains("9 checks: 9 ok, 0 failed"), run.table());
+        assertEquals(Finding.Outcome.SKIPPED, run.row("permissions on disks").outcome(), "no disk of the driver yet");
+        assertTrue(run.table().contains("10 checks: 9 ok, 0 failed, 0 warnings, 1 skipped"), run.table());
     }
 
     @Test
@@ -233,6 +235,30 @@ class DoctorTest {
                 "permissions on instance node-1",
                 "missing compute.instances.attachDisk",
                 "add compute.instances.attachDisk to the controller's role");
+    }
+
+    @Test
+    void aDiskPermissionMissingOnADiskOfTheDriver() throws Exception {
+        try (var clients = dev.imagedisk.csi.cloud.gce.ComputeClients.create(
+                emu.baseUrl(), "test", Duration.ofSeconds(10), Duration.ofSeconds(10))) {
+            clients.disks()
+                    .insertCallable()
+                    .call(com.google.cloud.compute.v1.InsertDiskRequest.newBuilder()
+                            .setProject(P)
+                            .setZone(Z)
+                            .setDiskResource(com.google.cloud.compute.v1.Disk.newBuilder()
+                                    .setName("pvc-1")
+                                    .setSizeGb(10)
+                                    .putLabels("imagedisk-csi", "managed"))
+                            .build());
+        }
+        assertEquals(Finding.Outcome.OK, doctor().row("permissions on disks").outcome());
+        emu.faults().revokePermissions("compute.disks.resize");
+        assertFix(
+                doctor(),
+                "permissions on disks",
+                "missing compute.disks.resize",
+                "add compute.disks.resize to the controller's role");
     }
 
     @Test

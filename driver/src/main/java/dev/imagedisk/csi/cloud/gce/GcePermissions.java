@@ -1,14 +1,16 @@
 package dev.imagedisk.csi.cloud.gce;
 
+import com.google.cloud.compute.v1.TestIamPermissionsDiskRequest;
 import com.google.cloud.compute.v1.TestIamPermissionsImageRequest;
 import com.google.cloud.compute.v1.TestIamPermissionsInstanceRequest;
 import com.google.cloud.compute.v1.TestPermissionsRequest;
+import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
-import dev.imagedisk.csi.doctor.Permissions;
+import dev.imagedisk.csi.cloud.Permissions;
 import java.util.List;
 
-/** {@link Permissions} through {@code images.testIamPermissions} and {@code instances.testIamPermissions}. */
+/** {@link Permissions} through the {@code testIamPermissions} methods of images, instances and disks. */
 public final class GcePermissions implements Permissions {
     private final ComputeClients clients;
 
@@ -48,6 +50,23 @@ public final class GcePermissions implements Permissions {
                     .getPermissionsList());
         } catch (RuntimeException e) {
             throw GceErrors.fromCall("instances.testIamPermissions", e);
+        }
+    }
+
+    @Override
+    public List<String> heldOnDisk(DiskRef disk, List<String> permissions) {
+        TestIamPermissionsDiskRequest request = TestIamPermissionsDiskRequest.newBuilder()
+                .setProject(disk.project())
+                .setZone(disk.zone())
+                .setResource(disk.name())
+                .setTestPermissionsRequestResource(
+                        TestPermissionsRequest.newBuilder().addAllPermissions(permissions))
+                .build();
+        try {
+            return List.copyOf(
+                    clients.disks().testIamPermissionsCallable().call(request).getPermissionsList());
+        } catch (RuntimeException e) {
+            throw GceErrors.fromCall("disks.testIamPermissions", e);
         }
     }
 }

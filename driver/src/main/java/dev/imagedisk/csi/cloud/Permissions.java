@@ -1,7 +1,5 @@
-package dev.imagedisk.csi.doctor;
+package dev.imagedisk.csi.cloud;
 
-import dev.imagedisk.csi.cloud.ImageRef;
-import dev.imagedisk.csi.cloud.InstanceRef;
 import java.util.List;
 
 /**
@@ -14,4 +12,7 @@ public interface Permissions {
 
     /** The ones of {@code permissions} ({@code compute.instances.*}) held on {@code instance}. */
     List<String> heldOnInstance(InstanceRef instance, List<String> permissions);
+
+    /** The ones of {@code permissions} ({@code compute.disks.*}) held on {@code disk}. */
+    List<String> heldOnDisk(DiskRef disk, List<String> permissions);
 }
