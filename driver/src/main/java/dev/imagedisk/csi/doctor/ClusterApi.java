@@ -3,16 +3,14 @@ package dev.imagedisk.csi.doctor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.time.Duration;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -34,26 +32,25 @@ final class ClusterApi {
             throw new IOException("not in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set)");
         }
         String token = Files.readString(ACCOUNT.resolve("token")).trim();
-        HttpClient client = HttpClient.newBuilder()
-                .sslContext(trusting(ACCOUNT.resolve("ca.crt")))
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
         String h = host.contains(":") ? "[" + host + "]" : host;
-        HttpRequest request = HttpRequest.newBuilder(URI.create("https://" + h + ":" + port + path))
-                .header("Authorization", "Bearer " + token)
-                .header("Accept", "application/json")
-                .timeout(Duration.ofSeconds(10))
-                .GET()
-                .build();
+        // HttpsURLConnection (java.base), not java.net.http: the image's runtime holds only the modules the plugin uses
+        HttpsURLConnection c = (HttpsURLConnection)
+                URI.create("https://" + h + ":" + port + path).toURL().openConnection();
+        c.setSSLSocketFactory(trusting(ACCOUNT.resolve("ca.crt")).getSocketFactory());
+        c.setConnectTimeout(5_000);
+        c.setReadTimeout(10_000);
+        c.setRequestProperty("Authorization", "Bearer " + token);
+        c.setRequestProperty("Accept", "application/json");
         try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IOException("GET " + path + ": HTTP " + response.statusCode() + ": " + response.body());
+            int status = c.getResponseCode();
+            InputStream body = status < 400 ? c.getInputStream() : c.getErrorStream();
+            String text = body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8);
+            if (status != 200) {
+                throw new IOException("GET " + path + ": HTTP " + status + ": " + text);
             }
-            return response.body();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted reading " + path, e);
+            return text;
+        } finally {
+            c.disconnect();
         }
     }
 

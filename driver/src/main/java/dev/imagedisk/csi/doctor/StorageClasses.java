@@ -70,10 +70,24 @@ public final class StorageClasses {
     }
 
     private void add(JsonNode o, String origin) {
-        String kind = o.path("kind").asText();
+        add(o, origin, null);
+    }
+
+    /**
+     * {@code implied}: the kind of a typed list's items, which the API leaves out of each item (a StorageClassList
+     * from {@code /apis/storage.k8s.io/v1/storageclasses} has items without {@code kind}).
+     */
+    private void add(JsonNode o, String origin, String implied) {
+        String kind = o.path("kind").asText("");
+        if (kind.isEmpty() && implied != null) {
+            kind = implied;
+        }
         switch (kind) {
-            case "List", "StorageClassList", "PersistentVolumeClaimList", "StatefulSetList" ->
-                o.path("items").forEach(item -> add(item, origin));
+            case "List" -> o.path("items").forEach(item -> add(item, origin, null));
+            case "StorageClassList", "PersistentVolumeClaimList", "StatefulSetList" -> {
+                String itemKind = kind.substring(0, kind.length() - "List".length());
+                o.path("items").forEach(item -> add(item, origin, itemKind));
+            }
             case "StorageClass" -> {
                 if (driverName.equals(o.path("provisioner").asText())) {
                     Map<String, String> parameters = new LinkedHashMap<>();
