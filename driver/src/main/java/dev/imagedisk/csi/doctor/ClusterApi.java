@@ -31,12 +31,20 @@ final class ClusterApi {
         if (host == null || host.isBlank()) {
             throw new IOException("not in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set)");
         }
-        String token = Files.readString(ACCOUNT.resolve("token")).trim();
         String h = host.contains(":") ? "[" + host + "]" : host;
+        return get(
+                "https://" + h + ":" + port,
+                Files.readString(ACCOUNT.resolve("token")).trim(),
+                ACCOUNT.resolve("ca.crt"),
+                path);
+    }
+
+    /** GET {@code base + path} with the bearer {@code token}, trusting only the certificates in {@code caFile}. */
+    static String get(String base, String token, Path caFile, String path) throws IOException {
         // HttpsURLConnection (java.base), not java.net.http: the image's runtime holds only the modules the plugin uses
-        HttpsURLConnection c = (HttpsURLConnection)
-                URI.create("https://" + h + ":" + port + path).toURL().openConnection();
-        c.setSSLSocketFactory(trusting(ACCOUNT.resolve("ca.crt")).getSocketFactory());
+        HttpsURLConnection c =
+                (HttpsURLConnection) URI.create(base + path).toURL().openConnection();
+        c.setSSLSocketFactory(trusting(caFile).getSocketFactory());
         c.setConnectTimeout(5_000);
         c.setReadTimeout(10_000);
         c.setRequestProperty("Authorization", "Bearer " + token);
