@@ -18,17 +18,10 @@ import java.util.Optional;
  */
 final class CloudChecks {
     static final String ROLE_FILE = "manifests/iam/imagedisk-controller-role.yaml";
-    static final List<String> IMAGE_PERMISSIONS = List.of("compute.images.get", "compute.images.useReadOnly");
-    static final String FAMILY_PERMISSION = "compute.images.getFromFamily";
-    static final List<String> INSTANCE_PERMISSIONS =
-            List.of("compute.instances.attachDisk", "compute.instances.detachDisk", "compute.instances.get");
-    static final List<String> DISK_PERMISSIONS = List.of(
-            "compute.disks.get",
-            "compute.disks.delete",
-            "compute.disks.resize",
-            "compute.disks.setLabels",
-            "compute.disks.use",
-            "compute.disks.useReadOnly");
+    static final List<String> IMAGE_PERMISSIONS = TestedPermissions.IMAGE;
+    static final String FAMILY_PERMISSION = TestedPermissions.FAMILY;
+    static final List<String> INSTANCE_PERMISSIONS = TestedPermissions.INSTANCE;
+    static final List<String> DISK_PERMISSIONS = TestedPermissions.DISK;
     private static final long GIB = 1L << 30;
 
     private final ComputeCloud cloud;
