@@ -9,13 +9,16 @@ import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDeviceInspector;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.DeviceContent;
+import dev.imagedisk.csi.device.DeviceFinder;
 import dev.imagedisk.csi.device.PartitionTable;
 import dev.imagedisk.csi.device.PartitionTables;
+import dev.imagedisk.csi.device.WrongDeviceException;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the node expects of its device ports (BlockDevices, BlockDeviceInspector, PartitionTables), run against
+ * What the node expects of its device ports (BlockDevices, BlockDeviceInspector, PartitionTables, DeviceFinder), run against
  * the in-memory fake and against the Linux adapters on loop devices, so the fake stays honest.
  */
 abstract class DeviceLayerContract {
@@ -38,6 +41,31 @@ abstract class DeviceLayerContract {
 
     /** Grows the disk under {@code disk} (as ControllerExpandVolume does). */
     abstract void growDisk(BlockDevice disk, long bytes) throws Exception;
+
+    /** Finds the disks made above by their names. */
+    abstract DeviceFinder finder();
+
+    /** Points {@code deviceName}'s link at disk {@code other}'s device (a stale link on a reused device). */
+    abstract void misLink(String deviceName, String other) throws Exception;
+
+    @Test
+    void anAttachedDiskIsFoundByItsDeviceNameAndAnUnknownNameIsAbsent() throws Exception {
+        BlockDevice disk = wholeDisk("ct-found", 64 * MIB);
+        assertEquals(Optional.of(disk), finder().find("ct-found"));
+        assertTrue(finder().find("ct-absent").isEmpty());
+    }
+
+    @Test
+    void aLinkToAnotherDiskIsRefusedNamingTheLinkAndTheOtherDisk() throws Exception {
+        wholeDisk("ct-mine", 64 * MIB);
+        BlockDevice other = wholeDisk("ct-theirs", 64 * MIB);
+        misLink("ct-mine", "ct-theirs");
+        WrongDeviceException e = assertThrows(WrongDeviceException.class, () -> finder().find("ct-mine"));
+        assertTrue(e.getMessage().contains("google-ct-mine"), e.getMessage());
+        assertTrue(e.getMessage().contains("ct-theirs"), e.getMessage());
+        assertTrue(e.getMessage().contains(other.path().toString()), e.getMessage());
+        assertEquals(Optional.of(other), finder().find("ct-theirs"), "the other disk is still found as itself");
+    }
 
     @Test
     void aBootDiskReadsAsItsTableWithTheBackupHeaderWhereTheImageEnded() throws Exception {

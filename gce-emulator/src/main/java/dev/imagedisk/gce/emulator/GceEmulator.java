@@ -241,6 +241,15 @@ public final class GceEmulator implements AutoCloseable {
         return Optional.ofNullable(dataDir);
     }
 
+    /**
+     * Where attached disks' named hard links live (storage on): a loop device is bound to
+     * {@code <dir>/N/<deviceName>}, so its backing file's name is its device name. A node plugin on this emulator
+     * finds a disk whose link is missing among the loop devices under it ({@code --loop-disk-dir}).
+     */
+    public Optional<Path> attachmentDir() {
+        return Optional.ofNullable(storage.enabled() && dataDir != null ? dataDir.resolve("attached") : null);
+    }
+
     /** The default directory of {@code google-<deviceName>} links (storage on). */
     public Optional<Path> deviceDir() {
         return Optional.ofNullable(deviceDir);
