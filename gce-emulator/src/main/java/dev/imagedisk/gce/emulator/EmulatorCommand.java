@@ -70,8 +70,10 @@ public final class EmulatorCommand implements Callable<Integer> {
 
     @Option(
             names = "--instance",
-            paramLabel = "ZONE/NAME[:MACHINE_TYPE]",
-            description = "Add a running instance (repeatable); machine type default e2-standard-4.")
+            paramLabel = "ZONE/NAME[:MACHINE_TYPE][=DEVICE_DIR]",
+            description = "Add a running instance (repeatable; instances may be in several zones); machine type"
+                    + " default e2-standard-4; DEVICE_DIR: where its google-<deviceName> links go (default:"
+                    + " --device-dir).")
     List<String> instances = new ArrayList<>();
 
     @Option(
@@ -146,7 +148,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             }
             for (String[] inst : parsedInstances) {
                 try {
-                    emu.addInstance(project, inst[0], inst[1], inst[2]);
+                    emu.addInstance(project, inst[0], inst[1], inst[2], inst[3] == null ? null : Path.of(inst[3]));
                 } catch (GceException e) {
                     if (!e.reason().equals("alreadyExists")) {
                         throw e;
@@ -168,10 +170,20 @@ public final class EmulatorCommand implements Callable<Integer> {
     }
 
     private String[] parseInstance(String spec) {
+        String dir = null;
+        int eq = spec.indexOf('=');
+        if (eq >= 0) {
+            dir = spec.substring(eq + 1);
+            spec = spec.substring(0, eq);
+            if (dir.isEmpty()) {
+                throw new CommandLine.ParameterException(
+                        this.spec.commandLine(), "an instance's DEVICE_DIR after '=' is empty: " + spec);
+            }
+        }
         int slash = spec.indexOf('/');
         if (slash <= 0 || slash == spec.length() - 1) {
             throw new CommandLine.ParameterException(
-                    this.spec.commandLine(), "an instance is ZONE/NAME[:MACHINE_TYPE]: " + spec);
+                    this.spec.commandLine(), "an instance is ZONE/NAME[:MACHINE_TYPE][=DEVICE_DIR]: " + spec);
         }
         String zone = spec.substring(0, slash);
         String name = spec.substring(slash + 1);
@@ -181,7 +193,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             type = name.substring(colon + 1);
             name = name.substring(0, colon);
         }
-        return new String[] {zone, name, type};
+        return new String[] {zone, name, type, dir};
     }
 
     public static void main(String[] args) {

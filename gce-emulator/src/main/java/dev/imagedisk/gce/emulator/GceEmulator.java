@@ -35,6 +35,19 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Many nodes: instances may be in any number of zones, each with its own device dir (where its
+ * {@code google-<deviceName>} links go), and each node plugin reads its own metadata through
+ * {@link #metadataEndpoint(String, String, String)}:
+ *
+ * <pre>{@code
+ * emu.addInstance("p", "us-central1-a", "node-a1", "e2-standard-4", root.resolve("node-a1/dev/disk/by-id"));
+ * emu.addInstance("p", "us-central1-b", "node-b1", "e2-standard-4", root.resolve("node-b1/dev/disk/by-id"));
+ * String metaA1 = emu.metadataEndpoint("p", "us-central1-a", "node-a1");
+ * }</pre>
+ *
+ * <p>Read-only sharing (reader caps, the Hyperdisk ML attach pace and its injectable clock, disk
+ * access modes) is described and tuned by {@link #sharing()}.
+ *
  * <p>Compute API paths are {@code baseUrl() + "/compute/v1/projects/..."}; the metadata server is
  * {@code baseUrl() + "/computeMetadata/v1/..."}. Self links are absolute URLs on
  * {@link #baseUrl()} (not {@code https://www.googleapis.com}); clients should identify resources
@@ -146,12 +159,12 @@ public final class GceEmulator implements AutoCloseable {
         this.persistent = b.dataDir != null;
         this.deviceDir =
                 b.deviceDir != null ? b.deviceDir.toAbsolutePath() : dir != null ? dir.resolve("dev/disk/by-id") : null;
-        this.storage = b.storage ? new FileStorage(dir) : new Storage.None();
         this.faults = new Faults(b.operationDuration);
         this.scheduler = new ScheduledThreadPoolExecutor(4, daemon("gce-emulator-ops"));
         scheduler.setRemoveOnCancelPolicy(true);
         // at close, operations still waiting for their time are dropped; running ones finish
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.storage = b.storage ? new FileStorage(dir, faults, scheduler) : new Storage.None();
         this.compute = new ComputeService(storage, faults, scheduler, deviceDir, b.waitTimeout);
         if (persistent) {
             StateFile.read(dataDir, compute, b.storage);
@@ -305,6 +318,11 @@ public final class GceEmulator implements AutoCloseable {
 
     public Faults faults() {
         return faults;
+    }
+
+    /** Read-only sharing rules: reader caps per disk type, the Hyperdisk ML attach pace and its clock. */
+    public Sharing sharing() {
+        return compute.sharing();
     }
 
     /** Sets how long {@code operations.wait} blocks at most. */
