@@ -48,7 +48,7 @@ public interface ComputeCloud {
 
     /**
      * Creates a global image from a disk and waits until its (global) operation is DONE. {@code idempotencyKey}
-     * works as for {@link #createDisk}: a repeated request with the same key is answered with the first one's
+     * works as for {@link #insertDisk}: a repeated request with the same key is answered with the first one's
      * operation. An image of that name that exists already is {@link CloudException.Kind#ALREADY_EXISTS}.
      */
     void createImage(ImageSpec spec, String idempotencyKey);

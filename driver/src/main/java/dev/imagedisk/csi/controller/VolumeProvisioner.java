@@ -120,8 +120,9 @@ public final class VolumeProvisioner {
         return cloud.createDiskAsync(spec, ref.path())
                 .handle(CallDeadline.current().bind((ours, failure) -> {
                     if (failure == null && ours) {
-                        // This call's own insert ended DONE without error: Compute Engine made the disk READY
-                        // exactly as specified, so it is not read back (one API call less per volume).
+                        // This call's own insert ended DONE without error: Compute Engine made the disk READY exactly
+                        // as
+                        // specified, so it is not read back (one API call less per volume).
                         return new Disk(
                                 ref,
                                 spec.sizeGb(),
@@ -467,11 +468,8 @@ public final class VolumeProvisioner {
                 disk.ref(), disk.users().stream().map(InstanceRef::path).collect(Collectors.joining(", ")));
     }
 
-    /**
-     * Grows the disk to the range; a disk already that large or larger stays as it is.
-     *
-     * @return the disk's size in GB now
-     */
+    /** Grows the disk to the range; a disk already that large or larger stays as it is. */
+    /** @return the disk's size in GB now */
     public long expand(DiskRef ref, CapacityRange range) {
         return join(expandAsync(ref, range));
     }
