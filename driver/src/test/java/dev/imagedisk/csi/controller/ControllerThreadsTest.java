@@ -31,13 +31,13 @@ class ControllerThreadsTest {
     /** The bound is 64 for the whole controller JVM; its own pools must stay well under it. */
     static final int POOL_THREADS_AT_MOST = 40;
 
-    /** The controller's handler threads (PluginRuntime's CONTROLLER_CALL_THREADS, package-private there). */
-    static final int HANDLER_THREADS = 8;
-
     static final List<String> POOLS = List.of("csi-call-", "csi-io-", "csi-accept-", "compute-", "Gax-");
 
     @TempDir
     Path dir;
+
+    /** The controller's handler threads (PluginRuntime's CONTROLLER_CALL_THREADS, package-private there). */
+    static final int HANDLER_THREADS = 8;
 
     /** The controller's pool threads alive now, by pool. */
     static Map<String, Integer> controllerThreads() {
