@@ -120,6 +120,7 @@ class CreateVolumeDeadlineTest {
                 new Attacher(cloud),
                 new VolumeCatalog(cloud),
                 new Snapshotter(cloud, P),
+                new VolumeModifier(cloud),
                 new InFlight());
         CreateVolumeRequest request = CreateVolumeRequest.newBuilder()
                 .setName("pvc-late")
