@@ -111,7 +111,7 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
     void mutableParametersUnknownKey() {
         assumeTrue(csi.has(Type.MODIFY_VOLUME), "MODIFY_VOLUME not advertised");
         Volume v = res.create("validate-mutable-unknown");
-        ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), Req.RWO)
+        ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), CsiRequests.RWO)
                 .putMutableParams("XXX_FakeKey", "1")
                 .build());
         assertFalse(r.hasConfirmed(), "an unknown mutable parameter was confirmed");
