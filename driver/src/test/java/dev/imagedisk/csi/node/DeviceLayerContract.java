@@ -2,7 +2,6 @@ package dev.imagedisk.csi.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.imagedisk.csi.device.BlockDevice;
@@ -106,40 +105,41 @@ abstract class DeviceLayerContract {
     }
 
     @Test
-    void theLastPartitionGrowsToTheDiskEndAndNothingElseChanges() throws Exception {
+    void theBackupHeaderMovesAndTheLastPartitionGrowsAsAskedAndNothingElseChanges() throws Exception {
         BlockDevice disk = bootDisk("ct-grow", 256 * MIB, 256 * MIB);
         Map<Integer, BlockDevice> parts =
                 tables().syncKernel(disk, tables().read(disk).orElseThrow());
         growDisk(disk, 512 * MIB);
         PartitionTable before = tables().read(disk).orElseThrow();
         long p1Bytes = devices().sizeBytes(parts.get(1));
-        PartitionTable after = tables().growToEnd(disk, 1);
-        assertEquals(after.lastSectorAtFullSize(), after.lastUsableSector(), "the backup header moved to the end");
+        PartitionTable relocated = tables().relocateBackupHeader(disk, before);
+        assertEquals(relocated.lastSectorAtFullSize(), relocated.lastUsableSector(), "the backup header moved");
+        assertEquals(relocated, tables().read(disk).orElseThrow(), "the table returned is the one on the disk");
+        long start = before.partition(1).orElseThrow().start();
+        PartitionTable after = tables().resize(disk, relocated, 1, relocated.lastSectorAtFullSize() - start + 1);
+        assertEquals(after, tables().read(disk).orElseThrow(), "the table returned is the one on the disk");
         assertEquals(
                 after.lastSectorAtFullSize(), after.partition(1).orElseThrow().end());
-        assertEquals(
-                before.partition(1).orElseThrow().start(),
-                after.partition(1).orElseThrow().start());
+        assertEquals(start, after.partition(1).orElseThrow().start());
         assertEquals(before.partition(14), after.partition(14));
         assertEquals(before.partition(15), after.partition(15));
         assertEquals(p1Bytes, devices().sizeBytes(parts.get(1)), "the kernel keeps the old size until told");
         Map<Integer, BlockDevice> synced = tables().syncKernel(disk, after);
         assertEquals(after.partition(1).orElseThrow().sectors() * 512, devices().sizeBytes(synced.get(1)));
-        assertEquals(after, tables().growToEnd(disk, 1), "growing again changes nothing");
     }
 
     @Test
-    void anMbrPartitionGrowsNoFurtherThanTwoTebibytes() throws Exception {
+    void anMbrPartitionIsResizedToExactlyTheSectorsAsked() throws Exception {
         BlockDevice disk = mbrDisk("ct-mbr", 3L << 40);
         PartitionTable before = tables().read(disk).orElseThrow();
         assertEquals("dos", before.label());
         assertEquals(2048, before.partition(1).orElseThrow().start());
-        PartitionTable after = tables().growToEnd(disk, 1);
+        assertEquals(PartitionTable.MBR_LIMIT_SECTORS - 1, before.lastSectorAtFullSize());
+        PartitionTable after = tables().resize(disk, before, 1, PartitionTable.MBR_LIMIT_SECTORS - 2048);
         assertEquals(
                 PartitionTable.MBR_LIMIT_SECTORS - 1,
                 after.partition(1).orElseThrow().end());
-        assertEquals(2048, after.partition(1).orElseThrow().start());
-        assertEquals(after, tables().growToEnd(disk, 1), "growing again changes nothing");
+        assertEquals(after, tables().read(disk).orElseThrow(), "the table returned is the one on the disk");
     }
 
     @Test
@@ -147,6 +147,5 @@ abstract class DeviceLayerContract {
         BlockDevice disk = wholeDisk("ct-whole", 64 * MIB);
         assertTrue(tables().read(disk).isEmpty());
         assertEquals(new DeviceContent.Filesystem("ext4"), inspector().inspect(disk));
-        assertThrows(RuntimeException.class, () -> tables().growToEnd(disk, 1));
     }
 }

@@ -309,6 +309,14 @@ public final class GceEmulator implements AutoCloseable {
         frontend.setMetadataTarget(new HttpFrontend.MetadataTarget(project, zone, instance));
     }
 
+    /**
+     * Moves the insert, start and end times of every operation so far back by {@code by}, as if that much time had
+     * passed: for tests of a client that tells an old answer from a new one by its time, without waiting.
+     */
+    public void ageOperations(Duration by) {
+        compute.operations.age(by);
+    }
+
     /** Ends the 503s of {@link Builder#notReadyUntilSetUp()}: from now on requests are served. */
     public void ready() {
         frontend.setReady(true);
