@@ -54,12 +54,10 @@ public final class Snapshotter {
         this.project = project;
     }
 
-    /** The image for this snapshot: made now, or the matching one made by an earlier attempt. */
-    public Snapshot create(CreateRequest request) {
-        return Futures.join(createAsync(request), () -> unavailable("interrupted while waiting for Compute Engine"));
-    }
-
-    /** {@link #create}, the image's operation awaited without holding the thread. */
+    /**
+     * The image for this snapshot: made now, or the matching one made by an earlier attempt; the image's operation
+     * is awaited without holding the thread.
+     */
     public CompletableFuture<Snapshot> createAsync(CreateRequest request) {
         return Futures.compose(() -> {
             ImageRef ref = ImageRef.image(project, GceNames.derive(request.name()));
@@ -122,13 +120,9 @@ public final class Snapshotter {
 
     /**
      * Deletes the image of a snapshot this driver made. An id that names no image, a family, or an image the
-     * driver did not make is left alone (logged): the answer is OK either way.
+     * driver did not make is left alone (logged): the answer is OK either way. The image's operation is awaited
+     * without holding the thread.
      */
-    public void delete(String snapshotId) {
-        Futures.join(deleteAsync(snapshotId), () -> unavailable("interrupted while waiting for Compute Engine"));
-    }
-
-    /** {@link #delete}, the image's operation awaited without holding the thread. */
     public CompletableFuture<Void> deleteAsync(String snapshotId) {
         return Futures.compose(() -> {
             Optional<ImageId> id = ImageId.parse(snapshotId);

@@ -20,6 +20,7 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.Futures;
+import dev.imagedisk.csi.common.Scheduler;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.server.CsiErrors;
@@ -73,38 +74,57 @@ public final class VolumeProvisioner {
         }
     }
 
+    /** The first wait between two reads of a disk still CREATING; it doubles up to {@link #MAX_POLL}. */
+    static final Duration FIRST_POLL = Duration.ofMillis(100);
+
+    static final Duration MAX_POLL = Duration.ofSeconds(2);
+
     private final ComputeCloud cloud;
     private final String project;
     private final ZonePicker zones;
     private final Duration readyTimeout;
     private final ImageCache images;
+    private final Scheduler scheduler;
 
+    /** @param scheduler runs the image reads and the reads of a disk still being created (no thread waits) */
     public VolumeProvisioner(
-            ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout, ImageCache images) {
+            ComputeCloud cloud,
+            String project,
+            ZonePicker zones,
+            Duration readyTimeout,
+            ImageCache images,
+            Scheduler scheduler) {
         this.cloud = cloud;
         this.project = project;
         this.zones = zones;
         this.readyTimeout = readyTimeout;
         this.images = images;
-    }
-
-    /** The disk for this request: created now, or the matching one made by an earlier attempt. */
-    public Disk create(CreateRequest request) {
-        return join(createAsync(request));
+        this.scheduler = scheduler;
     }
 
     /**
-     * {@link #create} without holding the thread while the disk is made: the checks, the image and the insert run
-     * on the calling thread, and the future completes when the insert's operation is DONE.
+     * The disk for this request: created now, or the matching one made by an earlier attempt. No thread waits while
+     * the image is read or the disk is made: the checks and the insert run on the calling thread (or after the image
+     * read, on a step thread), and the future completes when the disk is READY.
      */
     public CompletableFuture<Disk> createAsync(CreateRequest request) {
         return Futures.compose(() -> request.cloneOf() != null ? createClone(request) : createFromImage(request));
     }
 
     private CompletableFuture<Disk> createFromImage(CreateRequest request) {
-        StorageClassParameters params = request.parameters();
         String zone = zones.pick(request.topology(), request.name());
-        Image image = resolve(request.image(), request.imageOrigin());
+        CallDeadline call = CallDeadline.current();
+        CompletableFuture<Image> image = resolve(request.image(), request.imageOrigin());
+        if (image.isDone()) { // cached: insert on this thread
+            return image.thenCompose(i -> insertFromImage(request, zone, i));
+        }
+        // read now: each caller that waited for the read inserts from a step thread of its own
+        return image.thenComposeAsync(
+                i -> CallDeadline.within(call, () -> insertFromImage(request, zone, i)), scheduler);
+    }
+
+    private CompletableFuture<Disk> insertFromImage(CreateRequest request, String zone, Image image) {
+        StorageClassParameters params = request.parameters();
         long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
         DiskRef ref = new DiskRef(project, zone, GceNames.derive(request.name()));
         DiskSpec spec = new DiskSpec(
@@ -117,13 +137,13 @@ public final class VolumeProvisioner {
                 params.kmsKey(),
                 params.provisionedIops(),
                 params.provisionedThroughput());
+        CallDeadline call = CallDeadline.current();
         return cloud.createDiskAsync(spec, ref.path())
-                .handle(CallDeadline.current().bind((ours, failure) -> {
+                .handle((ours, failure) -> {
                     if (failure == null && ours) {
                         // This call's own insert ended DONE without error: Compute Engine made the disk READY exactly
-                        // as
-                        // specified, so it is not read back (one API call less per volume).
-                        return new Disk(
+                        // as specified, so it is not read back (one API call less per volume).
+                        return CompletableFuture.completedFuture(new Disk(
                                 ref,
                                 spec.sizeGb(),
                                 spec.type(),
@@ -132,16 +152,26 @@ public final class VolumeProvisioner {
                                 List.of(),
                                 spec.labels(),
                                 spec.description(),
-                                null);
+                                null));
                     }
-                    if (failure != null) {
-                        alreadyExistsOrRethrow(failure);
-                        LOG.info("disk {} exists already; checking it matches volume {}", ref, request.name());
-                    }
-                    Disk disk = awaitReady(ref);
-                    checkMatches(disk, request, image);
-                    return disk;
-                }));
+                    return CallDeadline.within(
+                            call,
+                            () -> Futures.compose(() -> {
+                                if (failure != null) {
+                                    alreadyExistsOrRethrow(failure);
+                                    LOG.info(
+                                            "disk {} exists already; checking it matches volume {}",
+                                            ref,
+                                            request.name());
+                                }
+                                return awaitReady(ref)
+                                        .thenApply(disk -> CallDeadline.within(call, () -> {
+                                            checkMatches(disk, request, image);
+                                            return disk;
+                                        }));
+                            }));
+                })
+                .thenCompose(f -> f);
     }
 
     /** Returns when {@code failure} is ALREADY_EXISTS from the cloud; rethrows it otherwise. */
@@ -152,21 +182,14 @@ public final class VolumeProvisioner {
         }
     }
 
-    /** Waits on this thread (the synchronous entry points). */
-    private static <T> T join(CompletableFuture<T> future) {
-        return Futures.join(future, () -> unavailable("interrupted while waiting for Compute Engine"));
-    }
-
     /**
-     * Resolves a family to its current image; NOT_FOUND naming the image when it does not exist. A resolution
-     * is reused for the image cache's TTL.
+     * Resolves a family to its current image; NOT_FOUND naming the image and where it was named ({@code origin})
+     * when it does not exist. A resolution is reused for the image cache's TTL; the read runs on a step thread, for
+     * whoever wants the image then (no one caller's deadline).
      */
-    Image resolve(ImageRef ref) {
-        return resolve(ref, "StorageClass parameter \"image\"");
-    }
-
-    private Image resolve(ImageRef ref, String origin) {
-        return images.get(ref, () -> read(ref, origin));
+    private CompletableFuture<Image> resolve(ImageRef ref, String origin) {
+        return images.get(
+                ref, () -> CallDeadline.within(CallDeadline.NONE, () -> scheduler.supply(() -> read(ref, origin))));
     }
 
     private Image read(ImageRef ref, String origin) {
@@ -206,12 +229,17 @@ public final class VolumeProvisioner {
         return Optional.empty();
     }
 
-    /** Reads the disk, waiting while it is still CREATING (never past the call's deadline or cancellation). */
-    private Disk awaitReady(DiskRef ref) {
-        CallDeadline call = CallDeadline.current();
-        long deadline = System.nanoTime() + readyTimeout.toNanos();
-        long sleepMillis = 100;
-        while (true) {
+    /**
+     * The disk once it is no longer CREATING: read now, then again after growing waits (scheduled, holding no
+     * thread) up to the ready timeout; never past the call's deadline or cancellation.
+     */
+    private CompletableFuture<Disk> awaitReady(DiskRef ref) {
+        return readWhenReady(ref, System.nanoTime() + readyTimeout.toNanos(), FIRST_POLL, Duration.ZERO);
+    }
+
+    private CompletableFuture<Disk> readWhenReady(DiskRef ref, long deadline, Duration next, Duration delay) {
+        return scheduler.after(delay, () -> {
+            CallDeadline call = CallDeadline.current();
             if (call.stopped() != CallDeadline.Stop.NONE) {
                 throw stopped(call, ref);
             }
@@ -223,23 +251,15 @@ public final class VolumeProvisioner {
                             "disk %s is %s; it cannot be used (delete it to create the volume anew)",
                             ref, disk.status());
                 }
-                return disk;
+                return CompletableFuture.completedFuture(disk);
             }
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() - deadline > 0) {
                 throw deadlineExceeded("disk %s still %s after %d s", ref, disk.status(), readyTimeout.toSeconds());
             }
-            try {
-                Thread.sleep(Math.max(
-                        1, call.remaining(Duration.ofMillis(sleepMillis)).toMillis()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (call.stopped() != CallDeadline.Stop.NONE) {
-                    throw stopped(call, ref);
-                }
-                throw unavailable("interrupted while waiting for disk %s", ref);
-            }
-            sleepMillis = Math.min(2000, sleepMillis * 2);
-        }
+            Duration wait = call.remaining(next);
+            Duration doubled = next.multipliedBy(2);
+            return readWhenReady(ref, deadline, doubled.compareTo(MAX_POLL) > 0 ? MAX_POLL : doubled, wait);
+        });
     }
 
     private static CsiFailure stopped(CallDeadline call, DiskRef ref) {
@@ -309,10 +329,11 @@ public final class VolumeProvisioner {
                 params.provisionedIops(),
                 params.provisionedThroughput(),
                 sourceRef);
+        CallDeadline call = CallDeadline.current();
         return cloud.createDiskAsync(spec, ref.path())
-                .handle(CallDeadline.current().bind((ours, failure) -> {
+                .handle((ours, failure) -> {
                     if (failure == null && ours) {
-                        return new Disk(
+                        return CompletableFuture.completedFuture(new Disk(
                                 ref,
                                 spec.sizeGb(),
                                 spec.type(),
@@ -322,19 +343,27 @@ public final class VolumeProvisioner {
                                 spec.labels(),
                                 spec.description(),
                                 null,
-                                sourceRef);
+                                sourceRef));
                     }
-                    if (failure != null) {
-                        alreadyExistsOrRethrow(failure);
-                        LOG.info("disk {} exists already; checking it matches clone {}", ref, request.name());
-                    }
-                    return matchingClone(request, ref, sourceRef, source);
-                }));
+                    return CallDeadline.within(
+                            call,
+                            () -> Futures.compose(() -> {
+                                if (failure != null) {
+                                    alreadyExistsOrRethrow(failure);
+                                    LOG.info(
+                                            "disk {} exists already; checking it matches clone {}",
+                                            ref,
+                                            request.name());
+                                }
+                                return awaitReady(ref)
+                                        .thenApply(disk -> matchingClone(disk, request, ref, sourceRef, source));
+                            }));
+                })
+                .thenCompose(f -> f);
     }
 
-    private Disk matchingClone(CreateRequest request, DiskRef ref, DiskRef sourceRef, Disk source) {
+    private Disk matchingClone(Disk disk, CreateRequest request, DiskRef ref, DiskRef sourceRef, Disk source) {
         StorageClassParameters params = request.parameters();
-        Disk disk = awaitReady(ref);
         String recorded = DiskDescription.requestName(disk.description());
         if (recorded != null && !recorded.equals(request.name())) {
             throw alreadyExists(
@@ -407,14 +436,9 @@ public final class VolumeProvisioner {
     }
 
     /**
-     * Deletes the disk; a missing one is already deleted. FAILED_PRECONDITION while it is attached, naming
-     * the instances, or when it is not a disk of this driver.
+     * Deletes the disk, its operation awaited without holding the thread; a missing one is already deleted.
+     * FAILED_PRECONDITION while it is attached, naming the instances, or when it is not a disk of this driver.
      */
-    public void delete(DiskRef ref) {
-        join(deleteAsync(ref));
-    }
-
-    /** {@link #delete}, the delete operation awaited without holding the thread. */
     public CompletableFuture<Void> deleteAsync(DiskRef ref) {
         return Futures.compose(() -> {
             Optional<Disk> found = cloud.getDisk(ref);
@@ -457,13 +481,10 @@ public final class VolumeProvisioner {
                 disk.ref(), disk.users().stream().map(InstanceRef::path).collect(Collectors.joining(", ")));
     }
 
-    /** Grows the disk to the range; a disk already that large or larger stays as it is. */
-    /** @return the disk's size in GB now */
-    public long expand(DiskRef ref, CapacityRange range) {
-        return join(expandAsync(ref, range));
-    }
-
-    /** {@link #expand}, the resize operation awaited without holding the thread. */
+    /**
+     * Grows the disk to the range, the resize operation awaited without holding the thread; a disk already that
+     * large or larger stays as it is. Completes with the disk's size in GB.
+     */
     public CompletableFuture<Long> expandAsync(DiskRef ref, CapacityRange range) {
         return Futures.compose(() -> {
             long sizeGb = VolumeSize.forExpand(range);

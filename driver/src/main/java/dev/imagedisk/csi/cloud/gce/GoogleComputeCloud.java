@@ -18,6 +18,7 @@ import com.google.cloud.compute.v1.ListDisksRequest;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.ResizeDiskRequest;
 import dev.imagedisk.csi.cloud.ApiBudgets;
+import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.CloudException.Kind;
@@ -34,7 +35,8 @@ import dev.imagedisk.csi.cloud.OperationTracker;
 import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.DaemonThreads;
-import dev.imagedisk.csi.common.Futures;
+import dev.imagedisk.csi.common.NonBlocking;
+import dev.imagedisk.csi.common.SchedulerThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +48,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -57,7 +59,7 @@ import java.util.function.Supplier;
  * {@link GceOperations}), so a caller of an {@code ...Async} form holds no thread while an operation runs; a disk
  * insert is made safe to repeat by {@link IdempotentInsert}.
  */
-public final class GoogleComputeCloud implements ComputeCloud {
+public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
     private static final int LIST_PAGE_SIZE = 500;
 
     private final ComputeClients clients;
@@ -66,6 +68,15 @@ public final class GoogleComputeCloud implements ComputeCloud {
     private final ApiBudgets budgets;
     private final Retrier retrier;
     private final CloudCallObserver observer;
+    // This adapter's threads, ended by close(): the long polls, the batch reads and the completions of operation
+    // waits (never blocking: each hands its future's callers over to a step thread). The timer and step threads
+    // (ticks, backoffs, and the callers' next steps, which may send requests) are this adapter's own, ended by close()
+    // too, unless its creator shares them (then the creator ends them; close() stops the tracker's tick).
+    private final ExecutorService pollers;
+    private final ExecutorService listers;
+    private final ExecutorService completions;
+    private final SchedulerThreads steps;
+    private final boolean ownSteps;
     private final OperationTracker<Operation> tracker;
     private final IdempotentInsert inserts;
     private final GceImages images;
@@ -74,45 +85,95 @@ public final class GoogleComputeCloud implements ComputeCloud {
     static final int LONG_POLLS = 4;
     /** How often the pending operations that have no long poll are read (one list request per zone and batch). */
     static final Duration LIST_INTERVAL = Duration.ofMillis(500);
+    /** Step threads of an adapter that has its own, at most. */
+    static final int STEP_THREADS = 4;
 
     /**
      * @param project the project listed by {@link #listDisks} and probed by {@link #checkAccess}
      * @param zone the zone probed by {@link #checkAccess}
      * @param budgets the rate budgets requests wait for, by quota group
-     * @param retrier the retry policy for rate-limit answers (built with the same observer, to count retries)
+     * @param backoff the retry policy for rate-limit answers
      * @param operationTimeout how long an operation may take in all
      * @param pollLimit the longest one {@code zoneOperations.wait} long poll may block
      * @param observer told of every request, rate-limit wait and operation (metrics)
+     * @param steps the timer and step threads, shared with the volume logic (the caller ends them after
+     *     {@link #close})
      */
     public GoogleComputeCloud(
             ComputeClients clients,
             String project,
             String zone,
             ApiBudgets budgets,
-            Retrier retrier,
+            Backoff backoff,
             Duration operationTimeout,
             Duration pollLimit,
-            CloudCallObserver observer) {
-        this(clients, project, zone, budgets, retrier, operationTimeout, pollLimit, observer, System::nanoTime);
+            CloudCallObserver observer,
+            SchedulerThreads steps) {
+        this(
+                clients,
+                project,
+                zone,
+                budgets,
+                backoff,
+                operationTimeout,
+                pollLimit,
+                observer,
+                System::nanoTime,
+                steps,
+                false);
     }
 
-    /** As above, with the clock the operation timeout is measured on ({@link System#nanoTime}-like; tests). */
+    /**
+     * As above, on timer and step threads of its own ({@code compute-timer}, {@code compute-step-N}), and with the
+     * clock the operation timeout is measured on ({@link System#nanoTime}-like; tests).
+     */
     GoogleComputeCloud(
             ComputeClients clients,
             String project,
             String zone,
             ApiBudgets budgets,
-            Retrier retrier,
+            Backoff backoff,
             Duration operationTimeout,
             Duration pollLimit,
             CloudCallObserver observer,
             java.util.function.LongSupplier nanos) {
+        this(
+                clients,
+                project,
+                zone,
+                budgets,
+                backoff,
+                operationTimeout,
+                pollLimit,
+                observer,
+                nanos,
+                new SchedulerThreads("compute", STEP_THREADS),
+                true);
+    }
+
+    private GoogleComputeCloud(
+            ComputeClients clients,
+            String project,
+            String zone,
+            ApiBudgets budgets,
+            Backoff backoff,
+            Duration operationTimeout,
+            Duration pollLimit,
+            CloudCallObserver observer,
+            java.util.function.LongSupplier nanos,
+            SchedulerThreads steps,
+            boolean ownSteps) {
         this.clients = clients;
         this.project = project;
         this.zone = zone;
         this.budgets = budgets;
-        this.retrier = retrier;
         this.observer = observer;
+        this.pollers = Executors.newFixedThreadPool(LONG_POLLS, DaemonThreads.named("compute-op-wait"));
+        this.listers = Executors.newSingleThreadExecutor(DaemonThreads.named("compute-op-list"));
+        this.completions = Executors.newFixedThreadPool(2, NonBlocking.threads("compute-op-done"));
+        this.steps = steps;
+        this.ownSteps = ownSteps;
+        this.retrier = new Retrier(backoff, steps, observer);
         this.tracker = new OperationTracker<>(
                         new GceOperations(clients, this::request),
                         LONG_POLLS,
@@ -120,24 +181,39 @@ public final class GoogleComputeCloud implements ComputeCloud {
                         LIST_INTERVAL,
                         operationTimeout,
                         nanos,
-                        POLLERS,
-                        LISTERS,
-                        CALLBACKS)
-                .start(TIMER);
+                        pollers,
+                        listers,
+                        completions)
+                .start(steps.timer());
         this.inserts = new IdempotentInsert(Clock.systemUTC(), retrier);
         this.images = new GceImages(clients, this::request, this::awaitAsync, inserts, retrier);
     }
 
-    // The tracker's threads, shared by every adapter of the process (one in the controller): the long polls,
-    // the batch reads, the completions (where the callers' next steps run) and the clock.
-    private static final ExecutorService POLLERS =
-            Executors.newFixedThreadPool(LONG_POLLS, DaemonThreads.named("compute-op-wait"));
-    private static final ExecutorService LISTERS =
-            Executors.newSingleThreadExecutor(DaemonThreads.named("compute-op-list"));
-    private static final ExecutorService CALLBACKS =
-            Executors.newFixedThreadPool(2, DaemonThreads.named("compute-op-done"));
-    private static final ScheduledExecutorService TIMER =
-            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("compute-op-tick"));
+    /**
+     * Stops the operation tracker (waits in progress end UNAVAILABLE) and ends this adapter's threads. The clients
+     * stay open: they are their creator's to close.
+     */
+    @Override
+    public void close() {
+        tracker.close();
+        if (ownSteps) {
+            steps.close();
+        }
+        pollers.shutdownNow();
+        listers.shutdownNow();
+        completions.shutdownNow();
+    }
+
+    /** Whether every thread of this adapter has ended (after {@link #close}), waiting up to {@code wait}. */
+    boolean awaitTermination(Duration wait) throws InterruptedException {
+        long end = System.nanoTime() + wait.toNanos();
+        for (ExecutorService pool : List.of(pollers, listers, completions)) {
+            if (!pool.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        }
+        return !ownSteps || steps.awaitTermination(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+    }
 
     /** Operations being waited for (for tests and metrics). */
     public int pendingOperations() {
@@ -182,18 +258,8 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public void createImage(ImageSpec spec, String idempotencyKey) {
-        join("images.insert " + spec.ref(), createImageAsync(spec, idempotencyKey));
-    }
-
-    @Override
     public CompletableFuture<Void> createImageAsync(ImageSpec spec, String idempotencyKey) {
         return images.create(spec, idempotencyKey);
-    }
-
-    @Override
-    public void deleteImage(ImageRef image) {
-        join("images.delete " + image, deleteImageAsync(image));
     }
 
     @Override
@@ -274,11 +340,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
     // --------------------------------------------------------------------------------------- mutations
 
     @Override
-    public boolean createDisk(DiskSpec spec, String idempotencyKey) {
-        return join("disks.insert " + spec.ref(), createDiskAsync(spec, idempotencyKey));
-    }
-
-    @Override
     public CompletableFuture<Boolean> createDiskAsync(DiskSpec spec, String idempotencyKey) {
         DiskRef ref = spec.ref();
         com.google.cloud.compute.v1.Disk.Builder disk = com.google.cloud.compute.v1.Disk.newBuilder()
@@ -323,11 +384,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public void deleteDisk(DiskRef disk) {
-        join("deleteDisk", deleteDiskAsync(disk));
-    }
-
-    @Override
     public CompletableFuture<Void> deleteDiskAsync(DiskRef disk) {
         return mutate("disks.delete " + disk, disk.project(), disk.zone(), () -> {
             DeleteDiskRequest request = DeleteDiskRequest.newBuilder()
@@ -338,11 +394,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
             return request(
                     "disks.delete", () -> clients.disks().deleteCallable().call(request));
         });
-    }
-
-    @Override
-    public void resizeDisk(DiskRef disk, long sizeGb) {
-        join("resizeDisk", resizeDiskAsync(disk, sizeGb));
     }
 
     @Override
@@ -358,11 +409,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
             return request(
                     "disks.resize", () -> clients.disks().resizeCallable().call(request));
         });
-    }
-
-    @Override
-    public void attachDisk(InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
-        join("attachDisk", attachDiskAsync(instance, disk, deviceName, readOnly));
     }
 
     @Override
@@ -387,11 +433,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
                     "instances.attachDisk",
                     () -> clients.instances().attachDiskCallable().call(request));
         });
-    }
-
-    @Override
-    public void detachDisk(InstanceRef instance, String deviceName) {
-        join("detachDisk", detachDiskAsync(instance, deviceName));
     }
 
     @Override
@@ -434,19 +475,17 @@ public final class GoogleComputeCloud implements ComputeCloud {
                         started,
                         started.getName(),
                         CallDeadline.current())
-                .thenApply(op -> {
-                    observer.operationDone(op.getOperationType(), Duration.ofNanos(System.nanoTime() - begun));
-                    CloudException failure = GceErrors.fromOperation(what, op);
-                    if (failure != null) {
-                        throw failure;
-                    }
-                    return op;
-                });
-    }
-
-    /** Waits on this thread for an asynchronous form (the synchronous entry points). */
-    private static <T> T join(String what, CompletableFuture<T> future) {
-        return Futures.join(future, () -> CloudException.stopped(what, null));
+                // the caller's next steps run on a step thread, not on the completion thread
+                .thenApplyAsync(
+                        op -> {
+                            observer.operationDone(op.getOperationType(), Duration.ofNanos(System.nanoTime() - begun));
+                            CloudException failure = GceErrors.fromOperation(what, op);
+                            if (failure != null) {
+                                throw failure;
+                            }
+                            return op;
+                        },
+                        steps);
     }
 
     // ---------------------------------------------------------------------------------------- plumbing
@@ -456,6 +495,10 @@ public final class GoogleComputeCloud implements ComputeCloud {
      * the call being served has ended ({@link CloudException#checkCall}); its cancellation interrupts the wait.
      */
     private <T> T request(String method, Supplier<T> call) {
+        NonBlocking.check(method);
+        if (tracker.closed()) {
+            throw new CloudException(Kind.UNAVAILABLE, method + ": the Compute Engine adapter is closed");
+        }
         return retrier.call(method, () -> {
             CloudException.checkCall(method);
             long queued = System.nanoTime();

@@ -37,6 +37,7 @@ class GoogleComputeCloudContractTest extends ComputeCloudContract {
 
     @AfterEach
     void stop() {
+        cloud.close();
         clients.close();
         emulator.close();
     }
