@@ -32,6 +32,13 @@ public interface ComputeCloud {
     /** Grows the disk to {@code sizeGb}. */
     CompletableFuture<Void> resizeDiskAsync(DiskRef disk, long sizeGb);
 
+    /**
+     * Changes the disk's provisioned IOPS and/or throughput ({@code disks.update}; null leaves a value as it is, at
+     * least one is set). Compute Engine refuses types without them and values out of the type's range for the
+     * disk's size ({@link CloudException.Kind#INVALID}).
+     */
+    CompletableFuture<Void> updateDiskPerformanceAsync(DiskRef disk, Long iops, Long throughput);
+
     Optional<Image> getImage(ImageRef image);
 
     /** The family's current image: the newest one that is not deprecated. */

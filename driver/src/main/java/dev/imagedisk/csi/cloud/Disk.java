@@ -11,6 +11,8 @@ import java.util.Map;
  * @param status {@code CREATING}, {@code RESTORING}, {@code FAILED}, {@code READY} or {@code DELETING}
  * @param users the instances it is attached to
  * @param sourceDisk the disk it was cloned from, or null
+ * @param provisionedIops the IOPS provisioned (Hyperdisk, pd-extreme), or null when Compute Engine reports none
+ * @param provisionedThroughput the throughput provisioned in MiB/s (Hyperdisk), or null
  */
 public record Disk(
         DiskRef ref,
@@ -22,7 +24,9 @@ public record Disk(
         Map<String, String> labels,
         String description,
         String selfLink,
-        DiskRef sourceDisk) {
+        DiskRef sourceDisk,
+        Long provisionedIops,
+        Long provisionedThroughput) {
 
     public static final String READY = "READY";
     public static final String CREATING = "CREATING";
@@ -33,6 +37,21 @@ public record Disk(
         users = List.copyOf(users);
         labels = Map.copyOf(labels);
         description = description == null ? "" : description;
+    }
+
+    /** A disk without provisioned performance. */
+    public Disk(
+            DiskRef ref,
+            long sizeGb,
+            String type,
+            String sourceImage,
+            String status,
+            List<InstanceRef> users,
+            Map<String, String> labels,
+            String description,
+            String selfLink,
+            DiskRef sourceDisk) {
+        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, sourceDisk, null, null);
     }
 
     /** A disk that was not cloned. */
@@ -47,6 +66,57 @@ public record Disk(
             String description,
             String selfLink) {
         this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, null);
+    }
+
+    /** The same disk with other users. */
+    public Disk withUsers(List<InstanceRef> newUsers) {
+        return new Disk(
+                ref,
+                sizeGb,
+                type,
+                sourceImage,
+                status,
+                newUsers,
+                labels,
+                description,
+                selfLink,
+                sourceDisk,
+                provisionedIops,
+                provisionedThroughput);
+    }
+
+    /** The same disk at another size. */
+    public Disk withSize(long newSizeGb) {
+        return new Disk(
+                ref,
+                newSizeGb,
+                type,
+                sourceImage,
+                status,
+                users,
+                labels,
+                description,
+                selfLink,
+                sourceDisk,
+                provisionedIops,
+                provisionedThroughput);
+    }
+
+    /** The same disk with other provisioned values (null keeps the current one). */
+    public Disk withPerformance(Long iops, Long throughput) {
+        return new Disk(
+                ref,
+                sizeGb,
+                type,
+                sourceImage,
+                status,
+                users,
+                labels,
+                description,
+                selfLink,
+                sourceDisk,
+                iops != null ? iops : provisionedIops,
+                throughput != null ? throughput : provisionedThroughput);
     }
 
     public boolean ready() {

@@ -9,7 +9,7 @@ import java.util.List;
  * then carried out by {@link Stager}: format a blank device; check an existing filesystem before a writable
  * mount (fully when it is about to be grown offline); grow it before mounting (ext) or once mounted (xfs);
  * mount it with the request's flags, read-only for a read-only volume. A read-only volume is never checked,
- * repaired or grown.
+ * repaired or grown, and its journal is never replayed ({@link #journalReplayOff}).
  */
 public record StagePlan(
         boolean format, Check check, boolean growOffline, boolean growOnline, List<String> mountOptions) {
@@ -46,6 +46,19 @@ public record StagePlan(
             long deviceBytes,
             long filesystemBytes) {}
 
+    /**
+     * The mount option that keeps a read-only mount from replaying the filesystem's journal, or null when it has
+     * none: an image may come from a disk captured while mounted (a dirty journal), and a read-only attached disk
+     * cannot take the replay's writes, so ext3/ext4 mount with {@code noload} and xfs with {@code norecovery}.
+     */
+    static String journalReplayOff(String fsType) {
+        return switch (fsType) {
+            case "ext3", "ext4" -> "noload";
+            case "xfs" -> "norecovery";
+            default -> null;
+        };
+    }
+
     public static StagePlan decide(String volumeId, String device, VolumeSpec spec, Facts f) {
         boolean writable = !spec.readOnly();
         boolean existing = writable && !f.format();
@@ -65,6 +78,10 @@ public record StagePlan(
         List<String> options = new ArrayList<>(spec.mountFlags());
         if (spec.readOnly()) {
             options.add("ro");
+            String noReplay = journalReplayOff(f.fsType());
+            if (noReplay != null && !options.contains(noReplay)) {
+                options.add(noReplay);
+            }
         }
         return new StagePlan(f.format(), check, growOffline, growOnline, options);
     }

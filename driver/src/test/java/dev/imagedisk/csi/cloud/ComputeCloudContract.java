@@ -42,6 +42,13 @@ public abstract class ComputeCloudContract {
     /** The next disk insert's operation fails with ZONE_RESOURCE_POOL_EXHAUSTED. */
     protected abstract void failNextInsertOperation();
 
+    /**
+     * The next disk insert's operation fails for capacity: {@link Kind#ZONE_EXHAUSTED} (a stockout when
+     * {@code stockout}, else a zonal quota) in zone {@link #Z}, or {@link Kind#QUOTA_EXCEEDED} (a regional quota) in
+     * its region.
+     */
+    protected abstract void failNextInsertForCapacity(Kind kind, boolean stockout);
+
     protected static DiskRef disk(String name) {
         return new DiskRef(P, Z, name);
     }
@@ -311,6 +318,62 @@ public abstract class ComputeCloudContract {
         assertEquals(
                 Kind.UNAVAILABLE, failure(() -> done(cloud().createDiskAsync(spec(disk("f1"), 10, "img"), "key-f1"))));
         assertEquals(Optional.empty(), cloud().getDisk(disk("f1")), "a failed operation makes nothing");
+    }
+
+    @Test
+    void updatesProvisionedPerformanceOfHyperdiskOnly() {
+        DiskRef hd = disk("hd");
+        done(cloud().createDiskAsync(
+                        new DiskSpec(
+                                hd,
+                                100,
+                                "hyperdisk-balanced",
+                                "projects/" + P + "/global/images/img",
+                                MANAGED,
+                                "made for a test",
+                                null,
+                                3000L,
+                                140L),
+                        "key-hd"));
+        assertEquals(3000L, cloud().getDisk(hd).orElseThrow().provisionedIops());
+        done(cloud().updateDiskPerformanceAsync(hd, 6000L, 400L));
+        Disk updated = cloud().getDisk(hd).orElseThrow();
+        assertEquals(6000L, updated.provisionedIops());
+        assertEquals(400L, updated.provisionedThroughput());
+        done(cloud().updateDiskPerformanceAsync(hd, null, 500L));
+        assertEquals(6000L, cloud().getDisk(hd).orElseThrow().provisionedIops(), "null leaves it");
+        assertEquals(500L, cloud().getDisk(hd).orElseThrow().provisionedThroughput());
+
+        // out of range for the size; throughput above a quarter of the IOPS; a Persistent Disk type
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().updateDiskPerformanceAsync(hd, 60_000L, null))));
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().updateDiskPerformanceAsync(hd, 4000L, 1001L))));
+        done(cloud().createDiskAsync(spec(disk("pd"), 10, "img"), "key-pd"));
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().updateDiskPerformanceAsync(disk("pd"), 3000L, null))));
+        assertEquals(
+                Kind.NOT_FOUND, failure(() -> done(cloud().updateDiskPerformanceAsync(disk("none"), 3000L, null))));
+        assertEquals(
+                500L, cloud().getDisk(hd).orElseThrow().provisionedThroughput(), "a refused update changes nothing");
+    }
+
+    @Test
+    void capacityFailuresNameTheirZoneOrRegion() {
+        String region = Z.substring(0, Z.lastIndexOf('-'));
+        failNextInsertForCapacity(Kind.ZONE_EXHAUSTED, true);
+        CloudException stockout = assertThrows(
+                CloudException.class, () -> done(cloud().createDiskAsync(spec(disk("c1"), 10, "img"), "key-c1")));
+        assertEquals(Kind.ZONE_EXHAUSTED, stockout.kind());
+        assertEquals(Z, stockout.location());
+        failNextInsertForCapacity(Kind.ZONE_EXHAUSTED, false);
+        CloudException zonal = assertThrows(
+                CloudException.class, () -> done(cloud().createDiskAsync(spec(disk("c2"), 10, "img"), "key-c2")));
+        assertEquals(Kind.ZONE_EXHAUSTED, zonal.kind());
+        assertEquals(Z, zonal.location());
+        failNextInsertForCapacity(Kind.QUOTA_EXCEEDED, false);
+        CloudException regional = assertThrows(
+                CloudException.class, () -> done(cloud().createDiskAsync(spec(disk("c3"), 10, "img"), "key-c3")));
+        assertEquals(Kind.QUOTA_EXCEEDED, regional.kind());
+        assertEquals(region, regional.location());
+        assertEquals(Optional.empty(), cloud().getDisk(disk("c3")), "a failed operation makes nothing");
     }
 
     @Test

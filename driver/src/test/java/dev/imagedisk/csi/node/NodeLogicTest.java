@@ -98,6 +98,17 @@ class NodeLogicTest {
     }
 
     @Test
+    void aLinkToAnotherDiskIsRefusedAndNeitherDiskIsTouched() {
+        disks.disk("blank", 10 * GIB);
+        disks.disk("other", 10 * GIB);
+        disks.misLink("blank", "other");
+        CsiFailure e = fails(CsiFailure.Code.FAILED_PRECONDITION, () -> stage("blank"));
+        assertTrue(e.getMessage().contains("google-blank") && e.getMessage().contains("other"), e.getMessage());
+        assertEquals(0, disks.ran("format") + disks.ran("fsck") + disks.ran("fsckFull"));
+        assertTrue(mounter.mounts().isEmpty(), "nothing mounted");
+    }
+
+    @Test
     void aBlankDiskIsFormattedAndMounted() {
         disks.disk("blank", 10 * GIB);
         stage("blank");
@@ -376,7 +387,10 @@ class NodeLogicTest {
         assertEquals(growOffline, plan.growOffline());
         assertEquals(growOnline, plan.growOnline());
         assertEquals(format, plan.format());
-        assertEquals(readOnly ? List.of("noatime", "ro") : List.of("noatime"), plan.mountOptions());
+        // read-only: ro, and the journal is not replayed (ext4 noload, xfs norecovery)
+        List<String> expected =
+                !readOnly ? List.of("noatime") : List.of("noatime", "ro", fs.equals("xfs") ? "norecovery" : "noload");
+        assertEquals(expected, plan.mountOptions());
     }
 
     // NodeService: requests are refused before any device is touched

@@ -367,6 +367,79 @@ class NodeStageTest {
     }
 
     @Test
+    void aDirtyJournalExt4ImageStagesReadOnlyWithoutReplayAndSharesOneStaging() throws Exception {
+        // an image captured from a disk while it was mounted: its journal still needs recovery
+        Path disk = imageDisk("dirty", tree(), 32 * MIB, 64 * MIB);
+        sh("debugfs", "-w", "-R", "feature needs_recovery", disk.toString());
+        assertTrue(sh("dumpe2fs", "-h", disk.toString()).contains("needs_recovery"));
+        Path device = lab.attach(disk, "disk-dirty");
+        String before = DeviceLab.sha256(device);
+        Path staging = lab.staging("pv-dirty");
+        plugin.node()
+                .nodeStageVolume(stage(V + "vol-dirty", "disk-dirty", staging, mount(Mode.MULTI_NODE_READER_ONLY, "")));
+        assertTrue(DeviceLab.mountAt(staging).readOnly());
+        // two pods on the node: both bind the one staging, read-only
+        Path podA = lab.target("pod-dirty-a");
+        Path podB = lab.target("pod-dirty-b");
+        for (Path target : List.of(podA, podB)) {
+            plugin.node()
+                    .nodePublishVolume(publish(
+                            V + "vol-dirty",
+                            "disk-dirty",
+                            staging,
+                            target,
+                            mount(Mode.MULTI_NODE_READER_ONLY, ""),
+                            false));
+            assertSameTree(lab.files.resolve("tree"), target);
+            assertErofs(target.resolve("new-file"));
+        }
+        assertEquals(
+                1,
+                DeviceLab.mounts().stream()
+                        .filter(m -> m.mountPoint().equals(staging))
+                        .count());
+        for (Path target : List.of(podA, podB)) {
+            plugin.node()
+                    .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
+                            .setVolumeId(V + "vol-dirty")
+                            .setTargetPath(target.toString())
+                            .build());
+        }
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-dirty")
+                        .setStagingTargetPath(staging.toString())
+                        .build());
+        // no journal replay, no fsck, no growth: not one byte written
+        DeviceLab.assertUnchanged(before, device);
+        assertTrue(sh("dumpe2fs", "-h", disk.toString()).contains("needs_recovery"));
+    }
+
+    @Test
+    void aReadOnlyXfsVolumeIsMountedWithNorecovery() throws Exception {
+        assumeTrue(DeviceLab.has("mkfs.xfs"), "mkfs.xfs is not installed");
+        Path disk = lab.sparse("xfs-ro", 320 * MIB);
+        sh("mkfs.xfs", "-q", disk.toString());
+        Path device = lab.attach(disk, "disk-xfs-ro");
+        String before = DeviceLab.sha256(device);
+        Path staging = lab.staging("pv-xfs-ro");
+        plugin.node()
+                .nodeStageVolume(
+                        stage(V + "vol-xfs-ro", "disk-xfs-ro", staging, mount(Mode.MULTI_NODE_READER_ONLY, "")));
+        MountInfo m = DeviceLab.mountAt(staging);
+        assertTrue(m.readOnly());
+        assertEquals("xfs", m.fsType());
+        assertTrue(m.superOptions().contains("norecovery"), m.toString());
+        assertErofs(staging.resolve("x"));
+        plugin.node()
+                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
+                        .setVolumeId(V + "vol-xfs-ro")
+                        .setStagingTargetPath(staging.toString())
+                        .build());
+        DeviceLab.assertUnchanged(before, device);
+    }
+
+    @Test
     void aReadonlyPublishOfAWritableStageIsReadOnlyAtTheTargetOnly() throws Exception {
         lab.attach(lab.sparse("rw", 64 * MIB), "disk-rw");
         Path staging = lab.staging("pv-rw");

@@ -18,6 +18,7 @@ abstract class ComputeApi {
     final Object lock;
     final Storage storage;
     final Faults faults;
+    final Sharing sharing;
     final Map<String, Model.Image> images;
     final Map<String, Model.Disk> disks;
     final Map<String, Model.Instance> instances;
@@ -28,6 +29,7 @@ abstract class ComputeApi {
         this.lock = state.lock;
         this.storage = state.storage;
         this.faults = state.faults;
+        this.sharing = state.sharing;
         this.images = state.images;
         this.disks = state.disks;
         this.instances = state.instances;

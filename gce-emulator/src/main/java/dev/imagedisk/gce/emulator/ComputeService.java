@@ -22,6 +22,7 @@ final class ComputeService {
     final ImageService images;
     final DiskService disks;
     final InstanceService instances;
+    final IamService iam;
 
     ComputeService(
             Storage storage,
@@ -35,6 +36,7 @@ final class ComputeService {
         this.images = new ImageService(state, operations);
         this.disks = new DiskService(state, operations, images);
         this.instances = new InstanceService(state, operations);
+        this.iam = new IamService(state, operations);
     }
 
     void setLinks(Links links) {
@@ -51,6 +53,10 @@ final class ComputeService {
 
     void setWaitTimeout(Duration waitTimeout) {
         operations.setWaitTimeout(waitTimeout);
+    }
+
+    Sharing sharing() {
+        return state.sharing;
     }
 
     Storage storage() {

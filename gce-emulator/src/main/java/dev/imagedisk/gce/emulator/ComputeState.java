@@ -14,6 +14,7 @@ final class ComputeState {
     final Object lock = new Object();
     final Storage storage;
     final Faults faults;
+    final Sharing sharing = new Sharing();
     final ScheduledExecutorService scheduler;
     final Path defaultDeviceDir;
     final Map<String, Model.Image> images = new LinkedHashMap<>();

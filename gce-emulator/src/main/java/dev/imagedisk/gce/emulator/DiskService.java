@@ -144,6 +144,7 @@ final class DiskService extends ComputeApi {
                         "Requested disk size cannot be smaller than the source disk size (" + cloneOf.sizeGb + " GB)");
             }
             checkSize("resource.sizeGb", type, size);
+            String accessMode = checkAccessMode(body, type, img != null);
             String description = checkDescription(body);
             Map<String, String> labels = checkLabels(body);
             disk = new Model.Disk();
@@ -155,6 +156,7 @@ final class DiskService extends ComputeApi {
             disk.description = description;
             disk.sizeGb = size;
             disk.type = type;
+            disk.accessMode = accessMode;
             if (img != null) {
                 disk.sourceImageProject = img.project;
                 disk.sourceImageName = img.name;
@@ -171,6 +173,9 @@ final class DiskService extends ComputeApi {
             disk.kmsKeyName = key == null ? null : Json.text(key, "kmsKeyName");
             disk.provisionedIops = Json.int64(body, "provisionedIops");
             disk.provisionedThroughput = Json.int64(body, "provisionedThroughput");
+            if (type.startsWith("hyperdisk-")) {
+                DiskPerformance.check(type, size, disk.provisionedIops, disk.provisionedThroughput, null);
+            }
             disk.labels.putAll(labels);
             disk.status = "CREATING";
             disks.put(disk.key(), disk);
@@ -276,6 +281,7 @@ final class DiskService extends ComputeApi {
                             synchronized (lock) {
                                 disks.remove(disk.key(), disk);
                             }
+                            sharing.forget(disk.key());
                         },
                         () -> disk.status = "READY"));
     }
@@ -336,6 +342,124 @@ final class DiskService extends ComputeApi {
                         () -> {}));
     }
 
+    /**
+     * The disk's access mode: Hyperdisk types only (absent: READ_WRITE_SINGLE), each type its own
+     * modes, and a Hyperdisk ML disk from an image only READ_ONLY_MANY; null for other types.
+     */
+    private static String checkAccessMode(JsonNode body, String type, boolean fromImage) {
+        String mode = Json.text(body, "accessMode");
+        boolean given = mode != null && !mode.isEmpty();
+        if (!Sharing.hyperdisk(type)) {
+            if (given) {
+                throw GceException.invalidField(
+                        "resource.accessMode",
+                        mode,
+                        "Access mode can only be set for Hyperdisk disk types; disk type " + type + " has none.");
+            }
+            return null;
+        }
+        if (!given) {
+            mode = "READ_WRITE_SINGLE";
+        }
+        if (!Sharing.accessModes(type).contains(mode)) {
+            throw GceException.invalidField(
+                    "resource.accessMode",
+                    mode,
+                    "Disk type " + type + " supports access modes " + new java.util.TreeSet<>(Sharing.accessModes(type))
+                            + ".");
+        }
+        if (fromImage && type.equals("hyperdisk-ml") && !mode.equals("READ_ONLY_MANY")) {
+            throw GceException.invalidField(
+                    "resource.accessMode",
+                    mode,
+                    "A hyperdisk-ml disk created from an image must have access mode READ_ONLY_MANY.");
+        }
+        return mode;
+    }
+
+    /** The fields {@code disks.update} changes here. */
+    static final java.util.Set<String> UPDATABLE = java.util.Set.of("provisionedIops", "provisionedThroughput");
+
+    /**
+     * disks.update: changes the fields named by {@code paths} (repeated query parameter) and/or {@code updateMask}
+     * (comma-separated) to the body's values, with disks.insert's checks of provisioned performance (Hyperdisk only,
+     * within the type's range for the disk's size). The change shows when the operation is DONE.
+     */
+    ObjectNode updateDisk(
+            String project, String zone, String name, JsonNode body, Map<String, String> query, List<String> paths) {
+        String requestId = query.get("requestId");
+        Model.Disk disk;
+        Model.Operation op;
+        Long iops;
+        Long throughput;
+        java.util.Set<String> fields = new java.util.LinkedHashSet<>();
+        synchronized (lock) {
+            Model.Operation earlier = earlier(requestId);
+            if (earlier != null) {
+                return render(earlier);
+            }
+            for (String p : paths) {
+                for (String f : p.split(",")) {
+                    if (!f.isBlank()) {
+                        fields.add(f.strip());
+                    }
+                }
+            }
+            String mask = query.get("updateMask");
+            if (mask != null) {
+                for (String f : mask.split(",")) {
+                    if (!f.isBlank()) {
+                        fields.add(f.strip());
+                    }
+                }
+            }
+            disk = disk(project, zone, name);
+            if (fields.isEmpty()) {
+                throw GceException.required("paths");
+            }
+            for (String f : fields) {
+                if (!UPDATABLE.contains(f)) {
+                    throw GceException.invalidField(
+                            "paths",
+                            f,
+                            "The emulator updates only " + String.join(", ", new java.util.TreeSet<>(UPDATABLE)) + ".");
+                }
+            }
+            if (body == null) {
+                throw GceException.required("resource");
+            }
+            iops = fields.contains("provisionedIops") ? Json.int64(body, "provisionedIops") : null;
+            throughput = fields.contains("provisionedThroughput") ? Json.int64(body, "provisionedThroughput") : null;
+            if (fields.contains("provisionedIops") && iops == null) {
+                throw GceException.required("resource.provisionedIops");
+            }
+            if (fields.contains("provisionedThroughput") && throughput == null) {
+                throw GceException.required("resource.provisionedThroughput");
+            }
+            if (!disk.status.equals("READY")) {
+                throw GceException.notReady(disk.path());
+            }
+            DiskPerformance.check(disk.type, disk.sizeGb, iops, throughput, disk.provisionedIops);
+            op = newOperationOf("disks.update", project, zone, links().disk(project, zone, name), disk.id, requestId);
+        }
+        final Long newIops = iops;
+        final Long newThroughput = throughput;
+        return launch(
+                op,
+                Effect.of(
+                        () -> {
+                            synchronized (lock) {
+                                if (newIops != null) {
+                                    disk.provisionedIops = newIops;
+                                }
+                                if (newThroughput != null) {
+                                    disk.provisionedThroughput = newThroughput;
+                                }
+                            }
+                        },
+                        () -> {}));
+    }
+
     private static void checkSize(String field, String type, long size) {
         long[] range = DISK_TYPE_SIZES.get(type);
         if (size < range[0]) {
@@ -370,6 +494,9 @@ final class DiskService extends ComputeApi {
             Json.putInt64(n, "sourceDiskId", d.sourceDiskId);
         }
         n.put("type", links().diskType(d.project, d.zone, d.type));
+        if (d.accessMode != null) {
+            n.put("accessMode", d.accessMode);
+        }
         if (!d.labels.isEmpty()) {
             ObjectNode labels = n.putObject("labels");
             d.labels.forEach(labels::put);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +16,8 @@ import sun.misc.Signal;
 
 /**
  * {@code emulator}: serves the Compute Engine emulator on 127.0.0.1 until SIGTERM or SIGINT, then
- * detaches its loop devices, removes its links and exits 0. Prints the base URL on the first line.
+ * detaches its loop devices, removes its links and exits 0. Prints the base URL on the first line, once every
+ * {@code --image} and {@code --instance} is in place; until then every request is answered 503.
  */
 @Command(
         name = "emulator",
@@ -68,8 +70,10 @@ public final class EmulatorCommand implements Callable<Integer> {
 
     @Option(
             names = "--instance",
-            paramLabel = "ZONE/NAME[:MACHINE_TYPE]",
-            description = "Add a running instance (repeatable); machine type default e2-standard-4.")
+            paramLabel = "ZONE/NAME[:MACHINE_TYPE][=DEVICE_DIR]",
+            description = "Add a running instance (repeatable; instances may be in several zones); machine type"
+                    + " default e2-standard-4; DEVICE_DIR: where its google-<deviceName> links go (default:"
+                    + " --device-dir).")
     List<String> instances = new ArrayList<>();
 
     @Option(
@@ -80,6 +84,9 @@ public final class EmulatorCommand implements Callable<Integer> {
 
     /** Set by tests to stop the command without a signal. */
     final CountDownLatch stop = new CountDownLatch(1);
+
+    /** Set by tests: runs with the base URL once the emulator listens, before the images and instances are added. */
+    Consumer<String> whileSettingUp = url -> {};
 
     @Override
     public Integer call() throws Exception {
@@ -117,7 +124,8 @@ public final class EmulatorCommand implements Callable<Integer> {
                 .port(port)
                 .storage(!noStorage)
                 .operationDuration(opDuration)
-                .waitTimeout(wait);
+                .waitTimeout(wait)
+                .notReadyUntilSetUp();
         if (dataDir != null) {
             b.dataDir(dataDir);
         }
@@ -128,6 +136,7 @@ public final class EmulatorCommand implements Callable<Integer> {
         sun.misc.SignalHandler oldTerm = Signal.handle(new Signal("TERM"), s -> latch.countDown());
         sun.misc.SignalHandler oldInt = Signal.handle(new Signal("INT"), s -> latch.countDown());
         try (GceEmulator emu = b.start()) {
+            whileSettingUp.accept(emu.baseUrl());
             for (String[] img : parsedImages) {
                 try {
                     emu.registerImage(project, img[0], img[2], Path.of(img[1]));
@@ -139,7 +148,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             }
             for (String[] inst : parsedInstances) {
                 try {
-                    emu.addInstance(project, inst[0], inst[1], inst[2]);
+                    emu.addInstance(project, inst[0], inst[1], inst[2], inst[3] == null ? null : Path.of(inst[3]));
                 } catch (GceException e) {
                     if (!e.reason().equals("alreadyExists")) {
                         throw e;
@@ -149,6 +158,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             if (meta != null) {
                 emu.setMetadataInstance(project, meta[0], meta[1]);
             }
+            emu.ready();
             out.println(emu.baseUrl());
             out.flush();
             latch.await();
@@ -160,10 +170,20 @@ public final class EmulatorCommand implements Callable<Integer> {
     }
 
     private String[] parseInstance(String spec) {
+        String dir = null;
+        int eq = spec.indexOf('=');
+        if (eq >= 0) {
+            dir = spec.substring(eq + 1);
+            spec = spec.substring(0, eq);
+            if (dir.isEmpty()) {
+                throw new CommandLine.ParameterException(
+                        this.spec.commandLine(), "an instance's DEVICE_DIR after '=' is empty: " + spec);
+            }
+        }
         int slash = spec.indexOf('/');
         if (slash <= 0 || slash == spec.length() - 1) {
             throw new CommandLine.ParameterException(
-                    this.spec.commandLine(), "an instance is ZONE/NAME[:MACHINE_TYPE]: " + spec);
+                    this.spec.commandLine(), "an instance is ZONE/NAME[:MACHINE_TYPE][=DEVICE_DIR]: " + spec);
         }
         String zone = spec.substring(0, slash);
         String name = spec.substring(slash + 1);
@@ -173,7 +193,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             type = name.substring(colon + 1);
             name = name.substring(0, colon);
         }
-        return new String[] {zone, name, type};
+        return new String[] {zone, name, type, dir};
     }
 
     public static void main(String[] args) {

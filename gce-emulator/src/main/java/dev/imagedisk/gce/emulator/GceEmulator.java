@@ -35,6 +35,19 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Many nodes: instances may be in any number of zones, each with its own device dir (where its
+ * {@code google-<deviceName>} links go), and each node plugin reads its own metadata through
+ * {@link #metadataEndpoint(String, String, String)}:
+ *
+ * <pre>{@code
+ * emu.addInstance("p", "us-central1-a", "node-a1", "e2-standard-4", root.resolve("node-a1/dev/disk/by-id"));
+ * emu.addInstance("p", "us-central1-b", "node-b1", "e2-standard-4", root.resolve("node-b1/dev/disk/by-id"));
+ * String metaA1 = emu.metadataEndpoint("p", "us-central1-a", "node-a1");
+ * }</pre>
+ *
+ * <p>Read-only sharing (reader caps, the Hyperdisk ML attach pace and its injectable clock, disk
+ * access modes) is described and tuned by {@link #sharing()}.
+ *
  * <p>Compute API paths are {@code baseUrl() + "/compute/v1/projects/..."}; the metadata server is
  * {@code baseUrl() + "/computeMetadata/v1/..."}. Self links are absolute URLs on
  * {@link #baseUrl()} (not {@code https://www.googleapis.com}); clients should identify resources
@@ -70,8 +83,18 @@ public final class GceEmulator implements AutoCloseable {
         private Duration operationDuration = Duration.ZERO;
         private Duration waitTimeout = Duration.ofMinutes(2);
         private int port;
+        private boolean ready = true;
 
         private Builder() {}
+
+        /**
+         * Serve 503 (with {@code Retry-After}) to every request until {@link GceEmulator#ready()}: for a caller
+         * that adds images and instances after start and must not be asked about them before they exist.
+         */
+        public Builder notReadyUntilSetUp() {
+            this.ready = false;
+            return this;
+        }
 
         /**
          * Where images, disk files and {@code state.json} live; kept at close and reloaded on the next
@@ -136,17 +159,18 @@ public final class GceEmulator implements AutoCloseable {
         this.persistent = b.dataDir != null;
         this.deviceDir =
                 b.deviceDir != null ? b.deviceDir.toAbsolutePath() : dir != null ? dir.resolve("dev/disk/by-id") : null;
-        this.storage = b.storage ? new FileStorage(dir) : new Storage.None();
         this.faults = new Faults(b.operationDuration);
         this.scheduler = new ScheduledThreadPoolExecutor(4, daemon("gce-emulator-ops"));
         scheduler.setRemoveOnCancelPolicy(true);
         // at close, operations still waiting for their time are dropped; running ones finish
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.storage = b.storage ? new FileStorage(dir, faults, scheduler) : new Storage.None();
         this.compute = new ComputeService(storage, faults, scheduler, deviceDir, b.waitTimeout);
         if (persistent) {
             StateFile.read(dataDir, compute, b.storage);
         }
         this.frontend = new HttpFrontend(compute, faults, GceEmulator::projectNumber);
+        frontend.setReady(b.ready);
         this.httpExecutor = Executors.newCachedThreadPool(daemon("gce-emulator-http"));
         // The JDK server writes headers and body separately; without TCP_NODELAY every response
         // waits ~40 ms for the client's delayed ACK (Nagle). Read once, before the first server.
@@ -276,6 +300,11 @@ public final class GceEmulator implements AutoCloseable {
         frontend.setMetadataTarget(new HttpFrontend.MetadataTarget(project, zone, instance));
     }
 
+    /** Ends the 503s of {@link Builder#notReadyUntilSetUp()}: from now on requests are served. */
+    public void ready() {
+        frontend.setReady(true);
+    }
+
     /** The project number the metadata server reports for a project id (stable per id). */
     public static long projectNumber(String project) {
         long h = 1125899906842597L;
@@ -289,6 +318,11 @@ public final class GceEmulator implements AutoCloseable {
 
     public Faults faults() {
         return faults;
+    }
+
+    /** Read-only sharing rules: reader caps per disk type, the Hyperdisk ML attach pace and its clock. */
+    public Sharing sharing() {
+        return compute.sharing();
     }
 
     /** Sets how long {@code operations.wait} blocks at most. */

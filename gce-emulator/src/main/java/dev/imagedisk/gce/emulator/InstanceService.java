@@ -166,19 +166,29 @@ final class InstanceService extends ComputeApi {
                 throw new GceException(
                         400, "badRequest", "hyperdisk-balanced disk type cannot be attached in read-only mode.");
             }
+            if (mode.equals("READ_WRITE") && "READ_ONLY_MANY".equals(disk.accessMode)) {
+                throw GceException.invalidField(
+                        "resource.mode",
+                        mode,
+                        "Disk '" + disk.path() + "' has access mode READ_ONLY_MANY: it can only be attached in"
+                                + " READ_ONLY mode.");
+            }
             // Compute Engine accepts an attach that conflicts with the disk's users and fails the
             // operation with RESOURCE_IN_USE_BY_ANOTHER_RESOURCE (httpErrorStatusCode 200 or 400 have
             // both been seen; Faults.setInUseOperationHttpStatus picks)
             boolean here = disk.users.contains(inst.key()) || disk.pendingAttach.containsKey(inst.key());
             String conflict = here ? inst.key() : null;
-            if (!here) {
+            // a Hyperdisk in READ_WRITE_MANY access mode is shared by writers (multi-writer mode)
+            if (!here && !"READ_WRITE_MANY".equals(disk.accessMode)) {
                 Map<String, String> others = new LinkedHashMap<>();
                 for (String user : disk.users) {
                     others.put(user, attachmentMode(user, disk.key()));
                 }
                 others.putAll(disk.pendingAttach);
+                // a Hyperdisk in READ_WRITE_SINGLE access mode has at most one instance, in any mode
+                boolean single = "READ_WRITE_SINGLE".equals(disk.accessMode);
                 for (Map.Entry<String, String> e : others.entrySet()) {
-                    if (mode.equals("READ_WRITE") || "READ_WRITE".equals(e.getValue())) {
+                    if (single || mode.equals("READ_WRITE") || "READ_WRITE".equals(e.getValue())) {
                         conflict = e.getKey();
                         break;
                     }
@@ -216,6 +226,9 @@ final class InstanceService extends ComputeApi {
                             deviceName,
                             "Device name '" + deviceName + "' is already in use on instance '" + inst.path() + "'.");
                 }
+                if (mode.equals("READ_ONLY")) {
+                    checkReaders(disk);
+                }
                 int limit = maxAttachedDisks(inst.machineType);
                 if (inst.disks.size() + inst.pendingDevices.size() >= limit) {
                     throw new GceException(
@@ -223,6 +236,15 @@ final class InstanceService extends ComputeApi {
                             "limitExceeded",
                             "Exceeded limit 'maximum_persistent_disks'" + " on resource '" + inst.name + "'. Limit: "
                                     + limit + ".0");
+                }
+                if (Sharing.paced(disk.type) && !sharing.admitAttach(disk.key())) {
+                    throw new GceException(
+                            403,
+                            "rateLimitExceeded",
+                            "usageLimits",
+                            "Rate Limit Exceeded: disk '" + disk.path() + "' of type " + disk.type
+                                    + " accepts at most " + sharing.attachPace() + " attaches per "
+                                    + sharing.attachWindow().toSeconds() + " s.");
                 }
                 disk.pendingAttach.put(inst.key(), mode);
                 inst.pendingDevices.put(deviceName, disk.key());
@@ -234,6 +256,7 @@ final class InstanceService extends ComputeApi {
                     links().instance(project, zone, instanceName),
                     inst.id,
                     requestId);
+            op.subject = disk.path();
         }
         if (preset != null) {
             return launch(op, preset, null);
@@ -274,6 +297,22 @@ final class InstanceService extends ComputeApi {
                             }
                         },
                         release));
+    }
+
+    /**
+     * Refuses one more read-only holder of a disk past its type's reader cap (instances attached
+     * or being attached), with Compute Engine's limit error shape.
+     */
+    private void checkReaders(Model.Disk disk) {
+        int cap = sharing.readerCap(disk.type);
+        int holders = disk.users.size() + disk.pendingAttach.size();
+        if (holders >= cap) {
+            throw new GceException(
+                    400,
+                    "limitExceeded",
+                    "Exceeded limit 'maximum_read_only_attachments' on resource '" + disk.name + "' of type "
+                            + disk.type + ". Limit: " + cap + ".0");
+        }
     }
 
     /** Disks (boot included) an instance of the machine type may have attached. */

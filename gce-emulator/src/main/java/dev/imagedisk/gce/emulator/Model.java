@@ -46,6 +46,7 @@ final class Model {
         String description;
         long sizeGb;
         String type; // disk type name, e.g. pd-balanced
+        String accessMode; // Hyperdisk only: READ_WRITE_SINGLE, READ_ONLY_MANY or READ_WRITE_MANY; null for pd-*
         String sourceImageProject; // null for a blank disk
         String sourceImageName;
         long sourceImageId;
@@ -129,6 +130,10 @@ final class Model {
         String user;
         String errorCode;
         String errorMessage;
+        com.fasterxml.jackson.databind.JsonNode errorDetails; // error.errors[0].errorDetails, or null
+        /** The resource an injected failure names when it is not the target (attachDisk: the disk). */
+        String subject;
+
         int httpErrorStatusCode;
         String httpErrorMessage;
         String description;

@@ -64,6 +64,9 @@ final class StateFile {
                 o.put("description", d.description);
                 o.put("sizeGb", d.sizeGb);
                 o.put("type", d.type);
+                if (d.accessMode != null) {
+                    o.put("accessMode", d.accessMode);
+                }
                 o.put("sourceImageProject", d.sourceImageProject);
                 o.put("sourceImageName", d.sourceImageName);
                 o.put("sourceImageId", d.sourceImageId);
@@ -161,6 +164,7 @@ final class StateFile {
             d.description = Json.text(o, "description");
             d.sizeGb = o.path("sizeGb").asLong();
             d.type = o.path("type").asText();
+            d.accessMode = o.hasNonNull("accessMode") ? o.get("accessMode").asText() : null;
             d.sourceImageProject = Json.text(o, "sourceImageProject");
             d.sourceImageName = Json.text(o, "sourceImageName");
             d.sourceImageId = o.path("sourceImageId").asLong();

@@ -36,7 +36,9 @@ final class GceModel {
                 d.getLabelsMap(),
                 d.getDescription(),
                 d.getSelfLink(),
-                d.hasSourceDisk() && !d.getSourceDisk().isEmpty() ? DiskRef.parse(d.getSourceDisk()) : null);
+                d.hasSourceDisk() && !d.getSourceDisk().isEmpty() ? DiskRef.parse(d.getSourceDisk()) : null,
+                d.hasProvisionedIops() ? d.getProvisionedIops() : null,
+                d.hasProvisionedThroughput() ? d.getProvisionedThroughput() : null);
     }
 
     static Image image(ImageRef fallback, com.google.cloud.compute.v1.Image i) {

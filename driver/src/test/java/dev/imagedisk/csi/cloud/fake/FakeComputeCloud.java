@@ -65,7 +65,7 @@ public final class FakeComputeCloud implements ComputeCloud {
     /** Persistent disks an instance can have attached (boot disk included). */
     public static final int MAX_ATTACHED = 128;
 
-    private record Fault(Kind kind, boolean operation) {}
+    private record Fault(Kind kind, boolean operation, String location) {}
 
     private final Map<DiskRef, Disk> disks = new LinkedHashMap<>();
     private final Map<String, DiskRef> createdUnderKey = new HashMap<>();
@@ -130,15 +130,23 @@ public final class FakeComputeCloud implements ComputeCloud {
     /** The next {@code times} calls of {@code method} fail with {@code kind}, as a refused request. */
     public synchronized FakeComputeCloud failNext(String method, Kind kind, int times) {
         for (int i = 0; i < times; i++) {
-            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, false));
+            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, false, ""));
         }
         return this;
     }
 
     /** The next {@code times} mutations of {@code method} end in an operation failure of {@code kind}. */
     public synchronized FakeComputeCloud failNextOperations(String method, Kind kind, int times) {
+        return failNextOperations(method, kind, "", times);
+    }
+
+    /**
+     * As above for a failure about a place: {@link Kind#ZONE_EXHAUSTED} (a stockout or zonal quota; {@code location}
+     * is the zone) or {@link Kind#QUOTA_EXCEEDED} (a regional quota; the region), as the adapter reads them.
+     */
+    public synchronized FakeComputeCloud failNextOperations(String method, Kind kind, String location, int times) {
         for (int i = 0; i < times; i++) {
-            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, true));
+            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, true, location));
         }
         return this;
     }
@@ -305,7 +313,10 @@ public final class FakeComputeCloud implements ComputeCloud {
                         List.of(),
                         spec.labels(),
                         spec.description(),
-                        SELF_LINK_PREFIX + ref.path()));
+                        SELF_LINK_PREFIX + ref.path(),
+                        null,
+                        spec.provisionedIops(),
+                        spec.provisionedThroughput()));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
     }
@@ -337,7 +348,9 @@ public final class FakeComputeCloud implements ComputeCloud {
                         spec.labels(),
                         spec.description(),
                         SELF_LINK_PREFIX + ref.path(),
-                        spec.sourceDisk()));
+                        spec.sourceDisk(),
+                        spec.provisionedIops(),
+                        spec.provisionedThroughput()));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
     }
@@ -416,6 +429,54 @@ public final class FakeComputeCloud implements ComputeCloud {
         return null;
     }
 
+    /**
+     * disks.update of provisioned performance, refused as Compute Engine refuses it: IOPS only on hyperdisk-balanced
+     * and hyperdisk-extreme, throughput only on hyperdisk-balanced, -throughput and -ml; hyperdisk-balanced's IOPS
+     * 3,000 to 500 per GB (at most 160,000) and throughput 140 to IOPS/4 (at most 2,400). The emulator's
+     * DiskPerformance holds every type's ranges; the contract test holds the two together.
+     */
+    private synchronized Void updateDiskPerformance(DiskRef ref, Long iops, Long throughput) {
+        request("disks.update");
+        Disk d = existing("disks.update", ref);
+        String type = d.type();
+        if (iops != null && !type.equals("hyperdisk-balanced") && !type.equals("hyperdisk-extreme")) {
+            throw invalid(
+                    "disks.update",
+                    "Invalid value for field 'resource.provisionedIops': '" + iops
+                            + "'. Provisioned IOPS is not supported for disk type " + type + ".");
+        }
+        if (throughput != null
+                && !type.equals("hyperdisk-balanced")
+                && !type.equals("hyperdisk-throughput")
+                && !type.equals("hyperdisk-ml")) {
+            throw invalid(
+                    "disks.update",
+                    "Invalid value for field 'resource.provisionedThroughput': '" + throughput
+                            + "'. Provisioned throughput is not supported for disk type " + type + ".");
+        }
+        if (type.equals("hyperdisk-balanced")) {
+            long maxIops = Math.max(3000, Math.min(500 * d.sizeGb(), 160_000));
+            if (iops != null && (iops < 3000 || iops > maxIops)) {
+                throw invalid(
+                        "disks.update",
+                        "Invalid value for field 'resource.provisionedIops': '" + iops
+                                + "'. Requested provisioned IOPS must be between 3000 and " + maxIops + ".");
+            }
+            Long effective = iops != null ? iops : d.provisionedIops();
+            long maxThroughput = effective == null ? 2400 : Math.max(140, Math.min(effective / 4, 2400));
+            if (throughput != null && (throughput < 140 || throughput > maxThroughput)) {
+                throw invalid(
+                        "disks.update",
+                        "Invalid value for field 'resource.provisionedThroughput': '" + throughput
+                                + "'. Requested provisioned throughput must be between 140 and " + maxThroughput
+                                + " MiB/s.");
+            }
+        }
+        operation("disks.update");
+        disks.put(ref, d.withPerformance(iops, throughput));
+        return null;
+    }
+
     private synchronized Void resizeDisk(DiskRef ref, long sizeGb) {
         request("disks.resize");
         Disk d = existing("disks.resize", ref);
@@ -426,18 +487,7 @@ public final class FakeComputeCloud implements ComputeCloud {
                             + "' GB must be larger than existing size '" + d.sizeGb() + "' GB.");
         }
         operation("disks.resize");
-        disks.put(
-                ref,
-                new Disk(
-                        ref,
-                        sizeGb,
-                        d.type(),
-                        d.sourceImage(),
-                        d.status(),
-                        d.users(),
-                        d.labels(),
-                        d.description(),
-                        d.selfLink()));
+        disks.put(ref, d.withSize(sizeGb));
         return null;
     }
 
@@ -561,6 +611,11 @@ public final class FakeComputeCloud implements ComputeCloud {
     }
 
     @Override
+    public CompletableFuture<Void> updateDiskPerformanceAsync(DiskRef disk, Long iops, Long throughput) {
+        return mutation("disks.update", () -> updateDiskPerformance(disk, iops, throughput));
+    }
+
+    @Override
     public CompletableFuture<Void> createImageAsync(ImageSpec spec, String idempotencyKey) {
         return mutation("images.insert", () -> createImage(spec, idempotencyKey));
     }
@@ -584,19 +639,7 @@ public final class FakeComputeCloud implements ComputeCloud {
     // ---------------------------------------------------------------------------------------- plumbing
 
     private void setUsers(Disk d, List<InstanceRef> users) {
-        disks.put(
-                d.ref(),
-                new Disk(
-                        d.ref(),
-                        d.sizeGb(),
-                        d.type(),
-                        d.sourceImage(),
-                        d.status(),
-                        users,
-                        d.labels(),
-                        d.description(),
-                        d.selfLink(),
-                        d.sourceDisk()));
+        disks.put(d.ref(), d.withUsers(users));
     }
 
     private Disk existing(String method, DiskRef ref) {
@@ -624,7 +667,12 @@ public final class FakeComputeCloud implements ComputeCloud {
         if (queued != null && !queued.isEmpty() && queued.peek().operation()) {
             Fault f = queued.poll();
             throw new CloudException(
-                    f.kind(), 0, reasonOf(f.kind()), method + ": operation failed: injected " + f.kind(), null);
+                    f.kind(),
+                    0,
+                    reasonOf(f.kind()),
+                    method + ": operation failed: injected " + f.kind(),
+                    null,
+                    f.location());
         }
     }
 
@@ -639,6 +687,8 @@ public final class FakeComputeCloud implements ComputeCloud {
             case INVALID -> "invalid";
             case PERMISSION_DENIED -> "forbidden";
             case LIMIT_EXCEEDED -> "limitExceeded";
+            case ZONE_EXHAUSTED -> "ZONE_RESOURCE_POOL_EXHAUSTED";
+            case QUOTA_EXCEEDED -> "QUOTA_EXCEEDED";
             default -> kind.name().toLowerCase(java.util.Locale.ROOT);
         };
     }
