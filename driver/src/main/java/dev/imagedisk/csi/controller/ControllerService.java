@@ -157,14 +157,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         ImageId image = ImageId.parse(id)
                 .orElseThrow(() ->
                         notFound("snapshot %s does not exist: a snapshot id is an image path, %s", id, ImageId.FORM));
-        return new ImageRef(image.project(), image.name(), image.family());
+        return ImageRef.of(image);
     }
 
     /** The disk a clone source names; NOT_FOUND when the id is no volume id of this driver. */
     private static DiskRef volumeSource(String id) {
         require(id, "volume_content_source.volume.volume_id");
         VolumeId v = VolumeId.parse(id).orElseThrow(() -> notFound("source volume %s does not exist", id));
-        return Snapshotter.disk(v);
+        return DiskRef.of(v);
     }
 
     /** A required CSI name of at most 128 bytes (the spec's limit), naming the field otherwise. */

@@ -65,7 +65,7 @@ public final class Snapshotter {
             if (existing.isPresent()) {
                 return CompletableFuture.completedFuture(snapshot(matching(existing.get(), request), ref.path()));
             }
-            DiskRef disk = disk(request.source());
+            DiskRef disk = DiskRef.of(request.source());
             if (cloud.getDisk(disk).isEmpty()) {
                 throw notFound("source volume %s does not exist (source_volume_id)", request.source());
             }
@@ -102,7 +102,7 @@ public final class Snapshotter {
         if (!isManaged(image) || (recorded != null && !recorded.equals(request.name()))) {
             throw alreadyExists("image %s exists and is not snapshot \"%s\"", image.ref(), request.name());
         }
-        if (!disk(request.source()).equals(image.sourceDisk())) {
+        if (!DiskRef.of(request.source()).equals(image.sourceDisk())) {
             throw alreadyExists(
                     "snapshot \"%s\" exists as image %s of volume %s, not of %s",
                     request.name(),
@@ -186,7 +186,7 @@ public final class Snapshotter {
             if (v.isEmpty()) {
                 return ListSnapshotsResponse.getDefaultInstance();
             }
-            source = Optional.of(disk(v.get()));
+            source = Optional.of(DiskRef.of(v.get()));
         }
         if (!snapshotId.isEmpty()) {
             Optional<DiskRef> of = source;
@@ -228,10 +228,6 @@ public final class Snapshotter {
 
     static boolean isManaged(Image image) {
         return Keys.MANAGED_LABEL_VALUE.equals(image.labels().get(Keys.MANAGED_LABEL_KEY));
-    }
-
-    static DiskRef disk(VolumeId id) {
-        return new DiskRef(id.project(), id.zone(), id.name());
     }
 
     /** The CSI snapshot of an image, under the id it was asked by (an image or a family path). */
