@@ -78,7 +78,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Type.CLONE_VOLUME);
 
     private final String project;
-    private final String defaultImage;
+    private final ImageRef defaultImage;
     private final VolumeProvisioner provisioner;
     private final Attacher attacher;
     private final VolumeCatalog catalog;
@@ -88,7 +88,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     /** @param defaultImage the image for a CreateVolume that names none ({@code --default-image}), or null */
     public ControllerService(
             String project,
-            String defaultImage,
+            ImageRef defaultImage,
             VolumeProvisioner provisioner,
             Attacher attacher,
             VolumeCatalog catalog,
@@ -123,13 +123,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     default -> throw invalidArgument("volume_content_source names neither a snapshot nor a volume");
                 }
                 params = StorageClassParameters.parseForSource(request.getParametersMap(), project);
-                if (snapshot != null) {
-                    params = params.withImage(snapshot);
-                }
             } else {
                 params = StorageClassParameters.parse(request.getParametersMap(), project, defaultImage);
             }
-            VolumeProvisioner.CreateRequest create = new VolumeProvisioner.CreateRequest(
+            VolumeProvisioner.CreateRequest create = VolumeProvisioner.CreateRequest.of(
                     name,
                     params,
                     request.hasCapacityRange() ? request.getCapacityRange() : null,

@@ -3,6 +3,7 @@ package dev.imagedisk.csi.plugin;
 import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudReadiness;
+import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.SchedulerThreads;
@@ -94,15 +95,17 @@ public final class ControllerModule {
                 ComputeClients.WAIT_CALL_TIMEOUT,
                 observer,
                 steps);
-        if (o.defaultImage != null
-                && StorageClassParameters.readImage(o.defaultImage.trim(), project)
-                        .isEmpty()) {
-            throw new IllegalArgumentException("--default-image: \"" + o.defaultImage + "\" is not an image; use"
-                    + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME");
+        // read once: every CreateVolume without an image parameter uses this ImageRef
+        ImageRef defaultImage = null;
+        if (o.defaultImage != null) {
+            defaultImage = StorageClassParameters.readImage(o.defaultImage.trim(), project)
+                    .orElseThrow(() -> new IllegalArgumentException("--default-image: \"" + o.defaultImage
+                            + "\" is not an image; use projects/P/global/images/NAME,"
+                            + " projects/P/global/images/family/FAMILY or global/images/NAME"));
         }
         ControllerService service = new ControllerService(
                 project,
-                o.defaultImage,
+                defaultImage,
                 new VolumeProvisioner(
                         cloud,
                         project,
