@@ -32,10 +32,7 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
-import dev.imagedisk.csi.cloud.OperationTracker;
 import dev.imagedisk.csi.cloud.Retrier;
-import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.DaemonThreads;
 import dev.imagedisk.csi.common.NonBlocking;
 import dev.imagedisk.csi.common.SchedulerThreads;
 import java.time.Clock;
@@ -47,16 +44,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * {@link ComputeCloud} on google-cloud-compute. Every request waits for its quota group's budget
  * ({@link ApiBudgets}: writes, reads, operation reads) and goes
  * through the {@link Retrier}; mutations are sent as plain unary calls on the calling thread and their operations
- * awaited by one {@link OperationTracker} (a few long polls, the rest read in batches by
+ * awaited by {@link OperationWaits} (one {@code OperationTracker}: a few long polls, the rest read in batches by
  * {@link GceOperations}), so a caller of an {@code ...Async} form holds no thread while an operation runs; a disk
  * insert is made safe to repeat by {@link IdempotentInsert}.
  */
@@ -69,23 +63,14 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
     private final ApiBudgets budgets;
     private final Retrier retrier;
     private final CloudCallObserver observer;
-    // This adapter's threads, ended by close(): the long polls, the batch reads and the completions of operation
-    // waits (never blocking: each hands its future's callers over to a step thread). The timer and step threads
-    // (ticks, backoffs, and the callers' next steps, which may send requests) are this adapter's own, ended by close()
-    // too, unless its creator shares them (then the creator ends them; close() stops the tracker's tick).
-    private final ExecutorService pollers;
-    private final ExecutorService listers;
-    private final ExecutorService completions;
+    /** The timer and step threads (ticks, backoffs, the callers' next steps); ended by close() when its own. */
     private final SchedulerThreads steps;
+
     private final boolean ownSteps;
-    private final OperationTracker<Operation> tracker;
+    private final OperationWaits operations;
     private final IdempotentInsert inserts;
     private final GceImages images;
 
-    /** Long polls out at once; the other pending operations are read in batches. */
-    static final int LONG_POLLS = 4;
-    /** How often the pending operations that have no long poll are read (one list request per zone and batch). */
-    static final Duration LIST_INTERVAL = Duration.ofMillis(500);
     /** Step threads of an adapter that has its own, at most. */
     static final int STEP_THREADS = 4;
 
@@ -110,23 +95,12 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
             Duration pollLimit,
             CloudCallObserver observer,
             SchedulerThreads steps) {
-        this(
-                clients,
-                project,
-                zone,
-                budgets,
-                backoff,
-                operationTimeout,
-                pollLimit,
-                observer,
-                System::nanoTime,
-                steps,
-                false);
+        this(clients, project, zone, budgets, backoff, operationTimeout, pollLimit, observer, System::nanoTime, steps);
     }
 
     /**
-     * As above, on timer and step threads of its own ({@code compute-timer}, {@code compute-step-N}), and with the
-     * clock the operation timeout is measured on ({@link System#nanoTime}-like; tests).
+     * As above, with the clock the operation timeout is measured on ({@link System#nanoTime}-like; tests); null
+     * {@code steps}: timer and step threads of its own ({@code compute-timer}, {@code compute-step-N}).
      */
     GoogleComputeCloud(
             ComputeClients clients,
@@ -137,88 +111,44 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
             Duration operationTimeout,
             Duration pollLimit,
             CloudCallObserver observer,
-            java.util.function.LongSupplier nanos) {
-        this(
-                clients,
-                project,
-                zone,
-                budgets,
-                backoff,
-                operationTimeout,
-                pollLimit,
-                observer,
-                nanos,
-                new SchedulerThreads("compute", STEP_THREADS),
-                true);
-    }
-
-    private GoogleComputeCloud(
-            ComputeClients clients,
-            String project,
-            String zone,
-            ApiBudgets budgets,
-            Backoff backoff,
-            Duration operationTimeout,
-            Duration pollLimit,
-            CloudCallObserver observer,
             java.util.function.LongSupplier nanos,
-            SchedulerThreads steps,
-            boolean ownSteps) {
+            SchedulerThreads steps) {
         this.clients = clients;
         this.project = project;
         this.zone = zone;
         this.budgets = budgets;
         this.observer = observer;
-        this.pollers = Executors.newFixedThreadPool(LONG_POLLS, DaemonThreads.named("compute-op-wait"));
-        this.listers = Executors.newSingleThreadExecutor(DaemonThreads.named("compute-op-list"));
-        this.completions = Executors.newFixedThreadPool(2, NonBlocking.threads("compute-op-done"));
-        this.steps = steps;
-        this.ownSteps = ownSteps;
-        this.retrier = new Retrier(backoff, steps, observer);
-        this.tracker = new OperationTracker<>(
-                        new GceOperations(clients, this::request),
-                        LONG_POLLS,
-                        pollLimit,
-                        LIST_INTERVAL,
-                        operationTimeout,
-                        nanos,
-                        pollers,
-                        listers,
-                        completions)
-                .start(steps.timer());
+        this.ownSteps = steps == null;
+        this.steps = ownSteps ? new SchedulerThreads("compute", STEP_THREADS) : steps;
+        this.retrier = new Retrier(backoff, this.steps, observer);
+        this.operations =
+                new OperationWaits(clients, this::request, pollLimit, operationTimeout, nanos, this.steps, observer);
         this.inserts = new IdempotentInsert(Clock.systemUTC(), retrier);
-        this.images = new GceImages(clients, this::request, this::awaitAsync, inserts, retrier);
+        this.images = new GceImages(clients, this::request, operations::await, inserts, retrier);
     }
 
     /**
-     * Stops the operation tracker (waits in progress end UNAVAILABLE) and ends this adapter's threads. The clients
-     * stay open: they are their creator's to close.
+     * Stops waiting for operations (waits in progress end UNAVAILABLE; later requests are refused) and ends this
+     * adapter's threads. The clients stay open: they are their creator's to close.
      */
     @Override
     public void close() {
-        tracker.close();
+        operations.close();
         if (ownSteps) {
             steps.close();
         }
-        pollers.shutdownNow();
-        listers.shutdownNow();
-        completions.shutdownNow();
     }
 
     /** Whether every thread of this adapter has ended (after {@link #close}), waiting up to {@code wait}. */
     boolean awaitTermination(Duration wait) throws InterruptedException {
         long end = System.nanoTime() + wait.toNanos();
-        for (ExecutorService pool : List.of(pollers, listers, completions)) {
-            if (!pool.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
-        }
-        return !ownSteps || steps.awaitTermination(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+        return operations.awaitTermination(wait)
+                && (!ownSteps || steps.awaitTermination(Duration.ofNanos(Math.max(0, end - System.nanoTime()))));
     }
 
     /** Operations being waited for (for tests and metrics). */
     public int pendingOperations() {
-        return tracker.pending();
+        return operations.pending();
     }
 
     // ------------------------------------------------------------------------------------------- reads
@@ -380,7 +310,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                             "disks.insert",
                             () -> clients.disks().insertCallable().call(request));
                 },
-                op -> awaitAsync("disks.insert " + ref, ref.project(), ref.zone(), op),
+                op -> operations.await("disks.insert " + ref, ref.project(), ref.zone(), op),
                 () -> getDisk(ref).isEmpty());
     }
 
@@ -489,36 +419,8 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
      * sent again after the backoff.
      */
     private CompletableFuture<Void> mutate(String what, String project, String zone, Supplier<Operation> send) {
-        return retrier.callAsync(what, () -> awaitAsync(what, project, zone, send.get()))
+        return retrier.callAsync(what, () -> operations.await(what, project, zone, send.get()))
                 .thenApply(op -> null);
-    }
-
-    /**
-     * The operation once DONE without error; failed with the mapped {@link CloudException} when it failed,
-     * DEADLINE when it is not DONE within the operation timeout or the call's deadline, CANCELLED when the call
-     * is cancelled (the operation goes on; a retry finds its resource by name).
-     *
-     * @param zone the operation's zone, or null for a global operation (an image's)
-     */
-    CompletableFuture<Operation> awaitAsync(String what, String project, String zone, Operation started) {
-        long begun = System.nanoTime();
-        return tracker.await(
-                        what,
-                        new OperationTracker.Scope(project, zone),
-                        started,
-                        started.getName(),
-                        CallDeadline.current())
-                // the caller's next steps run on a step thread, not on the completion thread
-                .thenApplyAsync(
-                        op -> {
-                            observer.operationDone(op.getOperationType(), Duration.ofNanos(System.nanoTime() - begun));
-                            CloudException failure = GceErrors.fromOperation(what, op);
-                            if (failure != null) {
-                                throw failure;
-                            }
-                            return op;
-                        },
-                        steps);
     }
 
     // ---------------------------------------------------------------------------------------- plumbing
@@ -529,7 +431,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
      */
     private <T> T request(String method, Supplier<T> call) {
         NonBlocking.check(method);
-        if (tracker.closed()) {
+        if (operations.closed()) {
             throw new CloudException(Kind.UNAVAILABLE, method + ": the Compute Engine adapter is closed");
         }
         return retrier.call(method, () -> {

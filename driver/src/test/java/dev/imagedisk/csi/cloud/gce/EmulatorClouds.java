@@ -37,6 +37,7 @@ public final class EmulatorClouds {
                 operationTimeout,
                 ComputeClients.WAIT_CALL_TIMEOUT,
                 CloudCallObserver.NONE,
-                nanos);
+                nanos,
+                null);
     }
 }

@@ -226,7 +226,8 @@ class GoogleComputeCloudTest {
                 Duration.ofMinutes(1),
                 ComputeClients.WAIT_CALL_TIMEOUT,
                 observer,
-                System::nanoTime));
+                System::nanoTime,
+                null));
         emulator.faults().setOperationDuration(Duration.ZERO);
         for (int i = 0; i < backingOff; i++) {
             done(cloud.createDiskAsync(spec("r" + i), "key-r" + i));
