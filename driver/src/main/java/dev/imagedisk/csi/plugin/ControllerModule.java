@@ -14,6 +14,7 @@ import dev.imagedisk.csi.controller.ImageCache;
 import dev.imagedisk.csi.controller.Snapshotter;
 import dev.imagedisk.csi.controller.StorageClassParameters;
 import dev.imagedisk.csi.controller.VolumeCatalog;
+import dev.imagedisk.csi.controller.VolumeModifier;
 import dev.imagedisk.csi.controller.VolumeProvisioner;
 import dev.imagedisk.csi.controller.ZonePicker;
 import dev.imagedisk.csi.metadata.MetadataClient;
@@ -116,6 +117,7 @@ public final class ControllerModule {
                 new Attacher(cloud),
                 new VolumeCatalog(cloud),
                 new Snapshotter(cloud, project),
+                new VolumeModifier(cloud),
                 new InFlight());
         LOG.info(
                 "controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"

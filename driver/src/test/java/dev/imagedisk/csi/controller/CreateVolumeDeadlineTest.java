@@ -122,6 +122,7 @@ class CreateVolumeDeadlineTest {
                 new Attacher(cloud),
                 new VolumeCatalog(cloud),
                 new Snapshotter(cloud, P),
+                new VolumeModifier(cloud),
                 new InFlight());
         CreateVolumeRequest request = CreateVolumeRequest.newBuilder()
                 .setName("pvc-late")

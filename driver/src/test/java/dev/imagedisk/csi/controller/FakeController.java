@@ -44,6 +44,7 @@ final class FakeController {
                 new Attacher(cloud),
                 new VolumeCatalog(cloud),
                 new Snapshotter(cloud, PROJECT),
+                new VolumeModifier(cloud),
                 new InFlight());
     }
 
