@@ -31,7 +31,7 @@ class ControllerThreadsTest {
     /** The bound is 64 for the whole controller JVM; its own pools must stay well under it. */
     static final int POOL_THREADS_AT_MOST = 40;
 
-    static final List<String> POOLS = List.of("csi-call-", "csi-io-", "csi-accept-", "compute-", "Gax-");
+    static final List<String> POOLS = List.of("csi-call-", "csi-io-", "csi-accept-", "compute-", "controller-", "Gax-");
 
     @TempDir
     Path dir;

@@ -27,6 +27,11 @@ final class FakeController {
     final ControllerService service;
 
     FakeController() {
+        this(ImageCache.none());
+    }
+
+    /** With {@code images} caching the image reads (the default keeps none). */
+    FakeController(ImageCache images) {
         cloud.addImage(PROJECT, IMAGE, FAMILY, 10);
         cloud.addInstance(PROJECT, ZONE, "node-1");
         cloud.addInstance(PROJECT, ZONE, "node-2");
@@ -34,7 +39,8 @@ final class FakeController {
         service = new ControllerService(
                 PROJECT,
                 null,
-                new VolumeProvisioner(cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), ImageCache.none()),
+                new VolumeProvisioner(
+                        cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), images, TestSchedulers.SHARED),
                 new Attacher(cloud),
                 new VolumeCatalog(cloud),
                 new Snapshotter(cloud, PROJECT),
