@@ -100,7 +100,13 @@ final class CloudChecks {
     List<Finding> storageClass(StorageClasses.StorageClass sc, List<StorageClasses.Claim> claims, Long claimSize) {
         String check = "class " + sc.name();
         List<Finding> out = new ArrayList<>();
-        StorageClassParameters.Checked checked = StorageClassParameters.check(sc.parameters(), project, defaultImage);
+        StorageClassParameters.Checked checked = StorageClassParameters.check(
+                sc.parameters(),
+                project,
+                defaultImage == null
+                        ? null
+                        : StorageClassParameters.readImage(defaultImage.trim(), project)
+                                .orElse(null));
         if (checked.problem().isPresent()) {
             out.add(Finding.fail(
                     check + ": parameters",

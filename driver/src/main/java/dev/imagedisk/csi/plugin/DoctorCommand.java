@@ -5,10 +5,10 @@ import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.ComputeCloud;
 import dev.imagedisk.csi.cloud.Permissions;
-import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GcePermissions;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
+import dev.imagedisk.csi.common.SchedulerThreads;
 import dev.imagedisk.csi.common.Version;
 import dev.imagedisk.csi.doctor.Doctor;
 import dev.imagedisk.csi.doctor.Report;
@@ -142,15 +142,17 @@ public final class DoctorCommand implements Callable<Integer> {
                 "imagedisk-csi-doctor/" + Version.get(),
                 Duration.ofSeconds(20),
                 Duration.ofSeconds(20));
+        SchedulerThreads steps = new SchedulerThreads("doctor", 1);
         GoogleComputeCloud compute = new GoogleComputeCloud(
                 clients,
                 project,
                 zone,
                 ApiBudgets.of(20, 25, null),
-                new Retrier(new Backoff(0, Duration.ofMillis(100), Duration.ofMillis(100)), CloudCallObserver.NONE),
+                new Backoff(0, Duration.ofMillis(100), Duration.ofMillis(100)),
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(20),
-                CloudCallObserver.NONE);
+                CloudCallObserver.NONE,
+                steps);
         GcePermissions permissions = new GcePermissions(clients);
         return new Doctor.Connection() {
             @Override
@@ -170,6 +172,8 @@ public final class DoctorCommand implements Callable<Integer> {
 
             @Override
             public void close() {
+                compute.close();
+                steps.close();
                 clients.close();
             }
         };
