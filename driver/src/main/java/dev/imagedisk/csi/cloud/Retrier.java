@@ -62,13 +62,24 @@ public final class Retrier {
     }
 
     /**
-     * {@link #callAsync} for a step that answers on this thread: waits for it here. For requests sent on a thread
-     * that may wait (the call's own, or a step thread), never on a completion thread.
+     * {@link #callAsync} for a step that answers on this thread: the attempts and the backoffs between them run here.
+     * For requests sent on a thread that may wait (the call's own, or a step thread), never on a completion thread.
+     * The backoff holds this thread, not one of the scheduler's: were the retry sent from a step thread while this one
+     * waits for it, callers on every step thread would wait for retries that no thread is left to send.
      */
     public <T> T call(String what, Supplier<T> step) {
-        return Futures.join(
-                callAsync(what, () -> Futures.of(step)),
-                () -> CloudException.stopped(what + " (backing off after a rate-limit answer)", null));
+        CallDeadline call = CallDeadline.current();
+        for (int retry = 1; ; retry++) {
+            try {
+                return step.get();
+            } catch (RuntimeException failure) {
+                Duration delay = delay(what, failure, retry, call);
+                CompletableFuture<Void> due = scheduler.timer(delay);
+                call.onStop(() -> due.complete(null)); // the next attempt then finds the call stopped
+                Futures.join(
+                        due, () -> CloudException.stopped(what + " (backing off after a rate-limit answer)", null));
+            }
+        }
     }
 
     /**
