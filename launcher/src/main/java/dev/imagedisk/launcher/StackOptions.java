@@ -63,6 +63,8 @@ public final class StackOptions {
                 operationDuration,
                 metricsAddress,
                 keepData,
-                sampleIsDefaultImage);
+                sampleIsDefaultImage,
+                1,
+                1);
     }
 }
