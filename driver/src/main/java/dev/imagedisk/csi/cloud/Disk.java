@@ -11,6 +11,8 @@ import java.util.Map;
  * @param status {@code CREATING}, {@code RESTORING}, {@code FAILED}, {@code READY} or {@code DELETING}
  * @param users the instances it is attached to
  * @param sourceDisk the disk it was cloned from, or null
+ * @param accessMode Compute Engine's access mode (Hyperdisk: {@code READ_WRITE_SINGLE}, {@code READ_ONLY_MANY},
+ *     {@code READ_WRITE_MANY}), or null when the disk reports none (pd-*)
  */
 public record Disk(
         DiskRef ref,
@@ -22,7 +24,8 @@ public record Disk(
         Map<String, String> labels,
         String description,
         String selfLink,
-        DiskRef sourceDisk) {
+        DiskRef sourceDisk,
+        String accessMode) {
 
     public static final String READY = "READY";
     public static final String CREATING = "CREATING";
@@ -33,6 +36,27 @@ public record Disk(
         users = List.copyOf(users);
         labels = Map.copyOf(labels);
         description = description == null ? "" : description;
+    }
+
+    /** A disk in its type's default access mode. */
+    public Disk(
+            DiskRef ref,
+            long sizeGb,
+            String type,
+            String sourceImage,
+            String status,
+            List<InstanceRef> users,
+            Map<String, String> labels,
+            String description,
+            String selfLink,
+            DiskRef sourceDisk) {
+        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, sourceDisk, null);
+    }
+
+    /** This disk with other users (instances it is attached to). */
+    public Disk withUsers(List<InstanceRef> others) {
+        return new Disk(
+                ref, sizeGb, type, sourceImage, status, others, labels, description, selfLink, sourceDisk, accessMode);
     }
 
     /** A disk that was not cloned. */
@@ -46,7 +70,7 @@ public record Disk(
             Map<String, String> labels,
             String description,
             String selfLink) {
-        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, null);
+        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, null, null);
     }
 
     public boolean ready() {

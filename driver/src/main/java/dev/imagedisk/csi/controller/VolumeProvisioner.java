@@ -54,7 +54,25 @@ public final class VolumeProvisioner {
             CapacityRange capacity,
             TopologyRequirement topology,
             ImageRef snapshot,
-            DiskRef cloneOf) {
+            DiskRef cloneOf,
+            SharedReadOnly.Plan sharing) {
+
+        public CreateRequest {
+            if (sharing == null) {
+                sharing = new SharedReadOnly.Plan(null, false, 0);
+            }
+        }
+
+        /** A volume from an image or a clone, shared read-only as its StorageClass type says. */
+        public CreateRequest(
+                String name,
+                StorageClassParameters parameters,
+                CapacityRange capacity,
+                TopologyRequirement topology,
+                ImageRef snapshot,
+                DiskRef cloneOf) {
+            this(name, parameters, capacity, topology, snapshot, cloneOf, null);
+        }
 
         /** A volume from the StorageClass image. */
         public CreateRequest(
@@ -107,16 +125,33 @@ public final class VolumeProvisioner {
         Image image = resolve(request.image(), request.imageOrigin());
         long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
         DiskRef ref = new DiskRef(project, zone, GceNames.derive(request.name()));
+        SharedReadOnly.Plan sharing = request.sharing();
+        java.util.Map<String, String> labels = new java.util.LinkedHashMap<>(params.diskLabels());
+        String description = DiskDescription.of(request.name(), params);
+        if (sharing.readerSet()) {
+            // the set's first disk, named as the set; its image is the one concrete image every disk is made from
+            labels.put(Keys.READER_SET_LABEL_KEY, ref.name());
+            description = DiskDescription.ofReaderSet(
+                    request.name(),
+                    params,
+                    new DiskDescription.SetLayout(
+                            setZones(request.topology(), zone),
+                            sharing.maxReaders(),
+                            params.kmsKey(),
+                            params.provisionedIops(),
+                            params.provisionedThroughput()));
+        }
         DiskSpec spec = new DiskSpec(
-                ref,
-                sizeGb,
-                params.type(),
-                image.selfLink(),
-                params.diskLabels(),
-                DiskDescription.of(request.name(), params),
-                params.kmsKey(),
-                params.provisionedIops(),
-                params.provisionedThroughput());
+                        ref,
+                        sizeGb,
+                        params.type(),
+                        image.selfLink(),
+                        labels,
+                        description,
+                        params.kmsKey(),
+                        params.provisionedIops(),
+                        params.provisionedThroughput())
+                .withAccessMode(sharing.accessMode());
         return cloud.createDiskAsync(spec, ref.path())
                 .handle(CallDeadline.current().bind((ours, failure) -> {
                     if (failure == null && ours) {
@@ -132,7 +167,9 @@ public final class VolumeProvisioner {
                                 List.of(),
                                 spec.labels(),
                                 spec.description(),
-                                null);
+                                null,
+                                null,
+                                spec.accessMode());
                     }
                     if (failure != null) {
                         alreadyExistsOrRethrow(failure);
@@ -142,6 +179,15 @@ public final class VolumeProvisioner {
                     checkMatches(disk, request, image);
                     return disk;
                 }));
+    }
+
+    /** The zones a reader set serves: the requirement's allowed zones (with the first disk's), else its own. */
+    static List<String> setZones(TopologyRequirement topology, String firstZone) {
+        List<String> allowed = new java.util.ArrayList<>(ZonePicker.allowedZones(topology));
+        if (!allowed.contains(firstZone)) {
+            allowed.add(0, firstZone);
+        }
+        return allowed;
     }
 
     /** Returns when {@code failure} is ALREADY_EXISTS from the cloud; rethrows it otherwise. */
@@ -308,7 +354,8 @@ public final class VolumeProvisioner {
                 params.kmsKey(),
                 params.provisionedIops(),
                 params.provisionedThroughput(),
-                sourceRef);
+                sourceRef,
+                request.sharing().accessMode());
         return cloud.createDiskAsync(spec, ref.path())
                 .handle(CallDeadline.current().bind((ours, failure) -> {
                     if (failure == null && ours) {

@@ -6,10 +6,13 @@ import dev.imagedisk.csi.cloud.CloudReadiness;
 import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
+import dev.imagedisk.csi.common.DaemonThreads;
 import dev.imagedisk.csi.common.Version;
+import dev.imagedisk.csi.controller.AttachPace;
 import dev.imagedisk.csi.controller.Attacher;
 import dev.imagedisk.csi.controller.ControllerService;
 import dev.imagedisk.csi.controller.ImageCache;
+import dev.imagedisk.csi.controller.ReaderSets;
 import dev.imagedisk.csi.controller.Snapshotter;
 import dev.imagedisk.csi.controller.StorageClassParameters;
 import dev.imagedisk.csi.controller.VolumeCatalog;
@@ -23,6 +26,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +36,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerModule {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerModule.class);
+
+    /** The longest a reader set's publish waits for its disk's attach slot (Hyperdisk ML's pace) before UNAVAILABLE. */
+    static final Duration READER_PACE_WAIT = Duration.ofSeconds(30);
 
     private ControllerModule() {}
 
@@ -103,8 +110,13 @@ public final class ControllerModule {
                 new VolumeProvisioner(
                         cloud, project, new ZonePicker(zone), o.operationTimeout, new ImageCache(o.imageCacheTtl)),
                 new Attacher(cloud),
-                new VolumeCatalog(cloud),
+                new VolumeCatalog(cloud, project),
                 new Snapshotter(cloud, project),
+                new ReaderSets(
+                        cloud,
+                        project,
+                        AttachPace.hyperdiskMl(Executors.newFixedThreadPool(2, DaemonThreads.named("reader-set-pace"))),
+                        READER_PACE_WAIT),
                 new InFlight());
         LOG.info(
                 "controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"

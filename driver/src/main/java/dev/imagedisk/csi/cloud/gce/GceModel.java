@@ -36,7 +36,8 @@ final class GceModel {
                 d.getLabelsMap(),
                 d.getDescription(),
                 d.getSelfLink(),
-                d.hasSourceDisk() && !d.getSourceDisk().isEmpty() ? DiskRef.parse(d.getSourceDisk()) : null);
+                d.hasSourceDisk() && !d.getSourceDisk().isEmpty() ? DiskRef.parse(d.getSourceDisk()) : null,
+                d.hasAccessMode() && !d.getAccessMode().isEmpty() ? d.getAccessMode() : null);
     }
 
     static Image image(ImageRef fallback, com.google.cloud.compute.v1.Image i) {
