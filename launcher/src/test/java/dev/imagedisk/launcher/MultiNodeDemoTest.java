@@ -72,35 +72,20 @@ class MultiNodeDemoTest {
 
     @Test
     @Timeout(300)
-    void readOnlyManyReplicasShareOneClaimReadOnlyInOneZone() {
+    void readOnlyManyReplicasReadOneClaimFromADiskPerZone() {
         assumeTrue(RootCheck.whyNot() == null, "the demo needs root: " + RootCheck.whyNot());
         DemoCommand demo = demo();
-        List<String> args = new ArrayList<>(List.of(
-                "--nodes",
-                "2",
-                "--zones",
-                "1",
-                "--replicas",
-                "4",
-                "--access",
-                "ReadOnlyMany",
-                "--rox-parameter",
-                "type=pd-balanced",
-                "--rox-parameter",
-                "replicas=",
-                "--data-dir",
-                dir.resolve("stack").toString()));
-        int code = new CommandLine(demo).execute(args.toArray(String[]::new));
+        int code = run(demo, "--access", "ReadOnlyMany");
         String out = printed.toString(StandardCharsets.UTF_8);
-        System.out.println(out);
         assertEquals(0, code, "imagedisk demo --access ReadOnlyMany failed:\n" + out);
+        assertTrue(out.contains("accessible in [us-central1-a, us-central1-b]"), out);
         List<RunFigures.Row> rows = demo.figures().rows();
         assertEquals(
                 List.of("ReadOnlyMany", "ReadWriteOnce"),
                 rows.stream().map(RunFigures.Row::run).toList());
-        assertEquals(1, rows.get(0).disks(), "one shared disk: " + rows);
-        assertEquals(2, rows.get(0).attaches(), "one read-only attach per node: " + rows);
-        assertEquals(4, rows.get(1).disks(), "a disk per replica: " + rows);
+        assertEquals(2, rows.get(0).disks(), "Hyperdisk ML, on demand: one read-only disk per zone: " + rows);
+        assertEquals(3, rows.get(0).attaches(), "one read-only attach per node: " + rows);
+        assertEquals(3, rows.get(1).disks(), "a disk per replica: " + rows);
         assertTrue(rows.get(0).apiCalls() < rows.get(1).apiCalls(), rows.toString());
     }
 }
