@@ -1,51 +1,87 @@
-# syntax=docker/dockerfile:1
 # imagedisk-csi: one image for the controller and the node plugin.
-#   docker build -t REGISTRY/imagedisk-csi:0.1.0 --build-arg VERSION=0.1.0 .
-# The manifests pass the plugin's flags as container args; the entrypoint below supplies
-# `java -jar /opt/imagedisk/imagedisk.jar plugin`.
+#
+# It takes what `mvn -B -ntp -DskipTests package` built (plugin-dist/target/plugin: the plugin jar and its
+# runtime dependencies only), so the build needs no Maven image, and builds unchanged with docker build,
+# podman build and buildah bud (no BuildKit-only syntax):
+#   mvn -B -ntp -DskipTests package
+#   docker build -t REGISTRY/imagedisk-csi:0.1.0 .
+# BASE is any Debian bookworm root filesystem: the official image by default; `./imagedisk image` passes one
+# made locally by mmdebstrap (machines without a registry).
+ARG BASE=debian:bookworm-slim
 
-FROM maven:3.9-eclipse-temurin-17 AS build
-WORKDIR /src
-COPY . .
-# The Maven cache survives between builds (BuildKit); tests run in CI, not here.
-RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -ntp -DskipTests package -pl launcher -am
+# --- the Java runtime: jlink from Debian's JDK, only the modules the plugin uses -----------------------------
+# (binutils: Debian's jlink strips the native libraries with objcopy)
+# java.base; java.logging (gRPC, Netty, google-http-client log through it); java.naming (gRPC's and Netty's DNS,
+# logback); java.sql (Jackson's, Gson's and threetenbp's date types); jdk.httpserver (the metrics endpoint);
+# jdk.unsupported (sun.misc.Unsafe: Netty, protobuf); jdk.crypto.ec (the elliptic-curve key exchanges and
+# signatures of TLS to compute.googleapis.com and oauth2.googleapis.com). Left out on purpose: java.desktop
+# (java.beans, which Jackson probes for and does without), jdk.jfr and java.security.jgss (optional uses).
+FROM ${BASE} AS runtime
+# (slim bases leave out /usr/share/man, where the JDK's postinst links its man pages)
+RUN mkdir -p /usr/share/man/man1 \
+    && apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jdk-headless binutils \
+    && /usr/lib/jvm/java-17-openjdk-amd64/bin/jlink \
+       --add-modules java.base,java.logging,java.naming,java.sql,jdk.httpserver,jdk.unsupported,jdk.crypto.ec \
+       --strip-debug --no-header-files --no-man-pages --output /opt/java \
+    && /opt/java/bin/java --list-modules \
+    && du -sh /opt/java
 
-FROM eclipse-temurin:17-jre
+# --- the XFS tools: Debian's xfsprogs depends on python3 and ICU for xfs_scrub (~80 MB the plugin never runs) --
+FROM ${BASE} AS xfs
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends xfsprogs
+
+# --- the image without its start-up archives ----------------------------------------------------------------
+FROM ${BASE} AS plugin
+# The node plugin formats, checks, grows and mounts filesystems: e2fsprogs (mkfs.ext4, e2fsck, resize2fs,
+# dumpe2fs), util-linux (blkid, blockdev, fsck, mkfs, partx), fdisk (sfdisk: partitioned images' tables),
+# mount (mount, umount), and from xfsprogs mkfs.xfs, xfs_repair and xfs_growfs with the libraries they link
+# (libinih1, liburcu8; libblkid1 and libuuid1 come with util-linux).
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       e2fsprogs util-linux fdisk mount libinih1 liburcu8 \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/log/*
+COPY --from=xfs /usr/sbin/mkfs.xfs /usr/sbin/xfs_repair /usr/sbin/fsck.xfs /usr/sbin/xfs_growfs /usr/sbin/
+COPY --from=runtime /opt/java /opt/java
+# The dependencies first: they change less often than the plugin jar.
+COPY plugin-dist/target/plugin/lib/ /opt/imagedisk/lib/
+COPY plugin-dist/target/plugin/imagedisk-csi.jar /opt/imagedisk/imagedisk-csi.jar
+ENV PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# --- the start-up archives, made by the image's own runtime and jars -----------------------------------------
+# One per mode, made as `./imagedisk archive --mode MODE --manifest FILE --out FILE` makes it: a training run of
+# the plugin in that mode with that manifest's JAVA_TOOL_OPTIONS (it starts, answers the sidecars' first calls
+# over its socket, and exits) records the classes serving needs; a static AppCDS archive of exactly those (JDK
+# classes included) replaces the JDK's default archive. The controller's is a dynamic archive on top of the
+# node's (the classes the node's lacks: 14 MiB instead of 47; its JVM maps both). Each manifest maps its mode's archive
+# (-XX:SharedArchiveFile=/opt/imagedisk/MODE.jsa); a JVM that cannot use it says so and starts without it.
+# This stage is the final image plus the manifests, so the archives are made against the very files they serve.
+FROM plugin AS archives
+COPY manifests/node.yaml manifests/controller.yaml /tmp/manifests/
+RUN java -cp /opt/imagedisk/imagedisk-csi.jar dev.imagedisk.csi.plugin.archive.ArchiveCommand \
+       --mode node --manifest /tmp/manifests/node.yaml --out /opt/imagedisk/node.jsa \
+    && java -cp /opt/imagedisk/imagedisk-csi.jar dev.imagedisk.csi.plugin.archive.ArchiveCommand \
+       --mode controller --manifest /tmp/manifests/controller.yaml --base /opt/imagedisk/node.jsa \
+       --out /opt/imagedisk/controller.jsa \
+    && chmod 0644 /opt/imagedisk/*.jsa \
+    && echo "imagedisk image: what each part costs (uncompressed):" \
+    && du -sh /opt/java /opt/imagedisk/lib /opt/imagedisk/imagedisk-csi.jar /opt/imagedisk/node.jsa \
+       /opt/imagedisk/controller.jsa \
+    && echo "imagedisk image: the whole file system:" \
+    && du -shx --exclude=/tmp/manifests /
+
+# --- the image ---------------------------------------------------------------------------------------------
+FROM plugin
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="imagedisk-csi" \
       org.opencontainers.image.description="CSI driver: one ReadWriteOnce disk per pod, created from a Compute Engine disk image" \
       org.opencontainers.image.version="${VERSION}"
-
-# The node plugin formats, checks, grows and mounts filesystems and waits for devices:
-# e2fsprogs (mkfs.ext4, e2fsck, resize2fs), xfsprogs (mkfs.xfs, xfs_growfs), util-linux (blkid, lsblk,
-# findmnt, partx), fdisk (sfdisk: partitioned images' tables), mount (mount, umount), udev (udevadm).
-RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-       e2fsprogs xfsprogs util-linux fdisk mount udev \
-    && rm -rf /var/lib/apt/lists/*
-
-# The launcher jar finds its dependencies through its manifest's Class-Path (lib/...).
-COPY --from=build /src/launcher/target/imagedisk.jar /opt/imagedisk/imagedisk.jar
-COPY --from=build /src/launcher/target/lib/ /opt/imagedisk/lib/
-
-# Small-footprint defaults; the manifests set their own per container (JAVA_TOOL_OPTIONS).
+COPY --from=archives /opt/imagedisk/node.jsa /opt/imagedisk/controller.jsa /opt/imagedisk/
+# Small-footprint defaults; the manifests set their own per container (JAVA_TOOL_OPTIONS, archive included).
 ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=35 -Xss256k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=96m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
-
-# Start-up archives, one per mode, made by the same code as `./imagedisk archive --mode MODE --out FILE`: a
-# training run of the plugin in that mode with that manifest's JAVA_TOOL_OPTIONS (it starts, answers the
-# sidecars' first calls, made by the archive command over its socket, and exits) records the classes serving
-# needs; every start then maps them instead of loading them (docs/performance.md, B4). A JDK 17 runtime writes one static AppCDS archive of those
-# classes (JDK classes included), mapped with -XX:SharedArchiveFile= in place of the JDK's default archive;
-# JDK 25 and later an AOT cache, mapped with -XX:AOTCache=. Each manifest maps its mode's
-# archive; a JVM that cannot use it says so and starts without it.
-COPY --from=build /src/manifests/node.yaml /src/manifests/controller.yaml /tmp/manifests/
-RUN java -jar /opt/imagedisk/imagedisk.jar archive --mode node --manifest /tmp/manifests/node.yaml \
-       --out /opt/imagedisk/node.jsa \
-    && java -jar /opt/imagedisk/imagedisk.jar archive --mode controller --manifest /tmp/manifests/controller.yaml \
-       --out /opt/imagedisk/controller.jsa \
-    && rm -rf /tmp/manifests
-
 # Non-root by default (the controller); the node DaemonSet runs this image privileged as root.
 USER 65532:65532
-ENTRYPOINT ["java", "-jar", "/opt/imagedisk/imagedisk.jar", "plugin"]
+# The manifests pass the plugin's flags as container args (--mode=node|controller, --endpoint=..., ...).
+ENTRYPOINT ["/opt/java/bin/java", "-jar", "/opt/imagedisk/imagedisk-csi.jar"]

@@ -51,9 +51,12 @@ final class LoopLab implements AutoCloseable {
         return image;
     }
 
-    /** A disk of {@code gib} GiB made from {@code image}, on a loop device linked as google-NAME. */
+    /**
+     * A disk of {@code gib} GiB made from {@code image}, on a loop device linked as google-NAME. Its backing file is
+     * named NAME, so the device reports the disk's name as an attached disk does (the node checks it).
+     */
     Path disk(Path image, String name, int gib) throws IOException, InterruptedException {
-        Path file = files.resolve(name + ".disk");
+        Path file = diskFile(name);
         sh("cp", "--sparse=always", image.toString(), file.toString());
         sh("truncate", "-s", gib + "G", file.toString());
         String loop = sh("losetup", "--find", "--show", file.toString()).trim();
@@ -73,7 +76,11 @@ final class LoopLab implements AutoCloseable {
         synchronized (loops) {
             loops.remove(loop.toString());
         }
-        Files.deleteIfExists(files.resolve(name + ".disk"));
+        Files.deleteIfExists(diskFile(name));
+    }
+
+    private Path diskFile(String name) throws IOException {
+        return Files.createDirectories(files.resolve("disks")).resolve(name);
     }
 
     /** Runs a program; its stdout, or an IOException with its output when it fails. */

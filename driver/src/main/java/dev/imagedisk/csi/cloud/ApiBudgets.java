@@ -11,8 +11,13 @@ import java.util.Set;
  */
 public record ApiBudgets(ApiLimiter writes, ApiLimiter reads, ApiLimiter operations, ApiLimiter overall) {
     /** Methods that count against the write budget. */
-    public static final Set<String> WRITE_METHODS =
-            Set.of("disks.insert", "disks.delete", "disks.resize", "instances.attachDisk", "instances.detachDisk");
+    public static final Set<String> WRITE_METHODS = Set.of(
+            "disks.insert",
+            "disks.delete",
+            "disks.resize",
+            "disks.update",
+            "instances.attachDisk",
+            "instances.detachDisk");
     /** Every request of every group through one limiter (as before the budgets were split). */
     public static ApiBudgets single(ApiLimiter limiter) {
         return new ApiBudgets(ApiLimiter.NONE, ApiLimiter.NONE, ApiLimiter.NONE, limiter);

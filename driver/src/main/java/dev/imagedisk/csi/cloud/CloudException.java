@@ -19,8 +19,20 @@ public final class CloudException extends RuntimeException {
         NOT_READY,
         /** rateLimitExceeded, quotaExceeded, RESOURCE_OPERATION_RATE_EXCEEDED, HTTP 429: retried, then given up. */
         RATE_LIMITED,
-        /** HTTP 5xx, ZONE_RESOURCE_POOL_EXHAUSTED, connection failures. */
+        /** HTTP 5xx, connection failures: the same request may work later. */
         UNAVAILABLE,
+        /**
+         * The zone cannot take the resource now: a stockout ({@code ZONE_RESOURCE_POOL_EXHAUSTED[_WITH_DETAILS]})
+         * or a zonal quota used up ({@code QUOTA_EXCEEDED} of a metric with a zone dimension). Another zone may
+         * work; {@link #location()} is the zone.
+         */
+        ZONE_EXHAUSTED,
+        /**
+         * A region- or project-wide quota is used up ({@code QUOTA_EXCEEDED} of a regional or global metric): no
+         * zone of that region helps until the quota is raised or usage freed; {@link #location()} is the region,
+         * or empty when the quota is global or its scope unknown.
+         */
+        QUOTA_EXCEEDED,
         /** A request or an operation ran out of time. */
         DEADLINE,
         /** A per-resource limit, e.g. the most disks an instance can have (limitExceeded): not retried. */
@@ -41,6 +53,7 @@ public final class CloudException extends RuntimeException {
     private final int httpStatus;
     private final String reason;
     private final boolean retriesExhausted;
+    private final String location;
 
     /**
      * The failure of a step that stopped because the call it serves ended: {@link Kind#DEADLINE} when the call's
@@ -64,22 +77,45 @@ public final class CloudException extends RuntimeException {
     }
 
     public CloudException(Kind kind, int httpStatus, String reason, String message, Throwable cause) {
-        this(kind, httpStatus, reason, message, cause, false);
+        this(kind, httpStatus, reason, message, cause, false, "");
+    }
+
+    /** A failure about one place ({@link Kind#ZONE_EXHAUSTED}: the zone; {@link Kind#QUOTA_EXCEEDED}: the region). */
+    public CloudException(Kind kind, int httpStatus, String reason, String message, Throwable cause, String location) {
+        this(kind, httpStatus, reason, message, cause, false, location);
     }
 
     private CloudException(
-            Kind kind, int httpStatus, String reason, String message, Throwable cause, boolean retriesExhausted) {
+            Kind kind,
+            int httpStatus,
+            String reason,
+            String message,
+            Throwable cause,
+            boolean retriesExhausted,
+            String location) {
         super(message, cause);
         this.kind = kind;
         this.httpStatus = httpStatus;
         this.reason = reason == null ? "" : reason;
         this.retriesExhausted = retriesExhausted;
+        this.location = location == null ? "" : location;
+    }
+
+    /** The zone or region the failure is about (see {@link Kind#ZONE_EXHAUSTED}, {@link Kind#QUOTA_EXCEEDED}); may be empty. */
+    public String location() {
+        return location;
     }
 
     /** The same failure after the retry policy gave up on it: not to be retried again by an outer loop. */
     public CloudException afterRetries(int retries) {
         return new CloudException(
-                kind, httpStatus, reason, getMessage() + " (still failing after " + retries + " retries)", this, true);
+                kind,
+                httpStatus,
+                reason,
+                getMessage() + " (still failing after " + retries + " retries)",
+                this,
+                true,
+                location);
     }
 
     /** Whether a retry policy already spent its retries on this failure. */

@@ -34,6 +34,13 @@ public interface ComputeCloud {
     /** Grows the disk to {@code sizeGb}. */
     void resizeDisk(DiskRef disk, long sizeGb);
 
+    /**
+     * Changes the disk's provisioned IOPS and/or throughput ({@code disks.update}; null leaves a value as it is, at
+     * least one is set). Compute Engine refuses types without them and values out of the type's range for the
+     * disk's size ({@link CloudException.Kind#INVALID}).
+     */
+    void updateDiskPerformance(DiskRef disk, Long iops, Long throughput);
+
     Optional<Image> getImage(ImageRef image);
 
     /** The family's current image: the newest one that is not deprecated. */
@@ -86,6 +93,14 @@ public interface ComputeCloud {
     default CompletableFuture<Void> resizeDiskAsync(DiskRef disk, long sizeGb) {
         return Futures.of(() -> {
             resizeDisk(disk, sizeGb);
+            return null;
+        });
+    }
+
+    /** {@link #updateDiskPerformance}, asynchronous. */
+    default CompletableFuture<Void> updateDiskPerformanceAsync(DiskRef disk, Long iops, Long throughput) {
+        return Futures.of(() -> {
+            updateDiskPerformance(disk, iops, throughput);
             return null;
         });
     }

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param status {@code CREATING}, {@code RESTORING}, {@code FAILED}, {@code READY} or {@code DELETING}
  * @param users the instances it is attached to
  * @param sourceDisk the disk it was cloned from, or null
+ * @param provisionedIops the IOPS provisioned (Hyperdisk, pd-extreme), or null when Compute Engine reports none
+ * @param provisionedThroughput the throughput provisioned in MiB/s (Hyperdisk), or null
  * @param accessMode Compute Engine's access mode (Hyperdisk: {@code READ_WRITE_SINGLE}, {@code READ_ONLY_MANY},
  *     {@code READ_WRITE_MANY}), or null when the disk reports none (pd-*)
  */
@@ -25,6 +27,8 @@ public record Disk(
         String description,
         String selfLink,
         DiskRef sourceDisk,
+        Long provisionedIops,
+        Long provisionedThroughput,
         String accessMode) {
 
     public static final String READY = "READY";
@@ -49,14 +53,38 @@ public record Disk(
             Map<String, String> labels,
             String description,
             String selfLink,
-            DiskRef sourceDisk) {
-        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, sourceDisk, null);
+            DiskRef sourceDisk,
+            Long provisionedIops,
+            Long provisionedThroughput) {
+        this(
+                ref,
+                sizeGb,
+                type,
+                sourceImage,
+                status,
+                users,
+                labels,
+                description,
+                selfLink,
+                sourceDisk,
+                provisionedIops,
+                provisionedThroughput,
+                null);
     }
 
-    /** This disk with other users (instances it is attached to). */
-    public Disk withUsers(List<InstanceRef> others) {
-        return new Disk(
-                ref, sizeGb, type, sourceImage, status, others, labels, description, selfLink, sourceDisk, accessMode);
+    /** A disk without provisioned performance. */
+    public Disk(
+            DiskRef ref,
+            long sizeGb,
+            String type,
+            String sourceImage,
+            String status,
+            List<InstanceRef> users,
+            Map<String, String> labels,
+            String description,
+            String selfLink,
+            DiskRef sourceDisk) {
+        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, sourceDisk, null, null);
     }
 
     /** A disk that was not cloned. */
@@ -70,7 +98,61 @@ public record Disk(
             Map<String, String> labels,
             String description,
             String selfLink) {
-        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, null, null);
+        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, null);
+    }
+
+    /** The same disk with other users. */
+    public Disk withUsers(List<InstanceRef> newUsers) {
+        return new Disk(
+                ref,
+                sizeGb,
+                type,
+                sourceImage,
+                status,
+                newUsers,
+                labels,
+                description,
+                selfLink,
+                sourceDisk,
+                provisionedIops,
+                provisionedThroughput,
+                accessMode);
+    }
+
+    /** The same disk at another size. */
+    public Disk withSize(long newSizeGb) {
+        return new Disk(
+                ref,
+                newSizeGb,
+                type,
+                sourceImage,
+                status,
+                users,
+                labels,
+                description,
+                selfLink,
+                sourceDisk,
+                provisionedIops,
+                provisionedThroughput,
+                accessMode);
+    }
+
+    /** The same disk with other provisioned values (null keeps the current one). */
+    public Disk withPerformance(Long iops, Long throughput) {
+        return new Disk(
+                ref,
+                sizeGb,
+                type,
+                sourceImage,
+                status,
+                users,
+                labels,
+                description,
+                selfLink,
+                sourceDisk,
+                iops != null ? iops : provisionedIops,
+                throughput != null ? throughput : provisionedThroughput,
+                accessMode);
     }
 
     public boolean ready() {

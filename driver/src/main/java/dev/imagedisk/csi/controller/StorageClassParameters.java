@@ -103,13 +103,14 @@ public record StorageClassParameters(
     public record Checked(StorageClassParameters parameters, Optional<String> problem) {}
 
     /**
-     * {@link #parse(Map, String, String)} for a caller that wants the problem as a value
-     * (ValidateVolumeCapabilities answers it unconfirmed, not as an error). Every failure of {@code parse} is an
-     * INVALID_ARGUMENT naming the key.
+     * The parameters of an existing volume (ValidateVolumeCapabilities), with the problem as a value: that call
+     * answers it unconfirmed, not as an error. Every failure of {@code parse} is an INVALID_ARGUMENT naming the key.
+     * {@code image} is optional, as for a volume with a source (a clone or a restore needs none), and
+     * {@code defaultImage} stands in for it as in CreateVolume.
      */
     public static Checked check(Map<String, String> parameters, String defaultProject, String defaultImage) {
         try {
-            return new Checked(parse(parameters, defaultProject, defaultImage), Optional.empty());
+            return new Checked(parse(parameters, defaultProject, defaultImage, true), Optional.empty());
         } catch (CsiFailure invalid) {
             return new Checked(null, Optional.of(invalid.getMessage()));
         }

@@ -169,6 +169,8 @@ public final class VolumeProvisioner {
                                 spec.description(),
                                 null,
                                 null,
+                                spec.provisionedIops(),
+                                spec.provisionedThroughput(),
                                 spec.accessMode());
                     }
                     if (failure != null) {
@@ -429,16 +431,23 @@ public final class VolumeProvisioner {
     /**
      * What of the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
      * empty when it matches. The image is read afresh (not from the cache); an image that does not exist or
-     * cannot make disks now is a mismatch too.
+     * cannot make disks now is a mismatch too. The StorageClass image is not compared for a volume made from a
+     * source, as CreateVolume did not use it: a clone, or a disk made from a snapshot (an image this driver made).
      */
     public Optional<String> mismatch(Disk disk, StorageClassParameters parameters) {
         if (!Objects.equals(disk.type(), parameters.type())) {
             return Optional.of("volume " + disk.ref() + " is a " + disk.type() + " disk, not " + parameters.type());
         }
-        if (parameters.image() == null) {
+        if (parameters.image() == null || disk.sourceDisk() != null) {
             return Optional.empty();
         }
         Optional<Image> image = find(parameters.image());
+        if (image.isPresent() && unusable(image.get()).isEmpty() && sameImage(disk, parameters.image(), image.get())) {
+            return Optional.empty();
+        }
+        if (fromSnapshot(disk)) {
+            return Optional.empty();
+        }
         if (image.isEmpty()) {
             return Optional.of(missing(parameters.image()).getMessage());
         }
@@ -446,11 +455,15 @@ public final class VolumeProvisioner {
         if (unusable.isPresent()) {
             return Optional.of(unusable.get().getMessage());
         }
-        if (!sameImage(disk, parameters.image(), image.get())) {
-            return Optional.of("volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
-                    + parameters.image());
-        }
-        return Optional.empty();
+        return Optional.of("volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
+                + parameters.image());
+    }
+
+    /** Whether the disk was made from a snapshot: an image labelled as this driver's. */
+    private boolean fromSnapshot(Disk disk) {
+        ImageRef source = disk.sourceImageRef();
+        return source != null
+                && cloud.getImage(source).map(Snapshotter::isManaged).orElse(false);
     }
 
     /**

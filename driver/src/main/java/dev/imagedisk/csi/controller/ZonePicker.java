@@ -40,15 +40,15 @@ public final class ZonePicker {
     }
 
     /**
-     * The zones a volume may be placed in: the requisite zones, else the preferred ones; empty when the
-     * requirement names none (any zone).
+     * The zones a volume may be placed in: the requisite zones; empty when there are none (any zone). Preferred
+     * zones never bind: the CSI spec lets a volume that cannot be placed in them be made elsewhere (a clone, which
+     * stays in its source's zone).
      */
     public static List<String> allowedZones(TopologyRequirement requirement) {
         if (requirement == null) {
             return List.of();
         }
-        List<String> requisite = zones(requirement.getRequisiteList());
-        return requisite.isEmpty() ? zones(requirement.getPreferredList()) : requisite;
+        return zones(requirement.getRequisiteList());
     }
 
     private static List<String> zones(List<Topology> topologies) {

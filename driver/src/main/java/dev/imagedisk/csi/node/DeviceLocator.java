@@ -4,6 +4,7 @@ import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.DeviceFinder;
+import dev.imagedisk.csi.device.WrongDeviceException;
 import dev.imagedisk.csi.exec.Deadlines;
 import dev.imagedisk.csi.server.CsiErrors;
 import java.time.Duration;
@@ -13,8 +14,8 @@ import java.util.Optional;
 /**
  * The block device of an attached disk, named by the {@value Keys#PUBLISH_DEVICE_NAME} entry of the publish
  * context (the Compute Engine device name the controller attached the disk with; the node finds
- * {@code google-<value>} under the device directory); waits up to {@code --device-wait} (and never past the
- * call's deadline) for udev to make it.
+ * {@code google-<value>} under the device directory, and confirms that the device reports that name); waits up to
+ * {@code --device-wait} (and never past the call's deadline) for it to appear.
  */
 public final class DeviceLocator {
     private final DeviceFinder finder;
@@ -42,13 +43,23 @@ public final class DeviceLocator {
         return name;
     }
 
+    /**
+     * The disk's device, confirmed to be that disk (it reports the device name itself); FAILED_PRECONDITION when
+     * the link points at another disk or the device cannot be confirmed, NOT_FOUND when none appears in time.
+     */
     public BlockDevice locate(String deviceName) {
         Duration budget = Deadlines.remaining(wait);
-        Optional<BlockDevice> device = finder.await(deviceName, budget);
+        Optional<BlockDevice> device;
+        try {
+            device = finder.await(deviceName, budget);
+        } catch (WrongDeviceException e) {
+            throw CsiErrors.failedPrecondition("disk %s: %s", deviceName, e.getMessage());
+        }
         if (device.isEmpty()) {
             throw CsiErrors.notFound(
-                    "no block device for disk %s after waiting %d ms: looked for %s",
-                    deviceName, budget.toMillis(), String.join(" and ", finder.candidates(deviceName)));
+                    "no block device for disk %s after waiting %d ms: looked for %s, and no disk reports device "
+                            + "name %s",
+                    deviceName, budget.toMillis(), String.join(" and ", finder.candidates(deviceName)), deviceName);
         }
         return device.get();
     }

@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.node;
 
+import dev.imagedisk.csi.device.WrongDeviceException;
 import dev.imagedisk.csi.exec.CommandException;
 import dev.imagedisk.csi.mount.MountException;
 import dev.imagedisk.csi.server.CsiErrors;
@@ -15,6 +16,8 @@ final class Failures {
             return action.get();
         } catch (CsiFailure e) {
             throw e;
+        } catch (WrongDeviceException e) {
+            throw CsiErrors.failedPrecondition("%s: %s", doing, e.getMessage());
         } catch (CommandException e) {
             if (e.timedOut()) {
                 throw CsiErrors.deadlineExceeded("%s: %s", doing, e.getMessage());

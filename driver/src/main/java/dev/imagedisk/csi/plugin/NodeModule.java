@@ -3,9 +3,12 @@ package dev.imagedisk.csi.plugin;
 import dev.imagedisk.csi.device.BlkidInspector;
 import dev.imagedisk.csi.device.ByIdDeviceFinder;
 import dev.imagedisk.csi.device.E2fsckChecker;
+import dev.imagedisk.csi.device.IdentityByType;
 import dev.imagedisk.csi.device.MkfsFormatter;
 import dev.imagedisk.csi.device.SfdiskPartitionTables;
 import dev.imagedisk.csi.device.SysfsBlockDevices;
+import dev.imagedisk.csi.device.SysfsDiskScan;
+import dev.imagedisk.csi.device.UdevadmTrigger;
 import dev.imagedisk.csi.exec.CommandRunner;
 import dev.imagedisk.csi.exec.Executables;
 import dev.imagedisk.csi.metadata.MetadataClient;
@@ -29,6 +32,7 @@ import dev.imagedisk.csi.node.Stager;
 import dev.imagedisk.csi.node.VolumeAtPath;
 import dev.imagedisk.csi.node.VolumeStatsReader;
 import dev.imagedisk.csi.server.InFlight;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -36,6 +40,8 @@ import java.util.Set;
 /** Builds the node service and what it stands on. */
 public final class NodeModule {
     static final Set<String> FORMATTABLE = Set.of("ext3", "ext4", "xfs");
+    /** Longest a udevadm trigger may run (it only asks udev to remake a link). */
+    static final Duration UDEV_TRIGGER_LIMIT = Duration.ofSeconds(10);
 
     private NodeModule() {}
 
@@ -54,7 +60,13 @@ public final class NodeModule {
         MkfsFormatter formatter = new MkfsFormatter(runner, executables);
         ToolFilesystemResizer resizer = new ToolFilesystemResizer(runner, executables);
         Directories directories = new Directories();
-        ByIdDeviceFinder finder = new ByIdDeviceFinder(options.deviceDir);
+        // udev gets a short leash: a trigger only nudges it to (re)make a link
+        CommandRunner udevRunner = new CommandRunner(UDEV_TRIGGER_LIMIT, operations);
+        ByIdDeviceFinder finder = new ByIdDeviceFinder(
+                options.deviceDir,
+                IdentityByType.linux(Path.of("/sys")),
+                new SysfsDiskScan(Path.of("/sys"), Path.of("/dev"), options.loopDiskDirs),
+                new UdevadmTrigger(udevRunner, executables));
         DeviceLocator locator = new DeviceLocator(finder, options.deviceWait);
         VolumeAtPath volumeAtPath = new VolumeAtPath(finder, devices);
         SfdiskPartitionTables partitions = new SfdiskPartitionTables(runner, devices);

@@ -36,6 +36,14 @@ public final class NodeOptions {
     public Duration deviceWait = Duration.ofSeconds(30);
 
     @Option(
+            names = "--loop-disk-dir",
+            paramLabel = "DIR",
+            description = "Loop devices bound to a file under DIR are attached disks named by their backing file's "
+                    + "name, found by that name when a disk's link is missing (the Compute Engine emulator's "
+                    + "attachment directory; never needed on Compute Engine). Repeatable.")
+    public java.util.List<Path> loopDiskDirs = new java.util.ArrayList<>();
+
+    @Option(
             names = "--max-volumes-per-node",
             paramLabel = "N",
             defaultValue = "0",

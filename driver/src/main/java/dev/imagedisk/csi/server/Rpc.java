@@ -110,7 +110,7 @@ public final class Rpc {
         if (e instanceof CloudException c) {
             return Status.fromCode(
                             Status.Code.valueOf(CloudFailures.code(c.kind()).name()))
-                    .withDescription(c.getMessage())
+                    .withDescription(CloudFailures.message(c))
                     .withCause(c);
         }
         if (e instanceof StatusRuntimeException s) {

@@ -45,6 +45,15 @@ public final class LinuxSystem {
     static final int BLKPG_DEL_PARTITION = 2;
     static final int BLKPG_RESIZE_PARTITION = 3;
 
+    // linux/nvme_ioctl.h: _IO('N', 0x40) and _IOWR('N', 0x41, struct nvme_passthru_cmd)
+    static final long NVME_IOCTL_ID = 0x4E40L;
+    static final long NVME_IOCTL_ADMIN_CMD = 0xC0484E41L;
+    /** struct nvme_passthru_cmd (= nvme_admin_cmd): 72 bytes. */
+    static final int NVME_PASSTHRU_SIZE = 72;
+
+    static final int NVME_ADMIN_IDENTIFY = 0x06;
+    static final int NVME_IDENTIFY_DATA_SIZE = 4096;
+
     /** sizeof(struct statvfs) on 64-bit glibc (and musl): 11 longs and 6 spare ints. */
     static final int STATVFS_SIZE = 112;
     /** struct blkpg_ioctl_arg { int op; int flags; int datalen; void *data; }: 24 bytes on LP64. */
@@ -135,6 +144,41 @@ public final class LinuxSystem {
                 throw new SyscallException("ioctl(BLKGETSIZE64)", device.toString(), errno());
             }
             return size.getLong(0);
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    /**
+     * The Identify Namespace data (CNS 0, 4096 bytes) of an NVMe namespace block device: NVME_IOCTL_ID gives the
+     * namespace id, then NVME_IOCTL_ADMIN_CMD sends the Identify admin command for it (needs CAP_SYS_ADMIN).
+     */
+    public byte[] nvmeIdentifyNamespace(Path device) {
+        int fd = open(device);
+        try {
+            int nsid = libc.ioctl(fd, NVME_IOCTL_ID, null);
+            if (nsid < 0) {
+                throw new SyscallException("ioctl(NVME_IOCTL_ID)", device.toString(), errno());
+            }
+            Pointer data = Memory.allocateDirect(runtime, NVME_IDENTIFY_DATA_SIZE, true);
+            Pointer cmd = Memory.allocateDirect(runtime, NVME_PASSTHRU_SIZE, true);
+            cmd.putByte(0, (byte) NVME_ADMIN_IDENTIFY); // opcode
+            cmd.putInt(4, nsid); // nsid
+            cmd.putPointer(24, data); // addr
+            cmd.putInt(36, NVME_IDENTIFY_DATA_SIZE); // data_len
+            cmd.putInt(40, 0); // cdw10: CNS 0, identify namespace
+            int status = libc.ioctl(fd, NVME_IOCTL_ADMIN_CMD, cmd);
+            if (status < 0) {
+                throw new SyscallException(
+                        "ioctl(NVME_IOCTL_ADMIN_CMD, identify namespace " + nsid + ")", device.toString(), errno());
+            }
+            if (status > 0) { // the controller answered with an NVMe status code
+                throw new IllegalStateException("NVMe identify namespace " + nsid + " of " + device
+                        + " answered status 0x" + Integer.toHexString(status));
+            }
+            byte[] out = new byte[NVME_IDENTIFY_DATA_SIZE];
+            data.get(0, out, 0, out.length);
+            return out;
         } finally {
             libc.close(fd);
         }

@@ -46,6 +46,13 @@ public abstract class ComputeCloudContract {
     /** Adds a RUNNING instance {@code name} in zone {@code Z}. */
     protected abstract void addInstance(String name);
 
+    /**
+     * The next disk insert's operation fails for capacity: {@link Kind#ZONE_EXHAUSTED} (a stockout when
+     * {@code stockout}, else a zonal quota) in zone {@link #Z}, or {@link Kind#QUOTA_EXCEEDED} (a regional quota) in
+     * its region.
+     */
+    protected abstract void failNextInsertForCapacity(Kind kind, boolean stockout);
+
     protected static DiskRef disk(String name) {
         return new DiskRef(P, Z, name);
     }
@@ -379,6 +386,61 @@ public abstract class ComputeCloudContract {
         failNextInsertOperation();
         assertEquals(Kind.UNAVAILABLE, failure(() -> cloud().createDisk(spec(disk("f1"), 10, "img"), "key-f1")));
         assertEquals(Optional.empty(), cloud().getDisk(disk("f1")), "a failed operation makes nothing");
+    }
+
+    @Test
+    void updatesProvisionedPerformanceOfHyperdiskOnly() {
+        DiskRef hd = disk("hd");
+        cloud().createDisk(
+                        new DiskSpec(
+                                hd,
+                                100,
+                                "hyperdisk-balanced",
+                                "projects/" + P + "/global/images/img",
+                                MANAGED,
+                                "made for a test",
+                                null,
+                                3000L,
+                                140L),
+                        "key-hd");
+        assertEquals(3000L, cloud().getDisk(hd).orElseThrow().provisionedIops());
+        cloud().updateDiskPerformance(hd, 6000L, 400L);
+        Disk updated = cloud().getDisk(hd).orElseThrow();
+        assertEquals(6000L, updated.provisionedIops());
+        assertEquals(400L, updated.provisionedThroughput());
+        cloud().updateDiskPerformance(hd, null, 500L);
+        assertEquals(6000L, cloud().getDisk(hd).orElseThrow().provisionedIops(), "null leaves it");
+        assertEquals(500L, cloud().getDisk(hd).orElseThrow().provisionedThroughput());
+
+        // out of range for the size; throughput above a quarter of the IOPS; a Persistent Disk type
+        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(hd, 60_000L, null)));
+        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(hd, 4000L, 1001L)));
+        cloud().createDisk(spec(disk("pd"), 10, "img"), "key-pd");
+        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(disk("pd"), 3000L, null)));
+        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().updateDiskPerformance(disk("none"), 3000L, null)));
+        assertEquals(
+                500L, cloud().getDisk(hd).orElseThrow().provisionedThroughput(), "a refused update changes nothing");
+    }
+
+    @Test
+    void capacityFailuresNameTheirZoneOrRegion() {
+        String region = Z.substring(0, Z.lastIndexOf('-'));
+        failNextInsertForCapacity(Kind.ZONE_EXHAUSTED, true);
+        CloudException stockout =
+                assertThrows(CloudException.class, () -> cloud().createDisk(spec(disk("c1"), 10, "img"), "key-c1"));
+        assertEquals(Kind.ZONE_EXHAUSTED, stockout.kind());
+        assertEquals(Z, stockout.location());
+        failNextInsertForCapacity(Kind.ZONE_EXHAUSTED, false);
+        CloudException zonal =
+                assertThrows(CloudException.class, () -> cloud().createDisk(spec(disk("c2"), 10, "img"), "key-c2"));
+        assertEquals(Kind.ZONE_EXHAUSTED, zonal.kind());
+        assertEquals(Z, zonal.location());
+        failNextInsertForCapacity(Kind.QUOTA_EXCEEDED, false);
+        CloudException regional =
+                assertThrows(CloudException.class, () -> cloud().createDisk(spec(disk("c3"), 10, "img"), "key-c3"));
+        assertEquals(Kind.QUOTA_EXCEEDED, regional.kind());
+        assertEquals(region, regional.location());
+        assertEquals(Optional.empty(), cloud().getDisk(disk("c3")), "a failed operation makes nothing");
     }
 
     @Test

@@ -181,6 +181,8 @@ class ControllerLogicTest {
         "NOT_READY, ABORTED",
         "RATE_LIMITED, RESOURCE_EXHAUSTED",
         "LIMIT_EXCEEDED, RESOURCE_EXHAUSTED",
+        "ZONE_EXHAUSTED, RESOURCE_EXHAUSTED",
+        "QUOTA_EXCEEDED, RESOURCE_EXHAUSTED",
         "UNAVAILABLE, UNAVAILABLE",
         "DEADLINE, DEADLINE_EXCEEDED",
         "INVALID, INVALID_ARGUMENT",
@@ -201,7 +203,7 @@ class ControllerLogicTest {
 
     @Test
     void theTableCoversEveryKind() {
-        assertEquals(13, Kind.values().length, "a new Kind needs a row in cloudFailuresAreAnsweredWithTheirCode");
+        assertEquals(15, Kind.values().length, "a new Kind needs a row in cloudFailuresAreAnsweredWithTheirCode");
     }
 
     @ParameterizedTest

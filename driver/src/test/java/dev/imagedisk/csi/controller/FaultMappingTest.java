@@ -41,7 +41,7 @@ class FaultMappingTest {
     }
 
     @Test
-    void zoneResourcePoolExhaustedOperationIsUnavailableAndARetrySucceedsLater() throws Exception {
+    void zoneResourcePoolExhaustedOperationIsResourceExhaustedAndARetrySucceedsLater() throws Exception {
         f.emulator
                 .faults()
                 .failNextOperations(
@@ -52,8 +52,9 @@ class FaultMappingTest {
                         1);
         StatusRuntimeException e =
                 fails(() -> f.stub().createVolume(create("pool-1").build()));
-        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getMessage());
         assertTrue(e.getStatus().getDescription().contains("ZONE_RESOURCE_POOL_EXHAUSTED"), e.getMessage());
+        assertTrue(e.getStatus().getDescription().startsWith("zone us-central1-a "), e.getMessage());
         // Compute Engine answers the same request id with the same failed operation; once that is clearly an
         // old answer the driver moves on to a fresh request id
         Thread.sleep(2100);
@@ -65,7 +66,9 @@ class FaultMappingTest {
         f.emulator.faults().failNextOperations("insert", "ZONE_RESOURCE_POOL_EXHAUSTED", "no capacity", false, 1);
         StatusRuntimeException e =
                 fails(() -> f.stub().createVolume(create("pool-0").build()));
-        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getMessage());
+        // the message names no zone: the operation's zone is the one out of capacity
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getMessage());
+        assertTrue(e.getStatus().getDescription().startsWith("zone us-central1-a "), e.getMessage());
 
         String v = f.stub()
                 .createVolume(create("attach-fails").build())

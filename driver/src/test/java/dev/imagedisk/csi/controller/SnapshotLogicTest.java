@@ -21,6 +21,8 @@ import csi.v1.DeleteSnapshotResponse;
 import csi.v1.ListSnapshotsRequest;
 import csi.v1.ListSnapshotsResponse;
 import csi.v1.TopologyRequirement;
+import csi.v1.ValidateVolumeCapabilitiesRequest;
+import csi.v1.ValidateVolumeCapabilitiesResponse;
 import csi.v1.VolumeContentSource;
 import dev.imagedisk.csi.cloud.CloudException.Kind;
 import dev.imagedisk.csi.cloud.Image;
@@ -308,6 +310,80 @@ class SnapshotLogicTest {
         assertFalse(f.cloud
                 .getDisk(new dev.imagedisk.csi.cloud.DiskRef(PROJECT, OTHER_ZONE, "pvc-far"))
                 .isPresent());
+    }
+
+    /** ValidateVolumeCapabilities with the StorageClass parameters the volume was created with. */
+    private ValidateVolumeCapabilitiesResponse validate(String volumeId, CreateVolumeRequest createdWith) {
+        return f.call(
+                        f.service::validateVolumeCapabilities,
+                        ValidateVolumeCapabilitiesRequest.newBuilder()
+                                .setVolumeId(volumeId)
+                                .addAllVolumeCapabilities(createdWith.getVolumeCapabilitiesList())
+                                .putAllParameters(createdWith.getParametersMap())
+                                .build())
+                .value();
+    }
+
+    @Test
+    void validateConfirmsClonesAndRestoresWithTheParametersTheyWereCreatedWith() {
+        String src = newVolume("pvc-vsrc");
+        String snap = snapshot("snap-v", src, Map.of()).value().getSnapshot().getSnapshotId();
+        List<CreateVolumeRequest> requests = List.of(
+                // the StorageClass names an image; the source wins over it
+                create("pvc-vclone").setVolumeContentSource(fromVolume(src)).build(),
+                create("pvc-vrestore")
+                        .setVolumeContentSource(fromSnapshot(snap))
+                        .build(),
+                // the StorageClass names no image (none is needed with a source)
+                create("pvc-vclone-bare")
+                        .clearParameters()
+                        .putParameters("type", "pd-balanced")
+                        .setVolumeContentSource(fromVolume(src))
+                        .build(),
+                create("pvc-vrestore-bare")
+                        .clearParameters()
+                        .putParameters("type", "pd-balanced")
+                        .setVolumeContentSource(fromSnapshot(snap))
+                        .build());
+        for (CreateVolumeRequest request : requests) {
+            String id = createVolume(request).value().getVolume().getVolumeId();
+            ValidateVolumeCapabilitiesResponse answer = validate(id, request);
+            assertTrue(answer.hasConfirmed(), request.getName() + ": " + answer.getMessage());
+        }
+        // a clone is still compared by what a source does not decide
+        CreateVolumeRequest clone = requests.get(0);
+        ValidateVolumeCapabilitiesResponse ssd = validate(
+                FakeController.volumeId(ZONE, "pvc-vclone"),
+                clone.toBuilder().putParameters("type", "pd-ssd").build());
+        assertTrue(ssd.getMessage().contains("pd-ssd"), ssd.getMessage());
+        // a volume made from the StorageClass image is compared with it still
+        ValidateVolumeCapabilitiesResponse otherImage = validate(
+                src,
+                create("x")
+                        .putParameters("image", "projects/" + PROJECT + "/global/images/" + "snap-v")
+                        .build());
+        assertFalse(otherImage.hasConfirmed());
+        assertTrue(otherImage.getMessage().contains("snap-v"), otherImage.getMessage());
+    }
+
+    @Test
+    void aCloneWithOnlyPreferredTopologyElsewhereIsMadeInItsSourcesZone() {
+        String src = newVolume("pvc-psrc");
+        var clone = createVolume(create("pvc-pclone")
+                .setVolumeContentSource(fromVolume(src))
+                .setAccessibilityRequirements(TopologyRequirement.newBuilder().addPreferred(zone(OTHER_ZONE)))
+                .build());
+        assertTrue(clone.status().isOk(), clone.status().toString());
+        assertEquals(
+                FakeController.volumeId(ZONE, "pvc-pclone"),
+                clone.value().getVolume().getVolumeId());
+        var requisite = createVolume(create("pvc-rclone")
+                .setVolumeContentSource(fromVolume(src))
+                .setAccessibilityRequirements(TopologyRequirement.newBuilder()
+                        .addRequisite(zone(OTHER_ZONE))
+                        .addPreferred(zone(OTHER_ZONE)))
+                .build());
+        assertEquals(Code.INVALID_ARGUMENT, requisite.code(), "requisite binds");
     }
 
     @Test

@@ -242,8 +242,24 @@ public final class FakeDisks
 
     // DeviceFinder
 
+    private final Map<String, String> misLinked = new java.util.HashMap<>();
+
+    /**
+     * {@code deviceName}'s link points at disk {@code other}'s device (a stale link): the finder refuses it as
+     * ByIdDeviceFinder does, naming both, before anything is done on either device.
+     */
+    public void misLink(String deviceName, String other) {
+        misLinked.put(deviceName, other);
+    }
+
     @Override
     public Optional<BlockDevice> find(String deviceName) {
+        String other = misLinked.get(deviceName);
+        if (other != null && disks.get(other) != null && disks.get(other).attached) {
+            throw new dev.imagedisk.csi.device.WrongDeviceException("/dev/disk/by-id/google-" + deviceName
+                    + " points at " + disks.get(other).device + ", which reports device name " + other
+                    + ", not disk " + deviceName + "; refusing to use it: nothing on it was touched");
+        }
         Disk d = disks.get(deviceName);
         if (d != null && d.attached && kernelParsesTables) {
             d.parts.values().forEach(p -> d.kernel.putIfAbsent(p.number, new long[] {p.start, p.sectors}));

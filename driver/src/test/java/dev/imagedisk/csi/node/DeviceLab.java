@@ -35,7 +35,11 @@ final class DeviceLab implements AutoCloseable, BeforeEachCallback, AfterEachCal
     Path kubeletDir;
     Path deviceDir;
     Path files;
+    /** Where attached disks' named links live: a loop device is bound to {@code attached/N/<disk>}. */
+    Path attached;
+
     private final java.util.Map<Path, Path> loops = new java.util.LinkedHashMap<>();
+    private int attachments;
     private final String programsNeeded;
     private final List<String> programs;
     private Path perTestDir;
@@ -55,6 +59,7 @@ final class DeviceLab implements AutoCloseable, BeforeEachCallback, AfterEachCal
         this.kubeletDir = Files.createDirectories(this.root.resolve("kubelet"));
         this.deviceDir = Files.createDirectories(this.root.resolve("by-id"));
         this.files = Files.createDirectories(this.root.resolve("files"));
+        this.attached = Files.createDirectories(this.root.resolve("attached"));
     }
 
     /** A lab for each test, on real loop devices ({@link #assumeLoopDevices()}). */
@@ -129,13 +134,26 @@ final class DeviceLab implements AutoCloseable, BeforeEachCallback, AfterEachCal
         return file;
     }
 
-    /** Attaches {@code file} to a free loop device and links it as {@code google-<disk>} in the device dir. */
+    /**
+     * Attaches {@code file} to a free loop device and links it as {@code google-<disk>} in the device dir. As the
+     * Compute Engine emulator does, the loop is bound through a hard link {@code attached/N/<disk>} of the file, so
+     * the device reports {@code disk} as its name (its backing file's name).
+     */
     Path attach(Path file, String disk) throws IOException {
-        String dev =
-                sh("losetup", "--find", "--show", "--partscan", file.toString()).trim();
-        Path device = Path.of(dev);
-        loops.put(device, file.toRealPath());
+        Path device = attachUnlinked(file, disk);
         link(disk, device);
+        return device;
+    }
+
+    /** As {@link #attach} without the {@code google-<disk>} link (udev missed it). */
+    Path attachUnlinked(Path file, String disk) throws IOException {
+        Path named = Files.createDirectories(attached.resolve(Integer.toString(++attachments)))
+                .resolve(disk);
+        Files.createLink(named, file.toRealPath());
+        String dev = sh("losetup", "--find", "--show", "--partscan", named.toString())
+                .trim();
+        Path device = Path.of(dev);
+        loops.put(device, named);
         return device;
     }
 

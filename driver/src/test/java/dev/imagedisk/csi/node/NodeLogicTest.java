@@ -98,6 +98,17 @@ class NodeLogicTest {
     }
 
     @Test
+    void aLinkToAnotherDiskIsRefusedAndNeitherDiskIsTouched() {
+        disks.disk("blank", 10 * GIB);
+        disks.disk("other", 10 * GIB);
+        disks.misLink("blank", "other");
+        CsiFailure e = fails(CsiFailure.Code.FAILED_PRECONDITION, () -> stage("blank"));
+        assertTrue(e.getMessage().contains("google-blank") && e.getMessage().contains("other"), e.getMessage());
+        assertEquals(0, disks.ran("format") + disks.ran("fsck") + disks.ran("fsckFull"));
+        assertTrue(mounter.mounts().isEmpty(), "nothing mounted");
+    }
+
+    @Test
     void aBlankDiskIsFormattedAndMounted() {
         disks.disk("blank", 10 * GIB);
         stage("blank");

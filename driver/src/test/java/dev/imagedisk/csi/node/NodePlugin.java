@@ -30,7 +30,9 @@ final class NodePlugin implements AutoCloseable {
                 "--kubelet-dir",
                 lab.kubeletDir.toString(),
                 "--device-dir",
-                lab.deviceDir.toString()));
+                lab.deviceDir.toString(),
+                "--loop-disk-dir",
+                lab.attached.toString()));
         defaults(args, extra, "--node-id", "projects/p/zones/us-central1-a/instances/node-1");
         defaults(args, extra, "--zone", "us-central1-a");
         defaults(args, extra, "--device-wait", "1s");

@@ -472,6 +472,53 @@ class ManyReadersSocketTest {
         assertEquals(List.of(), allDisks());
     }
 
+    @Test
+    void sixConcurrentReadersInOneZoneAtTwoPerDiskMakeExactlyThreeDisks() throws Exception {
+        List<String> readers = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            emulator.addInstance(P, ZB, "burst-" + i, "e2-standard-4", tmp.resolve("burst-" + i));
+            readers.add("projects/" + P + "/zones/" + ZB + "/instances/burst-" + i);
+        }
+        emulator.faults().setOperationDuration(Duration.ofMillis(200)); // the creations and attaches overlap
+        String id = controller()
+                .createVolume(readerSet("pvc-burst", "pd-balanced")
+                        .putParameters("max-readers-per-disk", "2")
+                        .build())
+                .getVolume()
+                .getVolumeId();
+        ControllerGrpc.ControllerFutureStub async =
+                ControllerGrpc.newFutureStub(controllerClient.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+        List<com.google.common.util.concurrent.ListenableFuture<csi.v1.ControllerPublishVolumeResponse>> calls =
+                new ArrayList<>();
+        for (String r : readers) {
+            calls.add(async.controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                    .setVolumeId(id)
+                    .setNodeId(r)
+                    .setVolumeCapability(ROX)
+                    .setReadonly(true)
+                    .build()));
+        }
+        Map<String, Integer> perDevice = new java.util.TreeMap<>();
+        for (var call : calls) {
+            perDevice.merge(
+                    call.get(60, TimeUnit.SECONDS).getPublishContextMap().get("deviceName"), 1, Integer::sum);
+        }
+        List<String> inB =
+                allDisks().stream().filter(d -> d.startsWith(ZB + "/")).toList();
+        assertEquals(3, inB.size(), inB.toString());
+        assertEquals(List.of(2, 2, 2), List.copyOf(perDevice.values()), perDevice.toString());
+        for (String r : readers) {
+            controller()
+                    .controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
+                            .setVolumeId(id)
+                            .setNodeId(r)
+                            .build());
+        }
+        controller()
+                .deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+        assertEquals(List.of(), allDisks());
+    }
+
     // ----------------------------------------------------------------------------------------------- helpers
 
     static boolean isRoot() {

@@ -22,6 +22,7 @@ final class ComputeService {
     final ImageService images;
     final DiskService disks;
     final InstanceService instances;
+    final IamService iam;
 
     ComputeService(
             Storage storage,
@@ -35,6 +36,7 @@ final class ComputeService {
         this.images = new ImageService(state, operations);
         this.disks = new DiskService(state, operations, images);
         this.instances = new InstanceService(state, operations);
+        this.iam = new IamService(state, operations);
     }
 
     void setLinks(Links links) {

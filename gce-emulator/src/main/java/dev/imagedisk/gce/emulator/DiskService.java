@@ -173,6 +173,9 @@ final class DiskService extends ComputeApi {
             disk.kmsKeyName = key == null ? null : Json.text(key, "kmsKeyName");
             disk.provisionedIops = Json.int64(body, "provisionedIops");
             disk.provisionedThroughput = Json.int64(body, "provisionedThroughput");
+            if (type.startsWith("hyperdisk-")) {
+                DiskPerformance.check(type, size, disk.provisionedIops, disk.provisionedThroughput, null);
+            }
             disk.labels.putAll(labels);
             disk.status = "CREATING";
             disks.put(disk.key(), disk);
@@ -372,6 +375,89 @@ final class DiskService extends ComputeApi {
                     "A hyperdisk-ml disk created from an image must have access mode READ_ONLY_MANY.");
         }
         return mode;
+    }
+
+    /** The fields {@code disks.update} changes here. */
+    static final java.util.Set<String> UPDATABLE = java.util.Set.of("provisionedIops", "provisionedThroughput");
+
+    /**
+     * disks.update: changes the fields named by {@code paths} (repeated query parameter) and/or {@code updateMask}
+     * (comma-separated) to the body's values, with disks.insert's checks of provisioned performance (Hyperdisk only,
+     * within the type's range for the disk's size). The change shows when the operation is DONE.
+     */
+    ObjectNode updateDisk(
+            String project, String zone, String name, JsonNode body, Map<String, String> query, List<String> paths) {
+        String requestId = query.get("requestId");
+        Model.Disk disk;
+        Model.Operation op;
+        Long iops;
+        Long throughput;
+        java.util.Set<String> fields = new java.util.LinkedHashSet<>();
+        synchronized (lock) {
+            Model.Operation earlier = earlier(requestId);
+            if (earlier != null) {
+                return render(earlier);
+            }
+            for (String p : paths) {
+                for (String f : p.split(",")) {
+                    if (!f.isBlank()) {
+                        fields.add(f.strip());
+                    }
+                }
+            }
+            String mask = query.get("updateMask");
+            if (mask != null) {
+                for (String f : mask.split(",")) {
+                    if (!f.isBlank()) {
+                        fields.add(f.strip());
+                    }
+                }
+            }
+            disk = disk(project, zone, name);
+            if (fields.isEmpty()) {
+                throw GceException.required("paths");
+            }
+            for (String f : fields) {
+                if (!UPDATABLE.contains(f)) {
+                    throw GceException.invalidField(
+                            "paths",
+                            f,
+                            "The emulator updates only " + String.join(", ", new java.util.TreeSet<>(UPDATABLE)) + ".");
+                }
+            }
+            if (body == null) {
+                throw GceException.required("resource");
+            }
+            iops = fields.contains("provisionedIops") ? Json.int64(body, "provisionedIops") : null;
+            throughput = fields.contains("provisionedThroughput") ? Json.int64(body, "provisionedThroughput") : null;
+            if (fields.contains("provisionedIops") && iops == null) {
+                throw GceException.required("resource.provisionedIops");
+            }
+            if (fields.contains("provisionedThroughput") && throughput == null) {
+                throw GceException.required("resource.provisionedThroughput");
+            }
+            if (!disk.status.equals("READY")) {
+                throw GceException.notReady(disk.path());
+            }
+            DiskPerformance.check(disk.type, disk.sizeGb, iops, throughput, disk.provisionedIops);
+            op = newOperationOf("disks.update", project, zone, links().disk(project, zone, name), disk.id, requestId);
+        }
+        final Long newIops = iops;
+        final Long newThroughput = throughput;
+        return launch(
+                op,
+                Effect.of(
+                        () -> {
+                            synchronized (lock) {
+                                if (newIops != null) {
+                                    disk.provisionedIops = newIops;
+                                }
+                                if (newThroughput != null) {
+                                    disk.provisionedThroughput = newThroughput;
+                                }
+                            }
+                        },
+                        () -> {}));
     }
 
     private static void checkSize(String field, String type, long size) {

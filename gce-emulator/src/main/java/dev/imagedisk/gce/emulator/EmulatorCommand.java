@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +16,8 @@ import sun.misc.Signal;
 
 /**
  * {@code emulator}: serves the Compute Engine emulator on 127.0.0.1 until SIGTERM or SIGINT, then
- * detaches its loop devices, removes its links and exits 0. Prints the base URL on the first line.
+ * detaches its loop devices, removes its links and exits 0. Prints the base URL on the first line, once every
+ * {@code --image} and {@code --instance} is in place; until then every request is answered 503.
  */
 @Command(
         name = "emulator",
@@ -83,6 +85,9 @@ public final class EmulatorCommand implements Callable<Integer> {
     /** Set by tests to stop the command without a signal. */
     final CountDownLatch stop = new CountDownLatch(1);
 
+    /** Set by tests: runs with the base URL once the emulator listens, before the images and instances are added. */
+    Consumer<String> whileSettingUp = url -> {};
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec == null
@@ -119,7 +124,8 @@ public final class EmulatorCommand implements Callable<Integer> {
                 .port(port)
                 .storage(!noStorage)
                 .operationDuration(opDuration)
-                .waitTimeout(wait);
+                .waitTimeout(wait)
+                .notReadyUntilSetUp();
         if (dataDir != null) {
             b.dataDir(dataDir);
         }
@@ -130,6 +136,7 @@ public final class EmulatorCommand implements Callable<Integer> {
         sun.misc.SignalHandler oldTerm = Signal.handle(new Signal("TERM"), s -> latch.countDown());
         sun.misc.SignalHandler oldInt = Signal.handle(new Signal("INT"), s -> latch.countDown());
         try (GceEmulator emu = b.start()) {
+            whileSettingUp.accept(emu.baseUrl());
             for (String[] img : parsedImages) {
                 try {
                     emu.registerImage(project, img[0], img[2], Path.of(img[1]));
@@ -151,6 +158,7 @@ public final class EmulatorCommand implements Callable<Integer> {
             if (meta != null) {
                 emu.setMetadataInstance(project, meta[0], meta[1]);
             }
+            emu.ready();
             out.println(emu.baseUrl());
             out.flush();
             latch.await();

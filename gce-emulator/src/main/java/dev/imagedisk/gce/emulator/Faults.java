@@ -55,7 +55,44 @@ public final class Faults {
         }
     }
 
+    /** Where an injected {@link ComputeFailure} shows: in the operation the call starts, or as the call's error. */
+    public enum Delivery {
+        OPERATION,
+        CALL
+    }
+
+    private static final class ShapedFault {
+        final String method;
+        final ComputeFailure failure;
+        final Delivery delivery;
+        int remaining;
+
+        ShapedFault(String method, ComputeFailure failure, Delivery delivery, int remaining) {
+            this.method = method;
+            this.failure = failure;
+            this.delivery = delivery;
+            this.remaining = remaining;
+        }
+    }
+
+    /** What goes wrong with the {@code google-<deviceName>} link of an attach (storage on). */
+    public enum LinkFault {
+        /** No link is made (udev missed the device). */
+        MISSING,
+        /** The link is made {@link #setLateLinkDelay} after the attach operation is DONE. */
+        LATE,
+        /**
+         * The link points at the loop device bound just before this one (a stale link left on a reused device
+         * node); the attach fails when this emulator has no other loop device bound.
+         */
+        WRONG
+    }
+
+    private final ArrayDeque<LinkFault> linkFaults = new ArrayDeque<>();
+    private final java.util.Set<String> revoked = new java.util.HashSet<>();
+    private volatile Duration lateLinkDelay = Duration.ofMillis(500);
     private final List<InjectedError> errors = new ArrayList<>();
+    private final List<ShapedFault> shapedFaults = new ArrayList<>();
     private final List<OperationFault> operationFaults = new ArrayList<>();
     private final ArrayDeque<Long> mutatingTimes = new ArrayDeque<>();
     private double mutatingPerSecond; // <= 0: unlimited
@@ -83,6 +120,24 @@ public final class Faults {
         }
         if (times > 0) {
             errors.add(new InjectedError(method, httpStatus, reason, message, times));
+        }
+        return this;
+    }
+
+    /**
+     * The next {@code times} calls of {@code method} ({@code disks.insert}, {@code instances.attachDisk}, ...) fail
+     * with {@code failure} in Compute Engine's shape for that failure: with {@link Delivery#OPERATION} the call is
+     * accepted and its operation ends DONE with the error (no resource changes); with {@link Delivery#CALL} the call
+     * answers the HTTP error. The failure names the call's project, zone and resource (for an attach: the disk).
+     * For {@link Delivery#OPERATION} {@code method} may also be an operation type ({@code insert},
+     * {@code attachDisk}) or {@code *}, as for {@link #failNextOperations}.
+     */
+    public synchronized Faults failNext(String method, ComputeFailure failure, Delivery delivery, int times) {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(failure, "failure");
+        Objects.requireNonNull(delivery, "delivery");
+        if (times > 0) {
+            shapedFaults.add(new ShapedFault(method, failure, delivery, times));
         }
         return this;
     }
@@ -157,16 +212,64 @@ public final class Faults {
         return inUseOperationHttpStatus;
     }
 
-    /** Clears injected errors, operation failures and the rate limit (not the duration). */
+    /**
+     * The caller no longer holds {@code permissions} (e.g. {@code compute.images.useReadOnly}): the
+     * {@code testIamPermissions} methods leave them out of their answers. {@link #clear} grants them again.
+     */
+    public synchronized Faults revokePermissions(String... permissions) {
+        revoked.addAll(List.of(permissions));
+        return this;
+    }
+
+    synchronized boolean revoked(String permission) {
+        return revoked.contains(permission);
+    }
+
+    /** The next {@code times} attaches (storage on) get {@code fault} on their device link. */
+    public synchronized Faults failNextDeviceLinks(LinkFault fault, int times) {
+        Objects.requireNonNull(fault, "fault");
+        for (int i = 0; i < times; i++) {
+            linkFaults.addLast(fault);
+        }
+        return this;
+    }
+
+    /** How long after the attach a {@link LinkFault#LATE} link appears (default 500 ms). */
+    public Faults setLateLinkDelay(Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("negative delay");
+        }
+        this.lateLinkDelay = delay;
+        return this;
+    }
+
+    public Duration lateLinkDelay() {
+        return lateLinkDelay;
+    }
+
+    synchronized LinkFault takeLinkFault() {
+        return linkFaults.pollFirst();
+    }
+
+    /** Clears injected errors, operation and link failures and the rate limit (not the duration). */
     public synchronized Faults clear() {
+        linkFaults.clear();
+        revoked.clear();
         errors.clear();
         operationFaults.clear();
+        shapedFaults.clear();
         mutatingPerSecond = 0;
         mutatingTimes.clear();
         return this;
     }
 
     synchronized GceException takeInjectedError(String method) {
+        return takeInjectedError(method, null);
+    }
+
+    /** The error the next call of {@code method} answers, or null; {@code context} names what a shaped one names. */
+    synchronized GceException takeInjectedError(
+            String method, java.util.function.Supplier<ComputeFailure.Context> context) {
         for (Iterator<InjectedError> it = errors.iterator(); it.hasNext(); ) {
             InjectedError e = it.next();
             if (e.method.equals(method)) {
@@ -174,6 +277,17 @@ public final class Faults {
                     it.remove();
                 }
                 return new GceException(e.status, e.reason, GceException.domainFor(e.reason), e.message);
+            }
+        }
+        if (context != null) {
+            for (Iterator<ShapedFault> it = shapedFaults.iterator(); it.hasNext(); ) {
+                ShapedFault f = it.next();
+                if (f.delivery == Delivery.CALL && f.method.equals(method)) {
+                    if (--f.remaining <= 0) {
+                        it.remove();
+                    }
+                    return f.failure.asCall(context.get());
+                }
             }
         }
         return null;
@@ -197,6 +311,23 @@ public final class Faults {
     }
 
     synchronized OperationFailure takeOperationFailure(String operationType, String method) {
+        return takeOperationFailure(operationType, method, null);
+    }
+
+    synchronized OperationFailure takeOperationFailure(
+            String operationType, String method, ComputeFailure.Context context) {
+        if (context != null) {
+            for (Iterator<ShapedFault> it = shapedFaults.iterator(); it.hasNext(); ) {
+                ShapedFault f = it.next();
+                if (f.delivery == Delivery.OPERATION
+                        && (f.method.equals(operationType) || f.method.equals("*") || f.method.equals(method))) {
+                    if (--f.remaining <= 0) {
+                        it.remove();
+                    }
+                    return f.failure.asOperation(context);
+                }
+            }
+        }
         for (Iterator<OperationFault> it = operationFaults.iterator(); it.hasNext(); ) {
             OperationFault f = it.next();
             if (f.operationType.equals(operationType)

@@ -8,8 +8,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +19,12 @@ import org.slf4j.LoggerFactory;
  * Real storage: images and disks are files under the data dir (disks sparse), an attached disk is
  * a loop device with a {@code <deviceDir>/google-<deviceName>} symlink to it. Every loop device
  * and link it makes is remembered, and only those are ever detached or removed.
+ *
+ * <p>A loop device carries its disk's device name as a node reads it: the loop is bound to a hard link
+ * of the disk file named {@code <dataDir>/attached/<n>/<deviceName>}, so the kernel's
+ * {@code /sys/block/loopN/loop/backing_file} (and the loop's {@code lo_file_name}) ends in the device
+ * name, as a Compute Engine disk's SCSI serial or NVMe namespace data holds it. {@link Faults#failNextDeviceLinks}
+ * leaves the link out, makes it late, or points it at another loop device.
  */
 final class FileStorage implements Storage {
     private static final Logger log = LoggerFactory.getLogger(FileStorage.class);
@@ -29,11 +37,18 @@ final class FileStorage implements Storage {
     private final String stat = findProgram("stat");
     private final Object losetupLock = new Object();
     private final Map<String, Path> loops = new ConcurrentHashMap<>(); // /dev/loopN -> disk file
-    private final Set<Path> links = ConcurrentHashMap.newKeySet();
+    private final Map<String, Path> named = new ConcurrentHashMap<>(); // /dev/loopN -> its named hard link
+    private final Map<Path, String> links = new ConcurrentHashMap<>(); // link -> the loop device it points at
+    private final List<String> bindOrder = new ArrayList<>(); // loop devices, oldest first (guarded by itself)
+    private final AtomicLong attachments = new AtomicLong();
+    private final Faults faults;
+    private final ScheduledExecutorService scheduler;
 
-    FileStorage(Path dataDir) {
+    FileStorage(Path dataDir, Faults faults, ScheduledExecutorService scheduler) {
         this.dataDir = dataDir;
         this.losetup = findProgram("losetup");
+        this.faults = faults;
+        this.scheduler = scheduler;
     }
 
     static String findProgram(String name) {
@@ -172,34 +187,90 @@ final class FileStorage implements Storage {
         }
         Files.createDirectories(deviceDir);
         Path link = deviceDir.resolve("google-" + deviceName);
-        if (links.contains(link)) {
+        if (links.containsKey(link)) {
             throw new IOException("device link " + link + " is already in use by another attachment"
                     + " (instances sharing one device dir need distinct device names)");
         }
+        Path name = dataDir.resolve("attached")
+                .resolve(Long.toString(attachments.incrementAndGet()))
+                .resolve(deviceName);
+        Files.createDirectories(name.getParent());
+        Files.deleteIfExists(name);
+        Files.createLink(name, file.toAbsolutePath());
         String loop;
-        synchronized (losetupLock) {
-            List<String> argv = new ArrayList<>(List.of(losetup, "--find", "--show", "--partscan"));
-            if (readOnly) {
-                argv.add("--read-only");
+        try {
+            synchronized (losetupLock) {
+                List<String> argv = new ArrayList<>(List.of(losetup, "--find", "--show", "--partscan"));
+                if (readOnly) {
+                    argv.add("--read-only");
+                }
+                argv.add(name.toString());
+                loop = Exec.check(TIMEOUT, argv).trim();
             }
-            argv.add(file.toAbsolutePath().toString());
-            loop = Exec.check(TIMEOUT, argv).trim();
-        }
-        if (!loop.startsWith("/dev/loop")) {
-            throw new IOException("losetup printed no loop device: " + loop);
+            if (!loop.startsWith("/dev/loop")) {
+                throw new IOException("losetup printed no loop device: " + loop);
+            }
+        } catch (IOException | RuntimeException e) {
+            removeNamed(name);
+            throw e;
         }
         loops.put(loop, file.toAbsolutePath());
+        named.put(loop, name);
+        String previous;
+        synchronized (bindOrder) {
+            previous = bindOrder.isEmpty() ? null : bindOrder.get(bindOrder.size() - 1);
+            bindOrder.add(loop);
+        }
         try {
             if (Files.isSymbolicLink(link)) {
                 Files.delete(link); // stale link from an earlier run; never ours now
             }
-            Files.createSymbolicLink(link, Path.of(loop));
-            links.add(link);
+            makeLink(link, loop, previous, deviceName);
         } catch (IOException | RuntimeException e) {
             detachLoop(loop);
             throw e;
         }
         return new Bound(loop, link);
+    }
+
+    /** The {@code google-<deviceName>} link to {@code loop}, unless a link fault says otherwise. */
+    private void makeLink(Path link, String loop, String previous, String deviceName) throws IOException {
+        Faults.LinkFault fault = faults.takeLinkFault();
+        if (fault == null) {
+            createLink(link, loop);
+            return;
+        }
+        switch (fault) {
+            case MISSING -> log.info("fault: no device link {} for {} ({})", link, loop, deviceName);
+            case LATE -> {
+                Duration delay = faults.lateLinkDelay();
+                log.info("fault: device link {} to {} made {} ms late", link, loop, delay.toMillis());
+                scheduler.schedule(() -> lateLink(link, loop), delay.toNanos(), TimeUnit.NANOSECONDS);
+            }
+            case WRONG -> {
+                if (previous == null || !loops.containsKey(previous)) {
+                    throw new IOException("link fault WRONG: no other loop device is bound to point " + link + " at");
+                }
+                log.info("fault: device link {} points at {}, not at {} ({})", link, previous, loop, deviceName);
+                createLink(link, previous);
+            }
+            default -> throw new IllegalStateException(fault.toString());
+        }
+    }
+
+    private void createLink(Path link, String loop) throws IOException {
+        Files.createSymbolicLink(link, Path.of(loop));
+        links.put(link, loop);
+    }
+
+    private void lateLink(Path link, String loop) {
+        try {
+            if (loops.containsKey(loop) && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                createLink(link, loop);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not make the late device link {} to {}: {}", link, loop, e.toString());
+        }
     }
 
     @Override
@@ -212,12 +283,25 @@ final class FileStorage implements Storage {
     }
 
     private void removeLink(Path link, String loop) throws IOException {
-        if (link == null || !links.remove(link)) {
+        if (link == null) {
             return;
         }
+        String target = links.remove(link);
+        if (target == null) {
+            return; // never made (a link fault): nothing of ours there
+        }
         if (Files.isSymbolicLink(link)
-                && Files.readSymbolicLink(link).toString().equals(loop)) {
+                && Files.readSymbolicLink(link).toString().equals(target)) {
             Files.delete(link);
+        }
+    }
+
+    private static void removeNamed(Path name) {
+        try {
+            Files.deleteIfExists(name);
+            Files.deleteIfExists(name.getParent());
+        } catch (IOException e) {
+            log.warn("could not remove {}: {}", name, e.toString());
         }
     }
 
@@ -226,16 +310,28 @@ final class FileStorage implements Storage {
         if (file == null) {
             return; // not ours: never touched
         }
+        Path name = named.getOrDefault(loop, file);
         String backing = backingFile(loop);
-        if (backing != null && !backing.startsWith(file.toString())) {
-            log.warn("{} is now backed by {}, not {}: leaving it alone", loop, backing, file);
-            loops.remove(loop);
+        if (backing != null && !backing.startsWith(name.toString())) {
+            log.warn("{} is now backed by {}, not {}: leaving it alone", loop, backing, name);
+            forget(loop);
             return;
         }
         synchronized (losetupLock) {
             Exec.check(TIMEOUT, List.of(losetup, "-d", loop));
         }
+        forget(loop);
+    }
+
+    private void forget(String loop) {
         loops.remove(loop);
+        Path name = named.remove(loop);
+        if (name != null) {
+            removeNamed(name);
+        }
+        synchronized (bindOrder) {
+            bindOrder.remove(loop);
+        }
     }
 
     /** The backing file the kernel reports for a loop device, or null when unknown/unbound. */
@@ -255,7 +351,7 @@ final class FileStorage implements Storage {
 
     @Override
     public void close() {
-        for (Path link : List.copyOf(links)) {
+        for (Path link : List.copyOf(links.keySet())) {
             try {
                 if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
                     Files.delete(link);

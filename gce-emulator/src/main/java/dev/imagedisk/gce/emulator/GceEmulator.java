@@ -83,8 +83,18 @@ public final class GceEmulator implements AutoCloseable {
         private Duration operationDuration = Duration.ZERO;
         private Duration waitTimeout = Duration.ofMinutes(2);
         private int port;
+        private boolean ready = true;
 
         private Builder() {}
+
+        /**
+         * Serve 503 (with {@code Retry-After}) to every request until {@link GceEmulator#ready()}: for a caller
+         * that adds images and instances after start and must not be asked about them before they exist.
+         */
+        public Builder notReadyUntilSetUp() {
+            this.ready = false;
+            return this;
+        }
 
         /**
          * Where images, disk files and {@code state.json} live; kept at close and reloaded on the next
@@ -149,17 +159,18 @@ public final class GceEmulator implements AutoCloseable {
         this.persistent = b.dataDir != null;
         this.deviceDir =
                 b.deviceDir != null ? b.deviceDir.toAbsolutePath() : dir != null ? dir.resolve("dev/disk/by-id") : null;
-        this.storage = b.storage ? new FileStorage(dir) : new Storage.None();
         this.faults = new Faults(b.operationDuration);
         this.scheduler = new ScheduledThreadPoolExecutor(4, daemon("gce-emulator-ops"));
         scheduler.setRemoveOnCancelPolicy(true);
         // at close, operations still waiting for their time are dropped; running ones finish
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.storage = b.storage ? new FileStorage(dir, faults, scheduler) : new Storage.None();
         this.compute = new ComputeService(storage, faults, scheduler, deviceDir, b.waitTimeout);
         if (persistent) {
             StateFile.read(dataDir, compute, b.storage);
         }
         this.frontend = new HttpFrontend(compute, faults, GceEmulator::projectNumber);
+        frontend.setReady(b.ready);
         this.httpExecutor = Executors.newCachedThreadPool(daemon("gce-emulator-http"));
         // The JDK server writes headers and body separately; without TCP_NODELAY every response
         // waits ~40 ms for the client's delayed ACK (Nagle). Read once, before the first server.
@@ -287,6 +298,11 @@ public final class GceEmulator implements AutoCloseable {
     /** Chooses the instance {@code /computeMetadata/v1/...} describes. */
     public void setMetadataInstance(String project, String zone, String instance) {
         frontend.setMetadataTarget(new HttpFrontend.MetadataTarget(project, zone, instance));
+    }
+
+    /** Ends the 503s of {@link Builder#notReadyUntilSetUp()}: from now on requests are served. */
+    public void ready() {
+        frontend.setReady(true);
     }
 
     /** The project number the metadata server reports for a project id (stable per id). */

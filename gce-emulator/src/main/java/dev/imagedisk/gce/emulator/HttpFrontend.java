@@ -31,6 +31,7 @@ final class HttpFrontend implements HttpHandler {
             "disks.insert",
             "disks.delete",
             "disks.resize",
+            "disks.update",
             "images.insert",
             "images.delete",
             "instances.attachDisk",
@@ -43,6 +44,7 @@ final class HttpFrontend implements HttpHandler {
     private final Faults faults;
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     private volatile MetadataTarget metadataTarget;
+    private volatile boolean ready = true;
     private final java.util.function.ToLongFunction<String> projectNumber;
 
     HttpFrontend(ComputeService compute, Faults faults, java.util.function.ToLongFunction<String> projectNumber) {
@@ -53,6 +55,14 @@ final class HttpFrontend implements HttpHandler {
 
     void setMetadataTarget(MetadataTarget target) {
         this.metadataTarget = target;
+    }
+
+    /**
+     * Whether requests are served; until then every request (Compute API and metadata) is answered 503 with
+     * {@code Retry-After}, as a server that is still starting answers.
+     */
+    void setReady(boolean ready) {
+        this.ready = ready;
     }
 
     MetadataTarget metadataTarget() {
@@ -82,6 +92,17 @@ final class HttpFrontend implements HttpHandler {
     public void handle(HttpExchange ex) throws IOException {
         try {
             byte[] bodyBytes = ex.getRequestBody().readAllBytes();
+            if (!ready) {
+                ex.getResponseHeaders().set("Retry-After", "1");
+                sendJson(
+                        ex,
+                        503,
+                        errorBody(new GceException(
+                                503,
+                                "backendError",
+                                "The emulator is still adding its images and instances; retry shortly.")));
+                return;
+            }
             String rawPath = ex.getRequestURI().getRawPath();
             if (log.isDebugEnabled()) {
                 log.debug(
@@ -108,13 +129,14 @@ final class HttpFrontend implements HttpHandler {
                 method = override;
             }
             try {
-                Route route = route(method, segs, bodyBytes, query);
+                Route route =
+                        route(method, segs, bodyBytes, query, ex.getRequestURI().getRawQuery());
                 if (route == null) {
                     throw new GceException(
                             404, "notFound", "The requested URL " + rawPath + " was not found on this server.");
                 }
                 countRequest(route.name);
-                GceException injected = faults.takeInjectedError(route.name);
+                GceException injected = faults.takeInjectedError(route.name, () -> faultContext(segs, bodyBytes));
                 if (injected != null) {
                     throw injected;
                 }
@@ -140,6 +162,38 @@ final class HttpFrontend implements HttpHandler {
         }
     }
 
+    /**
+     * What an injected {@link ComputeFailure} names for a call on {@code segs}: its project, its zone and its resource
+     * (an attach: the disk in the body's {@code source}; an insert: the new disk's name).
+     */
+    private static ComputeFailure.Context faultContext(List<String> segs, byte[] bodyBytes) {
+        String project = segs.size() > 3 ? segs.get(3) : null;
+        String zone = segs.size() > 5 && segs.get(4).equals("zones") ? segs.get(5) : null;
+        String resource = String.join("/", segs.subList(Math.min(3, segs.size()), segs.size()));
+        resource = resource.isEmpty() ? "" : "projects/" + resource;
+        try {
+            if (zone != null && segs.size() >= 7) {
+                String collection = segs.get(6);
+                JsonNode body = bodyBytes.length == 0 ? null : Json.MAPPER.readTree(bodyBytes);
+                if (collection.equals("instances")
+                        && segs.size() == 9
+                        && segs.get(8).equals("attachDisk")) {
+                    Links.Zonal disk = Links.zonal(Json.text(body, "source"), "disks", project, zone);
+                    if (disk != null) {
+                        resource = Links.diskPath(disk.project(), disk.zone(), disk.name());
+                    }
+                } else if (collection.equals("disks") && segs.size() == 7 && Json.text(body, "name") != null) {
+                    resource = Links.diskPath(project, zone, Json.text(body, "name"));
+                } else if (segs.size() >= 8) {
+                    resource = Links.zonePath(project, zone) + "/" + collection + "/" + segs.get(7);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable body: the failure names the path
+        }
+        return new ComputeFailure.Context(project, zone, resource);
+    }
+
     static ObjectNode errorBody(GceException e) {
         ObjectNode root = Json.object();
         ObjectNode err = root.putObject("error");
@@ -154,7 +208,7 @@ final class HttpFrontend implements HttpHandler {
 
     private record Route(String name, Supplier<ObjectNode> handler) {}
 
-    private Route route(String method, List<String> s, byte[] bodyBytes, Map<String, String> q) {
+    private Route route(String method, List<String> s, byte[] bodyBytes, Map<String, String> q, String rawQuery) {
         // compute/v1/projects/{p}/...
         if (s.size() < 5
                 || !s.get(0).equals("compute")
@@ -186,6 +240,16 @@ final class HttpFrontend implements HttpHandler {
                     if (n == 4 && method.equals("DELETE")) {
                         return new Route("disks.delete", () -> compute.disks.deleteDisk(p, z, r.get(3), q));
                     }
+                    if (n == 4 && method.equals("PATCH")) {
+                        return new Route(
+                                "disks.update",
+                                () -> compute.disks.updateDisk(
+                                        p, z, r.get(3), body.get(), q, queryValues(rawQuery, "paths")));
+                    }
+                    if (n == 5 && method.equals("POST") && r.get(4).equals("testIamPermissions")) {
+                        return new Route(
+                                "disks.testIamPermissions", () -> compute.iam.testDisk(p, z, r.get(3), body.get()));
+                    }
                     if (n == 5 && method.equals("POST") && r.get(4).equals("resize")) {
                         return new Route("disks.resize", () -> compute.disks.resizeDisk(p, z, r.get(3), body.get(), q));
                     }
@@ -201,6 +265,11 @@ final class HttpFrontend implements HttpHandler {
                         return new Route(
                                 "instances.attachDisk",
                                 () -> compute.instances.attachDisk(p, z, r.get(3), body.get(), q));
+                    }
+                    if (n == 5 && method.equals("POST") && r.get(4).equals("testIamPermissions")) {
+                        return new Route(
+                                "instances.testIamPermissions",
+                                () -> compute.iam.testInstance(p, z, r.get(3), body.get()));
                     }
                     if (n == 5 && method.equals("POST") && r.get(4).equals("detachDisk")) {
                         return new Route("instances.detachDisk", () -> compute.instances.detachDisk(p, z, r.get(3), q));
@@ -225,6 +294,9 @@ final class HttpFrontend implements HttpHandler {
                 }
                 if (n == 3 && method.equals("DELETE")) {
                     return new Route("images.delete", () -> compute.images.deleteImage(p, r.get(2), q));
+                }
+                if (n == 4 && method.equals("POST") && r.get(3).equals("testIamPermissions")) {
+                    return new Route("images.testIamPermissions", () -> compute.iam.testImage(p, r.get(2), body.get()));
                 }
                 if (n == 4 && method.equals("GET") && r.get(2).equals("family")) {
                     return new Route("images.getFromFamily", () -> compute.images.getImageFromFamily(p, r.get(3)));
@@ -287,6 +359,22 @@ final class HttpFrontend implements HttpHandler {
             q.putIfAbsent(k, v);
         }
         return q;
+    }
+
+    /** Every value of a repeated query parameter, in order. */
+    static List<String> queryValues(String raw, String key) {
+        List<String> values = new ArrayList<>();
+        if (raw == null || raw.isEmpty()) {
+            return values;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            if (k.equals(key) || k.equals(key + "[]")) {
+                values.add(eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return values;
     }
 
     private static void sendJson(HttpExchange ex, int status, ObjectNode body) throws IOException {

@@ -256,6 +256,7 @@ final class InstanceService extends ComputeApi {
                     links().instance(project, zone, instanceName),
                     inst.id,
                     requestId);
+            op.subject = disk.path();
         }
         if (preset != null) {
             return launch(op, preset, null);

@@ -130,6 +130,10 @@ final class Model {
         String user;
         String errorCode;
         String errorMessage;
+        com.fasterxml.jackson.databind.JsonNode errorDetails; // error.errors[0].errorDetails, or null
+        /** The resource an injected failure names when it is not the target (attachDisk: the disk). */
+        String subject;
+
         int httpErrorStatusCode;
         String httpErrorMessage;
         String description;

@@ -70,7 +70,9 @@ final class OperationService extends ComputeApi {
     }
 
     ObjectNode launch(Model.Operation op, Effect effect) {
-        return launch(op, faults.takeOperationFailure(op.operationType, op.method), effect);
+        ComputeFailure.Context context = new ComputeFailure.Context(
+                op.project, op.zone, op.subject != null ? op.subject : Links.relative(op.targetLink));
+        return launch(op, faults.takeOperationFailure(op.operationType, op.method, context), effect);
     }
 
     ObjectNode launch(Model.Operation op, OperationFailure failure, Effect effect) {
@@ -116,6 +118,7 @@ final class OperationService extends ComputeApi {
                 }
                 op.errorCode = error.code;
                 op.errorMessage = error.getMessage();
+                op.errorDetails = error.details;
                 op.httpErrorStatusCode = error.httpStatus;
                 op.httpErrorMessage = error.httpStatus > 0 ? Faults.httpStatusMessage(error.httpStatus) : null;
             }
@@ -215,6 +218,9 @@ final class OperationService extends ComputeApi {
             ObjectNode e0 = err.putArray("errors").addObject();
             e0.put("code", op.errorCode);
             e0.put("message", op.errorMessage);
+            if (op.errorDetails != null) {
+                e0.set("errorDetails", op.errorDetails);
+            }
         }
         if (op.httpErrorStatusCode > 0) {
             n.put("httpErrorStatusCode", op.httpErrorStatusCode);

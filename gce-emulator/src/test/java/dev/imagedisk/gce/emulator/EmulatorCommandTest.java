@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,7 @@ class EmulatorCommandTest {
             Path image = tmp.resolve("img.ext4");
             Files.write(image, new byte[3 << 20]);
             EmulatorCommand cmd = new EmulatorCommand();
-            StringWriter out = new StringWriter();
+            FirstLine out = new FirstLine();
             CommandLine cli = new CommandLine(cmd).setOut(new PrintWriter(out, true));
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute(
                     "--no-storage",
@@ -43,6 +44,8 @@ class EmulatorCommandTest {
                     "us-central1-a/node-1:n2-standard-2",
                     "--instance",
                     "us-central1-b/node-2",
+                    "--instance",
+                    "us-central1-c/node-3:e2-small=" + tmp.resolve("node-3/by-id"),
                     "--metadata-instance",
                     "us-central1-b/node-2"));
             String url = awaitFirstLine(out);
@@ -55,6 +58,9 @@ class EmulatorCommandTest {
                             "GET", url + "/compute/v1/projects/proj/zones/us-central1-a/instances" + "/node-1", null)
                     .json();
             assertTrue(node1.get("machineType").asText().endsWith("/machineTypes/n2-standard-2"));
+            JsonNode node3 = raw("GET", url + "/compute/v1/projects/proj/zones/us-central1-c/instances/node-3", null)
+                    .json();
+            assertTrue(node3.get("machineType").asText().endsWith("/machineTypes/e2-small"), node3.toString());
             assertEquals(
                     "node-2",
                     raw("GET", url + "/computeMetadata/v1/instance/name", null, "Metadata-Flavor", "Google")
@@ -72,21 +78,82 @@ class EmulatorCommandTest {
                     new CommandLine(new EmulatorCommand())
                             .setErr(new PrintWriter(new StringWriter()))
                             .execute("--image", "no-equals-sign"));
+            assertEquals(
+                    2,
+                    new CommandLine(new EmulatorCommand())
+                            .setErr(new PrintWriter(new StringWriter()))
+                            .execute("--instance", "us-central1-a/node-9="),
+                    "an instance's device dir after '=' is empty");
         } finally {
             TestSupport.deleteTree(tmp);
         }
     }
 
-    private static String awaitFirstLine(StringWriter out) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            String s = out.toString();
+    /**
+     * Requests made while the command adds its images and instances are answered 503 (a client retries them);
+     * the URL is printed once they are in place, and from then on they are served.
+     */
+    @Test
+    void answersUnavailableUntilEveryImageAndInstanceIsInPlace() throws Exception {
+        Path tmp = Files.createTempDirectory("gce-emu-ready-");
+        try {
+            Path image = tmp.resolve("img.ext4");
+            Files.write(image, new byte[1 << 20]);
+            EmulatorCommand cmd = new EmulatorCommand();
+            String instance = "/compute/v1/projects/proj/zones/us-central1-a/instances/node-1";
+            String image1 = "/compute/v1/projects/proj/global/images/lib";
+            List<Integer> early = new ArrayList<>();
+            cmd.whileSettingUp = url -> {
+                try {
+                    early.add(raw("GET", url + instance, null).status());
+                    early.add(raw("GET", url + image1, null).status());
+                    early.add(raw("GET", url + "/computeMetadata/v1/instance/name", null, "Metadata-Flavor", "Google")
+                            .status());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            FirstLine out = new FirstLine();
+            CommandLine cli = new CommandLine(cmd).setOut(new PrintWriter(out, true));
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.execute(
+                    "--no-storage",
+                    "--project",
+                    "proj",
+                    "--image",
+                    "lib=" + image,
+                    "--instance",
+                    "us-central1-a/node-1"));
+            String url = out.line.get(30, TimeUnit.SECONDS);
+            assertEquals(List.of(503, 503, 503), early, "answers while setting up");
+            assertEquals(200, raw("GET", url + instance, null).status());
+            assertEquals(200, raw("GET", url + image1, null).status());
+            cmd.stop.countDown();
+            assertEquals(0, exit.get(30, TimeUnit.SECONDS));
+        } finally {
+            TestSupport.deleteTree(tmp);
+        }
+    }
+
+    /** The command's output; {@link #line} completes with its first line. */
+    private static final class FirstLine extends StringWriter {
+        final CompletableFuture<String> line = new CompletableFuture<>();
+
+        @Override
+        public void flush() {
+            String s = toString();
             int nl = s.indexOf('\n');
             if (nl > 0) {
-                return s.substring(0, nl).trim();
+                line.complete(s.substring(0, nl).trim());
             }
-            Thread.sleep(20);
         }
-        throw new AssertionError("no URL printed: " + out);
+    }
+
+    private static String awaitFirstLine(FirstLine out) throws Exception {
+        try {
+            return out.line.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no URL printed: " + out);
+        }
     }
 
     /** The standalone process: SIGTERM detaches its loop devices, removes its links, exits 0. */

@@ -242,6 +242,71 @@ class RealStorageTest {
     }
 
     @Test
+    void aLoopDeviceCarriesItsDeviceNameAsItsBackingFileName() throws Exception {
+        start(null);
+        emu.addInstance(P, Z, "node-1", "e2-standard-4");
+        insert("disk-a", 10, null);
+        attach("node-1", "disk-a", "persistent-disk-7", "READ_WRITE");
+        String loop = emu.loopDevice(P, Z, "node-1", "persistent-disk-7").orElseThrow();
+        Path backing = Path.of(FileStorage.backingFile(loop));
+        assertEquals("persistent-disk-7", backing.getFileName().toString());
+        // the same file as the disk's: a hard link, so writes reach the disk
+        assertEquals(
+                Files.getAttribute(emu.diskFile(P, Z, "disk-a").orElseThrow(), "unix:ino"),
+                Files.getAttribute(backing, "unix:ino"));
+        detach("node-1", "persistent-disk-7");
+        assertFalse(Files.exists(backing), "the named link goes with the loop device");
+    }
+
+    @Test
+    void linkFaultsLeaveOutDelayOrMisdirectTheDeviceLink() throws Exception {
+        start(null);
+        emu.addInstance(P, Z, "node-1", "e2-standard-4");
+        for (String d : List.of("a", "b", "c", "d")) {
+            insert(d, 10, null);
+        }
+        Path byId = tmp.resolve("by-id");
+        attach("node-1", "a", "a", "READ_WRITE");
+        String loopA = Files.readSymbolicLink(byId.resolve("google-a")).toString();
+
+        emu.faults().failNextDeviceLinks(Faults.LinkFault.WRONG, 1);
+        attach("node-1", "b", "b", "READ_WRITE");
+        String loopB = emu.loopDevice(P, Z, "node-1", "b").orElseThrow();
+        assertEquals(loopA, Files.readSymbolicLink(byId.resolve("google-b")).toString(), "b's link names a's device");
+        assertTrue(!loopA.equals(loopB));
+
+        emu.faults().failNextDeviceLinks(Faults.LinkFault.MISSING, 1);
+        attach("node-1", "c", "c", "READ_WRITE");
+        assertFalse(Files.exists(byId.resolve("google-c"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(emu.loopDevice(P, Z, "node-1", "c").isPresent(), "the disk is attached all the same");
+
+        emu.faults().setLateLinkDelay(Duration.ofMillis(200)).failNextDeviceLinks(Faults.LinkFault.LATE, 1);
+        Path linkD = byId.resolve("google-d");
+        try (java.nio.file.WatchService watch = byId.getFileSystem().newWatchService()) {
+            byId.register(watch, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+            attach("node-1", "d", "d", "READ_WRITE");
+            // the link is made after the operation is DONE: wait for its creation event (bounded)
+            while (!Files.isSymbolicLink(linkD)) {
+                java.nio.file.WatchKey key = watch.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(key != null, "no late link within 30 s");
+                key.pollEvents();
+                key.reset();
+            }
+        }
+        String loopD = emu.loopDevice(P, Z, "node-1", "d").orElseThrow();
+        assertEquals(loopD, Files.readSymbolicLink(linkD).toString(), "the late link appears, to d's device");
+
+        // b's misdirected link goes with b's attachment; a's own link stays
+        detach("node-1", "b");
+        assertFalse(Files.exists(byId.resolve("google-b"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertEquals(loopA, Files.readSymbolicLink(byId.resolve("google-a")).toString());
+        for (String d : List.of("a", "c", "d")) {
+            detach("node-1", d);
+        }
+        assertTrue(emu.boundLoopDevices().isEmpty());
+    }
+
+    @Test
     void readOnlyOnManyInstancesAndBlankDisks() throws Exception {
         start(null);
         emu.registerImage(P, "runtime", null, imageFile);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.api.client.http.HttpResponseException;
 import com.google.api.gax.rpc.ApiException;
+import com.google.cloud.compute.v1.ErrorDetails;
 import com.google.cloud.compute.v1.Errors;
 import com.google.cloud.compute.v1.Operation;
 import dev.imagedisk.csi.cloud.CloudException;
@@ -12,9 +13,12 @@ import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads Compute Engine failures and sorts them into {@link CloudException.Kind}s.
@@ -41,8 +45,8 @@ public final class GceErrors {
             Map.entry("quotaexceeded", Kind.RATE_LIMITED),
             Map.entry("resourceoperationrateexceeded", Kind.RATE_LIMITED),
             Map.entry("operationratelimitexceeded", Kind.RATE_LIMITED),
-            Map.entry("zoneresourcepoolexhausted", Kind.UNAVAILABLE),
-            Map.entry("zoneresourcepoolexhaustedwithdetails", Kind.UNAVAILABLE),
+            Map.entry("zoneresourcepoolexhausted", Kind.ZONE_EXHAUSTED),
+            Map.entry("zoneresourcepoolexhaustedwithdetails", Kind.ZONE_EXHAUSTED),
             Map.entry("backenderror", Kind.UNAVAILABLE),
             Map.entry("internalerror", Kind.UNAVAILABLE),
             Map.entry("serviceunavailable", Kind.UNAVAILABLE),
@@ -71,13 +75,12 @@ public final class GceErrors {
             Body body = parse(http.getContent());
             int status = body.code > 0 ? body.code : http.getStatusCode();
             String message = body.message != null ? body.message : http.getStatusMessage();
-            Kind kind = classify(body.reason, status);
-            return new CloudException(
-                    kind,
-                    status,
-                    body.reason,
-                    method + ": HTTP " + status + (body.reason == null ? "" : " " + body.reason) + ": " + message,
-                    t);
+            String text = method + ": HTTP " + status + (body.reason == null ? "" : " " + body.reason) + ": " + message;
+            Place place = place(body.reason, message, List.of(), null, false);
+            if (place != null) {
+                return new CloudException(place.kind(), status, body.reason, text, t, place.location());
+            }
+            return new CloudException(classify(body.reason, status), status, body.reason, text, t);
         }
         if (find(t, SocketTimeoutException.class) != null) {
             return new CloudException(Kind.DEADLINE, 0, null, method + ": timed out: " + rootMessage(t), t);
@@ -146,14 +149,87 @@ public final class GceErrors {
         } else {
             message.append(op.getHttpErrorMessage());
         }
-        Kind kind = classify(code, status);
-        return new CloudException(
-                kind,
-                status,
-                code,
-                what + ": operation " + op.getName() + " failed" + (status > 0 ? " (HTTP " + status + ")" : "") + ": "
-                        + message,
-                null);
+        String text = what + ": operation " + op.getName() + " failed" + (status > 0 ? " (HTTP " + status + ")" : "")
+                + ": " + message;
+        if (hasErrors) {
+            for (Errors e : op.getError().getErrorsList()) {
+                Place place =
+                        place(e.getCode(), e.getMessage(), e.getErrorDetailsList(), lastSegment(op.getZone()), true);
+                if (place != null) {
+                    return new CloudException(place.kind(), status, e.getCode(), text, null, place.location());
+                }
+            }
+        }
+        return new CloudException(classify(code, status), status, code, text, null);
+    }
+
+    /** Where a capacity failure is, and which kind it is. */
+    record Place(Kind kind, String location) {}
+
+    private static final Pattern ZONE_PATH = Pattern.compile("zones/([a-z0-9-]+)");
+    private static final Pattern IN_ZONE = Pattern.compile("\\bin zone ([a-z0-9-]+)");
+    private static final Pattern IN_REGION = Pattern.compile("\\bin region ([a-z0-9-]+)");
+    /** A resource quota's message ("Quota 'SSD_TOTAL_GB' exceeded.  Limit: ..."), not an API rate quota's. */
+    private static final Pattern RESOURCE_QUOTA = Pattern.compile("Quota '[A-Za-z0-9_-]+' exceeded");
+
+    /**
+     * A stockout or a resource quota, or null for any other failure. Stockouts
+     * ({@code ZONE_RESOURCE_POOL_EXHAUSTED[_WITH_DETAILS]}) are about a zone: the one in {@code errorInfo.metadatas},
+     * else in the message ({@code projects/P/zones/Z}), else {@code fallbackZone} (the operation's). A resource
+     * quota ({@code QUOTA_EXCEEDED}, or a {@code quotaExceeded} call whose message names a quota) is about the
+     * dimension of its {@code quotaInfo} (zone or region), else the message's "in zone Z" / "in region R"; with
+     * neither it is project-wide. {@code quotaExceeded} with any other message (an API's request quota) is no
+     * capacity failure.
+     *
+     * @param operation whether this is an operation's error (whose {@code QUOTA_EXCEEDED} is always a resource quota)
+     */
+    static Place place(
+            String code, String message, List<ErrorDetails> details, String fallbackZone, boolean operation) {
+        if (code == null || code.isEmpty()) {
+            return null;
+        }
+        String c = code.toLowerCase(Locale.ROOT).replace("_", "");
+        String text = message == null ? "" : message;
+        if (c.equals("zoneresourcepoolexhausted") || c.equals("zoneresourcepoolexhaustedwithdetails")) {
+            for (ErrorDetails d : details) {
+                String zone = d.getErrorInfo().getMetadatasMap().get("zone");
+                if (zone != null && !zone.isEmpty()) {
+                    return new Place(Kind.ZONE_EXHAUSTED, zone);
+                }
+            }
+            Matcher m = ZONE_PATH.matcher(text);
+            return new Place(Kind.ZONE_EXHAUSTED, m.find() ? m.group(1) : fallbackZone == null ? "" : fallbackZone);
+        }
+        if (c.equals("quotaexceeded")) {
+            for (ErrorDetails d : details) {
+                if (d.hasQuotaInfo()) {
+                    Map<String, String> dims = d.getQuotaInfo().getDimensionsMap();
+                    if (dims.containsKey("zone")) {
+                        return new Place(Kind.ZONE_EXHAUSTED, dims.get("zone"));
+                    }
+                    return new Place(Kind.QUOTA_EXCEEDED, dims.getOrDefault("region", ""));
+                }
+            }
+            Matcher zone = IN_ZONE.matcher(text);
+            if (zone.find()) {
+                return new Place(Kind.ZONE_EXHAUSTED, zone.group(1));
+            }
+            Matcher region = IN_REGION.matcher(text);
+            if (region.find()) {
+                return new Place(Kind.QUOTA_EXCEEDED, region.group(1));
+            }
+            if (operation || RESOURCE_QUOTA.matcher(text).find()) {
+                return new Place(Kind.QUOTA_EXCEEDED, "");
+            }
+        }
+        return null;
+    }
+
+    private static String lastSegment(String link) {
+        if (link == null || link.isEmpty()) {
+            return null;
+        }
+        return link.substring(link.lastIndexOf('/') + 1);
     }
 
     /** The kind for a reason (or operation error code) and an HTTP status, either of which may be missing. */

@@ -37,6 +37,8 @@ final class GceModel {
                 d.getDescription(),
                 d.getSelfLink(),
                 d.hasSourceDisk() && !d.getSourceDisk().isEmpty() ? DiskRef.parse(d.getSourceDisk()) : null,
+                d.hasProvisionedIops() ? d.getProvisionedIops() : null,
+                d.hasProvisionedThroughput() ? d.getProvisionedThroughput() : null,
                 d.hasAccessMode() && !d.getAccessMode().isEmpty() ? d.getAccessMode() : null);
     }
 

@@ -17,6 +17,7 @@ import com.google.cloud.compute.v1.InsertDiskRequest;
 import com.google.cloud.compute.v1.ListDisksRequest;
 import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.ResizeDiskRequest;
+import com.google.cloud.compute.v1.UpdateDiskRequest;
 import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
@@ -360,6 +361,43 @@ public final class GoogleComputeCloud implements ComputeCloud {
                     .build();
             return request(
                     "disks.resize", () -> clients.disks().resizeCallable().call(request));
+        });
+    }
+
+    @Override
+    public void updateDiskPerformance(DiskRef disk, Long iops, Long throughput) {
+        join("updateDiskPerformance", updateDiskPerformanceAsync(disk, iops, throughput));
+    }
+
+    /**
+     * {@code disks.update} with {@code updateMask} naming the fields sent (the client's {@code paths} holds one
+     * value only; Compute Engine reads both).
+     */
+    @Override
+    public CompletableFuture<Void> updateDiskPerformanceAsync(DiskRef disk, Long iops, Long throughput) {
+        com.google.cloud.compute.v1.Disk.Builder values = com.google.cloud.compute.v1.Disk.newBuilder();
+        List<String> mask = new ArrayList<>();
+        if (iops != null) {
+            values.setProvisionedIops(iops);
+            mask.add("provisionedIops");
+        }
+        if (throughput != null) {
+            values.setProvisionedThroughput(throughput);
+            mask.add("provisionedThroughput");
+        }
+        if (mask.isEmpty()) {
+            throw new IllegalArgumentException("nothing to update");
+        }
+        return mutate("disks.update " + disk, disk.project(), disk.zone(), () -> {
+            UpdateDiskRequest request = UpdateDiskRequest.newBuilder()
+                    .setProject(disk.project())
+                    .setZone(disk.zone())
+                    .setDisk(disk.name())
+                    .setUpdateMask(String.join(",", mask))
+                    .setDiskResource(values)
+                    .build();
+            return request(
+                    "disks.update", () -> clients.disks().updateCallable().call(request));
         });
     }
 

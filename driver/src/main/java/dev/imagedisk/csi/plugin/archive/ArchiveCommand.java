@@ -6,13 +6,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code imagedisk archive --mode node|controller --out FILE}: writes the start-up archive of one plugin mode
- * exactly as the image build does (the Dockerfile runs this command), with this JVM's runtime and the
- * JAVA_TOOL_OPTIONS of the environment.
+ * exactly as the image build does, with this JVM's runtime and the JAVA_TOOL_OPTIONS of the environment (or of a
+ * manifest). The Dockerfile runs it from the plugin artifact itself ({@link #main}: {@code java -cp
+ * /opt/imagedisk/imagedisk-csi.jar dev.imagedisk.csi.plugin.archive.ArchiveCommand ...}), so the image's own
+ * runtime trains and dumps the archive for the image's own class path.
  */
 @Command(
         name = "archive",
@@ -42,10 +45,25 @@ public final class ArchiveCommand implements Callable<Integer> {
     Path manifest;
 
     @Option(
+            names = "--base",
+            paramLabel = "FILE",
+            description = "A static archive of another mode (same runtime and jars) to build on: a JDK 17 runtime"
+                    + " writes a dynamic archive of only the classes it lacks, mapped together with it (the image's"
+                    + " controller archive sits on the node's).")
+    Path base;
+
+    @Option(
             names = "--jvm-option",
             paramLabel = "OPTION",
             description = "Extra JVM option for the training run (repeatable); JAVA_TOOL_OPTIONS is inherited.")
     List<String> jvmOptions = new ArrayList<>();
+
+    /** The image build's entry point (the plugin jar's Main-Class is the plugin command). */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ArchiveCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args));
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -53,8 +71,15 @@ public final class ArchiveCommand implements Callable<Integer> {
         try {
             List<String> toolOptions =
                     manifest == null ? null : ManifestJvm.of(manifest).options();
-            StartupArchive.Result r =
-                    StartupArchive.create(JavaRuntime.current(), mode, out, toolOptions, jvmOptions, log);
+            StartupArchive.Result r = StartupArchive.create(
+                    JavaRuntime.current(),
+                    System.getProperty("java.class.path"),
+                    mode,
+                    base,
+                    out,
+                    toolOptions,
+                    jvmOptions,
+                    log);
             System.out.printf(
                     "%s archive for --mode %s: %s (%.1f MiB, %d ms); map it with %s%n",
                     r.kind(), mode, r.file(), r.bytes() / 1048576.0, r.nanos() / 1_000_000, r.useOption());

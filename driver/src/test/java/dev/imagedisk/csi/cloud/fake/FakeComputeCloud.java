@@ -57,7 +57,7 @@ public final class FakeComputeCloud implements ComputeCloud {
     /** Persistent disks an instance can have attached (boot disk included). */
     public static final int MAX_ATTACHED = 128;
 
-    private record Fault(Kind kind, boolean operation) {}
+    private record Fault(Kind kind, boolean operation, String location) {}
 
     /** Instances that may hold a disk of a type read-only at once (as the emulator has them); 1 when not shareable. */
     private final Map<String, Integer> readerCaps =
@@ -137,15 +137,23 @@ public final class FakeComputeCloud implements ComputeCloud {
     /** The next {@code times} calls of {@code method} fail with {@code kind}, as a refused request. */
     public synchronized FakeComputeCloud failNext(String method, Kind kind, int times) {
         for (int i = 0; i < times; i++) {
-            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, false));
+            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, false, ""));
         }
         return this;
     }
 
     /** The next {@code times} mutations of {@code method} end in an operation failure of {@code kind}. */
     public synchronized FakeComputeCloud failNextOperations(String method, Kind kind, int times) {
+        return failNextOperations(method, kind, "", times);
+    }
+
+    /**
+     * As above for a failure about a place: {@link Kind#ZONE_EXHAUSTED} (a stockout or zonal quota; {@code location}
+     * is the zone) or {@link Kind#QUOTA_EXCEEDED} (a regional quota; the region), as the adapter reads them.
+     */
+    public synchronized FakeComputeCloud failNextOperations(String method, Kind kind, String location, int times) {
         for (int i = 0; i < times; i++) {
-            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, true));
+            faults.computeIfAbsent(method, m -> new ArrayDeque<>()).add(new Fault(kind, true, location));
         }
         return this;
     }
@@ -290,6 +298,8 @@ public final class FakeComputeCloud implements ComputeCloud {
                         spec.description(),
                         SELF_LINK_PREFIX + ref.path(),
                         null,
+                        spec.provisionedIops(),
+                        spec.provisionedThroughput(),
                         accessModeOf(spec)));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
@@ -355,6 +365,8 @@ public final class FakeComputeCloud implements ComputeCloud {
                         spec.description(),
                         SELF_LINK_PREFIX + ref.path(),
                         spec.sourceDisk(),
+                        spec.provisionedIops(),
+                        spec.provisionedThroughput(),
                         accessModeOf(spec)));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
@@ -435,6 +447,54 @@ public final class FakeComputeCloud implements ComputeCloud {
         attachTimes.remove(ref);
     }
 
+    /**
+     * disks.update of provisioned performance, refused as Compute Engine refuses it: IOPS only on hyperdisk-balanced
+     * and hyperdisk-extreme, throughput only on hyperdisk-balanced, -throughput and -ml; hyperdisk-balanced's IOPS
+     * 3,000 to 500 per GB (at most 160,000) and throughput 140 to IOPS/4 (at most 2,400). The emulator's
+     * DiskPerformance holds every type's ranges; the contract test holds the two together.
+     */
+    @Override
+    public synchronized void updateDiskPerformance(DiskRef ref, Long iops, Long throughput) {
+        request("disks.update");
+        Disk d = existing("disks.update", ref);
+        String type = d.type();
+        if (iops != null && !type.equals("hyperdisk-balanced") && !type.equals("hyperdisk-extreme")) {
+            throw invalid(
+                    "disks.update",
+                    "Invalid value for field 'resource.provisionedIops': '" + iops
+                            + "'. Provisioned IOPS is not supported for disk type " + type + ".");
+        }
+        if (throughput != null
+                && !type.equals("hyperdisk-balanced")
+                && !type.equals("hyperdisk-throughput")
+                && !type.equals("hyperdisk-ml")) {
+            throw invalid(
+                    "disks.update",
+                    "Invalid value for field 'resource.provisionedThroughput': '" + throughput
+                            + "'. Provisioned throughput is not supported for disk type " + type + ".");
+        }
+        if (type.equals("hyperdisk-balanced")) {
+            long maxIops = Math.max(3000, Math.min(500 * d.sizeGb(), 160_000));
+            if (iops != null && (iops < 3000 || iops > maxIops)) {
+                throw invalid(
+                        "disks.update",
+                        "Invalid value for field 'resource.provisionedIops': '" + iops
+                                + "'. Requested provisioned IOPS must be between 3000 and " + maxIops + ".");
+            }
+            Long effective = iops != null ? iops : d.provisionedIops();
+            long maxThroughput = effective == null ? 2400 : Math.max(140, Math.min(effective / 4, 2400));
+            if (throughput != null && (throughput < 140 || throughput > maxThroughput)) {
+                throw invalid(
+                        "disks.update",
+                        "Invalid value for field 'resource.provisionedThroughput': '" + throughput
+                                + "'. Requested provisioned throughput must be between 140 and " + maxThroughput
+                                + " MiB/s.");
+            }
+        }
+        operation("disks.update");
+        disks.put(ref, d.withPerformance(iops, throughput));
+    }
+
     @Override
     public synchronized void resizeDisk(DiskRef ref, long sizeGb) {
         request("disks.resize");
@@ -446,20 +506,7 @@ public final class FakeComputeCloud implements ComputeCloud {
                             + "' GB must be larger than existing size '" + d.sizeGb() + "' GB.");
         }
         operation("disks.resize");
-        disks.put(
-                ref,
-                new Disk(
-                        ref,
-                        sizeGb,
-                        d.type(),
-                        d.sourceImage(),
-                        d.status(),
-                        d.users(),
-                        d.labels(),
-                        d.description(),
-                        d.selfLink(),
-                        d.sourceDisk(),
-                        d.accessMode()));
+        disks.put(ref, d.withSize(sizeGb));
     }
 
     @Override
@@ -622,7 +669,12 @@ public final class FakeComputeCloud implements ComputeCloud {
         if (queued != null && !queued.isEmpty() && queued.peek().operation()) {
             Fault f = queued.poll();
             throw new CloudException(
-                    f.kind(), 0, reasonOf(f.kind()), method + ": operation failed: injected " + f.kind(), null);
+                    f.kind(),
+                    0,
+                    reasonOf(f.kind()),
+                    method + ": operation failed: injected " + f.kind(),
+                    null,
+                    f.location());
         }
     }
 
@@ -637,6 +689,8 @@ public final class FakeComputeCloud implements ComputeCloud {
             case INVALID -> "invalid";
             case PERMISSION_DENIED -> "forbidden";
             case LIMIT_EXCEEDED -> "limitExceeded";
+            case ZONE_EXHAUSTED -> "ZONE_RESOURCE_POOL_EXHAUSTED";
+            case QUOTA_EXCEEDED -> "QUOTA_EXCEEDED";
             default -> kind.name().toLowerCase(java.util.Locale.ROOT);
         };
     }

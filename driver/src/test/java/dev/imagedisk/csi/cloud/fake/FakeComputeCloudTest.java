@@ -51,4 +51,10 @@ class FakeComputeCloudTest extends ComputeCloudContract {
     protected void failNextInsertOperation() {
         fake.failNextOperations("disks.insert", Kind.UNAVAILABLE, 1);
     }
+
+    @Override
+    protected void failNextInsertForCapacity(Kind kind, boolean stockout) {
+        fake.failNextOperations(
+                "disks.insert", kind, kind == Kind.ZONE_EXHAUSTED ? Z : Z.substring(0, Z.lastIndexOf('-')), 1);
+    }
 }

@@ -3,6 +3,8 @@ package dev.imagedisk.csi.cloud.gce;
 import dev.imagedisk.csi.cloud.CloudException.Kind;
 import dev.imagedisk.csi.cloud.ComputeCloud;
 import dev.imagedisk.csi.cloud.ComputeCloudContract;
+import dev.imagedisk.gce.emulator.ComputeFailure;
+import dev.imagedisk.gce.emulator.Faults;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +82,16 @@ class GoogleComputeCloudContractTest extends ComputeCloudContract {
 
     @Override
     protected void failNextInsertOperation() {
-        emulator.faults().failNextOperations("insert", "ZONE_RESOURCE_POOL_EXHAUSTED", "no room", true, 1);
+        emulator.faults().failNextOperations("insert", "INTERNAL_ERROR", "Internal error", 503, 1);
+    }
+
+    @Override
+    protected void failNextInsertForCapacity(Kind kind, boolean stockout) {
+        ComputeFailure failure = kind == Kind.QUOTA_EXCEEDED
+                ? ComputeFailure.REGIONAL_QUOTA_EXCEEDED
+                : stockout
+                        ? ComputeFailure.ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS
+                        : ComputeFailure.ZONAL_QUOTA_EXCEEDED;
+        emulator.faults().failNext("disks.insert", failure, Faults.Delivery.OPERATION, 1);
     }
 }

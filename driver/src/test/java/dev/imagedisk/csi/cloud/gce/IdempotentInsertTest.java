@@ -156,7 +156,7 @@ class IdempotentInsertTest {
                     op("op-failed-" + i, Operation.Status.DONE, Duration.ofHours(1), "ZONE_RESOURCE_POOL_EXHAUSTED"));
         }
         CloudException e = assertThrows(CloudException.class, this::run);
-        assertEquals(CloudException.Kind.UNAVAILABLE, e.kind());
+        assertEquals(CloudException.Kind.ZONE_EXHAUSTED, e.kind());
         assertEquals(IdempotentInsert.MAX_SPENT + 1, sentIds.size());
         assertEquals(1, awaited.size(), "the last one's failure is the answer");
     }
