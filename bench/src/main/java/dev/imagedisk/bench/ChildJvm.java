@@ -57,8 +57,20 @@ final class ChildJvm implements AutoCloseable {
     static ChildJvm start(
             JavaRuntime runtime, List<String> toolOptions, List<String> jvmArgs, List<String> pluginArgs, Path log)
             throws IOException {
+        return start(runtime, System.getProperty("java.class.path"), toolOptions, jvmArgs, pluginArgs, log);
+    }
+
+    /** As {@link #start(JavaRuntime, List, List, List, Path)}, with the class path {@code cp}. */
+    static ChildJvm start(
+            JavaRuntime runtime,
+            String cp,
+            List<String> toolOptions,
+            List<String> jvmArgs,
+            List<String> pluginArgs,
+            Path log)
+            throws IOException {
         // launched as the archive's training run is, or the archive would not map
-        List<String> cmd = new ArrayList<>(StartupArchive.javaCommand(runtime, jvmArgs));
+        List<String> cmd = new ArrayList<>(StartupArchive.javaCommand(runtime, cp, jvmArgs));
         cmd.addAll(pluginArgs);
         if (Boolean.getBoolean(PRIORITY_PROPERTY)) {
             cmd.addAll(0, List.of("nice", "-n", "-20"));

@@ -31,6 +31,8 @@ final class FootprintBench {
     private final Path dir;
     private final boolean root;
     private JavaRuntime runtime = JavaRuntime.current();
+    /** The node's class path: the plugin artifact the image carries, when built; else this JVM's. */
+    private String cp = System.getProperty("java.class.path");
 
     private final Overrides overrides;
 
@@ -52,7 +54,7 @@ final class FootprintBench {
     }
 
     /** A JVM option set: what goes into JAVA_TOOL_OPTIONS and what goes on the command line. */
-    record Variant(String name, List<String> toolOptions, List<String> jvmArgs) {}
+    record Variant(String name, List<String> toolOptions, List<String> jvmArgs, String cp) {}
 
     void run() throws Exception {
         boolean quick = report.quick();
@@ -70,14 +72,23 @@ final class FootprintBench {
                 ? new ImageRuntime(JavaRuntime.at(overrides.javaHome()), "--b4-java-home " + overrides.javaHome())
                 : ImageRuntime.find();
         runtime = image.runtime();
+        Path pluginJar = pluginJar();
+        if (pluginJar != null) {
+            cp = pluginJar.toString();
+        }
         Path work = Files.createDirectories(dir.resolve("b4"));
         out.printf(
                 "  B4: node plugin, %s; on %s; %d starts per option set, %d stage/unstage cycles%n",
                 jvm.describe(), image.note(), starts, cycles);
         report.note("B4 runtime: " + image.note());
+        report.note("B4 class path: "
+                + (pluginJar != null
+                        ? pluginJar + " (the plugin artifact the image carries: " + jarCount(pluginJar) + " jars)"
+                        : "this JVM's (" + cp.split(java.io.File.pathSeparator).length
+                                + " entries; mvn package builds plugin-dist/target/plugin)"));
         Path archive =
                 work.resolve("node-plugin." + (runtime.archiveKind() == StartupArchive.Kind.AOT ? "aot" : "jsa"));
-        long archiveNanos = createArchive(jvm, archive, work);
+        long archiveNanos = createArchive(jvm, cp, archive, work);
         String kind = runtime.archiveKind() == StartupArchive.Kind.AOT ? "AOT cache" : "AppCDS archive";
         List<Variant> variants = new ArrayList<>();
         boolean haveArchive = archiveNanos > 0;
@@ -85,16 +96,31 @@ final class FootprintBench {
         if (jvm.usesSharedArchive() && haveArchive) {
             // the manifest maps the image's archive: measured with the one made here the same way
             variants.add(new Variant(
-                    "manifest options (with the node " + kind + ", as in the image)", jvm.options(), mapArchive));
-            variants.add(new Variant("manifest options without the " + kind, jvm.options(), List.of()));
+                    "manifest options (with the node " + kind + ", as in the image)", jvm.options(), mapArchive, cp));
+            variants.add(new Variant("manifest options without the " + kind, jvm.options(), List.of(), cp));
         } else {
-            variants.add(new Variant("manifest options", jvm.options(), List.of()));
+            variants.add(new Variant("manifest options", jvm.options(), List.of(), cp));
             if (haveArchive) {
-                variants.add(new Variant("manifest options + node " + kind, jvm.options(), mapArchive));
+                variants.add(new Variant("manifest options + node " + kind, jvm.options(), mapArchive, cp));
+            }
+        }
+        String launcherCp = System.getProperty("java.class.path");
+        if (haveArchive && pluginJar != null && !launcherCp.equals(cp) && isJarPath(launcherCp)) {
+            // where the plugin artifact moved B4: the same start on the launcher's class path (the emulator, the
+            // bench, the tools and their libraries beside the plugin's), with an archive made for that class path
+            Path launcherArchive = work.resolve(
+                    "node-launcher-cp." + (runtime.archiveKind() == StartupArchive.Kind.AOT ? "aot" : "jsa"));
+            if (createArchive(jvm, launcherCp, launcherArchive, work) > 0) {
+                variants.add(new Variant(
+                        "manifest options with the node " + kind + ", on the launcher's class path ("
+                                + jarCount(Path.of(launcherCp)) + " jars; before the plugin artifact)",
+                        jvm.options(),
+                        List.of(runtime.archiveKind().useOption(launcherArchive)),
+                        launcherCp));
             }
         }
         variants.add(new Variant(
-                "JVM defaults (only -XX:MaxRAM)", List.of("-XX:MaxRAM=" + jvm.memoryLimitBytes()), List.of()));
+                "JVM defaults (only -XX:MaxRAM)", List.of("-XX:MaxRAM=" + jvm.memoryLimitBytes()), List.of(), cp));
         for (Variant v : variants) {
             List<Double> probe = new ArrayList<>();
             List<Double> rss = new ArrayList<>();
@@ -104,6 +130,7 @@ final class FootprintBench {
                 Files.deleteIfExists(sock);
                 try (ChildJvm child = ChildJvm.start(
                         runtime,
+                        v.cp(),
                         v.toolOptions(),
                         v.jvmArgs(),
                         nodeArgs(sock, work, work),
@@ -153,6 +180,7 @@ final class FootprintBench {
         if (haveArchive || !jvm.usesSharedArchive()) {
             nativeMemory(jvm.options(), jvm.usesSharedArchive() ? mapArchive : List.of(), work, quick);
         }
+        container(starts, quick, work);
         if (overrides.startsOnly()) {
             return;
         }
@@ -167,10 +195,16 @@ final class FootprintBench {
     }
 
     /** Makes the node archive as the image build does (StartupArchive); returns how long it took, 0 on failure. */
-    private long createArchive(ManifestJvm jvm, Path archive, Path work) throws Exception {
+    private long createArchive(ManifestJvm jvm, String classPath, Path archive, Path work) throws Exception {
         try {
             return StartupArchive.create(
-                            runtime, Mode.node, archive, jvm.options(), List.of(), work.resolve("archive.log"))
+                            runtime,
+                            classPath,
+                            Mode.node,
+                            archive,
+                            jvm.options(),
+                            List.of(),
+                            work.resolve("archive.log"))
                     .nanos();
         } catch (IOException e) {
             report.note("B4: the start-up archive was not written: " + e.getMessage());
@@ -186,6 +220,7 @@ final class FootprintBench {
             Files.deleteIfExists(sock);
             try (ChildJvm child = ChildJvm.start(
                     runtime,
+                    cp,
                     jvm.options(),
                     jvmArgs,
                     nodeArgs(sock, lab.kubeletDir, lab.deviceDir),
@@ -249,7 +284,7 @@ final class FootprintBench {
         Path sock = work.resolve("nmt.sock");
         Files.deleteIfExists(sock);
         try (ChildJvm child =
-                ChildJvm.start(runtime, options, args, nodeArgs(sock, work, work), work.resolve("nmt.log"))) {
+                ChildJvm.start(runtime, cp, options, args, nodeArgs(sock, work, work), work.resolve("nmt.log"))) {
             child.awaitProbe(sock, 30_000);
             Thread.sleep(quick ? 300 : 2000);
             Process p = new ProcessBuilder(
@@ -316,5 +351,113 @@ final class FootprintBench {
                 "json",
                 "--metrics-address",
                 "127.0.0.1:" + BurstBench.freePort());
+    }
+
+    /**
+     * B4 in the node container: the image ({@code ./imagedisk image}, or -Dimagedisk.image) started by podman as
+     * node.yaml runs it (its args, JVM options with the image's node archive, memory limit, privileged, host
+     * /dev), beside the process figures above: exec and {@code podman start} to the first ready Probe, resident
+     * memory 2 s later, and how many classes came from the image's archive.
+     */
+    private void container(int starts, boolean quick, Path work) {
+        String figure = "node container (the image, as node.yaml runs it)";
+        java.util.Optional<String> why = dev.imagedisk.container.Podman.unavailable();
+        if (why.isPresent()) {
+            report.skipped("B4", figure, why.get());
+            return;
+        }
+        try (dev.imagedisk.container.Podman podman = dev.imagedisk.container.Podman.open()) {
+            String image = dev.imagedisk.container.ImageUnderTest.named()
+                    .orElse(dev.imagedisk.container.ImageUnderTest.defaultTag());
+            if (!podman.imageExists(image)) {
+                report.skipped("B4", figure, "no image " + image + " in local storage (./imagedisk image builds it)");
+                return;
+            }
+            dev.imagedisk.container.NodeStartup startup = new dev.imagedisk.container.NodeStartup(
+                    podman, image, Files.createDirectories(work.resolve("container")));
+            out.printf("  B4: %s, image %s, %d starts%n", figure, image, starts);
+            dev.imagedisk.container.NodeStartup.ClassSources classes = startup.classSources();
+            List<Double> fromExec = new ArrayList<>();
+            List<Double> fromStart = new ArrayList<>();
+            List<Double> rss = new ArrayList<>();
+            for (int i = 0; i < starts; i++) {
+                dev.imagedisk.container.NodeStartup.Sample s = startup.start(i);
+                fromExec.add(s.fromExecMs());
+                fromStart.add(s.fromStartMs());
+                rss.add(s.rssMib());
+            }
+            double probe = Stats.median(fromExec);
+            double mem = Stats.median(rss);
+            report.add(new Report.Row(
+                    "B4",
+                    "exec to first ready Probe: " + figure,
+                    "ms",
+                    probe,
+                    Stats.of(fromExec),
+                    null,
+                    "≤ 600 ms",
+                    report.atMost(probe, 600),
+                    "median of " + starts + "; the JVM's exec time read from /proc (10 ms ticks)"));
+            report.add(new Report.Row(
+                    "B4",
+                    "podman start to first ready Probe: " + figure,
+                    "ms",
+                    Stats.median(fromStart),
+                    Stats.of(fromStart),
+                    null,
+                    "",
+                    Verdict.INFO,
+                    "median of " + starts + "; adds the runtime's set-up (runc, mounts, cgroup)"));
+            report.add(new Report.Row(
+                    "B4",
+                    "resident memory after start: " + figure,
+                    "MiB",
+                    mem,
+                    Stats.of(rss),
+                    null,
+                    "≤ 64 MiB",
+                    report.atMost(mem, 64),
+                    "VmRSS 2 s after the first ready Probe, median of " + starts));
+            report.value(
+                    "B4",
+                    "classes loaded from the image's node archive: " + figure,
+                    "%",
+                    classes.total() == 0 ? 0 : 100.0 * classes.shared() / classes.total(),
+                    null,
+                    "",
+                    Verdict.INFO,
+                    classes.shared() + " of " + classes.total() + " (-Xlog:class+load); " + classes.archiveLine());
+        } catch (Exception e) {
+            report.failed("B4", figure, String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** plugin-dist/target/plugin/imagedisk-csi.jar of this checkout (what the image carries), or null. */
+    static Path pluginJar() {
+        Path manifest = ManifestJvm.find("node.yaml");
+        if (manifest == null) {
+            return null;
+        }
+        Path jar = manifest.getParent()
+                .getParent()
+                .resolve("plugin-dist/target/plugin/imagedisk-csi.jar")
+                .toAbsolutePath();
+        return Files.isRegularFile(jar) ? jar : null;
+    }
+
+    private static boolean isJarPath(String classPath) {
+        return classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator);
+    }
+
+    /** The jar plus those its manifest's Class-Path names. */
+    static int jarCount(Path jar) {
+        try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile())) {
+            String classPath = j.getManifest() == null
+                    ? null
+                    : j.getManifest().getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
+            return 1 + (classPath == null ? 0 : classPath.trim().split("\\s+").length);
+        } catch (IOException e) {
+            return 1;
+        }
     }
 }

@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The Java runtime the image runs the plugin on, found on this machine: the feature release of the
- * Dockerfile's last stage ({@code FROM eclipse-temurin:25-jre...}), matched to this JVM or to a JDK under
+ * The Java runtime the image runs the plugin on, found on this machine: the feature release of the Debian JDK
+ * the Dockerfile jlinks its runtime from ({@code openjdk-17-jdk-headless}), or of its last stage's Temurin
+ * ({@code FROM eclipse-temurin:25-jre...}), matched to this JVM or to a JDK under
  * /usr/lib/jvm with that release. B4 measures on it, so the figures are the image's.
  *
  * @param runtime the runtime to measure on
@@ -19,6 +20,8 @@ import java.util.stream.Stream;
  */
 record ImageRuntime(JavaRuntime runtime, String note) {
     private static final Pattern TEMURIN = Pattern.compile("(?i)^FROM\\s+\\S*temurin:(\\d+)\\S*");
+    /** The Debian JDK the Dockerfile's runtime stage jlinks the image's runtime from. */
+    private static final Pattern DEBIAN_JDK = Pattern.compile("\\bopenjdk-(\\d+)-jdk");
 
     static ImageRuntime find() {
         JavaRuntime current = JavaRuntime.current();
@@ -33,7 +36,7 @@ record ImageRuntime(JavaRuntime runtime, String note) {
             return new ImageRuntime(current, dockerfile + " unreadable: this JVM (" + current.feature() + ")");
         }
         if (feature <= 0) {
-            return new ImageRuntime(current, dockerfile + " names no Temurin release: this JVM");
+            return new ImageRuntime(current, dockerfile + " names no Java release: this JVM");
         }
         if (current.feature() == feature) {
             return new ImageRuntime(current, "Java " + feature + " as in " + dockerfile + ": " + current.home());
@@ -56,8 +59,17 @@ record ImageRuntime(JavaRuntime runtime, String note) {
                 current, "no Java " + feature + " (the image's) on this machine: this JVM (" + current.feature() + ")");
     }
 
-    /** The Temurin feature release of the last FROM line (the runtime stage); 0 when it names none. */
+    /**
+     * The feature release of the Debian JDK the image's runtime is jlinked from, else the Temurin release of the
+     * last FROM line (the runtime stage); 0 when it names neither.
+     */
     static int lastStageFeature(List<String> lines) {
+        for (String line : lines) {
+            Matcher m = DEBIAN_JDK.matcher(line);
+            if (!line.trim().startsWith("#") && m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
         int feature = 0;
         for (String line : lines) {
             String t = line.trim();

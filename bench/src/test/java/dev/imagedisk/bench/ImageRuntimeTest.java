@@ -16,4 +16,16 @@ class ImageRuntimeTest {
                         "FROM eclipse-temurin:25-jre-noble",
                         "USER 1")));
     }
+
+    @Test
+    void imageRuntimeIsTheDebianJdkTheRuntimeIsJlinkedFrom() {
+        assertEquals(
+                17,
+                ImageRuntimeAccess.lastStageFeature(List.of(
+                        "ARG BASE=debian:bookworm-slim",
+                        "# openjdk-21-jdk would also do",
+                        "FROM ${BASE} AS runtime",
+                        "    && apt-get install -y --no-install-recommends openjdk-17-jdk-headless binutils \\",
+                        "FROM ${BASE}")));
+    }
 }

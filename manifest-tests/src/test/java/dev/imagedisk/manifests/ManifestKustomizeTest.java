@@ -190,21 +190,37 @@ class ManifestKustomizeTest {
     }
 
     @Test
-    void theDockerfileRunsThePluginSubcommandOfTheLauncherJarAtTheProjectVersion() {
+    void theDockerfileRunsThePluginJarOfThePluginArtifactAtTheProjectVersion() {
         String dockerfile = Manifests.read(Manifests.repoRoot().resolve("Dockerfile"));
         Matcher version = Pattern.compile("(?m)^ARG VERSION=(\\S+)$").matcher(dockerfile);
         assertTrue(version.find(), "Dockerfile has no ARG VERSION=<default>");
         assertEquals(Version.get(), version.group(1), "Dockerfile ARG VERSION default");
         assertTrue(dockerfile.contains("org.opencontainers.image.version=\"${VERSION}\""), "OCI version label");
+        assertTrue(
+                Pattern.compile("(?m)^ARG BASE=debian:bookworm-slim$")
+                        .matcher(dockerfile)
+                        .find(),
+                "the base is an argument defaulting to the official Debian image");
         Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT (\\[.*])$").matcher(dockerfile);
         assertTrue(entrypoint.find(), "Dockerfile has no exec-form ENTRYPOINT");
-        assertEquals("[\"java\", \"-jar\", \"/opt/imagedisk/imagedisk.jar\", \"plugin\"]", entrypoint.group(1));
+        assertEquals("[\"/opt/java/bin/java\", \"-jar\", \"/opt/imagedisk/imagedisk-csi.jar\"]", entrypoint.group(1));
+        // what `mvn package` built, no Maven stage
         assertTrue(dockerfile.contains(
-                "COPY --from=build /src/launcher/target/imagedisk.jar /opt/imagedisk/imagedisk.jar"));
+                "COPY plugin-dist/target/plugin/imagedisk-csi.jar /opt/imagedisk/imagedisk-csi.jar"));
         assertTrue(
-                dockerfile.contains("COPY --from=build /src/launcher/target/lib/ /opt/imagedisk/lib/"),
+                dockerfile.contains("COPY plugin-dist/target/plugin/lib/ /opt/imagedisk/lib/"),
                 "the jar's Class-Path names lib/ beside it");
-        assertTrue(dockerfile.contains("-pl launcher -am"));
+        String instructions = dockerfile.replaceAll("(?m)^\\s*#.*$", "");
+        assertFalse(instructions.contains("mvn ") || instructions.contains("maven"), "the image build runs no Maven");
+        // docker build, podman build and buildah bud alike: no BuildKit-only syntax
+        assertFalse(Pattern.compile("(?m)^# *syntax=").matcher(dockerfile).find(), "a BuildKit frontend directive");
+        assertFalse(dockerfile.contains("--mount="), "RUN --mount is BuildKit-only");
+        assertFalse(dockerfile.contains("--link"), "COPY --link is BuildKit-only");
+        assertFalse(dockerfile.contains("<<"), "heredocs are BuildKit-only");
+        // the archives the manifests map are the ones the build makes
+        for (String archive : new String[] {"/opt/imagedisk/node.jsa", "/opt/imagedisk/controller.jsa"}) {
+            assertTrue(dockerfile.contains("--out " + archive), "the build makes " + archive);
+        }
         assertFalse(Pattern.compile("(?m)^USER (0|root)").matcher(dockerfile).find(), "the image defaults to non-root");
     }
 }

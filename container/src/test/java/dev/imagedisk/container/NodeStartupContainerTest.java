@@ -1,0 +1,69 @@
+package dev.imagedisk.container;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * B4 inside the node container, as manifests/node.yaml runs it: five starts, the median resident memory within
+ * the B4 budget (64 MiB), and the JVM mapping the image's node archive: the plugin's classes come from it. The
+ * start times are printed and reported by {@code ./imagedisk bench --only B4} against their 600 ms budget (no
+ * wall-clock assertion here).
+ */
+@Tag("container")
+class NodeStartupContainerTest {
+    @TempDir
+    Path work;
+
+    @Test
+    void nodeContainerStartsSmallAndFromTheImagesArchive() throws Exception {
+        try (Podman podman = ContainerSupport.podmanOrSkip()) {
+            NodeStartup startup = new NodeStartup(podman, ImageUnderTest.get(podman), work);
+            assertTrue(
+                    startup.spec().env().getOrDefault("JAVA_TOOL_OPTIONS", "").contains("/opt/imagedisk/node.jsa"),
+                    "node.yaml maps the image's node archive: " + startup.spec().env());
+
+            NodeStartup.ClassSources classes = startup.classSources();
+            System.out.printf(
+                    "node container: %d of %d classes from the shared archive (%s)%n",
+                    classes.shared(), classes.total(), classes.archiveLine());
+            assertTrue(classes.archiveLine().contains("/opt/imagedisk/node.jsa"), classes.toString());
+            assertTrue(classes.entryPointShared(), "PluginCommand is not loaded from the archive: " + classes);
+            assertTrue(
+                    classes.shared() * 10 >= classes.total() * 9,
+                    "fewer than 90% of the classes came from the archive: " + classes);
+
+            List<Double> fromStart = new ArrayList<>();
+            List<Double> fromExec = new ArrayList<>();
+            List<Double> rss = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                NodeStartup.Sample s = startup.start(i);
+                System.out.printf(
+                        "node container start %d: ready %.0f ms after podman start, %.0f ms after the JVM's exec;"
+                                + " VmRSS %.1f MiB%n",
+                        i, s.fromStartMs(), s.fromExecMs(), s.rssMib());
+                fromStart.add(s.fromStartMs());
+                fromExec.add(s.fromExecMs());
+                rss.add(s.rssMib());
+            }
+            System.out.printf(
+                    "node container B4: median ready %.0f ms after podman start, %.0f ms after exec; median VmRSS"
+                            + " %.1f MiB%n",
+                    median(fromStart), median(fromExec), median(rss));
+            assertTrue(median(rss) <= 64.0, "median VmRSS " + median(rss) + " MiB > 64 MiB: " + rss);
+        }
+    }
+
+    static double median(List<Double> values) {
+        List<Double> s = new ArrayList<>(values);
+        Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+}
