@@ -35,6 +35,7 @@ import csi.v1.VolumeCapability;
 import csi.v1.VolumeContentSource;
 import dev.imagedisk.csi.cloud.Disk;
 import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.contract.AccessPolicy;
@@ -338,6 +339,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 }
             } else {
                 disk = catalog.get(volume(id)).orElseThrow(() -> notFound("volume %s does not exist", id));
+                if (reason.isEmpty()
+                        && DiskSpec.READ_ONLY_MANY.equals(disk.accessMode())
+                        && !request.getVolumeCapabilitiesList().stream().allMatch(AccessPolicy::readOnly)) {
+                    reason = Optional.of("volume " + id + " is a READ_ONLY_MANY disk: read-only on every node");
+                }
             }
             if (reason.isEmpty() && !request.getMutableParamsMap().isEmpty()) {
                 reason = Optional.of("mutable_parameters are not supported");

@@ -37,9 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class ControllerModule {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerModule.class);
 
-    /** The longest a reader set's publish waits for its disk's attach slot (Hyperdisk ML's pace) before UNAVAILABLE. */
-    static final Duration READER_PACE_WAIT = Duration.ofSeconds(30);
-
     private ControllerModule() {}
 
     public static ServicePart create(DriverConfig config, DriverMetrics metrics) {
@@ -48,6 +45,9 @@ public final class ControllerModule {
         positive("--api-read-rate-limit", o.apiReadRateLimit);
         if (o.apiRateLimit != null) {
             positive("--api-rate-limit", o.apiRateLimit);
+        }
+        if (o.attachPaceWait.isNegative()) {
+            throw new IllegalArgumentException("--attach-pace-wait must not be negative: " + o.attachPaceWait);
         }
         if (o.imageCacheTtl.isNegative()) {
             throw new IllegalArgumentException("--image-cache-ttl must not be negative: " + o.imageCacheTtl);
@@ -116,7 +116,7 @@ public final class ControllerModule {
                         cloud,
                         project,
                         AttachPace.hyperdiskMl(Executors.newFixedThreadPool(2, DaemonThreads.named("reader-set-pace"))),
-                        READER_PACE_WAIT),
+                        o.attachPaceWait),
                 new InFlight());
         LOG.info(
                 "controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"

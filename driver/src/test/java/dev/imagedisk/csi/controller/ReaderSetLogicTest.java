@@ -138,6 +138,36 @@ class ReaderSetLogicTest {
     }
 
     @Test
+    void aReadWritePublishOfADiskThatReadersHoldFailsAsComputeEngineFailsIt() {
+        String id = create(rox("pvc-held", "pd-balanced")
+                        .addVolumeCapabilities(cap(Mode.SINGLE_NODE_WRITER, false))
+                        .build())
+                .value()
+                .getVolume()
+                .getVolumeId();
+        assertEquals(Code.OK, publish(id, nodeId("node-1"), ROX).code());
+        assertEquals(Code.OK, publish(id, nodeId("node-2"), ROX).code());
+        f.cloud.addInstance(PROJECT, ZONE, "node-4");
+        Answer<ControllerPublishVolumeResponse> rw = publish(id, nodeId("node-4"), cap(Mode.SINGLE_NODE_WRITER, false));
+        assertEquals(Code.FAILED_PRECONDITION, rw.code());
+        assertTrue(rw.description().contains(nodeId("node-1")), rw.description());
+        assertEquals(2, disks().get(0).users().size());
+        // a READ_ONLY_MANY disk: a writer capability is not confirmed
+        String ml = create(rox("pvc-ml-v", "hyperdisk-ml").build())
+                .value()
+                .getVolume()
+                .getVolumeId();
+        assertFalse(f.call(
+                        f.service::validateVolumeCapabilities,
+                        ValidateVolumeCapabilitiesRequest.newBuilder()
+                                .setVolumeId(ml)
+                                .addVolumeCapabilities(cap(Mode.SINGLE_NODE_WRITER, false))
+                                .build())
+                .value()
+                .hasConfirmed());
+    }
+
+    @Test
     void onlyShareableTypesMakeReadOnlyManyVolumesAndTheRefusalNamesThem() {
         for (String type : List.of("hyperdisk-balanced", "pd-extreme", "hyperdisk-throughput")) {
             Answer<CreateVolumeResponse> refused =
