@@ -88,4 +88,14 @@ class MultiNodeDemoTest {
         assertEquals(3, rows.get(1).disks(), "a disk per replica: " + rows);
         assertTrue(rows.get(0).apiCalls() < rows.get(1).apiCalls(), rows.toString());
     }
+
+    @Test
+    void aLayoutWithAnEmptyZoneOrAnUnknownAccessModeIsAUsageError() {
+        assumeTrue(RootCheck.whyNot() == null, "the demo needs root: " + RootCheck.whyNot());
+        assertEquals(2, new CommandLine(demo()).execute("--nodes", "2", "--zones", "3"), "a zone without a node");
+        assertEquals(2, new CommandLine(demo()).execute("--nodes", "0"), "no node");
+        assertEquals(2, new CommandLine(demo()).execute("--access", "ReadWriteMany"), "not a mode the demo plays");
+        String out = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(!out.contains("stack up"), "no stack was started: " + out);
+    }
 }
