@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * type takes at creation) in its description, so any one of them is enough to make the next.
  *
  * <p>Reader room: a disk serves at most {@code max-readers-per-disk} nodes, counting the nodes Compute Engine lists
- * and the attaches this controller has in flight. Paced types (Hyperdisk ML, 100 attaches per disk per 30 s) take a
+ * and the attaches this controller has in flight or finished since the listing began. Publishes of one set that
+ * arrive while its disks are being listed share that listing (one disks.aggregatedList per burst of readers). Paced types (Hyperdisk ML, 100 attaches per disk per 30 s) take a
  * slot of {@link AttachPace} per attach: a publish whose slot is near waits on a timer, one whose slot is further away
  * than it may wait is answered UNAVAILABLE (retryable), never an error. Compute Engine's own refusals (reader cap,
  * rate) are answered ABORTED or UNAVAILABLE: a retry picks again.
@@ -76,6 +77,18 @@ public final class ReaderSets {
     private final Map<DiskRef, Set<InstanceRef>> attaching = new HashMap<>();
     /** Disks this controller is creating (maybe not listed yet). */
     private final Set<DiskRef> creating = new HashSet<>();
+    /** Attaches this controller finished lately, by disk: node and when (clock nanos), for listings begun before. */
+    private final Map<DiskRef, Map<InstanceRef, Long>> attached = new HashMap<>();
+    /** Listings under way, shared by the publishes that arrive meanwhile. */
+    private final Map<ReaderSetId, CompletableFuture<Listing>> listings = new HashMap<>();
+
+    private final java.util.function.LongSupplier clock = System::nanoTime;
+
+    /** A set as listed, and when the listing began. */
+    private record Listing(long startedNanos, Optional<View> view) {}
+
+    /** How long a finished attach is remembered for listings that began before it. */
+    private static final long REMEMBER_NANOS = Duration.ofMinutes(2).toNanos();
 
     /**
      * @param pace the attach pace of paced types (Hyperdisk ML)
@@ -151,7 +164,41 @@ public final class ReaderSets {
                                 + " publish it read-only",
                         id);
             }
-            View set = get(id).orElseThrow(() -> notFound("volume %s does not exist", id));
+            CallDeadline call = CallDeadline.current();
+            return listing(id).thenCompose(l -> CallDeadline.within(call, () -> publish(id, node, l)));
+        });
+    }
+
+    /**
+     * The set's disks for a publish: a listing that is under way when the publish arrives is shared (a burst of
+     * readers costs one disks.aggregatedList, not one each), else a new one. What this controller attached after a
+     * listing began is counted by {@link #choose} from memory.
+     */
+    private CompletableFuture<Listing> listing(ReaderSetId id) {
+        CompletableFuture<Listing> mine;
+        synchronized (this) {
+            CompletableFuture<Listing> running = listings.get(id);
+            if (running != null) {
+                return running;
+            }
+            mine = new CompletableFuture<>();
+            listings.put(id, mine);
+        }
+        try {
+            mine.complete(new Listing(clock.getAsLong(), get(id)));
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+        } finally {
+            synchronized (this) {
+                listings.remove(id, mine);
+            }
+        }
+        return mine;
+    }
+
+    private CompletableFuture<Map<String, String>> publish(ReaderSetId id, InstanceRef node, Listing listing) {
+        return Futures.compose(() -> {
+            View set = listing.view().orElseThrow(() -> notFound("volume %s does not exist", id));
             for (Disk d : set.disks()) {
                 if (d.users().contains(node)) {
                     return CompletableFuture.completedFuture(context(d.ref()));
@@ -163,7 +210,7 @@ public final class ReaderSets {
                         "volume %s serves zones %s; node %s is in zone %s",
                         id, String.join(", ", set.layout().zones()), node, zone);
             }
-            Choice choice = choose(set, node);
+            Choice choice = choose(set, node, listing.startedNanos());
             CompletableFuture<Boolean> ready = choice.create() || choice.awaitCreation()
                     ? create(set, choice.disk())
                     : CompletableFuture.completedFuture(true);
@@ -177,7 +224,7 @@ public final class ReaderSets {
      * Picks the disk of {@code node}'s zone with reader room, in index order (disks being made count, with the
      * attaches in flight), or the next free index when none has room; takes the node's place on it.
      */
-    private synchronized Choice choose(View set, InstanceRef node) {
+    private synchronized Choice choose(View set, InstanceRef node, long listedAt) {
         String zone = node.zone();
         int cap = set.layout().maxReaders();
         Map<DiskRef, Disk> inZone = new java.util.LinkedHashMap<>();
@@ -204,6 +251,12 @@ public final class ReaderSets {
         DiskRef pick = null;
         for (DiskRef c : candidates) {
             Set<InstanceRef> holders = new HashSet<>(attaching.getOrDefault(c, Set.of()));
+            // attached by this controller since the listing began: not in it yet
+            attached.getOrDefault(c, Map.of()).forEach((n, at) -> {
+                if (at - listedAt >= 0) {
+                    holders.add(n);
+                }
+            });
             Disk listed = inZone.get(c);
             if (listed != null) {
                 holders.addAll(listed.users());
@@ -244,6 +297,20 @@ public final class ReaderSets {
             if (nodes.isEmpty()) {
                 attaching.remove(choice.disk());
             }
+        }
+    }
+
+    private synchronized void remember(DiskRef disk, InstanceRef node) {
+        long now = clock.getAsLong();
+        attached.computeIfAbsent(disk, d -> new HashMap<>()).put(node, now);
+        attached.values().forEach(nodes -> nodes.values().removeIf(at -> now - at > REMEMBER_NANOS));
+        attached.values().removeIf(Map::isEmpty);
+    }
+
+    private synchronized void forgetAttached(DiskRef disk, InstanceRef node) {
+        Map<InstanceRef, Long> nodes = attached.get(disk);
+        if (nodes != null) {
+            nodes.remove(node);
         }
     }
 
@@ -324,6 +391,7 @@ public final class ReaderSets {
                 .handle(call.bind((done, failure) -> {
                     if (failure == null) {
                         LOG.info("volume {}: attached {} read-only to {}", set.id(), disk, node);
+                        remember(disk, node);
                         return context(disk);
                     }
                     Throwable f = Futures.unwrap(failure);
@@ -377,6 +445,7 @@ public final class ReaderSets {
     }
 
     private CompletableFuture<Void> detach(DiskRef disk, InstanceRef node) {
+        forgetAttached(disk, node);
         return Futures.compose(() -> cloud.detachDiskAsync(node, disk.name()))
                 .handle(CallDeadline.current().bind((done, failure) -> {
                     if (failure == null) {
