@@ -427,7 +427,8 @@ final class ReaderBench {
                             diskLimit,
                             instances,
                             Report.fmt(WRITE_QPS),
-                            "real time; the controller's read budget (25 a second) holds its "
+                            "real time; the run sent " + (rox.inserts() + rox.attaches()) + " writes ("
+                                    + rox.inserts() + " disks.insert, " + rox.attaches() + " attaches) and "
                                     + (rox.calls() - rox.attaches() - rox.inserts()) + " reads and operation reads"));
             report.dist(
                     "B5",
