@@ -16,6 +16,12 @@
 #
 # The snapshot and clone specs run too: snapshots are global images (the VolumeSnapshotClass parameters in
 # $data/snapshot-parameters.yaml put them in a family and label them), clones are disks copied from their source.
+#
+# The ModifyVolume specs run: the volumes are hyperdisk-balanced (the disk type whose IOPS and throughput a
+# VolumeAttributesClass changes) and $data/mutable-parameters.yaml is the class's parameters. So does the attach
+# limit spec (--csi.testnodevolumeattachlimit): serve's VM is an e2-medium, whose node reports 15 volumes, so the
+# spec attaches 15 and the 16th is refused (the emulator counts the boot disk against Compute Engine's 16). The
+# emulator does not check which machine series take Hyperdisk (E2 does not on Compute Engine).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -90,7 +96,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "run-upstream.sh: starting ./imagedisk serve in $data (log: $log)"
-"$root/imagedisk" serve --data-dir "$data/stack" >"$log" 2>&1 &
+"$root/imagedisk" serve --data-dir "$data/stack" --machine-type e2-medium >"$log" 2>&1 &
 serve_pid=$!
 
 socket="$data/stack/csi.sock"
@@ -128,7 +134,12 @@ mkdir -p -- "$staging_parent" "$mount_parent"
 params="$data/volume-parameters.yaml"
 cat >"$params" <<EOF
 image: $image
-type: pd-balanced
+type: hyperdisk-balanced
+EOF
+mutable="$data/mutable-parameters.yaml"
+cat >"$mutable" <<EOF
+provisioned-iops: "4000"
+provisioned-throughput: "200"
 EOF
 snapshot_params="$data/snapshot-parameters.yaml"
 cat >"$snapshot_params" <<EOF
@@ -144,6 +155,8 @@ set +e
   --csi.mountdir="$mount_parent/pv" \
   --csi.testvolumeparameters="$params" \
   --csi.testsnapshotparameters="$snapshot_params" \
+  --csi.testvolumemutableparameters="$mutable" \
+  --csi.testnodevolumeattachlimit \
   --csi.testvolumesize="$((10 * gib))" \
   --csi.testvolumeexpandsize="$((20 * gib))" \
   --csi.testvolumeaccesstype=mount \

@@ -68,7 +68,9 @@ class CapabilitiesTest extends SanityTest {
             // SnapshotsTest
             Type.CREATE_DELETE_SNAPSHOT,
             Type.LIST_SNAPSHOTS,
-            Type.CLONE_VOLUME);
+            Type.CLONE_VOLUME,
+            // ModifyVolumeTest
+            Type.MODIFY_VOLUME);
 
     static final Set<NodeServiceCapability.RPC.Type> EXERCISED_NODE = EnumSet.of(
             NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,

@@ -274,6 +274,18 @@ class CreateVolumeTest extends SanityTest {
     }
 
     @Test
+    @DisplayName("mutable_parameters with MODIFY_VOLUME: an unknown key is INVALID_ARGUMENT, and no volume")
+    void mutableParametersUnknownKey() {
+        assumeTrue(csi.has(Type.MODIFY_VOLUME), "the plugin does not advertise MODIFY_VOLUME");
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                () -> res.createVolume(res.createRequest("mutable-unknown")
+                        .putMutableParams("XXX_FakeKey", "XXX_FakeValue")
+                        .build()),
+                "CreateVolume with an unknown mutable parameter");
+    }
+
+    @Test
     @DisplayName("StorageClass parameters: no image, an unknown key: INVALID_ARGUMENT; an image that does not exist: "
             + "an error, and no volume")
     void parameters() {

@@ -101,4 +101,16 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
                 .build());
         assertFalse(r.hasConfirmed(), "mutable_parameters confirmed without MODIFY_VOLUME");
     }
+
+    @Test
+    @DisplayName("mutable_parameters with an unknown key are not confirmed")
+    void mutableParametersUnknownKey() {
+        assumeTrue(csi.has(Type.MODIFY_VOLUME), "MODIFY_VOLUME not advertised");
+        Volume v = res.create("validate-mutable-unknown");
+        ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), Req.RWO)
+                .putMutableParams("XXX_FakeKey", "1")
+                .build());
+        assertFalse(r.hasConfirmed(), "an unknown mutable parameter was confirmed");
+        assertFalse(r.getMessage().isEmpty(), "no message says why");
+    }
 }

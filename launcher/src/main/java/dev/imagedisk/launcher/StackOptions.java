@@ -36,6 +36,13 @@ public final class StackOptions {
     String instance;
 
     @Option(
+            names = "--machine-type",
+            defaultValue = "e2-standard-4",
+            description = "Machine type of the emulated VM; the node reports its attach limit"
+                    + " (default: ${DEFAULT-VALUE}; e2-medium and the other shared-core types: 15 volumes).")
+    String machineType;
+
+    @Option(
             names = "--operation-duration",
             paramLabel = "DURATION",
             defaultValue = "200ms",
@@ -59,7 +66,7 @@ public final class StackOptions {
                 project,
                 zone,
                 instance,
-                "e2-standard-4",
+                machineType,
                 operationDuration,
                 metricsAddress,
                 keepData,

@@ -1,7 +1,9 @@
 package dev.imagedisk.manifests;
 
 import dev.imagedisk.csi.contract.ImageId;
+import dev.imagedisk.csi.controller.MutableParameters;
 import dev.imagedisk.csi.controller.SnapshotParameters;
+import dev.imagedisk.csi.controller.StorageClassParameters;
 import dev.imagedisk.csi.plugin.DriverConfig;
 import dev.imagedisk.csi.plugin.Mode;
 import dev.imagedisk.csi.plugin.PluginCommand;
@@ -35,6 +37,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.api.model.storage.CSIDriver;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.api.model.storage.VolumeAttributesClass;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -359,6 +362,12 @@ final class ManifestChecks {
         for (StorageClass sc : ofType(objects, StorageClass.class)) {
             if (!name.equals(sc.getProvisioner())) {
                 problems.add("StorageClass " + sc.getMetadata().getName() + ": provisioner " + sc.getProvisioner()
+                        + " is not " + name);
+            }
+        }
+        for (VolumeAttributesClass c : ofType(objects, VolumeAttributesClass.class)) {
+            if (!name.equals(c.getDriverName())) {
+                problems.add("VolumeAttributesClass " + c.getMetadata().getName() + ": driverName " + c.getDriverName()
                         + " is not " + name);
             }
         }
@@ -852,6 +861,50 @@ final class ManifestChecks {
      * content that points back at it; every pre-provisioned content's handle is an image path (PROJECT standing
      * for the user's project); every PVC (template) restoring from a VolumeSnapshot names one that exists.
      */
+    /**
+     * Every VolumeAttributesClass has parameters the driver's ControllerModifyVolume takes (MutableParameters, the
+     * driver's own parser), and a StorageClass of the driver whose disk type takes them; a claim that names a class
+     * names one that exists.
+     */
+    static List<String> volumeAttributesClasses(List<HasMetadata> objects) {
+        List<String> problems = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<String> types = new ArrayList<>();
+        for (StorageClass sc : ofType(objects, StorageClass.class)) {
+            Map<String, String> p = sc.getParameters() == null ? Map.of() : sc.getParameters();
+            types.add(p.getOrDefault("type", StorageClassParameters.DEFAULT_TYPE));
+        }
+        for (VolumeAttributesClass c : ofType(objects, VolumeAttributesClass.class)) {
+            String where = "VolumeAttributesClass " + c.getMetadata().getName();
+            names.add(c.getMetadata().getName());
+            try {
+                MutableParameters m = MutableParameters.parse(
+                        c.getParameters() == null ? Map.of() : c.getParameters(), where + " parameters");
+                if (m.isEmpty()) {
+                    problems.add(where + ": no parameters; it would change nothing");
+                } else if (types.stream().allMatch(t -> m.unsupportedBy(t).isPresent())) {
+                    problems.add(where + ": no StorageClass makes a disk type that takes "
+                            + m.asMap().keySet() + " (StorageClass types: " + types + ")");
+                }
+            } catch (CsiFailure e) {
+                problems.add(where + ": " + e.getMessage());
+            }
+        }
+        for (HasMetadata o : objects) {
+            List<PersistentVolumeClaim> claims = o instanceof StatefulSet st
+                    ? Objects.requireNonNullElse(st.getSpec().getVolumeClaimTemplates(), List.of())
+                    : o instanceof PersistentVolumeClaim pvc ? List.of(pvc) : List.of();
+            for (PersistentVolumeClaim pvc : claims) {
+                String cls = pvc.getSpec().getVolumeAttributesClassName();
+                if (cls != null && !names.contains(cls)) {
+                    problems.add("claim " + pvc.getMetadata().getName() + " of "
+                            + o.getMetadata().getName() + ": VolumeAttributesClass " + cls + " does not exist");
+                }
+            }
+        }
+        return problems;
+    }
+
     static List<String> snapshots(List<HasMetadata> objects) {
         List<String> problems = new ArrayList<>();
         Set<String> classes = new HashSet<>();

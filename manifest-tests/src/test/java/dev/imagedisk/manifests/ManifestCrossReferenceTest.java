@@ -199,6 +199,35 @@ class ManifestCrossReferenceTest {
                 .orElseThrow(() -> new AssertionError("no StorageClass with replicas: on-demand"));
     }
 
+    // ---------------------------------------------------------------- volume attributes classes
+
+    @Test
+    void theVolumeAttributesClassExampleIsOneTheDriverTakes() {
+        List<HasMetadata> objects = everything();
+        assertEquals(
+                1,
+                ManifestChecks.ofType(objects, io.fabric8.kubernetes.api.model.storage.VolumeAttributesClass.class)
+                        .size());
+        assertNone(ManifestChecks.volumeAttributesClasses(objects));
+        assertNone(ManifestChecks.driverName(objects));
+    }
+
+    @Test
+    void aVolumeAttributesClassTheDriverRefusesIsCaught() {
+        List<HasMetadata> objects = everything();
+        var vac = ManifestChecks.ofType(objects, io.fabric8.kubernetes.api.model.storage.VolumeAttributesClass.class)
+                .get(0);
+        vac.getParameters().put("iops", "3000");
+        assertReported(ManifestChecks.volumeAttributesClasses(objects), "unknown parameter \"iops\"");
+        vac.getParameters().remove("iops");
+        vac.setDriverName("pd.csi.storage.gke.io");
+        assertReported(ManifestChecks.driverName(objects), "pd.csi.storage.gke.io");
+        // without a Hyperdisk StorageClass, nothing could take the class's values
+        objects.removeIf(o -> o instanceof io.fabric8.kubernetes.api.model.storage.StorageClass sc
+                && "hyperdisk-balanced".equals(sc.getParameters().get("type")));
+        assertReported(ManifestChecks.volumeAttributesClasses(objects), "no StorageClass makes a disk type");
+    }
+
     // ---------------------------------------------------------------- snapshots
 
     @Test
@@ -369,6 +398,9 @@ class ManifestCrossReferenceTest {
             new Permission("storage.k8s.io", "volumeattachments/status", "patch"),
             // csi-resizer v1.14
             new Permission("", "persistentvolumeclaims/status", "patch"),
+            new Permission("storage.k8s.io", "volumeattributesclasses", "get"),
+            new Permission("storage.k8s.io", "volumeattributesclasses", "list"),
+            new Permission("storage.k8s.io", "volumeattributesclasses", "watch"),
             new Permission("snapshot.storage.k8s.io", "volumesnapshots", "get"),
             new Permission("snapshot.storage.k8s.io", "volumesnapshotcontents", "get"),
             // csi-snapshotter v8.2

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** manifests/iam/imagedisk-controller-role.yaml grants exactly what the controller calls. */
 class ManifestIamRoleTest {
     /**
-     * disks.insert from an image (+ labels), images.get/getFromFamily, disks.get/list/delete/resize,
+     * disks.insert from an image (+ labels), images.get/getFromFamily, disks.get/list/delete/resize, disks.update
+     * (ControllerModifyVolume),
      * instances.get/attachDisk (+ disks.use on the disk)/detachDisk, zoneOperations.get (which wait uses);
      * images.insert from a disk (+ labels, disks.useReadOnly on the source; also what a clone's disks.insert
      * needs), images.delete/list, globalOperations.get (image operations are global). ReadOnlyMany volumes and reader
@@ -25,6 +26,7 @@ class ManifestIamRoleTest {
             "compute.disks.list",
             "compute.disks.resize",
             "compute.disks.setLabels",
+            "compute.disks.update",
             "compute.disks.use",
             "compute.images.get",
             "compute.images.getFromFamily",

@@ -36,7 +36,7 @@ public final class AccessPolicy {
             return Optional.of("access mode " + mode + " is not supported: a zonal disk is read-write on one node"
                     + " or read-only on one or many (supported: " + SUPPORTED + ")");
         }
-        return Optional.empty();
+        return FsTypes.unsupported(cap);
     }
 
     /** The first reason any of {@code caps} cannot be met, or empty. */

@@ -11,6 +11,8 @@ import csi.v1.ControllerGetCapabilitiesResponse;
 import csi.v1.ControllerGetVolumeRequest;
 import csi.v1.ControllerGetVolumeResponse;
 import csi.v1.ControllerGrpc;
+import csi.v1.ControllerModifyVolumeRequest;
+import csi.v1.ControllerModifyVolumeResponse;
 import csi.v1.ControllerPublishVolumeRequest;
 import csi.v1.ControllerPublishVolumeResponse;
 import csi.v1.ControllerServiceCapability;
@@ -39,6 +41,7 @@ import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.contract.AccessPolicy;
+import dev.imagedisk.csi.contract.FsTypes;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
@@ -62,8 +65,9 @@ import java.util.concurrent.CompletableFuture;
  * Engine requests, retries and waits stop when the caller gives up. The calls that wait for Compute Engine
  * operations (Create/DeleteVolume, ControllerPublish/Unpublish, ControllerExpand, Create/DeleteSnapshot) answer
  * asynchronously ({@link Rpc#unaryAsync}): their thread goes back to the server's pool while the operation runs,
- * and the volume's {@link InFlight} key is held until the answer. RPCs not advertised in
- * ControllerGetCapabilities (GetCapacity, ModifyVolume) answer UNIMPLEMENTED.
+ * and the volume's {@link InFlight} key is held until the answer. ControllerModifyVolume changes a Hyperdisk's
+ * provisioned performance ({@link VolumeModifier}). RPCs not advertised in ControllerGetCapabilities (GetCapacity)
+ * answer UNIMPLEMENTED.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     static final List<Type> CAPABILITIES = List.of(
@@ -78,7 +82,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Type.PUBLISH_READONLY,
             Type.CREATE_DELETE_SNAPSHOT,
             Type.LIST_SNAPSHOTS,
-            Type.CLONE_VOLUME);
+            Type.CLONE_VOLUME,
+            Type.MODIFY_VOLUME);
 
     private final String project;
     private final String defaultImage;
@@ -86,6 +91,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private final Attacher attacher;
     private final VolumeCatalog catalog;
     private final Snapshotter snapshotter;
+    private final VolumeModifier modifier;
     private final ReaderSets readerSets;
     private final InFlight inFlight;
 
@@ -97,6 +103,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Attacher attacher,
             VolumeCatalog catalog,
             Snapshotter snapshotter,
+            VolumeModifier modifier,
             ReaderSets readerSets,
             InFlight inFlight) {
         this.project = project;
@@ -105,6 +112,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         this.attacher = attacher;
         this.catalog = catalog;
         this.snapshotter = snapshotter;
+        this.modifier = modifier;
         this.readerSets = readerSets;
         this.inFlight = inFlight;
     }
@@ -114,9 +122,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Rpc.unaryAsync(observer, () -> {
             String name = requireName(request.getName(), "name");
             requireCapabilities(request.getVolumeCapabilitiesList(), "volume_capabilities");
-            if (!request.getMutableParamsMap().isEmpty()) {
-                throw invalidArgument("mutable_parameters are not supported (no MODIFY_VOLUME)");
-            }
+            // the VolumeAttributesClass's values, applied at creation (the spec's MUST with MODIFY_VOLUME)
+            MutableParameters mutable = MutableParameters.parse(request.getMutableParamsMap(), "mutable_parameters");
             ImageRef snapshot = null;
             DiskRef cloneOf = null;
             StorageClassParameters params;
@@ -134,6 +141,13 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 }
             } else {
                 params = StorageClassParameters.parse(request.getParametersMap(), project, defaultImage);
+            }
+            if (!mutable.isEmpty()) {
+                String type = params.type();
+                mutable.unsupportedBy(type).ifPresent(reason -> {
+                    throw invalidArgument("mutable_parameters: %s", reason);
+                });
+                params = params.withPerformance(mutable.iops(), mutable.throughput());
             }
             SharedReadOnly.Plan sharing =
                     SharedReadOnly.plan(params, request.getVolumeCapabilitiesList(), cloneOf != null);
@@ -325,6 +339,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             if (request.getVolumeCapabilitiesCount() == 0) {
                 throw invalidArgument("volume_capabilities is required");
             }
+            // a filesystem no node can mount is bad input, not an unconfirmed capability
+            FsTypes.unsupported(request.getVolumeCapabilitiesList()).ifPresent(reason -> {
+                throw invalidArgument("volume_capabilities: %s", reason);
+            });
             Optional<ReaderSetId> set = ReaderSetId.parse(id);
             Disk disk;
             Optional<String> reason = AccessPolicy.unsupported(request.getVolumeCapabilitiesList());
@@ -346,7 +364,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 }
             }
             if (reason.isEmpty() && !request.getMutableParamsMap().isEmpty()) {
-                reason = Optional.of("mutable_parameters are not supported");
+                reason = mutableProblem(request.getMutableParamsMap(), disk);
             }
             if (reason.isEmpty() && !request.getParametersMap().isEmpty()) {
                 StorageClassParameters.Checked params =
@@ -362,7 +380,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     .setConfirmed(ValidateVolumeCapabilitiesResponse.Confirmed.newBuilder()
                             .putAllVolumeContext(request.getVolumeContextMap())
                             .addAllVolumeCapabilities(request.getVolumeCapabilitiesList())
-                            .putAllParameters(request.getParametersMap()))
+                            .putAllParameters(request.getParametersMap())
+                            .putAllMutableParams(request.getMutableParamsMap()))
                     .build();
         });
     }
@@ -426,6 +445,34 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             .setNodeExpansionRequired(!block)
                             .build());
         });
+    }
+
+    /**
+     * ControllerModifyVolume: the VolumeAttributesClass's {@code provisioned-iops} / {@code provisioned-throughput}
+     * on a Hyperdisk, through {@code disks.update}; any other parameter is INVALID_ARGUMENT naming it. Serialised
+     * with every other call on the volume ({@link InFlight}: an attach in flight makes it ABORTED, and it makes a
+     * publish ABORTED while it runs).
+     */
+    @Override
+    public void controllerModifyVolume(
+            ControllerModifyVolumeRequest request, StreamObserver<ControllerModifyVolumeResponse> observer) {
+        Rpc.unaryAsync(observer, () -> {
+            String id = require(request.getVolumeId(), "volume_id");
+            // no parameters (a class without any) change nothing: the volume must exist, nothing is sent
+            MutableParameters wanted = MutableParameters.parse(request.getMutableParametersMap(), "mutable_parameters");
+            DiskRef disk = volume(id);
+            return inFlight.holding(id, "ControllerModifyVolume", () -> modifier.modifyAsync(disk, wanted))
+                    .thenApply(done -> ControllerModifyVolumeResponse.getDefaultInstance());
+        });
+    }
+
+    /** Why {@code disk} cannot have these mutable parameters, or empty (ValidateVolumeCapabilities). */
+    private static Optional<String> mutableProblem(java.util.Map<String, String> parameters, Disk disk) {
+        try {
+            return MutableParameters.parse(parameters, "mutable_parameters").unsupportedBy(disk.type());
+        } catch (dev.imagedisk.csi.server.CsiFailure invalid) {
+            return Optional.of(invalid.getMessage());
+        }
     }
 
     @Override

@@ -3,11 +3,11 @@ package dev.imagedisk.csi.controller;
 import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
 
 import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.contract.ComputeUrls;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.PartitionChoice;
-import dev.imagedisk.csi.contract.ZonalPath;
 import dev.imagedisk.csi.server.CsiFailure;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -229,7 +229,11 @@ public record StorageClassParameters(
      * its self link, or {@code global/images/...} in {@code defaultProject}; empty when it names none.
      */
     public static Optional<ImageRef> readImage(String image, String defaultProject) {
-        String s = ZonalPath.relative(image);
+        Optional<String> path = ComputeUrls.relative(image).path();
+        if (path.isEmpty()) {
+            return Optional.empty();
+        }
+        String s = path.get();
         if (s.startsWith(OWN_PROJECT_IMAGE)) {
             s = "projects/" + defaultProject + "/" + s;
         }
@@ -240,6 +244,13 @@ public record StorageClassParameters(
         Optional<ImageRef> ref = readImage(image, defaultProject);
         if (ref.isPresent()) {
             return ref.get();
+        }
+        String urlProblem = ComputeUrls.relative(image).problem();
+        if (urlProblem != null) {
+            throw invalidArgument(
+                    "StorageClass parameter \"%s\": \"%s\" is not an image: %s; use"
+                            + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME",
+                    IMAGE, image, urlProblem);
         }
         throw invalidArgument(
                 "StorageClass parameter \"%s\": \"%s\" is not an image; use"
@@ -356,6 +367,23 @@ public record StorageClassParameters(
                 kmsKey,
                 provisionedIops,
                 provisionedThroughput,
+                pvcName,
+                pvcNamespace,
+                pvName,
+                partition,
+                replicas,
+                maxReadersPerDisk);
+    }
+
+    /** These parameters with provisioned performance set (null keeps the StorageClass's value). */
+    public StorageClassParameters withPerformance(Long iops, Long throughput) {
+        return new StorageClassParameters(
+                image,
+                type,
+                labels,
+                kmsKey,
+                iops != null ? iops : provisionedIops,
+                throughput != null ? throughput : provisionedThroughput,
                 pvcName,
                 pvcNamespace,
                 pvName,

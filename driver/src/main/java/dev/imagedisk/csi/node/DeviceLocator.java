@@ -45,7 +45,8 @@ public final class DeviceLocator {
 
     /**
      * The disk's device, confirmed to be that disk (it reports the device name itself); FAILED_PRECONDITION when
-     * the link points at another disk or the device cannot be confirmed, NOT_FOUND when none appears in time.
+     * the link points at another disk or the device cannot be confirmed, NOT_FOUND when none appears within {@code --device-wait}, DEADLINE_EXCEEDED when the call's deadline
+     * ends the wait first.
      */
     public BlockDevice locate(String deviceName) {
         Duration budget = Deadlines.remaining(wait);
@@ -54,6 +55,16 @@ public final class DeviceLocator {
             device = finder.await(deviceName, budget);
         } catch (WrongDeviceException e) {
             throw CsiErrors.failedPrecondition("disk %s: %s", deviceName, e.getMessage());
+        }
+        if (device.isEmpty() && budget.compareTo(wait) < 0) {
+            // the call's deadline, not --device-wait, ended the wait: the device may still come, so the answer is the
+            // deadline's (a retry waits again), never NOT_FOUND, whichever of the two ends reaches the caller first
+            throw CsiErrors.deadlineExceeded(
+                    "the call's deadline ended the wait for disk %s after %d ms (--device-wait is %d ms): looked for %s",
+                    deviceName,
+                    budget.toMillis(),
+                    wait.toMillis(),
+                    String.join(" and ", finder.candidates(deviceName)));
         }
         if (device.isEmpty()) {
             throw CsiErrors.notFound(

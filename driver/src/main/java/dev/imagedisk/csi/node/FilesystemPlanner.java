@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class FilesystemPlanner {
     private static final Logger LOG = LoggerFactory.getLogger(FilesystemPlanner.class);
     /** The filesystems the driver mounts from a partition. */
-    static final Set<String> MOUNTABLE = Set.of("ext4", "ext3", "xfs");
+    static final Set<String> MOUNTABLE = Set.copyOf(dev.imagedisk.csi.contract.FsTypes.SUPPORTED);
 
     /** Where the filesystem sits on a partitioned disk: the table seen, the partition's number, and its disk. */
     public record Placement(BlockDevice disk, PartitionTable table, int number) {

@@ -16,6 +16,7 @@ import dev.imagedisk.csi.controller.ReaderSets;
 import dev.imagedisk.csi.controller.Snapshotter;
 import dev.imagedisk.csi.controller.StorageClassParameters;
 import dev.imagedisk.csi.controller.VolumeCatalog;
+import dev.imagedisk.csi.controller.VolumeModifier;
 import dev.imagedisk.csi.controller.VolumeProvisioner;
 import dev.imagedisk.csi.controller.ZonePicker;
 import dev.imagedisk.csi.metadata.MetadataClient;
@@ -112,6 +113,7 @@ public final class ControllerModule {
                 new Attacher(cloud),
                 new VolumeCatalog(cloud, project),
                 new Snapshotter(cloud, project),
+                new VolumeModifier(cloud),
                 new ReaderSets(
                         cloud,
                         project,

@@ -39,7 +39,7 @@ import java.util.Set;
 
 /** Builds the node service and what it stands on. */
 public final class NodeModule {
-    static final Set<String> FORMATTABLE = Set.of("ext3", "ext4", "xfs");
+    static final Set<String> FORMATTABLE = Set.copyOf(dev.imagedisk.csi.contract.FsTypes.SUPPORTED);
     /** Longest a udevadm trigger may run (it only asks udev to remake a link). */
     static final Duration UDEV_TRIGGER_LIMIT = Duration.ofSeconds(10);
 

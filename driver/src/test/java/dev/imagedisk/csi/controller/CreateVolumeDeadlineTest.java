@@ -120,6 +120,7 @@ class CreateVolumeDeadlineTest {
                 new Attacher(cloud),
                 new VolumeCatalog(cloud, P),
                 new Snapshotter(cloud, P),
+                new VolumeModifier(cloud),
                 new ReaderSets(cloud, P, AttachPace.hyperdiskMl(Runnable::run), Duration.ofSeconds(30)),
                 new InFlight());
         CreateVolumeRequest request = CreateVolumeRequest.newBuilder()

@@ -44,6 +44,7 @@ final class FakeController {
                 new Attacher(cloud),
                 new VolumeCatalog(cloud, PROJECT),
                 new Snapshotter(cloud, PROJECT),
+                new VolumeModifier(cloud),
                 new ReaderSets(cloud, PROJECT, pace, Duration.ofSeconds(60)),
                 new InFlight());
     }

@@ -351,6 +351,7 @@ class ReaderSetLogicTest {
                 new Attacher(f.cloud),
                 new VolumeCatalog(f.cloud, PROJECT),
                 new Snapshotter(f.cloud, PROJECT),
+                new VolumeModifier(f.cloud),
                 new ReaderSets(f.cloud, PROJECT, f.pace, Duration.ofSeconds(60)),
                 new InFlight());
         long inserts = f.cloud.requestCount("disks.insert");
@@ -441,6 +442,7 @@ class ReaderSetLogicTest {
                 new Attacher(f.cloud),
                 new VolumeCatalog(f.cloud, PROJECT),
                 new Snapshotter(f.cloud, PROJECT),
+                new VolumeModifier(f.cloud),
                 sets,
                 new InFlight());
         String id = f.call(

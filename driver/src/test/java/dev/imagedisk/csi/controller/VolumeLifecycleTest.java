@@ -295,15 +295,17 @@ class VolumeLifecycleTest {
                         Type.PUBLISH_READONLY,
                         Type.CREATE_DELETE_SNAPSHOT,
                         Type.LIST_SNAPSHOTS,
-                        Type.CLONE_VOLUME),
+                        Type.CLONE_VOLUME,
+                        Type.MODIFY_VOLUME),
                 caps);
         StatusRuntimeException e = assertThrows(
                 StatusRuntimeException.class, () -> f.stub().getCapacity(GetCapacityRequest.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        // advertised: an empty request is bad input, not UNIMPLEMENTED
         e = assertThrows(
                 StatusRuntimeException.class,
                 () -> f.stub().controllerModifyVolume(csi.v1.ControllerModifyVolumeRequest.getDefaultInstance()));
-        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     }
 
     @Test

@@ -143,7 +143,7 @@ public final class Faults {
     }
 
     /**
-     * Past {@code mutatingPerSecond} mutating requests (disks.insert/delete/resize,
+     * Past {@code mutatingPerSecond} mutating requests (disks.insert/delete/resize/update,
      * images.insert/delete, instances.attachDisk/detachDisk) in any one-second window, further mutating requests answer 403
      * {@code rateLimitExceeded} "Rate Limit Exceeded". Reads are unlimited. Zero, a negative value or
      * infinity turns the limit off.
