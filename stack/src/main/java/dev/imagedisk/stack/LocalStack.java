@@ -237,6 +237,7 @@ public final class LocalStack implements AutoCloseable {
         NodeOptions nodeOptions = new NodeOptions();
         nodeOptions.kubeletDir = node.kubeletDir();
         nodeOptions.deviceDir = node.deviceDir();
+        emulator.attachmentDir().ifPresent(nodeOptions.loopDiskDirs::add);
         nodeOptions.deviceWait = Duration.ofSeconds(20);
         if (mode == Mode.node) {
             nodeOptions.nodeId = node.nodeId();

@@ -1,24 +1,17 @@
 package dev.imagedisk.stack;
 
-import csi.v1.CapacityRange;
 import csi.v1.ControllerGrpc;
-import csi.v1.ControllerPublishVolumeRequest;
-import csi.v1.ControllerUnpublishVolumeRequest;
 import csi.v1.CreateVolumeRequest;
-import csi.v1.DeleteVolumeRequest;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
 import csi.v1.NodeGrpc;
-import csi.v1.NodePublishVolumeRequest;
-import csi.v1.NodeStageVolumeRequest;
-import csi.v1.NodeUnpublishVolumeRequest;
-import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.Topology;
 import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.plugin.DriverConfig;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.stack.PhaseTimings.Phase;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -223,16 +216,9 @@ public final class ScaleOut {
         return scaleUpWall;
     }
 
-    private static final VolumeCapability MOUNT_RWO = capability(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER);
+    private static final VolumeCapability MOUNT_RWO = CsiRequests.RWO_EXT4;
     private static final VolumeCapability MOUNT_ROX =
-            capability(VolumeCapability.AccessMode.Mode.MULTI_NODE_READER_ONLY);
-
-    private static VolumeCapability capability(VolumeCapability.AccessMode.Mode mode) {
-        return VolumeCapability.newBuilder()
-                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
-                .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
-                .build();
-    }
+            CsiRequests.mount(VolumeCapability.AccessMode.Mode.MULTI_NODE_READER_ONLY, "ext4");
 
     /**
      * Scales up: every replica's pipeline runs at once, as a Parallel-policy StatefulSet's (or a Deployment's)
@@ -381,11 +367,8 @@ public final class ScaleOut {
 
     private CreateVolumeRequest.Builder createRequest(
             String pvName, String pvcName, String imageParameter, VolumeCapability cap) {
-        return CreateVolumeRequest.newBuilder()
-                .setName(pvName)
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(sizeBytes))
-                .addVolumeCapabilities(cap)
-                .putParameters("image", imageParameter)
+        return CsiRequests.createVolume(pvName, imageParameter, cap)
+                .setCapacityRange(CsiRequests.atLeast(sizeBytes))
                 .putAllParameters(classParameters)
                 .putParameters("csi.storage.k8s.io/pvc/name", pvcName)
                 .putParameters("csi.storage.k8s.io/pvc/namespace", "default")
@@ -398,8 +381,7 @@ public final class ScaleOut {
                 () -> controller
                         .createVolume(createRequest(r.pvName, r.pvcName(), imageParameter, MOUNT_RWO)
                                 // WaitForFirstConsumer: the zone of the node the pod was scheduled to
-                                .setAccessibilityRequirements(
-                                        TopologyRequirement.newBuilder().addPreferred(zoneTopology(r.node.zone())))
+                                .setAccessibilityRequirements(CsiRequests.preferring(zoneTopology(r.node.zone())))
                                 .build())
                         .getVolume());
         attachAndMount(r, timings);
@@ -409,7 +391,7 @@ public final class ScaleOut {
     }
 
     private static Topology zoneTopology(String zone) {
-        return Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone).build();
+        return CsiRequests.zone(Keys.TOPOLOGY_ZONE, zone);
     }
 
     /** ControllerPublish, NodeStage and NodePublish of a ReadWriteOnce replica on its node. */
@@ -420,34 +402,20 @@ public final class ScaleOut {
                 into,
                 Phase.ATTACH,
                 () -> controller
-                        .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
-                                .setVolumeId(volumeId)
-                                .setNodeId(r.node.nodeId())
-                                .setVolumeCapability(MOUNT_RWO)
-                                .putAllVolumeContext(r.volume.getVolumeContextMap())
+                        .controllerPublishVolume(CsiRequests.controllerPublish(r.volume, r.node.nodeId(), MOUNT_RWO)
                                 .build())
                         .getPublishContextMap());
         timed(
                 into,
                 Phase.STAGE,
-                () -> node.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .putAllPublishContext(r.publishContext)
-                        .setStagingTargetPath(r.stagingPath.toString())
-                        .setVolumeCapability(MOUNT_RWO)
-                        .putAllVolumeContext(r.volume.getVolumeContextMap())
+                () -> node.nodeStageVolume(CsiRequests.nodeStage(r.volume, r.publishContext, r.stagingPath, MOUNT_RWO)
                         .build()));
         timed(
                 into,
                 Phase.PUBLISH,
-                () -> node.nodePublishVolume(NodePublishVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .putAllPublishContext(r.publishContext)
-                        .setStagingTargetPath(r.stagingPath.toString())
-                        .setTargetPath(r.targetPath.toString())
-                        .setVolumeCapability(MOUNT_RWO)
-                        .putAllVolumeContext(r.volume.getVolumeContextMap())
-                        .build()));
+                () -> node.nodePublishVolume(
+                        CsiRequests.nodePublish(r.volume, r.publishContext, r.stagingPath, r.targetPath, MOUNT_RWO)
+                                .build()));
     }
 
     /** What a pod would see: the image's files, a writable volume, and the size the claim asked for. */
@@ -485,38 +453,19 @@ public final class ScaleOut {
             return;
         }
         unmountAndDetach(r, timings);
-        timed(
-                Phase.DELETE,
-                () -> controller.deleteVolume(DeleteVolumeRequest.newBuilder()
-                        .setVolumeId(r.volume.getVolumeId())
-                        .build()));
+        timed(Phase.DELETE, () -> controller.deleteVolume(CsiRequests.deleteVolume(r.volume.getVolumeId())));
     }
 
     /** NodeUnpublish, NodeUnstage and ControllerUnpublish of a ReadWriteOnce replica on its node. */
     private void unmountAndDetach(Replica r, PhaseTimings into) {
         String volumeId = r.volume.getVolumeId();
         NodeGrpc.NodeBlockingStub node = r.node.stub();
-        timed(
-                into,
-                Phase.UNPUBLISH,
-                () -> node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .setTargetPath(r.targetPath.toString())
-                        .build()));
-        timed(
-                into,
-                Phase.UNSTAGE,
-                () -> node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .setStagingTargetPath(r.stagingPath.toString())
-                        .build()));
+        timed(into, Phase.UNPUBLISH, () -> node.nodeUnpublishVolume(CsiRequests.nodeUnpublish(volumeId, r.targetPath)));
+        timed(into, Phase.UNSTAGE, () -> node.nodeUnstageVolume(CsiRequests.nodeUnstage(volumeId, r.stagingPath)));
         timed(
                 into,
                 Phase.DETACH,
-                () -> controller.controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .setNodeId(r.node.nodeId())
-                        .build()));
+                () -> controller.controllerUnpublishVolume(CsiRequests.controllerUnpublish(volumeId, r.node.nodeId())));
     }
 
     // ------------------------------------------------------------------------------------------ ReadOnlyMany
@@ -557,24 +506,15 @@ public final class ScaleOut {
             Map<String, String> context = timed(
                     Phase.ATTACH,
                     () -> controller
-                            .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
-                                    .setVolumeId(shared.getVolumeId())
-                                    .setNodeId(n.nodeId())
-                                    .setVolumeCapability(MOUNT_ROX)
+                            .controllerPublishVolume(CsiRequests.controllerPublish(shared, n.nodeId(), MOUNT_ROX)
                                     .setReadonly(true)
-                                    .putAllVolumeContext(shared.getVolumeContextMap())
                                     .build())
                             .getPublishContextMap());
             nodePublishContext.put(n.nodeId(), context);
             timed(
                     Phase.STAGE,
                     () -> n.stub()
-                            .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                                    .setVolumeId(shared.getVolumeId())
-                                    .putAllPublishContext(context)
-                                    .setStagingTargetPath(first.stagingPath.toString())
-                                    .setVolumeCapability(MOUNT_ROX)
-                                    .putAllVolumeContext(shared.getVolumeContextMap())
+                            .nodeStageVolume(CsiRequests.nodeStage(shared, context, first.stagingPath, MOUNT_ROX)
                                     .build()));
         });
     }
@@ -585,14 +525,9 @@ public final class ScaleOut {
         timed(
                 Phase.PUBLISH,
                 () -> r.node.stub()
-                        .nodePublishVolume(NodePublishVolumeRequest.newBuilder()
-                                .setVolumeId(shared.getVolumeId())
-                                .putAllPublishContext(r.publishContext)
-                                .setStagingTargetPath(r.stagingPath.toString())
-                                .setTargetPath(r.targetPath.toString())
-                                .setVolumeCapability(MOUNT_ROX)
+                        .nodePublishVolume(CsiRequests.nodePublish(
+                                        shared, r.publishContext, r.stagingPath, r.targetPath, MOUNT_ROX)
                                 .setReadonly(true)
-                                .putAllVolumeContext(shared.getVolumeContextMap())
                                 .build()));
         long t0 = System.nanoTime();
         checkFiles(r, expectedFiles);
@@ -616,11 +551,7 @@ public final class ScaleOut {
         }
         timed(
                 Phase.UNPUBLISH,
-                () -> r.node.stub()
-                        .nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                                .setVolumeId(shared.getVolumeId())
-                                .setTargetPath(r.targetPath.toString())
-                                .build()));
+                () -> r.node.stub().nodeUnpublishVolume(CsiRequests.nodeUnpublish(shared.getVolumeId(), r.targetPath)));
     }
 
     /** After the last reader pod on each node is gone: unstage and detach per node, then delete the claim. */
@@ -636,24 +567,14 @@ public final class ScaleOut {
                     replicas.stream().filter(r -> r.node == n).findFirst().orElseThrow();
             timed(
                     Phase.UNSTAGE,
-                    () -> n.stub()
-                            .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                                    .setVolumeId(shared.getVolumeId())
-                                    .setStagingTargetPath(first.stagingPath.toString())
-                                    .build()));
+                    () -> n.stub().nodeUnstageVolume(CsiRequests.nodeUnstage(shared.getVolumeId(), first.stagingPath)));
             timed(
                     Phase.DETACH,
-                    () -> controller.controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
-                            .setVolumeId(shared.getVolumeId())
-                            .setNodeId(n.nodeId())
-                            .build()));
+                    () -> controller.controllerUnpublishVolume(
+                            CsiRequests.controllerUnpublish(shared.getVolumeId(), n.nodeId())));
             nodePublishContext.remove(n.nodeId());
         });
-        timed(
-                Phase.DELETE,
-                () -> controller.deleteVolume(DeleteVolumeRequest.newBuilder()
-                        .setVolumeId(shared.getVolumeId())
-                        .build()));
+        timed(Phase.DELETE, () -> controller.deleteVolume(CsiRequests.deleteVolume(shared.getVolumeId())));
     }
 
     // ------------------------------------------------------------------------------------------------- move

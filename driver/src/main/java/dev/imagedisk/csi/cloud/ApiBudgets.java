@@ -1,5 +1,6 @@
 package dev.imagedisk.csi.cloud;
 
+import dev.imagedisk.csi.common.NonBlocking;
 import java.time.Duration;
 import java.util.Set;
 
@@ -47,8 +48,12 @@ public record ApiBudgets(ApiLimiter writes, ApiLimiter reads, ApiLimiter operati
         return reads;
     }
 
-    /** Waits for the method's group, then for the overall limit; returns the total wait. */
+    /**
+     * Waits for the method's group, then for the overall limit; returns the total wait. Refused on a
+     * {@link NonBlocking} thread.
+     */
     public Duration acquire(String method) throws InterruptedException {
+        NonBlocking.check(method + " (waiting for the rate budget)");
         ApiLimiter group = forMethod(method);
         Duration waited = group.acquire();
         try {

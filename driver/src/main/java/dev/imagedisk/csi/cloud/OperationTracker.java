@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -94,6 +95,8 @@ public final class OperationTracker<O> {
     private final Map<Scope, Long> lastList = new java.util.HashMap<>();
     private final Set<Scope> listing = new HashSet<>();
     private int polling;
+    private boolean closed;
+    private ScheduledFuture<?> ticking;
 
     /**
      * @param longPolls long polls out at once, at most ({@code pollers} must run that many tasks at once)
@@ -126,10 +129,51 @@ public final class OperationTracker<O> {
         this.callbacks = callbacks;
     }
 
-    /** Ticks every {@link #TICK} on {@code timer} until it is shut down. */
+    /** Ticks every {@link #TICK} on {@code timer} until {@link #close}. */
     public OperationTracker<O> start(ScheduledExecutorService timer) {
-        timer.scheduleWithFixedDelay(this::tickQuietly, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("the operation tracker is closed");
+            }
+            ticking = timer.scheduleWithFixedDelay(
+                    this::tickQuietly, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        }
         return this;
+    }
+
+    /**
+     * Stops ticking and ends every wait ({@link CloudException.Kind#UNAVAILABLE}: the operations go on in Compute
+     * Engine); a later {@link #await} fails the same way. Its executors are the owner's to shut down.
+     */
+    public void close() {
+        List<Pending> ended;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (ticking != null) {
+                ticking.cancel(false);
+            }
+            ended = new ArrayList<>(pending.values());
+            pending.clear();
+        }
+        for (Pending p : ended) {
+            p.future.completeExceptionally(closedFailure(p.what, p.name));
+        }
+    }
+
+    /** Whether {@link #close} was called. */
+    public boolean closed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    private static CloudException closedFailure(String what, String name) {
+        return new CloudException(
+                CloudException.Kind.UNAVAILABLE,
+                what + ": waiting for operation " + name + " stopped: the Compute Engine adapter is closed");
     }
 
     /**
@@ -142,6 +186,9 @@ public final class OperationTracker<O> {
         }
         Pending p = new Pending(scope, name, what, call, nanos.getAsLong() + timeout.toNanos());
         synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedFailure(what, name));
+            }
             pending.put(key(scope, name, p), p);
         }
         tickQuietly();
@@ -173,6 +220,9 @@ public final class OperationTracker<O> {
         long now = nanos.getAsLong();
         List<Runnable> start = new ArrayList<>();
         synchronized (lock) {
+            if (closed) {
+                return;
+            }
             for (var it = pending.values().iterator(); it.hasNext(); ) {
                 Pending p = it.next();
                 CloudException stop = expired(p, now);

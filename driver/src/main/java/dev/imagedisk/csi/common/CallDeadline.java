@@ -1,6 +1,7 @@
 package dev.imagedisk.csi.common;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -31,7 +32,11 @@ public final class CallDeadline {
     private final long deadlineNanos;
     private final LongSupplier clock;
     private final Object lock = new Object();
-    private Thread running;
+    /** The threads running a step of this call now (a call's steps may run on several threads over its life). */
+    private final java.util.Set<Thread> running = new java.util.HashSet<>();
+    /** Told once when the call stops. */
+    private final List<Runnable> onStop = new java.util.ArrayList<>();
+
     private volatile Stop stop = Stop.NONE;
 
     /**
@@ -63,8 +68,10 @@ public final class CallDeadline {
     public static <T> T within(CallDeadline deadline, Supplier<T> body) {
         CallDeadline outer = CURRENT.get();
         CURRENT.set(deadline);
+        Thread self = Thread.currentThread();
+        boolean added;
         synchronized (deadline.lock) {
-            deadline.running = Thread.currentThread();
+            added = deadline.running.add(self);
         }
         try {
             if (deadline.stop != Stop.NONE) {
@@ -73,9 +80,11 @@ public final class CallDeadline {
             return body.get();
         } finally {
             synchronized (deadline.lock) {
-                deadline.running = null;
-                if (deadline.stop != Stop.NONE) {
-                    Thread.interrupted();
+                if (added) {
+                    deadline.running.remove(self);
+                    if (deadline.stop != Stop.NONE) {
+                        Thread.interrupted();
+                    }
                 }
             }
             if (outer == null) {
@@ -95,20 +104,40 @@ public final class CallDeadline {
         return (value, failure) -> within(this, () -> step.apply(value, failure));
     }
 
-    /** Stops the call: marks it and interrupts the thread running it (once). */
+    /** Stops the call: marks it, interrupts the threads running it and tells the {@link #onStop} listeners (once). */
     public void cancel(Stop why) {
         if (why == Stop.NONE) {
             return;
         }
+        List<Runnable> tell;
         synchronized (lock) {
             if (stop != Stop.NONE) {
                 return;
             }
             stop = why;
-            if (running != null) {
-                running.interrupt();
+            running.forEach(Thread::interrupt);
+            tell = List.copyOf(onStop);
+            onStop.clear();
+        }
+        tell.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code listener} when this call is stopped by {@link #cancel} (at once when it has been already), so a
+     * wait that holds no thread (a scheduled step, a shared future) can end with the call. A call that never stops
+     * never runs it; {@link #NONE} keeps no listeners.
+     */
+    public void onStop(Runnable listener) {
+        if (this == NONE) {
+            return;
+        }
+        synchronized (lock) {
+            if (stop == Stop.NONE) {
+                onStop.add(listener);
+                return;
             }
         }
+        listener.run();
     }
 
     /** Why the call stopped ({@link Stop#DEADLINE} once the deadline has passed), or {@link Stop#NONE}. */

@@ -51,8 +51,12 @@ public final class Futures {
     /**
      * Waits for {@code future} on this thread and returns its result, or throws its failure unwrapped: for the
      * synchronous entry points. An interrupt (the call's cancellation) is kept and thrown as {@code onInterrupt}.
+     * Refused on a {@link NonBlocking} thread.
      */
     public static <T> T join(CompletableFuture<T> future, Supplier<RuntimeException> onInterrupt) {
+        if (!future.isDone()) {
+            NonBlocking.check("waiting for a future");
+        }
         try {
             return future.get();
         } catch (InterruptedException e) {

@@ -29,6 +29,15 @@ public final class AttachPace {
             return nanos -> CompletableFuture.runAsync(
                     () -> {}, CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, executor));
         }
+
+        /** The controller's scheduler: its timer, the continuation on one of its step threads. */
+        static Timer on(dev.imagedisk.csi.common.Scheduler scheduler) {
+            return nanos -> {
+                CompletableFuture<Void> due = new CompletableFuture<>();
+                scheduler.schedule(Duration.ofNanos(nanos), () -> due.complete(null));
+                return due;
+            };
+        }
     }
 
     /** Compute Engine's Hyperdisk ML pace. */
@@ -56,6 +65,11 @@ public final class AttachPace {
     /** Hyperdisk ML's pace on the system clock and the JDK's timer. */
     public static AttachPace hyperdiskMl(Executor executor) {
         return new AttachPace(HYPERDISK_ML_ATTACHES, HYPERDISK_ML_WINDOW, System::nanoTime, Timer.on(executor));
+    }
+
+    /** Hyperdisk ML's pace on the system clock and the controller's scheduler. */
+    public static AttachPace hyperdiskMl(dev.imagedisk.csi.common.Scheduler scheduler) {
+        return new AttachPace(HYPERDISK_ML_ATTACHES, HYPERDISK_ML_WINDOW, System::nanoTime, Timer.on(scheduler));
     }
 
     public int perWindow() {

@@ -13,7 +13,6 @@ import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.Futures;
 import dev.imagedisk.csi.contract.Keys;
-import dev.imagedisk.csi.server.CsiErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +36,8 @@ public final class Attacher {
      * Attaches {@code diskRef} to {@code node} in the given mode; returns the publish context. The disk is not
      * read first: Compute Engine refuses to attach a missing disk (notFound) or one in use elsewhere
      * (resourceInUseByAnotherResource), and only then is the disk read, to say where it is attached. A
-     * publish costs instances.get, instances.attachDisk and the operation wait.
+     * publish costs instances.get, instances.attachDisk and the operation wait, which holds no thread.
      */
-    public Map<String, String> publish(DiskRef diskRef, InstanceRef node, boolean readOnly) {
-        return join(publishAsync(diskRef, node, readOnly));
-    }
-
-    /** {@link #publish}, the attach operation awaited without holding the thread. */
     public CompletableFuture<Map<String, String>> publishAsync(DiskRef diskRef, InstanceRef node, boolean readOnly) {
         return Futures.compose(() -> {
             Instance instance = cloud.getInstance(node).orElseThrow(() -> notFound("node %s does not exist", node));
@@ -98,11 +92,6 @@ public final class Attacher {
         throw e;
     }
 
-    /** Waits on this thread (the synchronous entry points). */
-    private static <T> T join(CompletableFuture<T> future) {
-        return Futures.join(future, () -> CsiErrors.unavailable("interrupted while waiting for Compute Engine"));
-    }
-
     private static Map<String, String> alreadyAttached(
             Instance.AttachedDisk attached, DiskRef disk, InstanceRef node, boolean readOnly) {
         if (attached.readOnly() != readOnly) {
@@ -118,13 +107,9 @@ public final class Attacher {
 
     /**
      * Detaches {@code diskRef} from {@code node}, or from every node when {@code node} is null. A missing
-     * disk, node or attachment is already detached.
+     * disk, node or attachment is already detached. The detach operations are awaited (one after the other)
+     * without holding the thread.
      */
-    public void unpublish(DiskRef diskRef, InstanceRef node) {
-        join(unpublishAsync(diskRef, node));
-    }
-
-    /** {@link #unpublish}, the detach operations awaited (one after the other) without holding the thread. */
     public CompletableFuture<Void> unpublishAsync(DiskRef diskRef, InstanceRef node) {
         return Futures.compose(() -> {
             List<InstanceRef> nodes;

@@ -86,7 +86,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Type.MODIFY_VOLUME);
 
     private final String project;
-    private final String defaultImage;
+    private final ImageRef defaultImage;
     private final VolumeProvisioner provisioner;
     private final Attacher attacher;
     private final VolumeCatalog catalog;
@@ -98,7 +98,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     /** @param defaultImage the image for a CreateVolume that names none ({@code --default-image}), or null */
     public ControllerService(
             String project,
-            String defaultImage,
+            ImageRef defaultImage,
             VolumeProvisioner provisioner,
             Attacher attacher,
             VolumeCatalog catalog,
@@ -136,9 +136,6 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     default -> throw invalidArgument("volume_content_source names neither a snapshot nor a volume");
                 }
                 params = StorageClassParameters.parseForSource(request.getParametersMap(), project);
-                if (snapshot != null) {
-                    params = params.withImage(snapshot);
-                }
             } else {
                 params = StorageClassParameters.parse(request.getParametersMap(), project, defaultImage);
             }
@@ -151,7 +148,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             SharedReadOnly.Plan sharing =
                     SharedReadOnly.plan(params, request.getVolumeCapabilitiesList(), cloneOf != null);
-            VolumeProvisioner.CreateRequest create = new VolumeProvisioner.CreateRequest(
+            VolumeProvisioner.CreateRequest create = VolumeProvisioner.CreateRequest.of(
                     name,
                     params,
                     request.hasCapacityRange() ? request.getCapacityRange() : null,
@@ -190,14 +187,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         ImageId image = ImageId.parse(id)
                 .orElseThrow(() ->
                         notFound("snapshot %s does not exist: a snapshot id is an image path, %s", id, ImageId.FORM));
-        return new ImageRef(image.project(), image.name(), image.family());
+        return ImageRef.of(image);
     }
 
     /** The disk a clone source names; NOT_FOUND when the id is no volume id of this driver. */
     private static DiskRef volumeSource(String id) {
         require(id, "volume_content_source.volume.volume_id");
         VolumeId v = VolumeId.parse(id).orElseThrow(() -> notFound("source volume %s does not exist", id));
-        return Snapshotter.disk(v);
+        return DiskRef.of(v);
     }
 
     /** A required CSI name of at most 128 bytes (the spec's limit), naming the field otherwise. */

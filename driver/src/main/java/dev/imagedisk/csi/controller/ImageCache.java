@@ -2,18 +2,22 @@ package dev.imagedisk.csi.controller;
 
 import dev.imagedisk.csi.cloud.Image;
 import dev.imagedisk.csi.cloud.ImageRef;
+import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.server.CsiErrors;
+import dev.imagedisk.csi.server.CsiFailure;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Resolved images (and image families) for CreateVolume, reused for a short time: a burst of hundreds of
- * volumes from one StorageClass reads its image once, not once per volume. Concurrent misses for one image
- * share one read. Only successful resolutions are kept; a failure is answered to the callers waiting for it
- * and read again by the next call. A family moving on to a newer image is seen within the TTL.
+ * Resolved images (and image families) for CreateVolume, reused for a short time: a burst of hundreds of volumes
+ * from one StorageClass reads its image once, not once per volume. Reads are futures: concurrent misses for one
+ * image share one read, and no caller's thread waits for it. Each caller gets its own future of the shared read:
+ * a caller whose call is cancelled or past its deadline is answered CANCELLED or DEADLINE_EXCEEDED at once, and the
+ * read goes on for the others. Only successful resolutions are kept; a failure is answered to the callers waiting
+ * for it and read again by the next call. A family moving on to a newer image is seen within the TTL.
  */
 public final class ImageCache {
     private record Entry(CompletableFuture<Image> image, long loadedAt) {}
@@ -36,51 +40,66 @@ public final class ImageCache {
         return new ImageCache(Duration.ZERO);
     }
 
-    /** The image for {@code ref}: cached if read less than the TTL ago, else from {@code read}. */
-    public Image get(ImageRef ref, Supplier<Image> read) {
+    /**
+     * The image for {@code ref}: cached if read less than the TTL ago, else from {@code read} (a read shared by the
+     * callers that miss together, so it should not depend on any one caller's call). The future is this caller's:
+     * it ends when the calling thread's {@link CallDeadline} stops, whatever the read does.
+     */
+    public CompletableFuture<Image> get(ImageRef ref, Supplier<CompletableFuture<Image>> read) {
         if (ttlNanos <= 0) {
-            return read.get();
+            return forThisCall(ref, read.get());
         }
         while (true) {
             long now = clock.getAsLong();
             Entry e = entries.get(ref);
             if (e != null && (!e.image().isDone() || now - e.loadedAt() < ttlNanos)) {
-                try {
-                    return e.image().get();
-                } catch (ExecutionException failed) {
-                    entries.remove(ref, e);
-                    throw unwrap(failed);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for image " + ref, ie);
+                if (e.image().isCompletedExceptionally()) {
+                    entries.remove(ref, e); // a failure is not kept: read again
+                    continue;
                 }
+                return forThisCall(ref, e.image());
             }
             Entry mine = new Entry(new CompletableFuture<>(), now);
             boolean won = e == null ? entries.putIfAbsent(ref, mine) == null : entries.replace(ref, e, mine);
             if (!won) {
-                continue; // another caller is reading it now: wait for that
+                continue; // another caller is reading it now: share that read
             }
+            CompletableFuture<Image> reading;
             try {
-                Image image = read.get();
-                entries.replace(ref, mine, new Entry(mine.image(), clock.getAsLong()));
-                mine.image().complete(image);
-                return image;
+                reading = read.get();
             } catch (RuntimeException | Error failure) {
-                entries.remove(ref, mine);
-                mine.image().completeExceptionally(failure);
-                throw failure;
+                reading = CompletableFuture.failedFuture(failure);
             }
+            reading.whenComplete((image, failure) -> {
+                if (failure != null) {
+                    entries.remove(ref, mine);
+                    mine.image().completeExceptionally(failure);
+                } else {
+                    entries.replace(ref, mine, new Entry(mine.image(), clock.getAsLong()));
+                    mine.image().complete(image);
+                }
+            });
+            return forThisCall(ref, mine.image());
         }
     }
 
-    private static RuntimeException unwrap(ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException r) {
-            return r;
+    /** A future of {@code shared} for the calling thread's call alone: it ends early when that call stops. */
+    private static CompletableFuture<Image> forThisCall(ImageRef ref, CompletableFuture<Image> shared) {
+        if (shared.isDone()) {
+            return shared.copy();
         }
-        if (cause instanceof Error err) {
-            throw err;
-        }
-        return new IllegalStateException(cause);
+        CallDeadline call = CallDeadline.current();
+        CompletableFuture<Image> mine = shared.copy();
+        call.onStop(() -> mine.completeExceptionally(stopped(call, ref)));
+        return mine;
+    }
+
+    private static CsiFailure stopped(CallDeadline call, ImageRef ref) {
+        boolean deadline = call.stopped() == CallDeadline.Stop.DEADLINE;
+        return CsiErrors.error(
+                deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
+                "%s while image %s was being read",
+                deadline ? "the call's deadline passed" : "the call was cancelled",
+                ref);
     }
 }

@@ -54,12 +54,10 @@ public final class Snapshotter {
         this.project = project;
     }
 
-    /** The image for this snapshot: made now, or the matching one made by an earlier attempt. */
-    public Snapshot create(CreateRequest request) {
-        return Futures.join(createAsync(request), () -> unavailable("interrupted while waiting for Compute Engine"));
-    }
-
-    /** {@link #create}, the image's operation awaited without holding the thread. */
+    /**
+     * The image for this snapshot: made now, or the matching one made by an earlier attempt; the image's operation
+     * is awaited without holding the thread.
+     */
     public CompletableFuture<Snapshot> createAsync(CreateRequest request) {
         return Futures.compose(() -> {
             ImageRef ref = ImageRef.image(project, GceNames.derive(request.name()));
@@ -67,7 +65,7 @@ public final class Snapshotter {
             if (existing.isPresent()) {
                 return CompletableFuture.completedFuture(snapshot(matching(existing.get(), request), ref.path()));
             }
-            DiskRef disk = disk(request.source());
+            DiskRef disk = DiskRef.of(request.source());
             if (cloud.getDisk(disk).isEmpty()) {
                 throw notFound("source volume %s does not exist (source_volume_id)", request.source());
             }
@@ -104,7 +102,7 @@ public final class Snapshotter {
         if (!isManaged(image) || (recorded != null && !recorded.equals(request.name()))) {
             throw alreadyExists("image %s exists and is not snapshot \"%s\"", image.ref(), request.name());
         }
-        if (!disk(request.source()).equals(image.sourceDisk())) {
+        if (!DiskRef.of(request.source()).equals(image.sourceDisk())) {
             throw alreadyExists(
                     "snapshot \"%s\" exists as image %s of volume %s, not of %s",
                     request.name(),
@@ -122,13 +120,9 @@ public final class Snapshotter {
 
     /**
      * Deletes the image of a snapshot this driver made. An id that names no image, a family, or an image the
-     * driver did not make is left alone (logged): the answer is OK either way.
+     * driver did not make is left alone (logged): the answer is OK either way. The image's operation is awaited
+     * without holding the thread.
      */
-    public void delete(String snapshotId) {
-        Futures.join(deleteAsync(snapshotId), () -> unavailable("interrupted while waiting for Compute Engine"));
-    }
-
-    /** {@link #delete}, the image's operation awaited without holding the thread. */
     public CompletableFuture<Void> deleteAsync(String snapshotId) {
         return Futures.compose(() -> {
             Optional<ImageId> id = ImageId.parse(snapshotId);
@@ -192,7 +186,7 @@ public final class Snapshotter {
             if (v.isEmpty()) {
                 return ListSnapshotsResponse.getDefaultInstance();
             }
-            source = Optional.of(disk(v.get()));
+            source = Optional.of(DiskRef.of(v.get()));
         }
         if (!snapshotId.isEmpty()) {
             Optional<DiskRef> of = source;
@@ -234,10 +228,6 @@ public final class Snapshotter {
 
     static boolean isManaged(Image image) {
         return Keys.MANAGED_LABEL_VALUE.equals(image.labels().get(Keys.MANAGED_LABEL_KEY));
-    }
-
-    static DiskRef disk(VolumeId id) {
-        return new DiskRef(id.project(), id.zone(), id.name());
     }
 
     /** The CSI snapshot of an image, under the id it was asked by (an image or a family path). */

@@ -108,7 +108,7 @@ public record StorageClassParameters(
      * {@code image} is optional, as for a volume with a source (a clone or a restore needs none), and
      * {@code defaultImage} stands in for it as in CreateVolume.
      */
-    public static Checked check(Map<String, String> parameters, String defaultProject, String defaultImage) {
+    public static Checked check(Map<String, String> parameters, String defaultProject, ImageRef defaultImage) {
         try {
             return new Checked(parse(parameters, defaultProject, defaultImage, true), Optional.empty());
         } catch (CsiFailure invalid) {
@@ -117,11 +117,11 @@ public record StorageClassParameters(
     }
 
     /**
-     * As {@link #parse(Map, String)}, with {@code defaultImage} (the controller's {@code --default-image}, or
-     * null) standing in for a missing {@code image} parameter.
+     * As {@link #parse(Map, String)}, with {@code defaultImage} (the controller's {@code --default-image}, read once
+     * at start, or null) standing in for a missing {@code image} parameter.
      */
     public static StorageClassParameters parse(
-            Map<String, String> parameters, String defaultProject, String defaultImage) {
+            Map<String, String> parameters, String defaultProject, ImageRef defaultImage) {
         return parse(parameters, defaultProject, defaultImage, false);
     }
 
@@ -134,7 +134,7 @@ public record StorageClassParameters(
     }
 
     private static StorageClassParameters parse(
-            Map<String, String> parameters, String defaultProject, String defaultImage, boolean imageOptional) {
+            Map<String, String> parameters, String defaultProject, ImageRef defaultImage, boolean imageOptional) {
         Map<String, String> p = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : parameters.entrySet()) {
             String key = e.getKey().toLowerCase(Locale.ROOT);
@@ -149,10 +149,8 @@ public record StorageClassParameters(
             }
         }
         String image = p.get(IMAGE);
-        if ((image == null || image.isBlank()) && defaultImage != null && !defaultImage.isBlank()) {
-            image = defaultImage;
-        }
-        if ((image == null || image.isBlank()) && !imageOptional) {
+        boolean named = image != null && !image.isBlank();
+        if (!named && defaultImage == null && !imageOptional) {
             throw invalidArgument(
                     "StorageClass parameter \"%s\" is required: projects/P/global/images/NAME,"
                             + " projects/P/global/images/family/FAMILY or global/images/NAME",
@@ -170,7 +168,7 @@ public record StorageClassParameters(
                     KMS_KEY, kms);
         }
         return new StorageClassParameters(
-                image == null || image.isBlank() ? null : parseImage(image.trim(), defaultProject),
+                named ? parseImage(image.trim(), defaultProject) : defaultImage,
                 type,
                 parseLabels(p.getOrDefault(LABELS, "")),
                 kms,
@@ -356,23 +354,6 @@ public record StorageClassParameters(
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    /** These parameters with {@code image} replaced: a volume's snapshot source wins over the StorageClass. */
-    public StorageClassParameters withImage(ImageRef source) {
-        return new StorageClassParameters(
-                source,
-                type,
-                labels,
-                kmsKey,
-                provisionedIops,
-                provisionedThroughput,
-                pvcName,
-                pvcNamespace,
-                pvName,
-                partition,
-                replicas,
-                maxReadersPerDisk);
     }
 
     /** These parameters with provisioned performance set (null keeps the StorageClass's value). */

@@ -1,12 +1,9 @@
 package dev.imagedisk.csi.controller;
 
 import static dev.imagedisk.csi.server.CsiErrors.alreadyExists;
-import static dev.imagedisk.csi.server.CsiErrors.deadlineExceeded;
 import static dev.imagedisk.csi.server.CsiErrors.failedPrecondition;
-import static dev.imagedisk.csi.server.CsiErrors.internal;
 import static dev.imagedisk.csi.server.CsiErrors.invalidArgument;
 import static dev.imagedisk.csi.server.CsiErrors.notFound;
-import static dev.imagedisk.csi.server.CsiErrors.unavailable;
 
 import csi.v1.CapacityRange;
 import csi.v1.TopologyRequirement;
@@ -20,40 +17,44 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.Futures;
+import dev.imagedisk.csi.common.Scheduler;
 import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.Keys;
-import dev.imagedisk.csi.server.CsiErrors;
-import dev.imagedisk.csi.server.CsiFailure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates, deletes and grows disks for volumes. Creation is idempotent by the request name: the disk
- * name and the insert's request id derive from it, and a disk that already exists (from an earlier
- * attempt, maybe still CREATING) is waited for and accepted when it matches the request.
+ * Creates, deletes and grows disks for volumes. Creation is idempotent by the request name: the disk name and the
+ * insert's request id derive from it, and a disk that already exists (from an earlier attempt, maybe still
+ * CREATING) is waited for ({@link DiskReadiness}) and accepted when it matches the request. Images are resolved by
+ * the {@link ImageResolver}.
  */
 public final class VolumeProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeProvisioner.class);
 
     /**
-     * A CreateVolume, checked.
+     * A CreateVolume, checked; made by {@link #of}, which decides once where the content comes from.
      *
-     * @param snapshot the image (or family) named by {@code volume_content_source.snapshot}, or null; it wins over
-     *     the StorageClass {@code image}
+     * @param image the image (or family) the disk is made from, or null for a clone
+     * @param imageOrigin where {@code image} was named, for messages
      * @param cloneOf the disk named by {@code volume_content_source.volume}, or null
+     * @param sharing how the disk is shared read-only ({@link SharedReadOnly#plan}): its access mode, and whether it
+     *     is the first disk of a reader set
      */
     public record CreateRequest(
             String name,
             StorageClassParameters parameters,
             CapacityRange capacity,
             TopologyRequirement topology,
-            ImageRef snapshot,
+            ImageRef image,
+            String imageOrigin,
             DiskRef cloneOf,
             SharedReadOnly.Plan sharing) {
 
@@ -63,124 +64,167 @@ public final class VolumeProvisioner {
             }
         }
 
-        /** A volume from an image or a clone, shared read-only as its StorageClass type says. */
-        public CreateRequest(
+        /** {@link #of(String, StorageClassParameters, CapacityRange, TopologyRequirement, ImageRef, DiskRef,
+         * SharedReadOnly.Plan)}, not shared read-only beyond what the disk type allows. */
+        public static CreateRequest of(
                 String name,
                 StorageClassParameters parameters,
                 CapacityRange capacity,
                 TopologyRequirement topology,
                 ImageRef snapshot,
                 DiskRef cloneOf) {
-            this(name, parameters, capacity, topology, snapshot, cloneOf, null);
+            return of(name, parameters, capacity, topology, snapshot, cloneOf, null);
         }
 
-        /** A volume from the StorageClass image. */
-        public CreateRequest(
-                String name, StorageClassParameters parameters, CapacityRange capacity, TopologyRequirement topology) {
-            this(name, parameters, capacity, topology, null, null);
-        }
-
-        /** The image the disk is made from: the snapshot source, else the StorageClass {@code image}. */
-        ImageRef image() {
-            return snapshot != null ? snapshot : parameters.image();
-        }
-
-        /** Where the image came from, for messages. */
-        String imageOrigin() {
-            return snapshot != null ? "volume_content_source.snapshot.snapshot_id" : "StorageClass parameter \"image\"";
+        /**
+         * The request, its content decided: a clone of {@code cloneOf}; else the image {@code snapshot} names, which
+         * wins over the StorageClass {@code image}; else the StorageClass {@code image}.
+         */
+        public static CreateRequest of(
+                String name,
+                StorageClassParameters parameters,
+                CapacityRange capacity,
+                TopologyRequirement topology,
+                ImageRef snapshot,
+                DiskRef cloneOf,
+                SharedReadOnly.Plan sharing) {
+            if (cloneOf != null) {
+                return new CreateRequest(name, parameters, capacity, topology, null, null, cloneOf, sharing);
+            }
+            if (snapshot != null) {
+                return new CreateRequest(
+                        name,
+                        parameters,
+                        capacity,
+                        topology,
+                        snapshot,
+                        "volume_content_source.snapshot.snapshot_id",
+                        null,
+                        sharing);
+            }
+            return new CreateRequest(
+                    name,
+                    parameters,
+                    capacity,
+                    topology,
+                    parameters.image(),
+                    ImageResolver.STORAGE_CLASS,
+                    null,
+                    sharing);
         }
     }
 
     private final ComputeCloud cloud;
     private final String project;
     private final ZonePicker zones;
-    private final Duration readyTimeout;
-    private final ImageCache images;
+    private final ImageResolver images;
+    private final DiskReadiness readiness;
+    private final Scheduler scheduler;
 
+    /**
+     * @param readyTimeout how long an existing disk may stay CREATING
+     * @param scheduler runs the image reads and the reads of a disk still being created (no thread waits)
+     */
     public VolumeProvisioner(
-            ComputeCloud cloud, String project, ZonePicker zones, Duration readyTimeout, ImageCache images) {
+            ComputeCloud cloud,
+            String project,
+            ZonePicker zones,
+            Duration readyTimeout,
+            ImageCache imageCache,
+            Scheduler scheduler) {
         this.cloud = cloud;
         this.project = project;
         this.zones = zones;
-        this.readyTimeout = readyTimeout;
-        this.images = images;
-    }
-
-    /** The disk for this request: created now, or the matching one made by an earlier attempt. */
-    public Disk create(CreateRequest request) {
-        return join(createAsync(request));
+        this.images = new ImageResolver(cloud, imageCache, scheduler);
+        this.readiness = new DiskReadiness(cloud, scheduler, readyTimeout);
+        this.scheduler = scheduler;
     }
 
     /**
-     * {@link #create} without holding the thread while the disk is made: the checks, the image and the insert run
-     * on the calling thread, and the future completes when the insert's operation is DONE.
+     * The disk for this request: created now, or the matching one made by an earlier attempt. No thread waits while
+     * the image is read or the disk is made: the checks and the insert run on the calling thread (or after the image
+     * read, on a step thread), and the future completes when the disk is READY.
      */
     public CompletableFuture<Disk> createAsync(CreateRequest request) {
-        return Futures.compose(() -> request.cloneOf() != null ? createClone(request) : createFromImage(request));
+        return Futures.compose(() -> request.cloneOf() != null ? clone(request) : fromImage(request));
     }
 
-    private CompletableFuture<Disk> createFromImage(CreateRequest request) {
-        StorageClassParameters params = request.parameters();
+    private CompletableFuture<Disk> fromImage(CreateRequest request) {
         String zone = zones.pick(request.topology(), request.name());
-        Image image = resolve(request.image(), request.imageOrigin());
-        long sizeGb = VolumeSize.forCreate(request.capacity(), image.diskSizeGb(), params.type());
-        DiskRef ref = new DiskRef(project, zone, GceNames.derive(request.name()));
+        CallDeadline call = CallDeadline.current();
+        CompletableFuture<Image> image = images.resolve(request.image(), request.imageOrigin());
+        if (image.isDone()) { // cached: insert on this thread
+            return image.thenCompose(i -> fromImage(request, zone, i));
+        }
+        // read now: each caller that waited for the read inserts from a step thread of its own
+        return image.thenComposeAsync(i -> CallDeadline.within(call, () -> fromImage(request, zone, i)), scheduler);
+    }
+
+    private CompletableFuture<Disk> fromImage(CreateRequest request, String zone, Image image) {
+        long sizeGb = VolumeSize.forCreate(
+                request.capacity(), image.diskSizeGb(), request.parameters().type());
+        DiskSpec spec = spec(request, new DiskRef(project, zone, GceNames.derive(request.name())), sizeGb, image, null);
+        return insert(request, spec, disk -> matchingImage(disk, request, image));
+    }
+
+    /**
+     * A clone: a copy of the source volume's disk ({@code disks.insert} with {@code sourceDisk}) in the source's
+     * zone, at least as large as the source.
+     */
+    private CompletableFuture<Disk> clone(CreateRequest request) {
+        DiskRef sourceRef = request.cloneOf();
+        Disk source = cloud.getDisk(sourceRef)
+                .orElseThrow(() -> notFound(
+                        "source volume %s does not exist (volume_content_source.volume.volume_id)", sourceRef));
+        String zone = sourceRef.zone();
+        List<String> allowed = ZonePicker.allowedZones(request.topology());
+        if (!allowed.isEmpty() && !allowed.contains(zone)) {
+            throw invalidArgument(
+                    "volume_content_source.volume %s is in zone %s, but accessibility_requirements"
+                            + " allow only %s: a clone is made in its source's zone",
+                    sourceRef, zone, String.join(", ", allowed));
+        }
+        long sizeGb = VolumeSize.forCreate(
+                request.capacity(), source.sizeGb(), request.parameters().type());
+        DiskSpec spec = spec(
+                request, new DiskRef(sourceRef.project(), zone, GceNames.derive(request.name())), sizeGb, null, source);
+        return insert(request, spec, disk -> matchingClone(disk, request, source));
+    }
+
+    /**
+     * The disk to insert: from {@code image}, or a copy of {@code source}, in the access mode the sharing plan says.
+     * A reader set's first disk is named as the set and carries the set's label and layout; its image is the one
+     * concrete image every disk of the set is made from.
+     */
+    private static DiskSpec spec(CreateRequest request, DiskRef ref, long sizeGb, Image image, Disk source) {
+        StorageClassParameters params = request.parameters();
         SharedReadOnly.Plan sharing = request.sharing();
         java.util.Map<String, String> labels = new java.util.LinkedHashMap<>(params.diskLabels());
         String description = DiskDescription.of(request.name(), params);
         if (sharing.readerSet()) {
-            // the set's first disk, named as the set; its image is the one concrete image every disk is made from
             labels.put(Keys.READER_SET_LABEL_KEY, ref.name());
             description = DiskDescription.ofReaderSet(
                     request.name(),
                     params,
                     new DiskDescription.SetLayout(
-                            setZones(request.topology(), zone),
+                            setZones(request.topology(), ref.zone()),
                             sharing.maxReaders(),
                             params.kmsKey(),
                             params.provisionedIops(),
                             params.provisionedThroughput()));
         }
-        DiskSpec spec = new DiskSpec(
-                        ref,
-                        sizeGb,
-                        params.type(),
-                        image.selfLink(),
-                        labels,
-                        description,
-                        params.kmsKey(),
-                        params.provisionedIops(),
-                        params.provisionedThroughput())
-                .withAccessMode(sharing.accessMode());
-        return cloud.createDiskAsync(spec, ref.path())
-                .handle(CallDeadline.current().bind((ours, failure) -> {
-                    if (failure == null && ours) {
-                        // This call's own insert ended DONE without error: Compute Engine made the disk READY exactly
-                        // as
-                        // specified, so it is not read back (one API call less per volume).
-                        return new Disk(
-                                ref,
-                                spec.sizeGb(),
-                                spec.type(),
-                                spec.sourceImage(),
-                                Disk.READY,
-                                List.of(),
-                                spec.labels(),
-                                spec.description(),
-                                null,
-                                null,
-                                spec.provisionedIops(),
-                                spec.provisionedThroughput(),
-                                spec.accessMode());
-                    }
-                    if (failure != null) {
-                        alreadyExistsOrRethrow(failure);
-                        LOG.info("disk {} exists already; checking it matches volume {}", ref, request.name());
-                    }
-                    Disk disk = awaitReady(ref);
-                    checkMatches(disk, request, image);
-                    return disk;
-                }));
+        return new DiskSpec(
+                ref,
+                sizeGb,
+                params.type(),
+                image == null ? null : image.selfLink(),
+                labels,
+                description,
+                params.kmsKey(),
+                params.provisionedIops(),
+                params.provisionedThroughput(),
+                source == null ? null : source.ref(),
+                sharing.accessMode());
     }
 
     /** The zones a reader set serves: the requirement's allowed zones (with the first disk's), else its own. */
@@ -192,6 +236,55 @@ public final class VolumeProvisioner {
         return allowed;
     }
 
+    /**
+     * The one create path, for an image and a clone alike: inserts {@code spec}. When this call's own insert ended
+     * DONE without error, Compute Engine made the disk READY exactly as specified, so it is not read back (one API
+     * call less per volume). Otherwise (the answer was an earlier attempt's, or the disk exists) the disk is read
+     * once READY and {@code matches} accepts it or throws ALREADY_EXISTS.
+     */
+    private CompletableFuture<Disk> insert(CreateRequest request, DiskSpec spec, UnaryOperator<Disk> matches) {
+        DiskRef ref = spec.ref();
+        CallDeadline call = CallDeadline.current();
+        return cloud.createDiskAsync(spec, ref.path())
+                .handle((ours, failure) -> {
+                    if (failure == null && ours) {
+                        return CompletableFuture.completedFuture(asSpecified(spec));
+                    }
+                    return CallDeadline.within(
+                            call,
+                            () -> Futures.compose(() -> {
+                                if (failure != null) {
+                                    alreadyExistsOrRethrow(failure);
+                                    LOG.info(
+                                            "disk {} exists already; checking it matches volume {}",
+                                            ref,
+                                            request.name());
+                                }
+                                return readiness
+                                        .await(ref)
+                                        .thenApply(disk -> CallDeadline.within(call, () -> matches.apply(disk)));
+                            }));
+                })
+                .thenCompose(f -> f);
+    }
+
+    private static Disk asSpecified(DiskSpec spec) {
+        return new Disk(
+                spec.ref(),
+                spec.sizeGb(),
+                spec.type(),
+                spec.sourceImage(),
+                Disk.READY,
+                List.of(),
+                spec.labels(),
+                spec.description(),
+                null,
+                spec.sourceDisk(),
+                spec.provisionedIops(),
+                spec.provisionedThroughput(),
+                spec.accessMode());
+    }
+
     /** Returns when {@code failure} is ALREADY_EXISTS from the cloud; rethrows it otherwise. */
     private static void alreadyExistsOrRethrow(Throwable failure) {
         Throwable f = Futures.unwrap(failure);
@@ -200,112 +293,18 @@ public final class VolumeProvisioner {
         }
     }
 
-    /** Waits on this thread (the synchronous entry points). */
-    private static <T> T join(CompletableFuture<T> future) {
-        return Futures.join(future, () -> unavailable("interrupted while waiting for Compute Engine"));
-    }
-
-    /**
-     * Resolves a family to its current image; NOT_FOUND naming the image when it does not exist. A resolution
-     * is reused for the image cache's TTL.
-     */
-    Image resolve(ImageRef ref) {
-        return resolve(ref, "StorageClass parameter \"image\"");
-    }
-
-    private Image resolve(ImageRef ref, String origin) {
-        return images.get(ref, () -> read(ref, origin));
-    }
-
-    private Image read(ImageRef ref, String origin) {
-        Image image = find(ref).orElseThrow(() -> missing(ref, origin));
-        Optional<CsiFailure> unusable = unusable(image);
-        if (unusable.isPresent()) {
-            throw unusable.get();
-        }
-        return image;
-    }
-
-    private Optional<Image> find(ImageRef ref) {
-        return ref.family() ? cloud.getImageFromFamily(ref) : cloud.getImage(ref);
-    }
-
-    private static CsiFailure missing(ImageRef ref) {
-        return missing(ref, "StorageClass parameter \"image\"");
-    }
-
-    /** NOT_FOUND naming the image and where it was named ({@code origin}). */
-    private static CsiFailure missing(ImageRef ref, String origin) {
-        return notFound(
-                ref.family() ? "image family %s has no usable image (%s)" : "image %s does not exist (%s)",
-                ref,
-                origin);
-    }
-
-    /** Why no new disk can be made from {@code image} now, or empty when one can. */
-    private static Optional<CsiFailure> unusable(Image image) {
-        if (!image.ready()) {
-            return Optional.of(unavailable("image %s is %s, not READY", image.ref(), image.status()));
-        }
-        if (!image.usable()) {
-            return Optional.of(failedPrecondition(
-                    "image %s is %s: no new disks can be created from it", image.ref(), image.deprecationState()));
-        }
-        return Optional.empty();
-    }
-
-    /** Reads the disk, waiting while it is still CREATING (never past the call's deadline or cancellation). */
-    private Disk awaitReady(DiskRef ref) {
-        CallDeadline call = CallDeadline.current();
-        long deadline = System.nanoTime() + readyTimeout.toNanos();
-        long sleepMillis = 100;
-        while (true) {
-            if (call.stopped() != CallDeadline.Stop.NONE) {
-                throw stopped(call, ref);
-            }
-            Disk disk = cloud.getDisk(ref)
-                    .orElseThrow(() -> unavailable("disk %s disappeared while it was being created; retry", ref));
-            if (!disk.inProgress()) {
-                if (!disk.ready()) {
-                    throw internal(
-                            "disk %s is %s; it cannot be used (delete it to create the volume anew)",
-                            ref, disk.status());
-                }
-                return disk;
-            }
-            if (System.nanoTime() > deadline) {
-                throw deadlineExceeded("disk %s still %s after %d s", ref, disk.status(), readyTimeout.toSeconds());
-            }
-            try {
-                Thread.sleep(Math.max(
-                        1, call.remaining(Duration.ofMillis(sleepMillis)).toMillis()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (call.stopped() != CallDeadline.Stop.NONE) {
-                    throw stopped(call, ref);
-                }
-                throw unavailable("interrupted while waiting for disk %s", ref);
-            }
-            sleepMillis = Math.min(2000, sleepMillis * 2);
-        }
-    }
-
-    private static CsiFailure stopped(CallDeadline call, DiskRef ref) {
-        boolean deadline = call.stopped() == CallDeadline.Stop.DEADLINE;
-        return CsiErrors.error(
-                deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
-                "%s while disk %s was being created; a retry finds it by name",
-                deadline ? "the call's deadline passed" : "the call was cancelled",
-                ref);
-    }
-
-    /** ALREADY_EXISTS unless the existing disk is what this request would have created. */
-    private void checkMatches(Disk disk, CreateRequest request, Image image) {
+    /** ALREADY_EXISTS unless the disk was made for another volume name. */
+    private static void sameRequest(Disk disk, CreateRequest request) {
         String recorded = DiskDescription.requestName(disk.description());
         if (recorded != null && !recorded.equals(request.name())) {
             throw alreadyExists(
                     "disk %s was created for volume \"%s\", not \"%s\"", disk.ref(), recorded, request.name());
         }
+    }
+
+    /** The existing disk when it is what this request would have made from {@code image}; ALREADY_EXISTS if not. */
+    private Disk matchingImage(Disk disk, CreateRequest request, Image image) {
+        sameRequest(disk, request);
         if (!Objects.equals(disk.type(), request.parameters().type())) {
             throw alreadyExists(
                     "volume \"%s\" exists as disk %s of type %s, not %s",
@@ -319,120 +318,40 @@ public final class VolumeProvisioner {
                     "volume \"%s\" exists as disk %s of %d GiB, outside the requested capacity range",
                     request.name(), disk.ref(), disk.sizeGb());
         }
-        if (!sameImage(disk, request.image(), image)) {
+        if (!images.sameImage(disk, request.image(), image)) {
             throw alreadyExists(
                     "volume \"%s\" exists as disk %s made from image %s, not from %s",
                     request.name(), disk.ref(), disk.sourceImage(), request.image());
         }
+        return disk;
     }
 
-    /**
-     * A clone: a copy of the source volume's disk ({@code disks.insert} with {@code sourceDisk}) in the source's
-     * zone, at least as large as the source.
-     */
-    private CompletableFuture<Disk> createClone(CreateRequest request) {
-        StorageClassParameters params = request.parameters();
-        DiskRef sourceRef = request.cloneOf();
-        Disk source = cloud.getDisk(sourceRef)
-                .orElseThrow(() -> notFound(
-                        "source volume %s does not exist (volume_content_source.volume.volume_id)", sourceRef));
-        String zone = sourceRef.zone();
-        List<String> allowed = ZonePicker.allowedZones(request.topology());
-        if (!allowed.isEmpty() && !allowed.contains(zone)) {
-            throw invalidArgument(
-                    "volume_content_source.volume %s is in zone %s, but accessibility_requirements"
-                            + " allow only %s: a clone is made in its source's zone",
-                    sourceRef, zone, String.join(", ", allowed));
-        }
-        long sizeGb = VolumeSize.forCreate(request.capacity(), source.sizeGb(), params.type());
-        DiskRef ref = new DiskRef(sourceRef.project(), zone, GceNames.derive(request.name()));
-        DiskSpec spec = new DiskSpec(
-                ref,
-                sizeGb,
-                params.type(),
-                null,
-                params.diskLabels(),
-                DiskDescription.of(request.name(), params),
-                params.kmsKey(),
-                params.provisionedIops(),
-                params.provisionedThroughput(),
-                sourceRef,
-                request.sharing().accessMode());
-        return cloud.createDiskAsync(spec, ref.path())
-                .handle(CallDeadline.current().bind((ours, failure) -> {
-                    if (failure == null && ours) {
-                        return new Disk(
-                                ref,
-                                spec.sizeGb(),
-                                spec.type(),
-                                null,
-                                Disk.READY,
-                                List.of(),
-                                spec.labels(),
-                                spec.description(),
-                                null,
-                                sourceRef);
-                    }
-                    if (failure != null) {
-                        alreadyExistsOrRethrow(failure);
-                        LOG.info("disk {} exists already; checking it matches clone {}", ref, request.name());
-                    }
-                    return matchingClone(request, ref, sourceRef, source);
-                }));
-    }
-
-    private Disk matchingClone(CreateRequest request, DiskRef ref, DiskRef sourceRef, Disk source) {
-        StorageClassParameters params = request.parameters();
-        Disk disk = awaitReady(ref);
-        String recorded = DiskDescription.requestName(disk.description());
-        if (recorded != null && !recorded.equals(request.name())) {
-            throw alreadyExists(
-                    "disk %s was created for volume \"%s\", not \"%s\"", disk.ref(), recorded, request.name());
-        }
-        if (!sourceRef.equals(disk.sourceDisk())) {
+    /** The existing disk when it is this request's clone of {@code source}; ALREADY_EXISTS if not. */
+    private static Disk matchingClone(Disk disk, CreateRequest request, Disk source) {
+        sameRequest(disk, request);
+        if (!source.ref().equals(disk.sourceDisk())) {
             throw alreadyExists(
                     "volume \"%s\" exists as disk %s %s, not as a clone of %s",
                     request.name(),
-                    ref,
+                    disk.ref(),
                     disk.sourceDisk() == null
                             ? "made from image " + disk.sourceImage()
                             : "cloned from " + disk.sourceDisk(),
-                    sourceRef);
+                    source.ref());
         }
-        if (!Objects.equals(disk.type(), params.type())
+        if (!Objects.equals(disk.type(), request.parameters().type())
                 || !VolumeSize.fits(request.capacity(), disk.sizeGb(), source.sizeGb())) {
             throw alreadyExists(
                     "volume \"%s\" exists as disk %s (%s, %d GiB), which does not match the request",
-                    request.name(), ref, disk.type(), disk.sizeGb());
+                    request.name(), disk.ref(), disk.type(), disk.sizeGb());
         }
         return disk;
     }
 
     /**
-     * Whether the disk was made from the requested image; for a family, from any image of that family
-     * (the family may have moved on since the first attempt).
-     */
-    boolean sameImage(Disk disk, ImageRef requested, Image resolved) {
-        ImageRef source = disk.sourceImageRef();
-        if (source == null) {
-            return false;
-        }
-        if (source.equals(resolved.ref())) {
-            return true;
-        }
-        if (!requested.family() || !source.project().equals(requested.project())) {
-            return false;
-        }
-        return cloud.getImage(source)
-                .map(i -> requested.name().equals(i.family()))
-                .orElse(false);
-    }
-
-    /**
      * What of the disk does not match the StorageClass {@code parameters} (for ValidateVolumeCapabilities), or
-     * empty when it matches. The image is read afresh (not from the cache); an image that does not exist or
-     * cannot make disks now is a mismatch too. The StorageClass image is not compared for a volume made from a
-     * source, as CreateVolume did not use it: a clone, or a disk made from a snapshot (an image this driver made).
+     * empty when it matches: its type, and the image ({@link ImageResolver#mismatch}). The StorageClass image is not
+     * compared for a clone, as CreateVolume did not use it.
      */
     public Optional<String> mismatch(Disk disk, StorageClassParameters parameters) {
         if (!Objects.equals(disk.type(), parameters.type())) {
@@ -441,40 +360,13 @@ public final class VolumeProvisioner {
         if (parameters.image() == null || disk.sourceDisk() != null) {
             return Optional.empty();
         }
-        Optional<Image> image = find(parameters.image());
-        if (image.isPresent() && unusable(image.get()).isEmpty() && sameImage(disk, parameters.image(), image.get())) {
-            return Optional.empty();
-        }
-        if (fromSnapshot(disk)) {
-            return Optional.empty();
-        }
-        if (image.isEmpty()) {
-            return Optional.of(missing(parameters.image()).getMessage());
-        }
-        Optional<CsiFailure> unusable = unusable(image.get());
-        if (unusable.isPresent()) {
-            return Optional.of(unusable.get().getMessage());
-        }
-        return Optional.of("volume " + disk.ref() + " was made from image " + disk.sourceImage() + ", not from "
-                + parameters.image());
-    }
-
-    /** Whether the disk was made from a snapshot: an image labelled as this driver's. */
-    private boolean fromSnapshot(Disk disk) {
-        ImageRef source = disk.sourceImageRef();
-        return source != null
-                && cloud.getImage(source).map(Snapshotter::isManaged).orElse(false);
+        return images.mismatch(disk, parameters.image());
     }
 
     /**
-     * Deletes the disk; a missing one is already deleted. FAILED_PRECONDITION while it is attached, naming
-     * the instances, or when it is not a disk of this driver.
+     * Deletes the disk, its operation awaited without holding the thread; a missing one is already deleted.
+     * FAILED_PRECONDITION while it is attached, naming the instances, or when it is not a disk of this driver.
      */
-    public void delete(DiskRef ref) {
-        join(deleteAsync(ref));
-    }
-
-    /** {@link #delete}, the delete operation awaited without holding the thread. */
     public CompletableFuture<Void> deleteAsync(DiskRef ref) {
         return Futures.compose(() -> {
             Optional<Disk> found = cloud.getDisk(ref);
@@ -517,13 +409,10 @@ public final class VolumeProvisioner {
                 disk.ref(), disk.users().stream().map(InstanceRef::path).collect(Collectors.joining(", ")));
     }
 
-    /** Grows the disk to the range; a disk already that large or larger stays as it is. */
-    /** @return the disk's size in GB now */
-    public long expand(DiskRef ref, CapacityRange range) {
-        return join(expandAsync(ref, range));
-    }
-
-    /** {@link #expand}, the resize operation awaited without holding the thread. */
+    /**
+     * Grows the disk to the range, the resize operation awaited without holding the thread; a disk already that
+     * large or larger stays as it is. Completes with the disk's size in GB.
+     */
     public CompletableFuture<Long> expandAsync(DiskRef ref, CapacityRange range) {
         return Futures.compose(() -> {
             long sizeGb = VolumeSize.forExpand(range);

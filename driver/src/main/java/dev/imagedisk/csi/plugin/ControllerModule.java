@@ -3,10 +3,10 @@ package dev.imagedisk.csi.plugin;
 import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudReadiness;
-import dev.imagedisk.csi.cloud.Retrier;
+import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
-import dev.imagedisk.csi.common.DaemonThreads;
+import dev.imagedisk.csi.common.SchedulerThreads;
 import dev.imagedisk.csi.common.Version;
 import dev.imagedisk.csi.controller.AttachPace;
 import dev.imagedisk.csi.controller.Attacher;
@@ -27,7 +27,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +36,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerModule {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerModule.class);
+
+    /** Step threads of the controller, at most. */
+    static final int STEP_THREADS = 4;
 
     private ControllerModule() {}
 
@@ -82,43 +84,46 @@ public final class ControllerModule {
         }
         ApiBudgets budgets = ApiBudgets.of(o.apiWriteRateLimit, o.apiReadRateLimit, o.apiRateLimit);
         CloudApiMetrics observer = new CloudApiMetrics(metrics);
-        Retrier retrier = new Retrier(
-                new Backoff(
-                        o.apiRetries,
-                        o.apiRetryBackoff,
-                        o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0
-                                ? o.apiRetryBackoff
-                                : o.apiRetryMaxBackoff),
-                observer);
+        Backoff backoff = new Backoff(
+                o.apiRetries,
+                o.apiRetryBackoff,
+                o.apiRetryMaxBackoff.compareTo(o.apiRetryBackoff) < 0 ? o.apiRetryBackoff : o.apiRetryMaxBackoff);
+        // one timer and a few step threads for the adapter (operation ticks, backoffs, the callers' next steps) and
+        // the volume logic (image reads, reads of disks still being created)
+        SchedulerThreads steps = new SchedulerThreads("controller", STEP_THREADS);
         GoogleComputeCloud cloud = new GoogleComputeCloud(
                 clients,
                 project,
                 zone,
                 budgets,
-                retrier,
+                backoff,
                 o.operationTimeout,
                 ComputeClients.WAIT_CALL_TIMEOUT,
-                observer);
-        if (o.defaultImage != null
-                && StorageClassParameters.readImage(o.defaultImage.trim(), project)
-                        .isEmpty()) {
-            throw new IllegalArgumentException("--default-image: \"" + o.defaultImage + "\" is not an image; use"
-                    + " projects/P/global/images/NAME, projects/P/global/images/family/FAMILY or global/images/NAME");
+                observer,
+                steps);
+        // read once: every CreateVolume without an image parameter uses this ImageRef
+        ImageRef defaultImage = null;
+        if (o.defaultImage != null) {
+            defaultImage = StorageClassParameters.readImage(o.defaultImage.trim(), project)
+                    .orElseThrow(() -> new IllegalArgumentException("--default-image: \"" + o.defaultImage
+                            + "\" is not an image; use projects/P/global/images/NAME,"
+                            + " projects/P/global/images/family/FAMILY or global/images/NAME"));
         }
         ControllerService service = new ControllerService(
                 project,
-                o.defaultImage,
+                defaultImage,
                 new VolumeProvisioner(
-                        cloud, project, new ZonePicker(zone), o.operationTimeout, new ImageCache(o.imageCacheTtl)),
+                        cloud,
+                        project,
+                        new ZonePicker(zone),
+                        o.operationTimeout,
+                        new ImageCache(o.imageCacheTtl),
+                        steps),
                 new Attacher(cloud),
                 new VolumeCatalog(cloud, project),
                 new Snapshotter(cloud, project),
                 new VolumeModifier(cloud),
-                new ReaderSets(
-                        cloud,
-                        project,
-                        AttachPace.hyperdiskMl(Executors.newFixedThreadPool(2, DaemonThreads.named("reader-set-pace"))),
-                        o.attachPaceWait),
+                new ReaderSets(cloud, project, AttachPace.hyperdiskMl(steps), o.attachPaceWait),
                 new InFlight());
         LOG.info(
                 "controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"
@@ -131,7 +136,11 @@ public final class ControllerModule {
                 o.apiReadRateLimit,
                 o.apiRateLimit == null ? "" : ", all " + o.apiRateLimit + "/s",
                 o.imageCacheTtl);
-        return new ServicePart(service, List.of(new CloudReadiness(cloud)), clients);
+        return new ServicePart(service, List.of(new CloudReadiness(cloud)), () -> {
+            cloud.close();
+            steps.close();
+            clients.close();
+        });
     }
 
     private static void positive(String flag, double value) {

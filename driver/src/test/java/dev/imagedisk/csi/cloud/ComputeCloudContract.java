@@ -9,10 +9,15 @@ import dev.imagedisk.csi.cloud.CloudException.Kind;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link ComputeCloud} does, errors included: run against the in-memory fake
+ * What every {@link ComputeCloud} does, errors included, through the forms production uses (a mutation answers with a
+ * future): run against the in-memory fake
  * ({@code FakeComputeCloudTest}) and against the real adapter on the emulator ({@code GoogleComputeCloudContractTest}),
  * so the fake the controller's logic tests run on answers as the real thing does.
  */
@@ -84,7 +89,9 @@ public abstract class ComputeCloudContract {
 
     @Test
     void aCreatedDiskReadsBackAsSpecified() {
-        assertTrue(cloud().createDisk(spec(disk("d1"), 12, "img"), "key-d1"), "this call's own request made it");
+        assertTrue(
+                done(cloud().createDiskAsync(spec(disk("d1"), 12, "img"), "key-d1")),
+                "this call's own request made it");
         Disk d = cloud().getDisk(disk("d1")).orElseThrow();
         assertEquals(disk("d1"), d.ref());
         assertTrue(d.ready());
@@ -98,20 +105,22 @@ public abstract class ComputeCloudContract {
 
     @Test
     void theSameKeyIsTheSameRequestAnotherKeyIsAlreadyExists() {
-        cloud().createDisk(spec(disk("d2"), 10, "img"), "key-d2");
-        assertFalse(cloud().createDisk(spec(disk("d2"), 10, "img"), "key-d2"), "answered by the first request");
+        done(cloud().createDiskAsync(spec(disk("d2"), 10, "img"), "key-d2"));
+        assertFalse(
+                done(cloud().createDiskAsync(spec(disk("d2"), 10, "img"), "key-d2")), "answered by the first request");
         CloudException e = assertThrows(
-                CloudException.class, () -> cloud().createDisk(spec(disk("d2"), 10, "img"), "another-key"));
+                CloudException.class, () -> done(cloud().createDiskAsync(spec(disk("d2"), 10, "img"), "another-key")));
         assertEquals(Kind.ALREADY_EXISTS, e.kind(), e.toString());
     }
 
     @Test
     void badInsertsAreRefused() {
         // Compute Engine answers a source that does not exist with 400 invalid ("... cannot be found"), not 404
-        assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(spec(disk("x1"), 10, "no-image"), "k1")));
+        assertEquals(
+                Kind.INVALID, failure(() -> done(cloud().createDiskAsync(spec(disk("x1"), 10, "no-image"), "k1"))));
         assertEquals(
                 Kind.INVALID,
-                failure(() -> cloud().createDisk(spec(disk("x2"), 5, "img"), "k2")),
+                failure(() -> done(cloud().createDiskAsync(spec(disk("x2"), 5, "img"), "k2"))),
                 "smaller than the image");
         assertEquals(Optional.empty(), cloud().getDisk(disk("x1")));
         assertEquals(Optional.empty(), cloud().getDisk(disk("x2")));
@@ -124,8 +133,8 @@ public abstract class ComputeCloudContract {
 
     @Test
     void anImageCapturedFromADiskReadsBackAndJoinsItsFamily() {
-        cloud().createDisk(spec(disk("src-1"), 12, "img"), "key-src-1");
-        cloud().createImage(imageSpec("snap-1", disk("src-1"), "fam-snap"), "key-snap-1");
+        done(cloud().createDiskAsync(spec(disk("src-1"), 12, "img"), "key-src-1"));
+        done(cloud().createImageAsync(imageSpec("snap-1", disk("src-1"), "fam-snap"), "key-snap-1"));
         Image i = cloud().getImage(ImageRef.image(P, "snap-1")).orElseThrow();
         assertTrue(i.ready());
         assertEquals(disk("src-1"), i.sourceDisk());
@@ -140,17 +149,17 @@ public abstract class ComputeCloudContract {
                         .orElseThrow()
                         .ref());
         // the same key again is the same request; another key is ALREADY_EXISTS
-        cloud().createImage(imageSpec("snap-1", disk("src-1"), "fam-snap"), "key-snap-1");
+        done(cloud().createImageAsync(imageSpec("snap-1", disk("src-1"), "fam-snap"), "key-snap-1"));
         assertEquals(
                 Kind.ALREADY_EXISTS,
-                failure(() -> cloud().createImage(imageSpec("snap-1", disk("src-1"), null), "other-key")));
+                failure(() -> done(cloud().createImageAsync(imageSpec("snap-1", disk("src-1"), null), "other-key"))));
     }
 
     @Test
     void imagesAreListedByLabelAndDeleted() {
-        cloud().createDisk(spec(disk("src-2"), 10, "img"), "key-src-2");
-        cloud().createImage(imageSpec("snap-b", disk("src-2"), null), "key-snap-b");
-        cloud().createImage(imageSpec("snap-a", disk("src-2"), null), "key-snap-a");
+        done(cloud().createDiskAsync(spec(disk("src-2"), 10, "img"), "key-src-2"));
+        done(cloud().createImageAsync(imageSpec("snap-b", disk("src-2"), null), "key-snap-b"));
+        done(cloud().createImageAsync(imageSpec("snap-a", disk("src-2"), null), "key-snap-a"));
         List<String> names = cloud().listImages(P, MANAGED).stream()
                 .map(i -> i.ref().name())
                 .filter(n -> n.startsWith("snap-"))
@@ -160,20 +169,20 @@ public abstract class ComputeCloudContract {
                 cloud().listImages(P, MANAGED).stream()
                         .noneMatch(i -> i.ref().name().equals("img")),
                 "an image without the label is not listed");
-        cloud().deleteImage(ImageRef.image(P, "snap-a"));
+        done(cloud().deleteImageAsync(ImageRef.image(P, "snap-a")));
         assertEquals(Optional.empty(), cloud().getImage(ImageRef.image(P, "snap-a")));
-        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().deleteImage(ImageRef.image(P, "snap-a"))));
+        assertEquals(Kind.NOT_FOUND, failure(() -> done(cloud().deleteImageAsync(ImageRef.image(P, "snap-a")))));
         // made again under the same key right after its deletion: a new image
-        cloud().createImage(imageSpec("snap-a", disk("src-2"), null), "key-snap-a");
+        done(cloud().createImageAsync(imageSpec("snap-a", disk("src-2"), null), "key-snap-a"));
         assertTrue(cloud().getImage(ImageRef.image(P, "snap-a")).isPresent());
     }
 
     @Test
     void aDiskClonedFromAnotherReadsBackWithItsSource() {
-        cloud().createDisk(spec(disk("src-3"), 11, "img"), "key-src-3");
+        done(cloud().createDiskAsync(spec(disk("src-3"), 11, "img"), "key-src-3"));
         DiskSpec clone = new DiskSpec(
                 disk("clone-3"), 11, "pd-balanced", null, MANAGED, "a clone", null, null, null, disk("src-3"));
-        cloud().createDisk(clone, "key-clone-3");
+        done(cloud().createDiskAsync(clone, "key-clone-3"));
         Disk d = cloud().getDisk(disk("clone-3")).orElseThrow();
         assertEquals(disk("src-3"), d.sourceDisk());
         assertEquals(11, d.sizeGb());
@@ -181,7 +190,7 @@ public abstract class ComputeCloudContract {
                 disk("clone-4"), 11, "pd-balanced", null, MANAGED, "", null, null, null, disk("no-such-disk"));
         assertEquals(
                 Kind.INVALID,
-                failure(() -> cloud().createDisk(orphan, "key-clone-4")),
+                failure(() -> done(cloud().createDiskAsync(orphan, "key-clone-4"))),
                 "a source that does not exist is 400 invalid");
     }
 
@@ -207,8 +216,8 @@ public abstract class ComputeCloudContract {
 
     @Test
     void attachAndDetach() {
-        cloud().createDisk(spec(disk("a1"), 10, "img"), "key-a1");
-        cloud().attachDisk(vm("vm1"), disk("a1"), "a1", false);
+        done(cloud().createDiskAsync(spec(disk("a1"), 10, "img"), "key-a1"));
+        done(cloud().attachDiskAsync(vm("vm1"), disk("a1"), "a1", false));
         Instance.AttachedDisk a = cloud().getInstance(vm("vm1"))
                 .orElseThrow()
                 .attachment(disk("a1"))
@@ -220,30 +229,31 @@ public abstract class ComputeCloudContract {
 
         assertEquals(
                 Kind.IN_USE,
-                failure(() -> cloud().attachDisk(vm("vm2"), disk("a1"), "a1", false)),
+                failure(() -> done(cloud().attachDiskAsync(vm("vm2"), disk("a1"), "a1", false))),
                 "read-write elsewhere");
         assertEquals(
                 Kind.IN_USE,
-                failure(() -> cloud().attachDisk(vm("vm2"), disk("a1"), "a1", true)),
+                failure(() -> done(cloud().attachDiskAsync(vm("vm2"), disk("a1"), "a1", true))),
                 "read-only while read-write elsewhere");
         assertEquals(
                 Kind.IN_USE,
-                failure(() -> cloud().attachDisk(vm("vm1"), disk("a1"), "a1", false)),
+                failure(() -> done(cloud().attachDiskAsync(vm("vm1"), disk("a1"), "a1", false))),
                 "attached here already");
-        assertEquals(Kind.IN_USE, failure(() -> cloud().deleteDisk(disk("a1"))), "deleting an attached disk");
+        assertEquals(
+                Kind.IN_USE, failure(() -> done(cloud().deleteDiskAsync(disk("a1")))), "deleting an attached disk");
 
-        cloud().detachDisk(vm("vm1"), "a1");
+        done(cloud().detachDiskAsync(vm("vm1"), "a1"));
         assertEquals(
                 Optional.empty(), cloud().getInstance(vm("vm1")).orElseThrow().attachment(disk("a1")));
         assertEquals(List.of(), cloud().getDisk(disk("a1")).orElseThrow().users());
-        assertEquals(Kind.INVALID, failure(() -> cloud().detachDisk(vm("vm1"), "a1")), "no such device");
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().detachDiskAsync(vm("vm1"), "a1"))), "no such device");
     }
 
     @Test
     void readOnlyOnManyNodes() {
-        cloud().createDisk(spec(disk("ro"), 10, "img"), "key-ro");
-        cloud().attachDisk(vm("vm1"), disk("ro"), "ro", true);
-        cloud().attachDisk(vm("vm2"), disk("ro"), "ro", true);
+        done(cloud().createDiskAsync(spec(disk("ro"), 10, "img"), "key-ro"));
+        done(cloud().attachDiskAsync(vm("vm1"), disk("ro"), "ro", true));
+        done(cloud().attachDiskAsync(vm("vm2"), disk("ro"), "ro", true));
         assertEquals(2, cloud().getDisk(disk("ro")).orElseThrow().users().size());
         assertTrue(cloud().getInstance(vm("vm2"))
                 .orElseThrow()
@@ -269,32 +279,36 @@ public abstract class ComputeCloudContract {
     @Test
     void hyperdiskMlFromAnImageIsReadOnlyManyAndNeverAttachedReadWrite() {
         DiskSpec ml = typed(spec(disk("ml"), 10, "img"), "hyperdisk-ml");
-        assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(ml, "key-ml")), "hyperdisk-ml from an image");
+        assertEquals(
+                Kind.INVALID, failure(() -> done(cloud().createDiskAsync(ml, "key-ml"))), "hyperdisk-ml from an image");
         assertEquals(Optional.empty(), cloud().getDisk(disk("ml")));
-        cloud().createDisk(ml.withAccessMode(DiskSpec.READ_ONLY_MANY), "key-ml-rom");
+        done(cloud().createDiskAsync(ml.withAccessMode(DiskSpec.READ_ONLY_MANY), "key-ml-rom"));
         Disk d = cloud().getDisk(disk("ml")).orElseThrow();
         assertEquals("READ_ONLY_MANY", d.accessMode());
         assertEquals("hyperdisk-ml", d.type());
-        assertEquals(Kind.INVALID, failure(() -> cloud().attachDisk(vm("vm1"), disk("ml"), "ml", false)), "rw attach");
-        cloud().attachDisk(vm("vm1"), disk("ml"), "ml", true);
-        cloud().attachDisk(vm("vm2"), disk("ml"), "ml", true);
+        assertEquals(
+                Kind.INVALID,
+                failure(() -> done(cloud().attachDiskAsync(vm("vm1"), disk("ml"), "ml", false))),
+                "rw attach");
+        done(cloud().attachDiskAsync(vm("vm1"), disk("ml"), "ml", true));
+        done(cloud().attachDiskAsync(vm("vm2"), disk("ml"), "ml", true));
         assertEquals(2, cloud().getDisk(disk("ml")).orElseThrow().users().size());
     }
 
     @Test
     void accessModesAreForHyperdiskOnly() {
-        cloud().createDisk(spec(disk("pd"), 10, "img"), "key-pd");
+        done(cloud().createDiskAsync(spec(disk("pd"), 10, "img"), "key-pd"));
         assertEquals(null, cloud().getDisk(disk("pd")).orElseThrow().accessMode());
         DiskSpec rom = spec(disk("pd2"), 10, "img").withAccessMode(DiskSpec.READ_ONLY_MANY);
-        assertEquals(Kind.INVALID, failure(() -> cloud().createDisk(rom, "key-pd2")));
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().createDiskAsync(rom, "key-pd2"))));
         assertEquals(Optional.empty(), cloud().getDisk(disk("pd2")));
     }
 
     @Test
     void aReadWriteAttachOfADiskHeldReadOnlyIsInUse() {
-        cloud().createDisk(spec(disk("held"), 10, "img"), "key-held");
-        cloud().attachDisk(vm("vm1"), disk("held"), "held", true);
-        assertEquals(Kind.IN_USE, failure(() -> cloud().attachDisk(vm("vm2"), disk("held"), "held", false)));
+        done(cloud().createDiskAsync(spec(disk("held"), 10, "img"), "key-held"));
+        done(cloud().attachDiskAsync(vm("vm1"), disk("held"), "held", true));
+        assertEquals(Kind.IN_USE, failure(() -> done(cloud().attachDiskAsync(vm("vm2"), disk("held"), "held", false))));
         assertEquals(
                 List.of(vm("vm1")), cloud().getDisk(disk("held")).orElseThrow().users());
     }
@@ -303,51 +317,56 @@ public abstract class ComputeCloudContract {
     void oneReaderPastTheCapIsLimitExceeded() {
         setReaderCap("pd-balanced", 2);
         addInstance("vm3");
-        cloud().createDisk(spec(disk("capped"), 10, "img"), "key-capped");
-        cloud().attachDisk(vm("vm1"), disk("capped"), "capped", true);
-        cloud().attachDisk(vm("vm2"), disk("capped"), "capped", true);
-        assertEquals(Kind.LIMIT_EXCEEDED, failure(() -> cloud().attachDisk(vm("vm3"), disk("capped"), "capped", true)));
-        cloud().detachDisk(vm("vm1"), "capped");
-        cloud().attachDisk(vm("vm3"), disk("capped"), "capped", true);
+        done(cloud().createDiskAsync(spec(disk("capped"), 10, "img"), "key-capped"));
+        done(cloud().attachDiskAsync(vm("vm1"), disk("capped"), "capped", true));
+        done(cloud().attachDiskAsync(vm("vm2"), disk("capped"), "capped", true));
+        assertEquals(
+                Kind.LIMIT_EXCEEDED,
+                failure(() -> done(cloud().attachDiskAsync(vm("vm3"), disk("capped"), "capped", true))));
+        done(cloud().detachDiskAsync(vm("vm1"), "capped"));
+        done(cloud().attachDiskAsync(vm("vm3"), disk("capped"), "capped", true));
         assertEquals(2, cloud().getDisk(disk("capped")).orElseThrow().users().size());
     }
 
     @Test
     void hyperdiskMlAttachesPastThePaceAreRateLimited() {
         paceAttachesFrozen(1);
-        cloud().createDisk(
+        done(cloud().createDiskAsync(
                         typed(spec(disk("paced"), 10, "img"), "hyperdisk-ml").withAccessMode(DiskSpec.READ_ONLY_MANY),
-                        "key-paced");
-        cloud().attachDisk(vm("vm1"), disk("paced"), "paced", true);
-        assertEquals(Kind.RATE_LIMITED, failure(() -> cloud().attachDisk(vm("vm2"), disk("paced"), "paced", true)));
+                        "key-paced"));
+        done(cloud().attachDiskAsync(vm("vm1"), disk("paced"), "paced", true));
+        assertEquals(
+                Kind.RATE_LIMITED,
+                failure(() -> done(cloud().attachDiskAsync(vm("vm2"), disk("paced"), "paced", true))));
         assertEquals(1, cloud().getDisk(disk("paced")).orElseThrow().users().size());
     }
 
     @Test
     void attachingWhatDoesNotExistIsNotFound() {
-        cloud().createDisk(spec(disk("n1"), 10, "img"), "key-n1");
-        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().attachDisk(vm("vm1"), disk("nope"), "nope", false)));
-        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().attachDisk(vm("nope"), disk("n1"), "n1", false)));
-        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().detachDisk(vm("nope"), "n1")));
+        done(cloud().createDiskAsync(spec(disk("n1"), 10, "img"), "key-n1"));
+        assertEquals(
+                Kind.NOT_FOUND, failure(() -> done(cloud().attachDiskAsync(vm("vm1"), disk("nope"), "nope", false))));
+        assertEquals(Kind.NOT_FOUND, failure(() -> done(cloud().attachDiskAsync(vm("nope"), disk("n1"), "n1", false))));
+        assertEquals(Kind.NOT_FOUND, failure(() -> done(cloud().detachDiskAsync(vm("nope"), "n1"))));
     }
 
     @Test
     void resizeAndDelete() {
-        cloud().createDisk(spec(disk("r1"), 10, "img"), "key-r1");
-        cloud().resizeDisk(disk("r1"), 15);
+        done(cloud().createDiskAsync(spec(disk("r1"), 10, "img"), "key-r1"));
+        done(cloud().resizeDiskAsync(disk("r1"), 15));
         assertEquals(15, cloud().getDisk(disk("r1")).orElseThrow().sizeGb());
-        assertEquals(Kind.INVALID, failure(() -> cloud().resizeDisk(disk("r1"), 12)), "shrinking");
-        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().resizeDisk(disk("nope"), 20)));
-        cloud().deleteDisk(disk("r1"));
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().resizeDiskAsync(disk("r1"), 12))), "shrinking");
+        assertEquals(Kind.NOT_FOUND, failure(() -> done(cloud().resizeDiskAsync(disk("nope"), 20))));
+        done(cloud().deleteDiskAsync(disk("r1")));
         assertEquals(Optional.empty(), cloud().getDisk(disk("r1")));
-        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().deleteDisk(disk("r1"))));
+        assertEquals(Kind.NOT_FOUND, failure(() -> done(cloud().deleteDiskAsync(disk("r1")))));
     }
 
     @Test
     void listsByLabelAcrossZones() {
-        cloud().createDisk(spec(disk("l1"), 10, "img"), "key-l1");
-        cloud().createDisk(spec(new DiskRef(P, OTHER_ZONE, "l2"), 10, "img"), "key-l2");
-        cloud().createDisk(
+        done(cloud().createDiskAsync(spec(disk("l1"), 10, "img"), "key-l1"));
+        done(cloud().createDiskAsync(spec(new DiskRef(P, OTHER_ZONE, "l2"), 10, "img"), "key-l2"));
+        done(cloud().createDiskAsync(
                         new DiskSpec(
                                 disk("l3"),
                                 10,
@@ -358,7 +377,7 @@ public abstract class ComputeCloudContract {
                                 null,
                                 null,
                                 null),
-                        "key-l3");
+                        "key-l3"));
         assertEquals(
                 List.of("l1", "l2"),
                 cloud().listDisks(MANAGED).stream()
@@ -384,14 +403,15 @@ public abstract class ComputeCloudContract {
         assertEquals(Optional.empty(), cloud().getDisk(disk("any")), "then the budget is back");
 
         failNextInsertOperation();
-        assertEquals(Kind.UNAVAILABLE, failure(() -> cloud().createDisk(spec(disk("f1"), 10, "img"), "key-f1")));
+        assertEquals(
+                Kind.UNAVAILABLE, failure(() -> done(cloud().createDiskAsync(spec(disk("f1"), 10, "img"), "key-f1"))));
         assertEquals(Optional.empty(), cloud().getDisk(disk("f1")), "a failed operation makes nothing");
     }
 
     @Test
     void updatesProvisionedPerformanceOfHyperdiskOnly() {
         DiskRef hd = disk("hd");
-        cloud().createDisk(
+        done(cloud().createDiskAsync(
                         new DiskSpec(
                                 hd,
                                 100,
@@ -402,22 +422,23 @@ public abstract class ComputeCloudContract {
                                 null,
                                 3000L,
                                 140L),
-                        "key-hd");
+                        "key-hd"));
         assertEquals(3000L, cloud().getDisk(hd).orElseThrow().provisionedIops());
-        cloud().updateDiskPerformance(hd, 6000L, 400L);
+        done(cloud().updateDiskPerformanceAsync(hd, 6000L, 400L));
         Disk updated = cloud().getDisk(hd).orElseThrow();
         assertEquals(6000L, updated.provisionedIops());
         assertEquals(400L, updated.provisionedThroughput());
-        cloud().updateDiskPerformance(hd, null, 500L);
+        done(cloud().updateDiskPerformanceAsync(hd, null, 500L));
         assertEquals(6000L, cloud().getDisk(hd).orElseThrow().provisionedIops(), "null leaves it");
         assertEquals(500L, cloud().getDisk(hd).orElseThrow().provisionedThroughput());
 
         // out of range for the size; throughput above a quarter of the IOPS; a Persistent Disk type
-        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(hd, 60_000L, null)));
-        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(hd, 4000L, 1001L)));
-        cloud().createDisk(spec(disk("pd"), 10, "img"), "key-pd");
-        assertEquals(Kind.INVALID, failure(() -> cloud().updateDiskPerformance(disk("pd"), 3000L, null)));
-        assertEquals(Kind.NOT_FOUND, failure(() -> cloud().updateDiskPerformance(disk("none"), 3000L, null)));
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().updateDiskPerformanceAsync(hd, 60_000L, null))));
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().updateDiskPerformanceAsync(hd, 4000L, 1001L))));
+        done(cloud().createDiskAsync(spec(disk("pd"), 10, "img"), "key-pd"));
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().updateDiskPerformanceAsync(disk("pd"), 3000L, null))));
+        assertEquals(
+                Kind.NOT_FOUND, failure(() -> done(cloud().updateDiskPerformanceAsync(disk("none"), 3000L, null))));
         assertEquals(
                 500L, cloud().getDisk(hd).orElseThrow().provisionedThroughput(), "a refused update changes nothing");
     }
@@ -426,18 +447,18 @@ public abstract class ComputeCloudContract {
     void capacityFailuresNameTheirZoneOrRegion() {
         String region = Z.substring(0, Z.lastIndexOf('-'));
         failNextInsertForCapacity(Kind.ZONE_EXHAUSTED, true);
-        CloudException stockout =
-                assertThrows(CloudException.class, () -> cloud().createDisk(spec(disk("c1"), 10, "img"), "key-c1"));
+        CloudException stockout = assertThrows(
+                CloudException.class, () -> done(cloud().createDiskAsync(spec(disk("c1"), 10, "img"), "key-c1")));
         assertEquals(Kind.ZONE_EXHAUSTED, stockout.kind());
         assertEquals(Z, stockout.location());
         failNextInsertForCapacity(Kind.ZONE_EXHAUSTED, false);
-        CloudException zonal =
-                assertThrows(CloudException.class, () -> cloud().createDisk(spec(disk("c2"), 10, "img"), "key-c2"));
+        CloudException zonal = assertThrows(
+                CloudException.class, () -> done(cloud().createDiskAsync(spec(disk("c2"), 10, "img"), "key-c2")));
         assertEquals(Kind.ZONE_EXHAUSTED, zonal.kind());
         assertEquals(Z, zonal.location());
         failNextInsertForCapacity(Kind.QUOTA_EXCEEDED, false);
-        CloudException regional =
-                assertThrows(CloudException.class, () -> cloud().createDisk(spec(disk("c3"), 10, "img"), "key-c3"));
+        CloudException regional = assertThrows(
+                CloudException.class, () -> done(cloud().createDiskAsync(spec(disk("c3"), 10, "img"), "key-c3")));
         assertEquals(Kind.QUOTA_EXCEEDED, regional.kind());
         assertEquals(region, regional.location());
         assertEquals(Optional.empty(), cloud().getDisk(disk("c3")), "a failed operation makes nothing");
@@ -446,6 +467,23 @@ public abstract class ComputeCloudContract {
     @Test
     void checkAccessSucceeds() {
         cloud().checkAccess();
+    }
+
+    /**
+     * The result of a mutation's future, waited for here (the test's thread, not the adapter's), or its failure
+     * unwrapped.
+     */
+    public static <T> T done(CompletableFuture<T> future) {
+        try {
+            return future.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("no answer from " + future, e);
+        }
     }
 
     protected static Kind failure(Runnable call) {

@@ -288,18 +288,20 @@ class ControllerLogicTest {
 
     @Test
     void aDiskNotMadeByTheDriverIsNotDeleted() {
-        f.cloud.createDisk(
-                new dev.imagedisk.csi.cloud.DiskSpec(
-                        new DiskRef(PROJECT, ZONE, "theirs"),
-                        10,
-                        "pd-balanced",
-                        "projects/" + PROJECT + "/global/images/" + IMAGE,
-                        Map.of(),
-                        "",
-                        null,
-                        null,
-                        null),
-                "k");
+        f.cloud
+                .createDiskAsync(
+                        new dev.imagedisk.csi.cloud.DiskSpec(
+                                new DiskRef(PROJECT, ZONE, "theirs"),
+                                10,
+                                "pd-balanced",
+                                "projects/" + PROJECT + "/global/images/" + IMAGE,
+                                Map.of(),
+                                "",
+                                null,
+                                null,
+                                null),
+                        "k")
+                .join();
         assertEquals(Code.FAILED_PRECONDITION, delete(volumeId(ZONE, "theirs")).code());
         assertTrue(f.cloud.getDisk(new DiskRef(PROJECT, ZONE, "theirs")).isPresent());
     }

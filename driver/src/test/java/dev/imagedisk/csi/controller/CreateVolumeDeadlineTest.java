@@ -14,6 +14,7 @@ import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.EmulatorClouds;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.CallDeadline;
+import dev.imagedisk.csi.common.SchedulerThreads;
 import dev.imagedisk.csi.server.InFlight;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import io.grpc.Context;
@@ -48,6 +49,7 @@ class CreateVolumeDeadlineTest {
     private GoogleComputeCloud cloud;
     private final ExecutorService callers = Executors.newCachedThreadPool();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    private final SchedulerThreads steps = new SchedulerThreads("test", 2);
 
     @BeforeEach
     void start() throws Exception {
@@ -67,6 +69,8 @@ class CreateVolumeDeadlineTest {
     void stop() {
         callers.shutdownNow();
         timers.shutdownNow();
+        cloud.close();
+        steps.close();
         clients.close();
         emulator.close();
     }
@@ -88,8 +92,7 @@ class CreateVolumeDeadlineTest {
     void theCallsDeadlineEndsTheOperationWait() throws Exception {
         cloud.getImage(dev.imagedisk.csi.cloud.ImageRef.image(P, "img")); // the client warmed up, not timed
         CallDeadline call = CallDeadline.after(Duration.ofMillis(300));
-        Future<Boolean> create =
-                callers.submit(() -> CallDeadline.within(call, () -> cloud.createDisk(spec("late"), "key-late")));
+        Future<Boolean> create = CallDeadline.within(call, () -> cloud.createDiskAsync(spec("late"), "key-late"));
         CloudException e = failure(create, Duration.ofMillis(300).plus(STOPS_WITHIN));
         assertEquals(CloudException.Kind.DEADLINE, e.kind(), e.toString());
         assertTrue(
@@ -101,8 +104,7 @@ class CreateVolumeDeadlineTest {
     @Test
     void cancellingTheCallEndsTheOperationWait() throws Exception {
         CallDeadline call = CallDeadline.after(null);
-        Future<Boolean> create =
-                callers.submit(() -> CallDeadline.within(call, () -> cloud.createDisk(spec("gone"), "key-gone")));
+        Future<Boolean> create = CallDeadline.within(call, () -> cloud.createDiskAsync(spec("gone"), "key-gone"));
         // the caller goes away while the insert's operation (30 s) is being waited for
         timers.schedule(() -> call.cancel(CallDeadline.Stop.CANCELLED), 300, TimeUnit.MILLISECONDS);
         CloudException e = failure(create, Duration.ofMillis(300).plus(STOPS_WITHIN));
@@ -116,7 +118,7 @@ class CreateVolumeDeadlineTest {
         ControllerService service = new ControllerService(
                 P,
                 null,
-                new VolumeProvisioner(cloud, P, new ZonePicker(Z), Duration.ofSeconds(30), ImageCache.none()),
+                new VolumeProvisioner(cloud, P, new ZonePicker(Z), Duration.ofSeconds(30), ImageCache.none(), steps),
                 new Attacher(cloud),
                 new VolumeCatalog(cloud, P),
                 new Snapshotter(cloud, P),

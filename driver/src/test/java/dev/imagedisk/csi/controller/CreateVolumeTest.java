@@ -304,9 +304,9 @@ class CreateVolumeTest {
 
     private dev.imagedisk.csi.cloud.Disk readDisk(String name) {
         try (var clients = dev.imagedisk.csi.cloud.gce.ComputeClients.create(
-                f.emulator.baseUrl(), "test", Duration.ofSeconds(10), Duration.ofSeconds(10))) {
-            var cloud =
-                    dev.imagedisk.csi.cloud.gce.EmulatorClouds.google(clients, PROJECT, ZONE, Duration.ofSeconds(10));
+                        f.emulator.baseUrl(), "test", Duration.ofSeconds(10), Duration.ofSeconds(10));
+                var cloud = dev.imagedisk.csi.cloud.gce.EmulatorClouds.google(
+                        clients, PROJECT, ZONE, Duration.ofSeconds(10))) {
             return cloud.getDisk(new dev.imagedisk.csi.cloud.DiskRef(PROJECT, ZONE, name))
                     .orElseThrow();
         } catch (java.io.IOException e) {

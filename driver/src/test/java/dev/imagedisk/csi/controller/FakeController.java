@@ -4,8 +4,8 @@ import csi.v1.CreateVolumeRequest;
 import csi.v1.Topology;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.cloud.fake.FakeComputeCloud;
-import dev.imagedisk.csi.contract.Capabilities;
 import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.csi.server.InFlight;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -32,6 +32,11 @@ final class FakeController {
     final ControllerService service;
 
     FakeController() {
+        this(ImageCache.none());
+    }
+
+    /** With {@code images} caching the image reads (the default keeps none). */
+    FakeController(ImageCache images) {
         cloud.addImage(PROJECT, IMAGE, FAMILY, 10);
         cloud.addInstance(PROJECT, ZONE, "node-1");
         cloud.addInstance(PROJECT, ZONE, "node-2");
@@ -40,7 +45,8 @@ final class FakeController {
         service = new ControllerService(
                 PROJECT,
                 null,
-                new VolumeProvisioner(cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), ImageCache.none()),
+                new VolumeProvisioner(
+                        cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), images, TestSchedulers.SHARED),
                 new Attacher(cloud),
                 new VolumeCatalog(cloud, PROJECT),
                 new Snapshotter(cloud, PROJECT),
@@ -74,18 +80,15 @@ final class FakeController {
 
     /** Block, or an ext4 mount. */
     static VolumeCapability cap(VolumeCapability.AccessMode.Mode mode, boolean block) {
-        return Capabilities.cap(mode, block, "ext4");
+        return CsiRequests.capability(mode, block, "ext4");
     }
 
     static VolumeCapability mountWriter() {
-        return cap(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER, false);
+        return CsiRequests.RWO_EXT4;
     }
 
     /** A CreateVolume for {@code name} from the test image, single-node writer, mount. */
     static CreateVolumeRequest.Builder create(String name) {
-        return CreateVolumeRequest.newBuilder()
-                .setName(name)
-                .addVolumeCapabilities(mountWriter())
-                .putParameters("image", "projects/" + PROJECT + "/global/images/" + IMAGE);
+        return CsiRequests.createVolume(name, "projects/" + PROJECT + "/global/images/" + IMAGE, mountWriter());
     }
 }

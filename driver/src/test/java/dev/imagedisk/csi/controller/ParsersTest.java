@@ -94,13 +94,13 @@ class ParsersTest {
         // --default-image stands in for a missing image parameter, never for a given one
         assertEquals(
                 "projects/o/global/images/base",
-                StorageClassParameters.parse(Map.of(), "o", "global/images/base")
+                StorageClassParameters.parse(Map.of(), "o", ImageRef.image("o", "base"))
                         .image()
                         .path());
         assertEquals(
                 "projects/x/global/images/mine",
                 StorageClassParameters.parse(
-                                Map.of("image", "projects/x/global/images/mine"), "o", "global/images/base")
+                                Map.of("image", "projects/x/global/images/mine"), "o", ImageRef.image("o", "base"))
                         .image()
                         .path());
         assertEquals(

@@ -347,7 +347,13 @@ class ReaderSetLogicTest {
         ControllerService restarted = new ControllerService(
                 PROJECT,
                 null,
-                new VolumeProvisioner(f.cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), ImageCache.none()),
+                new VolumeProvisioner(
+                        f.cloud,
+                        PROJECT,
+                        new ZonePicker(ZONE),
+                        Duration.ofSeconds(5),
+                        ImageCache.none(),
+                        TestSchedulers.SHARED),
                 new Attacher(f.cloud),
                 new VolumeCatalog(f.cloud, PROJECT),
                 new Snapshotter(f.cloud, PROJECT),
@@ -379,7 +385,7 @@ class ReaderSetLogicTest {
         // an earlier attempt's insert of zone b's first disk (same name, same request key) went through
         DiskRef b1 = new DiskRef(PROJECT, OTHER_ZONE, "pvc-twice");
         Disk template = disksIn(ZONE).get(0);
-        f.cloud.createDisk(
+        dev.imagedisk.csi.cloud.ComputeCloudContract.done(f.cloud.createDiskAsync(
                 new dev.imagedisk.csi.cloud.DiskSpec(
                         b1,
                         template.sizeGb(),
@@ -390,7 +396,7 @@ class ReaderSetLogicTest {
                         null,
                         null,
                         null),
-                b1.path());
+                b1.path()));
         assertEquals(Code.OK, publish(id, nodeId(OTHER_ZONE, "node-3"), ROX).code());
         assertEquals(List.of(b1), disksIn(OTHER_ZONE).stream().map(Disk::ref).toList());
     }
@@ -438,7 +444,13 @@ class ReaderSetLogicTest {
         ControllerService service = new ControllerService(
                 PROJECT,
                 null,
-                new VolumeProvisioner(f.cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), ImageCache.none()),
+                new VolumeProvisioner(
+                        f.cloud,
+                        PROJECT,
+                        new ZonePicker(ZONE),
+                        Duration.ofSeconds(5),
+                        ImageCache.none(),
+                        TestSchedulers.SHARED),
                 new Attacher(f.cloud),
                 new VolumeCatalog(f.cloud, PROJECT),
                 new Snapshotter(f.cloud, PROJECT),

@@ -11,6 +11,7 @@ import com.google.cloud.compute.v1.WaitZoneOperationRequest;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.OperationTracker;
 import dev.imagedisk.csi.cloud.OperationTracker.Scope;
+import dev.imagedisk.csi.common.NonBlocking;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -119,8 +120,12 @@ final class GceOperations implements OperationTracker.Source<Operation> {
         return b.append(")\"").toString();
     }
 
-    /** The answer of one long poll; gives it up (cancelling it) once {@code abandon} says so. */
+    /**
+     * The answer of one long poll; gives it up (cancelling it) once {@code abandon} says so. Runs on the tracker's
+     * long-poll threads, which are there to wait; refused on a {@link NonBlocking} thread.
+     */
     private static Operation poll(String name, ApiFuture<Operation> poll, BooleanSupplier abandon) {
+        NonBlocking.check("waiting for operation " + name);
         while (true) {
             try {
                 return poll.get(ABANDON_CHECK_MILLIS, TimeUnit.MILLISECONDS);

@@ -19,6 +19,7 @@ import com.google.cloud.compute.v1.Operation;
 import com.google.cloud.compute.v1.ResizeDiskRequest;
 import com.google.cloud.compute.v1.UpdateDiskRequest;
 import dev.imagedisk.csi.cloud.ApiBudgets;
+import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.CloudException.Kind;
@@ -31,11 +32,9 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
-import dev.imagedisk.csi.cloud.OperationTracker;
 import dev.imagedisk.csi.cloud.Retrier;
-import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.DaemonThreads;
-import dev.imagedisk.csi.common.Futures;
+import dev.imagedisk.csi.common.NonBlocking;
+import dev.imagedisk.csi.common.SchedulerThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,20 +44,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
  * {@link ComputeCloud} on google-cloud-compute. Every request waits for its quota group's budget
  * ({@link ApiBudgets}: writes, reads, operation reads) and goes
  * through the {@link Retrier}; mutations are sent as plain unary calls on the calling thread and their operations
- * awaited by one {@link OperationTracker} (a few long polls, the rest read in batches by
+ * awaited by {@link OperationWaits} (one {@code OperationTracker}: a few long polls, the rest read in batches by
  * {@link GceOperations}), so a caller of an {@code ...Async} form holds no thread while an operation runs; a disk
  * insert is made safe to repeat by {@link IdempotentInsert}.
  */
-public final class GoogleComputeCloud implements ComputeCloud {
+public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
     private static final int LIST_PAGE_SIZE = 500;
 
     private final ComputeClients clients;
@@ -67,82 +63,92 @@ public final class GoogleComputeCloud implements ComputeCloud {
     private final ApiBudgets budgets;
     private final Retrier retrier;
     private final CloudCallObserver observer;
-    private final OperationTracker<Operation> tracker;
+    /** The timer and step threads (ticks, backoffs, the callers' next steps); ended by close() when its own. */
+    private final SchedulerThreads steps;
+
+    private final boolean ownSteps;
+    private final OperationWaits operations;
     private final IdempotentInsert inserts;
     private final GceImages images;
 
-    /** Long polls out at once; the other pending operations are read in batches. */
-    static final int LONG_POLLS = 4;
-    /** How often the pending operations that have no long poll are read (one list request per zone and batch). */
-    static final Duration LIST_INTERVAL = Duration.ofMillis(500);
+    /** Step threads of an adapter that has its own, at most. */
+    static final int STEP_THREADS = 4;
 
     /**
      * @param project the project listed by {@link #listDisks} and probed by {@link #checkAccess}
      * @param zone the zone probed by {@link #checkAccess}
      * @param budgets the rate budgets requests wait for, by quota group
-     * @param retrier the retry policy for rate-limit answers (built with the same observer, to count retries)
+     * @param backoff the retry policy for rate-limit answers
      * @param operationTimeout how long an operation may take in all
      * @param pollLimit the longest one {@code zoneOperations.wait} long poll may block
      * @param observer told of every request, rate-limit wait and operation (metrics)
+     * @param steps the timer and step threads, shared with the volume logic (the caller ends them after
+     *     {@link #close})
      */
     public GoogleComputeCloud(
             ComputeClients clients,
             String project,
             String zone,
             ApiBudgets budgets,
-            Retrier retrier,
+            Backoff backoff,
             Duration operationTimeout,
             Duration pollLimit,
-            CloudCallObserver observer) {
-        this(clients, project, zone, budgets, retrier, operationTimeout, pollLimit, observer, System::nanoTime);
+            CloudCallObserver observer,
+            SchedulerThreads steps) {
+        this(clients, project, zone, budgets, backoff, operationTimeout, pollLimit, observer, System::nanoTime, steps);
     }
 
-    /** As above, with the clock the operation timeout is measured on ({@link System#nanoTime}-like; tests). */
+    /**
+     * As above, with the clock the operation timeout is measured on ({@link System#nanoTime}-like; tests); null
+     * {@code steps}: timer and step threads of its own ({@code compute-timer}, {@code compute-step-N}).
+     */
     GoogleComputeCloud(
             ComputeClients clients,
             String project,
             String zone,
             ApiBudgets budgets,
-            Retrier retrier,
+            Backoff backoff,
             Duration operationTimeout,
             Duration pollLimit,
             CloudCallObserver observer,
-            java.util.function.LongSupplier nanos) {
+            java.util.function.LongSupplier nanos,
+            SchedulerThreads steps) {
         this.clients = clients;
         this.project = project;
         this.zone = zone;
         this.budgets = budgets;
-        this.retrier = retrier;
         this.observer = observer;
-        this.tracker = new OperationTracker<>(
-                        new GceOperations(clients, this::request),
-                        LONG_POLLS,
-                        pollLimit,
-                        LIST_INTERVAL,
-                        operationTimeout,
-                        nanos,
-                        POLLERS,
-                        LISTERS,
-                        CALLBACKS)
-                .start(TIMER);
+        this.ownSteps = steps == null;
+        this.steps = ownSteps ? new SchedulerThreads("compute", STEP_THREADS) : steps;
+        this.retrier = new Retrier(backoff, this.steps, observer);
+        this.operations =
+                new OperationWaits(clients, this::request, pollLimit, operationTimeout, nanos, this.steps, observer);
         this.inserts = new IdempotentInsert(Clock.systemUTC(), retrier);
-        this.images = new GceImages(clients, this::request, this::awaitAsync, inserts, retrier);
+        this.images = new GceImages(clients, this::request, operations::await, inserts, retrier);
     }
 
-    // The tracker's threads, shared by every adapter of the process (one in the controller): the long polls,
-    // the batch reads, the completions (where the callers' next steps run) and the clock.
-    private static final ExecutorService POLLERS =
-            Executors.newFixedThreadPool(LONG_POLLS, DaemonThreads.named("compute-op-wait"));
-    private static final ExecutorService LISTERS =
-            Executors.newSingleThreadExecutor(DaemonThreads.named("compute-op-list"));
-    private static final ExecutorService CALLBACKS =
-            Executors.newFixedThreadPool(2, DaemonThreads.named("compute-op-done"));
-    private static final ScheduledExecutorService TIMER =
-            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("compute-op-tick"));
+    /**
+     * Stops waiting for operations (waits in progress end UNAVAILABLE; later requests are refused) and ends this
+     * adapter's threads. The clients stay open: they are their creator's to close.
+     */
+    @Override
+    public void close() {
+        operations.close();
+        if (ownSteps) {
+            steps.close();
+        }
+    }
+
+    /** Whether every thread of this adapter has ended (after {@link #close}), waiting up to {@code wait}. */
+    boolean awaitTermination(Duration wait) throws InterruptedException {
+        long end = System.nanoTime() + wait.toNanos();
+        return operations.awaitTermination(wait)
+                && (!ownSteps || steps.awaitTermination(Duration.ofNanos(Math.max(0, end - System.nanoTime()))));
+    }
 
     /** Operations being waited for (for tests and metrics). */
     public int pendingOperations() {
-        return tracker.pending();
+        return operations.pending();
     }
 
     // ------------------------------------------------------------------------------------------- reads
@@ -183,18 +189,8 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public void createImage(ImageSpec spec, String idempotencyKey) {
-        join("images.insert " + spec.ref(), createImageAsync(spec, idempotencyKey));
-    }
-
-    @Override
     public CompletableFuture<Void> createImageAsync(ImageSpec spec, String idempotencyKey) {
         return images.create(spec, idempotencyKey);
-    }
-
-    @Override
-    public void deleteImage(ImageRef image) {
-        join("images.delete " + image, deleteImageAsync(image));
     }
 
     @Override
@@ -275,11 +271,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
     // --------------------------------------------------------------------------------------- mutations
 
     @Override
-    public boolean createDisk(DiskSpec spec, String idempotencyKey) {
-        return join("disks.insert " + spec.ref(), createDiskAsync(spec, idempotencyKey));
-    }
-
-    @Override
     public CompletableFuture<Boolean> createDiskAsync(DiskSpec spec, String idempotencyKey) {
         DiskRef ref = spec.ref();
         com.google.cloud.compute.v1.Disk.Builder disk = com.google.cloud.compute.v1.Disk.newBuilder()
@@ -322,13 +313,8 @@ public final class GoogleComputeCloud implements ComputeCloud {
                             "disks.insert",
                             () -> clients.disks().insertCallable().call(request));
                 },
-                op -> awaitAsync("disks.insert " + ref, ref.project(), ref.zone(), op),
+                op -> operations.await("disks.insert " + ref, ref.project(), ref.zone(), op),
                 () -> getDisk(ref).isEmpty());
-    }
-
-    @Override
-    public void deleteDisk(DiskRef disk) {
-        join("deleteDisk", deleteDiskAsync(disk));
     }
 
     @Override
@@ -345,11 +331,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public void resizeDisk(DiskRef disk, long sizeGb) {
-        join("resizeDisk", resizeDiskAsync(disk, sizeGb));
-    }
-
-    @Override
     public CompletableFuture<Void> resizeDiskAsync(DiskRef disk, long sizeGb) {
         return mutate("disks.resize " + disk, disk.project(), disk.zone(), () -> {
             ResizeDiskRequest request = ResizeDiskRequest.newBuilder()
@@ -362,11 +343,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
             return request(
                     "disks.resize", () -> clients.disks().resizeCallable().call(request));
         });
-    }
-
-    @Override
-    public void updateDiskPerformance(DiskRef disk, Long iops, Long throughput) {
-        join("updateDiskPerformance", updateDiskPerformanceAsync(disk, iops, throughput));
     }
 
     /**
@@ -402,11 +378,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public void attachDisk(InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
-        join("attachDisk", attachDiskAsync(instance, disk, deviceName, readOnly));
-    }
-
-    @Override
     public CompletableFuture<Void> attachDiskAsync(
             InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
         AttachedDisk attached = AttachedDisk.newBuilder()
@@ -431,11 +402,6 @@ public final class GoogleComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public void detachDisk(InstanceRef instance, String deviceName) {
-        join("detachDisk", detachDiskAsync(instance, deviceName));
-    }
-
-    @Override
     public CompletableFuture<Void> detachDiskAsync(InstanceRef instance, String deviceName) {
         return mutate(
                 "instances.detachDisk " + deviceName + " from " + instance, instance.project(), instance.zone(), () -> {
@@ -456,38 +422,8 @@ public final class GoogleComputeCloud implements ComputeCloud {
      * sent again after the backoff.
      */
     private CompletableFuture<Void> mutate(String what, String project, String zone, Supplier<Operation> send) {
-        return retrier.callAsync(what, () -> awaitAsync(what, project, zone, send.get()))
+        return retrier.callAsync(what, () -> operations.await(what, project, zone, send.get()))
                 .thenApply(op -> null);
-    }
-
-    /**
-     * The operation once DONE without error; failed with the mapped {@link CloudException} when it failed,
-     * DEADLINE when it is not DONE within the operation timeout or the call's deadline, CANCELLED when the call
-     * is cancelled (the operation goes on; a retry finds its resource by name).
-     *
-     * @param zone the operation's zone, or null for a global operation (an image's)
-     */
-    CompletableFuture<Operation> awaitAsync(String what, String project, String zone, Operation started) {
-        long begun = System.nanoTime();
-        return tracker.await(
-                        what,
-                        new OperationTracker.Scope(project, zone),
-                        started,
-                        started.getName(),
-                        CallDeadline.current())
-                .thenApply(op -> {
-                    observer.operationDone(op.getOperationType(), Duration.ofNanos(System.nanoTime() - begun));
-                    CloudException failure = GceErrors.fromOperation(what, op);
-                    if (failure != null) {
-                        throw failure;
-                    }
-                    return op;
-                });
-    }
-
-    /** Waits on this thread for an asynchronous form (the synchronous entry points). */
-    private static <T> T join(String what, CompletableFuture<T> future) {
-        return Futures.join(future, () -> CloudException.stopped(what, null));
     }
 
     // ---------------------------------------------------------------------------------------- plumbing
@@ -497,6 +433,10 @@ public final class GoogleComputeCloud implements ComputeCloud {
      * the call being served has ended ({@link CloudException#checkCall}); its cancellation interrupts the wait.
      */
     private <T> T request(String method, Supplier<T> call) {
+        NonBlocking.check(method);
+        if (operations.closed()) {
+            throw new CloudException(Kind.UNAVAILABLE, method + ": the Compute Engine adapter is closed");
+        }
         return retrier.call(method, () -> {
             CloudException.checkCall(method);
             long queued = System.nanoTime();

@@ -1,17 +1,16 @@
 package dev.imagedisk.csi.cloud.gce;
 
 import com.google.cloud.compute.v1.Operation;
-import dev.imagedisk.csi.cloud.CloudException;
 import dev.imagedisk.csi.cloud.RequestIds;
 import dev.imagedisk.csi.cloud.Retrier;
 import dev.imagedisk.csi.common.CallDeadline;
-import dev.imagedisk.csi.common.Futures;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -36,8 +35,8 @@ import org.slf4j.LoggerFactory;
  *       seconds): that request id is spent, so the next one ({@code attempt + 1}) is tried, at most
  *       {@value #MAX_SPENT} times.
  * </ul>
- * An operation that fails because its rate was refused is backed off ({@link Retrier#backOff}) and sent again under
- * the next request id (the refused one is spent); any other failure is thrown.
+ * An operation that fails because its rate was refused is sent again by the {@link Retrier} (its one retry loop)
+ * under the next request id (the refused one is spent); any other failure is thrown.
  */
 final class IdempotentInsert {
     private static final Logger LOG = LoggerFactory.getLogger(IdempotentInsert.class);
@@ -47,11 +46,6 @@ final class IdempotentInsert {
     static final Duration STALE = Duration.ofSeconds(STALE_SECONDS);
     /** Request ids found spent by earlier calls that are skipped, at most. */
     static final int MAX_SPENT = 16;
-
-    /** Awaits an operation: returns when it ended without error, throws its failure otherwise. */
-    interface OperationWait {
-        void await(Operation op);
-    }
 
     /** Awaits an operation without holding the thread: the future fails with the operation's failure. */
     interface AsyncWait {
@@ -67,7 +61,9 @@ final class IdempotentInsert {
     }
 
     /**
-     * Inserts under {@code key} and waits for it to end.
+     * Inserts under {@code key}; the future completes when the insert's operation ends. The first insert is sent on
+     * the calling thread; one sent again after a rate-refused operation goes through the {@link Retrier} (after its
+     * backoff, from a step thread, within the calling thread's {@link CallDeadline}).
      *
      * @param what names the insert in logs and errors
      * @param send sends the insert with the given request id and returns Compute Engine's operation
@@ -75,85 +71,42 @@ final class IdempotentInsert {
      * @param gone whether the resource does not exist (asked only for an old, successful operation)
      * @return true when this call's own request made the resource; false when the answer was an earlier request's
      */
-    boolean run(String what, String key, Function<String, Operation> send, OperationWait wait, BooleanSupplier gone) {
-        return Futures.join(
-                runAsync(
-                        what,
-                        key,
-                        send,
-                        op -> Futures.of(() -> {
-                            wait.await(op);
-                            return null;
-                        }),
-                        gone),
-                () -> CloudException.stopped(what, null));
-    }
-
-    /**
-     * {@link #run} without holding the thread while an operation runs: the first insert is sent on the calling
-     * thread; a retry after a rate-refused operation is sent from the thread that completes the wait, within the
-     * calling thread's {@link CallDeadline}.
-     */
     CompletableFuture<Boolean> runAsync(
             String what, String key, Function<String, Operation> send, AsyncWait wait, BooleanSupplier gone) {
-        return attempt(what, key, send, wait, gone, CallDeadline.current(), 0, 0, 0);
+        AtomicInteger next = new AtomicInteger(); // the next request id to send (a refused one is spent)
+        AtomicInteger spent = new AtomicInteger();
+        return retrier.callAsync(what, () -> attempt(what, key, send, wait, gone, next, spent));
     }
 
+    /** One insert: skips request ids found spent, then awaits the operation of the one that is not. */
     private CompletableFuture<Boolean> attempt(
             String what,
             String key,
             Function<String, Operation> send,
             AsyncWait wait,
             BooleanSupplier gone,
-            CallDeadline call,
-            int firstAttempt,
-            int alreadySpent,
-            int retries) {
-        return Futures.compose(() -> {
-            int attempt = firstAttempt;
-            int spent = alreadySpent;
-            while (true) {
-                String requestId = RequestIds.of(key, attempt);
-                Instant sent = clock.instant();
-                Operation op = send.apply(requestId);
-                boolean earlier = insertedBefore(op, sent);
-                if (op.getStatus() == Operation.Status.DONE
-                        && spent < MAX_SPENT
-                        && (GceErrors.failed(op) ? earlier : gone.getAsBoolean())) {
-                    LOG.debug(
-                            "{}: request id {} answered by an earlier operation {} that ended; next id",
-                            what,
-                            requestId,
-                            op.getName());
-                    spent++;
-                    attempt++;
-                    continue;
-                }
-                boolean ours = op.getStatus() != Operation.Status.DONE && op.hasInsertTime() && !earlier;
-                int next = attempt + 1;
-                int spentNow = spent;
-                return wait.await(op)
-                        .handle((done, failure) -> {
-                            if (failure == null) {
-                                return CompletableFuture.completedFuture(ours);
-                            }
-                            return CallDeadline.within(
-                                    call,
-                                    () -> Futures.compose(() -> {
-                                        Throwable f = Futures.unwrap(failure);
-                                        if (!(f instanceof CloudException e)) {
-                                            throw Futures.rethrow(f);
-                                        }
-                                        retrier.backOff(
-                                                what,
-                                                e,
-                                                retries + 1); // rethrows all but a rate refusal with retries left
-                                        return attempt(what, key, send, wait, gone, call, next, spentNow, retries + 1);
-                                    }));
-                        })
-                        .thenCompose(f -> f);
+            AtomicInteger next,
+            AtomicInteger spent) {
+        while (true) {
+            int attempt = next.getAndIncrement();
+            String requestId = RequestIds.of(key, attempt);
+            Instant sent = clock.instant();
+            Operation op = send.apply(requestId);
+            boolean earlier = insertedBefore(op, sent);
+            if (op.getStatus() == Operation.Status.DONE
+                    && spent.get() < MAX_SPENT
+                    && (GceErrors.failed(op) ? earlier : gone.getAsBoolean())) {
+                LOG.debug(
+                        "{}: request id {} answered by an earlier operation {} that ended; next id",
+                        what,
+                        requestId,
+                        op.getName());
+                spent.incrementAndGet();
+                continue;
             }
-        });
+            boolean ours = op.getStatus() != Operation.Status.DONE && op.hasInsertTime() && !earlier;
+            return wait.await(op).thenApply(done -> ours);
+        }
     }
 
     /** Whether the operation was inserted more than {@link #STALE} before {@code sent}; unreadable counts as not. */

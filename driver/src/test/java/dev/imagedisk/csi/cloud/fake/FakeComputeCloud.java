@@ -11,6 +11,8 @@ import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.ImageSpec;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
+import dev.imagedisk.csi.common.DaemonThreads;
+import dev.imagedisk.csi.common.NonBlocking;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,6 +22,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * An in-memory {@link ComputeCloud} that answers as {@code GoogleComputeCloud} does against Compute Engine (or the
@@ -27,7 +35,7 @@ import java.util.Optional;
  * ALREADY_EXISTS unless it is asked for under the same idempotency key (then the earlier request's answer, false);
  * deleting an attached disk or attaching a disk that is read-write elsewhere is IN_USE; a bad request (a disk
  * smaller than its image, a shrink, a detach of a device that is not there, a disk in another zone) is INVALID.
- * Operations end at once. {@code ComputeCloudContract} runs the same checks on this and on the real adapter.
+ * Operations end at once, their futures completed on another thread. {@code ComputeCloudContract} runs the same checks on this and on the real adapter.
  *
  * <p>Faults: {@link #failNext} makes the next calls of a method fail as the adapter reports a request failure (a
  * rate limit after its retries); {@link #failNextOperations} makes the next mutations of a method end in an
@@ -78,6 +86,16 @@ public final class FakeComputeCloud implements ComputeCloud {
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
     private final Map<String, Long> counts = new HashMap<>();
     private volatile CloudException accessFailure;
+    private final Map<String, Hold> holds = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Completes the mutations' futures: one thread, ended when idle. */
+    private final ThreadPoolExecutor completions = completionThread();
+
+    private static ThreadPoolExecutor completionThread() {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.named("fake-compute-done"));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     // ------------------------------------------------------------------------------------------- set-up
 
@@ -163,6 +181,35 @@ public final class FakeComputeCloud implements ComputeCloud {
         this.accessFailure = failure;
     }
 
+    /** A read held by {@link #hold}: {@link #entered} counts down when it arrives, {@link #release} lets it go on. */
+    public record Hold(CountDownLatch entered, CountDownLatch release) {}
+
+    /**
+     * The next read of {@code method} (only {@code images.get} so far) waits, outside this fake's lock, until the
+     * hold is released: a slow read, for ordering tests.
+     */
+    public Hold hold(String method) {
+        Hold h = new Hold(new CountDownLatch(1), new CountDownLatch(1));
+        holds.put(method, h);
+        return h;
+    }
+
+    private void held(String method) {
+        Hold h = holds.remove(method);
+        if (h == null) {
+            return;
+        }
+        h.entered().countDown();
+        try {
+            if (!h.release().await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(method + " held for 60 s and never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CloudException(Kind.CANCELLED, method + ": interrupted while held");
+        }
+    }
+
     public synchronized long requestCount(String method) {
         return counts.getOrDefault(method, 0L);
     }
@@ -180,9 +227,12 @@ public final class FakeComputeCloud implements ComputeCloud {
     }
 
     @Override
-    public synchronized Optional<Image> getImage(ImageRef image) {
-        request("images.get");
-        return Optional.ofNullable(images.get(ImageRef.image(image.project(), image.name())));
+    public Optional<Image> getImage(ImageRef image) {
+        held("images.get");
+        synchronized (this) {
+            request("images.get");
+            return Optional.ofNullable(images.get(ImageRef.image(image.project(), image.name())));
+        }
     }
 
     @Override
@@ -229,8 +279,7 @@ public final class FakeComputeCloud implements ComputeCloud {
 
     // --------------------------------------------------------------------------------------- mutations
 
-    @Override
-    public synchronized boolean createDisk(DiskSpec spec, String idempotencyKey) {
+    private synchronized boolean createDisk(DiskSpec spec, String idempotencyKey) {
         request("disks.insert");
         DiskRef ref = spec.ref();
         Disk existing = disks.get(ref);
@@ -372,13 +421,12 @@ public final class FakeComputeCloud implements ComputeCloud {
         return true;
     }
 
-    @Override
-    public synchronized void createImage(ImageSpec spec, String idempotencyKey) {
+    private synchronized Void createImage(ImageSpec spec, String idempotencyKey) {
         request("images.insert");
         ImageRef ref = spec.ref();
         if (images.containsKey(ref)) {
             if (ref.equals(imagesUnderKey.get(idempotencyKey))) {
-                return; // the same request again
+                return null; // the same request again
             }
             throw new CloudException(
                     Kind.ALREADY_EXISTS,
@@ -411,10 +459,10 @@ public final class FakeComputeCloud implements ComputeCloud {
         imageOrder.remove(ref);
         imageOrder.add(ref);
         imagesUnderKey.put(idempotencyKey, ref);
+        return null;
     }
 
-    @Override
-    public synchronized void deleteImage(ImageRef ref) {
+    private synchronized Void deleteImage(ImageRef ref) {
         request("images.delete");
         if (!images.containsKey(ref)) {
             throw notFound("images.delete", ref.path());
@@ -422,6 +470,7 @@ public final class FakeComputeCloud implements ComputeCloud {
         operation("images.delete");
         images.remove(ref);
         imageOrder.remove(ref);
+        return null;
     }
 
     @Override
@@ -435,8 +484,7 @@ public final class FakeComputeCloud implements ComputeCloud {
                 .toList();
     }
 
-    @Override
-    public synchronized void deleteDisk(DiskRef ref) {
+    private synchronized Void deleteDisk(DiskRef ref) {
         request("disks.delete");
         Disk disk = existing("disks.delete", ref);
         if (!disk.users().isEmpty()) {
@@ -445,6 +493,7 @@ public final class FakeComputeCloud implements ComputeCloud {
         operation("disks.delete");
         disks.remove(ref);
         attachTimes.remove(ref);
+        return null;
     }
 
     /**
@@ -453,8 +502,7 @@ public final class FakeComputeCloud implements ComputeCloud {
      * 3,000 to 500 per GB (at most 160,000) and throughput 140 to IOPS/4 (at most 2,400). The emulator's
      * DiskPerformance holds every type's ranges; the contract test holds the two together.
      */
-    @Override
-    public synchronized void updateDiskPerformance(DiskRef ref, Long iops, Long throughput) {
+    private synchronized Void updateDiskPerformance(DiskRef ref, Long iops, Long throughput) {
         request("disks.update");
         Disk d = existing("disks.update", ref);
         String type = d.type();
@@ -493,10 +541,10 @@ public final class FakeComputeCloud implements ComputeCloud {
         }
         operation("disks.update");
         disks.put(ref, d.withPerformance(iops, throughput));
+        return null;
     }
 
-    @Override
-    public synchronized void resizeDisk(DiskRef ref, long sizeGb) {
+    private synchronized Void resizeDisk(DiskRef ref, long sizeGb) {
         request("disks.resize");
         Disk d = existing("disks.resize", ref);
         if (sizeGb <= d.sizeGb()) {
@@ -507,10 +555,10 @@ public final class FakeComputeCloud implements ComputeCloud {
         }
         operation("disks.resize");
         disks.put(ref, d.withSize(sizeGb));
+        return null;
     }
 
-    @Override
-    public synchronized void attachDisk(InstanceRef instance, DiskRef ref, String deviceName, boolean readOnly) {
+    private synchronized Void attachDisk(InstanceRef instance, DiskRef ref, String deviceName, boolean readOnly) {
         request("instances.attachDisk");
         List<Instance.AttachedDisk> attached = instances.get(instance);
         if (attached == null) {
@@ -609,10 +657,10 @@ public final class FakeComputeCloud implements ComputeCloud {
         List<InstanceRef> users = new ArrayList<>(disk.users());
         users.add(instance);
         setUsers(disk, users);
+        return null;
     }
 
-    @Override
-    public synchronized void detachDisk(InstanceRef instance, String deviceName) {
+    private synchronized Void detachDisk(InstanceRef instance, String deviceName) {
         request("instances.detachDisk");
         List<Instance.AttachedDisk> attached = instances.get(instance);
         if (attached == null) {
@@ -637,6 +685,69 @@ public final class FakeComputeCloud implements ComputeCloud {
             users.remove(instance);
             setUsers(disk, users);
         }
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------- asynchronous mutations
+
+    /**
+     * A mutation as the adapter runs it: the request is checked (and its effect made) on the calling thread, and the
+     * future completes on another thread, this fake's completion thread, as the adapter's does on a step thread; so
+     * the callers' next steps never run on the thread that sent the request.
+     */
+    private <T> CompletableFuture<T> mutation(String method, Supplier<T> change) {
+        NonBlocking.check(method);
+        CompletableFuture<T> done = new CompletableFuture<>();
+        T value;
+        try {
+            value = change.get();
+        } catch (RuntimeException e) {
+            completions.execute(() -> done.completeExceptionally(e));
+            return done;
+        }
+        completions.execute(() -> done.complete(value));
+        return done;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> createDiskAsync(DiskSpec spec, String idempotencyKey) {
+        return mutation("disks.insert", () -> createDisk(spec, idempotencyKey));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteDiskAsync(DiskRef disk) {
+        return mutation("disks.delete", () -> deleteDisk(disk));
+    }
+
+    @Override
+    public CompletableFuture<Void> resizeDiskAsync(DiskRef disk, long sizeGb) {
+        return mutation("disks.resize", () -> resizeDisk(disk, sizeGb));
+    }
+
+    @Override
+    public CompletableFuture<Void> updateDiskPerformanceAsync(DiskRef disk, Long iops, Long throughput) {
+        return mutation("disks.update", () -> updateDiskPerformance(disk, iops, throughput));
+    }
+
+    @Override
+    public CompletableFuture<Void> createImageAsync(ImageSpec spec, String idempotencyKey) {
+        return mutation("images.insert", () -> createImage(spec, idempotencyKey));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteImageAsync(ImageRef image) {
+        return mutation("images.delete", () -> deleteImage(image));
+    }
+
+    @Override
+    public CompletableFuture<Void> attachDiskAsync(
+            InstanceRef instance, DiskRef disk, String deviceName, boolean readOnly) {
+        return mutation("instances.attachDisk", () -> attachDisk(instance, disk, deviceName, readOnly));
+    }
+
+    @Override
+    public CompletableFuture<Void> detachDiskAsync(InstanceRef instance, String deviceName) {
+        return mutation("instances.detachDisk", () -> detachDisk(instance, deviceName));
     }
 
     // ---------------------------------------------------------------------------------------- plumbing
@@ -655,6 +766,7 @@ public final class FakeComputeCloud implements ComputeCloud {
 
     /** Counts the request and fails it when a request fault is queued for the method. */
     private void request(String method) {
+        NonBlocking.check(method);
         counts.merge(method, 1L, Long::sum);
         Deque<Fault> queued = faults.get(method);
         if (queued != null && !queued.isEmpty() && !queued.peek().operation()) {

@@ -4,10 +4,12 @@ import dev.imagedisk.csi.cloud.ApiBudgets;
 import dev.imagedisk.csi.cloud.Backoff;
 import dev.imagedisk.csi.cloud.CloudCallObserver;
 import dev.imagedisk.csi.cloud.RateLimiter;
-import dev.imagedisk.csi.cloud.Retrier;
 import java.time.Duration;
 
-/** The real adapter as tests build it against the emulator: a generous rate limit and short rate-limit backoffs. */
+/**
+ * The real adapter as tests build it against the emulator: a generous rate limit and short rate-limit backoffs. The
+ * caller closes it (its threads) before its clients.
+ */
 public final class EmulatorClouds {
     /** Rate-limit retries of the adapter built here. */
     public static final int RETRIES = 2;
@@ -31,10 +33,11 @@ public final class EmulatorClouds {
                 project,
                 zone,
                 ApiBudgets.single(RateLimiter.perSecond(1000)),
-                new Retrier(new Backoff(RETRIES, Duration.ofMillis(5), Duration.ofMillis(20)), CloudCallObserver.NONE),
+                new Backoff(RETRIES, Duration.ofMillis(5), Duration.ofMillis(20)),
                 operationTimeout,
                 ComputeClients.WAIT_CALL_TIMEOUT,
                 CloudCallObserver.NONE,
-                nanos);
+                nanos,
+                null);
     }
 }

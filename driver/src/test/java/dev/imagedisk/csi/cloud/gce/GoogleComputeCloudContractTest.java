@@ -39,6 +39,7 @@ class GoogleComputeCloudContractTest extends ComputeCloudContract {
 
     @AfterEach
     void stop() {
+        cloud.close();
         clients.close();
         emulator.close();
     }
