@@ -50,6 +50,15 @@ abstract class ComputeApi {
 
         void abort();
 
+        /**
+         * Starts the work; the operation is DONE when the returned stage completes (failed: with the failure).
+         * By default {@link #run} is all the work.
+         */
+        default java.util.concurrent.CompletionStage<Void> start() throws Exception {
+            run();
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+
         /** An effect of {@code run}, undone by {@code abort}. */
         static Effect of(Action run, Runnable abort) {
             return new Effect() {

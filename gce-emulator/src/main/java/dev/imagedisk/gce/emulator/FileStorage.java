@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,8 @@ final class FileStorage implements Storage {
     private static final Logger log = LoggerFactory.getLogger(FileStorage.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
+    private static final Duration RELEASE_CHECK = Duration.ofMillis(10);
+    private static final String DELETED = " (deleted)";
 
     private final Path dataDir;
     private final String losetup;
@@ -274,12 +278,49 @@ final class FileStorage implements Storage {
     }
 
     @Override
-    public void detach(Bound bound) throws IOException {
+    public CompletionStage<Void> detach(Bound bound) throws IOException {
         if (bound == null) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         removeLink(bound.link(), bound.loopDevice());
-        detachLoop(bound.loopDevice());
+        String loop = bound.loopDevice();
+        Path name = detachLoop(loop);
+        CompletableFuture<Void> released = new CompletableFuture<>();
+        awaitRelease(loop, name, System.nanoTime() + TIMEOUT.toNanos(), released);
+        return released;
+    }
+
+    /**
+     * Completes {@code released} once the kernel no longer has {@code loop} bound to {@code name}: {@code losetup
+     * -d} on a device still open (udev probing it, a reader) only sets autoclear, and the kernel releases it on the
+     * last close. Checked again on the scheduler (never waiting on its thread) until {@code deadline}.
+     */
+    private void awaitRelease(String loop, Path name, long deadline, CompletableFuture<Void> released) {
+        if (name == null || !stillBound(loop, name)) {
+            released.complete(null);
+            return;
+        }
+        if (System.nanoTime() - deadline > 0) {
+            released.completeExceptionally(new IOException(loop + " is still bound to " + name + " "
+                    + TIMEOUT.toSeconds() + " s after losetup -d: something keeps it open"));
+            return;
+        }
+        try {
+            scheduler.schedule(
+                    () -> awaitRelease(loop, name, deadline, released), RELEASE_CHECK.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            released.complete(null); // shutting down: close() waits for the release itself
+        }
+    }
+
+    /** True while the kernel reports {@code loop} backed by {@code name} (or by it deleted). */
+    static boolean stillBound(String loop, Path name) {
+        String backing = backingFile(loop);
+        if (backing == null || backing.isEmpty()) {
+            return false;
+        }
+        String path = backing.endsWith(DELETED) ? backing.substring(0, backing.length() - DELETED.length()) : backing;
+        return path.equals(name.toString());
     }
 
     private void removeLink(Path link, String loop) throws IOException {
@@ -305,22 +346,27 @@ final class FileStorage implements Storage {
         }
     }
 
-    private void detachLoop(String loop) throws IOException {
+    /**
+     * Runs {@code losetup -d} on a loop device of ours; returns the named link it was bound to (to wait for its
+     * release), or null when it is not ours or no longer bound to it.
+     */
+    private Path detachLoop(String loop) throws IOException {
         Path file = loops.get(loop);
         if (file == null) {
-            return; // not ours: never touched
+            return null; // not ours: never touched
         }
         Path name = named.getOrDefault(loop, file);
         String backing = backingFile(loop);
-        if (backing != null && !backing.startsWith(name.toString())) {
+        if (backing != null && !backing.isEmpty() && !stillBound(loop, name)) {
             log.warn("{} is now backed by {}, not {}: leaving it alone", loop, backing, name);
             forget(loop);
-            return;
+            return null;
         }
         synchronized (losetupLock) {
             Exec.check(TIMEOUT, List.of(losetup, "-d", loop));
         }
         forget(loop);
+        return name;
     }
 
     private void forget(String loop) {
@@ -361,12 +407,27 @@ final class FileStorage implements Storage {
             }
             links.remove(link);
         }
+        Map<String, Path> released = new java.util.LinkedHashMap<>();
         for (String loop : List.copyOf(loops.keySet())) {
             try {
-                detachLoop(loop);
+                Path name = detachLoop(loop);
+                if (name != null) {
+                    released.put(loop, name);
+                }
             } catch (IOException e) {
                 log.warn("could not detach {}: {}", loop, e.toString());
             }
+        }
+        // close() returns only when the kernel has let go of them (the scheduler is already shut down here, and
+        // this is the closing caller's own thread)
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        released.entrySet().removeIf(e -> !stillBound(e.getKey(), e.getValue()));
+        while (!released.isEmpty() && System.nanoTime() - deadline < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(RELEASE_CHECK.toNanos());
+            released.entrySet().removeIf(e -> !stillBound(e.getKey(), e.getValue()));
+        }
+        if (!released.isEmpty()) {
+            log.warn("loop devices still bound {} s after losetup -d: {}", TIMEOUT.toSeconds(), released);
         }
     }
 }

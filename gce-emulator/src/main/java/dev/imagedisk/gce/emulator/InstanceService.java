@@ -391,22 +391,35 @@ final class InstanceService extends ComputeApi {
         }
         final Model.Attachment a = att;
         final Model.Instance instance = inst;
-        return launch(
-                op,
-                Effect.of(
-                        () -> {
-                            Storage.Bound bound = a.loopDevice == null ? null : new Storage.Bound(a.loopDevice, a.link);
-                            storage.detach(bound);
-                            synchronized (lock) {
-                                instance.disks.remove(a);
-                                Model.Disk d = disks.get(a.diskKey);
-                                if (d != null) {
-                                    d.users.remove(instance.key());
-                                    d.lastDetachTimestamp = Json.now();
-                                }
-                            }
-                        },
-                        () -> a.detaching = false));
+        return launch(op, new Effect() {
+            @Override
+            public java.util.concurrent.CompletionStage<Void> start() throws Exception {
+                // DONE only once the loop device is really released, not when losetup -d merely marked it
+                Storage.Bound bound = a.loopDevice == null ? null : new Storage.Bound(a.loopDevice, a.link);
+                return storage.detach(bound).thenRun(this::forgetAttachment);
+            }
+
+            @Override
+            public void run() throws Exception {
+                start().toCompletableFuture().join();
+            }
+
+            private void forgetAttachment() {
+                synchronized (lock) {
+                    instance.disks.remove(a);
+                    Model.Disk d = disks.get(a.diskKey);
+                    if (d != null) {
+                        d.users.remove(instance.key());
+                        d.lastDetachTimestamp = Json.now();
+                    }
+                }
+            }
+
+            @Override
+            public void abort() {
+                a.detaching = false;
+            }
+        });
     }
 
     ObjectNode render(Model.Instance i) {

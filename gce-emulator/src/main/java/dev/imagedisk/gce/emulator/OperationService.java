@@ -119,17 +119,32 @@ final class OperationService extends ComputeApi {
 
     private void complete(Model.Operation op, OperationFailure failure, Effect effect) {
         markRunning(op);
-        OperationFailure error = failure;
-        if (error == null && effect != null) {
-            try {
-                effect.run();
-            } catch (OperationFailure f) {
-                error = f;
-            } catch (Exception e) {
-                log.warn("operation {} {} failed", op.operationType, op.targetLink, e);
-                error = new OperationFailure("INTERNAL_ERROR", "Internal error: " + e.getMessage(), 500);
-            }
+        if (failure != null || effect == null) {
+            finish(op, failure, effect);
+            return;
         }
+        java.util.concurrent.CompletionStage<Void> work;
+        try {
+            work = effect.start();
+        } catch (Exception e) {
+            finish(op, failureOf(op, e), effect);
+            return;
+        }
+        work.whenComplete((ok, e) -> finish(op, e == null ? null : failureOf(op, e), effect));
+    }
+
+    private static OperationFailure failureOf(Model.Operation op, Throwable thrown) {
+        Throwable e = thrown instanceof java.util.concurrent.CompletionException && thrown.getCause() != null
+                ? thrown.getCause()
+                : thrown;
+        if (e instanceof OperationFailure f) {
+            return f;
+        }
+        log.warn("operation {} {} failed", op.operationType, op.targetLink, e);
+        return new OperationFailure("INTERNAL_ERROR", "Internal error: " + e.getMessage(), 500);
+    }
+
+    private void finish(Model.Operation op, OperationFailure error, Effect effect) {
         synchronized (lock) {
             if (error != null) {
                 if (effect != null) {

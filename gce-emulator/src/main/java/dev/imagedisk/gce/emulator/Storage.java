@@ -37,7 +37,12 @@ interface Storage extends AutoCloseable {
 
     Bound attach(Path file, boolean readOnly, Path deviceDir, String deviceName) throws IOException;
 
-    void detach(Bound bound) throws IOException;
+    /**
+     * Removes the link and releases the loop device; the returned stage completes once the kernel has really
+     * released the device (a {@code losetup -d} on a device someone still holds open only marks it for release on
+     * last close), and fails when it is not released within the storage's timeout.
+     */
+    java.util.concurrent.CompletionStage<Void> detach(Bound bound) throws IOException;
 
     @Override
     void close();
@@ -79,7 +84,9 @@ interface Storage extends AutoCloseable {
         }
 
         @Override
-        public void detach(Bound bound) {}
+        public java.util.concurrent.CompletionStage<Void> detach(Bound bound) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
 
         @Override
         public void close() {}

@@ -12,6 +12,7 @@ import static dev.imagedisk.gce.emulator.TestSupport.tryRun;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -256,6 +257,43 @@ class RealStorageTest {
                 Files.getAttribute(backing, "unix:ino"));
         detach("node-1", "persistent-disk-7");
         assertFalse(Files.exists(backing), "the named link goes with the loop device");
+    }
+
+    @Test
+    void aDetachIsDoneOnlyOnceTheKernelHasReleasedTheLoopDevice() throws Exception {
+        start(null);
+        emu.addInstance(P, Z, "node-1", "e2-standard-4");
+        insert("held", 10, null);
+        attach("node-1", "held", "held", "READ_WRITE");
+        Path file = emu.diskFile(P, Z, "held").orElseThrow();
+        String loop = emu.loopDevice(P, Z, "node-1", "held").orElseThrow();
+        Path autoclear = Path.of("/sys/block", Path.of(loop).getFileName().toString(), "loop", "autoclear");
+        Operation op;
+        // an opener (as udev's probe is) keeps the loop bound after losetup -d: the kernel only sets autoclear
+        try (var holder = java.nio.channels.FileChannel.open(Path.of(loop), java.nio.file.StandardOpenOption.READ)) {
+            op = c.instances
+                    .detachDiskCallable()
+                    .call(DetachDiskInstanceRequest.newBuilder()
+                            .setProject(P)
+                            .setZone(Z)
+                            .setInstance("node-1")
+                            .setDeviceName("held")
+                            .build());
+            // losetup -d has run once the kernel marks the device for release on last close (bounded wait)
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!"1".equals(Files.readString(autoclear).trim())) {
+                assertTrue(System.nanoTime() < deadline, "losetup -d never ran on " + loop);
+                Thread.onSpinWait();
+            }
+            assertEquals(List.of(loop), loopsOf(file), "still bound while held open");
+            assertNotEquals(
+                    Operation.Status.DONE,
+                    c.zoneOperations.get(P, Z, op.getName()).getStatus(),
+                    "the detach is not DONE while the kernel still has the loop device bound");
+        }
+        waitOp(op);
+        assertEquals(List.of(), loopsOf(file), "released when the detach is DONE");
+        assertTrue(emu.boundLoopDevices().isEmpty());
     }
 
     @Test
