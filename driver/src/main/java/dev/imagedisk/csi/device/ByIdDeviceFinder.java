@@ -100,8 +100,11 @@ public final class ByIdDeviceFinder implements DeviceFinder {
     }
 
     private List<BlockDevice> matches(String deviceName) {
+        // the name is read after the scan chose the disk, and the scan asked again after the name: a loop device
+        // released and rebound to another run's file of the same name in between is never taken for this disk
         return scan.disks().stream()
                 .filter(d -> deviceName.equals(identity.read(d).deviceName()))
+                .filter(scan::stillOneOfUs)
                 .toList();
     }
 

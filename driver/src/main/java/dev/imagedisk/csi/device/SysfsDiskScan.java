@@ -56,8 +56,28 @@ public final class SysfsDiskScan implements DiskScan {
         return out;
     }
 
+    @Override
+    public boolean stillOneOfUs(BlockDevice disk) {
+        if (LOOP.matcher(disk.name()).matches()) {
+            return !loopDirs.isEmpty() && underLoopDirs(disk);
+        }
+        return DISK.matcher(disk.name()).matches();
+    }
+
+    /**
+     * True when the loop's backing file is an absolute, already normal path (no {@code .} or {@code ..}) lying
+     * strictly inside one of the directories, compared by path components ({@code /a/attached} does not hold
+     * {@code /a/attached-2/x}).
+     */
     private boolean underLoopDirs(BlockDevice device) {
         Path file = loops.backingFile(device);
-        return file != null && loopDirs.stream().anyMatch(d -> file.normalize().startsWith(d));
+        return file != null && isInside(file, loopDirs);
+    }
+
+    static boolean isInside(Path file, List<Path> dirs) {
+        if (!file.isAbsolute() || !file.normalize().equals(file)) {
+            return false;
+        }
+        return dirs.stream().anyMatch(d -> file.getNameCount() > d.getNameCount() && file.startsWith(d));
     }
 }
