@@ -386,7 +386,22 @@ final class InstanceService extends ComputeApi {
                     inst.id,
                     requestId);
             if (already) {
-                return launch(op, Effect.NONE);
+                // a repeated detach is DONE when the one in progress is, not before its loop device is released
+                java.util.concurrent.CompletableFuture<Void> first = att.detached;
+                return launch(op, new Effect() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<Void> start() {
+                        return first.handle((ok, e) -> null);
+                    }
+
+                    @Override
+                    public void run() {
+                        first.handle((ok, e) -> null).join();
+                    }
+
+                    @Override
+                    public void abort() {}
+                });
             }
         }
         final Model.Attachment a = att;
@@ -396,7 +411,12 @@ final class InstanceService extends ComputeApi {
             public java.util.concurrent.CompletionStage<Void> start() throws Exception {
                 // DONE only once the loop device is really released, not when losetup -d merely marked it
                 Storage.Bound bound = a.loopDevice == null ? null : new Storage.Bound(a.loopDevice, a.link);
-                return storage.detach(bound).thenRun(this::forgetAttachment);
+                java.util.concurrent.CompletableFuture<Void> first = a.detached;
+                return storage.detach(bound).thenRun(this::forgetAttachment).whenComplete((ok, e) -> {
+                    if (e == null) {
+                        first.complete(null);
+                    }
+                });
             }
 
             @Override
@@ -417,7 +437,11 @@ final class InstanceService extends ComputeApi {
 
             @Override
             public void abort() {
+                // runs under the lock: a later detach starts afresh, and one waiting on this one is released
                 a.detaching = false;
+                java.util.concurrent.CompletableFuture<Void> first = a.detached;
+                a.detached = new java.util.concurrent.CompletableFuture<>();
+                first.complete(null);
             }
         });
     }

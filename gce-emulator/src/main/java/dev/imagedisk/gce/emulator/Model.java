@@ -88,6 +88,9 @@ final class Model {
         boolean boot;
         boolean autoDelete;
         boolean detaching;
+        /** Completes when the detach in progress has finished (its loop device released, or it failed). */
+        java.util.concurrent.CompletableFuture<Void> detached = new java.util.concurrent.CompletableFuture<>();
+
         String loopDevice; // storage on: /dev/loopN
         Path link; // storage on: <deviceDir>/google-<deviceName>
     }
