@@ -105,6 +105,16 @@ class NodeLifecycleTest {
         return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();
     }
 
+    /** The call's status code, {@code ok} when it succeeds. */
+    static Status.Code code(Runnable call, Status.Code ok) {
+        try {
+            call.run();
+            return ok;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+        }
+    }
+
     @Test
     void allFourCallsAreIdempotentAndConflictsAreAlreadyExists() throws Exception {
         lab.attach(lab.sparse("a", 64 * MIB), "disk-a");
@@ -406,14 +416,19 @@ class NodeLifecycleTest {
                 }
             }
         });
-        // a second call is ABORTED once the first holds the volume; before that, the probe itself holds it until
-        // its short deadline, and tries again
-        StatusRuntimeException e;
+        // wait until the first call holds the volume. The probe is an unstage of the never-staged volume: it holds
+        // the volume only while it runs (a stage probe would wait for the device past its client's deadline, so
+        // an ABORTED could come from the test's own abandoned probe, which then lets go: that was the flake), and
+        // answers OK while the volume is free, ABORTED once the first call holds it
+        Status.Code probe;
         do {
-            e = assertThrows(
-                    StatusRuntimeException.class,
-                    () -> node().withDeadlineAfter(100, TimeUnit.MILLISECONDS).nodeStageVolume(slow));
-        } while (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED);
+            assertFalse(first.isDone(), "the first stage ended before it held the volume");
+            probe = code(() -> unstage(V + "vol-slow", staging), Status.Code.OK);
+        } while (probe == Status.Code.OK);
+        assertEquals(Status.Code.ABORTED, probe);
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> node().withDeadlineAfter(10, TimeUnit.SECONDS).nodeStageVolume(slow));
         assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
         assertTrue(
                 e.getStatus().getDescription().contains("NodeStageVolume"),
