@@ -2,9 +2,13 @@ package dev.imagedisk.csi.cloud;
 
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.Futures;
+import dev.imagedisk.csi.common.NonBlocking;
 import dev.imagedisk.csi.common.Scheduler;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -42,11 +46,15 @@ public final class Retrier {
      * ends it.
      */
     public <T> CompletableFuture<T> callAsync(String what, Supplier<CompletableFuture<T>> attempt) {
-        return callAsync(what, attempt, CallDeadline.current(), 1);
+        return callAsync(what, attempt, CallDeadline.current(), 1, Runnable::run);
     }
 
+    /**
+     * @param attempts where an attempt after a backoff is sent: at once on the step thread the scheduler ran it on,
+     *     or handed to the thread of a synchronous {@link #call}
+     */
     private <T> CompletableFuture<T> callAsync(
-            String what, Supplier<CompletableFuture<T>> attempt, CallDeadline call, int retry) {
+            String what, Supplier<CompletableFuture<T>> attempt, CallDeadline call, int retry, Executor attempts) {
         return Futures.compose(attempt)
                 .handle((value, failure) -> {
                     if (failure == null) {
@@ -55,20 +63,39 @@ public final class Retrier {
                     return Futures.compose(() -> {
                         Duration delay = delay(what, Futures.unwrap(failure), retry, call);
                         return CallDeadline.within(
-                                call, () -> scheduler.after(delay, () -> callAsync(what, attempt, call, retry + 1)));
+                                call,
+                                () -> scheduler.after(delay, () -> {
+                                    CompletableFuture<CompletableFuture<T>> next = new CompletableFuture<>();
+                                    attempts.execute(() -> next.complete(CallDeadline.within(
+                                            call, () -> callAsync(what, attempt, call, retry + 1, attempts))));
+                                    return next.thenCompose(f -> f);
+                                }));
                     });
                 })
                 .thenCompose(f -> f);
     }
 
     /**
-     * {@link #callAsync} for a step that answers on this thread: waits for it here. For requests sent on a thread
-     * that may wait (the call's own, or a step thread), never on a completion thread.
+     * {@link #callAsync} for a step that answers on this thread: every attempt is sent from this thread, which waits
+     * out the backoffs (the timer hands it each next attempt). For requests sent on a thread that may wait (the
+     * call's own, or a long-poll thread), never on a {@link NonBlocking} one.
      */
     public <T> T call(String what, Supplier<T> step) {
-        return Futures.join(
-                callAsync(what, () -> Futures.of(step)),
-                () -> CloudException.stopped(what + " (backing off after a rate-limit answer)", null));
+        BlockingQueue<Runnable> here = new LinkedBlockingQueue<>();
+        CompletableFuture<T> result = callAsync(what, () -> Futures.of(step), CallDeadline.current(), 1, here::add);
+        if (!result.isDone()) {
+            NonBlocking.check(what + " (backing off after a rate-limit answer)");
+            result.whenComplete((v, f) -> here.add(() -> {}));
+            try {
+                while (!result.isDone()) {
+                    here.take().run();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw CloudException.stopped(what + " (backing off after a rate-limit answer)", e);
+            }
+        }
+        return Futures.join(result, () -> CloudException.stopped(what, null));
     }
 
     /**

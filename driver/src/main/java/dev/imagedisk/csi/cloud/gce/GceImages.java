@@ -32,6 +32,9 @@ final class GceImages {
     }
 
     private final GceOperations.Requests requests;
+    /** Sends a mutation once: its rate-limit refusal is retried by the asynchronous loop, holding no thread. */
+    private final GceOperations.Requests sends;
+
     private final Await waiter;
     private final IdempotentInsert inserts;
     private final Retrier retrier;
@@ -39,11 +42,13 @@ final class GceImages {
     GceImages(
             ComputeClients clients,
             GceOperations.Requests requests,
+            GceOperations.Requests sends,
             Await waiter,
             IdempotentInsert inserts,
             Retrier retrier) {
         this.clients = clients;
         this.requests = requests;
+        this.sends = sends;
         this.waiter = waiter;
         this.inserts = inserts;
         this.retrier = retrier;
@@ -74,7 +79,7 @@ final class GceImages {
                                     .setForceCreate(spec.forceCreate())
                                     .setImageResource(resource)
                                     .build();
-                            return requests.call(
+                            return sends.call(
                                     "images.insert",
                                     () -> clients.images().insertCallable().call(request));
                         },
@@ -106,7 +111,7 @@ final class GceImages {
                 .setImage(ref.name())
                 .build();
         return retrier.callAsync(what, () -> {
-                    Operation op = requests.call(
+                    Operation op = sends.call(
                             "images.delete",
                             () -> clients.images().deleteCallable().call(request));
                     return waiter.await(what, ref.project(), null, op);

@@ -124,7 +124,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
         this.operations =
                 new OperationWaits(clients, this::request, pollLimit, operationTimeout, nanos, this.steps, observer);
         this.inserts = new IdempotentInsert(Clock.systemUTC(), retrier);
-        this.images = new GceImages(clients, this::request, operations::await, inserts, retrier);
+        this.images = new GceImages(clients, this::request, this::send, operations::await, inserts, retrier);
     }
 
     /**
@@ -306,7 +306,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                             .setRequestId(requestId)
                             .setDiskResource(resource)
                             .build();
-                    return request(
+                    return send(
                             "disks.insert",
                             () -> clients.disks().insertCallable().call(request));
                 },
@@ -322,8 +322,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                     .setZone(disk.zone())
                     .setDisk(disk.name())
                     .build();
-            return request(
-                    "disks.delete", () -> clients.disks().deleteCallable().call(request));
+            return send("disks.delete", () -> clients.disks().deleteCallable().call(request));
         });
     }
 
@@ -337,8 +336,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                     .setDisksResizeRequestResource(
                             DisksResizeRequest.newBuilder().setSizeGb(sizeGb))
                     .build();
-            return request(
-                    "disks.resize", () -> clients.disks().resizeCallable().call(request));
+            return send("disks.resize", () -> clients.disks().resizeCallable().call(request));
         });
     }
 
@@ -369,8 +367,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                     .setUpdateMask(String.join(",", mask))
                     .setDiskResource(values)
                     .build();
-            return request(
-                    "disks.update", () -> clients.disks().updateCallable().call(request));
+            return send("disks.update", () -> clients.disks().updateCallable().call(request));
         });
     }
 
@@ -392,7 +389,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                     .setInstance(instance.name())
                     .setAttachedDiskResource(attached)
                     .build();
-            return request(
+            return send(
                     "instances.attachDisk",
                     () -> clients.instances().attachDiskCallable().call(request));
         });
@@ -408,7 +405,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                             .setInstance(instance.name())
                             .setDeviceName(deviceName)
                             .build();
-                    return request(
+                    return send(
                             "instances.detachDisk",
                             () -> clients.instances().detachDiskCallable().call(request));
                 });
@@ -430,36 +427,43 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
      * the call being served has ended ({@link CloudException#checkCall}); its cancellation interrupts the wait.
      */
     private <T> T request(String method, Supplier<T> call) {
+        return retrier.call(method, () -> send(method, call));
+    }
+
+    /**
+     * One API request, not retried here: a mutation's send, whose rate-limit refusal the mutation's own
+     * asynchronous retry loop sends again (holding no thread while it backs off). Waits for the rate budget, maps
+     * failures; nothing is sent once the call being served has ended ({@link CloudException#checkCall}).
+     */
+    private <T> T send(String method, Supplier<T> call) {
         NonBlocking.check(method);
         if (operations.closed()) {
             throw new CloudException(Kind.UNAVAILABLE, method + ": the Compute Engine adapter is closed");
         }
-        return retrier.call(method, () -> {
-            CloudException.checkCall(method);
-            long queued = System.nanoTime();
-            try {
-                budgets.acquire(method);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw CloudException.stopped(method + " (waiting for the rate limit)", e);
-            }
-            observer.rateLimitWait(Duration.ofNanos(System.nanoTime() - queued));
-            T result;
-            boolean counted = true;
-            try {
-                result = call.get();
-            } catch (RuntimeException e) {
-                CloudException mapped = GceErrors.fromCall(method, e);
-                // a request refused for its rate was not counted by Compute Engine: it gives its budget back
-                counted = !mapped.is(Kind.RATE_LIMITED);
-                observer.request(method, outcome(mapped));
-                throw mapped;
-            } finally {
-                budgets.answered(method, counted);
-            }
-            observer.request(method, "ok");
-            return result;
-        });
+        CloudException.checkCall(method);
+        long queued = System.nanoTime();
+        try {
+            budgets.acquire(method);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CloudException.stopped(method + " (waiting for the rate limit)", e);
+        }
+        observer.rateLimitWait(Duration.ofNanos(System.nanoTime() - queued));
+        T result;
+        boolean counted = true;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            CloudException mapped = GceErrors.fromCall(method, e);
+            // a request refused for its rate was not counted by Compute Engine: it gives its budget back
+            counted = !mapped.is(Kind.RATE_LIMITED);
+            observer.request(method, outcome(mapped));
+            throw mapped;
+        } finally {
+            budgets.answered(method, counted);
+        }
+        observer.request(method, "ok");
+        return result;
     }
 
     private static String outcome(CloudException e) {
