@@ -16,6 +16,9 @@ ARG BASE=debian:bookworm-slim
 # jdk.unsupported (sun.misc.Unsafe: Netty, protobuf); jdk.crypto.ec (the elliptic-curve key exchanges and
 # signatures of TLS to compute.googleapis.com and oauth2.googleapis.com). Left out on purpose: java.desktop
 # (java.beans, which Jackson probes for and does without), jdk.jfr and java.security.jgss (optional uses).
+# --compress=2 halves lib/modules (30 -> 15 MB): the plugin's start maps its classes from the start-up archive
+# (98% of them), so few classes are ever read, and inflated, from lib/modules. The trusted CAs are Debian's
+# (ca-certificates-java, as Debian's JRE has them: Google Trust Services' roots included), not the JDK module's.
 FROM ${BASE} AS runtime
 # (slim bases leave out /usr/share/man, where the JDK's postinst links its man pages)
 RUN mkdir -p /usr/share/man/man1 \
@@ -23,7 +26,9 @@ RUN mkdir -p /usr/share/man/man1 \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jdk-headless binutils \
     && /usr/lib/jvm/java-17-openjdk-amd64/bin/jlink \
        --add-modules java.base,java.logging,java.naming,java.sql,jdk.httpserver,jdk.unsupported,jdk.crypto.ec \
-       --strip-debug --no-header-files --no-man-pages --output /opt/java \
+       --strip-debug --no-header-files --no-man-pages --compress=2 --output /opt/java \
+    && test -s /etc/ssl/certs/java/cacerts \
+    && cp /etc/ssl/certs/java/cacerts /opt/java/lib/security/cacerts \
     && /opt/java/bin/java --list-modules \
     && du -sh /opt/java
 

@@ -1,47 +1,29 @@
 package dev.imagedisk.bench;
 
-import csi.v1.CapacityRange;
 import csi.v1.ControllerPublishVolumeRequest;
 import csi.v1.CreateVolumeRequest;
-import csi.v1.Topology;
-import csi.v1.TopologyRequirement;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.plugin.DriverConfig;
 import dev.imagedisk.csi.plugin.PluginCommand;
+import dev.imagedisk.csi.requests.CsiRequests;
 import picocli.CommandLine;
 
-/** The CSI requests the benchmarks send, as csi-provisioner and csi-attacher send them. */
+/** The CSI requests the benchmarks send ({@link CsiRequests}), and the plugin configuration they start. */
 final class Csi {
     private Csi() {}
 
-    static final VolumeCapability MOUNT_RWO = VolumeCapability.newBuilder()
-            .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
-            .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                    .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))
-            .build();
+    static final VolumeCapability MOUNT_RWO = CsiRequests.RWO_EXT4;
 
+    /** A CreateVolume as csi-provisioner sends it for claim {@code claim-<pvName>} of a pod in {@code zone}. */
     static CreateVolumeRequest create(String pvName, String image, String zone, long bytes) {
-        return CreateVolumeRequest.newBuilder()
-                .setName(pvName)
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
-                .addVolumeCapabilities(MOUNT_RWO)
-                .putParameters("image", image)
-                .putParameters("type", "pd-balanced")
-                .putParameters("csi.storage.k8s.io/pvc/name", "claim-" + pvName)
-                .putParameters("csi.storage.k8s.io/pvc/namespace", "default")
-                .putParameters("csi.storage.k8s.io/pv/name", pvName)
-                .setAccessibilityRequirements(TopologyRequirement.newBuilder()
-                        .addPreferred(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone)))
+        return CsiRequests.provision(
+                        pvName, "claim-" + pvName, image, bytes, CsiRequests.zone(Keys.TOPOLOGY_ZONE, zone))
                 .build();
     }
 
     static ControllerPublishVolumeRequest publish(String volumeId, String nodeId) {
-        return ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(volumeId)
-                .setNodeId(nodeId)
-                .setVolumeCapability(MOUNT_RWO)
-                .build();
+        return CsiRequests.controllerPublish(volumeId, nodeId, MOUNT_RWO).build();
     }
 
     static String nodeId(String project, String zone, String instance) {

@@ -1,14 +1,12 @@
 package dev.imagedisk.bench;
 
 import csi.v1.NodeGrpc;
-import csi.v1.NodeStageVolumeRequest;
-import csi.v1.NodeUnstageVolumeRequest;
 import dev.imagedisk.bench.Report.Verdict;
-import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.plugin.Mode;
 import dev.imagedisk.csi.plugin.archive.JavaRuntime;
 import dev.imagedisk.csi.plugin.archive.ManifestJvm;
 import dev.imagedisk.csi.plugin.archive.StartupArchive;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.csi.server.CsiChannels;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -234,17 +232,14 @@ final class FootprintBench {
                     NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(c.channel());
                     for (int i = 0; i < cycles; i++) {
                         node.withDeadlineAfter(60, TimeUnit.SECONDS)
-                                .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                                        .setVolumeId(NodeBench.volumeId("cycle"))
-                                        .putPublishContext(Keys.PUBLISH_DEVICE_NAME, "cycle")
-                                        .setStagingTargetPath(staging.toString())
-                                        .setVolumeCapability(Csi.MOUNT_RWO)
+                                .nodeStageVolume(CsiRequests.nodeStage(
+                                                NodeBench.attached("cycle"),
+                                                NodeBench.published("cycle"),
+                                                staging,
+                                                Csi.MOUNT_RWO)
                                         .build());
                         node.withDeadlineAfter(60, TimeUnit.SECONDS)
-                                .nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                                        .setVolumeId(NodeBench.volumeId("cycle"))
-                                        .setStagingTargetPath(staging.toString())
-                                        .build());
+                                .nodeUnstageVolume(CsiRequests.nodeUnstage(NodeBench.volumeId("cycle"), staging));
                     }
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -373,8 +368,11 @@ final class FootprintBench {
                 report.skipped("B4", figure, "no image " + image + " in local storage (./imagedisk image builds it)");
                 return;
             }
+            boolean niced = Boolean.getBoolean(ChildJvm.PRIORITY_PROPERTY);
             dev.imagedisk.container.NodeStartup startup = new dev.imagedisk.container.NodeStartup(
-                    podman, image, Files.createDirectories(work.resolve("container")));
+                    niced ? podman.withHighPriority() : podman,
+                    image,
+                    Files.createDirectories(work.resolve("container")));
             out.printf("  B4: %s, image %s, %d starts%n", figure, image, starts);
             dev.imagedisk.container.NodeStartup.ClassSources classes = startup.classSources();
             List<Double> fromExec = new ArrayList<>();

@@ -1,14 +1,12 @@
 package dev.imagedisk.bench;
 
 import csi.v1.NodeGrpc;
-import csi.v1.NodePublishVolumeRequest;
-import csi.v1.NodeStageVolumeRequest;
-import csi.v1.NodeUnpublishVolumeRequest;
-import csi.v1.NodeUnstageVolumeRequest;
+import csi.v1.Volume;
 import dev.imagedisk.bench.Report.Verdict;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.plugin.DriverConfig;
 import dev.imagedisk.csi.plugin.PluginRuntime;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.csi.server.CsiChannels;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -166,31 +165,25 @@ final class NodeBench {
 
     private static void stagePublish(NodeGrpc.NodeBlockingStub node, String name, Path staging, Path target) {
         NodeGrpc.NodeBlockingStub s = node.withDeadlineAfter(120, TimeUnit.SECONDS);
-        s.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                .setVolumeId(volumeId(name))
-                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, name)
-                .setStagingTargetPath(staging.toString())
-                .setVolumeCapability(Csi.MOUNT_RWO)
+        s.nodeStageVolume(CsiRequests.nodeStage(attached(name), published(name), staging, Csi.MOUNT_RWO)
                 .build());
-        s.nodePublishVolume(NodePublishVolumeRequest.newBuilder()
-                .setVolumeId(volumeId(name))
-                .putPublishContext(Keys.PUBLISH_DEVICE_NAME, name)
-                .setStagingTargetPath(staging.toString())
-                .setTargetPath(target.toString())
-                .setVolumeCapability(Csi.MOUNT_RWO)
+        s.nodePublishVolume(CsiRequests.nodePublish(attached(name), published(name), staging, target, Csi.MOUNT_RWO)
                 .build());
+    }
+
+    /** The volume of the disk attached as {@code name}, and the publish context that names its device. */
+    static Volume attached(String name) {
+        return Volume.newBuilder().setVolumeId(volumeId(name)).build();
+    }
+
+    static Map<String, String> published(String name) {
+        return Map.of(Keys.PUBLISH_DEVICE_NAME, name);
     }
 
     private static void unpublishUnstage(NodeGrpc.NodeBlockingStub node, String name, Path staging, Path target) {
         NodeGrpc.NodeBlockingStub s = node.withDeadlineAfter(120, TimeUnit.SECONDS);
-        s.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                .setVolumeId(volumeId(name))
-                .setTargetPath(target.toString())
-                .build());
-        s.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                .setVolumeId(volumeId(name))
-                .setStagingTargetPath(staging.toString())
-                .build());
+        s.nodeUnpublishVolume(CsiRequests.nodeUnpublish(volumeId(name), target));
+        s.nodeUnstageVolume(CsiRequests.nodeUnstage(volumeId(name), staging));
     }
 
     private double byHandOnce(LoopLab lab, Path image, String name, int gib, String script) throws Exception {

@@ -11,10 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * B4 inside the node container, as manifests/node.yaml runs it: five starts, the median resident memory within
- * the B4 budget (64 MiB), and the JVM mapping the image's node archive: the plugin's classes come from it. The
- * start times are printed and reported by {@code ./imagedisk bench --only B4} against their 600 ms budget (no
- * wall-clock assertion here).
+ * B4 inside the node container, as manifests/node.yaml runs it: the JVM maps the image's node archive (the
+ * plugin's classes come from it), and five starts, timed and measured. The figures are printed; their B4 budgets
+ * (600 ms to the first ready Probe, 64 MiB resident, medians of 5) are verdicts of {@code ./imagedisk bench
+ * --only B4}, beside the process figure (no wall-clock assertion in a test); here the median resident memory
+ * must leave 48 MiB of node.yaml's memory limit to the filesystem tools the plugin runs.
  */
 @Tag("container")
 class NodeStartupContainerTest {
@@ -56,7 +57,14 @@ class NodeStartupContainerTest {
                     "node container B4: median ready %.0f ms after podman start, %.0f ms after exec; median VmRSS"
                             + " %.1f MiB%n",
                     median(fromStart), median(fromExec), median(rss));
-            assertTrue(median(rss) <= 64.0, "median VmRSS " + median(rss) + " MiB > 64 MiB: " + rss);
+            // B4's budgets (600 ms, 64 MiB) are verdicts of `./imagedisk bench --only B4`, as for the process
+            // figure; here the JVM must leave the node's child processes (e2fsck, resize2fs, mount) 48 MiB of
+            // the limit node.yaml gives the container
+            double limitMib = startup.spec().memoryLimitBytes() / 1048576.0;
+            assertTrue(
+                    median(rss) <= limitMib - 48,
+                    "median VmRSS " + median(rss) + " MiB leaves less than 48 MiB of node.yaml's limit of " + limitMib
+                            + " MiB: " + rss);
         }
     }
 

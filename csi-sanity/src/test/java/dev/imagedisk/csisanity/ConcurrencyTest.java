@@ -16,6 +16,7 @@ import csi.v1.NodeStageVolumeRequest;
 import csi.v1.NodeUnpublishVolumeRequest;
 import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.Volume;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -176,7 +177,7 @@ class ConcurrencyTest extends SanityTest {
         ControllerPublishVolumeRequest req = ControllerPublishVolumeRequest.newBuilder()
                 .setVolumeId(v.getVolumeId())
                 .setNodeId(csi.nodeId)
-                .setVolumeCapability(Req.RWO)
+                .setVolumeCapability(CsiRequests.RWO)
                 .build();
         Round<Map<String, String>> attached;
         try (AutoCloseable slow = slowOperations()) {
@@ -220,21 +221,21 @@ class ConcurrencyTest extends SanityTest {
             + "then none")
     void nodeCalls() throws Exception {
         Volume v = res.create("conc-node");
-        Map<String, String> ctx = res.controllerPublish(v, Req.RWO, false);
+        Map<String, String> ctx = res.controllerPublish(v, CsiRequests.RWO, false);
         Path staging = res.newStagingDir();
         Path target = res.newTargetPath();
         NodeStageVolumeRequest stage = NodeStageVolumeRequest.newBuilder()
                 .setVolumeId(v.getVolumeId())
                 .putAllPublishContext(ctx)
                 .setStagingTargetPath(staging.toString())
-                .setVolumeCapability(Req.RWO)
+                .setVolumeCapability(CsiRequests.RWO)
                 .build();
         NodePublishVolumeRequest publish = NodePublishVolumeRequest.newBuilder()
                 .setVolumeId(v.getVolumeId())
                 .putAllPublishContext(ctx)
                 .setStagingTargetPath(staging.toString())
                 .setTargetPath(target.toString())
-                .setVolumeCapability(Req.RWO)
+                .setVolumeCapability(CsiRequests.RWO)
                 .build();
         Round<Object> staged = together(THREADS, () -> {
             res.stage(stage);
@@ -295,7 +296,7 @@ class ConcurrencyTest extends SanityTest {
                 .setVolumeId(id)
                 .putPublishContext("deviceName", device)
                 .setStagingTargetPath(staging.toString())
-                .setVolumeCapability(Req.RWO)
+                .setVolumeCapability(CsiRequests.RWO)
                 .build();
         missingVolumeStageStart = System.nanoTime();
         CompletableFuture<Status.Code> waiting = CompletableFuture.supplyAsync(
@@ -329,7 +330,7 @@ class ConcurrencyTest extends SanityTest {
                                 .setVolumeId(id)
                                 .setStagingTargetPath(staging.toString())
                                 .setTargetPath(res.newTargetPath().toString())
-                                .setVolumeCapability(Req.RWO)
+                                .setVolumeCapability(CsiRequests.RWO)
                                 .build()),
                 "NodePublishVolume on the volume while its NodeStageVolume is in flight");
         Codes.assertOkOr(

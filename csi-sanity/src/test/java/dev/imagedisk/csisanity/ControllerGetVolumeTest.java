@@ -10,6 +10,7 @@ import csi.v1.ControllerGetVolumeRequest;
 import csi.v1.ControllerGetVolumeResponse;
 import csi.v1.ControllerServiceCapability.RPC.Type;
 import csi.v1.Volume;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,7 +55,7 @@ class ControllerGetVolumeTest extends SanityTest {
                             + r.getStatus().getVolumeCondition().getMessage());
         }
         if (csi.has(Type.PUBLISH_UNPUBLISH_VOLUME)) {
-            res.controllerPublish(v, Req.RWO, false);
+            res.controllerPublish(v, CsiRequests.RWO, false);
             assertEquals(List.of(csi.nodeId), get(v.getVolumeId()).getStatus().getPublishedNodeIdsList());
         }
     }

@@ -14,7 +14,9 @@ import csi.v1.ControllerUnpublishVolumeRequest;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
 import csi.v1.Volume;
+import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import io.grpc.Status;
 import java.nio.file.Path;
@@ -36,7 +38,7 @@ class ControllerPublishTest extends SanityTest {
         return ControllerPublishVolumeRequest.newBuilder()
                 .setVolumeId(volumeId)
                 .setNodeId(nodeId)
-                .setVolumeCapability(Req.RWO);
+                .setVolumeCapability(CsiRequests.RWO);
     }
 
     private void unpublish(String volumeId, String nodeId) {
@@ -128,7 +130,8 @@ class ControllerPublishTest extends SanityTest {
         assertCodeIn(
                 "ControllerPublishVolume MULTI_NODE_MULTI_WRITER",
                 () -> res.controllerPublish(publishRequest(v.getVolumeId(), csi.nodeId)
-                        .setVolumeCapability(Req.MULTI_WRITER)
+                        .setVolumeCapability(
+                                CsiRequests.mount(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                         .build()),
                 Status.Code.INVALID_ARGUMENT,
                 Status.Code.FAILED_PRECONDITION);
@@ -139,9 +142,10 @@ class ControllerPublishTest extends SanityTest {
             + "unpublish twice: OK, and the node is no longer listed")
     void publishUnpublishIdempotent() {
         Volume v = res.create("pubidem");
-        Map<String, String> first = res.controllerPublish(v, Req.RWO, false);
+        Map<String, String> first = res.controllerPublish(v, CsiRequests.RWO, false);
         for (int i = 0; i < 9; i++) {
-            assertEquals(first, res.controllerPublish(v, Req.RWO, false), "a repeated publish answered differently");
+            assertEquals(
+                    first, res.controllerPublish(v, CsiRequests.RWO, false), "a repeated publish answered differently");
         }
         if (csi.has(Type.GET_VOLUME)) {
             assertEquals(List.of(csi.nodeId), publishedNodes(v.getVolumeId()));
@@ -170,10 +174,10 @@ class ControllerPublishTest extends SanityTest {
     void incompatibleRepublish() {
         assumeTrue(csi.has(Type.PUBLISH_READONLY), "PUBLISH_READONLY not advertised");
         Volume v = res.create("incompat");
-        res.controllerPublish(v, Req.RWO, false);
+        res.controllerPublish(v, CsiRequests.RWO, false);
         assertCode(
                 Status.Code.ALREADY_EXISTS,
-                () -> res.controllerPublish(v, Req.RWO, true),
+                () -> res.controllerPublish(v, CsiRequests.RWO, true),
                 "ControllerPublishVolume readonly after read-write");
     }
 
@@ -183,7 +187,7 @@ class ControllerPublishTest extends SanityTest {
         Optional<String> node2 = csi.secondNodeId();
         assumeTrue(node2.isPresent(), "needs a second node (-Dcsi.nodeId2 with an external endpoint)");
         Volume v = res.create("twonodes");
-        res.controllerPublish(v, Req.RWO, false);
+        res.controllerPublish(v, CsiRequests.RWO, false);
         assertCode(
                 Status.Code.FAILED_PRECONDITION,
                 () -> res.controllerPublish(
@@ -199,12 +203,12 @@ class ControllerPublishTest extends SanityTest {
         assumeTrue(node2.isPresent(), "needs a second node (-Dcsi.nodeId2 with an external endpoint)");
         Volume v = res.createVolume(res.createRequest("ronodes")
                         .clearVolumeCapabilities()
-                        .addVolumeCapabilities(Req.mount(Mode.MULTI_NODE_READER_ONLY))
+                        .addVolumeCapabilities(CsiRequests.mount(Mode.MULTI_NODE_READER_ONLY))
                         .build())
                 .getVolume();
-        res.controllerPublish(v, Req.mount(Mode.MULTI_NODE_READER_ONLY), true);
+        res.controllerPublish(v, CsiRequests.mount(Mode.MULTI_NODE_READER_ONLY), true);
         res.controllerPublish(publishRequest(v.getVolumeId(), node2.get())
-                .setVolumeCapability(Req.mount(Mode.MULTI_NODE_READER_ONLY))
+                .setVolumeCapability(CsiRequests.mount(Mode.MULTI_NODE_READER_ONLY))
                 .setReadonly(true)
                 .build());
         if (csi.has(Type.GET_VOLUME)) {

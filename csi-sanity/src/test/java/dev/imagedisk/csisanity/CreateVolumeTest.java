@@ -20,6 +20,7 @@ import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import csi.v1.VolumeContentSource;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.stack.SampleImage;
 import io.grpc.Status;
 import java.util.Optional;
@@ -79,7 +80,8 @@ class CreateVolumeTest extends SanityTest {
                 Status.Code.INVALID_ARGUMENT,
                 () -> res.createVolume(res.createRequest("mnmw")
                         .clearVolumeCapabilities()
-                        .addVolumeCapabilities(Req.MULTI_WRITER)
+                        .addVolumeCapabilities(
+                                CsiRequests.mount(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
                         .build()),
                 "CreateVolume MULTI_NODE_MULTI_WRITER");
     }
@@ -335,9 +337,9 @@ class CreateVolumeTest extends SanityTest {
         assumeTrue(csi.has(Type.SINGLE_NODE_MULTI_WRITER), "SINGLE_NODE_MULTI_WRITER not advertised");
         Volume v = res.createVolume(res.createRequest("modes")
                         .clearVolumeCapabilities()
-                        .addVolumeCapabilities(Req.mount(Mode.SINGLE_NODE_SINGLE_WRITER))
-                        .addVolumeCapabilities(Req.mount(Mode.SINGLE_NODE_MULTI_WRITER))
-                        .addVolumeCapabilities(Req.block(Mode.SINGLE_NODE_WRITER))
+                        .addVolumeCapabilities(CsiRequests.mount(Mode.SINGLE_NODE_SINGLE_WRITER))
+                        .addVolumeCapabilities(CsiRequests.mount(Mode.SINGLE_NODE_MULTI_WRITER))
+                        .addVolumeCapabilities(CsiRequests.block(Mode.SINGLE_NODE_WRITER))
                         .build())
                 .getVolume();
         assertFalse(v.getVolumeId().isEmpty());

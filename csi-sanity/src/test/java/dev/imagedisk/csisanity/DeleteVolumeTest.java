@@ -10,6 +10,7 @@ import csi.v1.DeleteVolumeRequest;
 import csi.v1.DeleteVolumeResponse;
 import csi.v1.ListVolumesRequest;
 import csi.v1.Volume;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -67,7 +68,7 @@ class DeleteVolumeTest extends SanityTest {
     @DisplayName("a volume attached to a node: FAILED_PRECONDITION, and it is still there")
     void volumeInUse() {
         Volume v = res.create("inuse");
-        res.controllerPublish(v, Req.RWO, false);
+        res.controllerPublish(v, CsiRequests.RWO, false);
         assertCode(
                 Status.Code.FAILED_PRECONDITION, () -> delete(v.getVolumeId()), "DeleteVolume of an attached volume");
         if (csi.has(Type.GET_VOLUME)) {

@@ -16,6 +16,7 @@ import csi.v1.NodeServiceCapability;
 import csi.v1.NodeUnpublishVolumeRequest;
 import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.Volume;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ class ExpansionTest extends SanityTest {
                 .controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder()
                         .setVolumeId(id)
                         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
-                        .setVolumeCapability(Req.RWO)
+                        .setVolumeCapability(CsiRequests.RWO)
                         .build());
     }
 
@@ -46,7 +47,7 @@ class ExpansionTest extends SanityTest {
                 .setVolumeId(id)
                 .setVolumePath(volumePath.toString())
                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
-                .setVolumeCapability(Req.RWO);
+                .setVolumeCapability(CsiRequests.RWO);
         if (staging != null) {
             b.setStagingTargetPath(staging.toString());
         }
@@ -97,7 +98,7 @@ class ExpansionTest extends SanityTest {
                 () -> csi.node()
                         .nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
                                 .setVolumePath(dir.toString())
-                                .setVolumeCapability(Req.RWO)
+                                .setVolumeCapability(CsiRequests.RWO)
                                 .build()),
                 "NodeExpandVolume without volume_id");
         Volume v = res.create("nodeexpand-nopath");
@@ -106,7 +107,7 @@ class ExpansionTest extends SanityTest {
                 () -> csi.node()
                         .nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
                                 .setVolumeId(v.getVolumeId())
-                                .setVolumeCapability(Req.RWO)
+                                .setVolumeCapability(CsiRequests.RWO)
                                 .build()),
                 "NodeExpandVolume without volume_path");
         assertCode(
@@ -138,11 +139,11 @@ class ExpansionTest extends SanityTest {
         ControllerExpandVolumeResponse r = controllerExpand(v.getVolumeId(), Csi.EXPANDED_SIZE);
         assertEquals(Csi.EXPANDED_SIZE, r.getCapacityBytes(), "upstream expects exactly the requested size");
         assertTrue(r.getNodeExpansionRequired(), "a filesystem volume needs the node to grow its filesystem");
-        Map<String, String> ctx = res.controllerPublish(v, Req.RWO, false);
+        Map<String, String> ctx = res.controllerPublish(v, CsiRequests.RWO, false);
         Path staging = res.newStagingDir();
-        res.stage(v, ctx, staging, Req.RWO);
+        res.stage(v, ctx, staging, CsiRequests.RWO);
         Path target = res.newTargetPath();
-        res.publish(v, ctx, staging, target, Req.RWO, false);
+        res.publish(v, ctx, staging, target, CsiRequests.RWO, false);
         if (csi.has(NodeServiceCapability.RPC.Type.EXPAND_VOLUME)) {
             nodeExpand(v.getVolumeId(), target, null, Csi.EXPANDED_SIZE);
             nodeExpand(v.getVolumeId(), target, null, Csi.EXPANDED_SIZE);
@@ -171,9 +172,9 @@ class ExpansionTest extends SanityTest {
                         .setStagingTargetPath(m.staging().toString())
                         .build());
         Path staging = res.newStagingDir();
-        res.stage(m.volume(), m.publishContext(), staging, Req.RWO);
+        res.stage(m.volume(), m.publishContext(), staging, CsiRequests.RWO);
         Path target = res.newTargetPath();
-        res.publish(m.volume(), m.publishContext(), staging, target, Req.RWO, false);
+        res.publish(m.volume(), m.publishContext(), staging, target, CsiRequests.RWO, false);
         if (csi.has(NodeServiceCapability.RPC.Type.EXPAND_VOLUME)) {
             nodeExpand(m.id(), target, staging, Csi.EXPANDED_SIZE);
             nodeExpand(m.id(), target, staging, Csi.EXPANDED_SIZE);

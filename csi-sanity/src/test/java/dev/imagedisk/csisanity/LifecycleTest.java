@@ -19,6 +19,7 @@ import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
 import csi.v1.VolumeUsage;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -119,7 +120,7 @@ class LifecycleTest extends SanityTest {
             + "a detach, the filesystem has the disk's size")
     void lifecycle() throws IOException {
         Volume v = res.create("life");
-        Path target = up(v, Req.RWO);
+        Path target = up(v, CsiRequests.RWO);
         Path staging = lastStaging;
         if (Files2.knowsImage(csi)) {
             Files2.assertImageFiles(target);
@@ -131,7 +132,7 @@ class LifecycleTest extends SanityTest {
                 "the filesystem (" + total + " bytes) was not grown to the 10 GiB " + "disk made from a small image");
         down(v, staging, target);
 
-        Path again = up(v, Req.RWO);
+        Path again = up(v, CsiRequests.RWO);
         assertEquals(
                 "kept across a detach\n",
                 Files.readString(again.resolve("written-by-sanity.txt")),
@@ -166,7 +167,7 @@ class LifecycleTest extends SanityTest {
     void readOnlyNodePublish() throws IOException {
         Resources.Mounted m = res.mountNew("ro-node");
         Path ro = res.newTargetPath();
-        res.publish(m.volume(), m.publishContext(), m.staging(), ro, Req.RWO, true);
+        res.publish(m.volume(), m.publishContext(), m.staging(), ro, CsiRequests.RWO, true);
         assertTrue(Mounts.at(ro).get(0).readOnly(), "the read-only publication is not mounted ro");
         if (Files2.knowsImage(csi)) {
             Files2.assertImageFiles(ro);
@@ -176,14 +177,14 @@ class LifecycleTest extends SanityTest {
         assertCode(
                 Status.Code.ALREADY_EXISTS,
                 () -> {
-                    res.publish(m.volume(), m.publishContext(), m.staging(), ro, Req.RWO, false);
+                    res.publish(m.volume(), m.publishContext(), m.staging(), ro, CsiRequests.RWO, false);
                     return null;
                 },
                 "NodePublishVolume read-write at a target published read-only");
         assertCode(
                 Status.Code.ALREADY_EXISTS,
                 () -> {
-                    res.stage(m.volume(), m.publishContext(), m.staging(), Req.RO);
+                    res.stage(m.volume(), m.publishContext(), m.staging(), CsiRequests.RO);
                     return null;
                 },
                 "NodeStageVolume read-only at a staging path staged read-write");
@@ -196,15 +197,15 @@ class LifecycleTest extends SanityTest {
         assumeTrue(csi.has(Type.PUBLISH_READONLY), "PUBLISH_READONLY not advertised");
         Volume v = res.createVolume(res.createRequest("ro-attach")
                         .clearVolumeCapabilities()
-                        .addVolumeCapabilities(Req.RO)
+                        .addVolumeCapabilities(CsiRequests.RO)
                         .build())
                 .getVolume();
-        Map<String, String> ctx = res.controllerPublish(v, Req.RO, true);
+        Map<String, String> ctx = res.controllerPublish(v, CsiRequests.RO, true);
         Path staging = res.newStagingDir();
-        res.stage(v, ctx, staging, Req.RO);
+        res.stage(v, ctx, staging, CsiRequests.RO);
         assertTrue(Mounts.at(staging).get(0).readOnly(), "a reader-only volume is staged read-write");
         Path target = res.newTargetPath();
-        res.publish(v, ctx, staging, target, Req.RO, true);
+        res.publish(v, ctx, staging, target, CsiRequests.RO, true);
         if (Files2.knowsImage(csi)) {
             Files2.assertImageFiles(target);
         }
@@ -217,9 +218,9 @@ class LifecycleTest extends SanityTest {
             + "SINGLE_NODE_MULTI_WRITER (upstream)")
     void singleNodeModes() throws IOException {
         assumeTrue(csi.has(Type.SINGLE_NODE_MULTI_WRITER), "controller SINGLE_NODE_MULTI_WRITER not advertised");
-        Resources.Mounted single = res.mountNew("snsw", Req.mount(Mode.SINGLE_NODE_SINGLE_WRITER));
+        Resources.Mounted single = res.mountNew("snsw", CsiRequests.mount(Mode.SINGLE_NODE_SINGLE_WRITER));
         Files2.assertWritable(single.target(), "single.txt", "one writer\n");
-        Resources.Mounted multi = res.mountNew("snmw", Req.mount(Mode.SINGLE_NODE_MULTI_WRITER));
+        Resources.Mounted multi = res.mountNew("snmw", CsiRequests.mount(Mode.SINGLE_NODE_MULTI_WRITER));
         Path second = res.newTargetPath();
         res.publish(multi.volume(), multi.publishContext(), multi.staging(), second, multi.capability(), false);
         Files2.assertWritable(second, "multi.txt", "two writers on one node\n");
@@ -246,7 +247,7 @@ class LifecycleTest extends SanityTest {
     @DisplayName("block volume: the whole way; the target is the disk (the image's ext4 superblock, 10 GiB), "
             + "writable at any offset")
     void blockLifecycle() throws IOException {
-        VolumeCapability block = Req.block(Mode.SINGLE_NODE_WRITER);
+        VolumeCapability block = CsiRequests.block(Mode.SINGLE_NODE_WRITER);
         Volume v = res.createVolume(res.createRequest("block")
                         .clearVolumeCapabilities()
                         .addVolumeCapabilities(block)

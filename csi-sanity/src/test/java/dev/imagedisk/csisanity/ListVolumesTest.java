@@ -11,6 +11,7 @@ import csi.v1.DeleteVolumeRequest;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
 import csi.v1.Volume;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -178,7 +179,7 @@ class ListVolumesTest extends SanityTest {
         ListVolumesResponse all = list(0, "");
         assertTrue(all.getNextToken().isEmpty(), "max_entries 0 must return everything");
         if (csi.has(Type.LIST_VOLUMES_PUBLISHED_NODES) && csi.has(Type.PUBLISH_UNPUBLISH_VOLUME)) {
-            res.controllerPublish(v, Req.RWO, false);
+            res.controllerPublish(v, CsiRequests.RWO, false);
             ListVolumesResponse.Entry e = list(0, "").getEntriesList().stream()
                     .filter(x -> x.getVolume().getVolumeId().equals(v.getVolumeId()))
                     .findFirst()

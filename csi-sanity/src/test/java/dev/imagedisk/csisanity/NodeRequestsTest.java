@@ -17,6 +17,7 @@ import csi.v1.NodeUnpublishVolumeRequest;
 import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.PluginCapability;
 import csi.v1.Volume;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ class NodeRequestsTest extends SanityTest {
                 () -> csi.node()
                         .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
                                 .setStagingTargetPath(staging.toString())
-                                .setVolumeCapability(Req.RWO)
+                                .setVolumeCapability(CsiRequests.RWO)
                                 .putAllPublishContext(MOCK_DEVICE)
                                 .build()),
                 "NodeStageVolume without volume_id");
@@ -69,7 +70,7 @@ class NodeRequestsTest extends SanityTest {
                 () -> csi.node()
                         .nodeStageVolume(NodeStageVolumeRequest.newBuilder()
                                 .setVolumeId(Csi.fakeVolumeId())
-                                .setVolumeCapability(Req.RWO)
+                                .setVolumeCapability(CsiRequests.RWO)
                                 .putAllPublishContext(MOCK_DEVICE)
                                 .build()),
                 "NodeStageVolume without staging_target_path");
@@ -164,7 +165,7 @@ class NodeRequestsTest extends SanityTest {
                         .nodePublishVolume(NodePublishVolumeRequest.newBuilder()
                                 .setVolumeId(csi.goneVolumeId())
                                 .setTargetPath(target.toString())
-                                .setVolumeCapability(Req.RWO)
+                                .setVolumeCapability(CsiRequests.RWO)
                                 .putPublishContext("deviceName", "sanity-missing")
                                 .build()),
                 "NodePublishVolume without staging_target_path");

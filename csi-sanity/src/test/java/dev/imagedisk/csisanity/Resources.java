@@ -1,6 +1,5 @@
 package dev.imagedisk.csisanity;
 
-import csi.v1.CapacityRange;
 import csi.v1.ControllerPublishVolumeRequest;
 import csi.v1.ControllerUnpublishVolumeRequest;
 import csi.v1.CreateVolumeRequest;
@@ -10,9 +9,9 @@ import csi.v1.NodePublishVolumeRequest;
 import csi.v1.NodeStageVolumeRequest;
 import csi.v1.NodeUnpublishVolumeRequest;
 import csi.v1.NodeUnstageVolumeRequest;
-import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -62,16 +61,11 @@ final class Resources {
 
     /** A CreateVolume request as the external-provisioner sends it for a 10 GiB RWO claim on this node. */
     CreateVolumeRequest.Builder createRequest(String what) {
-        CreateVolumeRequest.Builder b = CreateVolumeRequest.newBuilder()
-                .setName(csi.volumeName(what))
-                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(Csi.SIZE))
-                .addVolumeCapabilities(Req.RWO)
-                .putParameters("image", csi.image)
-                .putParameters("type", "pd-balanced");
+        CreateVolumeRequest.Builder b = CsiRequests.createVolume(csi.volumeName(what), csi.image, CsiRequests.RWO)
+                .setCapacityRange(CsiRequests.atLeast(Csi.SIZE))
+                .putParameters(CsiRequests.TYPE, "pd-balanced");
         if (csi.nodeTopology.getSegmentsCount() > 0) {
-            b.setAccessibilityRequirements(TopologyRequirement.newBuilder()
-                    .addRequisite(csi.nodeTopology)
-                    .addPreferred(csi.nodeTopology));
+            b.setAccessibilityRequirements(CsiRequests.requiring(csi.nodeTopology));
         }
         return b;
     }
@@ -98,12 +92,8 @@ final class Resources {
 
     /** ControllerPublishVolume to this node; unpublished after the test. */
     Map<String, String> controllerPublish(Volume v, VolumeCapability cap, boolean readOnly) {
-        return controllerPublish(ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(v.getVolumeId())
-                .setNodeId(csi.nodeId)
-                .setVolumeCapability(cap)
+        return controllerPublish(CsiRequests.controllerPublish(v, csi.nodeId, cap)
                 .setReadonly(readOnly)
-                .putAllVolumeContext(v.getVolumeContextMap())
                 .build());
     }
 
@@ -120,13 +110,7 @@ final class Resources {
     }
 
     void stage(Volume v, Map<String, String> publishContext, Path staging, VolumeCapability cap) {
-        stage(NodeStageVolumeRequest.newBuilder()
-                .setVolumeId(v.getVolumeId())
-                .putAllPublishContext(publishContext)
-                .setStagingTargetPath(staging.toString())
-                .setVolumeCapability(cap)
-                .putAllVolumeContext(v.getVolumeContextMap())
-                .build());
+        stage(CsiRequests.nodeStage(v, publishContext, staging, cap).build());
     }
 
     void stage(NodeStageVolumeRequest request) {
@@ -148,17 +132,9 @@ final class Resources {
             Path target,
             VolumeCapability cap,
             boolean readOnly) {
-        NodePublishVolumeRequest.Builder b = NodePublishVolumeRequest.newBuilder()
-                .setVolumeId(v.getVolumeId())
-                .putAllPublishContext(publishContext)
-                .setTargetPath(target.toString())
-                .setVolumeCapability(cap)
+        publish(CsiRequests.nodePublish(v, publishContext, staging, target, cap)
                 .setReadonly(readOnly)
-                .putAllVolumeContext(v.getVolumeContextMap());
-        if (staging != null) {
-            b.setStagingTargetPath(staging.toString());
-        }
-        publish(b.build());
+                .build());
     }
 
     void publish(NodePublishVolumeRequest request) {
@@ -175,7 +151,7 @@ final class Resources {
 
     /** Create, attach, stage and publish read-write, as for a pod of a StatefulSet. */
     Mounted mountNew(String what) {
-        return mountNew(what, Req.RWO);
+        return mountNew(what, CsiRequests.RWO);
     }
 
     Mounted mountNew(String what, VolumeCapability cap) {

@@ -18,6 +18,7 @@ import csi.v1.Volume;
 import csi.v1.VolumeContentSource;
 import dev.imagedisk.csi.exec.CommandResult;
 import dev.imagedisk.csi.exec.CommandRunner;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import dev.imagedisk.stack.SampleImage;
 import io.grpc.Status;
@@ -86,11 +87,11 @@ class SnapshotsTest extends SanityTest {
 
     /** Attaches, stages and publishes a volume read-write; returns where a pod sees it. */
     private Path mount(Volume v) {
-        Map<String, String> ctx = res.controllerPublish(v, Req.RWO, false);
+        Map<String, String> ctx = res.controllerPublish(v, CsiRequests.RWO, false);
         Path staging = res.newStagingDir();
-        res.stage(v, ctx, staging, Req.RWO);
+        res.stage(v, ctx, staging, CsiRequests.RWO);
         Path target = res.newTargetPath();
-        res.publish(v, ctx, staging, target, Req.RWO, false);
+        res.publish(v, ctx, staging, target, CsiRequests.RWO, false);
         return target;
     }
 

@@ -18,6 +18,7 @@ import csi.v1.NodeUnpublishVolumeRequest;
 import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ class UpstreamFlowsTest extends SanityTest {
     private CreateVolumeRequest.Builder makeCreateVolumeReq(String name) {
         return CreateVolumeRequest.newBuilder()
                 .setName(name)
-                .addVolumeCapabilities(Req.RWO)
+                .addVolumeCapabilities(CsiRequests.RWO)
                 .setCapacityRange(
                         CapacityRange.newBuilder().setRequiredBytes(Csi.SIZE).setLimitBytes(Csi.SIZE))
                 .putParameters("image", csi.image)
@@ -106,13 +107,13 @@ class UpstreamFlowsTest extends SanityTest {
         Map<String, String> ctx = res.controllerPublish(ControllerPublishVolumeRequest.newBuilder()
                 .setVolumeId(vol.getVolumeId())
                 .setNodeId(csi.nodeId)
-                .setVolumeCapability(Req.RWO)
+                .setVolumeCapability(CsiRequests.RWO)
                 .putAllVolumeContext(vol.getVolumeContextMap())
                 .build());
         for (int i = 0; i < count; i++) {
             res.stage(NodeStageVolumeRequest.newBuilder()
                     .setVolumeId(vol.getVolumeId())
-                    .setVolumeCapability(Req.RWO)
+                    .setVolumeCapability(CsiRequests.RWO)
                     .setStagingTargetPath(stagingDir.toString())
                     .putAllVolumeContext(vol.getVolumeContextMap())
                     .putAllPublishContext(ctx)
@@ -123,7 +124,7 @@ class UpstreamFlowsTest extends SanityTest {
                     .setVolumeId(vol.getVolumeId())
                     .setTargetPath(mountDir.resolve("target").toString())
                     .setStagingTargetPath(stagingDir.toString())
-                    .setVolumeCapability(Req.RWO)
+                    .setVolumeCapability(CsiRequests.RWO)
                     .putAllVolumeContext(vol.getVolumeContextMap())
                     .putAllPublishContext(ctx)
                     .build());
@@ -156,7 +157,7 @@ class UpstreamFlowsTest extends SanityTest {
         // upstream VolumeLifecycle: no capacity_range, requisite = the node's topology
         CreateVolumeRequest.Builder req = CreateVolumeRequest.newBuilder()
                 .setName("sanity-controller-publish-10-" + csi.runId.toUpperCase())
-                .addVolumeCapabilities(Req.RWO)
+                .addVolumeCapabilities(CsiRequests.RWO)
                 .putParameters("image", csi.image)
                 .putParameters("type", "pd-balanced");
         if (csi.nodeTopology.getSegmentsCount() > 0) {
@@ -167,7 +168,7 @@ class UpstreamFlowsTest extends SanityTest {
             res.controllerPublish(ControllerPublishVolumeRequest.newBuilder()
                     .setVolumeId(vol.getVolumeId())
                     .setNodeId(csi.nodeId)
-                    .setVolumeCapability(Req.RWO)
+                    .setVolumeCapability(CsiRequests.RWO)
                     .putAllVolumeContext(vol.getVolumeContextMap())
                     .build());
         }

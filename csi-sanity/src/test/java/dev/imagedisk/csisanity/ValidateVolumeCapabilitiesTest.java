@@ -12,6 +12,7 @@ import csi.v1.ValidateVolumeCapabilitiesResponse;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
+import dev.imagedisk.csi.requests.CsiRequests;
 import io.grpc.Status;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +34,7 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
     void requiredFields() {
         assertCode(
                 Status.Code.INVALID_ARGUMENT,
-                () -> validate(request("", Req.RWO).build()),
+                () -> validate(request("", CsiRequests.RWO).build()),
                 "ValidateVolumeCapabilities without volume_id");
         Volume v = res.create("validate-nocaps");
         assertCode(
@@ -47,11 +48,11 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
     void unknownVolume() {
         assertCode(
                 Status.Code.NOT_FOUND,
-                () -> validate(request(Csi.fakeVolumeId(), Req.RWO).build()),
+                () -> validate(request(Csi.fakeVolumeId(), CsiRequests.RWO).build()),
                 "ValidateVolumeCapabilities, fake id");
         assertCode(
                 Status.Code.NOT_FOUND,
-                () -> validate(request(csi.goneVolumeId(), Req.RWO).build()),
+                () -> validate(request(csi.goneVolumeId(), CsiRequests.RWO).build()),
                 "ValidateVolumeCapabilities of a deleted volume");
     }
 
@@ -61,30 +62,33 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
     void confirms() {
         Volume v = res.create("validate");
         for (VolumeCapability cap : List.of(
-                Req.RWO,
-                Req.mount(Mode.SINGLE_NODE_READER_ONLY),
-                Req.block(Mode.SINGLE_NODE_WRITER),
-                Req.mount(Mode.SINGLE_NODE_WRITER, "ext4"))) {
+                CsiRequests.RWO,
+                CsiRequests.mount(Mode.SINGLE_NODE_READER_ONLY),
+                CsiRequests.block(Mode.SINGLE_NODE_WRITER),
+                CsiRequests.mount(Mode.SINGLE_NODE_WRITER, "ext4"))) {
             ValidateVolumeCapabilitiesResponse r =
                     validate(request(v.getVolumeId(), cap).build());
             assertTrue(r.hasConfirmed(), "not confirmed: " + Codes.oneLine(cap) + ": " + r.getMessage());
             assertEquals(
                     List.of(cap), r.getConfirmed().getVolumeCapabilitiesList(), "confirmed must list the capabilities");
         }
-        ValidateVolumeCapabilitiesResponse same = validate(request(v.getVolumeId(), Req.RWO)
+        ValidateVolumeCapabilitiesResponse same = validate(request(v.getVolumeId(), CsiRequests.RWO)
                 .putParameters("image", csi.image)
                 .putParameters("type", "pd-balanced")
                 .build());
         assertTrue(same.hasConfirmed(), "the volume's own parameters were not confirmed: " + same.getMessage());
 
-        ValidateVolumeCapabilitiesResponse multi =
-                validate(request(v.getVolumeId(), Req.RWO, Req.MULTI_WRITER).build());
+        ValidateVolumeCapabilitiesResponse multi = validate(request(
+                        v.getVolumeId(),
+                        CsiRequests.RWO,
+                        CsiRequests.mount(VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+                .build());
         assertFalse(multi.hasConfirmed(), "MULTI_NODE_MULTI_WRITER confirmed for a zonal disk");
         assertFalse(multi.getMessage().isEmpty(), "an unconfirmed answer should say why");
 
         Optional<String> other = csi.secondImage();
         if (other.isPresent()) {
-            ValidateVolumeCapabilitiesResponse otherImage = validate(request(v.getVolumeId(), Req.RWO)
+            ValidateVolumeCapabilitiesResponse otherImage = validate(request(v.getVolumeId(), CsiRequests.RWO)
                     .putParameters("image", other.get())
                     .build());
             assertFalse(otherImage.hasConfirmed(), "parameters naming another image were confirmed");
@@ -96,7 +100,7 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
     void mutableParameters() {
         assumeTrue(!csi.has(Type.MODIFY_VOLUME), "MODIFY_VOLUME advertised");
         Volume v = res.create("validate-mutable");
-        ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), Req.RWO)
+        ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), CsiRequests.RWO)
                 .putMutableParams("iops", "3000")
                 .build());
         assertFalse(r.hasConfirmed(), "mutable_parameters confirmed without MODIFY_VOLUME");
@@ -107,7 +111,7 @@ class ValidateVolumeCapabilitiesTest extends SanityTest {
     void mutableParametersUnknownKey() {
         assumeTrue(csi.has(Type.MODIFY_VOLUME), "MODIFY_VOLUME not advertised");
         Volume v = res.create("validate-mutable-unknown");
-        ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), Req.RWO)
+        ValidateVolumeCapabilitiesResponse r = validate(request(v.getVolumeId(), CsiRequests.RWO)
                 .putMutableParams("XXX_FakeKey", "1")
                 .build());
         assertFalse(r.hasConfirmed(), "an unknown mutable parameter was confirmed");

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             DemoCommand.class,
             dev.imagedisk.csi.plugin.archive.ArchiveCommand.class,
+            dev.imagedisk.csi.plugin.DoctorCommand.class,
             dev.imagedisk.bench.BenchCommand.class
         })
 public final class Main implements Runnable {

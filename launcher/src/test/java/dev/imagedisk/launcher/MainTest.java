@@ -10,7 +10,7 @@ class MainTest {
     @Test
     void everyToolIsASubcommand() {
         assertEquals(
-                Set.of("plugin", "emulator", "serve", "demo", "bench", "archive"),
+                Set.of("plugin", "emulator", "serve", "demo", "bench", "archive", "doctor"),
                 Main.commandLine().getSubcommands().keySet());
     }
 }

@@ -87,4 +87,13 @@ class ManifestIamRoleTest {
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("compute.zoneOperations.wait")));
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("compute.disks.use is missing")));
     }
+
+    @Test
+    void everyPermissionTheDoctorTestsIsInTheRole() {
+        Set<String> role = new TreeSet<>(Manifests.readIamRole().includedPermissions());
+        List<String> missing = dev.imagedisk.csi.doctor.TestedPermissions.all().stream()
+                .filter(p -> !role.contains(p))
+                .toList();
+        assertEquals(List.of(), missing, "the doctor would report these missing on a correct install");
+    }
 }

@@ -70,6 +70,17 @@ class ManifestKustomizeTest {
     }
 
     @Test
+    void theDoctorListsEveryFileBesideItAndUsesTheBasesImage() {
+        Path doctor = Manifests.base().resolve("doctor");
+        List<String> problems = listingProblems(doctor, Manifests.kustomization(doctor));
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+        assertEquals(
+                Manifests.kustomization(Manifests.base()).images(),
+                Manifests.kustomization(doctor).images(),
+                "the doctor Jobs run the image the base installs");
+    }
+
+    @Test
     void theExamplesListEveryFileBesideThem() {
         List<String> problems = listingProblems(Manifests.examples(), Manifests.kustomization(Manifests.examples()));
         assertTrue(problems.isEmpty(), String.join("\n", problems));
@@ -96,7 +107,7 @@ class ManifestKustomizeTest {
             Set<String> dirs = s.filter(Files::isDirectory)
                     .map(p -> p.getFileName().toString())
                     .collect(Collectors.toCollection(TreeSet::new));
-            assertEquals(Set.of("examples", "iam"), dirs);
+            assertEquals(Set.of("doctor", "examples", "iam"), dirs);
         }
         assertEquals(
                 List.of(Manifests.iamRole()),

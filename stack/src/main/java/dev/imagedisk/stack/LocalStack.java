@@ -168,6 +168,7 @@ public final class LocalStack implements AutoCloseable {
         NodeOptions node = new NodeOptions();
         node.kubeletDir = kubeletDir;
         node.deviceDir = deviceDir;
+        emulator.attachmentDir().ifPresent(node.loopDiskDirs::add);
         node.deviceWait = Duration.ofSeconds(20);
         return new DriverConfig(
                 Mode.all,

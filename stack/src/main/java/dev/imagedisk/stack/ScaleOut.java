@@ -1,24 +1,14 @@
 package dev.imagedisk.stack;
 
-import csi.v1.CapacityRange;
 import csi.v1.ControllerGrpc;
-import csi.v1.ControllerPublishVolumeRequest;
-import csi.v1.ControllerUnpublishVolumeRequest;
-import csi.v1.CreateVolumeRequest;
-import csi.v1.DeleteVolumeRequest;
 import csi.v1.ListVolumesRequest;
 import csi.v1.ListVolumesResponse;
 import csi.v1.NodeGrpc;
-import csi.v1.NodePublishVolumeRequest;
-import csi.v1.NodeStageVolumeRequest;
-import csi.v1.NodeUnpublishVolumeRequest;
-import csi.v1.NodeUnstageVolumeRequest;
-import csi.v1.Topology;
-import csi.v1.TopologyRequirement;
 import csi.v1.Volume;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.plugin.DriverConfig;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.stack.PhaseTimings.Phase;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -113,11 +103,7 @@ public final class ScaleOut {
         return replicas;
     }
 
-    private static final VolumeCapability MOUNT_RWO = VolumeCapability.newBuilder()
-            .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
-            .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-                    .setMode(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER))
-            .build();
+    private static final VolumeCapability MOUNT_RWO = CsiRequests.RWO_EXT4;
 
     /** Scales up: every replica's pipeline runs at once, as a Parallel-policy StatefulSet's pods do. */
     public void scaleUp(Map<String, String> expectedFiles) throws Exception {
@@ -205,49 +191,29 @@ public final class ScaleOut {
         r.volume = timed(
                 Phase.CREATE,
                 () -> controller
-                        .createVolume(CreateVolumeRequest.newBuilder()
-                                .setName(r.pvName)
-                                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(sizeBytes))
-                                .addVolumeCapabilities(MOUNT_RWO)
-                                .putParameters("image", imageParameter)
-                                .putParameters("type", "pd-balanced")
-                                .putParameters("csi.storage.k8s.io/pvc/name", r.pvcName())
-                                .putParameters("csi.storage.k8s.io/pvc/namespace", "default")
-                                .putParameters("csi.storage.k8s.io/pv/name", r.pvName)
-                                .setAccessibilityRequirements(TopologyRequirement.newBuilder()
-                                        .addPreferred(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone)))
+                        .createVolume(CsiRequests.provision(
+                                        r.pvName,
+                                        r.pvcName(),
+                                        imageParameter,
+                                        sizeBytes,
+                                        CsiRequests.zone(Keys.TOPOLOGY_ZONE, zone))
                                 .build())
                         .getVolume());
-        String volumeId = r.volume.getVolumeId();
         r.publishContext = timed(
                 Phase.ATTACH,
                 () -> controller
-                        .controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
-                                .setVolumeId(volumeId)
-                                .setNodeId(nodeId)
-                                .setVolumeCapability(MOUNT_RWO)
-                                .putAllVolumeContext(r.volume.getVolumeContextMap())
+                        .controllerPublishVolume(CsiRequests.controllerPublish(r.volume, nodeId, MOUNT_RWO)
                                 .build())
                         .getPublishContextMap());
         timed(
                 Phase.STAGE,
-                () -> node.nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .putAllPublishContext(r.publishContext)
-                        .setStagingTargetPath(r.stagingPath.toString())
-                        .setVolumeCapability(MOUNT_RWO)
-                        .putAllVolumeContext(r.volume.getVolumeContextMap())
+                () -> node.nodeStageVolume(CsiRequests.nodeStage(r.volume, r.publishContext, r.stagingPath, MOUNT_RWO)
                         .build()));
         timed(
                 Phase.PUBLISH,
-                () -> node.nodePublishVolume(NodePublishVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .putAllPublishContext(r.publishContext)
-                        .setStagingTargetPath(r.stagingPath.toString())
-                        .setTargetPath(r.targetPath.toString())
-                        .setVolumeCapability(MOUNT_RWO)
-                        .putAllVolumeContext(r.volume.getVolumeContextMap())
-                        .build()));
+                () -> node.nodePublishVolume(
+                        CsiRequests.nodePublish(r.volume, r.publishContext, r.stagingPath, r.targetPath, MOUNT_RWO)
+                                .build()));
         long t0 = System.nanoTime();
         verify(r, expectedFiles);
         timings.record(Phase.VERIFY, Duration.ofNanos(System.nanoTime() - t0));
@@ -283,28 +249,12 @@ public final class ScaleOut {
             return;
         }
         String volumeId = r.volume.getVolumeId();
-        timed(
-                Phase.UNPUBLISH,
-                () -> node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .setTargetPath(r.targetPath.toString())
-                        .build()));
-        timed(
-                Phase.UNSTAGE,
-                () -> node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .setStagingTargetPath(r.stagingPath.toString())
-                        .build()));
+        timed(Phase.UNPUBLISH, () -> node.nodeUnpublishVolume(CsiRequests.nodeUnpublish(volumeId, r.targetPath)));
+        timed(Phase.UNSTAGE, () -> node.nodeUnstageVolume(CsiRequests.nodeUnstage(volumeId, r.stagingPath)));
         timed(
                 Phase.DETACH,
-                () -> controller.controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder()
-                        .setVolumeId(volumeId)
-                        .setNodeId(nodeId)
-                        .build()));
-        timed(
-                Phase.DELETE,
-                () -> controller.deleteVolume(
-                        DeleteVolumeRequest.newBuilder().setVolumeId(volumeId).build()));
+                () -> controller.controllerUnpublishVolume(CsiRequests.controllerUnpublish(volumeId, nodeId)));
+        timed(Phase.DELETE, () -> controller.deleteVolume(CsiRequests.deleteVolume(volumeId)));
     }
 
     /** Volume ids the controller still lists among this run's. */

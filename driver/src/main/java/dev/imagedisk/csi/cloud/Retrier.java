@@ -2,13 +2,9 @@ package dev.imagedisk.csi.cloud;
 
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.Futures;
-import dev.imagedisk.csi.common.NonBlocking;
 import dev.imagedisk.csi.common.Scheduler;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,15 +42,11 @@ public final class Retrier {
      * ends it.
      */
     public <T> CompletableFuture<T> callAsync(String what, Supplier<CompletableFuture<T>> attempt) {
-        return callAsync(what, attempt, CallDeadline.current(), 1, Runnable::run);
+        return callAsync(what, attempt, CallDeadline.current(), 1);
     }
 
-    /**
-     * @param attempts where an attempt after a backoff is sent: at once on the step thread the scheduler ran it on,
-     *     or handed to the thread of a synchronous {@link #call}
-     */
     private <T> CompletableFuture<T> callAsync(
-            String what, Supplier<CompletableFuture<T>> attempt, CallDeadline call, int retry, Executor attempts) {
+            String what, Supplier<CompletableFuture<T>> attempt, CallDeadline call, int retry) {
         return Futures.compose(attempt)
                 .handle((value, failure) -> {
                     if (failure == null) {
@@ -63,39 +55,31 @@ public final class Retrier {
                     return Futures.compose(() -> {
                         Duration delay = delay(what, Futures.unwrap(failure), retry, call);
                         return CallDeadline.within(
-                                call,
-                                () -> scheduler.after(delay, () -> {
-                                    CompletableFuture<CompletableFuture<T>> next = new CompletableFuture<>();
-                                    attempts.execute(() -> next.complete(CallDeadline.within(
-                                            call, () -> callAsync(what, attempt, call, retry + 1, attempts))));
-                                    return next.thenCompose(f -> f);
-                                }));
+                                call, () -> scheduler.after(delay, () -> callAsync(what, attempt, call, retry + 1)));
                     });
                 })
                 .thenCompose(f -> f);
     }
 
     /**
-     * {@link #callAsync} for a step that answers on this thread: every attempt is sent from this thread, which waits
-     * out the backoffs (the timer hands it each next attempt). For requests sent on a thread that may wait (the
-     * call's own, or a long-poll thread), never on a {@link NonBlocking} one.
+     * {@link #callAsync} for a step that answers on this thread: the attempts and the backoffs between them run here.
+     * For requests sent on a thread that may wait (the call's own, or a step thread), never on a completion thread.
+     * The backoff holds this thread, not one of the scheduler's: were the retry sent from a step thread while this one
+     * waits for it, callers on every step thread would wait for retries that no thread is left to send.
      */
     public <T> T call(String what, Supplier<T> step) {
-        BlockingQueue<Runnable> here = new LinkedBlockingQueue<>();
-        CompletableFuture<T> result = callAsync(what, () -> Futures.of(step), CallDeadline.current(), 1, here::add);
-        if (!result.isDone()) {
-            NonBlocking.check(what + " (backing off after a rate-limit answer)");
-            result.whenComplete((v, f) -> here.add(() -> {}));
+        CallDeadline call = CallDeadline.current();
+        for (int retry = 1; ; retry++) {
             try {
-                while (!result.isDone()) {
-                    here.take().run();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw CloudException.stopped(what + " (backing off after a rate-limit answer)", e);
+                return step.get();
+            } catch (RuntimeException failure) {
+                Duration delay = delay(what, failure, retry, call);
+                CompletableFuture<Void> due = scheduler.timer(delay);
+                call.onStop(() -> due.complete(null)); // the next attempt then finds the call stopped
+                Futures.join(
+                        due, () -> CloudException.stopped(what + " (backing off after a rate-limit answer)", null));
             }
         }
-        return Futures.join(result, () -> CloudException.stopped(what, null));
     }
 
     /**

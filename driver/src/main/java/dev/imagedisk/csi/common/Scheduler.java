@@ -16,6 +16,16 @@ public interface Scheduler extends Executor {
     /** Runs {@code step} on a step thread once {@code delay} has passed. */
     void schedule(Duration delay, Runnable step);
 
+    /**
+     * A future completed once {@code delay} has passed, for a thread that waits for it itself (a synchronous backoff):
+     * nothing but the completion runs, so it needs no step thread. Attach no continuation that does work.
+     */
+    default CompletableFuture<Void> timer(Duration delay) {
+        CompletableFuture<Void> due = new CompletableFuture<>();
+        schedule(delay, () -> due.complete(null));
+        return due;
+    }
+
     /** Runs {@code step} on a step thread now. */
     @Override
     default void execute(Runnable step) {

@@ -1,6 +1,7 @@
 package dev.imagedisk.csi.common;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -48,6 +49,14 @@ public final class SchedulerThreads implements Scheduler, AutoCloseable {
                     delay.toNanos(),
                     TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** Completed by the timer thread itself: a waiter needs no step thread to be woken. */
+    @Override
+    public CompletableFuture<Void> timer(Duration delay) {
+        CompletableFuture<Void> due = new CompletableFuture<>();
+        timer.schedule(() -> due.complete(null), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        return due;
     }
 
     /** The timer, for a periodic tick (it must not block). */

@@ -55,6 +55,20 @@ public record PartitionTable(
         return Math.min(diskSectors, MBR_LIMIT_SECTORS) - 1;
     }
 
+    /** This table once a GPT's backup header is at the disk's end: partitions may then use the whole disk. */
+    public PartitionTable withBackupHeaderAtEnd() {
+        return new PartitionTable(label, sectorSize, diskSectors, lastSectorAtFullSize(), partitions);
+    }
+
+    /** This table with partition {@code number} {@code sectors} long, from the same start; the others as they are. */
+    public PartitionTable withSectors(int number, long sectors) {
+        Partition p = partition(number).orElseThrow(() -> new IllegalArgumentException("no partition " + number));
+        List<Partition> changed = partitions.stream()
+                .map(q -> q == p ? new Partition(p.number(), p.start(), sectors, p.type(), p.name()) : q)
+                .toList();
+        return new PartitionTable(label, sectorSize, diskSectors, lastUsableSector, changed);
+    }
+
     public long bytes(long sectors) {
         return sectors * sectorSize;
     }

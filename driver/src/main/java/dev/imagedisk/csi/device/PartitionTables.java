@@ -4,19 +4,25 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads and grows partition tables, and tells the kernel about them. Holds no CSI logic; never changes any
- * partition but the one it is asked to grow.
+ * Reads and changes partition tables, and tells the kernel about them. Holds no CSI logic and decides nothing:
+ * the caller says what to change, from the table it read; never changes any partition but the one it is asked to.
  */
 public interface PartitionTables {
     /** The table on {@code disk}, or empty when it carries none. Throws when the disk cannot be read. */
     Optional<PartitionTable> read(BlockDevice disk);
 
     /**
-     * Grows partition {@code number} of {@code disk} to {@link PartitionTable#lastSectorAtFullSize()}, first
-     * moving a GPT backup header to the disk's end. The caller checks that the partition is the last one. Does
-     * not tell the kernel ({@link #syncKernel} does). Returns the table as it is afterwards.
+     * Moves the backup header (and entries) of {@code table}, a GPT read from {@code disk}, to the disk's end.
+     * Returns the table as it is afterwards ({@link PartitionTable#withBackupHeaderAtEnd()}), without reading it.
      */
-    PartitionTable growToEnd(BlockDevice disk, int number);
+    PartitionTable relocateBackupHeader(BlockDevice disk, PartitionTable table);
+
+    /**
+     * Makes partition {@code number} of {@code table} (read from {@code disk}) {@code sectors} long, keeping its
+     * start; does not tell the kernel ({@link #syncKernel} does). Returns the table as it is afterwards
+     * ({@link PartitionTable#withSectors}), without reading it.
+     */
+    PartitionTable resize(BlockDevice disk, PartitionTable table, int number, long sectors);
 
     /**
      * Makes the kernel's partitions of {@code disk} match {@code table} (BLKPG, also for a disk in use): adds the

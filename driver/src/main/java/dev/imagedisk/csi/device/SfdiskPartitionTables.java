@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@link PartitionTables} with util-linux: {@code sfdisk --dump} reads a table, {@code sfdisk --relocate
- * gpt-bak-std} moves a GPT backup header to the disk's end, {@code sfdisk -N} resizes one partition (keeping its
- * start, never touching the others), and {@code partx --add}/{@code --update} tell the kernel through BLKPG,
+ * gpt-bak-std} moves a GPT backup header to the disk's end, {@code sfdisk -N} resizes one partition to exactly the
+ * sectors asked (keeping its start, never touching the others), and {@code partx --add}/{@code --update} tell the kernel through BLKPG,
  * which works on a disk whose partitions are mounted (where re-reading the whole table would not).
  */
 public final class SfdiskPartitionTables implements PartitionTables {
@@ -90,30 +90,23 @@ public final class SfdiskPartitionTables implements PartitionTables {
     }
 
     @Override
-    public PartitionTable growToEnd(BlockDevice disk, int number) {
-        PartitionTable table =
-                read(disk).orElseThrow(() -> new IllegalStateException(disk + " carries no partition table"));
-        if (table.gpt() && table.lastUsableSector() < table.lastSectorAtFullSize()) {
-            // the backup header of an image sits where the image ended: move it to the end of the disk first
-            check(
-                    disk,
-                    runner.run(
-                            "sfdisk",
-                            "--no-reread",
-                            "--no-tell-kernel",
-                            "--relocate",
-                            "gpt-bak-std",
-                            disk.path().toString()),
-                    "moving the GPT backup header to the end");
-            table = read(disk).orElseThrow();
-        }
-        PartitionTable.Partition p = table.partition(number)
-                .orElseThrow(() -> new IllegalStateException(disk + " has no partition " + number));
-        long end = Math.min(table.lastUsableSector(), table.lastSectorAtFullSize());
-        if (p.end() >= end) {
-            return table;
-        }
-        long sectors = end - p.start() + 1;
+    public PartitionTable relocateBackupHeader(BlockDevice disk, PartitionTable table) {
+        check(
+                disk,
+                runner.run(
+                        "sfdisk",
+                        "--no-reread",
+                        "--no-tell-kernel",
+                        "--relocate",
+                        "gpt-bak-std",
+                        disk.path().toString()),
+                "moving the GPT backup header to the end");
+        return table.withBackupHeaderAtEnd();
+    }
+
+    @Override
+    public PartitionTable resize(BlockDevice disk, PartitionTable table, int number, long sectors) {
+        PartitionTable after = table.withSectors(number, sectors);
         check(
                 disk,
                 runner.run(
@@ -126,8 +119,8 @@ public final class SfdiskPartitionTables implements PartitionTables {
                                 Integer.toString(number),
                                 disk.path().toString()),
                         "," + sectors + "\n"),
-                "growing partition " + number + " to " + sectors + " sectors");
-        return read(disk).orElseThrow();
+                "resizing partition " + number + " to " + sectors + " sectors");
+        return after;
     }
 
     @Override

@@ -27,6 +27,7 @@ public final class Expander {
     private final FilesystemResizer resizer;
     private final Directories directories;
     private final PartitionTables partitions;
+    private final PartitionGrower grower;
     private final VolumeAtPath volumeAtPath;
 
     public Expander(
@@ -38,6 +39,7 @@ public final class Expander {
             VolumeAtPath volumeAtPath) {
         this.volumeAtPath = volumeAtPath;
         this.partitions = partitions;
+        this.grower = new PartitionGrower(partitions);
         this.mounter = mounter;
         this.devices = devices;
         this.resizer = resizer;
@@ -82,13 +84,16 @@ public final class Expander {
                     "volume %s: %s is mounted read-only at %s; a read-only filesystem " + "cannot be grown",
                     volumeId, device, volumePath);
         }
-        if (partition.isPresent()
-                && !growPartition(volumeId, disk, partition.get().number())) {
-            return Failures.call("reading the size of " + device, () -> devices.sizeBytes(device));
+        long size = diskSize;
+        if (partition.isPresent()) {
+            PartitionGrower.Grown grown =
+                    growPartition(volumeId, disk, partition.get().number(), device);
+            size = Failures.call("reading the size of " + device, () -> devices.sizeBytes(grown.device()));
+            if (!grown.last()) {
+                return size;
+            }
         }
-        long size = partition.isPresent()
-                ? Failures.call("reading the size of " + device, () -> devices.sizeBytes(device))
-                : diskSize;
+        long grownSize = size;
         if (!resizer.supports(m.fsType())) {
             throw CsiErrors.failedPrecondition(
                     "volume %s: cannot grow the %s filesystem on %s (unsupported type, or "
@@ -96,35 +101,23 @@ public final class Expander {
                     volumeId, m.fsType(), device);
         }
         Failures.run(
-                "growing the " + m.fsType() + " filesystem on " + device + " to " + size + " bytes",
+                "growing the " + m.fsType() + " filesystem on " + device + " to " + grownSize + " bytes",
                 () -> resizer.grow(m.fsType(), device.path(), volumePath));
         LOG.info("volume {}: grew the {} filesystem on {} to {} bytes", volumeId, m.fsType(), device, size);
         return size;
     }
 
-    /** Grows partition {@code number} to the disk's end when it is the last one; false when it is not last. */
-    private boolean growPartition(String volumeId, BlockDevice disk, int number) {
+    /** The partition, grown by {@link PartitionGrower} from the table on the disk now. */
+    private PartitionGrower.Grown growPartition(String volumeId, BlockDevice disk, int number, BlockDevice device) {
         PartitionTable table = Failures.call("reading the partition table of " + disk, () -> partitions.read(disk))
                 .orElseThrow(() -> CsiErrors.failedPrecondition(
                         "volume %s: %s no longer carries a partition table", volumeId, disk));
-        boolean last = table.last().map(p -> p.number() == number).orElse(false);
-        if (!last) {
-            LOG.info(
-                    "volume {}: partition {} of {} is not the last one on the disk; it keeps its size ({})",
-                    volumeId,
-                    number,
-                    disk,
-                    table.describe());
-            return false;
+        if (table.partition(number).isEmpty()) {
+            throw CsiErrors.failedPrecondition(
+                    "volume %s: the partition table of %s no longer has partition %d: %s",
+                    volumeId, disk, number, table.describe());
         }
-        PartitionTable grown = Failures.call(
-                "growing partition " + number + " of " + disk + " to the disk's end",
-                () -> partitions.growToEnd(disk, number));
-        Failures.run(
-                "telling the kernel the new size of partition " + number + " of " + disk,
-                () -> partitions.syncKernel(disk, grown));
-        LOG.info("volume {}: partition {} of {} spans to the disk's end: {}", volumeId, number, disk, grown.describe());
-        return true;
+        return grower.grow(volumeId, new FilesystemPlanner.Placement(disk, table, number), device);
     }
 
     private static long atLeast(String volumeId, BlockDevice device, long size, long requiredBytes) {

@@ -34,17 +34,17 @@ public record StagePlan(
      * @param checkable whether a checker handles {@code fsType}
      * @param resizable whether {@code fsType} can be grown here (tool installed)
      * @param growsOffline whether {@code fsType} is grown unmounted (ext) rather than mounted (xfs)
-     * @param deviceBytes the device's size
-     * @param filesystemBytes the filesystem's size when known (offline-grown types), else -1
+     * @param sizes the device's and the filesystem's sizes, read only when {@link #decide} needs them
      */
     public record Facts(
-            String fsType,
-            boolean format,
-            boolean checkable,
-            boolean resizable,
-            boolean growsOffline,
-            long deviceBytes,
-            long filesystemBytes) {}
+            String fsType, boolean format, boolean checkable, boolean resizable, boolean growsOffline, Sizes sizes) {}
+
+    /** Sizes that cost a read (a sysfs file, dumpe2fs); asked only for an existing filesystem that could grow. */
+    public interface Sizes {
+        long deviceBytes();
+
+        long filesystemBytes();
+    }
 
     /**
      * The mount option that keeps a read-only mount from replaying the filesystem's journal, or null when it has
@@ -71,8 +71,7 @@ public record StagePlan(
                 && f.checkable()
                 && f.growsOffline()
                 && f.resizable()
-                && f.filesystemBytes() >= 0
-                && f.deviceBytes() - f.filesystemBytes() > GROWTH_SLACK_BYTES;
+                && f.sizes().deviceBytes() - f.sizes().filesystemBytes() > GROWTH_SLACK_BYTES;
         Check check = !existing || !f.checkable() ? Check.NONE : growOffline ? Check.FULL : Check.PREEN;
         boolean growOnline = existing && !f.growsOffline() && f.resizable();
         List<String> options = new ArrayList<>(spec.mountFlags());

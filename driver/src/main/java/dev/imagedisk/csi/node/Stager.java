@@ -5,7 +5,6 @@ import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.FilesystemChecker;
 import dev.imagedisk.csi.device.Formatter;
-import dev.imagedisk.csi.device.PartitionTable;
 import dev.imagedisk.csi.device.PartitionTables;
 import dev.imagedisk.csi.mount.FilesystemResizer;
 import dev.imagedisk.csi.mount.MountInfo;
@@ -14,7 +13,6 @@ import dev.imagedisk.csi.server.CsiErrors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,18 +20,16 @@ import org.slf4j.LoggerFactory;
 /**
  * NodeStageVolume and NodeUnstageVolume: mounts the disk's filesystem at the staging path, and takes it
  * away again. {@link FilesystemPlanner} chooses the device (whole disk or partition); a writable volume's
- * partition, when it is the last on the disk, is grown to the disk's end first; then the {@link StagePlan}
- * decided from what was found is carried out (format a blank disk, check, grow, mount).
+ * partition is given to {@link PartitionGrower} first; then the {@link StagePlan} decided from what was found is
+ * carried out (format a blank disk, check, grow, mount).
  */
 public final class Stager {
     private static final Logger LOG = LoggerFactory.getLogger(Stager.class);
-    /** A partition ending within this many bytes of where it could end is not grown (alignment slack). */
-    static final long PARTITION_SLACK_BYTES = 1L << 20;
 
     private final DeviceLocator locator;
     private final FilesystemPlanner planner;
     private final BlockDevices devices;
-    private final PartitionTables partitions;
+    private final PartitionGrower grower;
     private final Formatter formatter;
     private final FilesystemChecker checker;
     private final Mounter mounter;
@@ -53,7 +49,7 @@ public final class Stager {
         this.locator = locator;
         this.planner = planner;
         this.devices = devices;
-        this.partitions = partitions;
+        this.grower = new PartitionGrower(partitions);
         this.formatter = formatter;
         this.checker = checker;
         this.mounter = mounter;
@@ -75,9 +71,9 @@ public final class Stager {
         FilesystemPlanner.Plan chosen = planner.plan(volumeId, disk, spec, choice);
         BlockDevice device = chosen.device();
         if (chosen.placement() != null && !spec.readOnly()) {
-            device = growPartition(volumeId, chosen.placement(), device);
+            device = grower.grow(volumeId, chosen.placement(), device).device();
         }
-        StagePlan plan = StagePlan.decide(volumeId, device.toString(), spec, facts(chosen, device, spec));
+        StagePlan plan = StagePlan.decide(volumeId, device.toString(), spec, facts(chosen, device));
         execute(volumeId, device, chosen.fsType(), staging, plan);
         LOG.info(
                 "volume {}: staged {} ({}{}) at {}",
@@ -88,58 +84,28 @@ public final class Stager {
                 staging);
     }
 
-    /** The partition grown to the disk's end when it is the last one; otherwise left at its own size. */
-    private BlockDevice growPartition(String volumeId, FilesystemPlanner.Placement placement, BlockDevice device) {
-        PartitionTable table = placement.table();
-        PartitionTable.Partition p = placement.partition();
-        BlockDevice disk = placement.disk();
-        if (!placement.last()) {
-            LOG.info(
-                    "volume {}: partition {} of {} is not the last one on the disk, so it is mounted at its own size "
-                            + "({} of {} bytes); the disk's other space is left as it is",
-                    volumeId,
-                    p.number(),
-                    disk,
-                    table.bytes(p.sectors()),
-                    table.bytes(table.diskSectors()));
-            return device;
-        }
-        long room = table.bytes(table.lastSectorAtFullSize() - p.end());
-        if (room <= PARTITION_SLACK_BYTES && table.lastUsableSector() >= table.lastSectorAtFullSize()) {
-            return device;
-        }
-        PartitionTable grown = Failures.call(
-                "growing partition " + p.number() + " of " + disk + " to the disk's end",
-                () -> partitions.growToEnd(disk, p.number()));
-        Map<Integer, BlockDevice> kernel = Failures.call(
-                "telling the kernel the new size of partition " + p.number() + " of " + disk,
-                () -> partitions.syncKernel(disk, grown));
-        long to = grown.partition(p.number()).map(q -> grown.bytes(q.sectors())).orElse(-1L);
-        LOG.info(
-                "volume {}: grew partition {} of {} from {} to {} bytes ({} table{})",
-                volumeId,
-                p.number(),
-                disk,
-                table.bytes(p.sectors()),
-                to,
-                table.label(),
-                table.gpt() ? ", backup header at the disk's end" : "");
-        return kernel.getOrDefault(p.number(), device);
-    }
-
-    private StagePlan.Facts facts(FilesystemPlanner.Plan chosen, BlockDevice device, VolumeSpec spec) {
+    /** What {@link StagePlan} may ask about the device: its size and its filesystem's, read only when asked. */
+    private StagePlan.Facts facts(FilesystemPlanner.Plan chosen, BlockDevice device) {
         String fs = chosen.fsType();
-        boolean offline = resizer.growsOffline(fs);
-        boolean resizable = resizer.supports(fs);
-        long deviceBytes = -1;
-        long fsBytes = -1;
-        if (!spec.readOnly() && !chosen.format() && offline && resizable && checker.handles(fs)) {
-            deviceBytes = Failures.call("reading the size of " + device, () -> devices.sizeBytes(device));
-            fsBytes = Failures.call(
-                    "reading the size of the filesystem on " + device,
-                    () -> resizer.filesystemBytes(fs, device.path()));
-        }
-        return new StagePlan.Facts(fs, chosen.format(), checker.handles(fs), resizable, offline, deviceBytes, fsBytes);
+        return new StagePlan.Facts(
+                fs,
+                chosen.format(),
+                checker.handles(fs),
+                resizer.supports(fs),
+                resizer.growsOffline(fs),
+                new StagePlan.Sizes() {
+                    @Override
+                    public long deviceBytes() {
+                        return Failures.call("reading the size of " + device, () -> devices.sizeBytes(device));
+                    }
+
+                    @Override
+                    public long filesystemBytes() {
+                        return Failures.call(
+                                "reading the size of the filesystem on " + device,
+                                () -> resizer.filesystemBytes(fs, device.path()));
+                    }
+                });
     }
 
     private void execute(String volumeId, BlockDevice device, String fs, Path staging, StagePlan plan) {

@@ -144,11 +144,17 @@ public final class PluginCommand implements Callable<Integer> {
 
     /**
      * Runs just this command, as the container image does. A leading {@code plugin} is skipped, so {@code java -jar
-     * JAR plugin ARGS} starts the plugin from the launcher's jar and from the plugin's own alike.
+     * JAR plugin ARGS} starts the plugin from the launcher's jar and from the plugin's own alike; {@code plugin
+     * doctor ARGS} runs {@link dev.imagedisk.csi.plugin.DoctorCommand} (the image's install check).
      */
     public static void main(String[] args) {
         String[] pluginArgs =
                 args.length > 0 && args[0].equals("plugin") ? Arrays.copyOfRange(args, 1, args.length) : args;
+        if (pluginArgs.length > 0 && pluginArgs[0].equals("doctor")) {
+            // the image's entrypoint is `plugin`: `plugin doctor ARGS` runs the install checks instead
+            System.exit(
+                    dev.imagedisk.csi.plugin.DoctorCommand.run(Arrays.copyOfRange(pluginArgs, 1, pluginArgs.length)));
+        }
         if (nodeMode(pluginArgs)) {
             // the node plugin on every node logs through a small binding of its own, not logback (B4)
             LineLoggerProvider.select();

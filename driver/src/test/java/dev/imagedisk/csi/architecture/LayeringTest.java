@@ -38,6 +38,7 @@ class LayeringTest {
             Map.entry("identity", Set.of("common", "server")),
             Map.entry("controller", Set.of("common", "contract", "cloud", "server")),
             Map.entry("node", Set.of("common", "contract", "device", "exec", "mount", "sys", "metadata", "server")),
+            Map.entry("doctor", Set.of("common", "contract", "cloud", "controller", "exec", "metadata", "node")),
             Map.entry("plugin", Set.of("*")));
 
     private static final Path MAIN = Path.of("src/main/java/dev/imagedisk/csi");

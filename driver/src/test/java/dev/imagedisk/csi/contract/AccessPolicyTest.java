@@ -1,6 +1,6 @@
 package dev.imagedisk.csi.contract;
 
-import static dev.imagedisk.csi.contract.Capabilities.cap;
+import static dev.imagedisk.csi.requests.CsiRequests.capability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,16 +27,17 @@ class AccessPolicyTest {
     })
     void modes(Mode mode, boolean supported, boolean readOnly, boolean singleTarget) {
         for (boolean block : new boolean[] {false, true}) {
-            Optional<String> reason = AccessPolicy.unsupported(cap(mode, block));
+            Optional<String> reason = AccessPolicy.unsupported(capability(mode, block));
             assertEquals(supported, reason.isEmpty(), mode + (block ? " block: " : " mount: ") + reason);
             if (!supported) {
                 assertTrue(reason.get().contains("access_mode") || reason.get().contains(mode.name()), reason.get());
             }
         }
         assertEquals(readOnly, AccessPolicy.readOnly(mode));
-        assertEquals(readOnly, AccessPolicy.readOnly(cap(mode, true)));
-        assertEquals(readOnly, AccessPolicy.readOnly(cap(mode, false), false));
-        assertTrue(AccessPolicy.readOnly(cap(mode, false), true), "the readonly flag makes any publish read-only");
+        assertEquals(readOnly, AccessPolicy.readOnly(capability(mode, true)));
+        assertEquals(readOnly, AccessPolicy.readOnly(capability(mode, false), false));
+        assertTrue(
+                AccessPolicy.readOnly(capability(mode, false), true), "the readonly flag makes any publish read-only");
         assertEquals(singleTarget, AccessPolicy.singleTarget(mode));
     }
 
@@ -54,10 +55,10 @@ class AccessPolicyTest {
                 .contains("access_mode"));
         assertEquals(
                 Optional.empty(),
-                AccessPolicy.unsupported(
-                        List.of(cap(Mode.SINGLE_NODE_WRITER, false), cap(Mode.MULTI_NODE_READER_ONLY, true))));
-        assertTrue(AccessPolicy.unsupported(
-                        List.of(cap(Mode.SINGLE_NODE_WRITER, false), cap(Mode.MULTI_NODE_MULTI_WRITER, true)))
+                AccessPolicy.unsupported(List.of(
+                        capability(Mode.SINGLE_NODE_WRITER, false), capability(Mode.MULTI_NODE_READER_ONLY, true))));
+        assertTrue(AccessPolicy.unsupported(List.of(
+                        capability(Mode.SINGLE_NODE_WRITER, false), capability(Mode.MULTI_NODE_MULTI_WRITER, true)))
                 .orElseThrow()
                 .contains("MULTI_NODE_MULTI_WRITER"));
     }

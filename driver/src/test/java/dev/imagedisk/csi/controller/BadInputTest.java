@@ -11,8 +11,8 @@ import csi.v1.ValidateVolumeCapabilitiesRequest;
 import csi.v1.ValidateVolumeCapabilitiesResponse;
 import csi.v1.VolumeCapability;
 import csi.v1.VolumeCapability.AccessMode.Mode;
-import dev.imagedisk.csi.contract.Capabilities;
 import dev.imagedisk.csi.node.CapabilityTranslator;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.csi.server.CsiFailure;
 import io.grpc.Status;
 import org.junit.jupiter.api.Test;
@@ -27,7 +27,7 @@ class BadInputTest {
     private final FakeController f = new FakeController();
 
     private static VolumeCapability mount(String fsType) {
-        return Capabilities.cap(Mode.SINGLE_NODE_WRITER, false, fsType);
+        return CsiRequests.mount(Mode.SINGLE_NODE_WRITER, fsType);
     }
 
     private Status createVolume(CreateVolumeRequest request) {

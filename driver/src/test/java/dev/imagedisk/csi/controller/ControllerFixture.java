@@ -4,9 +4,9 @@ import csi.v1.ControllerGrpc;
 import csi.v1.CreateVolumeRequest;
 import csi.v1.IdentityGrpc;
 import csi.v1.VolumeCapability;
-import dev.imagedisk.csi.contract.Capabilities;
 import dev.imagedisk.csi.plugin.PluginCommand;
 import dev.imagedisk.csi.plugin.PluginRuntime;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.csi.server.CsiChannels;
 import dev.imagedisk.gce.emulator.GceEmulator;
 import java.io.IOException;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -190,12 +189,12 @@ public final class ControllerFixture implements AutoCloseable, BeforeAllCallback
     }
 
     static VolumeCapability mountWriter() {
-        return cap(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER, false);
+        return CsiRequests.RWO_EXT4;
     }
 
     /** Block, or an ext4 mount. */
     static VolumeCapability cap(VolumeCapability.AccessMode.Mode mode, boolean block) {
-        return Capabilities.cap(mode, block, "ext4");
+        return CsiRequests.capability(mode, block, "ext4");
     }
 
     /** Creates volume {@code name} ({@link #create}) and returns its id. */
@@ -209,10 +208,7 @@ public final class ControllerFixture implements AutoCloseable, BeforeAllCallback
 
     /** A CreateVolume for {@code name} from the test image, single-node writer, mount. */
     public static CreateVolumeRequest.Builder create(String name) {
-        return CreateVolumeRequest.newBuilder()
-                .setName(name)
-                .addVolumeCapabilities(mountWriter())
-                .putAllParameters(Map.of("image", imagePath()));
+        return CsiRequests.createVolume(name, imagePath(), mountWriter());
     }
 
     static String nodeId(String instance) {

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +35,9 @@ class ControllerThreadsTest {
 
     @TempDir
     Path dir;
+
+    /** The controller's handler threads (PluginRuntime's CONTROLLER_CALL_THREADS, package-private there). */
+    static final int HANDLER_THREADS = 8;
 
     /** The controller's pool threads alive now, by pool. */
     static Map<String, Integer> controllerThreads() {
@@ -77,6 +79,7 @@ class ControllerThreadsTest {
             int peak = 0;
             Map<String, Integer> atPeak = Map.of();
             long inFlightSamples = 0;
+            long peakInFlight = 0;
             while (!answered.await(50, TimeUnit.MILLISECONDS)) {
                 Map<String, Integer> now = controllerThreads();
                 int total = now.values().stream().mapToInt(Integer::intValue).sum();
@@ -87,18 +90,24 @@ class ControllerThreadsTest {
                 if (answered.getCount() > CALLS / 2) {
                     inFlightSamples++;
                 }
+                // inserts made and not yet answered: each is a call waiting for its operation
+                long unanswered = f.emulator.requestCount("disks.insert") - (CALLS - answered.getCount());
+                peakInFlight = Math.max(peakInFlight, unanswered);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             assertEquals(Map.of(), failures);
             System.out.printf(
-                    "ControllerThreadsTest: %d calls in %s, pools peaked at %d threads: %s%n",
-                    CALLS, took, peak, atPeak);
+                    "ControllerThreadsTest: %d calls in %s, at most %d waiting at once, pools peaked at %d threads:"
+                            + " %s%n",
+                    CALLS, took, peakInFlight, peak, atPeak);
             assertTrue(inFlightSamples > 10, "the calls were not in flight together long enough to count threads");
             assertTrue(
                     peak <= POOL_THREADS_AT_MOST, "the controller's pools peaked at " + peak + " threads: " + atPeak);
-            // served together, not 8 at a time (that would take 300 / 8 x 3 s = 112 s)
-            assertTrue(took.compareTo(Duration.ofSeconds(40)) < 0, "300 calls took " + took);
-            assertEquals(Set.of(), Set.copyOf(failures.keySet()));
+            // served together, not one per handler thread: a thread held per call would keep at most that many
+            // operations waiting at once
+            assertTrue(
+                    peakInFlight > HANDLER_THREADS,
+                    "at most " + peakInFlight + " calls waited for their operations at once");
         }
     }
 }

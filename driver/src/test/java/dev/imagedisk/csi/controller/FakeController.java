@@ -4,8 +4,8 @@ import csi.v1.CreateVolumeRequest;
 import csi.v1.Topology;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.cloud.fake.FakeComputeCloud;
-import dev.imagedisk.csi.contract.Capabilities;
 import dev.imagedisk.csi.contract.Keys;
+import dev.imagedisk.csi.requests.CsiRequests;
 import dev.imagedisk.csi.server.InFlight;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -73,18 +73,15 @@ final class FakeController {
 
     /** Block, or an ext4 mount. */
     static VolumeCapability cap(VolumeCapability.AccessMode.Mode mode, boolean block) {
-        return Capabilities.cap(mode, block, "ext4");
+        return CsiRequests.capability(mode, block, "ext4");
     }
 
     static VolumeCapability mountWriter() {
-        return cap(VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER, false);
+        return CsiRequests.RWO_EXT4;
     }
 
     /** A CreateVolume for {@code name} from the test image, single-node writer, mount. */
     static CreateVolumeRequest.Builder create(String name) {
-        return CreateVolumeRequest.newBuilder()
-                .setName(name)
-                .addVolumeCapabilities(mountWriter())
-                .putParameters("image", "projects/" + PROJECT + "/global/images/" + IMAGE);
+        return CsiRequests.createVolume(name, "projects/" + PROJECT + "/global/images/" + IMAGE, mountWriter());
     }
 }

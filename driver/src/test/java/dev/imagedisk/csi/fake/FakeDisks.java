@@ -129,7 +129,10 @@ public final class FakeDisks
         counts.merge(what, 1, Integer::sum);
     }
 
-    /** How often {@code what} (format, growPartition, relocate, partxAdd, partxUpdate, fsck, fsckFull, ...) ran. */
+    /**
+     * How often {@code what} (probe, readTable, format, growPartition, relocate, partxAdd, partxUpdate, fsck,
+     * fsckFull, ...) ran.
+     */
     public int ran(String what) {
         return counts.getOrDefault(what, 0);
     }
@@ -281,6 +284,7 @@ public final class FakeDisks
 
     @Override
     public DeviceContent inspect(BlockDevice device) {
+        count("probe");
         Found f = require(device);
         Disk d = f.disk();
         if (f.number() == null) {
@@ -310,6 +314,7 @@ public final class FakeDisks
 
     @Override
     public Optional<PartitionTable> read(BlockDevice disk) {
+        count("readTable");
         Disk d = require(disk).disk();
         if (d.label == null) {
             return Optional.empty();
@@ -323,29 +328,36 @@ public final class FakeDisks
     }
 
     @Override
-    public PartitionTable growToEnd(BlockDevice disk, int number) {
+    public PartitionTable relocateBackupHeader(BlockDevice disk, PartitionTable table) {
         Disk d = require(disk).disk();
-        PartitionTable table = read(disk).orElseThrow(() -> new IllegalStateException(disk + " has no table"));
-        if (table.gpt() && table.lastUsableSector() < table.lastSectorAtFullSize()) {
-            count("relocate");
-            d.lastUsable = table.lastSectorAtFullSize();
-            table = read(disk).orElseThrow();
+        if (!"gpt".equals(d.label)) {
+            throw new IllegalStateException("sfdisk: " + disk + " carries no GPT");
         }
+        count("relocate");
+        d.lastUsable = d.sectors() - PartitionTable.GPT_BACKUP_SECTORS - 1;
+        return table.withBackupHeaderAtEnd();
+    }
+
+    @Override
+    public PartitionTable resize(BlockDevice disk, PartitionTable table, int number, long sectors) {
+        Disk d = require(disk).disk();
         Part p = d.parts.get(number);
-        if (p == null) {
+        if (d.label == null || p == null) {
             throw new IllegalStateException(disk + " has no partition " + number);
         }
-        long end = Math.min(table.lastUsableSector(), table.lastSectorAtFullSize());
+        long end = p.start + sectors - 1;
+        long lastUsable = d.label.equals("gpt") ? d.lastUsable : d.sectors() - 1;
+        if (end > lastUsable) {
+            throw new IllegalStateException("partition " + number + " would end past the last usable sector");
+        }
         for (Part other : d.parts.values()) {
             if (other != p && other.start > p.start && other.start <= end) {
                 throw new IllegalStateException("partition " + number + " cannot grow over partition " + other.number);
             }
         }
-        if (p.start + p.sectors - 1 < end) {
-            count("growPartition");
-            p.sectors = end - p.start + 1;
-        }
-        return read(disk).orElseThrow();
+        count("growPartition");
+        p.sectors = sectors;
+        return table.withSectors(number, sectors);
     }
 
     @Override

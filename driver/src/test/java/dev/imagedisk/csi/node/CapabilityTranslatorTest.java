@@ -1,6 +1,6 @@
 package dev.imagedisk.csi.node;
 
-import static dev.imagedisk.csi.contract.Capabilities.cap;
+import static dev.imagedisk.csi.requests.CsiRequests.capability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +18,7 @@ class CapabilityTranslatorTest {
     @EnumSource(value = Mode.class, names = "UNRECOGNIZED", mode = EnumSource.Mode.EXCLUDE)
     void sameAnswerAsThePolicyForMountAndBlock(Mode mode) {
         for (boolean block : new boolean[] {false, true}) {
-            VolumeCapability c = cap(mode, block);
+            VolumeCapability c = capability(mode, block);
             if (AccessPolicy.unsupported(c).isPresent()) {
                 CsiFailure e = assertThrows(CsiFailure.class, () -> CapabilityTranslator.translate(c, "cap"));
                 assertEquals(CsiFailure.Code.INVALID_ARGUMENT, e.code());

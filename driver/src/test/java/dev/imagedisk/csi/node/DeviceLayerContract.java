@@ -9,13 +9,16 @@ import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDeviceInspector;
 import dev.imagedisk.csi.device.BlockDevices;
 import dev.imagedisk.csi.device.DeviceContent;
+import dev.imagedisk.csi.device.DeviceFinder;
 import dev.imagedisk.csi.device.PartitionTable;
 import dev.imagedisk.csi.device.PartitionTables;
+import dev.imagedisk.csi.device.WrongDeviceException;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the node expects of its device ports (BlockDevices, BlockDeviceInspector, PartitionTables), run against
+ * What the node expects of its device ports (BlockDevices, BlockDeviceInspector, PartitionTables, DeviceFinder), run against
  * the in-memory fake and against the Linux adapters on loop devices, so the fake stays honest.
  */
 abstract class DeviceLayerContract {
@@ -38,6 +41,31 @@ abstract class DeviceLayerContract {
 
     /** Grows the disk under {@code disk} (as ControllerExpandVolume does). */
     abstract void growDisk(BlockDevice disk, long bytes) throws Exception;
+
+    /** Finds the disks made above by their names. */
+    abstract DeviceFinder finder();
+
+    /** Points {@code deviceName}'s link at disk {@code other}'s device (a stale link on a reused device). */
+    abstract void misLink(String deviceName, String other) throws Exception;
+
+    @Test
+    void anAttachedDiskIsFoundByItsDeviceNameAndAnUnknownNameIsAbsent() throws Exception {
+        BlockDevice disk = wholeDisk("ct-found", 64 * MIB);
+        assertEquals(Optional.of(disk), finder().find("ct-found"));
+        assertTrue(finder().find("ct-absent").isEmpty());
+    }
+
+    @Test
+    void aLinkToAnotherDiskIsRefusedNamingTheLinkAndTheOtherDisk() throws Exception {
+        wholeDisk("ct-mine", 64 * MIB);
+        BlockDevice other = wholeDisk("ct-theirs", 64 * MIB);
+        misLink("ct-mine", "ct-theirs");
+        WrongDeviceException e = assertThrows(WrongDeviceException.class, () -> finder().find("ct-mine"));
+        assertTrue(e.getMessage().contains("google-ct-mine"), e.getMessage());
+        assertTrue(e.getMessage().contains("ct-theirs"), e.getMessage());
+        assertTrue(e.getMessage().contains(other.path().toString()), e.getMessage());
+        assertEquals(Optional.of(other), finder().find("ct-theirs"), "the other disk is still found as itself");
+    }
 
     @Test
     void aBootDiskReadsAsItsTableWithTheBackupHeaderWhereTheImageEnded() throws Exception {
@@ -78,40 +106,41 @@ abstract class DeviceLayerContract {
     }
 
     @Test
-    void theLastPartitionGrowsToTheDiskEndAndNothingElseChanges() throws Exception {
+    void theBackupHeaderMovesAndTheLastPartitionGrowsAsAskedAndNothingElseChanges() throws Exception {
         BlockDevice disk = bootDisk("ct-grow", 256 * MIB, 256 * MIB);
         Map<Integer, BlockDevice> parts =
                 tables().syncKernel(disk, tables().read(disk).orElseThrow());
         growDisk(disk, 512 * MIB);
         PartitionTable before = tables().read(disk).orElseThrow();
         long p1Bytes = devices().sizeBytes(parts.get(1));
-        PartitionTable after = tables().growToEnd(disk, 1);
-        assertEquals(after.lastSectorAtFullSize(), after.lastUsableSector(), "the backup header moved to the end");
+        PartitionTable relocated = tables().relocateBackupHeader(disk, before);
+        assertEquals(relocated.lastSectorAtFullSize(), relocated.lastUsableSector(), "the backup header moved");
+        assertEquals(relocated, tables().read(disk).orElseThrow(), "the table returned is the one on the disk");
+        long start = before.partition(1).orElseThrow().start();
+        PartitionTable after = tables().resize(disk, relocated, 1, relocated.lastSectorAtFullSize() - start + 1);
+        assertEquals(after, tables().read(disk).orElseThrow(), "the table returned is the one on the disk");
         assertEquals(
                 after.lastSectorAtFullSize(), after.partition(1).orElseThrow().end());
-        assertEquals(
-                before.partition(1).orElseThrow().start(),
-                after.partition(1).orElseThrow().start());
+        assertEquals(start, after.partition(1).orElseThrow().start());
         assertEquals(before.partition(14), after.partition(14));
         assertEquals(before.partition(15), after.partition(15));
         assertEquals(p1Bytes, devices().sizeBytes(parts.get(1)), "the kernel keeps the old size until told");
         Map<Integer, BlockDevice> synced = tables().syncKernel(disk, after);
         assertEquals(after.partition(1).orElseThrow().sectors() * 512, devices().sizeBytes(synced.get(1)));
-        assertEquals(after, tables().growToEnd(disk, 1), "growing again changes nothing");
     }
 
     @Test
-    void anMbrPartitionGrowsNoFurtherThanTwoTebibytes() throws Exception {
+    void anMbrPartitionIsResizedToExactlyTheSectorsAsked() throws Exception {
         BlockDevice disk = mbrDisk("ct-mbr", 3L << 40);
         PartitionTable before = tables().read(disk).orElseThrow();
         assertEquals("dos", before.label());
         assertEquals(2048, before.partition(1).orElseThrow().start());
-        PartitionTable after = tables().growToEnd(disk, 1);
+        assertEquals(PartitionTable.MBR_LIMIT_SECTORS - 1, before.lastSectorAtFullSize());
+        PartitionTable after = tables().resize(disk, before, 1, PartitionTable.MBR_LIMIT_SECTORS - 2048);
         assertEquals(
                 PartitionTable.MBR_LIMIT_SECTORS - 1,
                 after.partition(1).orElseThrow().end());
-        assertEquals(2048, after.partition(1).orElseThrow().start());
-        assertEquals(after, tables().growToEnd(disk, 1), "growing again changes nothing");
+        assertEquals(after, tables().read(disk).orElseThrow(), "the table returned is the one on the disk");
     }
 
     @Test
@@ -119,6 +148,5 @@ abstract class DeviceLayerContract {
         BlockDevice disk = wholeDisk("ct-whole", 64 * MIB);
         assertTrue(tables().read(disk).isEmpty());
         assertEquals(new DeviceContent.Filesystem("ext4"), inspector().inspect(disk));
-        assertThrows(RuntimeException.class, () -> tables().growToEnd(disk, 1));
     }
 }

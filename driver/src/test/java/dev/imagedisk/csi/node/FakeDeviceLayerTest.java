@@ -3,6 +3,7 @@ package dev.imagedisk.csi.node;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDeviceInspector;
 import dev.imagedisk.csi.device.BlockDevices;
+import dev.imagedisk.csi.device.DeviceFinder;
 import dev.imagedisk.csi.device.PartitionTables;
 import dev.imagedisk.csi.fake.FakeDisks;
 
@@ -61,5 +62,15 @@ class FakeDeviceLayerTest extends DeviceLayerContract {
     @Override
     void growDisk(BlockDevice disk, long bytes) {
         disks.get(disk.name().substring("fake-".length())).grow(bytes);
+    }
+
+    @Override
+    DeviceFinder finder() {
+        return disks;
+    }
+
+    @Override
+    void misLink(String deviceName, String other) {
+        disks.misLink(deviceName, other);
     }
 }

@@ -6,15 +6,21 @@ import dev.imagedisk.csi.device.BlkidInspector;
 import dev.imagedisk.csi.device.BlockDevice;
 import dev.imagedisk.csi.device.BlockDeviceInspector;
 import dev.imagedisk.csi.device.BlockDevices;
+import dev.imagedisk.csi.device.ByIdDeviceFinder;
+import dev.imagedisk.csi.device.DeviceFinder;
 import dev.imagedisk.csi.device.DeviceNodes;
+import dev.imagedisk.csi.device.IdentityByType;
 import dev.imagedisk.csi.device.PartitionTables;
 import dev.imagedisk.csi.device.SfdiskPartitionTables;
 import dev.imagedisk.csi.device.SysfsBlockDevices;
+import dev.imagedisk.csi.device.SysfsDiskScan;
+import dev.imagedisk.csi.device.UdevTrigger;
 import dev.imagedisk.csi.exec.CommandRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,6 +35,7 @@ class LinuxDeviceLayerTest extends DeviceLayerContract {
     final SysfsBlockDevices devices = new SysfsBlockDevices();
     final CommandRunner runner = new CommandRunner(Duration.ofSeconds(60));
     final Map<BlockDevice, Path> files = new HashMap<>();
+    final Map<String, BlockDevice> byName = new HashMap<>();
 
     @Override
     BlockDevices devices() {
@@ -48,6 +55,7 @@ class LinuxDeviceLayerTest extends DeviceLayerContract {
     private BlockDevice attach(Path file, String name) throws Exception {
         BlockDevice d = DeviceNodes.blockDevice(lab.attach(file, name)).orElseThrow();
         files.put(d, file);
+        byName.put(name, d);
         return d;
     }
 
@@ -82,5 +90,19 @@ class LinuxDeviceLayerTest extends DeviceLayerContract {
     void growDisk(BlockDevice disk, long bytes) throws Exception {
         sh("truncate", "-s", Long.toString(bytes), files.get(disk).toString());
         sh("losetup", "--set-capacity", disk.path().toString());
+    }
+
+    @Override
+    DeviceFinder finder() {
+        return new ByIdDeviceFinder(
+                lab.deviceDir,
+                IdentityByType.linux(Path.of("/sys")),
+                new SysfsDiskScan(Path.of("/sys"), Path.of("/dev"), List.of(lab.attached)),
+                UdevTrigger.NONE);
+    }
+
+    @Override
+    void misLink(String deviceName, String other) throws Exception {
+        lab.link(deviceName, byName.get(other).path());
     }
 }

@@ -18,6 +18,7 @@ import csi.v1.NodeExpandVolumeRequest;
 import csi.v1.NodeGetVolumeStatsRequest;
 import csi.v1.NodeGetVolumeStatsResponse;
 import csi.v1.NodeGrpc;
+import csi.v1.NodeStageVolumeRequest;
 import csi.v1.NodeUnpublishVolumeRequest;
 import csi.v1.NodeUnstageVolumeRequest;
 import csi.v1.VolumeCapability.AccessMode.Mode;
@@ -384,17 +385,35 @@ class NodeLifecycleTest {
 
     @Test
     void aSecondCallOnAVolumeInFlightIsAbortedWhileOtherVolumesProceed() throws Exception {
+        plugin.close();
+        plugin = new NodePlugin(lab, "--device-wait", "10m"); // the first stage waits until the test attaches
         Path file = lab.sparse("slow", 64 * MIB);
         lab.attach(lab.sparse("other", 64 * MIB), "disk-other");
         Path staging = lab.staging("pv-slow");
         lab.unlink("disk-slow");
-        // the first stage waits for its device, which appears only later
-        CompletableFuture<Void> first = CompletableFuture.runAsync(
-                () -> node().nodeStageVolume(stage(V + "vol-slow", "disk-slow", staging, mount())));
-        Thread.sleep(400);
-        StatusRuntimeException e = assertThrows(
-                StatusRuntimeException.class,
-                () -> node().nodeStageVolume(stage(V + "vol-slow", "disk-slow", staging, mount())));
+        NodeStageVolumeRequest slow = stage(V + "vol-slow", "disk-slow", staging, mount());
+        // the first stage waits for its device, which appears only when the test attaches it; it retries while a
+        // probe below holds the volume, as a CO retries an ABORTED call
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> {
+            while (true) {
+                try {
+                    node().nodeStageVolume(slow);
+                    return;
+                } catch (StatusRuntimeException busy) {
+                    if (busy.getStatus().getCode() != Status.Code.ABORTED) {
+                        throw busy;
+                    }
+                }
+            }
+        });
+        // a second call is ABORTED once the first holds the volume; before that, the probe itself holds it until
+        // its short deadline, and tries again
+        StatusRuntimeException e;
+        do {
+            e = assertThrows(
+                    StatusRuntimeException.class,
+                    () -> node().withDeadlineAfter(100, TimeUnit.MILLISECONDS).nodeStageVolume(slow));
+        } while (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED);
         assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
         assertTrue(
                 e.getStatus().getDescription().contains("NodeStageVolume"),

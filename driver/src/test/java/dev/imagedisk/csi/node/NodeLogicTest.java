@@ -10,6 +10,7 @@ import csi.v1.NodeStageVolumeRequest;
 import csi.v1.NodeStageVolumeResponse;
 import csi.v1.VolumeCapability;
 import dev.imagedisk.csi.contract.PartitionChoice;
+import dev.imagedisk.csi.device.PartitionTable;
 import dev.imagedisk.csi.fake.FakeDisks;
 import dev.imagedisk.csi.fake.FakeMounter;
 import dev.imagedisk.csi.metadata.MetadataClient;
@@ -140,6 +141,8 @@ class NodeLogicTest {
         stage("boot");
         MountInfo m = staged();
         assertEquals(1, m.minor(), "partition 1 is mounted");
+        assertEquals(1, disks.ran("readTable"), "the table is read once (sfdisk --dump) and grown from that reading");
+        assertEquals(4, disks.ran("probe"), "each device is probed once (blkid): the disk and its 3 partitions");
         assertEquals(1, disks.ran("relocate"), "the GPT backup header moved to the end first");
         assertEquals(1, disks.ran("growPartition"));
         assertEquals(3, disks.ran("partxAdd"), "the kernel is told of the partitions it did not parse");
@@ -300,7 +303,15 @@ class NodeLogicTest {
         FakeDisks.Disk e = bootDisk("crash2", 10 * GIB);
         disks.find("crash2");
         disks.syncKernel(e.device, disks.read(e.device).orElseThrow()); // the kernel knows the old sizes
-        disks.growToEnd(e.device, 1);
+        PartitionTable read = disks.read(e.device).orElseThrow();
+        PartitionTable relocated = disks.relocateBackupHeader(e.device, read);
+        disks.resize(
+                e.device,
+                relocated,
+                1,
+                relocated.lastSectorAtFullSize()
+                        - read.partition(1).orElseThrow().start()
+                        + 1);
         int updates = disks.ran("partxUpdate");
         stage("crash2");
         assertEquals(updates + 1, disks.ran("partxUpdate"), "the kernel learns the grown size");
@@ -381,8 +392,20 @@ class NodeLogicTest {
                 "v",
                 "/dev/x",
                 spec,
-                new StagePlan.Facts(
-                        fs, format, checkable, resizable, offline, deviceMib * MIB, fsMib < 0 ? -1 : fsMib * MIB));
+                new StagePlan.Facts(fs, format, checkable, resizable, offline, new StagePlan.Sizes() {
+                    // -1: the plan must not need the sizes (they are read only for a filesystem that could grow)
+                    @Override
+                    public long deviceBytes() {
+                        assertTrue(fsMib >= 0, "the device size is not needed");
+                        return deviceMib * MIB;
+                    }
+
+                    @Override
+                    public long filesystemBytes() {
+                        assertTrue(fsMib >= 0, "the filesystem size is not needed");
+                        return fsMib * MIB;
+                    }
+                }));
         assertEquals(check, plan.check());
         assertEquals(growOffline, plan.growOffline());
         assertEquals(growOnline, plan.growOnline());

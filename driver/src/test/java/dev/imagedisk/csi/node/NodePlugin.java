@@ -23,16 +23,9 @@ final class NodePlugin implements AutoCloseable {
         Path socket = lab.root.resolve("csi.sock");
         List<String> extra = List.of(extraArgs);
         List<String> args = new ArrayList<>(List.of(
-                "--mode",
-                "node",
-                "--endpoint",
-                "unix://" + socket,
-                "--kubelet-dir",
-                lab.kubeletDir.toString(),
-                "--device-dir",
-                lab.deviceDir.toString(),
-                "--loop-disk-dir",
-                lab.attached.toString()));
+                "--mode", "node", "--endpoint", "unix://" + socket, "--kubelet-dir", lab.kubeletDir.toString()));
+        defaults(args, extra, "--device-dir", lab.deviceDir.toString());
+        defaults(args, extra, "--loop-disk-dir", lab.attached.toString());
         defaults(args, extra, "--node-id", "projects/p/zones/us-central1-a/instances/node-1");
         defaults(args, extra, "--zone", "us-central1-a");
         defaults(args, extra, "--device-wait", "1s");

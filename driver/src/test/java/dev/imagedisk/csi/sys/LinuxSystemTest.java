@@ -46,6 +46,30 @@ class LinuxSystemTest {
         assertTrue(s.freeBytes() >= s.availableBytes() && s.totalBytes() >= s.freeBytes(), s.toString());
     }
 
+    /** Linux's ioctl number encoding (asm-generic/ioctl.h): dir << 30 | size << 16 | type << 8 | nr. */
+    private static long ioc(int dir, char type, int nr, int size) {
+        return ((long) dir << 30) | ((long) size << 16) | ((long) type << 8) | nr;
+    }
+
+    @Test
+    void theNvmeIoctlNumbersAreLinuxs() {
+        assertEquals(ioc(0, 'N', 0x40, 0), LinuxSystem.NVME_IOCTL_ID, "_IO('N', 0x40)");
+        assertEquals(
+                ioc(3, 'N', 0x41, LinuxSystem.NVME_PASSTHRU_SIZE),
+                LinuxSystem.NVME_IOCTL_ADMIN_CMD,
+                "_IOWR('N', 0x41, struct nvme_passthru_cmd)");
+        assertEquals(72, LinuxSystem.NVME_PASSTHRU_SIZE);
+    }
+
+    @Test
+    void nvmeIdentifyOfADeviceThatIsNoNvmeNamespaceFailsNamingTheIoctl() {
+        // /dev/null is no NVMe namespace: the kernel answers NVME_IOCTL_ID with ENOTTY
+        SyscallException e =
+                assertThrows(SyscallException.class, () -> sys().nvmeIdentifyNamespace(Path.of("/dev/null")));
+        assertTrue(e.getMessage().contains("NVME_IOCTL_ID") && e.getMessage().contains("/dev/null"), e.getMessage());
+        assertEquals(SyscallException.Reason.INVALID, e.reason(), e.getMessage());
+    }
+
     @Test
     void failuresNameTheCallThePathAndTheErrno() {
         Path missing = dir.resolve("missing");

@@ -241,6 +241,15 @@ public final class GceEmulator implements AutoCloseable {
         return Optional.ofNullable(dataDir);
     }
 
+    /**
+     * Where attached disks' named hard links live (storage on): a loop device is bound to
+     * {@code <dir>/N/<deviceName>}, so its backing file's name is its device name. A node plugin on this emulator
+     * finds a disk whose link is missing among the loop devices under it ({@code --loop-disk-dir}).
+     */
+    public Optional<Path> attachmentDir() {
+        return Optional.ofNullable(storage.enabled() && dataDir != null ? dataDir.resolve("attached") : null);
+    }
+
     /** The default directory of {@code google-<deviceName>} links (storage on). */
     public Optional<Path> deviceDir() {
         return Optional.ofNullable(deviceDir);
@@ -298,6 +307,14 @@ public final class GceEmulator implements AutoCloseable {
     /** Chooses the instance {@code /computeMetadata/v1/...} describes. */
     public void setMetadataInstance(String project, String zone, String instance) {
         frontend.setMetadataTarget(new HttpFrontend.MetadataTarget(project, zone, instance));
+    }
+
+    /**
+     * Moves the insert, start and end times of every operation so far back by {@code by}, as if that much time had
+     * passed: for tests of a client that tells an old answer from a new one by its time, without waiting.
+     */
+    public void ageOperations(Duration by) {
+        compute.operations.age(by);
     }
 
     /** Ends the 503s of {@link Builder#notReadyUntilSetUp()}: from now on requests are served. */

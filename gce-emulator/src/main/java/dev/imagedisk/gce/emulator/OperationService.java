@@ -43,6 +43,25 @@ final class OperationService extends ComputeApi {
         this.waitTimeout = waitTimeout;
     }
 
+    /** Moves every operation's times back by {@code by}, as if that much time had passed since they were made. */
+    void age(Duration by) {
+        synchronized (lock) {
+            for (Model.Operation op : operations.values()) {
+                op.insertTime = back(op.insertTime, by);
+                op.startTime = back(op.startTime, by);
+                op.endTime = back(op.endTime, by);
+            }
+        }
+        changed();
+    }
+
+    private static String back(String time, Duration by) {
+        return time == null
+                ? null
+                : Json.timestamp(
+                        java.time.OffsetDateTime.parse(time).toInstant().minus(by));
+    }
+
     Model.Operation earlier(String requestId) {
         if (requestId == null || requestId.isEmpty()) {
             return null;

@@ -37,7 +37,7 @@ class EmulatorCommandTest {
                     "--project",
                     "proj",
                     "--operation-duration",
-                    "50ms",
+                    "10m", // the insert below answers PENDING however slow this machine is
                     "--image",
                     "lib=" + image + ":lib-family",
                     "--instance",

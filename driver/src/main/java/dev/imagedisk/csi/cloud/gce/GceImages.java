@@ -32,7 +32,7 @@ final class GceImages {
     }
 
     private final GceOperations.Requests requests;
-    /** Sends a mutation once: its rate-limit refusal is retried by the asynchronous loop, holding no thread. */
+    /** Requests without a retry of their own, for the sends inside an asynchronous retry loop. */
     private final GceOperations.Requests sends;
 
     private final Await waiter;

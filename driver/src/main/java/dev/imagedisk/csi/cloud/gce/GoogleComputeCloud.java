@@ -431,9 +431,9 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
     }
 
     /**
-     * One API request, not retried here: a mutation's send, whose rate-limit refusal the mutation's own
-     * asynchronous retry loop sends again (holding no thread while it backs off). Waits for the rate budget, maps
-     * failures; nothing is sent once the call being served has ended ({@link CloudException#checkCall}).
+     * One API request without a retry of its own: for the requests sent inside an asynchronous retry loop
+     * ({@link Retrier#callAsync}, {@link IdempotentInsert}), whose backoff is scheduled, never waited for here. A
+     * retry loop nested in one of those would hold a step thread while the outer loop's next step waits for one.
      */
     private <T> T send(String method, Supplier<T> call) {
         NonBlocking.check(method);

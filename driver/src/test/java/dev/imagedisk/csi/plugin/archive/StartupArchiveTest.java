@@ -71,6 +71,46 @@ class StartupArchiveTest {
                         .toString());
     }
 
+    /**
+     * The image's controller archive: a dynamic archive on the node's static one holds only the classes the node's
+     * lacks, and a start given it maps both (the controller's own classes from the top, the JDK's from the base).
+     */
+    @Test
+    void archiveOnABaseHoldsOnlyWhatTheBaseLacksAndMapsWithIt() throws Exception {
+        JavaRuntime runtime = JavaRuntime.current();
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                runtime.archiveKind() == StartupArchive.Kind.CDS, "AOT caches are always whole");
+        String cp = jarredClassPath();
+        List<String> options = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+        Path base = dir.resolve("node.jsa");
+        StartupArchive.create(runtime, cp, Mode.node, base, options, List.of(), dir.resolve("node.log"));
+        Path top = dir.resolve("controller.jsa");
+        StartupArchive.create(runtime, cp, Mode.controller, base, top, options, List.of(), dir.resolve("top.log"));
+        Path whole = dir.resolve("controller-whole.jsa");
+        StartupArchive.create(runtime, cp, Mode.controller, whole, options, List.of(), dir.resolve("whole.log"));
+        assertTrue(
+                Files.size(top) < Files.size(whole) / 2,
+                "top " + Files.size(top) + " bytes, whole " + Files.size(whole) + " bytes");
+
+        List<String> cmd = new java.util.ArrayList<>(StartupArchive.javaCommand(
+                runtime,
+                cp,
+                List.of(
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        StartupArchive.Kind.CDS.useOption(top),
+                        "-Xshare:on",
+                        "-Xlog:cds=info",
+                        "-Xlog:class+load=info")));
+        cmd.add("--version");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), output);
+        assertTrue(output.contains("Opened archive " + base), "the base is not mapped:\n" + output);
+        assertTrue(output.contains("java.lang.Object source: shared objects file"), "JDK classes from the base");
+        assertTrue(output.contains("dev.imagedisk.csi.plugin.PluginCommand source: shared objects file"));
+    }
+
     /** The test class path with each class directory packed into a jar (CDS maps jars only). */
     private String jarredClassPath() throws java.io.IOException {
         List<String> out = new java.util.ArrayList<>();
