@@ -14,13 +14,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code imagedisk bench [--quick]}: the performance benchmarks B1–B4 against the Compute Engine emulator on
+ * {@code imagedisk bench [--quick]}: the performance benchmarks B1–B5 against the Compute Engine emulator on
  * this machine, each with its baseline measured in the same run; writes {@code bench.md} and {@code bench.csv}.
  */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Run the benchmarks (B1 added latency, B2 burst, B3 node stage+publish, B4 footprint) on a"
+        description = "Run the benchmarks (B1 added latency, B2 burst, B3 node stage+publish, B4 footprint, B5 many"
+                + " readers of one runtime: ReadOnlyMany against ReadWriteOnce) on a"
                 + " local Compute Engine emulator and write a Markdown table and a CSV.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(
@@ -100,7 +101,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LoggingSetup.configure(LoggingSetup.Format.text, logLevel);
         Set<String> selected = new LinkedHashSet<>();
-        for (String s : only == null || only.isEmpty() ? List.of("B1", "B2", "B3", "B4") : only) {
+        for (String s : only == null || only.isEmpty() ? List.of("B1", "B2", "B3", "B4", "B5") : only) {
             selected.add(s.trim().toUpperCase(Locale.ROOT));
         }
         Report report = new Report(quick);
@@ -133,6 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
                                     whyNotRoot == null,
                                     new FootprintBench.Overrides(b4JavaOptions, b4JavaHome, b4StartsOnly))
                             .run());
+            run(report, "B5", selected, () -> new ReaderBench(report, stdout, work).run());
         } finally {
             try {
                 LoopLab.deleteTree(work);

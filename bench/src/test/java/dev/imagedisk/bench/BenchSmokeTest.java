@@ -40,7 +40,7 @@ class BenchSmokeTest {
         Report report = bench.lastReport();
         List<Report.Row> rows = report.rows();
         Set<String> benches = rows.stream().map(Report.Row::bench).collect(Collectors.toSet());
-        assertEquals(Set.of("B1", "B2", "B3", "B4"), benches, printed);
+        assertEquals(Set.of("B1", "B2", "B3", "B4", "B5"), benches, printed);
         assertTrue(rows.stream().noneMatch(r -> r.verdict() == Report.Verdict.FAILED), printed);
         for (Report.Row r : rows) {
             if (r.figure().startsWith("failed RPCs")) {
@@ -54,6 +54,17 @@ class BenchSmokeTest {
         assertHas(rows, "B2", "makespan");
         assertHas(rows, "B2", "Compute Engine API calls per volume");
         assertHas(rows, "B2", "controller peak threads");
+        assertHas(rows, "B5", "ReadWriteOnce (baseline)");
+        assertHas(rows, "B5", "failed RPCs (pods not ready), ReadWriteOnce");
+        // the ReadOnlyMany figures, or a skip naming why the controller refused the shared claim
+        assertHas(rows, "B5", "ReadOnlyMany");
+        assertTrue(
+                rows.stream()
+                                .anyMatch(r -> r.bench().equals("B5")
+                                        && r.figure().startsWith("makespan")
+                                        && r.figure().contains("ReadOnlyMany"))
+                        || rows.stream().anyMatch(r -> r.bench().equals("B5") && r.verdict() == Report.Verdict.SKIPPED),
+                printed);
         assertHas(rows, "B4", "exec to first ready Probe: manifest options");
         assertHas(rows, "B4", "resident memory after start: manifest options");
         String whyNotRoot = BenchCommand.whyNotRoot();

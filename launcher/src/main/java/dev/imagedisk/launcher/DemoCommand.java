@@ -1,20 +1,23 @@
 package dev.imagedisk.launcher;
 
 import dev.imagedisk.csi.log.LoggingSetup;
-import dev.imagedisk.csi.mount.MountInfo;
 import dev.imagedisk.csi.plugin.StopSignal;
-import dev.imagedisk.csi.server.CsiChannels;
+import dev.imagedisk.stack.DemoRun;
 import dev.imagedisk.stack.LocalStack;
 import dev.imagedisk.stack.PhaseTimings;
 import dev.imagedisk.stack.RootCheck;
+import dev.imagedisk.stack.RunFigures;
 import dev.imagedisk.stack.SampleImage;
 import dev.imagedisk.stack.ScaleOut;
+import dev.imagedisk.stack.StackClients;
 import dev.imagedisk.stack.UpdateLoop;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -22,16 +25,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code imagedisk demo}: starts the local stack and scales a Stable Diffusion StatefulSet to N replicas, each
- * with its own disk from the runtime-lib image, checks them, runs the runtime update loop ({@link UpdateLoop}: a
- * file written on replica 0, a snapshot of it into the image family, one more replica from the family that must
- * see the file), scales back to zero and checks nothing is left.
+ * {@code imagedisk demo}: starts the local stack and plays the orchestrator on it (the work is in the stack module's
+ * {@link DemoRun}). With {@code --nodes N --zones Z}, one controller plugin and N node plugins (each its own socket,
+ * node id, zone, kubelet and device dir), replicas spread over the nodes. ReadWriteOnce (the default): a StatefulSet
+ * of N replicas, each with its own disk from the runtime-lib image, the runtime update loop ({@link UpdateLoop}), and
+ * with more nodes than zones a move (a replica drained from one node and started on another in its zone, which sees
+ * what it wrote). {@code --access ReadOnlyMany}: a Deployment sharing one read-only claim, then the same replicas
+ * ReadWriteOnce, side by side: disks created, API calls, time. Each run scales back to zero and checks nothing is
+ * left.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description = "Scale a StatefulSet of N replicas, each with its own disk from the runtime-lib image, on"
-                + " a local stack (Compute Engine emulator + driver), then back to zero; prints a timing table.")
+        description = "Scale N replicas of the runtime-lib image on a local stack (Compute Engine emulator + driver,"
+                + " one or many nodes), check them, scale back to zero; prints timing and cost tables.")
 public final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--replicas",
@@ -45,6 +52,35 @@ public final class DemoCommand implements Callable<Integer> {
             description =
                     "Size each claim asks for, GiB (default: ${DEFAULT-VALUE}; pd-balanced disks are 10 GiB at least).")
     int sizeGib;
+
+    @Option(
+            names = "--nodes",
+            defaultValue = "1",
+            description = "Node plugins, each an emulated VM with its own socket, kubelet and device dirs"
+                    + " (default: ${DEFAULT-VALUE}: one plugin serves controller and node).")
+    int nodes;
+
+    @Option(
+            names = "--zones",
+            defaultValue = "1",
+            description = "Zones the nodes are spread over, round-robin from --zone (default: ${DEFAULT-VALUE}).")
+    int zones;
+
+    @Option(
+            names = "--access",
+            defaultValue = "ReadWriteOnce",
+            paramLabel = "ReadWriteOnce|ReadOnlyMany",
+            description = "ReadWriteOnce: a disk per replica (update loop; a move when there are more nodes than"
+                    + " zones). ReadOnlyMany: every replica reads one shared claim, then the same replicas run"
+                    + " ReadWriteOnce for comparison (default: ${DEFAULT-VALUE}).")
+    String access;
+
+    @Option(
+            names = "--rox-parameter",
+            paramLabel = "KEY=VALUE",
+            description = "A parameter of the ReadOnlyMany StorageClass (default: type=hyperdisk-ml,"
+                    + " replicas=on-demand); KEY= removes one.")
+    Map<String, String> roxParameters = new LinkedHashMap<>();
 
     @Option(
             names = "--keep",
@@ -74,6 +110,20 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     StackOptions stack = new StackOptions();
 
+    private PrintStream out = System.out;
+    private RunFigures figures = new RunFigures();
+
+    /** Where progress and the tables are printed (tests capture it). */
+    DemoCommand printTo(PrintStream p) {
+        this.out = p;
+        return this;
+    }
+
+    /** The cost figures of the last run, one row per access mode run. */
+    RunFigures figures() {
+        return figures;
+    }
+
     /** The --image-layout value as a layout, or null when it names none. */
     private SampleImage.Layout layout() {
         for (SampleImage.Layout l : SampleImage.Layout.values()) {
@@ -84,10 +134,31 @@ public final class DemoCommand implements Callable<Integer> {
         return null;
     }
 
+    /** The --access value, or null when it names none. */
+    private ScaleOut.Access accessMode() {
+        for (ScaleOut.Access a : ScaleOut.Access.values()) {
+            if (a.label.equalsIgnoreCase(access) || a.name().equalsIgnoreCase(access)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private Map<String, String> roxClass() {
+        Map<String, String> p = DemoRun.defaultRoxParameters();
+        roxParameters.forEach((k, v) -> {
+            if (v == null || v.isEmpty()) {
+                p.remove(k);
+            } else {
+                p.put(k, v);
+            }
+        });
+        return p;
+    }
+
     @Override
     public Integer call() throws Exception {
         LoggingSetup.configure(LoggingSetup.Format.text, logLevel);
-        PrintStream out = System.out;
         String why = RootCheck.whyNot();
         if (why != null) {
             System.err.println("imagedisk demo: " + why);
@@ -101,52 +172,64 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("imagedisk demo: --image-layout must be whole, gpt or mbr, not " + imageLayout);
             return 2;
         }
+        ScaleOut.Access mode = accessMode();
+        if (mode == null) {
+            System.err.println("imagedisk demo: --access must be ReadWriteOnce or ReadOnlyMany, not " + access);
+            return 2;
+        }
         boolean ownDir = dataDir == null;
         Path dir = ownDir ? Files.createTempDirectory("imagedisk-demo-") : dataDir;
+        LocalStack.Options options;
+        try {
+            options = stack.toOptions(dir, !ownDir, false).withNodes(nodes, zones);
+        } catch (IllegalArgumentException e) {
+            System.err.println("imagedisk demo: --nodes/--zones: " + e.getMessage());
+            if (ownDir) {
+                deleteQuietly(dir);
+            }
+            return 2;
+        }
         long sizeBytes = (long) sizeGib << 30;
-        PhaseTimings timings = new PhaseTimings();
+        DemoRun.Settings settings = new DemoRun.Settings(
+                replicas,
+                sizeBytes,
+                layout(),
+                DemoRun.defaultRwoParameters(),
+                roxClass(),
+                mode == ScaleOut.Access.READ_WRITE_ONCE,
+                mode == ScaleOut.Access.READ_WRITE_ONCE && nodes > zones);
+        List<ScaleOut.Access> runs = mode == ScaleOut.Access.READ_ONLY_MANY
+                ? List.of(ScaleOut.Access.READ_ONLY_MANY, ScaleOut.Access.READ_WRITE_ONCE)
+                : List.of(ScaleOut.Access.READ_WRITE_ONCE);
+        Map<ScaleOut.Access, PhaseTimings> timings = new LinkedHashMap<>();
+        PhaseTimings moveTimings = new PhaseTimings();
+        figures = new RunFigures();
         boolean ok = false;
         out.printf(
-                "imagedisk demo: StatefulSet sd-webui, %d replicas, %d GiB claims from image %s%n",
-                replicas, sizeGib, layout().imageName());
-        try (LocalStack local = LocalStack.start(stack.toOptions(dir, !ownDir, false));
-                CsiChannels.Client client = CsiChannels.connect(local.socket())) {
-            out.println("stack up: CSI on unix://" + local.socket() + ", Compute Engine emulator on "
+                "imagedisk demo: %d replicas, %d GiB claims from image %s, %d node%s in %d zone%s, %s%n",
+                replicas,
+                sizeGib,
+                layout().imageName(),
+                nodes,
+                nodes == 1 ? "" : "s",
+                zones,
+                zones == 1 ? "" : "s",
+                mode.label);
+        try (LocalStack local = LocalStack.start(options);
+                StackClients clients = StackClients.connect(local)) {
+            out.println("stack up: controller CSI on unix://" + local.socket() + ", Compute Engine emulator on "
                     + local.emulator().baseUrl());
-            ScaleOut scale = new ScaleOut(
-                    client.channel(),
-                    local.nodeId(),
-                    local.options().zone(),
-                    local.imageParameter(layout()),
-                    sizeBytes,
-                    replicas,
-                    local.kubeletDir(),
-                    timings,
-                    out);
-            UpdateLoop update =
-                    new UpdateLoop(client.channel(), local.options().project(), SampleImage.FAMILY, timings, out);
-            out.println("scaling up to " + replicas + " replicas...");
-            try {
-                scale.scaleUp(SampleImage.files());
-                out.println("all " + replicas + " replicas ready: each shows the image's files, is writable and has "
-                        + sizeGib + " GiB");
-                update.run(scale, SampleImage.files());
-                if (keep) {
-                    waitForStop(out, scale);
+            if (options.multiNode()) {
+                for (LocalStack.Node n : local.nodes()) {
+                    out.println("  " + n.name() + " (" + n.zone() + "): CSI on unix://" + n.socket());
                 }
-            } finally {
-                out.println("scaling down to 0...");
-                scale.scaleDown();
             }
-            List<String> problems = leftovers(local, scale);
-            if (!update.cleanUp()) {
-                problems.add("the snapshot's image");
+            DemoRun demo = new DemoRun(local, clients, figures, out);
+            for (ScaleOut.Access run : runs) {
+                PhaseTimings t = new PhaseTimings();
+                timings.put(run, t);
+                demo.run(run, settings, t, moveTimings, keep && run == runs.get(0) ? s -> waitForStop(out, s) : null);
             }
-            if (!problems.isEmpty()) {
-                problems.forEach(p -> out.println("LEFT BEHIND: " + p));
-                throw new IllegalStateException(problems.size() + " things left behind after scale-down");
-            }
-            out.println("scaled to zero: no volumes, attachments, mounts, loop devices or device links left");
             ok = true;
         } catch (Exception e) {
             out.println("imagedisk demo FAILED: " + e);
@@ -155,8 +238,21 @@ public final class DemoCommand implements Callable<Integer> {
                 deleteQuietly(dir);
             }
         }
-        out.println();
-        out.print(timings.table());
+        for (Map.Entry<ScaleOut.Access, PhaseTimings> t : timings.entrySet()) {
+            out.println();
+            out.println(t.getKey().label + ", per phase:");
+            out.print(t.getValue().table());
+        }
+        if (!moveTimings.isEmpty()) {
+            out.println();
+            out.println("move (drain one ReadWriteOnce replica to another node in its zone):");
+            out.print(moveTimings.table());
+        }
+        if (!figures.rows().isEmpty()) {
+            out.println();
+            out.println("cost of the scale-up (Compute Engine requests counted by the emulator):");
+            out.print(figures.table());
+        }
         out.println(ok ? "demo: OK" : "demo: FAILED");
         return ok ? 0 : 1;
     }
@@ -167,23 +263,6 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("press Ctrl-C (or send SIGTERM) to scale down and stop");
         StopSignal stop = StopSignal.install();
         stop.await();
-    }
-
-    /** What a clean scale-down must not leave: volumes, loop devices, mounts, device links. */
-    private static List<String> leftovers(LocalStack local, ScaleOut scale) throws IOException {
-        List<String> problems = new java.util.ArrayList<>();
-        scale.volumesLeft().forEach(v -> problems.add("volume " + v));
-        local.emulator().boundLoopDevices().forEach((dev, file) -> problems.add("loop device " + dev + " on " + file));
-        for (MountInfo m : local.mountsLeft()) {
-            problems.add("mount " + m.mountPoint());
-        }
-        Path devDir = local.options().dataDir().resolve("dev");
-        if (Files.isDirectory(devDir)) {
-            try (Stream<Path> links = Files.list(devDir)) {
-                links.forEach(l -> problems.add("device link " + l));
-            }
-        }
-        return problems;
     }
 
     private static void deleteQuietly(Path dir) {

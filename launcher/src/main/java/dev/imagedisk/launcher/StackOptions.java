@@ -70,6 +70,8 @@ public final class StackOptions {
                 operationDuration,
                 metricsAddress,
                 keepData,
-                sampleIsDefaultImage);
+                sampleIsDefaultImage,
+                1,
+                1);
     }
 }

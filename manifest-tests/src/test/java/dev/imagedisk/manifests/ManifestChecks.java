@@ -966,4 +966,137 @@ final class ManifestChecks {
         }
         return problems;
     }
+
+    // ---------------------------------------------------------------- claims and classes
+
+    /** A claim spec and where it is: a PVC, a StatefulSet's volumeClaimTemplate or a pod's ephemeral volume. */
+    record Claim(String where, String name, io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec spec) {}
+
+    static List<Claim> claims(List<HasMetadata> objects) {
+        List<Claim> out = new ArrayList<>();
+        for (HasMetadata o : objects) {
+            String owner = o.getKind() + " " + o.getMetadata().getName();
+            if (o instanceof PersistentVolumeClaim pvc) {
+                out.add(new Claim(owner, pvc.getMetadata().getName(), pvc.getSpec()));
+            }
+            if (o instanceof StatefulSet st && st.getSpec().getVolumeClaimTemplates() != null) {
+                for (PersistentVolumeClaim t : st.getSpec().getVolumeClaimTemplates()) {
+                    out.add(new Claim(
+                            owner + " volumeClaimTemplate", t.getMetadata().getName(), t.getSpec()));
+                }
+            }
+        }
+        for (Workload w : workloads(objects)) {
+            for (Volume v : Objects.requireNonNullElse(w.pod().getVolumes(), List.<Volume>of())) {
+                if (v.getEphemeral() != null && v.getEphemeral().getVolumeClaimTemplate() != null) {
+                    out.add(new Claim(
+                            w.name() + " ephemeral volume",
+                            v.getName(),
+                            v.getEphemeral().getVolumeClaimTemplate().getSpec()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The CSI access mode kubernetes asks for a PVC access mode. */
+    static csi.v1.VolumeCapability.AccessMode.Mode csiMode(String accessMode) {
+        return switch (accessMode) {
+            case "ReadWriteOnce" -> csi.v1.VolumeCapability.AccessMode.Mode.SINGLE_NODE_WRITER;
+            case "ReadWriteOncePod" -> csi.v1.VolumeCapability.AccessMode.Mode.SINGLE_NODE_SINGLE_WRITER;
+            case "ReadOnlyMany" -> csi.v1.VolumeCapability.AccessMode.Mode.MULTI_NODE_READER_ONLY;
+            case "ReadWriteMany" -> csi.v1.VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER;
+            default -> csi.v1.VolumeCapability.AccessMode.Mode.UNKNOWN;
+        };
+    }
+
+    /**
+     * The driver's StorageClasses and the claims of them agree with what the controller accepts: every class's
+     * parameters parse ({@code StorageClassParameters}); a reader set ({@code replicas: on-demand}) does not allow
+     * expansion; every claim's access modes are ones the driver supports for its class's disk type
+     * ({@code AccessPolicy}, {@code SharedReadOnly}: ReadOnlyMany only on a shareable type, Hyperdisk ML read-only);
+     * and a pod mounts a ReadOnlyMany claim read-only.
+     */
+    static List<String> claimsAndClasses(List<HasMetadata> objects) {
+        List<String> problems = new ArrayList<>();
+        Map<String, dev.imagedisk.csi.controller.StorageClassParameters> classes = new HashMap<>();
+        for (StorageClass sc : ofType(objects, StorageClass.class)) {
+            if (!DriverConfig.DEFAULT_DRIVER_NAME.equals(sc.getProvisioner())) {
+                continue;
+            }
+            String where = "StorageClass " + sc.getMetadata().getName();
+            try {
+                // the examples say PROJECT where the user puts their project id
+                Map<String, String> given = new HashMap<>();
+                Objects.requireNonNullElse(sc.getParameters(), Map.<String, String>of())
+                        .forEach((k, v) -> given.put(k, v.replace("projects/PROJECT/", "projects/example-project/")));
+                dev.imagedisk.csi.controller.StorageClassParameters params =
+                        dev.imagedisk.csi.controller.StorageClassParameters.parse(given, "example-project");
+                classes.put(sc.getMetadata().getName(), params);
+                if (params.readerSet() && Boolean.TRUE.equals(sc.getAllowVolumeExpansion())) {
+                    problems.add(where + ": allowVolumeExpansion is true, but a reader set (replicas: on-demand) is"
+                            + " never expanded");
+                }
+            } catch (CsiFailure e) {
+                problems.add(where + ": the controller refuses its parameters: " + e.getMessage());
+            }
+        }
+        Set<String> readOnlyClaims = new HashSet<>();
+        for (Claim c : claims(objects)) {
+            String cls = c.spec().getStorageClassName();
+            dev.imagedisk.csi.controller.StorageClassParameters params = classes.get(cls);
+            if (params == null) {
+                continue; // another driver's class, or the default class
+            }
+            List<String> modes = Objects.requireNonNullElse(c.spec().getAccessModes(), List.of());
+            if (modes.isEmpty()) {
+                problems.add(c.where() + " " + c.name() + ": no accessModes");
+                continue;
+            }
+            List<csi.v1.VolumeCapability> caps = new ArrayList<>();
+            for (String m : modes) {
+                caps.add(csi.v1.VolumeCapability.newBuilder()
+                        .setMount(csi.v1.VolumeCapability.MountVolume.getDefaultInstance())
+                        .setAccessMode(
+                                csi.v1.VolumeCapability.AccessMode.newBuilder().setMode(csiMode(m)))
+                        .build());
+            }
+            Optional<String> unsupported = dev.imagedisk.csi.contract.AccessPolicy.unsupported(caps);
+            if (unsupported.isPresent()) {
+                problems.add(c.where() + " " + c.name() + ": accessModes " + modes + ": " + unsupported.get());
+                continue;
+            }
+            var source = c.spec().getDataSource();
+            boolean clone = source != null && "PersistentVolumeClaim".equals(source.getKind());
+            try {
+                dev.imagedisk.csi.controller.SharedReadOnly.plan(params, caps, clone);
+            } catch (CsiFailure e) {
+                problems.add(c.where() + " " + c.name() + " (class " + cls + "): " + e.getMessage());
+            }
+            if (modes.equals(List.of("ReadOnlyMany")) && c.where().startsWith("PersistentVolumeClaim")) {
+                readOnlyClaims.add(c.name());
+            }
+        }
+        for (Workload w : workloads(objects)) {
+            for (Volume v : Objects.requireNonNullElse(w.pod().getVolumes(), List.<Volume>of())) {
+                if (v.getPersistentVolumeClaim() == null
+                        || !readOnlyClaims.contains(v.getPersistentVolumeClaim().getClaimName())) {
+                    continue;
+                }
+                boolean volumeReadOnly =
+                        Boolean.TRUE.equals(v.getPersistentVolumeClaim().getReadOnly());
+                for (Container c : w.allContainers()) {
+                    for (VolumeMount m : Objects.requireNonNullElse(c.getVolumeMounts(), List.<VolumeMount>of())) {
+                        if (m.getName().equals(v.getName())
+                                && !volumeReadOnly
+                                && !Boolean.TRUE.equals(m.getReadOnly())) {
+                            problems.add(w.name() + "/" + c.getName() + ": mounts the ReadOnlyMany claim "
+                                    + v.getPersistentVolumeClaim().getClaimName() + " without readOnly");
+                        }
+                    }
+                }
+            }
+        }
+        return problems;
+    }
 }

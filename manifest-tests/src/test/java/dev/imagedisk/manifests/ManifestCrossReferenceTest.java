@@ -142,6 +142,63 @@ class ManifestCrossReferenceTest {
         assertReported(ManifestChecks.driverName(objects), "other.csi.dev");
     }
 
+    // ---------------------------------------------------------------- claims and classes
+
+    @Test
+    void everyClassAndClaimIsOneTheControllerAccepts() {
+        List<HasMetadata> objects = everything();
+        assertTrue(
+                ManifestChecks.claims(objects).stream()
+                        .anyMatch(c -> c.spec().getAccessModes().equals(List.of("ReadOnlyMany"))),
+                "a ReadOnlyMany example");
+        assertNone(ManifestChecks.claimsAndClasses(objects));
+    }
+
+    @Test
+    void aSharedClassOrClaimTheControllerRefusesIsCaught() {
+        List<HasMetadata> objects = everything();
+        StorageClass shared = sharedClass(objects);
+        shared.getParameters().put("type", "pd-extreme");
+        assertReported(ManifestChecks.claimsAndClasses(objects), "cannot be shared read-only");
+
+        objects = everything();
+        sharedClass(objects).getParameters().put("replicas", "2");
+        assertReported(ManifestChecks.claimsAndClasses(objects), "replicas");
+
+        objects = everything();
+        sharedClass(objects).setAllowVolumeExpansion(true);
+        assertReported(ManifestChecks.claimsAndClasses(objects), "never expanded");
+
+        objects = everything();
+        ManifestChecks.ofType(objects, io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class).stream()
+                .filter(c -> c.getSpec().getAccessModes().equals(List.of("ReadOnlyMany")))
+                .findFirst()
+                .orElseThrow()
+                .getSpec()
+                .setAccessModes(List.of("ReadWriteOnce"));
+        assertReported(ManifestChecks.claimsAndClasses(objects), "read-only");
+
+        objects = everything();
+        for (ManifestChecks.Workload w : ManifestChecks.workloads(objects)) {
+            for (io.fabric8.kubernetes.api.model.Volume v : w.pod().getVolumes() == null
+                    ? List.<io.fabric8.kubernetes.api.model.Volume>of()
+                    : w.pod().getVolumes()) {
+                if (v.getPersistentVolumeClaim() != null) {
+                    v.getPersistentVolumeClaim().setReadOnly(null);
+                    w.pod().getContainers().forEach(c -> c.getVolumeMounts().forEach(m -> m.setReadOnly(null)));
+                }
+            }
+        }
+        assertReported(ManifestChecks.claimsAndClasses(objects), "without readOnly");
+    }
+
+    private static StorageClass sharedClass(List<HasMetadata> objects) {
+        return ManifestChecks.ofType(objects, StorageClass.class).stream()
+                .filter(sc -> "on-demand".equals(sc.getParameters().get("replicas")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no StorageClass with replicas: on-demand"));
+    }
+
     // ---------------------------------------------------------------- volume attributes classes
 
     @Test

@@ -15,7 +15,9 @@ class ManifestIamRoleTest {
      * (ControllerModifyVolume),
      * instances.get/attachDisk (+ disks.use on the disk)/detachDisk, zoneOperations.get (which wait uses);
      * images.insert from a disk (+ labels, disks.useReadOnly on the source; also what a clone's disks.insert
-     * needs), images.delete/list, globalOperations.get (image operations are global).
+     * needs), images.delete/list, globalOperations.get (image operations are global). ReadOnlyMany volumes and reader
+     * sets add none: a read-only attach takes disks.useReadOnly, other zones' disks disks.create (per project), and
+     * disks.aggregatedList disks.list.
      */
     static final Set<String> CONTROLLER_PERMISSIONS = Set.of(
             "compute.disks.create",

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -23,10 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The all-in-one local stack behind {@code serve}, the demo, the conformance suite and the benchmarks: a
- * Compute Engine emulator with real storage, one emulated VM, the sample image, and the plugin serving
- * Controller and Node on one socket as that VM. Closing it removes every mount, loop device, link and
- * runtime file it made.
+ * The local stack behind {@code serve}, the demo, the conformance suite and the benchmarks: a Compute Engine
+ * emulator with real storage, the sample images, and the plugin.
+ *
+ * <p>With one node (the default) the plugin serves Controller and Node on one socket as one emulated VM. With
+ * several ({@link Options#withNodes}), the stack is laid out as a GKE cluster would be: one controller plugin on
+ * {@link Options#socket()}, and N node plugins, each an emulated VM with its own socket, node id, zone, kubelet
+ * directory and device directory ({@code <dataDir>/nodes/<name>/}), the VMs spread round-robin over Z zones
+ * ({@code us-central1-a}, {@code -b}, ...). Closing it removes every mount, loop device, link and runtime file it
+ * made.
  */
 public final class LocalStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
@@ -42,7 +48,23 @@ public final class LocalStack implements AutoCloseable {
             Duration operationDuration,
             String metricsAddress,
             boolean keepData,
-            boolean sampleIsDefaultImage) {
+            boolean sampleIsDefaultImage,
+            int nodes,
+            int zones) {
+        public Options {
+            if (nodes < 1) {
+                throw new IllegalArgumentException("a stack has at least one node, not " + nodes);
+            }
+            if (zones < 1 || zones > nodes) {
+                throw new IllegalArgumentException("zones must be between 1 and the node count (" + nodes + "), not "
+                        + zones + ": a zone without a node holds no replica");
+            }
+            if (zones > 1 && (!zone.matches(".*-[a-z]") || zone.charAt(zone.length() - 1) - 'a' + zones > 26)) {
+                throw new IllegalArgumentException("cannot derive " + zones + " zones from " + zone
+                        + ": the first zone must end in -a, -b, ... with room for the others");
+            }
+        }
+
         public static Options defaults(Path dataDir) {
             return new Options(
                     dataDir,
@@ -54,131 +76,181 @@ public final class LocalStack implements AutoCloseable {
                     Duration.ofMillis(200),
                     null,
                     true,
-                    false);
+                    false,
+                    1,
+                    1);
+        }
+
+        private Options with(Path s, Duration d, String a, boolean k, int n, int z) {
+            return new Options(dataDir, s, project, zone, instance, machineType, d, a, k, sampleIsDefaultImage, n, z);
         }
 
         public Options withSocket(Path s) {
-            return new Options(
-                    dataDir,
-                    s,
-                    project,
-                    zone,
-                    instance,
-                    machineType,
-                    operationDuration,
-                    metricsAddress,
-                    keepData,
-                    sampleIsDefaultImage);
+            return with(s, operationDuration, metricsAddress, keepData, nodes, zones);
         }
 
         public Options withOperationDuration(Duration d) {
-            return new Options(
-                    dataDir,
-                    socket,
-                    project,
-                    zone,
-                    instance,
-                    machineType,
-                    d,
-                    metricsAddress,
-                    keepData,
-                    sampleIsDefaultImage);
+            return with(socket, d, metricsAddress, keepData, nodes, zones);
         }
 
         public Options withMetricsAddress(String a) {
-            return new Options(
-                    dataDir,
-                    socket,
-                    project,
-                    zone,
-                    instance,
-                    machineType,
-                    operationDuration,
-                    a,
-                    keepData,
-                    sampleIsDefaultImage);
+            return with(socket, operationDuration, a, keepData, nodes, zones);
         }
 
         public Options withKeepData(boolean k) {
-            return new Options(
-                    dataDir,
-                    socket,
-                    project,
-                    zone,
-                    instance,
-                    machineType,
-                    operationDuration,
-                    metricsAddress,
-                    k,
-                    sampleIsDefaultImage);
+            return with(socket, operationDuration, metricsAddress, k, nodes, zones);
+        }
+
+        /** {@code n} node plugins spread over {@code z} zones (one controller on {@link #socket()}). */
+        public Options withNodes(int n, int z) {
+            return with(socket, operationDuration, metricsAddress, keepData, n, z);
+        }
+
+        /** Whether the controller and the node run as separate plugins (more than one node). */
+        public boolean multiNode() {
+            return nodes > 1;
+        }
+
+        /** The {@code i}-th zone (0-based): the first zone with its letter moved on by {@code i}. */
+        public String zoneName(int i) {
+            if (i == 0) {
+                return zone;
+            }
+            return zone.substring(0, zone.length() - 1) + (char) (zone.charAt(zone.length() - 1) + i);
         }
     }
 
+    /**
+     * One emulated VM and the node plugin running as it: the socket kubelet would call, its kubelet directory and
+     * the directory its attached disks appear in ({@code google-<deviceName>} links).
+     */
+    public record Node(String name, String zone, String nodeId, Path socket, Path kubeletDir, Path deviceDir) {}
+
     private final Options options;
     private final GceEmulator emulator;
-    private final PluginRuntime plugin;
+    private final List<PluginRuntime> plugins;
+    private final List<Node> nodes;
     private final String imageLink;
 
-    private LocalStack(Options options, GceEmulator emulator, PluginRuntime plugin, String imageLink) {
+    private LocalStack(
+            Options options, GceEmulator emulator, List<PluginRuntime> plugins, List<Node> nodes, String imageLink) {
         this.options = options;
         this.emulator = emulator;
-        this.plugin = plugin;
+        this.plugins = plugins;
+        this.nodes = nodes;
         this.imageLink = imageLink;
     }
 
     public static LocalStack start(Options o) throws IOException {
         Path dataDir = o.dataDir().toAbsolutePath();
         Files.createDirectories(dataDir);
-        Path deviceDir = dataDir.resolve("dev");
-        Path kubeletDir = dataDir.resolve("kubelet");
-        Files.createDirectories(deviceDir);
-        Files.createDirectories(kubeletDir);
-        unmountUnder(kubeletDir); // a previous run that was killed may have left mounts behind
+        List<Node> nodes = layout(o, dataDir);
+        for (Node n : nodes) {
+            Files.createDirectories(n.deviceDir());
+            Files.createDirectories(n.kubeletDir());
+            Files.createDirectories(n.socket().getParent());
+            unmountUnder(n.kubeletDir()); // a previous run that was killed may have left mounts behind
+        }
 
         GceEmulator emulator = GceEmulator.builder()
                 .dataDir(dataDir.resolve("emulator"))
                 .storage(true)
-                .deviceDir(deviceDir)
+                .deviceDir(nodes.get(0).deviceDir())
                 .operationDuration(o.operationDuration())
                 .port(0)
                 .start();
+        List<PluginRuntime> plugins = new ArrayList<>();
         try {
             String imageLink = ensureSampleImage(emulator, o.project(), dataDir.resolve("images"));
             ensurePartitionedSampleImages(emulator, o.project(), dataDir.resolve("images"));
-            ensureInstance(emulator, o);
-            PluginRuntime plugin = PluginRuntime.start(pluginConfig(o, emulator, kubeletDir, deviceDir));
-            return new LocalStack(o, emulator, plugin, imageLink);
+            for (Node n : nodes) {
+                ensureInstance(emulator, o, n);
+            }
+            emulator.setMetadataInstance(
+                    o.project(), nodes.get(0).zone(), nodes.get(0).name());
+            if (!o.multiNode()) {
+                plugins.add(PluginRuntime.start(pluginConfig(Mode.all, o, emulator, nodes.get(0))));
+            } else {
+                plugins.add(PluginRuntime.start(pluginConfig(Mode.controller, o, emulator, nodes.get(0))));
+                for (Node n : nodes) {
+                    plugins.add(PluginRuntime.start(pluginConfig(Mode.node, o, emulator, n)));
+                }
+            }
+            return new LocalStack(o, emulator, List.copyOf(plugins), nodes, imageLink);
         } catch (IOException | RuntimeException e) {
+            closePlugins(plugins);
             emulator.close();
             throw e;
         }
     }
 
-    private static DriverConfig pluginConfig(Options o, GceEmulator emulator, Path kubeletDir, Path deviceDir) {
+    /**
+     * The VMs: one node ({@code instance} in {@code zone}, the plugin on {@code socket}, {@code <dataDir>/kubelet}
+     * and {@code <dataDir>/dev}), or {@code node-1..N} round-robin over the zones, each under
+     * {@code <dataDir>/nodes/<name>/}.
+     */
+    private static List<Node> layout(Options o, Path dataDir) {
+        if (!o.multiNode()) {
+            return List.of(new Node(
+                    o.instance(),
+                    o.zone(),
+                    nodeId(o.project(), o.zone(), o.instance()),
+                    o.socket().toAbsolutePath(),
+                    dataDir.resolve("kubelet"),
+                    dataDir.resolve("dev")));
+        }
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < o.nodes(); i++) {
+            String name = "node-" + (i + 1);
+            String zone = o.zoneName(i % o.zones());
+            Path home = dataDir.resolve("nodes").resolve(name);
+            nodes.add(new Node(
+                    name,
+                    zone,
+                    nodeId(o.project(), zone, name),
+                    home.resolve("csi.sock"),
+                    home.resolve("kubelet"),
+                    home.resolve("dev")));
+        }
+        return List.copyOf(nodes);
+    }
+
+    private static String nodeId(String project, String zone, String instance) {
+        return "projects/" + project + "/zones/" + zone + "/instances/" + instance;
+    }
+
+    /**
+     * A plugin's configuration: the controller (default zone: the first node's) and, for a node, its own zone,
+     * node id, metadata (the emulator's per-instance metadata endpoint), kubelet and device directories.
+     */
+    private static DriverConfig pluginConfig(Mode mode, Options o, GceEmulator emulator, Node node) {
         CloudOptions cloud = new CloudOptions();
         cloud.project = o.project();
-        cloud.zone = o.zone();
-        cloud.metadataEndpoint = emulator.metadataEndpoint(o.project(), o.zone(), o.instance());
+        cloud.zone = node.zone();
+        cloud.metadataEndpoint = emulator.metadataEndpoint(o.project(), node.zone(), node.name());
         ControllerOptions controller = new ControllerOptions();
         controller.computeEndpoint = emulator.baseUrl();
         if (o.sampleIsDefaultImage()) {
             // a StorageClass (or csi-sanity's parameterless volume) that names no image gets the sample
             controller.defaultImage = "projects/" + o.project() + "/global/images/" + SampleImage.NAME;
         }
-        NodeOptions node = new NodeOptions();
-        node.kubeletDir = kubeletDir;
-        node.deviceDir = deviceDir;
-        emulator.attachmentDir().ifPresent(node.loopDiskDirs::add);
-        node.deviceWait = Duration.ofSeconds(20);
+        NodeOptions nodeOptions = new NodeOptions();
+        nodeOptions.kubeletDir = node.kubeletDir();
+        nodeOptions.deviceDir = node.deviceDir();
+        emulator.attachmentDir().ifPresent(nodeOptions.loopDiskDirs::add);
+        nodeOptions.deviceWait = Duration.ofSeconds(20);
+        if (mode == Mode.node) {
+            nodeOptions.nodeId = node.nodeId();
+        }
         return new DriverConfig(
-                Mode.all,
-                new Endpoint(o.socket().toAbsolutePath()),
+                mode,
+                new Endpoint(mode == Mode.node ? node.socket() : o.socket().toAbsolutePath()),
                 DriverConfig.DEFAULT_DRIVER_NAME,
                 Duration.ofSeconds(30),
                 cloud,
                 controller,
-                node,
-                o.metricsAddress());
+                nodeOptions,
+                mode == Mode.node ? null : o.metricsAddress());
     }
 
     private static String ensureSampleImage(GceEmulator emulator, String project, Path imageDir) throws IOException {
@@ -226,15 +298,18 @@ public final class LocalStack implements AutoCloseable {
         return "projects/" + options.project() + "/global/images/" + layout.imageName();
     }
 
-    private static void ensureInstance(GceEmulator emulator, Options o) {
+    private static void ensureInstance(GceEmulator emulator, Options o, Node n) {
         try {
-            emulator.addInstance(o.project(), o.zone(), o.instance(), o.machineType());
+            if (o.multiNode()) {
+                emulator.addInstance(o.project(), n.zone(), n.name(), o.machineType(), n.deviceDir());
+            } else {
+                emulator.addInstance(o.project(), n.zone(), n.name(), o.machineType());
+            }
         } catch (RuntimeException e) {
             if (!String.valueOf(e.getMessage()).contains("already exists")) {
                 throw e;
             }
         }
-        emulator.setMetadataInstance(o.project(), o.zone(), o.instance());
     }
 
     public Options options() {
@@ -245,20 +320,34 @@ public final class LocalStack implements AutoCloseable {
         return emulator;
     }
 
+    /** The plugin serving the controller (with one node, also the node). */
     public PluginRuntime plugin() {
-        return plugin;
+        return plugins.get(0);
     }
 
+    /** The controller's socket (with one node, the node's too). */
     public Path socket() {
         return options.socket().toAbsolutePath();
     }
 
-    public Path kubeletDir() {
-        return options.dataDir().toAbsolutePath().resolve("kubelet");
+    /** The emulated VMs with their node plugins, in order ({@code node-1} first). */
+    public List<Node> nodes() {
+        return nodes;
     }
 
+    /** The zones the nodes are in, in order. */
+    public List<String> zones() {
+        return nodes.stream().map(Node::zone).distinct().toList();
+    }
+
+    /** The first node's kubelet directory. */
+    public Path kubeletDir() {
+        return nodes.get(0).kubeletDir();
+    }
+
+    /** The first node's id. */
     public String nodeId() {
-        return "projects/" + options.project() + "/zones/" + options.zone() + "/instances/" + options.instance();
+        return nodes.get(0).nodeId();
     }
 
     /** The StorageClass parameter naming the sample image. */
@@ -270,26 +359,59 @@ public final class LocalStack implements AutoCloseable {
         return imageLink;
     }
 
-    /** Mounts still present under the kubelet directory (what a clean scale-down must leave empty). */
+    /** Mounts still present under the nodes' kubelet directories (what a clean scale-down must leave empty). */
     public List<MountInfo> mountsLeft() {
-        return mountsUnder(new UtilLinuxMounter(new CommandRunner(Duration.ofSeconds(30))), kubeletDir());
+        Mounter mounter = new UtilLinuxMounter(new CommandRunner(Duration.ofSeconds(30)));
+        List<MountInfo> left = new ArrayList<>();
+        for (Node n : nodes) {
+            left.addAll(mountsUnder(mounter, n.kubeletDir()));
+        }
+        return left;
+    }
+
+    /** Device links still present in the nodes' device directories. */
+    public List<Path> deviceLinksLeft() throws IOException {
+        List<Path> left = new ArrayList<>();
+        for (Node n : nodes) {
+            if (Files.isDirectory(n.deviceDir())) {
+                try (Stream<Path> links = Files.list(n.deviceDir())) {
+                    links.forEach(left::add);
+                }
+            }
+        }
+        return left;
     }
 
     @Override
     public void close() {
         try {
-            plugin.close();
+            closePlugins(plugins);
         } finally {
-            try {
-                unmountUnder(kubeletDir());
-            } catch (RuntimeException e) {
-                LOG.warn("could not unmount everything under {}: {}", kubeletDir(), e.toString());
+            for (Node n : nodes) {
+                try {
+                    unmountUnder(n.kubeletDir());
+                } catch (RuntimeException e) {
+                    LOG.warn("could not unmount everything under {}: {}", n.kubeletDir(), e.toString());
+                }
             }
             emulator.close();
-            deleteTree(kubeletDir());
-            deleteTree(options.dataDir().toAbsolutePath().resolve("dev"));
+            for (Node n : nodes) {
+                deleteTree(n.kubeletDir());
+                deleteTree(n.deviceDir());
+            }
             if (!options.keepData()) {
                 deleteTree(options.dataDir().toAbsolutePath());
+            }
+        }
+    }
+
+    /** Node plugins first, the controller last. */
+    private static void closePlugins(List<PluginRuntime> plugins) {
+        for (int i = plugins.size() - 1; i >= 0; i--) {
+            try {
+                plugins.get(i).close();
+            } catch (RuntimeException e) {
+                LOG.warn("could not stop a plugin: {}", e.toString());
             }
         }
     }

@@ -16,6 +16,7 @@ public final class PhaseTimings {
         STAGE("NodeStageVolume"),
         PUBLISH("NodePublishVolume"),
         VERIFY("verify files, write, size"),
+        VERIFY_READ_ONLY("verify files, write EROFS"),
         UNPUBLISH("NodeUnpublishVolume"),
         UNSTAGE("NodeUnstageVolume"),
         DETACH("ControllerUnpublishVolume"),
@@ -40,6 +41,10 @@ public final class PhaseTimings {
 
     synchronized void total(String what, Duration d) {
         totals.put(what, d);
+    }
+
+    public synchronized boolean isEmpty() {
+        return samples.isEmpty() && totals.isEmpty();
     }
 
     static Duration percentile(List<Duration> values, double p) {

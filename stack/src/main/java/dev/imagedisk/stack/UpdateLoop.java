@@ -105,7 +105,7 @@ public final class UpdateLoop {
     }
 
     /** fsync the file, then sync its filesystem (journal and directory entry), as a careful writer would. */
-    private static void flush(Path file) throws IOException {
+    static void flush(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
         }

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param sourceDisk the disk it was cloned from, or null
  * @param provisionedIops the IOPS provisioned (Hyperdisk, pd-extreme), or null when Compute Engine reports none
  * @param provisionedThroughput the throughput provisioned in MiB/s (Hyperdisk), or null
+ * @param accessMode Compute Engine's access mode (Hyperdisk: {@code READ_WRITE_SINGLE}, {@code READ_ONLY_MANY},
+ *     {@code READ_WRITE_MANY}), or null when the disk reports none (pd-*)
  */
 public record Disk(
         DiskRef ref,
@@ -26,7 +28,8 @@ public record Disk(
         String selfLink,
         DiskRef sourceDisk,
         Long provisionedIops,
-        Long provisionedThroughput) {
+        Long provisionedThroughput,
+        String accessMode) {
 
     public static final String READY = "READY";
     public static final String CREATING = "CREATING";
@@ -37,6 +40,36 @@ public record Disk(
         users = List.copyOf(users);
         labels = Map.copyOf(labels);
         description = description == null ? "" : description;
+    }
+
+    /** A disk in its type's default access mode. */
+    public Disk(
+            DiskRef ref,
+            long sizeGb,
+            String type,
+            String sourceImage,
+            String status,
+            List<InstanceRef> users,
+            Map<String, String> labels,
+            String description,
+            String selfLink,
+            DiskRef sourceDisk,
+            Long provisionedIops,
+            Long provisionedThroughput) {
+        this(
+                ref,
+                sizeGb,
+                type,
+                sourceImage,
+                status,
+                users,
+                labels,
+                description,
+                selfLink,
+                sourceDisk,
+                provisionedIops,
+                provisionedThroughput,
+                null);
     }
 
     /** A disk without provisioned performance. */
@@ -82,7 +115,8 @@ public record Disk(
                 selfLink,
                 sourceDisk,
                 provisionedIops,
-                provisionedThroughput);
+                provisionedThroughput,
+                accessMode);
     }
 
     /** The same disk at another size. */
@@ -99,7 +133,8 @@ public record Disk(
                 selfLink,
                 sourceDisk,
                 provisionedIops,
-                provisionedThroughput);
+                provisionedThroughput,
+                accessMode);
     }
 
     /** The same disk with other provisioned values (null keeps the current one). */
@@ -116,7 +151,8 @@ public record Disk(
                 selfLink,
                 sourceDisk,
                 iops != null ? iops : provisionedIops,
-                throughput != null ? throughput : provisionedThroughput);
+                throughput != null ? throughput : provisionedThroughput,
+                accessMode);
     }
 
     public boolean ready() {

@@ -24,4 +24,7 @@ public final class Keys {
     public static final String MANAGED_LABEL_KEY = "imagedisk-csi";
 
     public static final String MANAGED_LABEL_VALUE = "managed";
+
+    /** The label every disk of a reader set carries; its value is the set's name ({@link ReaderSetId#name()}). */
+    public static final String READER_SET_LABEL_KEY = "imagedisk-reader-set";
 }

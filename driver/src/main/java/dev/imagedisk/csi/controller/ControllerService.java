@@ -37,6 +37,7 @@ import csi.v1.VolumeCapability;
 import csi.v1.VolumeContentSource;
 import dev.imagedisk.csi.cloud.Disk;
 import dev.imagedisk.csi.cloud.DiskRef;
+import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.ImageRef;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.contract.AccessPolicy;
@@ -45,7 +46,9 @@ import dev.imagedisk.csi.contract.GceNames;
 import dev.imagedisk.csi.contract.ImageId;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.NodeId;
+import dev.imagedisk.csi.contract.ReaderSetId;
 import dev.imagedisk.csi.contract.VolumeId;
+import dev.imagedisk.csi.server.CsiErrors;
 import dev.imagedisk.csi.server.InFlight;
 import dev.imagedisk.csi.server.Rpc;
 import io.grpc.stub.StreamObserver;
@@ -89,6 +92,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private final VolumeCatalog catalog;
     private final Snapshotter snapshotter;
     private final VolumeModifier modifier;
+    private final ReaderSets readerSets;
     private final InFlight inFlight;
 
     /** @param defaultImage the image for a CreateVolume that names none ({@code --default-image}), or null */
@@ -100,6 +104,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             VolumeCatalog catalog,
             Snapshotter snapshotter,
             VolumeModifier modifier,
+            ReaderSets readerSets,
             InFlight inFlight) {
         this.project = project;
         this.defaultImage = defaultImage;
@@ -108,6 +113,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         this.catalog = catalog;
         this.snapshotter = snapshotter;
         this.modifier = modifier;
+        this.readerSets = readerSets;
         this.inFlight = inFlight;
     }
 
@@ -140,18 +146,31 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 });
                 params = params.withPerformance(mutable.iops(), mutable.throughput());
             }
+            SharedReadOnly.Plan sharing =
+                    SharedReadOnly.plan(params, request.getVolumeCapabilitiesList(), cloneOf != null);
             VolumeProvisioner.CreateRequest create = VolumeProvisioner.CreateRequest.of(
                     name,
                     params,
                     request.hasCapacityRange() ? request.getCapacityRange() : null,
                     request.getAccessibilityRequirements(),
                     snapshot,
-                    cloneOf);
+                    cloneOf,
+                    sharing);
             String partition = params.partition().value();
             return inFlight.holding(name, "CreateVolume", () -> provisioner.createAsync(create))
                     .thenApply(disk -> {
+                        csi.v1.Volume described = sharing.readerSet()
+                                ? Volumes.volume(new ReaderSets.View(
+                                        new ReaderSetId(
+                                                disk.ref().project(), disk.ref().name()),
+                                        List.of(disk),
+                                        DiskDescription.setLayout(disk.description())
+                                                .orElseThrow(() -> CsiErrors.internal(
+                                                        "disk %s of reader set %s records no layout",
+                                                        disk.ref(), name))))
+                                : Volumes.volume(disk);
                         csi.v1.Volume.Builder volume =
-                                Volumes.volume(disk).toBuilder().putVolumeContext(Keys.CONTEXT_PARTITION, partition);
+                                described.toBuilder().putVolumeContext(Keys.CONTEXT_PARTITION, partition);
                         if (request.hasVolumeContentSource()) {
                             volume.setContentSource(request.getVolumeContentSource());
                         }
@@ -195,6 +214,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             String name = requireName(request.getName(), "name");
             String sourceId = require(request.getSourceVolumeId(), "source_volume_id");
             SnapshotParameters params = SnapshotParameters.parse(request.getParametersMap());
+            if (ReaderSetId.parse(sourceId).isPresent()) {
+                throw CsiErrors.failedPrecondition(
+                        "source volume %s is a reader set: read-only copies of one image, which it holds unchanged;"
+                                + " make new volumes from that image (volume_context \"%s\") instead",
+                        sourceId, Keys.CONTEXT_IMAGE);
+            }
             VolumeId source = VolumeId.parse(sourceId)
                     .orElseThrow(() -> notFound("source volume %s does not exist (source_volume_id)", sourceId));
             // keyed by the image path, as DeleteSnapshot is: a create and a delete of one snapshot do not overlap
@@ -231,6 +256,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     public void deleteVolume(DeleteVolumeRequest request, StreamObserver<DeleteVolumeResponse> observer) {
         Rpc.unaryAsync(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
+            Optional<ReaderSetId> set = ReaderSetId.parse(id);
+            if (set.isPresent()) {
+                return inFlight.holding(id, "DeleteVolume", () -> readerSets.deleteAsync(set.get()))
+                        .thenApply(done -> DeleteVolumeResponse.getDefaultInstance());
+            }
             Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             if (disk.isEmpty()) { // any other id names no disk of ours: deleted already
                 return CompletableFuture.completedFuture(DeleteVolumeResponse.getDefaultInstance());
@@ -247,11 +277,22 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             String id = require(request.getVolumeId(), "volume_id");
             String nodeId = require(request.getNodeId(), "node_id");
             requireCapability(request.getVolumeCapability(), request.hasVolumeCapability(), "volume_capability");
-            DiskRef disk = volume(id);
+            Optional<ReaderSetId> set = ReaderSetId.parse(id);
             InstanceRef node = NodeId.parse(nodeId)
                     .map(InstanceRef::of)
                     .orElseThrow(() -> notFound("node %s does not exist", nodeId));
             boolean readOnly = AccessPolicy.readOnly(request.getVolumeCapability(), request.getReadonly());
+            if (set.isPresent()) {
+                // readers of one set publish side by side: the key is the volume on that node
+                return inFlight.holding(
+                                id + "@" + nodeId,
+                                "ControllerPublishVolume",
+                                () -> readerSets.publishAsync(set.get(), node, readOnly))
+                        .thenApply(context -> ControllerPublishVolumeResponse.newBuilder()
+                                .putAllPublishContext(context)
+                                .build());
+            }
+            DiskRef disk = volume(id);
             return inFlight.holding(id, "ControllerPublishVolume", () -> attacher.publishAsync(disk, node, readOnly))
                     .thenApply(context -> ControllerPublishVolumeResponse.newBuilder()
                             .putAllPublishContext(context)
@@ -267,6 +308,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Optional<DiskRef> disk = VolumeId.parse(id).map(DiskRef::of);
             String nodeId = request.getNodeId();
             Optional<InstanceRef> node = NodeId.parse(nodeId).map(InstanceRef::of);
+            Optional<ReaderSetId> set = ReaderSetId.parse(id);
+            if (set.isPresent() && (nodeId.isEmpty() || node.isPresent())) {
+                return inFlight.holding(
+                                nodeId.isEmpty() ? id : id + "@" + nodeId,
+                                "ControllerUnpublishVolume",
+                                () -> readerSets.unpublishAsync(set.get(), node.orElse(null)))
+                        .thenApply(done -> ControllerUnpublishVolumeResponse.getDefaultInstance());
+            }
             // an id that is not ours names nothing that could be attached: detached already
             if (disk.isEmpty() || (!nodeId.isEmpty() && node.isEmpty())) {
                 return CompletableFuture.completedFuture(ControllerUnpublishVolumeResponse.getDefaultInstance());
@@ -291,9 +340,26 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             FsTypes.unsupported(request.getVolumeCapabilitiesList()).ifPresent(reason -> {
                 throw invalidArgument("volume_capabilities: %s", reason);
             });
-            DiskRef ref = volume(id);
-            Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
+            Optional<ReaderSetId> set = ReaderSetId.parse(id);
+            Disk disk;
             Optional<String> reason = AccessPolicy.unsupported(request.getVolumeCapabilitiesList());
+            if (set.isPresent()) {
+                disk = readerSets
+                        .get(set.get())
+                        .orElseThrow(() -> notFound("volume %s does not exist", id))
+                        .template();
+                if (reason.isEmpty()
+                        && !request.getVolumeCapabilitiesList().stream().allMatch(AccessPolicy::readOnly)) {
+                    reason = Optional.of("volume " + id + " is a reader set: read-only on every node");
+                }
+            } else {
+                disk = catalog.get(volume(id)).orElseThrow(() -> notFound("volume %s does not exist", id));
+                if (reason.isEmpty()
+                        && DiskSpec.READ_ONLY_MANY.equals(disk.accessMode())
+                        && !request.getVolumeCapabilitiesList().stream().allMatch(AccessPolicy::readOnly)) {
+                    reason = Optional.of("volume " + id + " is a READ_ONLY_MANY disk: read-only on every node");
+                }
+            }
             if (reason.isEmpty() && !request.getMutableParamsMap().isEmpty()) {
                 reason = mutableProblem(request.getMutableParamsMap(), disk);
             }
@@ -327,6 +393,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             ControllerGetVolumeRequest request, StreamObserver<ControllerGetVolumeResponse> observer) {
         Rpc.bounded(observer, () -> {
             String id = require(request.getVolumeId(), "volume_id");
+            Optional<ReaderSetId> set = ReaderSetId.parse(id);
+            if (set.isPresent()) {
+                ReaderSets.View view =
+                        readerSets.get(set.get()).orElseThrow(() -> notFound("volume %s does not exist", id));
+                return ControllerGetVolumeResponse.newBuilder()
+                        .setVolume(Volumes.volume(view))
+                        .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder()
+                                .addAllPublishedNodeIds(Volumes.publishedNodeIds(view))
+                                .setVolumeCondition(Volumes.condition(view)))
+                        .build();
+            }
             DiskRef ref = volume(id);
             Disk disk = catalog.get(ref).orElseThrow(() -> notFound("volume %s does not exist", id));
             return ControllerGetVolumeResponse.newBuilder()
@@ -348,6 +425,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             if (request.hasVolumeCapability()) {
                 requireCapability(request.getVolumeCapability(), true, "volume_capability");
+            }
+            if (ReaderSetId.parse(id).isPresent()) {
+                throw CsiErrors.failedPrecondition(
+                        "volume %s is a reader set: read-only copies of one image, never grown", id);
             }
             DiskRef ref = volume(id);
             boolean block = request.hasVolumeCapability()

@@ -30,6 +30,10 @@ import java.util.regex.Pattern;
  * @param pvcName the PVC's name when the provisioner passes it (--extra-create-metadata), else null
  * @param partition which partition of the disk holds the filesystem ({@code auto} unless given); passed to the
  *     node in the volume context
+ * @param replicas {@code on-demand}: the volume is a reader set (read-only disks made in each zone as readers
+ *     appear, {@link ReaderSets}); null: one disk
+ * @param maxReadersPerDisk how many nodes one disk of a reader set serves ({@code max-readers-per-disk}), or null for
+ *     the disk type's default ({@link SharedReadOnly#DEFAULT_MAX_READERS})
  */
 public record StorageClassParameters(
         ImageRef image,
@@ -41,7 +45,9 @@ public record StorageClassParameters(
         String pvcName,
         String pvcNamespace,
         String pvName,
-        PartitionChoice partition) {
+        PartitionChoice partition,
+        String replicas,
+        Integer maxReadersPerDisk) {
 
     public static final String IMAGE = "image";
     public static final String TYPE = "type";
@@ -53,6 +59,9 @@ public record StorageClassParameters(
     public static final String PVC_NAMESPACE = "csi.storage.k8s.io/pvc/namespace";
     public static final String PV_NAME = "csi.storage.k8s.io/pv/name";
     public static final String PARTITION = Keys.CONTEXT_PARTITION;
+    public static final String REPLICAS = "replicas";
+    public static final String REPLICAS_ON_DEMAND = "on-demand";
+    public static final String MAX_READERS_PER_DISK = "max-readers-per-disk";
     public static final String DEFAULT_TYPE = "pd-balanced";
 
     /** Compute Engine allows this many labels per resource; ours takes one. */
@@ -68,7 +77,9 @@ public record StorageClassParameters(
             PVC_NAME,
             PVC_NAMESPACE,
             PV_NAME,
-            PARTITION);
+            PARTITION,
+            REPLICAS,
+            MAX_READERS_PER_DISK);
     /** The short form of an image in the controller's own project. */
     private static final String OWN_PROJECT_IMAGE = "global/images/";
 
@@ -166,7 +177,41 @@ public record StorageClassParameters(
                 blankToNull(p.get(PVC_NAME)),
                 blankToNull(p.get(PVC_NAMESPACE)),
                 blankToNull(p.get(PV_NAME)),
-                parsePartition(p.get(PARTITION)));
+                parsePartition(p.get(PARTITION)),
+                parseReplicas(blankToNull(p.get(REPLICAS))),
+                parseMaxReaders(blankToNull(p.get(MAX_READERS_PER_DISK))));
+    }
+
+    static String parseReplicas(String value) {
+        if (value == null) {
+            return null;
+        }
+        if (!value.equals(REPLICAS_ON_DEMAND)) {
+            throw invalidArgument(
+                    "StorageClass parameter \"%s\": \"%s\" is not known; the one value is \"%s\" (a ReadOnlyMany"
+                            + " volume served by read-only disks made in each zone as readers appear)",
+                    REPLICAS, value, REPLICAS_ON_DEMAND);
+        }
+        return value;
+    }
+
+    static Integer parseMaxReaders(String value) {
+        if (value == null) {
+            return null;
+        }
+        Long n = parsePositive(MAX_READERS_PER_DISK, value, false);
+        if (n > SharedReadOnly.MAX_READERS_LIMIT) {
+            throw invalidArgument(
+                    "StorageClass parameter \"%s\": %d is more than %d, the most nodes any disk type can be attached"
+                            + " to read-only (Hyperdisk ML)",
+                    MAX_READERS_PER_DISK, n, SharedReadOnly.MAX_READERS_LIMIT);
+        }
+        return n.intValue();
+    }
+
+    /** Whether the volume is a reader set ({@code replicas: on-demand}). */
+    public boolean readerSet() {
+        return REPLICAS_ON_DEMAND.equals(replicas);
     }
 
     static PartitionChoice parsePartition(String value) {
@@ -323,7 +368,9 @@ public record StorageClassParameters(
                 pvcName,
                 pvcNamespace,
                 pvName,
-                partition);
+                partition,
+                replicas,
+                maxReadersPerDisk);
     }
 
     /** The labels the disk gets: the user's plus the driver's own. */

@@ -45,6 +45,8 @@ public final class VolumeProvisioner {
      * @param image the image (or family) the disk is made from, or null for a clone
      * @param imageOrigin where {@code image} was named, for messages
      * @param cloneOf the disk named by {@code volume_content_source.volume}, or null
+     * @param sharing how the disk is shared read-only ({@link SharedReadOnly#plan}): its access mode, and whether it
+     *     is the first disk of a reader set
      */
     public record CreateRequest(
             String name,
@@ -53,7 +55,26 @@ public final class VolumeProvisioner {
             TopologyRequirement topology,
             ImageRef image,
             String imageOrigin,
-            DiskRef cloneOf) {
+            DiskRef cloneOf,
+            SharedReadOnly.Plan sharing) {
+
+        public CreateRequest {
+            if (sharing == null) {
+                sharing = new SharedReadOnly.Plan(null, false, 0);
+            }
+        }
+
+        /** {@link #of(String, StorageClassParameters, CapacityRange, TopologyRequirement, ImageRef, DiskRef,
+         * SharedReadOnly.Plan)}, not shared read-only beyond what the disk type allows. */
+        public static CreateRequest of(
+                String name,
+                StorageClassParameters parameters,
+                CapacityRange capacity,
+                TopologyRequirement topology,
+                ImageRef snapshot,
+                DiskRef cloneOf) {
+            return of(name, parameters, capacity, topology, snapshot, cloneOf, null);
+        }
 
         /**
          * The request, its content decided: a clone of {@code cloneOf}; else the image {@code snapshot} names, which
@@ -65,9 +86,10 @@ public final class VolumeProvisioner {
                 CapacityRange capacity,
                 TopologyRequirement topology,
                 ImageRef snapshot,
-                DiskRef cloneOf) {
+                DiskRef cloneOf,
+                SharedReadOnly.Plan sharing) {
             if (cloneOf != null) {
-                return new CreateRequest(name, parameters, capacity, topology, null, null, cloneOf);
+                return new CreateRequest(name, parameters, capacity, topology, null, null, cloneOf, sharing);
             }
             if (snapshot != null) {
                 return new CreateRequest(
@@ -77,10 +99,18 @@ public final class VolumeProvisioner {
                         topology,
                         snapshot,
                         "volume_content_source.snapshot.snapshot_id",
-                        null);
+                        null,
+                        sharing);
             }
             return new CreateRequest(
-                    name, parameters, capacity, topology, parameters.image(), ImageResolver.STORAGE_CLASS, null);
+                    name,
+                    parameters,
+                    capacity,
+                    topology,
+                    parameters.image(),
+                    ImageResolver.STORAGE_CLASS,
+                    null,
+                    sharing);
         }
     }
 
@@ -161,20 +191,49 @@ public final class VolumeProvisioner {
         return insert(request, spec, disk -> matchingClone(disk, request, source));
     }
 
-    /** The disk to insert: from {@code image}, or a copy of {@code source}. */
+    /**
+     * The disk to insert: from {@code image}, or a copy of {@code source}, in the access mode the sharing plan says.
+     * A reader set's first disk is named as the set and carries the set's label and layout; its image is the one
+     * concrete image every disk of the set is made from.
+     */
     private static DiskSpec spec(CreateRequest request, DiskRef ref, long sizeGb, Image image, Disk source) {
         StorageClassParameters params = request.parameters();
+        SharedReadOnly.Plan sharing = request.sharing();
+        java.util.Map<String, String> labels = new java.util.LinkedHashMap<>(params.diskLabels());
+        String description = DiskDescription.of(request.name(), params);
+        if (sharing.readerSet()) {
+            labels.put(Keys.READER_SET_LABEL_KEY, ref.name());
+            description = DiskDescription.ofReaderSet(
+                    request.name(),
+                    params,
+                    new DiskDescription.SetLayout(
+                            setZones(request.topology(), ref.zone()),
+                            sharing.maxReaders(),
+                            params.kmsKey(),
+                            params.provisionedIops(),
+                            params.provisionedThroughput()));
+        }
         return new DiskSpec(
                 ref,
                 sizeGb,
                 params.type(),
                 image == null ? null : image.selfLink(),
-                params.diskLabels(),
-                DiskDescription.of(request.name(), params),
+                labels,
+                description,
                 params.kmsKey(),
                 params.provisionedIops(),
                 params.provisionedThroughput(),
-                source == null ? null : source.ref());
+                source == null ? null : source.ref(),
+                sharing.accessMode());
+    }
+
+    /** The zones a reader set serves: the requirement's allowed zones (with the first disk's), else its own. */
+    static List<String> setZones(TopologyRequirement topology, String firstZone) {
+        List<String> allowed = new java.util.ArrayList<>(ZonePicker.allowedZones(topology));
+        if (!allowed.contains(firstZone)) {
+            allowed.add(0, firstZone);
+        }
+        return allowed;
     }
 
     /**
@@ -220,7 +279,10 @@ public final class VolumeProvisioner {
                 spec.labels(),
                 spec.description(),
                 null,
-                spec.sourceDisk());
+                spec.sourceDisk(),
+                spec.provisionedIops(),
+                spec.provisionedThroughput(),
+                spec.accessMode());
     }
 
     /** Returns when {@code failure} is ALREADY_EXISTS from the cloud; rethrows it otherwise. */

@@ -28,6 +28,43 @@ public final class Volumes {
         return v.build();
     }
 
+    /** A reader set: its multi-zone id, every zone it serves, its first disk's size, image and type. */
+    public static Volume volume(ReaderSets.View set) {
+        Disk t = set.template();
+        Volume.Builder v =
+                Volume.newBuilder().setVolumeId(set.id().path()).setCapacityBytes(t.sizeGb() * VolumeSize.GIB);
+        for (String zone : set.layout().zones()) {
+            v.addAccessibleTopology(Topology.newBuilder().putSegments(Keys.TOPOLOGY_ZONE, zone));
+        }
+        if (t.sourceImage() != null) {
+            v.putVolumeContext(Keys.CONTEXT_IMAGE, t.sourceImage());
+        }
+        v.putVolumeContext(Keys.CONTEXT_TYPE, t.type());
+        return v.build();
+    }
+
+    /** Every node any disk of the set is attached to. */
+    public static List<String> publishedNodeIds(ReaderSets.View set) {
+        List<String> ids = new ArrayList<>();
+        for (InstanceRef user : set.readers()) {
+            ids.add(user.nodeId().path());
+        }
+        return ids;
+    }
+
+    /** Abnormal unless every disk of the set is READY. */
+    public static VolumeCondition condition(ReaderSets.View set) {
+        for (Disk d : set.disks()) {
+            if (!d.ready() && !d.inProgress()) {
+                return condition(d);
+            }
+        }
+        return VolumeCondition.newBuilder()
+                .setAbnormal(false)
+                .setMessage(set.disks().size() + " disks, " + set.readers().size() + " readers")
+                .build();
+    }
+
     public static List<String> publishedNodeIds(Disk disk) {
         List<String> ids = new ArrayList<>();
         for (InstanceRef user : disk.users()) {

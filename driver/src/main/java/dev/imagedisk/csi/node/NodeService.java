@@ -142,7 +142,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
-            if (VolumeId.parse(volumeId).isEmpty()) {
+            if (!VolumeId.isVolume(volumeId)) {
                 throw CsiErrors.notFound(
                         "volume %s is not at %s: it is not a volume id of this driver (%s)",
                         volumeId, volumePath, VolumeId.FORM);
@@ -181,7 +181,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         Rpc.unary(observer, () -> {
             String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
             Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
-            if (VolumeId.parse(volumeId).isEmpty()) {
+            if (!VolumeId.isVolume(volumeId)) {
                 throw CsiErrors.notFound(
                         "volume %s is not at %s: it is not a volume id of this driver (%s)",
                         volumeId, volumePath, VolumeId.FORM);
@@ -241,7 +241,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
      */
     static String volumeId(String id) {
         String value = CsiErrors.require(id, "volume_id");
-        if (VolumeId.parse(value).isEmpty()) {
+        if (!VolumeId.isVolume(value)) {
             throw CsiErrors.invalidArgument(
                     "volume_id %s is not a volume id of this driver (%s)", value, VolumeId.FORM);
         }

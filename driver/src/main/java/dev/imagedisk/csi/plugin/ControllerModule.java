@@ -8,9 +8,11 @@ import dev.imagedisk.csi.cloud.gce.ComputeClients;
 import dev.imagedisk.csi.cloud.gce.GoogleComputeCloud;
 import dev.imagedisk.csi.common.SchedulerThreads;
 import dev.imagedisk.csi.common.Version;
+import dev.imagedisk.csi.controller.AttachPace;
 import dev.imagedisk.csi.controller.Attacher;
 import dev.imagedisk.csi.controller.ControllerService;
 import dev.imagedisk.csi.controller.ImageCache;
+import dev.imagedisk.csi.controller.ReaderSets;
 import dev.imagedisk.csi.controller.Snapshotter;
 import dev.imagedisk.csi.controller.StorageClassParameters;
 import dev.imagedisk.csi.controller.VolumeCatalog;
@@ -46,6 +48,9 @@ public final class ControllerModule {
         positive("--api-read-rate-limit", o.apiReadRateLimit);
         if (o.apiRateLimit != null) {
             positive("--api-rate-limit", o.apiRateLimit);
+        }
+        if (o.attachPaceWait.isNegative()) {
+            throw new IllegalArgumentException("--attach-pace-wait must not be negative: " + o.attachPaceWait);
         }
         if (o.imageCacheTtl.isNegative()) {
             throw new IllegalArgumentException("--image-cache-ttl must not be negative: " + o.imageCacheTtl);
@@ -115,9 +120,10 @@ public final class ControllerModule {
                         new ImageCache(o.imageCacheTtl),
                         steps),
                 new Attacher(cloud),
-                new VolumeCatalog(cloud),
+                new VolumeCatalog(cloud, project),
                 new Snapshotter(cloud, project),
                 new VolumeModifier(cloud),
+                new ReaderSets(cloud, project, AttachPace.hyperdiskMl(steps), o.attachPaceWait),
                 new InFlight());
         LOG.info(
                 "controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"

@@ -49,6 +49,16 @@ public final class ControllerOptions {
     public Duration imageCacheTtl = Duration.ofSeconds(30);
 
     @Option(
+            names = "--attach-pace-wait",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "How long a reader set's ControllerPublishVolume waits for its disk's next attach slot"
+                    + " (Hyperdisk ML: 100 attaches per disk per 30 s) before it answers UNAVAILABLE to be retried;"
+                    + " never past the call's deadline (default: ${DEFAULT-VALUE}).")
+    public Duration attachPaceWait = Duration.ofSeconds(30);
+
+    @Option(
             names = "--operation-timeout",
             paramLabel = "DURATION",
             defaultValue = "5m",

@@ -42,6 +42,15 @@ public abstract class ComputeCloudContract {
     /** The next disk insert's operation fails with ZONE_RESOURCE_POOL_EXHAUSTED. */
     protected abstract void failNextInsertOperation();
 
+    /** Sets how many instances may hold a disk of a shareable {@code type} read-only. */
+    protected abstract void setReaderCap(String type, int cap);
+
+    /** Hyperdisk ML's attach pace: {@code attaches} per 30 s per disk, on a clock that stands still. */
+    protected abstract void paceAttachesFrozen(int attaches);
+
+    /** Adds a RUNNING instance {@code name} in zone {@code Z}. */
+    protected abstract void addInstance(String name);
+
     /**
      * The next disk insert's operation fails for capacity: {@link Kind#ZONE_EXHAUSTED} (a stockout when
      * {@code stockout}, else a zonal quota) in zone {@link #Z}, or {@link Kind#QUOTA_EXCEEDED} (a regional quota) in
@@ -251,6 +260,85 @@ public abstract class ComputeCloudContract {
                 .attachment(disk("ro"))
                 .orElseThrow()
                 .readOnly());
+    }
+
+    private static DiskSpec typed(DiskSpec spec, String type) {
+        return new DiskSpec(
+                        spec.ref(),
+                        spec.sizeGb(),
+                        type,
+                        spec.sourceImage(),
+                        spec.labels(),
+                        spec.description(),
+                        null,
+                        null,
+                        null)
+                .withAccessMode(spec.accessMode());
+    }
+
+    @Test
+    void hyperdiskMlFromAnImageIsReadOnlyManyAndNeverAttachedReadWrite() {
+        DiskSpec ml = typed(spec(disk("ml"), 10, "img"), "hyperdisk-ml");
+        assertEquals(
+                Kind.INVALID, failure(() -> done(cloud().createDiskAsync(ml, "key-ml"))), "hyperdisk-ml from an image");
+        assertEquals(Optional.empty(), cloud().getDisk(disk("ml")));
+        done(cloud().createDiskAsync(ml.withAccessMode(DiskSpec.READ_ONLY_MANY), "key-ml-rom"));
+        Disk d = cloud().getDisk(disk("ml")).orElseThrow();
+        assertEquals("READ_ONLY_MANY", d.accessMode());
+        assertEquals("hyperdisk-ml", d.type());
+        assertEquals(
+                Kind.INVALID,
+                failure(() -> done(cloud().attachDiskAsync(vm("vm1"), disk("ml"), "ml", false))),
+                "rw attach");
+        done(cloud().attachDiskAsync(vm("vm1"), disk("ml"), "ml", true));
+        done(cloud().attachDiskAsync(vm("vm2"), disk("ml"), "ml", true));
+        assertEquals(2, cloud().getDisk(disk("ml")).orElseThrow().users().size());
+    }
+
+    @Test
+    void accessModesAreForHyperdiskOnly() {
+        done(cloud().createDiskAsync(spec(disk("pd"), 10, "img"), "key-pd"));
+        assertEquals(null, cloud().getDisk(disk("pd")).orElseThrow().accessMode());
+        DiskSpec rom = spec(disk("pd2"), 10, "img").withAccessMode(DiskSpec.READ_ONLY_MANY);
+        assertEquals(Kind.INVALID, failure(() -> done(cloud().createDiskAsync(rom, "key-pd2"))));
+        assertEquals(Optional.empty(), cloud().getDisk(disk("pd2")));
+    }
+
+    @Test
+    void aReadWriteAttachOfADiskHeldReadOnlyIsInUse() {
+        done(cloud().createDiskAsync(spec(disk("held"), 10, "img"), "key-held"));
+        done(cloud().attachDiskAsync(vm("vm1"), disk("held"), "held", true));
+        assertEquals(Kind.IN_USE, failure(() -> done(cloud().attachDiskAsync(vm("vm2"), disk("held"), "held", false))));
+        assertEquals(
+                List.of(vm("vm1")), cloud().getDisk(disk("held")).orElseThrow().users());
+    }
+
+    @Test
+    void oneReaderPastTheCapIsLimitExceeded() {
+        setReaderCap("pd-balanced", 2);
+        addInstance("vm3");
+        done(cloud().createDiskAsync(spec(disk("capped"), 10, "img"), "key-capped"));
+        done(cloud().attachDiskAsync(vm("vm1"), disk("capped"), "capped", true));
+        done(cloud().attachDiskAsync(vm("vm2"), disk("capped"), "capped", true));
+        assertEquals(
+                Kind.LIMIT_EXCEEDED,
+                failure(() -> done(cloud().attachDiskAsync(vm("vm3"), disk("capped"), "capped", true))));
+        done(cloud().detachDiskAsync(vm("vm1"), "capped"));
+        done(cloud().attachDiskAsync(vm("vm3"), disk("capped"), "capped", true));
+        assertEquals(2, cloud().getDisk(disk("capped")).orElseThrow().users().size());
+    }
+
+    @Test
+    void hyperdiskMlAttachesPastThePaceAreRateLimited() {
+        paceAttachesFrozen(1);
+        done(cloud().createDiskAsync(
+                        typed(spec(disk("paced"), 10, "img"), "hyperdisk-ml").withAccessMode(DiskSpec.READ_ONLY_MANY),
+                        "key-paced"));
+        done(cloud().attachDiskAsync(vm("vm1"), disk("paced"), "paced", true));
+        assertEquals(
+                Kind.RATE_LIMITED,
+                failure(() -> done(cloud().attachDiskAsync(vm("vm2"), disk("paced"), "paced", true))));
+        assertEquals(1, cloud().getDisk(disk("paced")).orElseThrow().users().size());
     }
 
     @Test

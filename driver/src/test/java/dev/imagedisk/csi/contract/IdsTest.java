@@ -28,6 +28,37 @@ class IdsTest {
                 VolumeId.parse("projects/p/zones/z/disks/" + "a".repeat(63)));
     }
 
+    @Test
+    void readerSetIdsAreTheMultiZoneFormAndNoZonalVolume() {
+        String id = "projects/p/zones/multi-zone/disks/pvc-1";
+        assertEquals(Optional.of(new ReaderSetId("p", "pvc-1")), ReaderSetId.parse(id));
+        assertEquals(id, new ReaderSetId("p", "pvc-1").path());
+        assertEquals(Optional.empty(), VolumeId.parse(id));
+        assertEquals(Optional.empty(), ReaderSetId.parse("projects/p/zones/us-central1-a/disks/pvc-1"));
+        assertEquals(true, VolumeId.isVolume(id));
+        assertEquals(true, VolumeId.isVolume("projects/p/zones/us-central1-a/disks/pvc-1"));
+        assertEquals(false, VolumeId.isVolume("projects/p/zones/multi-zone/disks/PVC"));
+    }
+
+    @Test
+    void readerSetDiskNamesAreDeterministicValidAndReadBack() {
+        ReaderSetId set = new ReaderSetId("p", "pvc-1");
+        assertEquals("pvc-1", set.diskName(1));
+        assertEquals(set.diskName(2), set.diskName(2));
+        assertEquals(true, set.diskName(2).startsWith("pvc-1-2-"));
+        ReaderSetId longest = new ReaderSetId("p", "a".repeat(63));
+        for (int k = 1; k <= 12; k++) {
+            for (ReaderSetId s : java.util.List.of(set, longest)) {
+                String name = s.diskName(k);
+                assertEquals(true, GceNames.isName(name), name);
+                assertEquals(k, s.indexOf(name), name);
+            }
+        }
+        assertEquals(0, set.indexOf("pvc-2"));
+        assertEquals(0, set.indexOf("pvc-1-2-000000"));
+        assertEquals(0, new ReaderSetId("p", "pvc").indexOf(set.diskName(1)));
+    }
+
     /** Malformed ids: every one names no volume (and no node, as the same parser reads both). */
     @ParameterizedTest
     @ValueSource(

@@ -60,6 +60,12 @@ final class Answer<T> implements StreamObserver<T> {
         return status().getCode();
     }
 
+    /** The status's description (empty when it has none). */
+    String description() {
+        String d = status().getDescription();
+        return d == null ? "" : d;
+    }
+
     /** The value; fails naming the status when the call failed. */
     T value() {
         if (!status().isOk()) {

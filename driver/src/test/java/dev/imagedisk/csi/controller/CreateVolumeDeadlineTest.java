@@ -120,9 +120,10 @@ class CreateVolumeDeadlineTest {
                 null,
                 new VolumeProvisioner(cloud, P, new ZonePicker(Z), Duration.ofSeconds(30), ImageCache.none(), steps),
                 new Attacher(cloud),
-                new VolumeCatalog(cloud),
+                new VolumeCatalog(cloud, P),
                 new Snapshotter(cloud, P),
                 new VolumeModifier(cloud),
+                new ReaderSets(cloud, P, AttachPace.hyperdiskMl(Runnable::run), Duration.ofSeconds(30)),
                 new InFlight());
         CreateVolumeRequest request = CreateVolumeRequest.newBuilder()
                 .setName("pvc-late")

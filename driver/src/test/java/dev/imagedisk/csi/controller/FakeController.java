@@ -24,6 +24,11 @@ final class FakeController {
     static final String FAMILY = "base";
 
     final FakeComputeCloud cloud = new FakeComputeCloud();
+    /** The clock of the Hyperdisk ML attach pace (controller and fake cloud alike) and its timer. */
+    final ManualTime time = new ManualTime();
+
+    final AttachPace pace =
+            new AttachPace(AttachPace.HYPERDISK_ML_ATTACHES, AttachPace.HYPERDISK_ML_WINDOW, time::nanoTime, time);
     final ControllerService service;
 
     FakeController() {
@@ -36,15 +41,17 @@ final class FakeController {
         cloud.addInstance(PROJECT, ZONE, "node-1");
         cloud.addInstance(PROJECT, ZONE, "node-2");
         cloud.addInstance(PROJECT, OTHER_ZONE, "node-3");
+        cloud.setAttachPace(AttachPace.HYPERDISK_ML_ATTACHES, AttachPace.HYPERDISK_ML_WINDOW, time::nanoTime);
         service = new ControllerService(
                 PROJECT,
                 null,
                 new VolumeProvisioner(
                         cloud, PROJECT, new ZonePicker(ZONE), Duration.ofSeconds(5), images, TestSchedulers.SHARED),
                 new Attacher(cloud),
-                new VolumeCatalog(cloud),
+                new VolumeCatalog(cloud, PROJECT),
                 new Snapshotter(cloud, PROJECT),
                 new VolumeModifier(cloud),
+                new ReaderSets(cloud, PROJECT, pace, Duration.ofSeconds(60)),
                 new InFlight());
     }
 

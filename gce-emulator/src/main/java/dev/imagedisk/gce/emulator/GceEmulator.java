@@ -370,6 +370,18 @@ public final class GceEmulator implements AutoCloseable {
         }
     }
 
+    /**
+     * The project's disks other than instances' boot disks, as {@code zone/name}, sorted: what exists now, however
+     * many inserts were sent for it.
+     */
+    public java.util.List<String> diskNames(String project) {
+        return compute.withRecords(r -> r.disks().values().stream()
+                .filter(d -> d.project.equals(project) && !d.boot)
+                .map(d -> d.zone + "/" + d.name)
+                .sorted()
+                .toList());
+    }
+
     /** The loop device an attached disk is bound to (storage on, attach DONE). */
     public Optional<String> loopDevice(String project, String zone, String instance, String deviceName) {
         Model.Attachment a = compute.findAttachment(project, zone, instance, deviceName);

@@ -44,6 +44,8 @@ class EmulatorCommandTest {
                     "us-central1-a/node-1:n2-standard-2",
                     "--instance",
                     "us-central1-b/node-2",
+                    "--instance",
+                    "us-central1-c/node-3:e2-small=" + tmp.resolve("node-3/by-id"),
                     "--metadata-instance",
                     "us-central1-b/node-2"));
             String url = awaitFirstLine(out);
@@ -56,6 +58,9 @@ class EmulatorCommandTest {
                             "GET", url + "/compute/v1/projects/proj/zones/us-central1-a/instances" + "/node-1", null)
                     .json();
             assertTrue(node1.get("machineType").asText().endsWith("/machineTypes/n2-standard-2"));
+            JsonNode node3 = raw("GET", url + "/compute/v1/projects/proj/zones/us-central1-c/instances/node-3", null)
+                    .json();
+            assertTrue(node3.get("machineType").asText().endsWith("/machineTypes/e2-small"), node3.toString());
             assertEquals(
                     "node-2",
                     raw("GET", url + "/computeMetadata/v1/instance/name", null, "Metadata-Flavor", "Google")
@@ -73,6 +78,12 @@ class EmulatorCommandTest {
                     new CommandLine(new EmulatorCommand())
                             .setErr(new PrintWriter(new StringWriter()))
                             .execute("--image", "no-equals-sign"));
+            assertEquals(
+                    2,
+                    new CommandLine(new EmulatorCommand())
+                            .setErr(new PrintWriter(new StringWriter()))
+                            .execute("--instance", "us-central1-a/node-9="),
+                    "an instance's device dir after '=' is empty");
         } finally {
             TestSupport.deleteTree(tmp);
         }

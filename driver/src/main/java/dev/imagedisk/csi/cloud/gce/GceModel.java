@@ -38,7 +38,8 @@ final class GceModel {
                 d.getSelfLink(),
                 d.hasSourceDisk() && !d.getSourceDisk().isEmpty() ? DiskRef.parse(d.getSourceDisk()) : null,
                 d.hasProvisionedIops() ? d.getProvisionedIops() : null,
-                d.hasProvisionedThroughput() ? d.getProvisionedThroughput() : null);
+                d.hasProvisionedThroughput() ? d.getProvisionedThroughput() : null,
+                d.hasAccessMode() && !d.getAccessMode().isEmpty() ? d.getAccessMode() : null);
     }
 
     static Image image(ImageRef fallback, com.google.cloud.compute.v1.Image i) {

@@ -295,6 +295,9 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
         if (spec.provisionedThroughput() != null) {
             disk.setProvisionedThroughput(spec.provisionedThroughput());
         }
+        if (spec.accessMode() != null) {
+            disk.setAccessMode(spec.accessMode());
+        }
         com.google.cloud.compute.v1.Disk resource = disk.build();
         return inserts.runAsync(
                 "disks.insert " + ref,

@@ -67,6 +67,16 @@ public final class FakeComputeCloud implements ComputeCloud {
 
     private record Fault(Kind kind, boolean operation, String location) {}
 
+    /** Instances that may hold a disk of a type read-only at once (as the emulator has them); 1 when not shareable. */
+    private final Map<String, Integer> readerCaps =
+            new HashMap<>(Map.of("hyperdisk-ml", 2500, "pd-standard", 10, "pd-balanced", 10, "pd-ssd", 10));
+    /** Hyperdisk ML's attach pace per disk: attaches per window, on {@link #clock}. */
+    private int pace = 100;
+
+    private java.time.Duration paceWindow = java.time.Duration.ofSeconds(30);
+    private java.util.function.LongSupplier clock = System::nanoTime;
+    private final Map<DiskRef, Deque<Long>> attachTimes = new HashMap<>();
+
     private final Map<DiskRef, Disk> disks = new LinkedHashMap<>();
     private final Map<String, DiskRef> createdUnderKey = new HashMap<>();
     private final Map<ImageRef, Image> images = new LinkedHashMap<>();
@@ -125,6 +135,21 @@ public final class FakeComputeCloud implements ComputeCloud {
         attached.add(new Instance.AttachedDisk(new DiskRef(project, zone, name), "persistent-disk-0", false, true));
         instances.put(ref, attached);
         return ref;
+    }
+
+    /** Sets how many instances may hold a disk of a shareable type read-only. */
+    public synchronized FakeComputeCloud setReaderCap(String type, int cap) {
+        readerCaps.put(type, cap);
+        return this;
+    }
+
+    /** Sets Hyperdisk ML's attach pace per disk and the clock (nanoseconds) it reads. */
+    public synchronized FakeComputeCloud setAttachPace(
+            int attaches, java.time.Duration window, java.util.function.LongSupplier nanoClock) {
+        this.pace = attaches;
+        this.paceWindow = window;
+        this.clock = nanoClock;
+        return this;
     }
 
     /** The next {@code times} calls of {@code method} fail with {@code kind}, as a refused request. */
@@ -269,6 +294,7 @@ public final class FakeComputeCloud implements ComputeCloud {
                     "disks.insert: HTTP 409 alreadyExists: The resource '" + ref + "' already exists",
                     null);
         }
+        checkAccessMode(spec);
         if (spec.sourceDisk() != null) {
             return cloneDisk(spec, idempotencyKey);
         }
@@ -301,6 +327,12 @@ public final class FakeComputeCloud implements ComputeCloud {
                     "Invalid value for field 'resource.sizeGb': '" + spec.sizeGb()
                             + "'. Disk size cannot be smaller than " + minSize + " GB.");
         }
+        if (spec.type().equals("hyperdisk-ml") && !DiskSpec.READ_ONLY_MANY.equals(spec.accessMode())) {
+            throw invalid(
+                    "disks.insert",
+                    "Invalid value for field 'resource.accessMode': '" + accessModeOf(spec)
+                            + "'. A hyperdisk-ml disk created from an image must have access mode READ_ONLY_MANY.");
+        }
         operation("disks.insert");
         disks.put(
                 ref,
@@ -316,9 +348,42 @@ public final class FakeComputeCloud implements ComputeCloud {
                         SELF_LINK_PREFIX + ref.path(),
                         null,
                         spec.provisionedIops(),
-                        spec.provisionedThroughput()));
+                        spec.provisionedThroughput(),
+                        accessModeOf(spec)));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
+    }
+
+    /** Hyperdisk types take an access mode (default READ_WRITE_SINGLE), each its own; other types none. */
+    private static void checkAccessMode(DiskSpec spec) {
+        String mode = spec.accessMode();
+        boolean hyperdisk = spec.type().startsWith("hyperdisk-");
+        if (mode == null) {
+            return;
+        }
+        java.util.Set<String> allowed = switch (spec.type()) {
+            case "hyperdisk-ml" -> java.util.Set.of("READ_WRITE_SINGLE", "READ_ONLY_MANY");
+            case "hyperdisk-balanced" -> java.util.Set.of("READ_WRITE_SINGLE", "READ_WRITE_MANY");
+            default -> hyperdisk ? java.util.Set.of("READ_WRITE_SINGLE") : java.util.Set.of();
+        };
+        if (!allowed.contains(mode)) {
+            throw invalid(
+                    "disks.insert",
+                    "Invalid value for field 'resource.accessMode': '" + mode + "'. "
+                            + (hyperdisk
+                                    ? "Disk type " + spec.type() + " supports access modes "
+                                            + new java.util.TreeSet<>(allowed) + "."
+                                    : "Access mode can only be set for Hyperdisk disk types; disk type " + spec.type()
+                                            + " has none."));
+        }
+    }
+
+    /** The access mode a created disk reports: the spec's, READ_WRITE_SINGLE for Hyperdisk, else none. */
+    private static String accessModeOf(DiskSpec spec) {
+        if (spec.accessMode() != null) {
+            return spec.accessMode();
+        }
+        return spec.type().startsWith("hyperdisk-") ? "READ_WRITE_SINGLE" : null;
     }
 
     /** disks.insert with sourceDisk: a copy, in any zone the caller names, at least as large as the source. */
@@ -350,7 +415,8 @@ public final class FakeComputeCloud implements ComputeCloud {
                         SELF_LINK_PREFIX + ref.path(),
                         spec.sourceDisk(),
                         spec.provisionedIops(),
-                        spec.provisionedThroughput()));
+                        spec.provisionedThroughput(),
+                        accessModeOf(spec)));
         createdUnderKey.put(idempotencyKey, ref);
         return true;
     }
@@ -426,6 +492,7 @@ public final class FakeComputeCloud implements ComputeCloud {
         }
         operation("disks.delete");
         disks.remove(ref);
+        attachTimes.remove(ref);
         return null;
     }
 
@@ -504,6 +571,12 @@ public final class FakeComputeCloud implements ComputeCloud {
                     "Invalid value for field 'resource.source': '" + ref
                             + "'. Disk must be in the same zone as the instance.");
         }
+        if (!readOnly && "READ_ONLY_MANY".equals(disk.accessMode())) {
+            throw invalid(
+                    "instances.attachDisk",
+                    "Invalid value for field 'resource.mode': 'READ_WRITE'. Disk '" + ref
+                            + "' has access mode READ_ONLY_MANY: it can only be attached in READ_ONLY mode.");
+        }
         if (disk.users().contains(instance)) {
             // Compute Engine accepts the call and fails the operation
             operation("instances.attachDisk");
@@ -515,10 +588,32 @@ public final class FakeComputeCloud implements ComputeCloud {
                             + " resource '" + ref + "' is already being used by '" + instance + "'",
                     null);
         }
+        boolean single = "READ_WRITE_SINGLE".equals(disk.accessMode());
         for (InstanceRef user : disk.users()) {
             boolean userWrites = instances.get(user).stream().anyMatch(a -> ref.equals(a.source()) && !a.readOnly());
-            if (!readOnly || userWrites) {
-                throw inUse("instances.attachDisk", ref, user);
+            if (single || !readOnly || userWrites) {
+                // accepted by Compute Engine; its operation fails
+                operation("instances.attachDisk");
+                throw new CloudException(
+                        Kind.IN_USE,
+                        400,
+                        "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE",
+                        "instances.attachDisk: operation failed (HTTP 400): RESOURCE_IN_USE_BY_ANOTHER_RESOURCE: The"
+                                + " disk resource '" + ref + "' is already being used by '" + user + "'",
+                        null);
+            }
+        }
+        if (readOnly) {
+            int cap = readerCaps.getOrDefault(disk.type(), 1);
+            if (disk.users().size() >= cap) {
+                throw new CloudException(
+                        Kind.LIMIT_EXCEEDED,
+                        400,
+                        "limitExceeded",
+                        "instances.attachDisk: HTTP 400 limitExceeded: Exceeded limit 'maximum_read_only_attachments'"
+                                + " on resource '" + ref.name() + "' of type " + disk.type() + ". Limit: " + cap
+                                + ".0",
+                        null);
             }
         }
         if (attached.stream().anyMatch(a -> a.deviceName().equals(deviceName))) {
@@ -537,6 +632,25 @@ public final class FakeComputeCloud implements ComputeCloud {
                             + instance.name()
                             + "'. Limit: " + MAX_ATTACHED + ".0",
                     null);
+        }
+        if (disk.type().equals("hyperdisk-ml")) {
+            long now = clock.getAsLong();
+            Deque<Long> times = attachTimes.computeIfAbsent(ref, r -> new ArrayDeque<>());
+            while (!times.isEmpty() && times.peekFirst() <= now - paceWindow.toNanos()) {
+                times.pollFirst();
+            }
+            if (times.size() >= pace) {
+                // the adapter retries a rate-limit answer and then gives up with RATE_LIMITED
+                throw new CloudException(
+                        Kind.RATE_LIMITED,
+                        403,
+                        "rateLimitExceeded",
+                        "instances.attachDisk: HTTP 403 rateLimitExceeded: Rate Limit Exceeded: disk '" + ref
+                                + "' of type hyperdisk-ml accepts at most " + pace + " attaches per "
+                                + paceWindow.toSeconds() + " s.",
+                        null);
+            }
+            times.addLast(now);
         }
         operation("instances.attachDisk");
         attached.add(new Instance.AttachedDisk(ref, deviceName, readOnly, false));

@@ -33,6 +33,21 @@ class FakeComputeCloudTest extends ComputeCloudContract {
     }
 
     @Override
+    protected void setReaderCap(String type, int cap) {
+        fake.setReaderCap(type, cap);
+    }
+
+    @Override
+    protected void paceAttachesFrozen(int attaches) {
+        fake.setAttachPace(attaches, java.time.Duration.ofSeconds(30), () -> 0L);
+    }
+
+    @Override
+    protected void addInstance(String name) {
+        fake.addInstance(P, Z, name);
+    }
+
+    @Override
     protected void failNextInsertOperation() {
         fake.failNextOperations("disks.insert", Kind.UNAVAILABLE, 1);
     }

@@ -66,6 +66,22 @@ class GoogleComputeCloudContractTest extends ComputeCloudContract {
     }
 
     @Override
+    protected void setReaderCap(String type, int cap) {
+        emulator.sharing().setReaderCap(type, cap);
+    }
+
+    @Override
+    protected void paceAttachesFrozen(int attaches) {
+        java.time.Instant frozen = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        emulator.sharing().setAttachPace(attaches, Duration.ofSeconds(30)).setClock(() -> frozen);
+    }
+
+    @Override
+    protected void addInstance(String name) {
+        emulator.addInstance(P, Z, name, "e2-small");
+    }
+
+    @Override
     protected void failNextInsertOperation() {
         emulator.faults().failNextOperations("insert", "INTERNAL_ERROR", "Internal error", 503, 1);
     }
