@@ -296,7 +296,7 @@ final class FileStorage implements Storage {
      * last close. Checked again on the scheduler (never waiting on its thread) until {@code deadline}.
      */
     private void awaitRelease(String loop, Path name, long deadline, CompletableFuture<Void> released) {
-        if (name == null || !stillBound(loop, name)) {
+        if (name == null || !releasePending(loop, name)) {
             released.complete(null);
             return;
         }
@@ -310,6 +310,46 @@ final class FileStorage implements Storage {
                     () -> awaitRelease(loop, name, deadline, released), RELEASE_CHECK.toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             released.complete(null); // shutting down: close() waits for the release itself
+        }
+    }
+
+    /**
+     * True while {@code loop} (bound to {@code name}) waits only on a passing opener (udev's probe, a reader): a
+     * loop device still mounted (the node has not unstaged it, as a real disk can be yanked while mounted) is
+     * released by the kernel on its last unmount, and waiting for that would only stall the detach.
+     */
+    static boolean releasePending(String loop, Path name) {
+        return stillBound(loop, name) && !mounted(loop);
+    }
+
+    /** Whether the loop device or one of its partitions is mounted (by device number, from mountinfo). */
+    static boolean mounted(String loop) {
+        Path sys = Path.of("/sys/block", Path.of(loop).getFileName().toString());
+        java.util.Set<String> numbers = new java.util.HashSet<>();
+        try (var entries = Files.list(sys)) {
+            readDev(sys.resolve("dev"), numbers);
+            for (Path p : entries.toList()) {
+                if (Files.exists(p.resolve("partition"))) {
+                    readDev(p.resolve("dev"), numbers);
+                }
+            }
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ", 4);
+                if (f.length > 2 && numbers.contains(f[2])) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static void readDev(Path dev, java.util.Set<String> into) {
+        try {
+            into.add(Files.readString(dev).trim());
+        } catch (IOException e) {
+            // gone: nothing to match
         }
     }
 
@@ -421,10 +461,10 @@ final class FileStorage implements Storage {
         // close() returns only when the kernel has let go of them (the scheduler is already shut down here, and
         // this is the closing caller's own thread)
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        released.entrySet().removeIf(e -> !stillBound(e.getKey(), e.getValue()));
+        released.entrySet().removeIf(e -> !releasePending(e.getKey(), e.getValue()));
         while (!released.isEmpty() && System.nanoTime() - deadline < 0) {
             java.util.concurrent.locks.LockSupport.parkNanos(RELEASE_CHECK.toNanos());
-            released.entrySet().removeIf(e -> !stillBound(e.getKey(), e.getValue()));
+            released.entrySet().removeIf(e -> !releasePending(e.getKey(), e.getValue()));
         }
         if (!released.isEmpty()) {
             log.warn("loop devices still bound {} s after losetup -d: {}", TIMEOUT.toSeconds(), released);
