@@ -20,14 +20,18 @@ public final class IdentityByType implements DiskIdentity {
         this.loop = loop;
     }
 
-    /** The Linux sources: sysfs under {@code sys}, the NVMe identify ioctl through libc where it is bound. */
+    /**
+     * The Linux sources: sysfs under {@code sys}, the NVMe identify ioctl through libc where it is bound. Libc is
+     * bound at the first NVMe read, not here: the node's start does not load jnr-ffi for it (B4).
+     */
     public static IdentityByType linux(Path sys) {
-        dev.imagedisk.csi.sys.LinuxSystem system = dev.imagedisk.csi.sys.LinuxSystem.get();
         return new IdentityByType(
-                sys,
-                new ScsiIdentity(sys),
-                new NvmeIdentity(system == null ? null : system::nvmeIdentifyNamespace),
-                new LoopIdentity(sys));
+                sys, new ScsiIdentity(sys), new NvmeIdentity(IdentityByType::linuxIdentify), new LoopIdentity(sys));
+    }
+
+    private static NvmeIdentity.IdentifyNamespace linuxIdentify() {
+        dev.imagedisk.csi.sys.LinuxSystem system = dev.imagedisk.csi.sys.LinuxSystem.get();
+        return system == null ? null : system::nvmeIdentifyNamespace;
     }
 
     @Override

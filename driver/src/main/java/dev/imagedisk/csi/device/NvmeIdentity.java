@@ -2,6 +2,7 @@ package dev.imagedisk.csi.device;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * An NVMe namespace's device name from Google's vendor-specific Identify Namespace data ({@link NvmeVendorData}),
@@ -15,15 +16,25 @@ public final class NvmeIdentity implements DiskIdentity {
         byte[] identify(Path namespaceDevice);
     }
 
-    private final IdentifyNamespace command;
+    private final Supplier<IdentifyNamespace> commands;
 
     /** {@code command} null: the ioctl cannot be made here (libc not bound); every read is unreadable. */
     public NvmeIdentity(IdentifyNamespace command) {
-        this.command = command;
+        this(() -> command);
+    }
+
+    /**
+     * The command found at the first read, not at construction: binding libc (jnr-ffi: ~570 classes, some
+     * generated) is left to the first NVMe disk instead of the node's start. The supplier returns null where the
+     * ioctl cannot be made here; every read is then unreadable.
+     */
+    public NvmeIdentity(Supplier<IdentifyNamespace> commands) {
+        this.commands = commands;
     }
 
     @Override
     public Reading read(BlockDevice disk) {
+        IdentifyNamespace command = commands.get();
         if (command == null) {
             return Reading.unreadable("NVMe identify cannot be sent here (libc is not bound)");
         }

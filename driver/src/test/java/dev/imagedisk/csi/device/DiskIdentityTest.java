@@ -103,7 +103,25 @@ class DiskIdentityTest {
                 .read(device("nvme0n2"));
         assertFalse(failed.known());
         assertTrue(failed.source().contains("EACCES"), failed.source());
-        assertFalse(new NvmeIdentity(null).read(device("nvme0n2")).known());
+        assertFalse(new NvmeIdentity((NvmeIdentity.IdentifyNamespace) null)
+                .read(device("nvme0n2"))
+                .known());
+    }
+
+    @Test
+    void nvmeIdentityLooksForItsCommandAtTheFirstReadNotAtConstruction() {
+        int[] looked = new int[1];
+        NvmeIdentity nvme = new NvmeIdentity(() -> {
+            looked[0]++;
+            return p -> NVME;
+        });
+        assertEquals(0, looked[0], "the command (libc's binding) is not looked for when the node is wired");
+        assertEquals("persistent-disk-3", nvme.read(device("nvme0n2")).deviceName());
+        assertEquals(1, looked[0]);
+
+        DiskIdentity.Reading unbound = new NvmeIdentity(() -> null).read(device("nvme0n2"));
+        assertFalse(unbound.known());
+        assertTrue(unbound.source().contains("libc is not bound"), unbound.source());
     }
 
     @Test

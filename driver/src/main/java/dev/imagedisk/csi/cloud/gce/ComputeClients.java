@@ -23,9 +23,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -49,10 +49,25 @@ public final class ComputeClients implements AutoCloseable {
      * Where the HTTP requests run. The library's default executor starts a thread per call that then stays
      * forever (hundreds after a burst of PVCs); this pool lets a thread go after a few idle seconds. It is not
      * the caller's own thread (a direct executor), because a call's timeout must be able to abandon a request
-     * the server is slow to answer.
+     * the server is slow to answer. At most {@link #HTTP_THREADS_AT_MOST} run at once and the rest queue: a thread
+     * per request in flight grew to ~90 threads when a loaded machine answered 300 CreateVolumes slowly (the long polls
+     * hold at most 4 of them, every other request is short).
      */
-    private static final ExecutorService HTTP_THREADS = new ThreadPoolExecutor(
-            0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new SynchronousQueue<>(), DaemonThreads.named("compute-http"));
+    private static final ExecutorService HTTP_THREADS = httpThreads();
+
+    static final int HTTP_THREADS_AT_MOST = 16;
+
+    private static ExecutorService httpThreads() {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                HTTP_THREADS_AT_MOST,
+                HTTP_THREADS_AT_MOST,
+                5,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                DaemonThreads.named("compute-http"));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     /**
      * The clients' background executor (the library's timers, e.g. a request's timeout), shared: by default each
