@@ -77,6 +77,7 @@ public final class ReaderSets {
     private final AttachPace pace;
     private final Duration maxPaceWait;
     private final DiskReadiness readiness;
+    private final Scheduler scheduler;
     /** Attaches this controller has in flight, by disk: they count against the disk's reader room. */
     private final Map<DiskRef, Set<InstanceRef>> attaching = new HashMap<>();
     /**
@@ -119,6 +120,7 @@ public final class ReaderSets {
         this.pace = pace;
         this.maxPaceWait = maxPaceWait;
         this.readiness = new DiskReadiness(cloud, scheduler, readyTimeout);
+        this.scheduler = scheduler;
     }
 
     /** The set's disks and layout (one disks.aggregatedList); empty when it has no disk (deleted, or never made). */
@@ -242,11 +244,16 @@ public final class ReaderSets {
             }
             Choice choice = choose(set, node, listing.startedNanos());
             start(set, choice);
-            CompletableFuture<Boolean> ready =
-                    choice.ready() == null ? CompletableFuture.completedFuture(false) : choice.ready();
             CallDeadline call = CallDeadline.current();
-            return ready.thenCompose(made -> CallDeadline.within(call, () -> attach(set, choice.disk(), node)))
-                    .whenComplete((ok, failure) -> release(choice, node));
+            CompletableFuture<Map<String, String>> attached = choice.ready() == null
+                    ? Futures.compose(() -> attach(set, choice.disk(), node))
+                    // each waiting publish attaches on a step of its own, not one after another on the thread that
+                    // completes the shared creation
+                    : choice.ready()
+                            .thenComposeAsync(
+                                    made -> CallDeadline.within(call, () -> attach(set, choice.disk(), node)),
+                                    scheduler);
+            return attached.whenComplete((ok, failure) -> release(choice, node));
         });
     }
 
