@@ -57,29 +57,13 @@ final class AddedLatencyBench {
         int calls = quick ? 10 : 200;
         int warmup = quick ? 3 : 20;
         List<Duration> durations = List.of(Duration.ofMillis(200), Duration.ofSeconds(2));
-        try (GceEmulator emulator = GceEmulator.builder()
-                .storage(false)
-                .operationDuration(Duration.ZERO)
-                .port(0)
-                .start()) {
-            emulator.registerImage(PROJECT, IMAGE, IMAGE, 10);
+        try (GceEmulator emulator = BenchEmulator.start(Duration.ZERO, PROJECT, IMAGE)) {
             for (int i = 0; i < INSTANCES; i++) {
                 emulator.addInstance(PROJECT, ZONE, instance(i), "e2-standard-4");
             }
             Path socket = dir.resolve("b1.sock");
-            try (PluginRuntime plugin = PluginRuntime.start(Csi.config(
-                            "--mode",
-                            "controller",
-                            "--endpoint",
-                            "unix://" + socket,
-                            "--project",
-                            PROJECT,
-                            "--zone",
-                            ZONE,
-                            "--compute-endpoint",
-                            emulator.baseUrl(),
-                            "--metadata-endpoint",
-                            emulator.baseUrl()));
+            try (PluginRuntime plugin = PluginRuntime.start(
+                            Csi.config(BenchEmulator.controllerArgs(socket, PROJECT, ZONE, emulator)));
                     CsiChannels.Client client = CsiChannels.connect(socket);
                     DisksClient disks = DisksClient.create(DisksSettings.newBuilder()
                             .setEndpoint(emulator.baseUrl())

@@ -62,12 +62,7 @@ final class BurstBench {
         Duration operation = quick ? Duration.ofMillis(200) : Duration.ofSeconds(1);
         double floorSeconds = 2.0 * volumes / EMULATOR_LIMIT;
         ManifestJvm jvm = ManifestJvm.controller();
-        try (GceEmulator emulator = GceEmulator.builder()
-                .storage(false)
-                .operationDuration(operation)
-                .port(0)
-                .start()) {
-            emulator.registerImage(PROJECT, IMAGE, IMAGE, 10);
+        try (GceEmulator emulator = BenchEmulator.start(operation, PROJECT, IMAGE)) {
             for (int i = 0; i < instances; i++) {
                 emulator.addInstance(PROJECT, ZONE, "node-" + i, "e2-standard-4");
             }
@@ -80,19 +75,11 @@ final class BurstBench {
             try (ChildJvm child = ChildJvm.start(
                     jvm.options(),
                     List.of(),
-                    List.of(
-                            "--mode",
-                            "controller",
-                            "--endpoint",
-                            "unix://" + socket,
-                            "--project",
+                    BenchEmulator.controllerArgs(
+                            socket,
                             PROJECT,
-                            "--zone",
                             ZONE,
-                            "--compute-endpoint",
-                            emulator.baseUrl(),
-                            "--metadata-endpoint",
-                            emulator.baseUrl(),
+                            emulator,
                             "--metrics-address",
                             "127.0.0.1:" + metricsPort,
                             "--log-level",

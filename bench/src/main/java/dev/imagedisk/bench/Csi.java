@@ -7,6 +7,7 @@ import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.plugin.DriverConfig;
 import dev.imagedisk.csi.plugin.PluginCommand;
 import dev.imagedisk.csi.requests.CsiRequests;
+import java.util.List;
 import picocli.CommandLine;
 
 /** The CSI requests the benchmarks send ({@link CsiRequests}), and the plugin configuration they start. */
@@ -28,6 +29,11 @@ final class Csi {
 
     static String nodeId(String project, String zone, String instance) {
         return "projects/" + project + "/zones/" + zone + "/instances/" + instance;
+    }
+
+    /** {@link #config(String...)} from a list of flags. */
+    static DriverConfig config(List<String> args) {
+        return config(args.toArray(String[]::new));
     }
 
     /** The plugin's configuration from its command-line flags, exactly as {@code imagedisk plugin} reads them. */

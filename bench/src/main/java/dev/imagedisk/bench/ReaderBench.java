@@ -83,12 +83,7 @@ final class ReaderBench {
         int zones = ZONES.length;
         Duration operation = quick ? Duration.ofMillis(200) : Duration.ofSeconds(1);
         int callers = quick ? 20 : 100;
-        try (GceEmulator emulator = GceEmulator.builder()
-                .storage(false)
-                .operationDuration(operation)
-                .port(0)
-                .start()) {
-            emulator.registerImage(PROJECT, IMAGE, IMAGE, 10);
+        try (GceEmulator emulator = BenchEmulator.start(operation, PROJECT, IMAGE)) {
             for (int i = 0; i < instances; i++) {
                 emulator.addInstance(PROJECT, zoneOf(i), vm(i), "e2-standard-4");
             }
@@ -118,19 +113,11 @@ final class ReaderBench {
         emulator.faults().setOperationDuration(operation.dividedBy(scale));
         emulator.sharing().setClock(scaledClock(scale));
         Path socket = dir.resolve("b5-" + scale + ".sock");
-        try (PluginRuntime controller = PluginRuntime.start(Csi.config(
-                        "--mode",
-                        "controller",
-                        "--endpoint",
-                        "unix://" + socket,
-                        "--project",
+        try (PluginRuntime controller = PluginRuntime.start(Csi.config(BenchEmulator.controllerArgs(
+                        socket,
                         PROJECT,
-                        "--zone",
                         ZONES[0],
-                        "--compute-endpoint",
-                        emulator.baseUrl(),
-                        "--metadata-endpoint",
-                        emulator.baseUrl(),
+                        emulator,
                         "--api-write-rate-limit",
                         String.valueOf(WRITE_QPS * scale),
                         "--api-read-rate-limit",
@@ -140,7 +127,7 @@ final class ReaderBench {
                         "--api-retry-max-backoff",
                         (16_000 / scale) + "ms",
                         "--log-level",
-                        "warn"));
+                        "warn")));
                 CsiChannels.Client client = CsiChannels.connect(socket)) {
             ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(client.channel());
             warmUp(stub);

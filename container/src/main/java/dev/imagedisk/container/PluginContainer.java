@@ -1,12 +1,12 @@
 package dev.imagedisk.container;
 
+import dev.imagedisk.csi.plugin.archive.ManifestJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -137,7 +137,9 @@ public record PluginContainer(
                 !security.path("allowPrivilegeEscalation").asBoolean(true),
                 strings(security.path("capabilities").path("drop")),
                 strings(security.path("capabilities").path("add")),
-                limits.has("memory") ? quantity(limits.path("memory").asString()) : 0,
+                limits.has("memory")
+                        ? ManifestJvm.quantity(limits.path("memory").asString())
+                        : 0,
                 limits.has("cpu") ? limits.path("cpu").asString() : null);
     }
 
@@ -154,25 +156,6 @@ public record PluginContainer(
             return container.path(field).asLong();
         }
         return pod.has(field) ? pod.path(field).asLong() : null;
-    }
-
-    /** A Kubernetes quantity of bytes (128Mi, 1G, 1000). */
-    static long quantity(String q) {
-        String s = q.trim().toLowerCase(Locale.ROOT);
-        String[][] units = {
-            {"ki", "1024"},
-            {"mi", "1048576"},
-            {"gi", "1073741824"},
-            {"k", "1000"},
-            {"m", "1000000"},
-            {"g", "1000000000"}
-        };
-        for (String[] u : units) {
-            if (s.endsWith(u[0])) {
-                return (long) (Double.parseDouble(s.substring(0, s.length() - u[0].length())) * Long.parseLong(u[1]));
-            }
-        }
-        return Long.parseLong(s);
     }
 
     /** The value of {@code --flag=VALUE} in the args, or null. */

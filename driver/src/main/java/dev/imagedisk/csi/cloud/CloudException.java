@@ -60,12 +60,16 @@ public final class CloudException extends RuntimeException {
      * deadline passed, else {@link Kind#CANCELLED}.
      */
     public static CloudException stopped(String what, Throwable cause) {
-        boolean deadline = CallDeadline.current().stopped() == CallDeadline.Stop.DEADLINE;
+        return stopped(what, CallDeadline.current().stopped(), cause);
+    }
+
+    /** {@link #stopped(String, Throwable)} for a call that stopped as {@code stop} says. */
+    public static CloudException stopped(String what, CallDeadline.Stop stop, Throwable cause) {
         return new CloudException(
-                deadline ? Kind.DEADLINE : Kind.CANCELLED,
+                stop == CallDeadline.Stop.DEADLINE ? Kind.DEADLINE : Kind.CANCELLED,
                 0,
                 null,
-                what + ": " + (deadline ? "the call's deadline passed" : "the call was cancelled"),
+                what + ": " + stop.reason(),
                 cause);
     }
 

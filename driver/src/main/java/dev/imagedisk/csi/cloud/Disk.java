@@ -42,65 +42,6 @@ public record Disk(
         description = description == null ? "" : description;
     }
 
-    /** A disk in its type's default access mode. */
-    public Disk(
-            DiskRef ref,
-            long sizeGb,
-            String type,
-            String sourceImage,
-            String status,
-            List<InstanceRef> users,
-            Map<String, String> labels,
-            String description,
-            String selfLink,
-            DiskRef sourceDisk,
-            Long provisionedIops,
-            Long provisionedThroughput) {
-        this(
-                ref,
-                sizeGb,
-                type,
-                sourceImage,
-                status,
-                users,
-                labels,
-                description,
-                selfLink,
-                sourceDisk,
-                provisionedIops,
-                provisionedThroughput,
-                null);
-    }
-
-    /** A disk without provisioned performance. */
-    public Disk(
-            DiskRef ref,
-            long sizeGb,
-            String type,
-            String sourceImage,
-            String status,
-            List<InstanceRef> users,
-            Map<String, String> labels,
-            String description,
-            String selfLink,
-            DiskRef sourceDisk) {
-        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, sourceDisk, null, null);
-    }
-
-    /** A disk that was not cloned. */
-    public Disk(
-            DiskRef ref,
-            long sizeGb,
-            String type,
-            String sourceImage,
-            String status,
-            List<InstanceRef> users,
-            Map<String, String> labels,
-            String description,
-            String selfLink) {
-        this(ref, sizeGb, type, sourceImage, status, users, labels, description, selfLink, null);
-    }
-
     /** The same disk with other users. */
     public Disk withUsers(List<InstanceRef> newUsers) {
         return new Disk(

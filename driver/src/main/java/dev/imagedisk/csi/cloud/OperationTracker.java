@@ -267,13 +267,8 @@ public final class OperationTracker<O> {
     private CloudException expired(Pending p, long now) {
         CallDeadline.Stop stop = p.call.stopped();
         String waiting = p.what + ": waiting for operation " + p.name + " (it goes on in Compute Engine)";
-        if (stop == CallDeadline.Stop.DEADLINE) {
-            return new CloudException(
-                    CloudException.Kind.DEADLINE, 0, null, waiting + ": the call's deadline passed", null);
-        }
-        if (stop == CallDeadline.Stop.CANCELLED) {
-            return new CloudException(
-                    CloudException.Kind.CANCELLED, 0, null, waiting + ": the call was cancelled", null);
+        if (stop != CallDeadline.Stop.NONE) {
+            return CloudException.stopped(waiting, stop, null);
         }
         if (now - p.deadline >= 0) {
             return new CloudException(

@@ -21,7 +21,12 @@ public final class CallDeadline {
         /** Its deadline passed. */
         DEADLINE,
         /** The caller cancelled it (or went away). */
-        CANCELLED
+        CANCELLED;
+
+        /** Why a call that stopped so stopped, in words: its deadline passed, or else it was cancelled. */
+        public String reason() {
+            return this == DEADLINE ? "the call's deadline passed" : "the call was cancelled";
+        }
     }
 
     /** No deadline and never cancelled: what code outside a served call sees. */

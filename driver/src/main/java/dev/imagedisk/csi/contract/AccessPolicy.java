@@ -41,13 +41,10 @@ public final class AccessPolicy {
 
     /** The first reason any of {@code caps} cannot be met, or empty. */
     public static Optional<String> unsupported(List<VolumeCapability> caps) {
-        for (VolumeCapability c : caps) {
-            Optional<String> reason = unsupported(c);
-            if (reason.isPresent()) {
-                return reason;
-            }
-        }
-        return Optional.empty();
+        return caps.stream()
+                .map(AccessPolicy::unsupported)
+                .flatMap(Optional::stream)
+                .findFirst();
     }
 
     /** Whether the mode allows reads only: the disk is attached READ_ONLY and mounted ro, never grown or repaired. */

@@ -37,12 +37,6 @@ public final class FsTypes {
 
     /** The first reason of any of {@code caps}, or empty. */
     public static Optional<String> unsupported(List<VolumeCapability> caps) {
-        for (VolumeCapability c : caps) {
-            Optional<String> reason = unsupported(c);
-            if (reason.isPresent()) {
-                return reason;
-            }
-        }
-        return Optional.empty();
+        return caps.stream().map(FsTypes::unsupported).flatMap(Optional::stream).findFirst();
     }
 }

@@ -137,25 +137,13 @@ public final class Attacher {
             if (attached.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
-            return cloud.detachDiskAsync(node, attached.get().deviceName())
-                    .handle(CallDeadline.current().bind((done, failure) -> {
-                        if (failure == null) {
-                            return null;
-                        }
-                        Throwable f = Futures.unwrap(failure);
-                        if (f instanceof CloudException e) {
-                            if (e.is(CloudException.Kind.NOT_FOUND)) {
-                                return null;
-                            }
-                            if (e.is(CloudException.Kind.INVALID)
-                                    && cloud.getInstance(node)
-                                            .flatMap(i -> i.attachment(diskRef))
-                                            .isEmpty()) {
-                                return null; // detached meanwhile: "No attached disk found with device name"
-                            }
-                        }
-                        throw Futures.rethrow(f);
-                    }));
+            return Removal.goneIsDone(
+                    cloud.detachDiskAsync(node, attached.get().deviceName()),
+                    // detached meanwhile: "No attached disk found with device name"
+                    e -> e.is(CloudException.Kind.INVALID)
+                            && cloud.getInstance(node)
+                                    .flatMap(i -> i.attachment(diskRef))
+                                    .isEmpty());
         });
     }
 

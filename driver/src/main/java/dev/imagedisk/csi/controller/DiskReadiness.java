@@ -65,11 +65,6 @@ final class DiskReadiness {
     }
 
     private static CsiFailure stopped(CallDeadline call, DiskRef ref) {
-        boolean deadline = call.stopped() == CallDeadline.Stop.DEADLINE;
-        return CsiErrors.error(
-                deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
-                "%s while disk %s was being created; a retry finds it by name",
-                deadline ? "the call's deadline passed" : "the call was cancelled",
-                ref);
+        return CsiErrors.stopped(call.stopped(), "disk %s was being created; a retry finds it by name", ref);
     }
 }

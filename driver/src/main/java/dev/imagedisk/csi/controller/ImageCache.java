@@ -95,11 +95,6 @@ public final class ImageCache {
     }
 
     private static CsiFailure stopped(CallDeadline call, ImageRef ref) {
-        boolean deadline = call.stopped() == CallDeadline.Stop.DEADLINE;
-        return CsiErrors.error(
-                deadline ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
-                "%s while image %s was being read",
-                deadline ? "the call's deadline passed" : "the call was cancelled",
-                ref);
+        return CsiErrors.stopped(call.stopped(), "image %s was being read", ref);
     }
 }

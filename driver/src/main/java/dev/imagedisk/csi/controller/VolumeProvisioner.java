@@ -382,24 +382,15 @@ public final class VolumeProvisioner {
             if (!disk.users().isEmpty()) {
                 throw stillAttached(disk);
             }
-            return cloud.deleteDiskAsync(ref).handle(CallDeadline.current().bind((done, failure) -> {
-                if (failure == null) {
-                    return null;
-                }
-                Throwable f = Futures.unwrap(failure);
-                if (f instanceof CloudException e) {
-                    if (e.is(CloudException.Kind.NOT_FOUND)) {
-                        return null;
-                    }
-                    if (e.is(CloudException.Kind.IN_USE)) {
-                        Optional<Disk> now = cloud.getDisk(ref);
-                        if (now.isPresent() && !now.get().users().isEmpty()) {
-                            throw stillAttached(now.get());
-                        }
+            return Removal.goneIsDone(cloud.deleteDiskAsync(ref), e -> {
+                if (e.is(CloudException.Kind.IN_USE)) {
+                    Optional<Disk> now = cloud.getDisk(ref);
+                    if (now.isPresent() && !now.get().users().isEmpty()) {
+                        throw stillAttached(now.get());
                     }
                 }
-                throw Futures.rethrow(f);
-            }));
+                return false;
+            });
         });
     }
 

@@ -140,16 +140,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     public void nodeGetVolumeStats(
             NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> observer) {
         Rpc.unary(observer, () -> {
-            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
-            Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
-            if (!VolumeId.isVolume(volumeId)) {
-                throw CsiErrors.notFound(
-                        "volume %s is not at %s: it is not a volume id of this driver (%s)",
-                        volumeId, volumePath, VolumeId.FORM);
-            }
-            if (!request.getStagingTargetPath().isEmpty()) {
-                paths.check("staging_target_path", request.getStagingTargetPath());
-            }
+            VolumeAt at = volumeAt(request.getVolumeId(), request.getVolumePath(), request.getStagingTargetPath());
+            String volumeId = at.volumeId();
+            Path volumePath = at.volumePath();
             VolumeStatsReader.Stats s = stats.read(volumeId, volumePath);
             NodeGetVolumeStatsResponse.Builder out = NodeGetVolumeStatsResponse.newBuilder()
                     .setVolumeCondition(VolumeCondition.newBuilder()
@@ -179,16 +172,9 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeExpandVolume(NodeExpandVolumeRequest request, StreamObserver<NodeExpandVolumeResponse> observer) {
         Rpc.unary(observer, () -> {
-            String volumeId = CsiErrors.require(request.getVolumeId(), "volume_id");
-            Path volumePath = paths.checkExisting("volume_path", request.getVolumePath());
-            if (!VolumeId.isVolume(volumeId)) {
-                throw CsiErrors.notFound(
-                        "volume %s is not at %s: it is not a volume id of this driver (%s)",
-                        volumeId, volumePath, VolumeId.FORM);
-            }
-            if (!request.getStagingTargetPath().isEmpty()) {
-                paths.check("staging_target_path", request.getStagingTargetPath());
-            }
+            VolumeAt at = volumeAt(request.getVolumeId(), request.getVolumePath(), request.getStagingTargetPath());
+            String volumeId = at.volumeId();
+            Path volumePath = at.volumePath();
             if (request.hasVolumeCapability()) {
                 capability(true, request.getVolumeCapability());
             }
@@ -246,6 +232,26 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
                     "volume_id %s is not a volume id of this driver (%s)", value, VolumeId.FORM);
         }
         return value;
+    }
+
+    /** A volume of this driver at an existing path, as NodeGetVolumeStats and NodeExpandVolume name it. */
+    private record VolumeAt(String volumeId, Path volumePath) {}
+
+    /**
+     * Checks the volume id, the volume path (which must exist) and the staging path when given. An id that is
+     * not of this driver's form cannot be at any path: NOT_FOUND.
+     */
+    private VolumeAt volumeAt(String id, String volumePath, String stagingTargetPath) {
+        String volumeId = CsiErrors.require(id, "volume_id");
+        Path path = paths.checkExisting("volume_path", volumePath);
+        if (!VolumeId.isVolume(volumeId)) {
+            throw CsiErrors.notFound(
+                    "volume %s is not at %s: it is not a volume id of this driver (%s)", volumeId, path, VolumeId.FORM);
+        }
+        if (!stagingTargetPath.isEmpty()) {
+            paths.check("staging_target_path", stagingTargetPath);
+        }
+        return new VolumeAt(volumeId, path);
     }
 
     static PartitionChoice partition(String value) {

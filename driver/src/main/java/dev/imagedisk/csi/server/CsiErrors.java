@@ -1,5 +1,7 @@
 package dev.imagedisk.csi.server;
 
+import dev.imagedisk.csi.common.CallDeadline;
+
 /**
  * Builds the failures that the CSI spec names, as {@link CsiFailure}s (the RPC layer turns them into gRPC
  * status). Every message should say which field or resource failed and why; callers pass a format string and
@@ -11,6 +13,18 @@ public final class CsiErrors {
     public static CsiFailure error(CsiFailure.Code code, String format, Object... args) {
         String message = args.length == 0 ? format : String.format(format, args);
         return new CsiFailure(code, message);
+    }
+
+    /**
+     * The failure of a call that stopped as {@code stop} says, while what {@code format} tells was under way:
+     * DEADLINE_EXCEEDED when its deadline passed, else CANCELLED.
+     */
+    public static CsiFailure stopped(CallDeadline.Stop stop, String format, Object... args) {
+        return error(
+                stop == CallDeadline.Stop.DEADLINE ? CsiFailure.Code.DEADLINE_EXCEEDED : CsiFailure.Code.CANCELLED,
+                "%s while %s",
+                stop.reason(),
+                args.length == 0 ? format : String.format(format, args));
     }
 
     public static CsiFailure invalidArgument(String format, Object... args) {

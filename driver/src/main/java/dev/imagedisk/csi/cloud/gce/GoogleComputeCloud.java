@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -160,8 +161,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                 .setZone(disk.zone())
                 .setDisk(disk.name())
                 .build();
-        return absentIfNotFound(() -> GceModel.disk(
-                disk, request("disks.get", () -> clients.disks().getCallable().call(request))));
+        return read("disks.get", () -> clients.disks().getCallable().call(request), d -> GceModel.disk(disk, d));
     }
 
     @Override
@@ -170,9 +170,7 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                 .setProject(image.project())
                 .setImage(image.name())
                 .build();
-        return absentIfNotFound(() -> GceModel.image(
-                image,
-                request("images.get", () -> clients.images().getCallable().call(request))));
+        return read("images.get", () -> clients.images().getCallable().call(request), i -> GceModel.image(image, i));
     }
 
     @Override
@@ -181,11 +179,10 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                 .setProject(family.project())
                 .setFamily(family.name())
                 .build();
-        return absentIfNotFound(() -> GceModel.image(
-                family,
-                request(
-                        "images.getFromFamily",
-                        () -> clients.images().getFromFamilyCallable().call(request))));
+        return read(
+                "images.getFromFamily",
+                () -> clients.images().getFromFamilyCallable().call(request),
+                i -> GceModel.image(family, i));
     }
 
     @Override
@@ -210,9 +207,10 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                 .setZone(instance.zone())
                 .setInstance(instance.name())
                 .build();
-        return absentIfNotFound(() -> GceModel.instance(
-                instance,
-                request("instances.get", () -> clients.instances().getCallable().call(request))));
+        return read(
+                "instances.get",
+                () -> clients.instances().getCallable().call(request),
+                i -> GceModel.instance(instance, i));
     }
 
     @Override
@@ -475,9 +473,10 @@ public final class GoogleComputeCloud implements ComputeCloud, AutoCloseable {
                 : e.kind().name().toLowerCase(Locale.ROOT);
     }
 
-    private static <T> Optional<T> absentIfNotFound(Supplier<T> read) {
+    /** One read {@link #request}, its answer turned into the port's model; a resource not found is empty. */
+    private <R, T> Optional<T> read(String method, Supplier<R> call, Function<R, T> model) {
         try {
-            return Optional.of(read.get());
+            return Optional.of(model.apply(request(method, call)));
         } catch (CloudException e) {
             if (e.is(Kind.NOT_FOUND)) {
                 return Optional.empty();

@@ -161,8 +161,9 @@ public record ManifestJvm(String source, String javaToolOptions, long memoryLimi
         return 0;
     }
 
-    static long quantity(String q) {
-        String s = q.toLowerCase(Locale.ROOT);
+    /** A Kubernetes quantity of bytes ({@code 128Mi}, {@code 1G}, {@code 1000}) as a number of bytes. */
+    public static long quantity(String q) {
+        String s = q.trim().toLowerCase(Locale.ROOT);
         String[][] units = {
             {"ki", "1024"},
             {"mi", "1048576"},

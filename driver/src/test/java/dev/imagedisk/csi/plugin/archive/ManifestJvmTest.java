@@ -43,4 +43,13 @@ class ManifestJvmTest {
                 "              memory: 320Mi");
         assertEquals(320L << 20, ManifestJvm.memoryLimit(lines));
     }
+
+    @Test
+    void quantitiesInBinaryAndDecimalUnits() {
+        assertEquals(128L << 20, ManifestJvm.quantity(" 128Mi "));
+        assertEquals(2L << 30, ManifestJvm.quantity("2Gi"));
+        assertEquals(1_500_000_000L, ManifestJvm.quantity("1.5G"));
+        assertEquals(64_000L, ManifestJvm.quantity("64k"));
+        assertEquals(1000L, ManifestJvm.quantity("1000"));
+    }
 }
