@@ -379,8 +379,9 @@ final class ReaderBench {
                     "≤ " + zones + " × ⌈" + perZone + " / " + HDML_READER_CAP + "⌉ = " + diskLimit,
                     verdict(rox.disks() <= diskLimit),
                     "baseline = the same readers ReadWriteOnce; disks that exist after the run (" + rox.inserts()
-                            + " disks.insert requests: a zone's first readers each ask for its disk, with one request"
-                            + " id); " + rox.attaches() + " attaches (" + rwo.attaches() + " RWO); CreateVolume of the"
+                            + " disks.insert requests: one per disk made, the readers that need it meanwhile wait"
+                            + " for that one); " + rox.attaches() + " attaches (" + rwo.attaches()
+                            + " RWO); CreateVolume of the"
                             + " claim took " + Report.fmt(rox.createModelSeconds()) + " s");
             double perReader = rox.calls() / (double) readers;
             report.value(

@@ -14,6 +14,7 @@ import dev.imagedisk.csi.cloud.DiskSpec;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.common.CallDeadline;
 import dev.imagedisk.csi.common.Futures;
+import dev.imagedisk.csi.common.Scheduler;
 import dev.imagedisk.csi.contract.Keys;
 import dev.imagedisk.csi.contract.ReaderSetId;
 import java.time.Duration;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * disk (named as the set, {@link VolumeProvisioner}); ControllerPublishVolume to a node in zone Z attaches it
  * read-only to a disk of the set in Z that has reader room, first creating one when none has (the next free index,
  * {@link ReaderSetId#diskName}: a retry after a crash finds the disk, and the insert's request id is the disk's path,
- * so it is one disk, never two). Every disk carries the set's label and its layout (zones, readers per disk, what the
+ * so it is one disk, never two). This controller sends that insert once per disk: the publishes that need the disk
+ * while it is being made, or find it CREATING, wait for the one creation (a disk an earlier controller inserted, by
+ * reads scheduled on the {@link Scheduler}), never insert it again. Every disk carries the set's label and its layout (zones, readers per disk, what the
  * type takes at creation) in its description, so any one of them is enough to make the next.
  *
  * <p>Reader room: a disk serves at most {@code max-readers-per-disk} nodes, counting the nodes Compute Engine lists
@@ -73,10 +76,19 @@ public final class ReaderSets {
     private final String project;
     private final AttachPace pace;
     private final Duration maxPaceWait;
+    private final DiskReadiness readiness;
+    private final Scheduler scheduler;
     /** Attaches this controller has in flight, by disk: they count against the disk's reader room. */
     private final Map<DiskRef, Set<InstanceRef>> attaching = new HashMap<>();
-    /** Disks this controller is creating (maybe not listed yet). */
-    private final Set<DiskRef> creating = new HashSet<>();
+    /**
+     * Per disk this controller made or waited for: the one future, shared by every publish that needs the disk, that
+     * completes when it is READY (true when this controller's insert made it). The only disks.insert of a disk is the
+     * one that put its future here; a publish that finds the disk CREATING joins the future, or when there is none
+     * (made by an earlier controller) starts one that reads the disk until it is READY. Kept once READY, so a listing
+     * begun before the disk was made or became READY sends no insert either; dropped when it fails (a retry starts
+     * anew) and when the set is deleted.
+     */
+    private final Map<DiskRef, CompletableFuture<Boolean>> made = new HashMap<>();
     /** Attaches this controller finished lately, by disk: node and when (clock nanos), for listings begun before. */
     private final Map<DiskRef, Map<InstanceRef, Long>> attached = new HashMap<>();
     /** Listings under way, shared by the publishes that arrive meanwhile. */
@@ -93,12 +105,22 @@ public final class ReaderSets {
     /**
      * @param pace the attach pace of paced types (Hyperdisk ML)
      * @param maxPaceWait the longest a publish waits for its attach slot (never past its call's deadline)
+     * @param scheduler where reads of a disk still CREATING are scheduled (no thread waits)
+     * @param readyTimeout the longest a publish waits for a disk CREATING to become READY
      */
-    public ReaderSets(ComputeCloud cloud, String project, AttachPace pace, Duration maxPaceWait) {
+    public ReaderSets(
+            ComputeCloud cloud,
+            String project,
+            AttachPace pace,
+            Duration maxPaceWait,
+            Scheduler scheduler,
+            Duration readyTimeout) {
         this.cloud = cloud;
         this.project = project;
         this.pace = pace;
         this.maxPaceWait = maxPaceWait;
+        this.readiness = new DiskReadiness(cloud, scheduler, readyTimeout);
+        this.scheduler = scheduler;
     }
 
     /** The set's disks and layout (one disks.aggregatedList); empty when it has no disk (deleted, or never made). */
@@ -152,8 +174,18 @@ public final class ReaderSets {
 
     // ----------------------------------------------------------------------------------------------- publish
 
-    /** What a publish decided under the lock: the disk, and whether this call creates it. */
-    private record Choice(DiskRef disk, boolean create, boolean awaitCreation) {}
+    /** How a publish makes its disk ready: not at all (READY), by the set's one insert, or by reading it. */
+    private enum Start {
+        NONE,
+        INSERT,
+        READ
+    }
+
+    /**
+     * What a publish decided under the lock: the disk, the future it waits for before attaching (null: the disk is
+     * READY), and what this call starts to complete that future ({@link Start#NONE}: another publish did).
+     */
+    private record Choice(DiskRef disk, CompletableFuture<Boolean> ready, Start start) {}
 
     /** Attaches a disk of the set in the node's zone read-only to the node; returns the publish context. */
     public CompletableFuture<Map<String, String>> publishAsync(ReaderSetId id, InstanceRef node, boolean readOnly) {
@@ -211,12 +243,17 @@ public final class ReaderSets {
                         id, String.join(", ", set.layout().zones()), node, zone);
             }
             Choice choice = choose(set, node, listing.startedNanos());
-            CompletableFuture<Boolean> ready = choice.create() || choice.awaitCreation()
-                    ? create(set, choice.disk())
-                    : CompletableFuture.completedFuture(true);
+            start(set, choice);
             CallDeadline call = CallDeadline.current();
-            return ready.thenCompose(made -> CallDeadline.within(call, () -> attach(set, choice.disk(), node)))
-                    .whenComplete((ok, failure) -> release(choice, node));
+            CompletableFuture<Map<String, String>> attached = choice.ready() == null
+                    ? Futures.compose(() -> attach(set, choice.disk(), node))
+                    // each waiting publish attaches on a step of its own, not one after another on the thread that
+                    // completes the shared creation
+                    : choice.ready()
+                            .thenComposeAsync(
+                                    made -> CallDeadline.within(call, () -> attach(set, choice.disk(), node)),
+                                    scheduler);
+            return attached.whenComplete((ok, failure) -> release(choice, node));
         });
     }
 
@@ -241,7 +278,7 @@ public final class ReaderSets {
                 candidates.add(d.ref());
             }
         }
-        for (DiskRef c : creating) {
+        for (DiskRef c : made.keySet()) {
             if (c.zone().equals(zone) && set.id().indexOf(c.name()) > 0 && !inZone.containsKey(c)) {
                 taken.add(set.id().indexOf(c.name()));
                 candidates.add(c);
@@ -266,16 +303,17 @@ public final class ReaderSets {
                 break;
             }
         }
-        boolean create = false;
-        boolean await = false;
+        Start start = Start.NONE;
+        CompletableFuture<Boolean> ready = null;
         if (pick == null) {
             int k = 1;
             while (taken.contains(k)) {
                 k++;
             }
             pick = new DiskRef(set.id().project(), zone, set.id().diskName(k));
-            create = true;
-            creating.add(pick);
+            ready = new CompletableFuture<>();
+            made.put(pick, ready);
+            start = Start.INSERT;
             LOG.info(
                     "volume {}: no disk in zone {} has reader room (at most {} readers each); creating {}",
                     set.id(),
@@ -284,10 +322,44 @@ public final class ReaderSets {
                     pick);
         } else {
             Disk listed = inZone.get(pick);
-            await = listed == null || listed.inProgress();
+            ready = made.get(pick); // this controller's insert or read of it, maybe done
+            if (ready == null && listed != null && listed.inProgress()) {
+                ready = new CompletableFuture<>();
+                made.put(pick, ready);
+                start = Start.READ;
+            }
         }
         attaching.computeIfAbsent(pick, d -> new HashSet<>()).add(node);
-        return new Choice(pick, create, await);
+        return new Choice(pick, ready, start);
+    }
+
+    /**
+     * Completes the choice's {@link Choice#ready} future when this publish is the one to: by the disk's one
+     * disks.insert, or (a disk CREATING that an earlier controller inserted) by reading it until it is READY.
+     */
+    private void start(View set, Choice choice) {
+        if (choice.start() == Start.NONE) {
+            return;
+        }
+        DiskRef ref = choice.disk();
+        CompletableFuture<Boolean> work = choice.start() == Start.INSERT
+                ? Futures.compose(() -> create(set, ref))
+                : Futures.compose(() -> readiness.await(ref)).thenApply(d -> false);
+        work.whenComplete((done, failure) -> {
+            if (failure != null) {
+                synchronized (this) {
+                    made.remove(ref, choice.ready());
+                }
+                choice.ready().completeExceptionally(Futures.unwrap(failure));
+            } else {
+                choice.ready().complete(done);
+            }
+        });
+    }
+
+    /** Forgets that {@code disk} was made, e.g. when it turns out to be gone: the next publish looks anew. */
+    private synchronized void forgetMade(DiskRef disk) {
+        made.remove(disk);
     }
 
     private synchronized void release(Choice choice, InstanceRef node) {
@@ -314,10 +386,6 @@ public final class ReaderSets {
         }
     }
 
-    private synchronized void created(DiskRef disk) {
-        creating.remove(disk);
-    }
-
     /**
      * Makes (or finds made) the set's disk {@code ref} like the set's template: the same size, type, concrete image,
      * labels, description and creation settings. The insert's request id is the disk's path, so a retried or
@@ -339,13 +407,12 @@ public final class ReaderSets {
                         layout.provisionedThroughput())
                 .withAccessMode(SharedReadOnly.HYPERDISK_ML.equals(t.type()) ? DiskSpec.READ_ONLY_MANY : null);
         return Futures.compose(() -> cloud.createDiskAsync(spec, ref.path()))
-                .handle(CallDeadline.current().bind((made, failure) -> {
-                    created(ref);
+                .handle(CallDeadline.current().bind((inserted, failure) -> {
                     if (failure == null) {
-                        if (made) {
+                        if (inserted) {
                             LOG.info("volume {}: created disk {} from {}", set.id(), ref, t.sourceImage());
                         }
-                        return made;
+                        return inserted;
                     }
                     Throwable f = Futures.unwrap(failure);
                     if (f instanceof CloudException e && e.is(CloudException.Kind.ALREADY_EXISTS)) {
@@ -397,6 +464,9 @@ public final class ReaderSets {
                     Throwable f = Futures.unwrap(failure);
                     if (!(f instanceof CloudException e)) {
                         throw Futures.rethrow(f);
+                    }
+                    if (e.is(CloudException.Kind.NOT_FOUND)) {
+                        forgetMade(disk);
                     }
                     if (e.is(CloudException.Kind.IN_USE)
                             && cloud.getDisk(disk)
@@ -482,6 +552,7 @@ public final class ReaderSets {
                 deletes.add(Futures.compose(() -> cloud.deleteDiskAsync(d.ref()))
                         .handle(CallDeadline.current().bind((done, failure) -> {
                             pace.forget(d.ref());
+                            forgetMade(d.ref());
                             if (failure == null) {
                                 return null;
                             }

@@ -123,7 +123,8 @@ public final class ControllerModule {
                 new VolumeCatalog(cloud, project),
                 new Snapshotter(cloud, project),
                 new VolumeModifier(cloud),
-                new ReaderSets(cloud, project, AttachPace.hyperdiskMl(steps), o.attachPaceWait),
+                new ReaderSets(
+                        cloud, project, AttachPace.hyperdiskMl(steps), o.attachPaceWait, steps, o.operationTimeout),
                 new InFlight());
         LOG.info(
                 "controller: project={} zone={} compute endpoint={} api budgets: writes {}/s, reads {}/s,"

@@ -123,7 +123,13 @@ class CreateVolumeDeadlineTest {
                 new VolumeCatalog(cloud, P),
                 new Snapshotter(cloud, P),
                 new VolumeModifier(cloud),
-                new ReaderSets(cloud, P, AttachPace.hyperdiskMl(Runnable::run), Duration.ofSeconds(30)),
+                new ReaderSets(
+                        cloud,
+                        P,
+                        AttachPace.hyperdiskMl(Runnable::run),
+                        Duration.ofSeconds(30),
+                        steps,
+                        Duration.ofSeconds(30)),
                 new InFlight());
         CreateVolumeRequest request = CreateVolumeRequest.newBuilder()
                 .setName("pvc-late")

@@ -51,7 +51,8 @@ final class FakeController {
                 new VolumeCatalog(cloud, PROJECT),
                 new Snapshotter(cloud, PROJECT),
                 new VolumeModifier(cloud),
-                new ReaderSets(cloud, PROJECT, pace, Duration.ofSeconds(60)),
+                new ReaderSets(
+                        cloud, PROJECT, pace, Duration.ofSeconds(60), TestSchedulers.SHARED, Duration.ofSeconds(5)),
                 new InFlight());
     }
 

@@ -358,7 +358,8 @@ class ReaderSetLogicTest {
                 new VolumeCatalog(f.cloud, PROJECT),
                 new Snapshotter(f.cloud, PROJECT),
                 new VolumeModifier(f.cloud),
-                new ReaderSets(f.cloud, PROJECT, f.pace, Duration.ofSeconds(60)),
+                new ReaderSets(
+                        f.cloud, PROJECT, f.pace, Duration.ofSeconds(60), TestSchedulers.SHARED, Duration.ofSeconds(5)),
                 new InFlight());
         long inserts = f.cloud.requestCount("disks.insert");
         assertEquals(
@@ -402,6 +403,70 @@ class ReaderSetLogicTest {
     }
 
     @Test
+    void concurrentPublishesNeedingANewDiskShareItsOneInsert() {
+        String id = create(set("pvc-burst", "pd-balanced").build())
+                .value()
+                .getVolume()
+                .getVolumeId();
+        f.cloud.holdCreations();
+        long inserts = f.cloud.requestCount("disks.insert");
+        List<Answer<ControllerPublishVolumeResponse>> answers = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            f.cloud.addInstance(PROJECT, OTHER_ZONE, "burst-" + i);
+            answers.add(publish(id, nodeId(OTHER_ZONE, "burst-" + i), ROX));
+        }
+        for (Answer<ControllerPublishVolumeResponse> a : answers) {
+            assertFalse(a.answered(), "every publish waits for zone b's disk, still CREATING");
+        }
+        assertEquals(
+                inserts + 1,
+                f.cloud.requestCount("disks.insert"),
+                "one disks.insert for zone b's disk, shared by the 5 publishes that need it");
+        f.cloud.finishCreations();
+        for (Answer<ControllerPublishVolumeResponse> a : answers) {
+            assertEquals(Code.OK, a.code(), a.description());
+        }
+        assertEquals(inserts + 1, f.cloud.requestCount("disks.insert"));
+        assertEquals(1, disksIn(OTHER_ZONE).size());
+        assertEquals(5, disksIn(OTHER_ZONE).get(0).users().size());
+    }
+
+    @Test
+    void aDiskAnEarlierControllerIsStillCreatingIsWaitedForWithoutAnotherInsert() {
+        String id = create(set("pvc-earlier", "pd-balanced").build())
+                .value()
+                .getVolume()
+                .getVolumeId();
+        // an earlier controller's insert of zone b's first disk: the disk is CREATING, its answer is not in yet
+        f.cloud.holdCreations();
+        DiskRef b1 = new DiskRef(PROJECT, OTHER_ZONE, "pvc-earlier");
+        Disk template = disksIn(ZONE).get(0);
+        f.cloud.createDiskAsync(
+                new dev.imagedisk.csi.cloud.DiskSpec(
+                        b1,
+                        template.sizeGb(),
+                        template.type(),
+                        template.sourceImage(),
+                        template.labels(),
+                        template.description(),
+                        null,
+                        null,
+                        null),
+                b1.path());
+        long inserts = f.cloud.requestCount("disks.insert");
+        f.cloud.addInstance(PROJECT, OTHER_ZONE, "node-4");
+        Answer<ControllerPublishVolumeResponse> first = publish(id, nodeId(OTHER_ZONE, "node-3"), ROX);
+        Answer<ControllerPublishVolumeResponse> second = publish(id, nodeId(OTHER_ZONE, "node-4"), ROX);
+        assertFalse(first.answered(), "the publish waits for the disk CREATING");
+        f.cloud.finishCreations();
+        assertEquals(Code.OK, first.code(), first.description());
+        assertEquals(Code.OK, second.code(), second.description());
+        assertEquals(inserts, f.cloud.requestCount("disks.insert"), "the disk was waited for, not inserted again");
+        assertEquals(List.of(b1), disksIn(OTHER_ZONE).stream().map(Disk::ref).toList());
+        assertEquals(2, disksIn(OTHER_ZONE).get(0).users().size());
+    }
+
+    @Test
     void hyperdiskMlAttachesOverThePaceWaitOnTheTimerThenAttach() {
         List<String> nodes = new ArrayList<>();
         for (int i = 1; i <= 101; i++) {
@@ -440,7 +505,9 @@ class ReaderSetLogicTest {
                 f.cloud,
                 PROJECT,
                 new AttachPace(1, Duration.ofSeconds(30), f.time::nanoTime, f.time),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10),
+                TestSchedulers.SHARED,
+                Duration.ofSeconds(5));
         ControllerService service = new ControllerService(
                 PROJECT,
                 null,

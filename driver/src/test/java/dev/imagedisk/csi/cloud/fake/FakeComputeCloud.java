@@ -87,6 +87,10 @@ public final class FakeComputeCloud implements ComputeCloud {
     private final Map<String, Long> counts = new HashMap<>();
     private volatile CloudException accessFailure;
     private final Map<String, Hold> holds = new java.util.concurrent.ConcurrentHashMap<>();
+    /** While creations are held ({@link #holdCreations}): the disks inserted meanwhile, CREATING until finished. */
+    private List<DiskRef> heldDisks;
+    /** While creations are held: the inserts' answers, given when {@link #finishCreations} is called. */
+    private List<Runnable> heldAnswers;
     /** Completes the mutations' futures: one thread, ended when idle. */
     private final ThreadPoolExecutor completions = completionThread();
 
@@ -208,6 +212,48 @@ public final class FakeComputeCloud implements ComputeCloud {
             Thread.currentThread().interrupt();
             throw new CloudException(Kind.CANCELLED, method + ": interrupted while held");
         }
+    }
+
+    /**
+     * Until {@link #finishCreations}, a disk inserted from an image stays CREATING and its insert (and a repeat of it
+     * under the same request id) is not answered: a slow creation, for tests of what waits for one.
+     */
+    public synchronized FakeComputeCloud holdCreations() {
+        heldDisks = new ArrayList<>();
+        heldAnswers = new ArrayList<>();
+        return this;
+    }
+
+    /** Makes the disks inserted since {@link #holdCreations} READY and answers their inserts. */
+    public void finishCreations() {
+        List<Runnable> answers;
+        synchronized (this) {
+            for (DiskRef ref : heldDisks) {
+                Disk d = disks.get(ref);
+                if (d != null && Disk.CREATING.equals(d.status())) {
+                    disks.put(
+                            ref,
+                            new Disk(
+                                    ref,
+                                    d.sizeGb(),
+                                    d.type(),
+                                    d.sourceImage(),
+                                    Disk.READY,
+                                    d.users(),
+                                    d.labels(),
+                                    d.description(),
+                                    d.selfLink(),
+                                    d.sourceDisk(),
+                                    d.provisionedIops(),
+                                    d.provisionedThroughput(),
+                                    d.accessMode()));
+                }
+            }
+            answers = heldAnswers;
+            heldDisks = null;
+            heldAnswers = null;
+        }
+        answers.forEach(Runnable::run);
     }
 
     public synchronized long requestCount(String method) {
@@ -341,7 +387,7 @@ public final class FakeComputeCloud implements ComputeCloud {
                         spec.sizeGb(),
                         spec.type(),
                         image.selfLink(),
-                        Disk.READY,
+                        heldDisks == null ? Disk.READY : Disk.CREATING,
                         List.of(),
                         spec.labels(),
                         spec.description(),
@@ -351,6 +397,9 @@ public final class FakeComputeCloud implements ComputeCloud {
                         spec.provisionedThroughput(),
                         accessModeOf(spec)));
         createdUnderKey.put(idempotencyKey, ref);
+        if (heldDisks != null) {
+            heldDisks.add(ref);
+        }
         return true;
     }
 
@@ -711,7 +760,21 @@ public final class FakeComputeCloud implements ComputeCloud {
 
     @Override
     public CompletableFuture<Boolean> createDiskAsync(DiskSpec spec, String idempotencyKey) {
-        return mutation("disks.insert", () -> createDisk(spec, idempotencyKey));
+        CompletableFuture<Boolean> answer = mutation("disks.insert", () -> createDisk(spec, idempotencyKey));
+        synchronized (this) {
+            if (heldAnswers == null) {
+                return answer;
+            }
+            CompletableFuture<Boolean> later = new CompletableFuture<>();
+            heldAnswers.add(() -> answer.whenComplete((made, failure) -> {
+                if (failure != null) {
+                    later.completeExceptionally(failure);
+                } else {
+                    later.complete(made);
+                }
+            }));
+            return later;
+        }
     }
 
     @Override
