@@ -359,7 +359,12 @@ final class ReaderBench {
         long diskLimit = (long) zones * ((perZone + HDML_READER_CAP - 1) / HDML_READER_CAP);
         int attachesPerDisk = (instances + zones - 1) / zones;
         double paceFloor = (Math.ceil(attachesPerDisk / (double) PACE) - 1) * PACE_WINDOW.toSeconds();
-        double roxFloor = Math.max(2 * d + paceFloor, (diskLimit + instances) / WRITE_QPS);
+        // the critical path: the claim's CreateVolume (one insert and its operation) comes before any publish, every
+        // later write (the other zones' inserts and one attach per instance) waits for the write budget, and the last
+        // attach's operation ends the run; the pace can only make it longer. The budget's first second (a full bucket)
+        // is counted as free, so this is a lower bound however the budget starts
+        double roxFloor =
+                Math.max(2 * d + paceFloor, d + Math.max(0, diskLimit - 1 + instances - WRITE_QPS) / WRITE_QPS + d);
         double rwoFloor = Math.max(2 * d, 2.0 * readers / WRITE_QPS);
         String scaling = "model seconds: wall × " + RWO_SCALE + " (operations, the attach pace's clock and the"
                 + " controller's budgets run " + RWO_SCALE + "× fast)";
@@ -406,15 +411,18 @@ final class ReaderBench {
                     String.format(
                             Locale.ROOT,
                             "baseline = the floor: max(2 × %s s + %s s of full pace windows (%d attaches a disk,"
-                                    + " %d per %d s), (%d disks + %d attaches) / %s writes/s); %s",
+                                    + " %d per %d s), %s s CreateVolume + (%d more disks + %d attaches, less one"
+                                    + " second's burst) / %s writes/s + %s s for the last attach); %s",
                             Report.fmt(d),
                             Report.fmt(paceFloor),
                             attachesPerDisk,
                             PACE,
                             PACE_WINDOW.toSeconds(),
-                            diskLimit,
+                            Report.fmt(d),
+                            diskLimit - 1,
                             instances,
                             Report.fmt(WRITE_QPS),
+                            Report.fmt(d),
                             "real time; the run sent " + (rox.inserts() + rox.attaches()) + " writes ("
                                     + rox.inserts() + " disks.insert, " + rox.attaches() + " attaches) and "
                                     + (rox.calls() - rox.attaches() - rox.inserts()) + " reads and operation reads"));
