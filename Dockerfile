@@ -37,6 +37,11 @@ FROM ${BASE} AS xfs
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends xfsprogs
 
+# --- udevadm alone: the udev package also brings its ~30 MB hardware database, which the node never reads -------
+FROM ${BASE} AS udev
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends udev
+
 # --- the image without its start-up archives ----------------------------------------------------------------
 FROM ${BASE} AS plugin
 # The node plugin formats, checks, grows and mounts filesystems: e2fsprogs (mkfs.ext4, e2fsck, resize2fs,
@@ -49,6 +54,10 @@ RUN apt-get update \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/log/*
 COPY --from=xfs /usr/sbin/mkfs.xfs /usr/sbin/xfs_repair /usr/sbin/fsck.xfs /usr/sbin/xfs_growfs /usr/sbin/
+# udevadm, which the node runs (bounded) when a disk's /dev/disk/by-id link is missing, before it scans the devices by
+# identity; with the two libraries it links that the base lacks (libkmod, libcrypto; amd64 paths)
+COPY --from=udev /bin/udevadm /usr/bin/udevadm
+COPY --from=udev /lib/x86_64-linux-gnu/libkmod.so.2 /lib/x86_64-linux-gnu/libcrypto.so.3 /lib/x86_64-linux-gnu/
 COPY --from=runtime /opt/java /opt/java
 # The dependencies first: they change less often than the plugin jar.
 COPY plugin-dist/target/plugin/lib/ /opt/imagedisk/lib/
