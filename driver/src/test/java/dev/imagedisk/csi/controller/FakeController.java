@@ -42,7 +42,22 @@ final class FakeController {
         cloud.addInstance(PROJECT, ZONE, "node-2");
         cloud.addInstance(PROJECT, OTHER_ZONE, "node-3");
         cloud.setAttachPace(AttachPace.HYPERDISK_ML_ATTACHES, AttachPace.HYPERDISK_ML_WINDOW, time::nanoTime);
-        service = new ControllerService(
+        service = serviceWith(
+                images,
+                new ReaderSets(
+                        cloud, PROJECT, pace, Duration.ofSeconds(60), TestSchedulers.SHARED, Duration.ofSeconds(5)));
+    }
+
+    /**
+     * A controller service on this fake cloud with its own reader sets (its own memory, as a restarted controller
+     * has, or another attach pace) and no image cache.
+     */
+    ControllerService serviceWith(ReaderSets sets) {
+        return serviceWith(ImageCache.none(), sets);
+    }
+
+    private ControllerService serviceWith(ImageCache images, ReaderSets sets) {
+        return new ControllerService(
                 PROJECT,
                 null,
                 new VolumeProvisioner(
@@ -51,8 +66,7 @@ final class FakeController {
                 new VolumeCatalog(cloud, PROJECT),
                 new Snapshotter(cloud, PROJECT),
                 new VolumeModifier(cloud),
-                new ReaderSets(
-                        cloud, PROJECT, pace, Duration.ofSeconds(60), TestSchedulers.SHARED, Duration.ofSeconds(5)),
+                sets,
                 new InFlight());
     }
 

@@ -32,7 +32,6 @@ import dev.imagedisk.csi.cloud.DiskRef;
 import dev.imagedisk.csi.cloud.Instance;
 import dev.imagedisk.csi.cloud.InstanceRef;
 import dev.imagedisk.csi.contract.Keys;
-import dev.imagedisk.csi.server.InFlight;
 import io.grpc.Status.Code;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -344,23 +343,8 @@ class ReaderSetLogicTest {
                 Code.UNAVAILABLE, publish(id, nodeId(OTHER_ZONE, "node-3"), ROX).code());
         assertEquals(1, disksIn(OTHER_ZONE).size());
         // a new controller (nothing in memory) on the same cloud retries the publish
-        ControllerService restarted = new ControllerService(
-                PROJECT,
-                null,
-                new VolumeProvisioner(
-                        f.cloud,
-                        PROJECT,
-                        new ZonePicker(ZONE),
-                        Duration.ofSeconds(5),
-                        ImageCache.none(),
-                        TestSchedulers.SHARED),
-                new Attacher(f.cloud),
-                new VolumeCatalog(f.cloud, PROJECT),
-                new Snapshotter(f.cloud, PROJECT),
-                new VolumeModifier(f.cloud),
-                new ReaderSets(
-                        f.cloud, PROJECT, f.pace, Duration.ofSeconds(60), TestSchedulers.SHARED, Duration.ofSeconds(5)),
-                new InFlight());
+        ControllerService restarted = f.serviceWith(new ReaderSets(
+                f.cloud, PROJECT, f.pace, Duration.ofSeconds(60), TestSchedulers.SHARED, Duration.ofSeconds(5)));
         long inserts = f.cloud.requestCount("disks.insert");
         assertEquals(
                 Code.OK,
@@ -508,22 +492,7 @@ class ReaderSetLogicTest {
                 Duration.ofSeconds(10),
                 TestSchedulers.SHARED,
                 Duration.ofSeconds(5));
-        ControllerService service = new ControllerService(
-                PROJECT,
-                null,
-                new VolumeProvisioner(
-                        f.cloud,
-                        PROJECT,
-                        new ZonePicker(ZONE),
-                        Duration.ofSeconds(5),
-                        ImageCache.none(),
-                        TestSchedulers.SHARED),
-                new Attacher(f.cloud),
-                new VolumeCatalog(f.cloud, PROJECT),
-                new Snapshotter(f.cloud, PROJECT),
-                new VolumeModifier(f.cloud),
-                sets,
-                new InFlight());
+        ControllerService service = f.serviceWith(sets);
         String id = f.call(
                         service::createVolume, set("pvc-slow", "hyperdisk-ml").build())
                 .value()
