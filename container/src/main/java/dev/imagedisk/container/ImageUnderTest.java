@@ -10,8 +10,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The image the container tests and the container B4 run: the one named by {@code -Dimagedisk.image=NAME} (CI
- * builds it with {@code ./imagedisk image} before {@code mvn verify}), else the one this run builds, once, with
+ * The image the container tests and the container B4 run: the one named by {@code -Dimagedisk.image=NAME} or the
+ * environment's {@code IMAGEDISK_IMAGE} (CI builds it with {@code ./imagedisk image} before the README's {@code mvn
+ * verify}), else the one this run builds, once, with
  * {@code container/build-image --no-maven} from the plugin artifact the reactor just packaged.
  */
 public final class ImageUnderTest {
@@ -24,9 +25,11 @@ public final class ImageUnderTest {
         return "localhost/imagedisk-csi:" + Version.get();
     }
 
-    /** The name given by -Dimagedisk.image, if any. */
+    /** The name given by -Dimagedisk.image, else by IMAGEDISK_IMAGE, if any. */
     public static Optional<String> named() {
-        String name = System.getProperty("imagedisk.image", "").trim();
+        String env = System.getenv("IMAGEDISK_IMAGE");
+        String name =
+                System.getProperty("imagedisk.image", env == null ? "" : env).trim();
         return name.isEmpty() ? Optional.empty() : Optional.of(name);
     }
 
